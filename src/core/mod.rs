@@ -1,0 +1,17 @@
+//! The pure core: plain data and one `update` function. No tokio, no processes, no clock reads:
+//! time arrives as `now` (milliseconds since the Unix epoch) with every observation.
+
+pub mod command;
+mod lifecycle;
+pub mod model;
+pub mod observation;
+pub mod queue;
+pub mod update;
+
+pub use command::Command;
+pub use model::{AgentState, Model, Task, TaskState, Worker};
+pub use observation::Observation;
+pub use update::update;
+
+#[cfg(test)]
+mod tests;

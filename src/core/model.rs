@@ -1,0 +1,285 @@
+//! The fleet as plain data. The engine owns one `Model`; the store mirrors it.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub type TaskId = String;
+pub type WorkerId = u32;
+
+/// What an agent in a pane is doing, as far as the czar can tell. The names are the ones
+/// `--json` output uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentState {
+    #[default]
+    Starting,
+    Busy,
+    Idle,
+    Waiting,
+    Stuck,
+    RateLimited,
+    Error,
+    Crashed,
+    Done,
+}
+
+impl AgentState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentState::Starting => "starting",
+            AgentState::Busy => "busy",
+            AgentState::Idle => "idle",
+            AgentState::Waiting => "waiting",
+            AgentState::Stuck => "stuck",
+            AgentState::RateLimited => "rate_limited",
+            AgentState::Error => "error",
+            AgentState::Crashed => "crashed",
+            AgentState::Done => "done",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AgentState> {
+        ALL_AGENT_STATES.iter().copied().find(|st| st.as_str() == s)
+    }
+}
+
+pub const ALL_AGENT_STATES: [AgentState; 9] = [
+    AgentState::Starting,
+    AgentState::Busy,
+    AgentState::Idle,
+    AgentState::Waiting,
+    AgentState::Stuck,
+    AgentState::RateLimited,
+    AgentState::Error,
+    AgentState::Crashed,
+    AgentState::Done,
+];
+
+/// Where a task is in its life. Only `Pending` tasks may be given to a worker, and a task leaves
+/// `Done` never: that is what keeps work from being done twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskState {
+    #[default]
+    Pending,
+    /// Given to a worker; its branch is being prepared.
+    Assigned,
+    /// Its text is being pasted and submitted.
+    Delivering,
+    /// The agent accepted it and is working.
+    Working,
+    /// Finished by the agent; the `verify` command is running.
+    Verifying,
+    Done,
+    Failed,
+}
+
+impl TaskState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::Pending => "pending",
+            TaskState::Assigned => "assigned",
+            TaskState::Delivering => "delivering",
+            TaskState::Working => "working",
+            TaskState::Verifying => "verifying",
+            TaskState::Done => "done",
+            TaskState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TaskState> {
+        [
+            TaskState::Pending,
+            TaskState::Assigned,
+            TaskState::Delivering,
+            TaskState::Working,
+            TaskState::Verifying,
+            TaskState::Done,
+            TaskState::Failed,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
+    }
+
+    /// Held by a worker right now.
+    pub fn is_active(self) -> bool {
+        matches!(
+            self,
+            TaskState::Assigned | TaskState::Delivering | TaskState::Working | TaskState::Verifying
+        )
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(self, TaskState::Done | TaskState::Failed)
+    }
+}
+
+/// What the user wrote in the task file.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TaskDef {
+    pub id: TaskId,
+    pub title: String,
+    pub priority: i64,
+    pub needs: Vec<TaskId>,
+    pub agent: Option<String>,
+    pub verify: Option<String>,
+    pub body: String,
+}
+
+/// Times are milliseconds since the Unix epoch.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TaskTimes {
+    pub queued: u64,
+    pub started: Option<u64>,
+    pub finished: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Task {
+    pub def: TaskDef,
+    pub state: TaskState,
+    pub worker: Option<WorkerId>,
+    /// How many times it was handed to a worker.
+    pub attempts: u32,
+    pub verify_failures: u32,
+    /// Why it failed, or the last thing that went wrong.
+    pub reason: Option<String>,
+    pub times: TaskTimes,
+    /// The worker said `czar done` for it (kept across restarts).
+    pub done_signal: bool,
+    /// Commits ahead of base when the work began, so "new commits" means commits of this attempt.
+    pub ahead_at_start: usize,
+}
+
+impl Task {
+    pub fn new(def: TaskDef, now: u64) -> Task {
+        Task {
+            def,
+            times: TaskTimes {
+                queued: now,
+                ..TaskTimes::default()
+            },
+            ..Task::default()
+        }
+    }
+
+    pub fn branch(&self) -> String {
+        branch_for(&self.def.id)
+    }
+}
+
+pub fn branch_for(task: &str) -> String {
+    format!("czar/{task}")
+}
+
+/// What the czar knows about a worker's branch (from git).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct BranchInfo {
+    pub branch: String,
+    pub ahead: usize,
+    pub files: usize,
+    pub added: usize,
+    pub removed: usize,
+    pub last_commit_time: Option<i64>,
+    pub last_subject: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Worker {
+    pub id: WorkerId,
+    pub session: String,
+    pub profile: String,
+    /// The tmux session exists.
+    pub live: bool,
+    pub agent: AgentState,
+    /// Since when `agent` holds (ms).
+    pub since: u64,
+    /// Which signal or rule gave `agent`.
+    pub reason: String,
+    pub task: Option<TaskId>,
+    pub branch: Option<BranchInfo>,
+    pub last_line: String,
+    /// A start was asked for and has not been answered yet.
+    pub starting: bool,
+    /// Sessions started for it after the first; past the limit it is retired.
+    pub restarts: u32,
+    /// Given up on: it kept failing. It gets no work and is not restarted.
+    pub retired: bool,
+}
+
+/// Settings the core needs; everything else about the project stays in the adapters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub workers: u32,
+    pub default_profile: String,
+    /// An idle agent with the task and no new commits, this long after delivery, failed its attempt.
+    pub idle_grace_ms: u64,
+    pub max_attempts: u32,
+    pub max_verify_attempts: u32,
+    /// Hand out tasks by itself (the dashboard can pause this).
+    pub auto_assign: bool,
+    pub max_restarts: u32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            workers: 2,
+            default_profile: "sim".into(),
+            idle_grace_ms: 10_000,
+            max_attempts: 3,
+            max_verify_attempts: 3,
+            auto_assign: true,
+            max_restarts: 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Model {
+    pub project: String,
+    pub base: String,
+    pub policy: Policy,
+    pub workers: BTreeMap<WorkerId, Worker>,
+    pub tasks: BTreeMap<TaskId, Task>,
+    /// Asked to stop: assign nothing more.
+    pub stopping: bool,
+}
+
+impl Model {
+    pub fn new(project: &str, base: &str, policy: Policy) -> Model {
+        Model {
+            project: project.to_string(),
+            base: base.to_string(),
+            policy,
+            ..Model::default()
+        }
+    }
+
+    pub fn session_name(&self, id: WorkerId) -> String {
+        session_name(&self.project, id)
+    }
+
+    /// Every task is done or failed, and no worker holds one.
+    pub fn drained(&self) -> bool {
+        self.tasks.values().all(|t| t.state.is_final())
+            && self.workers.values().all(|w| w.task.is_none())
+    }
+}
+
+/// tmux forbids `.` and `:` in session names; keep names to a safe alphabet.
+pub fn session_name(project: &str, id: WorkerId) -> String {
+    let clean: String = project
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let clean = clean.trim_matches('-');
+    let clean = if clean.is_empty() { "czar" } else { clean };
+    format!("{clean}-worker-{id}")
+}

@@ -1,0 +1,74 @@
+//! Everything that can happen, as data. Adapters and front ends produce these; `update` consumes them.
+
+use super::model::{AgentState, BranchInfo, TaskDef, TaskId, WorkerId};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Observation {
+    /// The task files as they are now (first load or a reload).
+    TasksLoaded(Vec<TaskDef>),
+    /// Every worker session tmux knows of, from one listing.
+    Sessions(Vec<SessionSeen>),
+    /// A worker's agent state, read from its screen and title.
+    AgentSeen {
+        worker: WorkerId,
+        state: AgentState,
+        reason: String,
+        last_line: String,
+    },
+    /// A worker's session and worktree were started (or could not be).
+    WorkerStarted {
+        worker: WorkerId,
+        result: Result<(), String>,
+    },
+    /// The worker's worktree is on the task's branch; `Ok` carries the commits it already has.
+    BranchPrepared {
+        worker: WorkerId,
+        task: TaskId,
+        result: Result<usize, String>,
+    },
+    /// The text was pasted and the submit confirmed, or not.
+    Delivered {
+        worker: WorkerId,
+        task: TaskId,
+        result: Result<(), String>,
+    },
+    BranchSeen {
+        worker: WorkerId,
+        info: BranchInfo,
+    },
+    Verified {
+        worker: WorkerId,
+        task: TaskId,
+        passed: bool,
+        output: String,
+    },
+    /// Sent by a worker from inside its worktree (`czar done`, `czar report`).
+    Signal {
+        worker: WorkerId,
+        signal: Signal,
+    },
+    Intent(Intent),
+    /// Time passed; lets timeouts fire.
+    Tick,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSeen {
+    pub worker: WorkerId,
+    pub dead: bool,
+    pub exit_status: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signal {
+    Done,
+    Report(String),
+}
+
+/// What an operator (or a script) asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Intent {
+    /// Stop handing out work; the czar is shutting down.
+    Stop,
+    SetAutoAssign(bool),
+}

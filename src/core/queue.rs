@@ -1,0 +1,177 @@
+//! Which task goes to which idle worker, and what a task's failure means for the tasks that need it.
+
+use super::model::{AgentState, Model, Task, TaskId, TaskState, WorkerId};
+use std::cmp::Reverse;
+
+/// Pending tasks whose needs are all done, best first: priority (high first), then the order
+/// they were queued in, then id so the choice is stable.
+pub fn ready_tasks(model: &Model) -> Vec<TaskId> {
+    let mut ready: Vec<&Task> = model
+        .tasks
+        .values()
+        .filter(|t| t.state == TaskState::Pending && needs_done(model, t))
+        .collect();
+    ready.sort_by_key(|t| (Reverse(t.def.priority), t.times.queued, t.def.id.clone()));
+    ready.into_iter().map(|t| t.def.id.clone()).collect()
+}
+
+pub fn needs_done(model: &Model, task: &Task) -> bool {
+    task.def.needs.iter().all(|n| {
+        model
+            .tasks
+            .get(n)
+            .is_some_and(|d| d.state == TaskState::Done)
+    })
+}
+
+/// Workers able to take a task now: alive, at their ready prompt, holding nothing.
+pub fn idle_workers(model: &Model) -> Vec<WorkerId> {
+    model
+        .workers
+        .values()
+        .filter(|w| {
+            w.live && !w.starting && !w.retired && w.task.is_none() && w.agent == AgentState::Idle
+        })
+        .map(|w| w.id)
+        .collect()
+}
+
+/// Pairs ready tasks with idle workers. A task that names an agent profile only goes to a worker
+/// running that profile.
+pub fn plan_assignments(model: &Model) -> Vec<(WorkerId, TaskId)> {
+    let mut free = idle_workers(model);
+    let mut plan = Vec::new();
+    for task_id in ready_tasks(model) {
+        if free.is_empty() {
+            break;
+        }
+        let Some(task) = model.tasks.get(&task_id) else {
+            continue;
+        };
+        let fits = |w: &WorkerId| {
+            task.def
+                .agent
+                .as_ref()
+                .is_none_or(|p| model.workers.get(w).is_some_and(|wk| &wk.profile == p))
+        };
+        if let Some(pos) = free.iter().position(fits) {
+            plan.push((free.remove(pos), task_id));
+        }
+    }
+    plan
+}
+
+/// Pending tasks that can never start because something they need failed (directly or through
+/// another task), in dependency order.
+pub fn doomed_by_failure(model: &Model) -> Vec<(TaskId, TaskId)> {
+    let mut doomed: Vec<(TaskId, TaskId)> = Vec::new();
+    loop {
+        let before = doomed.len();
+        for t in model.tasks.values() {
+            if t.state != TaskState::Pending || doomed.iter().any(|(id, _)| id == &t.def.id) {
+                continue;
+            }
+            let failed_need = t.def.needs.iter().find(|n| {
+                model
+                    .tasks
+                    .get(*n)
+                    .is_some_and(|d| d.state == TaskState::Failed)
+                    || doomed.iter().any(|(id, _)| id == *n)
+            });
+            if let Some(n) = failed_need {
+                doomed.push((t.def.id.clone(), n.clone()));
+            }
+        }
+        if doomed.len() == before {
+            return doomed;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::{Policy, TaskDef, Worker};
+
+    fn model_with(tasks: &[(&str, i64, &[&str])], idle: &[(u32, &str)]) -> Model {
+        let mut m = Model::new("p", "main", Policy::default());
+        for (i, (id, prio, needs)) in tasks.iter().enumerate() {
+            let def = TaskDef {
+                id: id.to_string(),
+                priority: *prio,
+                needs: needs.iter().map(|s| s.to_string()).collect(),
+                ..TaskDef::default()
+            };
+            m.tasks.insert(id.to_string(), Task::new(def, i as u64));
+        }
+        for (id, profile) in idle {
+            m.workers.insert(
+                *id,
+                Worker {
+                    id: *id,
+                    profile: profile.to_string(),
+                    live: true,
+                    agent: AgentState::Idle,
+                    ..Worker::default()
+                },
+            );
+        }
+        m
+    }
+
+    #[test]
+    fn higher_priority_first_and_needs_respected() {
+        let mut m = model_with(
+            &[("a", 0, &[]), ("b", 5, &["a"]), ("c", 1, &[])],
+            &[(1, "sim"), (2, "sim")],
+        );
+        assert_eq!(ready_tasks(&m), vec!["c".to_string(), "a".to_string()]);
+        m.tasks.get_mut("a").map(|t| t.state = TaskState::Done);
+        assert_eq!(ready_tasks(&m), vec!["b".to_string(), "c".to_string()]);
+    }
+
+    #[test]
+    fn agent_named_by_task_must_match_profile() {
+        let mut m = model_with(
+            &[("x", 9, &[]), ("y", 0, &[])],
+            &[(1, "sim"), (2, "claude")],
+        );
+        m.tasks
+            .get_mut("x")
+            .map(|t| t.def.agent = Some("claude".into()));
+        assert_eq!(
+            plan_assignments(&m),
+            vec![(2, "x".to_string()), (1, "y".to_string())]
+        );
+    }
+
+    #[test]
+    fn busy_or_holding_workers_get_nothing() {
+        let mut m = model_with(&[("x", 0, &[])], &[(1, "sim"), (2, "sim")]);
+        m.workers.get_mut(&1).map(|w| w.agent = AgentState::Busy);
+        m.workers.get_mut(&2).map(|w| w.task = Some("z".into()));
+        assert!(plan_assignments(&m).is_empty());
+    }
+
+    #[test]
+    fn failure_dooms_the_whole_chain() {
+        let mut m = model_with(
+            &[
+                ("a", 0, &[]),
+                ("b", 0, &["a"]),
+                ("c", 0, &["b"]),
+                ("d", 0, &[]),
+            ],
+            &[],
+        );
+        m.tasks.get_mut("a").map(|t| t.state = TaskState::Failed);
+        let doomed = doomed_by_failure(&m);
+        assert_eq!(
+            doomed,
+            vec![
+                ("b".to_string(), "a".to_string()),
+                ("c".to_string(), "b".to_string())
+            ]
+        );
+    }
+}

@@ -1,0 +1,349 @@
+//! Flows through `update` with plain data: what the czar decides, step by step.
+
+use super::command::{Command, Delivery};
+use super::model::{AgentState, BranchInfo, Model, Policy, TaskDef, TaskState};
+use super::observation::{Observation, SessionSeen, Signal};
+use super::update;
+
+fn def(id: &str, needs: &[&str], verify: Option<&str>) -> TaskDef {
+    TaskDef {
+        id: id.into(),
+        title: id.into(),
+        needs: needs.iter().map(|s| s.to_string()).collect(),
+        verify: verify.map(str::to_string),
+        ..TaskDef::default()
+    }
+}
+
+fn model(workers: u32) -> Model {
+    Model::new(
+        "proj",
+        "main",
+        Policy {
+            workers,
+            ..Policy::default()
+        },
+    )
+}
+
+/// Starts every worker and brings its agent to the prompt.
+fn boot(m: &mut Model, now: u64) {
+    update(m, Observation::Tick, now);
+    // The first update of any kind asks for the workers; they are marked as starting.
+    let started: Vec<u32> = m
+        .workers
+        .values()
+        .filter(|w| w.starting)
+        .map(|w| w.id)
+        .collect();
+    assert_eq!(started.len() as u32, m.policy.workers);
+    for w in started {
+        update(
+            m,
+            Observation::WorkerStarted {
+                worker: w,
+                result: Ok(()),
+            },
+            now,
+        );
+        idle(m, w, now);
+    }
+}
+
+fn idle(m: &mut Model, w: u32, now: u64) -> Vec<Command> {
+    update(
+        m,
+        Observation::AgentSeen {
+            worker: w,
+            state: AgentState::Idle,
+            reason: "prompt".into(),
+            last_line: String::new(),
+        },
+        now,
+    )
+}
+
+fn prepares(out: &[Command]) -> Vec<(u32, String)> {
+    out.iter()
+        .filter_map(|c| match c {
+            Command::PrepareBranch { worker, task, .. } => Some((*worker, task.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Takes a prepared task through delivery into Working.
+fn start_work(m: &mut Model, w: u32, task: &str, now: u64) {
+    let out = update(
+        m,
+        Observation::BranchPrepared {
+            worker: w,
+            task: task.into(),
+            result: Ok(0),
+        },
+        now,
+    );
+    assert!(out.contains(&Command::Deliver {
+        worker: w,
+        task: task.into(),
+        what: Delivery::Task
+    }));
+    update(
+        m,
+        Observation::Delivered {
+            worker: w,
+            task: task.into(),
+            result: Ok(()),
+        },
+        now,
+    );
+    assert_eq!(m.tasks[task].state, TaskState::Working);
+}
+
+fn commits(m: &mut Model, w: u32, task: &str, ahead: usize, now: u64) -> Vec<Command> {
+    let info = BranchInfo {
+        branch: format!("czar/{task}"),
+        ahead,
+        ..BranchInfo::default()
+    };
+    update(m, Observation::BranchSeen { worker: w, info }, now)
+}
+
+#[test]
+fn a_task_with_new_commits_is_done_and_its_dependent_starts_in_the_same_step() {
+    let mut m = model(1);
+    update(
+        &mut m,
+        Observation::TasksLoaded(vec![def("a", &[], None), def("b", &["a"], None)]),
+        0,
+    );
+    boot(&mut m, 1);
+    assert_eq!(m.tasks["a"].state, TaskState::Assigned);
+    assert_eq!(m.tasks["b"].state, TaskState::Pending, "b needs a");
+    start_work(&mut m, 1, "a", 2);
+    assert!(idle(&mut m, 1, 3).contains(&Command::RefreshBranch { worker: 1 }));
+    let out = commits(&mut m, 1, "a", 2, 4);
+    assert_eq!(m.tasks["a"].state, TaskState::Done);
+    assert_eq!(prepares(&out), vec![(1, "b".to_string())]);
+    assert_eq!(m.tasks["b"].attempts, 1);
+}
+
+#[test]
+fn done_signal_waits_for_the_prompt_then_verify_decides() {
+    let mut m = model(1);
+    update(
+        &mut m,
+        Observation::TasksLoaded(vec![def("a", &[], Some("make test"))]),
+        0,
+    );
+    boot(&mut m, 1);
+    start_work(&mut m, 1, "a", 2);
+    update(
+        &mut m,
+        Observation::Signal {
+            worker: 1,
+            signal: Signal::Done,
+        },
+        3,
+    );
+    assert_eq!(
+        m.tasks["a"].state,
+        TaskState::Working,
+        "still busy on screen"
+    );
+    let out = idle(&mut m, 1, 4);
+    assert!(out.contains(&Command::RunVerify {
+        worker: 1,
+        task: "a".into(),
+        command: "make test".into()
+    }));
+    let out = update(
+        &mut m,
+        Observation::Verified {
+            worker: 1,
+            task: "a".into(),
+            passed: false,
+            output: "FAILED x".into(),
+        },
+        5,
+    );
+    assert!(out.iter().any(|c| matches!(c, Command::Deliver { what: Delivery::FollowUp(n), .. } if n.contains("FAILED x"))));
+    update(
+        &mut m,
+        Observation::Delivered {
+            worker: 1,
+            task: "a".into(),
+            result: Ok(()),
+        },
+        6,
+    );
+    update(
+        &mut m,
+        Observation::Signal {
+            worker: 1,
+            signal: Signal::Done,
+        },
+        7,
+    );
+    idle(&mut m, 1, 8);
+    update(
+        &mut m,
+        Observation::Verified {
+            worker: 1,
+            task: "a".into(),
+            passed: true,
+            output: String::new(),
+        },
+        9,
+    );
+    assert_eq!(m.tasks["a"].state, TaskState::Done);
+    assert_eq!(m.tasks["a"].verify_failures, 1);
+}
+
+#[test]
+fn verify_failing_every_time_fails_the_task_and_its_dependents() {
+    let mut m = model(1);
+    m.policy.max_verify_attempts = 2;
+    update(
+        &mut m,
+        Observation::TasksLoaded(vec![def("a", &[], Some("false")), def("b", &["a"], None)]),
+        0,
+    );
+    boot(&mut m, 1);
+    start_work(&mut m, 1, "a", 2);
+    for round in 0..2u64 {
+        update(
+            &mut m,
+            Observation::Signal {
+                worker: 1,
+                signal: Signal::Done,
+            },
+            3 + round * 10,
+        );
+        idle(&mut m, 1, 4 + round * 10);
+        let fail = Observation::Verified {
+            worker: 1,
+            task: "a".into(),
+            passed: false,
+            output: "no".into(),
+        };
+        update(&mut m, fail, 5 + round * 10);
+        if round == 0 {
+            update(
+                &mut m,
+                Observation::Delivered {
+                    worker: 1,
+                    task: "a".into(),
+                    result: Ok(()),
+                },
+                6,
+            );
+        }
+    }
+    assert_eq!(m.tasks["a"].state, TaskState::Failed);
+    assert_eq!(m.tasks["b"].state, TaskState::Failed);
+    assert!(
+        m.tasks["b"]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("`a`"))
+    );
+    assert!(m.drained());
+}
+
+#[test]
+fn a_crash_requeues_the_task_and_restarts_the_worker() {
+    let mut m = model(2);
+    update(
+        &mut m,
+        Observation::TasksLoaded(vec![def("a", &[], None)]),
+        0,
+    );
+    boot(&mut m, 1);
+    let holder = m.tasks["a"].worker.unwrap();
+    start_work(&mut m, holder, "a", 2);
+    let other = 3 - holder;
+    let seen = vec![
+        SessionSeen {
+            worker: holder,
+            dead: true,
+            exit_status: Some(1),
+        },
+        SessionSeen {
+            worker: other,
+            dead: false,
+            exit_status: None,
+        },
+    ];
+    let out = update(&mut m, Observation::Sessions(seen), 3);
+    assert!(out.contains(&Command::KillWorker { worker: holder }));
+    assert!(
+        out.iter()
+            .any(|c| matches!(c, Command::StartWorker { worker, .. } if *worker == holder))
+    );
+    // The other, idle worker takes the task at once: nothing is lost, nothing held twice.
+    assert_eq!(prepares(&out), vec![(other, "a".to_string())]);
+    assert_eq!(m.tasks["a"].attempts, 2);
+    assert_eq!(m.workers.values().filter(|w| w.task.is_some()).count(), 1);
+}
+
+#[test]
+fn idle_without_commits_past_the_grace_gives_the_task_back() {
+    let mut m = model(1);
+    m.policy.idle_grace_ms = 1000;
+    update(
+        &mut m,
+        Observation::TasksLoaded(vec![def("a", &[], None)]),
+        0,
+    );
+    boot(&mut m, 1);
+    start_work(&mut m, 1, "a", 2);
+    idle(&mut m, 1, 10);
+    commits(&mut m, 1, "a", 0, 11);
+    assert_eq!(m.tasks["a"].state, TaskState::Working);
+    let out = update(&mut m, Observation::Tick, 1011);
+    // Requeued and, the worker being idle, given again at once.
+    assert_eq!(prepares(&out), vec![(1, "a".to_string())]);
+    assert_eq!(m.tasks["a"].attempts, 2);
+}
+
+#[test]
+fn reloading_task_files_never_resets_a_task() {
+    let mut m = model(1);
+    update(
+        &mut m,
+        Observation::TasksLoaded(vec![def("a", &[], None)]),
+        0,
+    );
+    boot(&mut m, 1);
+    start_work(&mut m, 1, "a", 2);
+    let mut changed = def("a", &[], None);
+    changed.body = "new text".into();
+    let out = update(&mut m, Observation::TasksLoaded(vec![changed]), 3);
+    assert!(prepares(&out).is_empty());
+    assert_eq!(m.tasks["a"].state, TaskState::Working);
+    assert_eq!(m.tasks["a"].def.body, "");
+}
+
+#[test]
+fn stale_answers_for_a_task_the_worker_no_longer_holds_are_ignored() {
+    let mut m = model(1);
+    update(
+        &mut m,
+        Observation::TasksLoaded(vec![def("a", &[], None)]),
+        0,
+    );
+    boot(&mut m, 1);
+    let before = m.clone();
+    let out = update(
+        &mut m,
+        Observation::Delivered {
+            worker: 1,
+            task: "zzz".into(),
+            result: Ok(()),
+        },
+        2,
+    );
+    assert!(out.is_empty());
+    assert_eq!(m, before);
+}

@@ -1,0 +1,342 @@
+//! `update(model, observation, now) -> commands`: the one place where the czar decides.
+//! Small handlers per family; task lifecycle lives in `lifecycle`.
+
+use super::command::{Command, EventKind};
+use super::lifecycle;
+use super::model::{AgentState, Model, Task, TaskDef, TaskState, Worker, WorkerId};
+use super::observation::{Intent, Observation, SessionSeen, Signal};
+use super::queue;
+
+pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
+    let mut out = Vec::new();
+    match obs {
+        Observation::TasksLoaded(defs) => tasks_loaded(model, defs, now, &mut out),
+        Observation::Sessions(seen) => sessions(model, &seen, now, &mut out),
+        Observation::AgentSeen {
+            worker,
+            state,
+            reason,
+            last_line,
+        } => agent_seen(model, worker, state, reason, last_line, now, &mut out),
+        Observation::WorkerStarted { worker, result } => {
+            worker_started(model, worker, result, now, &mut out)
+        }
+        Observation::BranchPrepared {
+            worker,
+            task,
+            result,
+        } => lifecycle::branch_prepared(model, worker, &task, result, now, &mut out),
+        Observation::Delivered {
+            worker,
+            task,
+            result,
+        } => lifecycle::delivered(model, worker, &task, result, now, &mut out),
+        Observation::BranchSeen { worker, info } => {
+            if let Some(w) = model.workers.get_mut(&worker) {
+                w.branch = Some(info);
+            }
+            lifecycle::check_finished(model, worker, now, &mut out);
+        }
+        Observation::Verified {
+            worker,
+            task,
+            passed,
+            output,
+        } => lifecycle::verified(model, worker, &task, passed, &output, now, &mut out),
+        Observation::Signal { worker, signal } => {
+            self::signal(model, worker, signal, now, &mut out)
+        }
+        Observation::Intent(intent) => self::intent(model, intent, &mut out),
+        Observation::Tick => {
+            let ids: Vec<WorkerId> = model.workers.keys().copied().collect();
+            for id in ids {
+                lifecycle::check_finished(model, id, now, &mut out);
+            }
+        }
+    }
+    lifecycle::fail_doomed(model, now, &mut out);
+    if !model.stopping {
+        ensure_workers(model, now, &mut out);
+        if model.policy.auto_assign {
+            assign(model, &mut out);
+        }
+    }
+    out
+}
+
+/// New task files join the queue; known ones keep their state (a task is never lost or redone
+/// because its file was read again). A pending task takes the file's new text.
+fn tasks_loaded(model: &mut Model, defs: Vec<TaskDef>, now: u64, out: &mut Vec<Command>) {
+    for def in defs {
+        match model.tasks.get_mut(&def.id) {
+            Some(t) if t.state == TaskState::Pending => t.def = def,
+            Some(_) => {}
+            None => {
+                out.push(Command::record(
+                    None,
+                    Some(&def.id),
+                    EventKind::TaskAdded,
+                    def.title.clone(),
+                ));
+                model.tasks.insert(def.id.clone(), Task::new(def, now));
+            }
+        }
+    }
+}
+
+fn sessions(model: &mut Model, seen: &[SessionSeen], now: u64, out: &mut Vec<Command>) {
+    for s in seen {
+        let session = model.session_name(s.worker);
+        let profile = model.policy.default_profile.clone();
+        // A live session we did not start (a previous czar's) is adopted as it is.
+        let w = model.workers.entry(s.worker).or_insert_with(|| Worker {
+            id: s.worker,
+            session,
+            profile,
+            since: now,
+            ..Worker::default()
+        });
+        w.live = true;
+        if s.dead && w.agent != AgentState::Crashed {
+            let status = s
+                .exit_status
+                .map_or("unknown".to_string(), |c| c.to_string());
+            crashed(
+                model,
+                s.worker,
+                &format!("agent process exited (status {status})"),
+                now,
+                out,
+            );
+        }
+    }
+    let gone: Vec<WorkerId> = model
+        .workers
+        .values()
+        .filter(|w| w.live && !w.starting && !seen.iter().any(|s| s.worker == w.id))
+        .map(|w| w.id)
+        .collect();
+    for id in gone {
+        if let Some(w) = model.workers.get_mut(&id) {
+            w.live = false;
+        }
+        crashed(model, id, "session disappeared", now, out);
+    }
+}
+
+/// The agent is gone: its task goes back to the queue (its work stays on the branch) and the
+/// worker is restarted unless it keeps failing.
+fn crashed(model: &mut Model, id: WorkerId, why: &str, now: u64, out: &mut Vec<Command>) {
+    let Some(w) = model.workers.get_mut(&id) else {
+        return;
+    };
+    set_agent(w, AgentState::Crashed, why, now);
+    out.push(Command::record(
+        Some(id),
+        w.task.as_deref(),
+        EventKind::WorkerCrashed,
+        why,
+    ));
+    if w.live {
+        out.push(Command::KillWorker { worker: id });
+        w.live = false;
+    }
+    if let Some(task) = w.task.take() {
+        lifecycle::requeue(
+            model,
+            &task,
+            &format!("worker {id} crashed: {why}"),
+            now,
+            out,
+        );
+    }
+}
+
+fn agent_seen(
+    model: &mut Model,
+    id: WorkerId,
+    state: AgentState,
+    reason: String,
+    last_line: String,
+    now: u64,
+    out: &mut Vec<Command>,
+) {
+    let Some(w) = model.workers.get_mut(&id) else {
+        return;
+    };
+    if !last_line.is_empty() {
+        w.last_line = last_line;
+    }
+    if w.agent == AgentState::Crashed || w.agent == state {
+        if w.agent == state {
+            w.reason = reason;
+        }
+        return;
+    }
+    out.push(Command::record(
+        Some(id),
+        w.task.as_deref(),
+        EventKind::AgentState,
+        format!("{} -> {} ({reason})", w.agent.as_str(), state.as_str()),
+    ));
+    let went_idle = state == AgentState::Idle;
+    set_agent(w, state, &reason, now);
+    if went_idle && w.task.is_some() {
+        // Coming back to the prompt is when new commits matter: look at the branch now.
+        out.push(Command::RefreshBranch { worker: id });
+    }
+    lifecycle::check_finished(model, id, now, out);
+}
+
+pub(super) fn set_agent(w: &mut Worker, state: AgentState, reason: &str, now: u64) {
+    if w.agent != state {
+        w.since = now;
+    }
+    w.agent = state;
+    w.reason = reason.to_string();
+}
+
+fn worker_started(
+    model: &mut Model,
+    id: WorkerId,
+    result: Result<(), String>,
+    now: u64,
+    out: &mut Vec<Command>,
+) {
+    let max_restarts = model.policy.max_restarts;
+    let Some(w) = model.workers.get_mut(&id) else {
+        return;
+    };
+    w.starting = false;
+    match result {
+        Ok(()) => {
+            w.live = true;
+            set_agent(w, AgentState::Starting, "session started", now);
+            out.push(Command::record(
+                Some(id),
+                None,
+                EventKind::WorkerStarted,
+                w.profile.clone(),
+            ));
+        }
+        Err(e) => {
+            w.live = false;
+            w.restarts += 1;
+            set_agent(w, AgentState::Error, &e, now);
+            out.push(Command::record(Some(id), None, EventKind::WorkerFailed, e));
+            if w.restarts > max_restarts {
+                retire(w, out);
+            }
+        }
+    }
+}
+
+fn retire(w: &mut Worker, out: &mut Vec<Command>) {
+    w.retired = true;
+    out.push(Command::record(
+        Some(w.id),
+        None,
+        EventKind::WorkerRetired,
+        format!("retired after {} failed starts", w.restarts),
+    ));
+}
+
+/// Keep `policy.workers` workers running; restart crashed ones within the restart budget.
+fn ensure_workers(model: &mut Model, now: u64, out: &mut Vec<Command>) {
+    for id in 1..=model.policy.workers {
+        let session = model.session_name(id);
+        let profile = model.policy.default_profile.clone();
+        let max_restarts = model.policy.max_restarts;
+        let w = model.workers.entry(id).or_insert_with(|| Worker {
+            id,
+            session,
+            profile,
+            since: now,
+            ..Worker::default()
+        });
+        if w.live || w.starting || w.retired {
+            continue;
+        }
+        if w.agent == AgentState::Crashed {
+            w.restarts += 1;
+            if w.restarts > max_restarts {
+                retire(w, out);
+                continue;
+            }
+        }
+        w.starting = true;
+        out.push(Command::StartWorker {
+            worker: id,
+            profile: w.profile.clone(),
+        });
+    }
+}
+
+fn assign(model: &mut Model, out: &mut Vec<Command>) {
+    for (worker, task) in queue::plan_assignments(model) {
+        let Some(t) = model.tasks.get_mut(&task) else {
+            continue;
+        };
+        t.state = TaskState::Assigned;
+        t.worker = Some(worker);
+        t.attempts += 1;
+        t.done_signal = false;
+        t.reason = None;
+        let branch = t.branch();
+        let attempt = t.attempts;
+        if let Some(w) = model.workers.get_mut(&worker) {
+            w.task = Some(task.clone());
+            w.branch = None;
+        }
+        out.push(Command::record(
+            Some(worker),
+            Some(&task),
+            EventKind::Assigned,
+            format!("attempt {attempt} on {branch}"),
+        ));
+        out.push(Command::PrepareBranch {
+            worker,
+            task,
+            branch,
+        });
+    }
+}
+
+fn signal(model: &mut Model, id: WorkerId, signal: Signal, now: u64, out: &mut Vec<Command>) {
+    let task = model.workers.get(&id).and_then(|w| w.task.clone());
+    match signal {
+        Signal::Report(text) => out.push(Command::record(
+            Some(id),
+            task.as_deref(),
+            EventKind::Report,
+            text,
+        )),
+        Signal::Done => match task.as_ref().and_then(|t| model.tasks.get_mut(t)) {
+            Some(t) if matches!(t.state, TaskState::Working | TaskState::Delivering) => {
+                t.done_signal = true;
+                out.push(Command::record(
+                    Some(id),
+                    task.as_deref(),
+                    EventKind::Report,
+                    "worker said done",
+                ));
+                lifecycle::check_finished(model, id, now, out);
+            }
+            _ => out.push(Command::record(
+                Some(id),
+                task.as_deref(),
+                EventKind::Report,
+                "`czar done` ignored: the worker holds no task in progress",
+            )),
+        },
+    }
+}
+
+fn intent(model: &mut Model, intent: Intent, out: &mut Vec<Command>) {
+    let detail = format!("{intent:?}");
+    match intent {
+        Intent::Stop => model.stopping = true,
+        Intent::SetAutoAssign(on) => model.policy.auto_assign = on,
+    }
+    out.push(Command::record(None, None, EventKind::Operator, detail));
+}

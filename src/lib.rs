@@ -1,0 +1,6 @@
+//! czar: a control room for a fleet of AI coding agents, each in its own tmux session and git
+//! worktree. The pure `core` decides; `adapters` touch tmux, git and the disk; the `engine`
+//! connects them for both front ends.
+
+pub mod adapters;
+pub mod core;
