@@ -3,4 +3,16 @@
 //! connects them for both front ends.
 
 pub mod adapters;
+pub mod cli;
+pub mod commands;
+pub mod config;
 pub mod core;
+pub mod demo;
+pub mod engine;
+pub mod headless;
+pub mod logging;
+pub mod project;
+pub mod prompt;
+pub mod sim_agent;
+pub mod sim_cmd;
+pub mod tasks;

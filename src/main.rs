@@ -1,1 +1,60 @@
-fn main() {}
+use clap::Parser;
+use czar::cli::{Cli, Cmd, TaskCmd};
+use czar::core::observation::Signal;
+use czar::project::UsageError;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    if let Some(Cmd::SimAgent(args)) = &cli.command {
+        return exit(czar::sim_cmd::run(args));
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return exit(Err(anyhow::anyhow!("starting the async runtime: {e}"))),
+    };
+    exit(runtime.block_on(dispatch(cli, dir)))
+}
+
+async fn dispatch(cli: Cli, dir: PathBuf) -> anyhow::Result<i32> {
+    match cli.command {
+        Some(Cmd::Init) => czar::commands::init(&dir).map(|()| 0),
+        Some(Cmd::Task(TaskCmd::Add(args))) => czar::commands::task_add(&dir, &args).map(|()| 0),
+        Some(Cmd::Status { json }) => czar::commands::status(&dir, json).map(|()| 0),
+        Some(Cmd::Done) => czar::commands::signal(&dir, Signal::Done).map(|()| 0),
+        Some(Cmd::Report { note }) => {
+            czar::commands::signal(&dir, Signal::Report(note)).map(|()| 0)
+        }
+        Some(Cmd::Demo(args)) => czar::demo::run(&args, cli.dir.as_deref()).await,
+        Some(Cmd::SimAgent(_)) => Ok(0),
+        None => {
+            let cfg = czar::project::load(&dir)?;
+            let setup = czar::project::setup(&cfg)?;
+            if !cli.auto {
+                println!(
+                    "czar: the dashboard is not built yet; running headless (Ctrl-C stops the czar, workers keep running)."
+                );
+            }
+            Ok(czar::headless::run(setup).await?.exit_code())
+        }
+    }
+}
+
+fn exit(result: anyhow::Result<i32>) -> ExitCode {
+    match result {
+        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+        Err(e) if e.downcast_ref::<UsageError>().is_some() => {
+            eprintln!("czar: {e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("czar: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

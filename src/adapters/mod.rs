@@ -1,1 +1,3 @@
+pub mod git;
 pub mod store;
+pub mod tmux;

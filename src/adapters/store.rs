@@ -33,6 +33,9 @@ pub enum StoreError {
     },
 }
 
+/// Tasks and workers as the last czar left them.
+pub type Saved = (BTreeMap<String, Task>, BTreeMap<WorkerId, Worker>);
+
 pub struct Store {
     conn: Connection,
     path: PathBuf,
@@ -92,7 +95,7 @@ impl Store {
         }
     }
 
-    pub fn load(&self) -> Result<(BTreeMap<String, Task>, BTreeMap<WorkerId, Worker>), StoreError> {
+    pub fn load(&self) -> Result<Saved, StoreError> {
         let mut tasks = BTreeMap::new();
         for (key, data) in self.rows("SELECT id, data FROM tasks")? {
             let t: Task =

@@ -1,6 +1,7 @@
 //! The pure core: plain data and one `update` function. No tokio, no processes, no clock reads:
 //! time arrives as `now` (milliseconds since the Unix epoch) with every observation.
 
+pub mod classify;
 pub mod command;
 mod lifecycle;
 pub mod model;

@@ -50,6 +50,8 @@ pub enum Observation {
     Intent(Intent),
     /// Time passed; lets timeouts fire.
     Tick,
+    /// The czar restarted with this model from the store: whatever was in flight is lost.
+    Resumed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

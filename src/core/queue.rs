@@ -126,7 +126,7 @@ mod tests {
             &[(1, "sim"), (2, "sim")],
         );
         assert_eq!(ready_tasks(&m), vec!["c".to_string(), "a".to_string()]);
-        m.tasks.get_mut("a").map(|t| t.state = TaskState::Done);
+        m.tasks.get_mut("a").unwrap().state = TaskState::Done;
         assert_eq!(ready_tasks(&m), vec!["b".to_string(), "c".to_string()]);
     }
 
@@ -136,9 +136,7 @@ mod tests {
             &[("x", 9, &[]), ("y", 0, &[])],
             &[(1, "sim"), (2, "claude")],
         );
-        m.tasks
-            .get_mut("x")
-            .map(|t| t.def.agent = Some("claude".into()));
+        m.tasks.get_mut("x").unwrap().def.agent = Some("claude".into());
         assert_eq!(
             plan_assignments(&m),
             vec![(2, "x".to_string()), (1, "y".to_string())]
@@ -148,8 +146,8 @@ mod tests {
     #[test]
     fn busy_or_holding_workers_get_nothing() {
         let mut m = model_with(&[("x", 0, &[])], &[(1, "sim"), (2, "sim")]);
-        m.workers.get_mut(&1).map(|w| w.agent = AgentState::Busy);
-        m.workers.get_mut(&2).map(|w| w.task = Some("z".into()));
+        m.workers.get_mut(&1).unwrap().agent = AgentState::Busy;
+        m.workers.get_mut(&2).unwrap().task = Some("z".into());
         assert!(plan_assignments(&m).is_empty());
     }
 
@@ -164,7 +162,7 @@ mod tests {
             ],
             &[],
         );
-        m.tasks.get_mut("a").map(|t| t.state = TaskState::Failed);
+        m.tasks.get_mut("a").unwrap().state = TaskState::Failed;
         let doomed = doomed_by_failure(&m);
         assert_eq!(
             doomed,

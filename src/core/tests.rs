@@ -347,3 +347,52 @@ fn stale_answers_for_a_task_the_worker_no_longer_holds_are_ignored() {
     assert!(out.is_empty());
     assert_eq!(m, before);
 }
+
+#[test]
+fn after_a_restart_lost_sessions_give_their_tasks_back_and_verify_reruns() {
+    let mut m = model(2);
+    m.policy.max_attempts = 5;
+    update(
+        &mut m,
+        Observation::TasksLoaded(vec![def("a", &[], None), def("b", &[], Some("true"))]),
+        0,
+    );
+    boot(&mut m, 1);
+    let wa = m.tasks["a"].worker.unwrap();
+    let wb = m.tasks["b"].worker.unwrap();
+    start_work(&mut m, wa, "a", 2);
+    start_work(&mut m, wb, "b", 2);
+    update(
+        &mut m,
+        Observation::Signal {
+            worker: wb,
+            signal: Signal::Done,
+        },
+        3,
+    );
+    idle(&mut m, wb, 4);
+    assert_eq!(m.tasks["b"].state, TaskState::Verifying);
+    // A new czar loads this model from the store.
+    let out = update(&mut m, Observation::Resumed, 100);
+    assert!(out.contains(&Command::RunVerify {
+        worker: wb,
+        task: "b".into(),
+        command: "true".into()
+    }));
+    // Only b's session survived.
+    let out = update(
+        &mut m,
+        Observation::Sessions(vec![SessionSeen {
+            worker: wb,
+            dead: false,
+            exit_status: None,
+        }]),
+        101,
+    );
+    assert_eq!(m.tasks["a"].state, TaskState::Pending);
+    assert!(
+        out.iter()
+            .any(|c| matches!(c, Command::StartWorker { worker, .. } if *worker == wa))
+    );
+    assert_eq!(m.tasks["b"].state, TaskState::Verifying);
+}

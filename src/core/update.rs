@@ -47,6 +47,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
             self::signal(model, worker, signal, now, &mut out)
         }
         Observation::Intent(intent) => self::intent(model, intent, &mut out),
+        Observation::Resumed => resumed(model, now, &mut out),
         Observation::Tick => {
             let ids: Vec<WorkerId> = model.workers.keys().copied().collect();
             for id in ids {
@@ -80,6 +81,61 @@ fn tasks_loaded(model: &mut Model, defs: Vec<TaskDef>, now: u64, out: &mut Vec<C
                 ));
                 model.tasks.insert(def.id.clone(), Task::new(def, now));
             }
+        }
+    }
+}
+
+/// After a restart: workers are taken as alive until the first session listing says otherwise
+/// (which then requeues their tasks), their screens as unknown, and work in flight is redone
+/// only where redoing it is harmless. A delivery that may have been submitted is never sent
+/// again: the task counts as working, and an idle agent without commits gives it back later.
+fn resumed(model: &mut Model, now: u64, out: &mut Vec<Command>) {
+    for w in model.workers.values_mut() {
+        w.live = true;
+        w.starting = false;
+        set_agent(
+            w,
+            AgentState::Starting,
+            "czar restarted; reading the screen again",
+            now,
+        );
+    }
+    let active: Vec<(String, TaskState, Option<WorkerId>)> = model
+        .tasks
+        .values()
+        .filter(|t| t.state.is_active())
+        .map(|t| (t.def.id.clone(), t.state, t.worker))
+        .collect();
+    for (id, state, worker) in active {
+        let Some(worker) = worker.filter(|w| model.workers.contains_key(w)) else {
+            lifecycle::requeue(
+                model,
+                &id,
+                "its worker is unknown after a restart",
+                now,
+                out,
+            );
+            continue;
+        };
+        let Some(t) = model.tasks.get_mut(&id) else {
+            continue;
+        };
+        match state {
+            TaskState::Assigned => out.push(Command::PrepareBranch {
+                worker,
+                task: id.clone(),
+                branch: t.branch(),
+            }),
+            TaskState::Delivering => t.state = TaskState::Working,
+            TaskState::Verifying => {
+                let command = t.def.verify.clone().unwrap_or_default();
+                out.push(Command::RunVerify {
+                    worker,
+                    task: id.clone(),
+                    command,
+                });
+            }
+            _ => {}
         }
     }
 }

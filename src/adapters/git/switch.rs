@@ -1,0 +1,168 @@
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use git2::{
+    Branch, BranchType, Commit, IndexAddOption, Repository, Worktree, build::CheckoutBuilder,
+};
+
+use super::error::{GitContext, GitError};
+use super::signature::signature_for;
+use super::worktree::has_changes;
+use super::{Git, resolve_commit, short_branch, short_id, symbolic_head};
+
+/// What `switch_worktree` did besides the checkout itself.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SwitchOutcome {
+    /// Short id of the WIP commit that saved uncommitted work, if there was any.
+    pub wip_commit: Option<String>,
+    /// The branch holding that WIP commit: the previous branch, or a fresh rescue branch
+    /// `czar/wip-<worktree>-<unix time>` when HEAD was detached.
+    pub wip_branch: Option<String>,
+    /// True when `branch` was created from base; false when an existing branch was resumed.
+    pub created: bool,
+}
+
+/// A commit made to save work in progress, and the branch it landed on.
+struct Wip {
+    id: String,
+    branch: String,
+}
+
+impl Git {
+    /// Moves a linked worktree to task branch `branch`, saving any uncommitted work first as a
+    /// WIP commit on the branch it was on. Creates `branch` from `base` unless it exists.
+    pub fn switch_worktree(
+        &self,
+        wt_path: &Path,
+        branch: &str,
+        base: &str,
+    ) -> Result<SwitchOutcome, GitError> {
+        let (wt, path) = self.open_worktree(wt_path, false)?;
+        if !Branch::name_is_valid(branch).unwrap_or(false) {
+            return Err(GitError::InvalidName {
+                name: branch.to_string(),
+                what: "branch",
+            });
+        }
+        let refname = format!("refs/heads/{branch}");
+        // Everything that can refuse the switch is checked before anything is committed.
+        let base_commit = resolve_commit(&wt, base)?;
+        if let Some(other) = self.checked_out_elsewhere(&refname, &path)? {
+            return Err(GitError::CheckedOutElsewhere {
+                branch: branch.to_string(),
+                path,
+                other,
+            });
+        }
+        let message = wip_message("task switch", &format!("before switching to {branch}"));
+        let wip = commit_dirty(&wt, &path, &message)?;
+
+        let existing = wt.find_branch(branch, BranchType::Local).ok();
+        let created = existing.is_none();
+        let target = match existing {
+            Some(b) => b.get().peel_to_commit(),
+            None => wt
+                .branch(branch, &base_commit, false)
+                .and_then(|b| b.get().peel_to_commit()),
+        }
+        .doing(&path, || format!("creating branch {branch} from {base}"))?;
+        checkout_branch(&wt, &target, &refname)
+            .doing(&path, || format!("checking out {branch}"))?;
+
+        if has_changes(&wt).doing(&path, || "reading worktree status".into())? {
+            return Err(GitError::StillDirty {
+                path,
+                branch: branch.to_string(),
+            });
+        }
+        tracing::info!(path = %path.display(), branch, created, wip = ?wip.as_ref().map(|w| &w.id), "switched worktree");
+        Ok(SwitchOutcome {
+            wip_commit: wip.as_ref().map(|w| w.id.clone()),
+            wip_branch: wip.map(|w| w.branch),
+            created,
+        })
+    }
+
+    /// Commits all uncommitted work in a linked worktree on its current branch as a labelled WIP
+    /// commit (on a rescue branch if HEAD is detached). Returns its short id; `None` when clean.
+    pub fn commit_wip(&self, wt_path: &Path, reason: &str) -> Result<Option<String>, GitError> {
+        let (wt, path) = self.open_worktree(wt_path, false)?;
+        let wip = commit_dirty(&wt, &path, &wip_message(reason, "by czar"))?;
+        Ok(wip.map(|w| w.id))
+    }
+}
+
+fn wip_message(reason: &str, when: &str) -> String {
+    format!("czar: WIP ({reason}) — work in progress saved {when}\n")
+}
+
+/// Stages everything (new, modified, deleted; ignored files stay out) and commits it on HEAD.
+fn commit_dirty(wt: &Repository, path: &Path, message: &str) -> Result<Option<Wip>, GitError> {
+    if !has_changes(wt).doing(path, || "reading worktree status".into())? {
+        return Ok(None);
+    }
+    let head = symbolic_head(wt).doing(path, || "reading HEAD".into())?;
+    let branch = match head {
+        Some(target) => short_branch(&target).to_string(),
+        None => attach_rescue_branch(wt, path)?,
+    };
+    let id = commit_all(wt, message).doing(path, || format!("committing WIP on {branch}"))?;
+    tracing::info!(path = %path.display(), %branch, %id, "saved work in progress");
+    Ok(Some(Wip { id, branch }))
+}
+
+/// A detached HEAD's work would be orphaned by the next checkout, so HEAD first moves onto a new
+/// branch at the same commit (index and files untouched).
+fn attach_rescue_branch(wt: &Repository, path: &Path) -> Result<String, GitError> {
+    let wt_name = Worktree::open_from_repository(wt)
+        .ok()
+        .and_then(|w| w.name().ok().flatten().map(str::to_string))
+        .or_else(|| path.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "worktree".to_string());
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let stem = format!("czar/wip-{wt_name}-{secs}");
+    let name = (1..)
+        .map(|n| {
+            if n == 1 {
+                stem.clone()
+            } else {
+                format!("{stem}-{n}")
+            }
+        })
+        .find(|name| wt.find_branch(name, BranchType::Local).is_err())
+        .unwrap_or(stem);
+    let commit = wt
+        .head()
+        .and_then(|h| h.peel_to_commit())
+        .doing(path, || "reading the detached HEAD commit".into())?;
+    wt.branch(&name, &commit, false)
+        .and_then(|_| wt.set_head(&format!("refs/heads/{name}")))
+        .doing(path, || format!("creating rescue branch {name}"))?;
+    Ok(name)
+}
+
+fn commit_all(wt: &Repository, message: &str) -> Result<String, git2::Error> {
+    let mut index = wt.index()?;
+    index.add_all(["*"], IndexAddOption::DEFAULT, None)?;
+    index.update_all(["*"], None)?;
+    index.write()?;
+    let tree = wt.find_tree(index.write_tree()?)?;
+    // An unborn branch has no parent; its first commit is still worth saving.
+    let parent = wt.head().and_then(|h| h.peel_to_commit()).ok();
+    let parents: Vec<&Commit<'_>> = parent.iter().collect();
+    let sig = signature_for(wt)?;
+    let oid = wt.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)?;
+    Ok(short_id(wt, oid))
+}
+
+/// Force is safe here: everything uncommitted was just saved. Untracked leftovers go, ignored
+/// files (build caches) stay.
+fn checkout_branch(wt: &Repository, target: &Commit<'_>, refname: &str) -> Result<(), git2::Error> {
+    let mut opts = CheckoutBuilder::new();
+    opts.force().remove_untracked(true);
+    wt.checkout_tree(target.as_object(), Some(&mut opts))?;
+    wt.set_head(refname)
+}

@@ -1,0 +1,114 @@
+//! Command-line interface (clap derive). No logic here.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// czar: a control room for a fleet of AI coding agents, each in its own tmux session and git
+/// worktree. Run in a repository with a czar.toml (`czar init` writes one).
+#[derive(Debug, Parser)]
+#[command(name = "czar", version, about, long_about = None)]
+pub struct Cli {
+    /// Run headless: start workers, hand out every task, exit when the queue is drained.
+    #[arg(long)]
+    pub auto: bool,
+
+    /// The repository to work in (default: the current directory).
+    #[arg(short = 'C', long = "dir", global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Write a commented starter czar.toml and an example task.
+    Init,
+    /// Manage the task queue.
+    #[command(subcommand)]
+    Task(TaskCmd),
+    /// Show workers and tasks.
+    Status {
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark this worker's task finished (run by an agent inside its worktree).
+    Done,
+    /// Leave a progress note for the operator (run by an agent inside its worktree).
+    Report {
+        /// The note.
+        note: String,
+    },
+    /// Run the czar on a sandbox repository with simulated agents.
+    Demo(DemoArgs),
+    /// The simulated coding agent (used by the demo and the tests).
+    #[command(hide = true)]
+    SimAgent(SimArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaskCmd {
+    /// Queue a new task; its text comes from --file or standard input.
+    Add(TaskAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TaskAddArgs {
+    /// The task's title.
+    #[arg(long)]
+    pub title: String,
+    /// Higher runs first.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    pub priority: i64,
+    /// A task id that must be done first (repeatable).
+    #[arg(long = "needs", value_name = "ID")]
+    pub needs: Vec<String>,
+    /// Only a worker running this agent profile may take it.
+    #[arg(long)]
+    pub agent: Option<String>,
+    /// A command, run in the worktree, that must pass for the task to count as done.
+    #[arg(long)]
+    pub verify: Option<String>,
+    /// The task id (default: made from the title).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Read the task text from this file instead of standard input.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Run headless to completion instead of opening the control room.
+    #[arg(long)]
+    pub auto: bool,
+    /// Number of simulated workers.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=32))]
+    pub workers: u32,
+    /// Number of tasks in the sandbox.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub tasks: u32,
+    /// Where to create the sandbox (default: a new temporary folder).
+    #[arg(long, value_name = "DIR")]
+    pub sandbox: Option<PathBuf>,
+    /// tmux socket name for the demo's workers (default: a private one, killed at the end).
+    #[arg(long)]
+    pub socket: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Write each received task's exact bytes to DIR/received-<n>.txt.
+    #[arg(long, value_name = "DIR")]
+    pub record_dir: Option<PathBuf>,
+    /// Do not run `czar done` after finishing a task.
+    #[arg(long)]
+    pub no_done: bool,
+    /// Run this command instead of `czar done` after finishing a task (after `--`).
+    #[arg(last = true, value_name = "DONE-COMMAND")]
+    pub done_command: Vec<String>,
+    /// Name shown in the footer and title.
+    #[arg(long, default_value = "sim")]
+    pub name: String,
+}

@@ -1,0 +1,128 @@
+//! The small subcommands: init, task add, status, and the ones agents run from their worktrees.
+
+use crate::adapters::store::Store;
+use crate::cli::TaskAddArgs;
+use crate::core::model::{Model, WorkerId};
+use crate::core::observation::Signal;
+use crate::engine::{now_ms, status};
+use crate::project::{self, UsageError};
+use crate::tasks::{self, NewTask};
+use anyhow::Context;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+pub fn init(dir: &Path) -> anyhow::Result<()> {
+    let (root, _) = project::repo_root(dir)?;
+    let written = crate::config::init(&root).map_err(|e| UsageError(e.to_string()))?;
+    for p in written {
+        println!("wrote {}", p.display());
+    }
+    Ok(())
+}
+
+pub fn task_add(dir: &Path, args: &TaskAddArgs) -> anyhow::Result<()> {
+    let cfg = project::load(dir)?;
+    let body = match &args.file {
+        Some(f) => {
+            std::fs::read_to_string(f).map_err(|e| UsageError(format!("{}: {e}", f.display())))?
+        }
+        None => {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s).map_err(|e| {
+                UsageError(format!("reading the task text from standard input: {e}"))
+            })?;
+            s
+        }
+    };
+    if body.trim().is_empty() {
+        return Err(UsageError(
+            "the task text is empty (give --file FILE or text on standard input)".into(),
+        )
+        .into());
+    }
+    let new = NewTask {
+        id: args.id.clone(),
+        title: args.title.clone(),
+        priority: args.priority,
+        needs: args.needs.clone(),
+        agent: args.agent.clone(),
+        verify: args.verify.clone(),
+        body,
+    };
+    let path =
+        tasks::write_task(&cfg.paths.tasks_dir, &new).map_err(|e| UsageError(e.to_string()))?;
+    println!("{}", path.display());
+    Ok(())
+}
+
+pub fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
+    let cfg = project::load(dir)?;
+    let store = Store::open(&cfg.paths.state_dir)?;
+    let (tasks, workers) = store.load()?;
+    let mut model = Model::new(&cfg.project, &cfg.base, Default::default());
+    model.tasks = tasks;
+    model.workers = workers;
+    // Tasks queued in files that no czar has read yet are part of the queue too.
+    for t in tasks::load_dir(&cfg.paths.tasks_dir).tasks {
+        let def = crate::engine::to_def(t);
+        model
+            .tasks
+            .entry(def.id.clone())
+            .or_insert_with(|| crate::core::Task::new(def, 0));
+    }
+    let snap = status::snapshot(&model);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&snap)?);
+    } else {
+        print!("{}", status::markdown(&snap));
+    }
+    Ok(())
+}
+
+/// Which worker is asking: the session's environment says so; failing that, the worktree folder.
+fn whoami(dir: &Path) -> anyhow::Result<(WorkerId, PathBuf)> {
+    let env_worker = std::env::var("CZAR_WORKER")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let env_state = std::env::var_os("CZAR_STATE_DIR").map(PathBuf::from);
+    if let (Some(w), Some(state)) = (env_worker, env_state.clone()) {
+        return Ok((w, state));
+    }
+    let cfg = project::load(dir)?;
+    let here = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let wts =
+        std::fs::canonicalize(&cfg.paths.worktrees_dir).unwrap_or(cfg.paths.worktrees_dir.clone());
+    let worker = here
+        .strip_prefix(&wts)
+        .ok()
+        .and_then(|rest| rest.components().next())
+        .and_then(|c| {
+            c.as_os_str()
+                .to_str()?
+                .strip_prefix("worker-")?
+                .parse()
+                .ok()
+        })
+        .or(env_worker)
+        .ok_or_else(|| {
+            UsageError(format!(
+                "{} is not a czar worker's worktree (and CZAR_WORKER is not set)",
+                here.display()
+            ))
+        })?;
+    Ok((worker, env_state.unwrap_or(cfg.paths.state_dir)))
+}
+
+pub fn signal(dir: &Path, signal: Signal) -> anyhow::Result<()> {
+    let (worker, state_dir) = whoami(dir)?;
+    let store = Store::open(&state_dir)
+        .with_context(|| format!("opening the czar's state in {}", state_dir.display()))?;
+    store.push_signal(worker, &signal, now_ms())?;
+    match signal {
+        Signal::Done => {
+            println!("czar: worker {worker}: task marked done; the czar will check it.")
+        }
+        Signal::Report(_) => println!("czar: worker {worker}: note recorded."),
+    }
+    Ok(())
+}

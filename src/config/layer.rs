@@ -1,0 +1,116 @@
+//! One layer of project settings (the shipped defaults, or the user's czar.toml), read
+//! strictly and range-checked where it is written so errors point at the right file.
+
+use std::collections::BTreeMap;
+
+use super::error::{ConfigError, ConfigErrorKind};
+use super::profile::{ProfileLayer, Sourced, valid_profile_name};
+use super::reader::{Source, root};
+
+pub(super) const STRING_KEYS: &[&str] = &[
+    "project",
+    "base",
+    "agent",
+    "tasks_dir",
+    "worktrees_dir",
+    "state_dir",
+    "tmux_socket",
+];
+
+/// `[timing]` keys with their allowed ranges; the defaults live in config/defaults.toml.
+pub(super) const TIMING_KEYS: &[(&str, u64, u64)] = &[
+    ("poll_ms", 20, 10_000),
+    ("settle_ms", 0, super::profile::MAX_SETTLE_MS),
+    ("ready_timeout_secs", 1, 3_600),
+    ("submit_confirm_secs", 1, 300),
+    ("submit_retries", 0, 10),
+    ("verify_timeout_secs", 1, 86_400),
+    ("max_verify_attempts", 1, 20),
+    ("branch_rescan_secs", 1, 3_600),
+];
+
+pub(super) const MAX_WORKERS: u64 = 64;
+
+#[derive(Debug, Default)]
+pub(super) struct ProjectLayer {
+    pub strings: BTreeMap<&'static str, Sourced<String>>,
+    pub workers: Option<Sourced<u64>>,
+    pub timing: BTreeMap<&'static str, Sourced<u64>>,
+    pub agents: BTreeMap<String, ProfileLayer>,
+}
+
+impl ProjectLayer {
+    pub fn read(src: &Source) -> Result<Self, ConfigError> {
+        let doc = src.parse()?;
+        let root = root(src, &doc);
+        let mut allowed = STRING_KEYS.to_vec();
+        allowed.extend(["workers", "timing", "agents"]);
+        root.check_keys(&allowed)?;
+
+        let mut layer = ProjectLayer::default();
+        for &key in STRING_KEYS {
+            if let Some(node) = root.get(key) {
+                let value = node.string()?;
+                layer.strings.insert(
+                    key,
+                    Sourced {
+                        value,
+                        at: node.loc(),
+                    },
+                );
+            }
+        }
+        if let Some(node) = root.get("workers") {
+            let value = node.u64_in(1, MAX_WORKERS)?;
+            layer.workers = Some(Sourced {
+                value,
+                at: node.loc(),
+            });
+        }
+        if let Some(node) = root.get("timing") {
+            let timing = node.table()?;
+            let names: Vec<&str> = TIMING_KEYS.iter().map(|t| t.0).collect();
+            timing.check_keys(&names)?;
+            for &(key, min, max) in TIMING_KEYS {
+                if let Some(node) = timing.get(key) {
+                    let value = node.u64_in(min, max)?;
+                    layer.timing.insert(
+                        key,
+                        Sourced {
+                            value,
+                            at: node.loc(),
+                        },
+                    );
+                }
+            }
+        }
+        if let Some(node) = root.get("agents") {
+            for (name, profile) in node.table()?.entries() {
+                if !valid_profile_name(&name) {
+                    let reason = "profile names use letters, digits, `_` and `-` (at most 64)";
+                    let value = name.clone();
+                    let reason = reason.to_string();
+                    return Err(profile.error(ConfigErrorKind::Invalid { value, reason }));
+                }
+                let layer_profile = ProfileLayer::read(&profile.table()?)?;
+                layer.agents.insert(name, layer_profile);
+            }
+        }
+        Ok(layer)
+    }
+
+    /// `over` wins key by key; profiles merge field by field.
+    pub fn merge(mut self, over: ProjectLayer) -> ProjectLayer {
+        self.strings.extend(over.strings);
+        self.workers = over.workers.or(self.workers);
+        self.timing.extend(over.timing);
+        for (name, profile) in over.agents {
+            let merged = match self.agents.remove(&name) {
+                Some(base) => base.merge(profile),
+                None => profile,
+            };
+            self.agents.insert(name, merged);
+        }
+        self
+    }
+}

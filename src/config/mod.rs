@@ -1,0 +1,227 @@
+//! czar's configuration: shipped defaults and agent profiles (embedded from config/),
+//! layered under the user's `czar.toml`.
+//!
+//! Every error names the file, the key path and the line, and nothing falls back silently.
+
+mod error;
+mod layer;
+mod patterns;
+mod profile;
+mod reader;
+mod resolve;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::fs::OpenOptions;
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use error::{ConfigError, ConfigErrorKind, Location};
+pub use patterns::{DEFAULT_REGION_LINES, Hit, Pattern, PatternKind, PatternList, Patterns};
+pub use profile::{AgentProfile, CZAR_PLACEHOLDER, SubmitKey};
+
+use layer::ProjectLayer;
+use profile::ProfileLayer;
+use reader::{Source, root};
+
+macro_rules! shipped {
+    ($path:literal) => {
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/config/", $path))
+    };
+}
+
+/// The shipped defaults for every project setting.
+pub const DEFAULTS_TOML: &str = shipped!("defaults.toml");
+/// The commented starter czar.toml that `czar init` writes.
+pub const INIT_TOML: &str = shipped!("czar.init.toml");
+/// The example task that `czar init` writes to tasks/example.md.
+pub const EXAMPLE_TASK: &str = shipped!("example-task.md");
+/// Shipped agent profiles: (name, TOML text).
+pub const SHIPPED_PROFILES: &[(&str, &str)] = &[
+    ("aider", shipped!("agents/aider.toml")),
+    ("claude", shipped!("agents/claude.toml")),
+    ("codex", shipped!("agents/codex.toml")),
+    ("gemini", shipped!("agents/gemini.toml")),
+    ("opencode", shipped!("agents/opencode.toml")),
+    ("shell", shipped!("agents/shell.toml")),
+    ("sim", shipped!("agents/sim.toml")),
+];
+
+/// The user's file, at the repository root.
+pub const CONFIG_FILE_NAME: &str = "czar.toml";
+
+/// The fully resolved configuration of one repository.
+#[derive(Debug, Clone)]
+pub struct ProjectConfig {
+    /// Prefix of tmux session names: `<project>-worker-<id>`.
+    pub project: String,
+    /// Branch that task branches start from.
+    pub base: String,
+    pub workers: usize,
+    /// Name of the default agent profile; always a key of `profiles`.
+    pub agent: String,
+    pub paths: Paths,
+    pub tmux: TmuxSocket,
+    pub timing: Timing,
+    pub profiles: BTreeMap<String, AgentProfile>,
+}
+
+impl ProjectConfig {
+    pub fn profile(&self, name: &str) -> Option<&AgentProfile> {
+        self.profiles.get(name)
+    }
+
+    /// The profile named by `agent` (always present in a config returned by [`load`]).
+    pub fn default_profile(&self) -> Option<&AgentProfile> {
+        self.profiles.get(&self.agent)
+    }
+
+    /// Paste-to-Enter delay for `profile`: its own settle_ms, else `timing.settle`.
+    pub fn settle_for(&self, profile: &AgentProfile) -> Duration {
+        profile
+            .settle_ms
+            .map_or(self.timing.settle, Duration::from_millis)
+    }
+}
+
+/// Absolute, lexically normalised paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    pub repo_root: PathBuf,
+    /// The user's czar.toml, when one was read.
+    pub config_file: Option<PathBuf>,
+    pub tasks_dir: PathBuf,
+    pub worktrees_dir: PathBuf,
+    pub state_dir: PathBuf,
+}
+
+/// Which tmux server czar talks to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TmuxSocket {
+    /// The user's own default server (no flag).
+    Default,
+    /// `tmux -L <name>`.
+    Name(String),
+    /// `tmux -S <path>`.
+    Path(PathBuf),
+}
+
+impl TmuxSocket {
+    /// The flags that select this server, to put right after `tmux`.
+    pub fn args(&self) -> Vec<String> {
+        match self {
+            TmuxSocket::Default => Vec::new(),
+            TmuxSocket::Name(name) => vec!["-L".into(), name.clone()],
+            TmuxSocket::Path(path) => vec!["-S".into(), path.display().to_string()],
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timing {
+    pub poll: Duration,
+    /// Default paste-to-Enter delay.
+    pub settle: Duration,
+    pub ready_timeout: Duration,
+    pub submit_confirm: Duration,
+    pub submit_retries: u32,
+    pub verify_timeout: Duration,
+    pub max_verify_attempts: u32,
+    pub branch_rescan: Duration,
+}
+
+/// Loads `<repo_root>/czar.toml` over the shipped defaults. A missing file is an error
+/// that says to run `czar init`.
+pub fn load(repo_root: &Path, current_branch: Option<&str>) -> Result<ProjectConfig, ConfigError> {
+    let path = repo_root.join(CONFIG_FILE_NAME);
+    let text = std::fs::read_to_string(&path).map_err(|err| match err.kind() {
+        ErrorKind::NotFound => {
+            let at = Location {
+                file: path.display().to_string(),
+                key: String::new(),
+                line: None,
+            };
+            ConfigError::new(at, ConfigErrorKind::NoConfigFile(path.clone()))
+        }
+        _ => ConfigError::io(&path, "read it", err),
+    })?;
+    load_with(repo_root, Some(&text), current_branch)
+}
+
+/// Like [`load`], with the user's czar.toml text given (`None`: shipped defaults only).
+/// Errors in `user_text` are reported under `<repo_root>/czar.toml`.
+pub fn load_with(
+    repo_root: &Path,
+    user_text: Option<&str>,
+    current_branch: Option<&str>,
+) -> Result<ProjectConfig, ConfigError> {
+    let defaults = Source {
+        name: "<built-in config/defaults.toml>".into(),
+        text: DEFAULTS_TOML,
+    };
+    let mut layer = ProjectLayer::read(&defaults)?;
+    for &(name, text) in SHIPPED_PROFILES {
+        let src = Source {
+            name: format!("<built-in config/agents/{name}.toml>"),
+            text,
+        };
+        let doc = src.parse()?;
+        layer
+            .agents
+            .insert(name.to_string(), ProfileLayer::read(&root(&src, &doc))?);
+    }
+    let user_file = repo_root.join(CONFIG_FILE_NAME);
+    if let Some(text) = user_text {
+        let src = Source {
+            name: user_file.display().to_string(),
+            text,
+        };
+        layer = layer.merge(ProjectLayer::read(&src)?);
+    }
+    let ctx = resolve::Context {
+        repo_root,
+        config_file: user_text.map(|_| user_file),
+        current_branch,
+        defaults_name: &defaults.name,
+    };
+    resolve::resolve(layer, &ctx)
+}
+
+/// Writes the starter czar.toml (never over an existing one) and tasks/example.md
+/// (skipped when present). Returns the files written.
+pub fn init(repo_root: &Path) -> Result<Vec<PathBuf>, ConfigError> {
+    let config = repo_root.join(CONFIG_FILE_NAME);
+    let mut written = Vec::new();
+    if !write_new(&config, INIT_TOML)? {
+        let at = Location {
+            file: config.display().to_string(),
+            key: String::new(),
+            line: None,
+        };
+        return Err(ConfigError::new(at, ConfigErrorKind::AlreadyExists(config)));
+    }
+    written.push(config);
+    let tasks = repo_root.join("tasks");
+    std::fs::create_dir_all(&tasks).map_err(|e| ConfigError::io(&tasks, "create it", e))?;
+    let example = tasks.join("example.md");
+    if write_new(&example, EXAMPLE_TASK)? {
+        written.push(example);
+    }
+    Ok(written)
+}
+
+/// Creates `path` with `text`; `Ok(false)` when it already exists. `create_new` makes the
+/// existence check and the creation one step, so a concurrent init cannot be clobbered.
+fn write_new(path: &Path, text: &str) -> Result<bool, ConfigError> {
+    let mut file = match OpenOptions::new().write(true).create_new(true).open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == ErrorKind::AlreadyExists => return Ok(false),
+        Err(err) => return Err(ConfigError::io(path, "create it", err)),
+    };
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|err| ConfigError::io(path, "write it", err))?;
+    Ok(true)
+}

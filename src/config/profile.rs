@@ -1,0 +1,228 @@
+//! Agent profiles: how to start an agent and how to read its screen.
+//!
+//! A profile is read as a partial layer (every field optional) so that `[agents.<name>]`
+//! in the user's czar.toml can override single fields of a shipped profile.
+
+use std::collections::BTreeMap;
+
+use super::error::{ConfigError, ConfigErrorKind, Location};
+use super::patterns::{DEFAULT_REGION_LINES, Pattern, PatternList, Patterns};
+use super::reader::TableView;
+
+/// The word in `command` that stands for the czar executable; the caller expands it.
+pub const CZAR_PLACEHOLDER: &str = "{czar}";
+
+/// How the prompt is submitted after the paste settles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmitKey {
+    /// tmux key name `Enter`.
+    Enter,
+    /// A literal carriage return, for tmux versions or agents that miss the key name.
+    Cr,
+}
+
+#[derive(Debug, Clone)]
+pub struct AgentProfile {
+    pub name: String,
+    /// argv; any word may contain `{czar}`.
+    pub command: Vec<String>,
+    pub env: BTreeMap<String, String>,
+    pub submit: SubmitKey,
+    /// Overrides `timing.settle_ms` for this agent.
+    pub settle_ms: Option<u64>,
+    pub patterns: Patterns,
+}
+
+/// A value together with where it was set.
+#[derive(Debug, Clone)]
+pub(super) struct Sourced<T> {
+    pub value: T,
+    pub at: Location,
+}
+
+const PROFILE_KEYS: &[&str] = &["command", "env", "submit", "settle_ms", "patterns"];
+const LIST_KEYS: &[&str] = &[
+    "busy",
+    "idle",
+    "waiting",
+    "error",
+    "rate_limited",
+    "ignore_lines",
+    "title_busy",
+    "title_idle",
+];
+pub(super) const MAX_SETTLE_MS: u64 = 10_000;
+
+/// A profile as one file (or one `[agents.<name>]` table) states it.
+#[derive(Debug, Clone, Default)]
+pub(super) struct ProfileLayer {
+    /// Where the profile itself is declared, for errors about what it lacks.
+    pub at: Option<Location>,
+    pub command: Option<Sourced<Vec<String>>>,
+    pub env: BTreeMap<String, Sourced<String>>,
+    pub submit: Option<Sourced<SubmitKey>>,
+    pub settle_ms: Option<Sourced<u64>>,
+    pub lists: BTreeMap<&'static str, PatternList>,
+    pub region_lines: Option<Sourced<u64>>,
+}
+
+impl ProfileLayer {
+    pub fn read(view: &TableView) -> Result<Self, ConfigError> {
+        view.check_keys(PROFILE_KEYS)?;
+        let mut layer = ProfileLayer {
+            at: Some(view.loc()),
+            ..Default::default()
+        };
+        if let Some(node) = view.get("command") {
+            let mut words = Vec::new();
+            for item in node.array()? {
+                words.push(item.string()?);
+            }
+            if words.first().is_none_or(|w| w.trim().is_empty()) {
+                return Err(node.error(ConfigErrorKind::EmptyCommand));
+            }
+            layer.command = Some(Sourced {
+                value: words,
+                at: node.loc(),
+            });
+        }
+        if let Some(node) = view.get("env") {
+            for (name, value) in node.table()?.entries() {
+                let text = value.string()?;
+                if name.is_empty() || name.contains(['=', '\0']) || text.contains('\0') {
+                    let reason =
+                        "environment names must be non-empty without `=`, and no NUL bytes"
+                            .to_string();
+                    return Err(value.error(ConfigErrorKind::Invalid {
+                        value: name,
+                        reason,
+                    }));
+                }
+                let at = value.loc();
+                layer.env.insert(name, Sourced { value: text, at });
+            }
+        }
+        if let Some(node) = view.get("submit") {
+            let value = match node.string()?.as_str() {
+                "enter" => SubmitKey::Enter,
+                "cr" => SubmitKey::Cr,
+                other => {
+                    let reason = "expected \"enter\" or \"cr\"".to_string();
+                    let value = other.to_string();
+                    return Err(node.error(ConfigErrorKind::Invalid { value, reason }));
+                }
+            };
+            layer.submit = Some(Sourced {
+                value,
+                at: node.loc(),
+            });
+        }
+        if let Some(node) = view.get("settle_ms") {
+            let value = node.u64_in(0, MAX_SETTLE_MS)?;
+            layer.settle_ms = Some(Sourced {
+                value,
+                at: node.loc(),
+            });
+        }
+        if let Some(node) = view.get("patterns") {
+            layer.read_patterns(&node.table()?)?;
+        }
+        Ok(layer)
+    }
+
+    fn read_patterns(&mut self, view: &TableView) -> Result<(), ConfigError> {
+        let mut allowed = LIST_KEYS.to_vec();
+        allowed.push("region_lines");
+        view.check_keys(&allowed)?;
+        for &key in LIST_KEYS {
+            let Some(node) = view.get(key) else { continue };
+            let mut list = Vec::new();
+            for item in node.array()? {
+                let source = item.string()?;
+                if source.is_empty() {
+                    let reason = "an empty pattern matches every line".to_string();
+                    return Err(item.error(ConfigErrorKind::BadRegex {
+                        pattern: source,
+                        reason,
+                    }));
+                }
+                let pattern = Pattern::new(&source).map_err(|err| {
+                    // regex's message is multi-line with an ASCII caret diagram; keep its last line.
+                    let text = err.to_string();
+                    let last = text.lines().last().unwrap_or("invalid").trim();
+                    let reason = last.trim_start_matches("error: ").to_string();
+                    item.error(ConfigErrorKind::BadRegex {
+                        pattern: source.clone(),
+                        reason,
+                    })
+                })?;
+                list.push(pattern);
+            }
+            self.lists.insert(key, PatternList(list));
+        }
+        if let Some(node) = view.get("region_lines") {
+            let value = node.u64_in(1, 500)?;
+            self.region_lines = Some(Sourced {
+                value,
+                at: node.loc(),
+            });
+        }
+        Ok(())
+    }
+
+    /// `over` wins field by field; env merges name by name.
+    pub fn merge(mut self, over: ProfileLayer) -> ProfileLayer {
+        self.at = over.at.or(self.at);
+        self.command = over.command.or(self.command);
+        self.env.extend(over.env);
+        self.submit = over.submit.or(self.submit);
+        self.settle_ms = over.settle_ms.or(self.settle_ms);
+        self.lists.extend(over.lists);
+        self.region_lines = over.region_lines.or(self.region_lines);
+        self
+    }
+
+    pub fn resolve(mut self, name: &str) -> Result<AgentProfile, ConfigError> {
+        let Some(command) = self.command else {
+            let at = self.at.unwrap_or_else(|| Location {
+                file: "<built-in>".into(),
+                key: String::new(),
+                line: None,
+            });
+            let what =
+                format!("agent profile {name:?} has no command; a new profile must set `command`");
+            return Err(ConfigError::new(at, ConfigErrorKind::Missing { what }));
+        };
+        let mut take = |key: &str| self.lists.remove(key).unwrap_or_default();
+        let patterns = Patterns {
+            busy: take("busy"),
+            idle: take("idle"),
+            waiting: take("waiting"),
+            error: take("error"),
+            rate_limited: take("rate_limited"),
+            ignore_lines: take("ignore_lines"),
+            title_busy: take("title_busy"),
+            title_idle: take("title_idle"),
+            region_lines: self
+                .region_lines
+                .map_or(DEFAULT_REGION_LINES, |r| r.value as usize),
+        };
+        Ok(AgentProfile {
+            name: name.to_string(),
+            command: command.value,
+            env: self.env.into_iter().map(|(k, v)| (k, v.value)).collect(),
+            submit: self.submit.map_or(SubmitKey::Enter, |s| s.value),
+            settle_ms: self.settle_ms.map(|s| s.value),
+            patterns,
+        })
+    }
+}
+
+/// Profile names appear on the command line and in task front matter: keep them plain.
+pub(super) fn valid_profile_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}

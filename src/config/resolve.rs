@@ -1,0 +1,251 @@
+//! Turns the merged layers into a [`ProjectConfig`]: derived defaults, absolute paths,
+//! and the checks that need more than one key.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
+
+use super::error::{ConfigError, ConfigErrorKind, Location};
+use super::layer::ProjectLayer;
+use super::profile::Sourced;
+use super::{Paths, ProjectConfig, Timing, TmuxSocket};
+
+pub(super) struct Context<'a> {
+    pub repo_root: &'a Path,
+    pub config_file: Option<PathBuf>,
+    pub current_branch: Option<&'a str>,
+    /// File name under which a missing built-in key is reported.
+    pub defaults_name: &'a str,
+}
+
+fn invalid(at: &Location, value: &str, reason: &str) -> ConfigError {
+    let kind = ConfigErrorKind::Invalid {
+        value: value.to_string(),
+        reason: reason.to_string(),
+    };
+    ConfigError::new(at.clone(), kind)
+}
+
+pub(super) fn resolve(
+    mut layer: ProjectLayer,
+    ctx: &Context,
+) -> Result<ProjectConfig, ConfigError> {
+    let missing = |key: &str, what: String| {
+        let at = Location {
+            file: ctx
+                .config_file
+                .as_ref()
+                .map_or(ctx.defaults_name.to_string(), |p| p.display().to_string()),
+            key: key.to_string(),
+            line: None,
+        };
+        ConfigError::new(at, ConfigErrorKind::Missing { what })
+    };
+    let mut take = |key: &str| layer.strings.remove(key);
+    let built_in = |key: &str| missing(key, "not set (the built-in defaults must set it)".into());
+
+    let repo_root = std::path::absolute(ctx.repo_root)
+        .map(|p| normalize(&p))
+        .map_err(|e| ConfigError::io(ctx.repo_root, "resolve the repository path", e))?;
+
+    let project = match take("project") {
+        Some(p) => {
+            if !plain_name(&p.value) {
+                return Err(invalid(
+                    &p.at,
+                    &p.value,
+                    "use letters, digits, `_` and `-` (at most 64)",
+                ));
+            }
+            p.value
+        }
+        None => project_from_folder(&repo_root),
+    };
+
+    let base = match (take("base"), ctx.current_branch) {
+        (Some(b), _) => {
+            let bad =
+                b.value.is_empty() || b.value.chars().any(|c| c.is_whitespace() || c.is_control());
+            if bad {
+                return Err(invalid(&b.at, &b.value, "a branch name, without spaces"));
+            }
+            b.value
+        }
+        (None, Some(branch)) => branch.to_string(),
+        (None, None) => {
+            let what = "not set and HEAD is not on a branch; set `base` in czar.toml".into();
+            return Err(missing("base", what));
+        }
+    };
+
+    let workers = layer
+        .workers
+        .take()
+        .ok_or_else(|| built_in("workers"))?
+        .value as usize;
+    let agent = take("agent").ok_or_else(|| built_in("agent"))?;
+
+    let mut dir = |key: &str| -> Result<PathBuf, ConfigError> {
+        let value = take(key).ok_or_else(|| built_in(key))?;
+        let text = value.value.replace("{project}", &project);
+        if text.trim().is_empty() {
+            return Err(invalid(&value.at, &value.value, "must not be empty"));
+        }
+        let path = normalize(&repo_root.join(text));
+        if path == repo_root {
+            return Err(invalid(
+                &value.at,
+                &value.value,
+                "resolves to the repository root itself",
+            ));
+        }
+        Ok(path)
+    };
+    let paths = Paths {
+        tasks_dir: dir("tasks_dir")?,
+        worktrees_dir: dir("worktrees_dir")?,
+        state_dir: dir("state_dir")?,
+        repo_root,
+        config_file: ctx.config_file.clone(),
+    };
+
+    let socket = take("tmux_socket").ok_or_else(|| built_in("tmux_socket"))?;
+    let tmux = tmux_socket(&socket)?;
+
+    let mut ms = |key: &str| -> Result<u64, ConfigError> {
+        let key_path = format!("timing.{key}");
+        layer
+            .timing
+            .remove(key)
+            .map(|v| v.value)
+            .ok_or_else(|| built_in(&key_path))
+    };
+    let timing = Timing {
+        poll: Duration::from_millis(ms("poll_ms")?),
+        settle: Duration::from_millis(ms("settle_ms")?),
+        ready_timeout: Duration::from_secs(ms("ready_timeout_secs")?),
+        submit_confirm: Duration::from_secs(ms("submit_confirm_secs")?),
+        submit_retries: ms("submit_retries")? as u32,
+        verify_timeout: Duration::from_secs(ms("verify_timeout_secs")?),
+        max_verify_attempts: ms("max_verify_attempts")? as u32,
+        branch_rescan: Duration::from_secs(ms("branch_rescan_secs")?),
+    };
+
+    let mut profiles = BTreeMap::new();
+    for (name, profile) in layer.agents {
+        profiles.insert(name.clone(), profile.resolve(&name)?);
+    }
+    if !profiles.contains_key(&agent.value) {
+        let known = profiles.keys().cloned().collect::<Vec<_>>().join(", ");
+        let kind = ConfigErrorKind::UnknownAgent {
+            name: agent.value.clone(),
+            known,
+        };
+        return Err(ConfigError::new(agent.at, kind));
+    }
+
+    Ok(ProjectConfig {
+        project,
+        base,
+        workers,
+        agent: agent.value,
+        paths,
+        tmux,
+        timing,
+        profiles,
+    })
+}
+
+fn tmux_socket(value: &Sourced<String>) -> Result<TmuxSocket, ConfigError> {
+    let text = value.value.as_str();
+    if text.is_empty() {
+        Ok(TmuxSocket::Default)
+    } else if text.starts_with('/') {
+        Ok(TmuxSocket::Path(normalize(Path::new(text))))
+    } else if text.contains('/') || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        let reason = "a socket name has no `/` or spaces; use an absolute path for `tmux -S`";
+        Err(invalid(&value.at, text, reason))
+    } else {
+        Ok(TmuxSocket::Name(text.to_string()))
+    }
+}
+
+/// tmux turns `.` and `:` in session names into `_`, so names are kept to a plain set.
+fn plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// The repository folder name, with anything tmux would mangle replaced by `-`.
+fn project_from_folder(root: &Path) -> String {
+    let name = root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    let cleaned = cleaned.trim_matches('-');
+    if cleaned.is_empty() {
+        "czar".to_string()
+    } else {
+        cleaned.to_string()
+    }
+}
+
+/// Resolves `.` and `..` without touching the filesystem: the folders (worktrees) may
+/// not exist yet, so canonicalize() is not an option.
+pub(super) fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            // `..` above the root stays at the root, as the kernel does.
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(part),
+            },
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_handles_dots() {
+        assert_eq!(
+            normalize(Path::new("/a/b/../c/./d")),
+            PathBuf::from("/a/c/d")
+        );
+        assert_eq!(
+            normalize(Path::new("/repo/../repo-wt")),
+            PathBuf::from("/repo-wt")
+        );
+        assert_eq!(normalize(Path::new("/..")), PathBuf::from("/"));
+    }
+
+    #[test]
+    fn folder_names_become_plain_project_names() {
+        assert_eq!(project_from_folder(Path::new("/x/my.repo")), "my-repo");
+        assert_eq!(project_from_folder(Path::new("/x/ok_name-1")), "ok_name-1");
+        assert_eq!(project_from_folder(Path::new("/")), "czar");
+    }
+}

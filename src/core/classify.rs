@@ -1,0 +1,165 @@
+//! Screen text + pane title -> what the agent is doing, with the rule that said so.
+//! Patterns come from the agent's profile (data, never code): this only applies them.
+
+use super::model::AgentState;
+use regex::Regex;
+
+/// The compiled screen rules of one agent profile.
+#[derive(Debug, Clone, Default)]
+pub struct ScreenRules {
+    pub busy: Vec<Regex>,
+    pub idle: Vec<Regex>,
+    pub waiting: Vec<Regex>,
+    pub error: Vec<Regex>,
+    pub rate_limited: Vec<Regex>,
+    /// Lines skipped before matching (tool output that may quote anything).
+    pub ignore_lines: Vec<Regex>,
+    pub title_busy: Vec<Regex>,
+    pub title_idle: Vec<Regex>,
+    /// Only the last this-many non-empty lines count: old output higher up must not decide.
+    pub region_lines: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reading {
+    /// None when nothing matched: the caller keeps what it knew.
+    pub state: Option<AgentState>,
+    pub reason: String,
+    /// The last non-empty line that is not prompt chrome, for the operator.
+    pub last_line: String,
+}
+
+/// Strongest first: a question for the operator outranks everything, a busy marker outranks the
+/// prompt (agents draw their input box while they work).
+pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
+    let region = region(rules, screen);
+    let last_line = region
+        .last()
+        .map(|l| l.trim().to_string())
+        .unwrap_or_default();
+    let screen_checks: [(&[Regex], AgentState, &str); 4] = [
+        (&rules.waiting, AgentState::Waiting, "waiting"),
+        // Before error: agents show a rate limit as an API error (429) too.
+        (&rules.rate_limited, AgentState::RateLimited, "rate_limited"),
+        (&rules.error, AgentState::Error, "error"),
+        (&rules.busy, AgentState::Busy, "busy"),
+    ];
+    for (patterns, state, name) in screen_checks {
+        if let Some(reason) = first_match(patterns, &region, name) {
+            return Reading {
+                state: Some(state),
+                reason,
+                last_line,
+            };
+        }
+    }
+    if let Some(re) = rules.title_busy.iter().find(|re| re.is_match(title)) {
+        let reason = format!("title matches title_busy /{}/", re.as_str());
+        return Reading {
+            state: Some(AgentState::Busy),
+            reason,
+            last_line,
+        };
+    }
+    if let Some(reason) = first_match(&rules.idle, &region, "idle") {
+        return Reading {
+            state: Some(AgentState::Idle),
+            reason,
+            last_line,
+        };
+    }
+    if let Some(re) = rules.title_idle.iter().find(|re| re.is_match(title)) {
+        let reason = format!("title matches title_idle /{}/", re.as_str());
+        return Reading {
+            state: Some(AgentState::Idle),
+            reason,
+            last_line,
+        };
+    }
+    Reading {
+        state: None,
+        reason: "no pattern matched".into(),
+        last_line,
+    }
+}
+
+fn region<'a>(rules: &ScreenRules, screen: &'a str) -> Vec<&'a str> {
+    let lines: Vec<&str> = screen
+        .lines()
+        .map(|l| l.trim_end())
+        .filter(|l| !l.is_empty())
+        .filter(|l| !rules.ignore_lines.iter().any(|re| re.is_match(l)))
+        .collect();
+    let n = if rules.region_lines == 0 {
+        15
+    } else {
+        rules.region_lines
+    };
+    lines[lines.len().saturating_sub(n)..].to_vec()
+}
+
+fn first_match(patterns: &[Regex], region: &[&str], name: &str) -> Option<String> {
+    for re in patterns {
+        if let Some(line) = region.iter().find(|l| re.is_match(l)) {
+            return Some(format!(
+                "{name} pattern /{}/ matched {:?}",
+                re.as_str(),
+                line.trim()
+            ));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> ScreenRules {
+        let re = |s: &str| vec![Regex::new(s).unwrap()];
+        ScreenRules {
+            busy: re(r"esc to interrupt"),
+            idle: re(r"^❯"),
+            waiting: re(r"Do you want to proceed\?"),
+            ignore_lines: re(r"^\s*⎿"),
+            title_busy: re(r"^[\x{2800}-\x{28FF}]"),
+            region_lines: 5,
+            ..ScreenRules::default()
+        }
+    }
+
+    #[test]
+    fn busy_beats_the_prompt_and_quoted_markers_are_ignored() {
+        let r = classify(&rules(), "✻ Working… (esc to interrupt)\n❯ \n", "");
+        assert_eq!(r.state, Some(AgentState::Busy));
+        let r = classify(
+            &rules(),
+            "  ⎿ the words esc to interrupt in output\n❯ \n",
+            "✳ claude",
+        );
+        assert_eq!(r.state, Some(AgentState::Idle), "{r:?}");
+    }
+
+    #[test]
+    fn old_lines_above_the_region_do_not_count() {
+        let screen = "esc to interrupt\na\nb\nc\nd\n❯ \n";
+        assert_eq!(classify(&rules(), screen, "").state, Some(AgentState::Idle));
+    }
+
+    #[test]
+    fn title_spinner_means_busy_and_nothing_means_unknown() {
+        assert_eq!(
+            classify(&rules(), "loading\n", "⠋ claude").state,
+            Some(AgentState::Busy)
+        );
+        let r = classify(&rules(), "loading\n", "");
+        assert_eq!((r.state, r.last_line.as_str()), (None, "loading"));
+    }
+
+    #[test]
+    fn a_question_outranks_busy() {
+        let r = classify(&rules(), "Do you want to proceed?\nesc to interrupt\n", "");
+        assert_eq!(r.state, Some(AgentState::Waiting));
+        assert!(r.reason.contains("proceed"));
+    }
+}

@@ -1,0 +1,147 @@
+//! `czar demo`: a sandbox repository with simulated agents, to see the czar work without any
+//! real agent installed.
+
+use crate::adapters::tmux::{Socket, Tmux};
+use crate::cli::DemoArgs;
+use crate::project::{self, UsageError};
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+
+struct DemoTask {
+    id: String,
+    duration: f64,
+    text: String,
+}
+
+/// Two kinds of chains and some free tasks: tasks 1→2→3, 5→6→7, ... and every 4th on its own.
+fn plan(count: u32) -> Vec<DemoTask> {
+    (1..=count)
+        .map(|i| {
+            let id = format!("task-{i:02}");
+            let duration = 1.0 + f64::from((i * 7) % 5) * 0.5;
+            let needs = if i % 4 == 2 || i % 4 == 3 {
+                format!("needs = [\"task-{:02}\"]\n", i - 1)
+            } else {
+                String::new()
+            };
+            let verify = if i % 2 == 0 {
+                format!("verify = \"test -s src/feature_{i}.txt\"\n")
+            } else {
+                String::new()
+            };
+            let text = format!(
+                "+++\ntitle = \"Feature {i}\"\npriority = {}\n{needs}{verify}+++\n\
+                 Build feature {i}: write `src/feature_{i}.txt` and commit it.\n\n\
+                 sim: duration={duration} touch=src/feature_{i}.txt\n",
+                (count - i) % 3
+            );
+            DemoTask { id, duration, text }
+        })
+        .collect()
+}
+
+fn config_text(workers: u32, socket: &str) -> String {
+    format!(
+        "# czar demo sandbox: simulated agents on a private tmux socket\n\
+         project = \"demo\"\nworkers = {workers}\nagent = \"sim\"\n\
+         worktrees_dir = \"../worktrees\"\ntmux_socket = \"{socket}\"\n\n\
+         [timing]\npoll_ms = 250\nsettle_ms = 200\n"
+    )
+}
+
+fn sandbox_root(dir: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let root = match dir {
+        Some(d) => d.to_path_buf(),
+        None => {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos());
+            std::env::temp_dir().join(format!("czar-demo-{}-{nanos}", std::process::id()))
+        }
+    };
+    if root.exists()
+        && std::fs::read_dir(&root)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(UsageError(format!(
+            "{}: the demo needs an empty or new folder",
+            root.display()
+        ))
+        .into());
+    }
+    std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
+    Ok(root)
+}
+
+/// Makes the sandbox: a git repository on `main` with one commit, a czar.toml and the tasks.
+/// Returns the repository path and the sum of the simulated task durations.
+fn create(root: &Path, args: &DemoArgs, socket: &str) -> anyhow::Result<(PathBuf, f64)> {
+    let repo_dir = root.join("repo");
+    let tasks_dir = repo_dir.join("tasks");
+    std::fs::create_dir_all(&tasks_dir)?;
+    std::fs::write(
+        repo_dir.join("README.md"),
+        "# demo\n\nA sandbox for czar's simulated agents.\n",
+    )?;
+    std::fs::write(repo_dir.join(".gitignore"), ".czar/\n")?;
+    std::fs::write(
+        repo_dir.join("czar.toml"),
+        config_text(args.workers, socket),
+    )?;
+    let tasks = plan(args.tasks);
+    for t in &tasks {
+        std::fs::write(tasks_dir.join(format!("{}.md", t.id)), &t.text)?;
+    }
+    crate::adapters::git::init_repo(&repo_dir, "main", "demo: initial commit")?;
+    Ok((repo_dir, tasks.iter().map(|t| t.duration).sum()))
+}
+
+pub async fn run(args: &DemoArgs, dir: Option<&Path>) -> anyhow::Result<i32> {
+    let root = sandbox_root(dir)?;
+    let socket = args
+        .socket
+        .clone()
+        .unwrap_or_else(|| format!("czar-demo-{}", std::process::id()));
+    let (repo, total) = create(&root, args, &socket)?;
+    println!(
+        "czar demo: sandbox {} ({} tasks, {} simulated workers, tmux -L {socket})",
+        repo.display(),
+        args.tasks,
+        args.workers
+    );
+    if !args.auto {
+        println!("czar demo: the dashboard is not built yet; running headless.");
+    }
+    let cfg = project::load(&repo)?;
+    let setup = project::setup(&cfg)?;
+    let cpu_before = cpu_secs();
+    let outcome = crate::headless::run(setup).await;
+    if args.socket.is_none() {
+        let _ = Tmux::new(Socket::Name(socket.clone())).kill_server().await;
+    }
+    let outcome = outcome?;
+    let ideal = total / f64::from(args.workers);
+    println!(
+        "czar demo: {} done, {} failed in {:.1}s; ideal (sum of task durations / workers) {:.1}s; czar CPU {:.2}s",
+        outcome.done,
+        outcome.failed,
+        outcome.wall_secs,
+        ideal,
+        cpu_secs() - cpu_before
+    );
+    println!("czar demo: the sandbox stays at {}", root.display());
+    Ok(outcome.exit_code())
+}
+
+/// User + system CPU time of this process (its children are not counted).
+pub fn cpu_secs() -> f64 {
+    // SAFETY: getrusage only writes into the struct we own.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    if rc != 0 {
+        return 0.0;
+    }
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}

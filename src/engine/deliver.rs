@@ -1,0 +1,82 @@
+//! Getting a task into an agent: wait for its prompt, paste the text byte-exact through a
+//! uniquely named buffer, press Enter separately once the paste settled, and confirm the submit.
+//! The text is pasted once. Enter is pressed again only while the screen still shows the text
+//! unsubmitted, so a task is never submitted twice.
+
+use super::setup::{Profile, Timing};
+use crate::adapters::tmux::Tmux;
+use crate::core::classify::classify;
+use crate::core::model::AgentState;
+use std::time::Duration;
+use tokio::time::{Instant, sleep};
+
+const LOOK_EVERY: Duration = Duration::from_millis(150);
+
+pub(crate) async fn deliver(
+    tmux: &Tmux,
+    target: &str,
+    profile: &Profile,
+    timing: &Timing,
+    text: &str,
+) -> Result<(), String> {
+    wait_until_ready(tmux, target, profile, timing.ready_timeout).await?;
+    tmux.paste(target, text.as_bytes())
+        .await
+        .map_err(|e| format!("paste failed: {e}"))?;
+    sleep(profile.settle).await;
+    let typed = screen(tmux, target).await?;
+    for attempt in 0..=timing.submit_retries {
+        tmux.send_submit(target, profile.submit)
+            .await
+            .map_err(|e| format!("submit failed: {e}"))?;
+        let deadline = Instant::now() + timing.submit_confirm;
+        while Instant::now() < deadline {
+            sleep(LOOK_EVERY).await;
+            let now = screen(tmux, target).await?;
+            let reading = classify(&profile.rules, &now, "");
+            // Busy is proof; any other change of screen means the input left the box.
+            if reading.state == Some(AgentState::Busy) || now != typed {
+                return Ok(());
+            }
+        }
+        tracing::warn!(
+            target,
+            attempt,
+            "submit not confirmed: the text still sits in the input box; pressing Enter again"
+        );
+    }
+    Err(format!(
+        "the agent did not take the text after {} presses of Enter",
+        timing.submit_retries + 1
+    ))
+}
+
+async fn wait_until_ready(
+    tmux: &Tmux,
+    target: &str,
+    profile: &Profile,
+    timeout: Duration,
+) -> Result<(), String> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let s = screen(tmux, target).await?;
+        let reading = classify(&profile.rules, &s, "");
+        if reading.state == Some(AgentState::Idle) {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "the agent was not at its prompt within {}s (last: {})",
+                timeout.as_secs(),
+                reading.reason
+            ));
+        }
+        sleep(LOOK_EVERY).await;
+    }
+}
+
+async fn screen(tmux: &Tmux, target: &str) -> Result<String, String> {
+    tmux.capture(target, false)
+        .await
+        .map_err(|e| format!("capture failed: {e}"))
+}

@@ -1,0 +1,283 @@
+//! Carries out the core's commands against tmux, git and processes, each in its own task, and
+//! reports the outcome back as an observation. Nothing here decides.
+
+use super::{Ctx, Msg, deliver};
+use crate::adapters::git::{self, Git};
+use crate::adapters::tmux::SessionSpec;
+use crate::core::classify::classify;
+use crate::core::command::{Command, Delivery};
+use crate::core::model::{BranchInfo, Model, WorkerId, branch_for};
+use crate::core::observation::Observation;
+use crate::prompt::{self, PromptContext};
+use std::sync::Arc;
+
+/// Variables a worker session must not inherit: they describe the czar's own terminal and tmux.
+const NOT_PASSED: [&str; 4] = ["TMUX", "TMUX_PANE", "COLUMNS", "LINES"];
+
+fn send(ctx: &Ctx, obs: Observation) {
+    // The loop is gone only when the czar is shutting down; the outcome no longer matters then.
+    let _ = ctx.tx.send(Msg::Obs(obs));
+}
+
+pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
+    let ctx = Arc::clone(ctx);
+    match cmd {
+        Command::Record(_) => {}
+        Command::StartWorker { worker, profile } => {
+            tokio::spawn(async move {
+                let result = start_worker(&ctx, worker, &profile).await;
+                send(&ctx, Observation::WorkerStarted { worker, result });
+            });
+        }
+        Command::KillWorker { worker } => {
+            let session = model.session_name(worker);
+            tokio::spawn(async move {
+                if let Err(e) = ctx.tmux.kill_session(&session).await {
+                    tracing::warn!("killing {session}: {e}");
+                }
+            });
+        }
+        Command::PrepareBranch {
+            worker,
+            task,
+            branch,
+        } => {
+            tokio::task::spawn_blocking(move || {
+                let result = prepare_branch(&ctx, worker, &branch);
+                send(
+                    &ctx,
+                    Observation::BranchPrepared {
+                        worker,
+                        task,
+                        result,
+                    },
+                );
+            });
+        }
+        Command::Deliver { worker, task, what } => {
+            let Some(t) = model.tasks.get(&task) else {
+                return;
+            };
+            let text = match what {
+                Delivery::Task => {
+                    let setup = &ctx.setup;
+                    let md = setup.paths.status_md().display().to_string();
+                    let json = setup.paths.status_json().display().to_string();
+                    let pc = PromptContext {
+                        project: &setup.project,
+                        worker,
+                        base: &setup.base,
+                        status_file: &md,
+                        status_json: &json,
+                    };
+                    prompt::render(&pc, t)
+                }
+                Delivery::FollowUp(note) => note,
+            };
+            let session = model.session_name(worker);
+            let profile = model
+                .workers
+                .get(&worker)
+                .map(|w| w.profile.clone())
+                .unwrap_or_default();
+            tokio::spawn(async move {
+                let result = match ctx.setup.profile(&profile) {
+                    Some(p) => {
+                        deliver::deliver(&ctx.tmux, &session, p, &ctx.setup.timing, &text).await
+                    }
+                    None => Err(format!("unknown agent profile {profile:?}")),
+                };
+                send(
+                    &ctx,
+                    Observation::Delivered {
+                        worker,
+                        task,
+                        result,
+                    },
+                );
+            });
+        }
+        Command::RunVerify {
+            worker,
+            task,
+            command,
+        } => {
+            tokio::spawn(async move {
+                let (passed, output) = run_verify(&ctx, worker, &command).await;
+                send(
+                    &ctx,
+                    Observation::Verified {
+                        worker,
+                        task,
+                        passed,
+                        output,
+                    },
+                );
+            });
+        }
+        Command::RefreshBranch { worker } => {
+            let Some(task) = model.workers.get(&worker).and_then(|w| w.task.clone()) else {
+                return;
+            };
+            tokio::task::spawn_blocking(move || match branch_info(&ctx, &branch_for(&task)) {
+                Ok(info) => send(&ctx, Observation::BranchSeen { worker, info }),
+                Err(e) => tracing::warn!("branch figures for worker {worker}: {e}"),
+            });
+        }
+    }
+}
+
+/// Reads the worker's screen and says what its agent is doing.
+pub(crate) fn capture(ctx: &Arc<Ctx>, model: &Model, worker: WorkerId, title: String) {
+    let ctx = Arc::clone(ctx);
+    let session = model.session_name(worker);
+    let profile = model
+        .workers
+        .get(&worker)
+        .map(|w| w.profile.clone())
+        .unwrap_or_default();
+    tokio::spawn(async move {
+        let screen = ctx.tmux.capture(&session, false).await;
+        match (screen, ctx.setup.profile(&profile)) {
+            (Ok(text), Some(p)) => {
+                let r = classify(&p.rules, &text, &title);
+                if let Some(state) = r.state {
+                    let obs = Observation::AgentSeen {
+                        worker,
+                        state,
+                        reason: r.reason,
+                        last_line: r.last_line,
+                    };
+                    send(&ctx, obs);
+                }
+            }
+            (Err(e), _) => tracing::debug!("capture of {session} failed: {e}"),
+            (_, None) => tracing::warn!("worker {worker} runs unknown profile {profile:?}"),
+        }
+        let _ = ctx.tx.send(Msg::CaptureDone(worker));
+    });
+}
+
+async fn start_worker(ctx: &Ctx, worker: WorkerId, profile_name: &str) -> Result<(), String> {
+    let setup = &ctx.setup;
+    let profile = setup
+        .profile(profile_name)
+        .ok_or_else(|| format!("unknown agent profile {profile_name:?}"))?;
+    let wt = setup.paths.worktree(worker);
+    let (root, base, wt2) = (
+        setup.paths.repo_root.clone(),
+        setup.base.clone(),
+        wt.clone(),
+    );
+    tokio::task::spawn_blocking(move || {
+        let git = Git::discover(&root).map_err(|e| e.to_string())?;
+        git.ensure_worktree(&wt2, &format!("worker-{worker}"), &base)
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| format!("worktree task failed: {e}"))??;
+    let name = crate::core::model::session_name(&setup.project, worker);
+    // A dead pane left from a crash holds the name.
+    if ctx.tmux.has_session(&name).await.unwrap_or(false) {
+        ctx.tmux
+            .kill_session(&name)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let mut env: Vec<(String, String)> = std::env::vars()
+        .filter(|(k, _)| !NOT_PASSED.contains(&k.as_str()))
+        .collect();
+    env.extend(profile.env.iter().cloned());
+    env.push(("CZAR_WORKER".into(), worker.to_string()));
+    env.push((
+        "CZAR_STATE_DIR".into(),
+        setup.paths.state_dir.display().to_string(),
+    ));
+    let spec = SessionSpec {
+        name,
+        cwd: wt,
+        command: profile.command.clone(),
+        env,
+        width: setup.pane_size.0,
+        height: setup.pane_size.1,
+    };
+    ctx.tmux.new_session(&spec).await.map_err(|e| e.to_string())
+}
+
+fn prepare_branch(ctx: &Ctx, worker: WorkerId, branch: &str) -> Result<usize, String> {
+    let setup = &ctx.setup;
+    let git = Git::discover(&setup.paths.repo_root).map_err(|e| e.to_string())?;
+    let wt = setup.paths.worktree(worker);
+    let outcome = git
+        .switch_worktree(&wt, branch, &setup.base)
+        .map_err(|e| e.to_string())?;
+    if let Some(commit) = &outcome.wip_commit {
+        tracing::info!(
+            worker,
+            "uncommitted work saved as WIP commit {commit} before switching to {branch}"
+        );
+    }
+    let stats = git
+        .branch_stats(&setup.base, branch)
+        .map_err(|e| e.to_string())?;
+    Ok(stats.ahead)
+}
+
+fn branch_info(ctx: &Ctx, branch: &str) -> Result<BranchInfo, git::GitError> {
+    let git = Git::discover(&ctx.setup.paths.repo_root)?;
+    let s = git.branch_stats(&ctx.setup.base, branch)?;
+    Ok(BranchInfo {
+        branch: branch.to_string(),
+        ahead: s.ahead,
+        files: s.files.len(),
+        added: s.files.iter().map(|f| f.added).sum(),
+        removed: s.files.iter().map(|f| f.removed).sum(),
+        last_commit_time: s.last_commit_time,
+        last_subject: s.last_subject,
+    })
+}
+
+/// The verify command is the operator's own command line from the task file, so it runs through
+/// `sh -c` like a Makefile recipe would; task text never does.
+async fn run_verify(ctx: &Ctx, worker: WorkerId, command: &str) -> (bool, String) {
+    let wt = ctx.setup.paths.worktree(worker);
+    let child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(&wt)
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    match tokio::time::timeout(ctx.setup.timing.verify_timeout, child).await {
+        Ok(Ok(out)) => {
+            let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+            text.push_str(&String::from_utf8_lossy(&out.stderr));
+            (out.status.success(), text)
+        }
+        Ok(Err(e)) => (
+            false,
+            format!("could not run `{command}` in {}: {e}", wt.display()),
+        ),
+        Err(_) => (
+            false,
+            format!(
+                "`{command}` did not finish within {:?}",
+                ctx.setup.timing.verify_timeout
+            ),
+        ),
+    }
+}
+
+pub(crate) fn watch_refs(ctx: &Arc<Ctx>) -> Option<git::RefWatcher> {
+    let tx = ctx.tx.clone();
+    let git = Git::discover(&ctx.setup.paths.repo_root).ok()?;
+    match git::watch_refs(git.git_dir(), move || {
+        let _ = tx.send(Msg::RefsMoved);
+    }) {
+        Ok(w) => Some(w),
+        Err(e) => {
+            tracing::warn!("not watching refs ({e}); relying on the periodic rescan");
+            None
+        }
+    }
+}

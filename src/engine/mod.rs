@@ -1,0 +1,223 @@
+//! The one engine behind both front ends: owns the model, turns observations into commands with
+//! `core::update`, makes each step durable in the store, then carries the commands out.
+
+mod deliver;
+mod exec;
+mod monitor;
+pub mod setup;
+pub mod status;
+pub(crate) use monitor::to_def;
+
+use crate::adapters::store::{Step, Store, StoreError};
+use crate::adapters::tmux::Tmux;
+use crate::core::command::{Command, Event};
+use crate::core::model::{Model, WorkerId};
+use crate::core::observation::{Intent, Observation};
+use crate::core::update;
+pub use setup::{Paths, Profile, Setup, Timing};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::sync::mpsc;
+
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// What the adapters' tasks send back to the loop.
+#[derive(Debug)]
+pub(crate) enum Msg {
+    Obs(Observation),
+    /// A screen capture for this worker ended (with or without a reading).
+    CaptureDone(WorkerId),
+    /// git says refs moved: refresh branch figures soon.
+    RefsMoved,
+}
+
+/// Shared by the engine and the tasks it spawns.
+pub(crate) struct Ctx {
+    pub setup: Setup,
+    pub tmux: Tmux,
+    pub tx: mpsc::UnboundedSender<Msg>,
+}
+
+type EventSink = Box<dyn FnMut(&Event) + Send>;
+
+pub struct Engine {
+    ctx: Arc<Ctx>,
+    model: Model,
+    /// The model as the store has it, to write only what changed.
+    saved: Model,
+    store: Store,
+    rx: mpsc::UnboundedReceiver<Msg>,
+    monitor: monitor::Monitor,
+    capturing: HashSet<WorkerId>,
+    on_event: Option<EventSink>,
+    last_status: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Engine {
+    /// Opens the store and takes over whatever a previous czar left: its model and its sessions.
+    pub fn open(setup: Setup) -> Result<Engine, EngineError> {
+        let store = Store::open(setup.state_dir())?;
+        let (tasks, workers) = store.load()?;
+        let mut model = Model::new(&setup.project, &setup.base, setup.policy.clone());
+        let resumed = !tasks.is_empty() || !workers.is_empty();
+        model.tasks = tasks;
+        model.workers = workers;
+        let saved = model.clone();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let tmux = Tmux::new(setup.socket.clone());
+        let ctx = Arc::new(Ctx { setup, tmux, tx });
+        let mut engine = Engine {
+            ctx,
+            model,
+            saved,
+            store,
+            rx,
+            monitor: monitor::Monitor::default(),
+            capturing: HashSet::new(),
+            on_event: None,
+            last_status: String::new(),
+        };
+        if resumed {
+            engine.step(Observation::Resumed, &[])?;
+        }
+        Ok(engine)
+    }
+
+    /// Called with every event as it is recorded (headless prints them).
+    pub fn on_event(&mut self, f: impl FnMut(&Event) + Send + 'static) {
+        self.on_event = Some(Box::new(f));
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn setup(&self) -> &Setup {
+        &self.ctx.setup
+    }
+
+    /// One observation through the core: the result is stored before anything is carried out,
+    /// so a crash between the two repeats harmless work instead of losing it.
+    pub fn step(&mut self, obs: Observation, inbox_taken: &[i64]) -> Result<(), EngineError> {
+        let now = now_ms();
+        let commands = update(&mut self.model, obs, now);
+        let events: Vec<Event> = commands
+            .iter()
+            .filter_map(|c| match c {
+                Command::Record(e) => Some(e.clone()),
+                _ => None,
+            })
+            .collect();
+        let tasks: Vec<_> = self
+            .model
+            .tasks
+            .values()
+            .filter(|t| self.saved.tasks.get(&t.def.id) != Some(*t))
+            .collect();
+        let workers: Vec<_> = self
+            .model
+            .workers
+            .values()
+            .filter(|w| self.saved.workers.get(&w.id) != Some(*w))
+            .collect();
+        if !tasks.is_empty() || !workers.is_empty() || !events.is_empty() || !inbox_taken.is_empty()
+        {
+            self.store.commit_step(&Step {
+                now,
+                tasks: &tasks,
+                workers: &workers,
+                events: &events,
+                inbox_taken,
+            })?;
+            for t in tasks {
+                self.saved.tasks.insert(t.def.id.clone(), t.clone());
+            }
+            for w in workers {
+                self.saved.workers.insert(w.id, w.clone());
+            }
+        }
+        for e in &events {
+            tracing::info!(worker = ?e.worker, task = ?e.task, kind = e.kind.as_str(), "{}", e.detail);
+            if let Some(f) = self.on_event.as_mut() {
+                f(e);
+            }
+        }
+        for c in commands {
+            exec::execute(&self.ctx, &self.model, c);
+        }
+        Ok(())
+    }
+
+    /// Runs until `until` says the work is over, or Ctrl-C. Worker sessions outlive it.
+    pub async fn run(&mut self, mut until: impl FnMut(&Model) -> bool) -> Result<(), EngineError> {
+        let mut tick = tokio::time::interval(self.ctx.setup.timing.poll);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let _watcher = exec::watch_refs(&self.ctx);
+        let ctrl_c = tokio::signal::ctrl_c();
+        tokio::pin!(ctrl_c);
+        loop {
+            tokio::select! {
+                _ = &mut ctrl_c => {
+                    self.step(Observation::Intent(Intent::Stop), &[])?;
+                    return Ok(());
+                }
+                msg = self.rx.recv() => {
+                    match msg {
+                        Some(Msg::Obs(obs)) => self.step(obs, &[])?,
+                        Some(Msg::CaptureDone(w)) => { self.capturing.remove(&w); }
+                        Some(Msg::RefsMoved) => self.monitor.refs_moved = true,
+                        None => return Ok(()),
+                    }
+                }
+                _ = tick.tick() => {
+                    self.poll().await?;
+                    if until(&self.model) {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
+    async fn poll(&mut self) -> Result<(), EngineError> {
+        let now = now_ms();
+        if let Some(defs) = self.monitor.tasks_if_changed(&self.ctx.setup, now) {
+            self.step(Observation::TasksLoaded(defs), &[])?;
+        }
+        if let Some(seen) = self.monitor.sessions(&self.ctx, &self.model).await {
+            self.step(Observation::Sessions(seen.sessions), &[])?;
+            for (w, title) in seen.to_capture {
+                if self.capturing.insert(w) {
+                    exec::capture(&self.ctx, &self.model, w, title);
+                }
+            }
+        }
+        for (seq, worker, signal) in self.store.pending_signals()? {
+            self.step(Observation::Signal { worker, signal }, &[seq])?;
+        }
+        for w in self
+            .monitor
+            .branches_to_refresh(&self.ctx.setup, &self.model, now)
+        {
+            exec::execute(&self.ctx, &self.model, Command::RefreshBranch { worker: w });
+        }
+        self.step(Observation::Tick, &[])?;
+        status::write(&self.ctx.setup, &self.model, &mut self.last_status);
+        Ok(())
+    }
+}

@@ -1,0 +1,88 @@
+//! Everything the engine needs to know about the project, resolved once at start.
+
+use crate::adapters::tmux::{Socket, SubmitKey};
+use crate::core::classify::ScreenRules;
+use crate::core::model::{Policy, WorkerId};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub name: String,
+    /// argv, already expanded (`{czar}` replaced by the czar's own path).
+    pub command: Vec<String>,
+    pub env: Vec<(String, String)>,
+    pub submit: SubmitKey,
+    pub settle: Duration,
+    pub rules: ScreenRules,
+}
+
+#[derive(Debug, Clone)]
+pub struct Timing {
+    pub poll: Duration,
+    pub ready_timeout: Duration,
+    pub submit_confirm: Duration,
+    pub submit_retries: u32,
+    pub verify_timeout: Duration,
+    pub branch_rescan: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub repo_root: PathBuf,
+    pub state_dir: PathBuf,
+    pub tasks_dir: PathBuf,
+    pub worktrees_dir: PathBuf,
+}
+
+impl Paths {
+    pub fn worktree(&self, worker: WorkerId) -> PathBuf {
+        self.worktrees_dir.join(format!("worker-{worker}"))
+    }
+
+    pub fn log_dir(&self) -> PathBuf {
+        self.state_dir.join("logs")
+    }
+
+    pub fn status_md(&self) -> PathBuf {
+        self.state_dir.join("status.md")
+    }
+
+    pub fn status_json(&self) -> PathBuf {
+        self.state_dir.join("status.json")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub project: String,
+    pub base: String,
+    pub paths: Paths,
+    pub socket: Socket,
+    pub profiles: BTreeMap<String, Profile>,
+    pub timing: Timing,
+    pub policy: Policy,
+    /// Pane size for new worker sessions.
+    pub pane_size: (u16, u16),
+}
+
+impl Setup {
+    pub fn profile(&self, name: &str) -> Option<&Profile> {
+        self.profiles.get(name)
+    }
+
+    pub fn session_prefix(&self) -> String {
+        let name = crate::core::model::session_name(&self.project, 0);
+        name.trim_end_matches('0').to_string()
+    }
+
+    /// The worker a session belongs to, if it is one of this project's.
+    pub fn worker_of_session(&self, session: &str) -> Option<WorkerId> {
+        session.strip_prefix(&self.session_prefix())?.parse().ok()
+    }
+
+    pub fn state_dir(&self) -> &Path {
+        &self.paths.state_dir
+    }
+}

@@ -1,0 +1,166 @@
+//! The status the czar publishes for workers (Markdown) and programs (JSON): who works on what,
+//! on which branch, and what is queued. Also what `czar status --json` prints.
+
+use super::setup::Setup;
+use crate::core::model::{Model, TaskState};
+use serde::Serialize;
+use std::path::Path;
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct WorkerRow {
+    pub id: u32,
+    pub session: String,
+    pub profile: String,
+    pub state: &'static str,
+    pub reason: String,
+    pub task: Option<String>,
+    pub branch: Option<String>,
+    pub ahead: usize,
+    pub files_changed: usize,
+    pub added: usize,
+    pub removed: usize,
+    pub last_line: String,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct TaskRow {
+    pub id: String,
+    pub title: String,
+    pub state: &'static str,
+    pub worker: Option<u32>,
+    pub attempts: u32,
+    pub priority: i64,
+    pub needs: Vec<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Status {
+    pub project: String,
+    pub base: String,
+    pub workers: Vec<WorkerRow>,
+    pub tasks: Vec<TaskRow>,
+}
+
+pub fn snapshot(model: &Model) -> Status {
+    let workers = model
+        .workers
+        .values()
+        .map(|w| {
+            let b = w.branch.clone().unwrap_or_default();
+            WorkerRow {
+                id: w.id,
+                session: w.session.clone(),
+                profile: w.profile.clone(),
+                state: if w.live || w.agent == crate::core::AgentState::Crashed {
+                    w.agent.as_str()
+                } else {
+                    "stopped"
+                },
+                reason: w.reason.clone(),
+                task: w.task.clone(),
+                branch: w.task.as_deref().map(crate::core::model::branch_for),
+                ahead: b.ahead,
+                files_changed: b.files,
+                added: b.added,
+                removed: b.removed,
+                last_line: w.last_line.clone(),
+            }
+        })
+        .collect();
+    let mut tasks: Vec<TaskRow> = model
+        .tasks
+        .values()
+        .map(|t| TaskRow {
+            id: t.def.id.clone(),
+            title: t.def.title.clone(),
+            state: t.state.as_str(),
+            worker: t.worker,
+            attempts: t.attempts,
+            priority: t.def.priority,
+            needs: t.def.needs.clone(),
+            reason: t.reason.clone(),
+        })
+        .collect();
+    tasks.sort_by_key(|t| {
+        (
+            t.state == TaskState::Done.as_str(),
+            -t.priority,
+            t.id.clone(),
+        )
+    });
+    Status {
+        project: model.project.clone(),
+        base: model.base.clone(),
+        workers,
+        tasks,
+    }
+}
+
+pub fn markdown(s: &Status) -> String {
+    let mut out = format!(
+        "# czar status: {} (base `{}`)\n\n## Workers\n\n",
+        s.project, s.base
+    );
+    out.push_str(
+        "| worker | state | task | branch | commits | files |\n|---|---|---|---|---|---|\n",
+    );
+    for w in &s.workers {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} (+{} −{}) |\n",
+            w.id,
+            w.state,
+            w.task.as_deref().unwrap_or("-"),
+            w.branch.as_deref().unwrap_or("-"),
+            w.ahead,
+            w.files_changed,
+            w.added,
+            w.removed
+        ));
+    }
+    out.push_str(
+        "\n## Tasks\n\n| task | state | worker | needs | title |\n|---|---|---|---|---|\n",
+    );
+    for t in &s.tasks {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            t.id,
+            t.state,
+            t.worker.map_or("-".to_string(), |w| w.to_string()),
+            if t.needs.is_empty() {
+                "-".to_string()
+            } else {
+                t.needs.join(", ")
+            },
+            t.title.replace('|', "\\|")
+        ));
+    }
+    out
+}
+
+/// Rewrites the status files when they would change, atomically so a reading agent never sees
+/// half a file.
+pub fn write(setup: &Setup, model: &Model, last: &mut String) {
+    let s = snapshot(model);
+    let Ok(json) = serde_json::to_string_pretty(&s) else {
+        return;
+    };
+    if *last == json {
+        return;
+    }
+    let md = markdown(&s);
+    let ok = write_atomic(&setup.paths.status_json(), &json)
+        && write_atomic(&setup.paths.status_md(), &md);
+    if ok {
+        *last = json;
+    }
+}
+
+fn write_atomic(path: &Path, text: &str) -> bool {
+    let tmp = path.with_extension("tmp");
+    let result = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = &result {
+        tracing::warn!("writing {}: {e}", path.display());
+    }
+    result.is_ok()
+}

@@ -1,0 +1,151 @@
+//! `czar --auto`: the same engine with nobody watching. Prints one line per event that matters,
+//! exits when the queue is drained, and ends with a summary table.
+
+use crate::adapters::git::Git;
+use crate::core::command::{Event, EventKind};
+use crate::core::model::{Model, TaskState, branch_for};
+use crate::engine::{Engine, Setup};
+use crate::project::UsageError;
+use std::io::Write;
+
+pub struct Outcome {
+    pub interrupted: bool,
+    pub failed: usize,
+    pub done: usize,
+    pub wall_secs: f64,
+}
+
+impl Outcome {
+    pub fn exit_code(&self) -> i32 {
+        if self.interrupted {
+            130
+        } else if self.failed > 0 {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// Refuses to start when a task file is malformed: the operator fixes it first, nothing runs.
+pub fn check_tasks(setup: &Setup) -> Result<(), UsageError> {
+    let set = crate::tasks::load_dir(&setup.paths.tasks_dir);
+    if set.errors.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = set.errors.iter().map(|e| format!("  {e}")).collect();
+    Err(UsageError(format!(
+        "task files have errors; nothing was started:\n{}",
+        lines.join("\n")
+    )))
+}
+
+pub async fn run(setup: Setup) -> anyhow::Result<Outcome> {
+    check_tasks(&setup)?;
+    let (log, _guard) = crate::logging::init(&setup.paths.state_dir)?;
+    println!(
+        "czar: project {} on {}, {} workers; log: {}",
+        setup.project,
+        setup.base,
+        setup.policy.workers,
+        log.display()
+    );
+    let start = std::time::Instant::now();
+    let mut engine = Engine::open(setup)?;
+    engine.on_event(move |e| print_event(start.elapsed().as_secs_f64(), e));
+    // Drained only counts once the task files were read at least once.
+    let mut polls = 0u32;
+    engine
+        .run(move |m| {
+            polls += 1;
+            polls > 1 && (m.drained() || m.stopping)
+        })
+        .await?;
+    let wall_secs = start.elapsed().as_secs_f64();
+    let model = engine.model();
+    let interrupted = model.stopping;
+    if interrupted {
+        println!("czar: stopped. Worker sessions keep running; run czar again to resume.");
+    }
+    print_summary(engine.setup(), model);
+    let failed = model
+        .tasks
+        .values()
+        .filter(|t| t.state == TaskState::Failed)
+        .count();
+    let done = model
+        .tasks
+        .values()
+        .filter(|t| t.state == TaskState::Done)
+        .count();
+    Ok(Outcome {
+        interrupted,
+        failed,
+        done,
+        wall_secs,
+    })
+}
+
+fn print_event(at: f64, e: &Event) {
+    let shown = matches!(
+        e.kind,
+        EventKind::Assigned
+            | EventKind::Done
+            | EventKind::Failed
+            | EventKind::Requeued
+            | EventKind::DeliveryFailed
+            | EventKind::VerifyFailed
+            | EventKind::WorkerCrashed
+            | EventKind::WorkerFailed
+            | EventKind::WorkerRetired
+            | EventKind::Report
+    );
+    if !shown {
+        return;
+    }
+    let who = e.worker.map_or(String::new(), |w| format!(" worker {w}"));
+    let task = e.task.as_deref().map_or(String::new(), |t| format!(" {t}"));
+    let first = e.detail.lines().next().unwrap_or("");
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "[{at:7.1}s]{who}{task}: {} {first}", e.kind.as_str());
+}
+
+pub fn print_summary(setup: &Setup, model: &Model) {
+    let git = Git::discover(&setup.paths.repo_root).ok();
+    let mut rows = vec![[
+        "TASK".to_string(),
+        "WORKER".into(),
+        "BRANCH".into(),
+        "COMMITS".into(),
+        "DURATION".into(),
+        "OUTCOME".into(),
+    ]];
+    for t in model.tasks.values() {
+        let branch = branch_for(&t.def.id);
+        let commits = git
+            .as_ref()
+            .and_then(|g| g.branch_stats(&setup.base, &branch).ok())
+            .map_or("-".to_string(), |s| s.ahead.to_string());
+        let duration = match (t.times.started, t.times.finished) {
+            (Some(s), Some(f)) => format!("{:.1}s", f.saturating_sub(s) as f64 / 1000.0),
+            _ => "-".into(),
+        };
+        let outcome = match (&t.state, &t.reason) {
+            (TaskState::Failed, Some(r)) => format!("failed: {}", r.lines().next().unwrap_or("")),
+            (s, _) => s.as_str().to_string(),
+        };
+        let worker = t.worker.map_or("-".to_string(), |w| w.to_string());
+        rows.push([t.def.id.clone(), worker, branch, commits, duration, outcome]);
+    }
+    let widths: Vec<usize> = (0..5)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    for r in &rows {
+        let mut line = String::new();
+        for (i, w) in widths.iter().enumerate() {
+            line.push_str(&format!("{:<w$}  ", r[i], w = *w));
+        }
+        line.push_str(&r[5]);
+        println!("{line}");
+    }
+}

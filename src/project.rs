@@ -1,0 +1,95 @@
+//! Finding the project from a folder and turning its configuration into the engine's `Setup`.
+
+use crate::adapters::git::Git;
+use crate::adapters::tmux::{Socket, SubmitKey as TmuxSubmit};
+use crate::config::{self, AgentProfile, PatternList, ProjectConfig, SubmitKey, TmuxSocket};
+use crate::core::classify::ScreenRules;
+use crate::core::model::Policy;
+use crate::engine::{Paths, Profile, Setup, Timing};
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+
+/// A user mistake (config, task files, arguments): exit code 2 and a message naming the place.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// The main repository's root for a folder anywhere inside it or inside one of its worktrees.
+pub fn repo_root(dir: &Path) -> anyhow::Result<(PathBuf, Option<String>)> {
+    let git = Git::discover(dir)
+        .map_err(|e| UsageError(format!("{}: not in a git repository ({e})", dir.display())))?;
+    Ok((git.root().to_path_buf(), git.current_branch().ok()))
+}
+
+pub fn load(dir: &Path) -> anyhow::Result<ProjectConfig> {
+    let (root, branch) = repo_root(dir)?;
+    config::load(&root, branch.as_deref()).map_err(|e| UsageError(e.to_string()).into())
+}
+
+pub fn setup(cfg: &ProjectConfig) -> anyhow::Result<Setup> {
+    let exe = std::env::current_exe().context("finding the czar executable")?;
+    let exe = exe.display().to_string();
+    let profiles = cfg
+        .profiles
+        .iter()
+        .map(|(name, p)| (name.clone(), profile(cfg, p, &exe)))
+        .collect();
+    let t = &cfg.timing;
+    Ok(Setup {
+        project: cfg.project.clone(),
+        base: cfg.base.clone(),
+        paths: Paths {
+            repo_root: cfg.paths.repo_root.clone(),
+            state_dir: cfg.paths.state_dir.clone(),
+            tasks_dir: cfg.paths.tasks_dir.clone(),
+            worktrees_dir: cfg.paths.worktrees_dir.clone(),
+        },
+        socket: match &cfg.tmux {
+            TmuxSocket::Default => Socket::Default,
+            TmuxSocket::Name(n) => Socket::Name(n.clone()),
+            TmuxSocket::Path(p) => Socket::Path(p.clone()),
+        },
+        profiles,
+        timing: Timing {
+            poll: t.poll,
+            ready_timeout: t.ready_timeout,
+            submit_confirm: t.submit_confirm,
+            submit_retries: t.submit_retries,
+            verify_timeout: t.verify_timeout,
+            branch_rescan: t.branch_rescan,
+        },
+        policy: Policy {
+            workers: cfg.workers as u32,
+            default_profile: cfg.agent.clone(),
+            max_verify_attempts: t.max_verify_attempts,
+            ..Policy::default()
+        },
+        pane_size: (160, 48),
+    })
+}
+
+fn profile(cfg: &ProjectConfig, p: &AgentProfile, exe: &str) -> Profile {
+    let list = |l: &PatternList| l.0.iter().map(|p| p.regex.clone()).collect::<Vec<_>>();
+    let pat = &p.patterns;
+    Profile {
+        name: p.name.clone(),
+        command: p.command.iter().map(|w| w.replace("{czar}", exe)).collect(),
+        env: p.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        submit: match p.submit {
+            SubmitKey::Enter => TmuxSubmit::Enter,
+            SubmitKey::Cr => TmuxSubmit::CarriageReturn,
+        },
+        settle: cfg.settle_for(p),
+        rules: ScreenRules {
+            busy: list(&pat.busy),
+            idle: list(&pat.idle),
+            waiting: list(&pat.waiting),
+            error: list(&pat.error),
+            rate_limited: list(&pat.rate_limited),
+            ignore_lines: list(&pat.ignore_lines),
+            title_busy: list(&pat.title_busy),
+            title_idle: list(&pat.title_idle),
+            region_lines: pat.region_lines,
+        },
+    }
+}

@@ -1,0 +1,94 @@
+//! The text a worker receives: the preamble from `prompts/worker.md`, then the task, unchanged.
+
+use crate::core::model::Task;
+
+const WORKER_TEMPLATE: &str = include_str!("../prompts/worker.md");
+
+pub struct PromptContext<'a> {
+    pub project: &'a str,
+    pub worker: u32,
+    pub base: &'a str,
+    pub status_file: &'a str,
+    pub status_json: &'a str,
+}
+
+/// Placeholders are filled in one pass, so text inside a value (a title holding `{branch}`, say)
+/// is never expanded again.
+pub fn render(ctx: &PromptContext<'_>, task: &Task) -> String {
+    let verify_hint = match &task.def.verify {
+        Some(cmd) => format!(" (it runs `{cmd}`, which must pass)"),
+        None => String::new(),
+    };
+    let worker = ctx.worker.to_string();
+    let branch = task.branch();
+    let values: [(&str, &str); 9] = [
+        ("project", ctx.project),
+        ("worker", &worker),
+        ("title", &task.def.title),
+        ("task", &task.def.id),
+        ("branch", &branch),
+        ("base", ctx.base),
+        ("status_file", ctx.status_file),
+        ("status_json", ctx.status_json),
+        ("verify_hint", &verify_hint),
+    ];
+    let mut out = String::with_capacity(WORKER_TEMPLATE.len() + task.def.body.len());
+    let mut rest = WORKER_TEMPLATE;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let hit = after.find('}').and_then(|close| {
+            let key = &after[..close];
+            values
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| (*v, close))
+        });
+        match hit {
+            Some((value, close)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out.push_str(&task.def.body);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::TaskDef;
+
+    #[test]
+    fn preamble_then_body_byte_exact_and_values_not_reexpanded() {
+        let body = "do {branch} things \"$(x)\"\n\ttab\n";
+        let task = Task::new(
+            TaskDef {
+                id: "t1".into(),
+                title: "T {base}".into(),
+                body: body.into(),
+                ..TaskDef::default()
+            },
+            0,
+        );
+        let ctx = PromptContext {
+            project: "p",
+            worker: 3,
+            base: "main",
+            status_file: "s.md",
+            status_json: "s.json",
+        };
+        let text = render(&ctx, &task);
+        assert!(text.ends_with(body));
+        assert!(text.contains("worker 3"));
+        assert!(text.contains("`czar/t1`"));
+        assert!(text.contains("\"T {base}\""));
+        assert!(!text[..text.len() - body.len()].contains("{branch}"));
+    }
+}

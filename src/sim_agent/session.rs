@@ -1,0 +1,242 @@
+//! The sim's state machine: idle at the prompt, or busy on one task.
+//! Time comes in as `now` so the loop in `mod.rs` owns all waiting.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use super::directives::{Plan, parse_plan, task_title};
+use super::input::Key;
+use super::prompt::{InputBuffer, count_lines};
+use super::record::Recorder;
+use super::screen;
+use super::work::{self, Line};
+use super::{SimError, SimOptions};
+
+/// How often the busy line and the title spinner move.
+pub const FRAME: Duration = Duration::from_millis(150);
+
+struct Busy {
+    plan: Plan,
+    title: String,
+    started: Instant,
+    frame: usize,
+    last_draw: Option<Instant>,
+    says_done: usize,
+}
+
+pub struct Session<W: Write> {
+    opts: SimOptions,
+    cwd: PathBuf,
+    out: W,
+    input: InputBuffer,
+    busy: Option<Busy>,
+    ctrl_c_armed: bool,
+    recorder: Option<Recorder>,
+    width: u16,
+}
+
+impl<W: Write> Session<W> {
+    pub fn new(opts: SimOptions, cwd: PathBuf, out: W, width: u16) -> Self {
+        let recorder = opts.record_dir.clone().map(Recorder::new);
+        Self {
+            opts,
+            cwd,
+            out,
+            input: InputBuffer::default(),
+            busy: None,
+            ctrl_c_armed: false,
+            recorder,
+            width,
+        }
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.busy.is_some()
+    }
+
+    pub fn start(&mut self) -> Result<(), SimError> {
+        let frame = format!("{}\r\n\r\n{}", screen::BANNER, self.fresh_block());
+        self.emit(&frame)
+    }
+
+    /// Returns `Some(code)` when the sim should exit.
+    pub fn handle_key(&mut self, key: Key) -> Result<Option<i32>, SimError> {
+        if self.busy.is_some() {
+            if key == Key::Escape {
+                self.interrupt()?;
+            }
+            return Ok(None);
+        }
+        let was_armed = std::mem::take(&mut self.ctrl_c_armed);
+        match key {
+            Key::Text(t) => self.input.push_text(&t),
+            Key::Paste(bytes) => self.input.push_paste(bytes),
+            Key::Backspace => self.input.backspace(),
+            Key::Enter if self.input.is_empty() => return Ok(None),
+            Key::Enter => return self.submit().map(|()| None),
+            Key::Escape => return Ok(None),
+            Key::CtrlC if was_armed => return self.leave().map(|()| Some(0)),
+            Key::CtrlC => {
+                self.ctrl_c_armed = true;
+                self.input.clear();
+            }
+            Key::CtrlD => return self.leave().map(|()| Some(0)),
+        }
+        self.redraw_block()
+    }
+
+    /// Advances the busy work; also notices a resize while idle.
+    pub fn tick(&mut self, now: Instant, width: u16) -> Result<Option<i32>, SimError> {
+        let resized = width != self.width;
+        self.width = width;
+        let Some(busy) = self.busy.as_mut() else {
+            if resized {
+                let frame = format!("\x1b[H\x1b[2J{}", self.fresh_block());
+                self.emit(&frame)?;
+            }
+            return Ok(None);
+        };
+        let elapsed = now.saturating_duration_since(busy.started);
+        let total = busy.plan.duration;
+        let mut frame = String::new();
+        if let Some(code) = busy.plan.exit_code.filter(|_| elapsed >= total / 2) {
+            frame.push_str(&screen::tool_line(&format!("simulated crash: exit {code}")));
+            self.emit(&frame)?;
+            return Ok(Some(code));
+        }
+        let count = busy.plan.says.len();
+        while busy.says_done < count {
+            let due = if busy.plan.hang {
+                Duration::ZERO
+            } else {
+                total.mul_f64((busy.says_done + 1) as f64 / (count + 1) as f64)
+            };
+            if elapsed < due {
+                break;
+            }
+            frame.push_str(&screen::tool_line(&busy.plan.says[busy.says_done]));
+            busy.says_done += 1;
+            busy.last_draw = None;
+        }
+        if !busy.plan.hang && elapsed >= total {
+            self.emit(&frame)?;
+            return self.finish(elapsed).map(|()| None);
+        }
+        if busy
+            .last_draw
+            .is_none_or(|t| now.saturating_duration_since(t) >= FRAME)
+        {
+            busy.frame += 1;
+            busy.last_draw = Some(now);
+            frame.push_str(&screen::busy_line(busy.frame, elapsed.as_secs()));
+            frame.push_str(&screen::busy_title(&self.opts.name, busy.frame));
+        }
+        self.emit(&frame).map(|()| None)
+    }
+
+    /// Input ended (the pane's writer went away): leave like Ctrl-D.
+    pub fn end_of_input(&mut self) -> Result<(), SimError> {
+        self.leave()
+    }
+
+    fn submit(&mut self) -> Result<(), SimError> {
+        let shown = self.input.display();
+        let task = self.input.take_bytes();
+        let mut frame = String::from(screen::ERASE_BLOCK);
+        frame.push_str(&screen::echo_line(self.width, &shown));
+        // Recorded before any work, so a crash directive still leaves the record.
+        if let Some(rec) = self.recorder.as_mut()
+            && let Err(e) = rec.record(&task)
+        {
+            frame.push_str(&screen::tool_line(&format!(
+                "recording the task failed: {e}"
+            )));
+        }
+        let text = String::from_utf8_lossy(&task);
+        let plan = parse_plan(&text);
+        let received = format!(
+            "Task received: {} bytes, {} lines",
+            task.len(),
+            count_lines(&task)
+        );
+        frame.push_str(&screen::tool_line(&received));
+        for problem in &plan.problems {
+            frame.push_str(&screen::tool_line(problem));
+        }
+        frame.push_str(&screen::busy_line(0, 0));
+        frame.push_str(&screen::busy_title(&self.opts.name, 0));
+        self.busy = Some(Busy {
+            title: task_title(&text),
+            plan,
+            started: Instant::now(),
+            frame: 0,
+            last_draw: Some(Instant::now()),
+            says_done: 0,
+        });
+        self.emit(&frame)
+    }
+
+    fn finish(&mut self, elapsed: Duration) -> Result<(), SimError> {
+        let Some(busy) = self.busy.take() else {
+            return Ok(());
+        };
+        let mut lines = work::perform(&self.cwd, &busy.plan, &busy.title);
+        if busy.plan.run_done
+            && let Some(argv) = self.opts.done_command.as_ref()
+        {
+            lines.push(work::run_done_command(&self.cwd, argv));
+        }
+        let mut frame = String::new();
+        for line in lines {
+            frame.push_str(&match line {
+                Line::Tool(t) => screen::tool_line(&t),
+                Line::Report(t) => screen::report_line(&t),
+            });
+        }
+        let secs = elapsed.as_secs_f64().round().max(1.0) as u64;
+        frame.push_str(&screen::worked_line(secs));
+        frame.push_str(&self.fresh_block());
+        self.emit(&frame)
+    }
+
+    fn interrupt(&mut self) -> Result<(), SimError> {
+        self.busy = None;
+        let mut frame = screen::tool_line("Interrupted by user");
+        frame.push_str("\r\n");
+        frame.push_str(&self.fresh_block());
+        self.emit(&frame)
+    }
+
+    /// Moves below whatever is on screen so the shell prompt starts clean.
+    fn leave(&mut self) -> Result<(), SimError> {
+        let frame = if self.busy.is_some() {
+            "\r\n"
+        } else {
+            screen::LEAVE_BLOCK
+        };
+        self.emit(frame)
+    }
+
+    /// The prompt block drawn at the start of a line, plus the idle title.
+    fn fresh_block(&self) -> String {
+        let footer = screen::footer(&self.opts.name, self.ctrl_c_armed);
+        let mut s = screen::prompt_block(self.width, &self.input.display(), &footer);
+        s.push_str(&screen::idle_title(&self.opts.name));
+        s
+    }
+
+    fn redraw_block(&mut self) -> Result<Option<i32>, SimError> {
+        let frame = format!("{}{}", screen::ERASE_BLOCK, self.fresh_block());
+        self.emit(&frame).map(|()| None)
+    }
+
+    fn emit(&mut self, frame: &str) -> Result<(), SimError> {
+        if frame.is_empty() {
+            return Ok(());
+        }
+        self.out.write_all(frame.as_bytes())?;
+        self.out.flush()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,251 @@
+//! Writing a new task file for `czar task add`: never over an existing file, never a
+//! half-written one.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::io::{ErrorKind, Write as _};
+use std::path::{Path, PathBuf};
+
+use super::parse::{parse_task, validate_id};
+use super::{TaskError, TaskErrorKind, task_files};
+
+/// What `czar task add` knows about a new task.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewTask {
+    /// `None`: a slug of the title, made unique in the folder.
+    pub id: Option<String>,
+    pub title: String,
+    pub priority: i64,
+    pub needs: Vec<String>,
+    pub agent: Option<String>,
+    pub verify: Option<String>,
+    /// Written exactly as given.
+    pub body: String,
+}
+
+/// Lower-case ASCII letters and digits, other runs turned into one `-`, at most 60
+/// characters; `task` when nothing is left (a title in another script, say).
+pub fn slug(title: &str) -> String {
+    let mut out = String::new();
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            if out.len() >= 60 {
+                break;
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-');
+    if out.is_empty() {
+        "task".to_string()
+    } else {
+        out.to_string()
+    }
+}
+
+/// A TOML basic string on one line. Hand-rolled because a TOML writer may choose a
+/// multi-line string, and a line `+++` inside it would end the front matter early.
+fn quote(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The file text for `new` under `id`: front matter with every field, then the body.
+pub fn render_task(id: &str, new: &NewTask) -> String {
+    let mut out = String::from("+++\n");
+    let _ = writeln!(out, "id = {}", quote(id));
+    let _ = writeln!(out, "title = {}", quote(new.title.trim()));
+    let _ = writeln!(out, "priority = {}", new.priority);
+    let needs: Vec<String> = new.needs.iter().map(|n| quote(n)).collect();
+    let _ = writeln!(out, "needs = [{}]", needs.join(", "));
+    if let Some(agent) = &new.agent {
+        let _ = writeln!(out, "agent = {}", quote(agent));
+    }
+    if let Some(verify) = &new.verify {
+        let _ = writeln!(out, "verify = {}", quote(verify));
+    }
+    out.push_str("+++\n");
+    out.push_str(&new.body);
+    out
+}
+
+fn check(new: &NewTask, dir: &Path) -> Result<(), TaskError> {
+    let invalid = |key: &str, reason| {
+        let kind = TaskErrorKind::Invalid {
+            key: key.into(),
+            reason,
+        };
+        TaskError::new(dir, None, kind)
+    };
+    let title = new.title.trim();
+    if title.is_empty() || title.contains(['\n', '\r']) {
+        return Err(invalid("title", "must be one non-empty line"));
+    }
+    for (key, value) in [("agent", &new.agent), ("verify", &new.verify)] {
+        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err(invalid(key, "must not be empty"));
+        }
+    }
+    let ids = new.id.iter().map(|id| ("id".to_string(), id));
+    let needs = new
+        .needs
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (format!("needs[{i}]"), n));
+    for (key, value) in ids.chain(needs) {
+        validate_id(value).map_err(|reason| {
+            let kind = TaskErrorKind::InvalidId {
+                key,
+                value: value.clone(),
+                reason,
+            };
+            TaskError::new(dir, None, kind)
+        })?;
+    }
+    Ok(())
+}
+
+/// Ids in use in `dir`: every task file's stem and every id its front matter declares.
+fn taken_ids(dir: &Path) -> Result<BTreeSet<String>, TaskError> {
+    let files = task_files(dir).map_err(|source| {
+        let kind = TaskErrorKind::Io {
+            action: "read the tasks folder",
+            source,
+        };
+        TaskError::new(dir, None, kind)
+    })?;
+    let mut ids = BTreeSet::new();
+    for file in files {
+        if let Some(stem) = file.file_stem() {
+            ids.insert(stem.to_string_lossy().into_owned());
+        }
+        if let Ok(text) = std::fs::read_to_string(&file)
+            && let Ok(spec) = parse_task(&file, &text)
+        {
+            ids.insert(spec.id);
+        }
+    }
+    Ok(ids)
+}
+
+/// Writes `new` as `<dir>/<id>.md` (creating `dir`), and returns that path.
+pub fn write_task(dir: &Path, new: &NewTask) -> Result<PathBuf, TaskError> {
+    check(new, dir)?;
+    std::fs::create_dir_all(dir).map_err(|source| {
+        let kind = TaskErrorKind::Io {
+            action: "create the tasks folder",
+            source,
+        };
+        TaskError::new(dir, None, kind)
+    })?;
+    let taken = taken_ids(dir)?;
+    for need in &new.needs {
+        if !taken.contains(need) {
+            let kind = TaskErrorKind::UnknownNeed {
+                task: new.id.clone().unwrap_or_else(|| slug(&new.title)),
+                need: need.clone(),
+            };
+            return Err(TaskError::new(dir, None, kind));
+        }
+    }
+    let base = match &new.id {
+        Some(id) if taken.contains(id) => {
+            let kind = TaskErrorKind::IdTaken { id: id.clone() };
+            return Err(TaskError::new(&dir.join(format!("{id}.md")), None, kind));
+        }
+        Some(id) => id.clone(),
+        None => slug(&new.title),
+    };
+    let mut n = 1;
+    loop {
+        let id = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
+        n += 1;
+        if taken.contains(&id) {
+            continue;
+        }
+        let path = dir.join(format!("{id}.md"));
+        match publish(dir, &path, &render_task(&id, new)) {
+            Ok(()) => return Ok(path),
+            // Someone created it since the folder was read: an explicit id is refused,
+            // a generated one moves on to the next suffix.
+            Err(err) if matches!(err.kind, TaskErrorKind::Exists) && new.id.is_none() => {}
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// Writes a temp file, then links it into place: the link fails instead of replacing
+/// an existing file, and readers never see a partial task.
+fn publish(dir: &Path, path: &Path, text: &str) -> Result<(), TaskError> {
+    let io = |action, source| TaskError::new(path, None, TaskErrorKind::Io { action, source });
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let temp = dir.join(format!(".{name}.{}.{nanos}.tmp", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)
+        .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all()));
+    if let Err(source) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(io("write a temporary file", source));
+    }
+    let linked = std::fs::hard_link(&temp, path);
+    let result = match linked {
+        Ok(()) => Ok(()),
+        Err(err) if err.kind() == ErrorKind::AlreadyExists => {
+            Err(TaskError::new(path, None, TaskErrorKind::Exists))
+        }
+        // Some filesystems refuse hard links; fall back to check-then-rename.
+        Err(_) if path.exists() => Err(TaskError::new(path, None, TaskErrorKind::Exists)),
+        Err(_) => {
+            return std::fs::rename(&temp, path).map_err(|e| io("move the task into place", e));
+        }
+    };
+    let _ = std::fs::remove_file(&temp);
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slug("Fix the README's  typo!"), "fix-the-readme-s-typo");
+        assert_eq!(slug("  --Ünïcode café--  "), "n-code-caf");
+        assert_eq!(slug("修复"), "task");
+        let long = slug(&"ab ".repeat(40));
+        assert!(long.len() <= 60 && !long.ends_with('-'), "{long}");
+    }
+
+    #[test]
+    fn quoting_stays_on_one_line() {
+        assert_eq!(quote("a\"b\\c\nd\u{7}"), "\"a\\\"b\\\\c\\nd\\u0007\"");
+    }
+}

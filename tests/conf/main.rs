@@ -1,0 +1,5 @@
+//! Project configuration and task files: loading, layering and every error a user can cause.
+
+mod config;
+mod profiles;
+mod tasks;

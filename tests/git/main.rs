@@ -1,0 +1,6 @@
+//! The git adapter against real repositories in temporary folders.
+
+mod common;
+mod stats_watch;
+mod switch;
+mod worktrees;

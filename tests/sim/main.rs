@@ -1,0 +1,4 @@
+//! The simulated agent in real tmux panes.
+
+mod common;
+mod tmux;
