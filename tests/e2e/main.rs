@@ -1,0 +1,7 @@
+//! The czar binary end to end: real tmux on private sockets, real git, simulated agents.
+
+mod auto;
+mod common;
+mod crash;
+mod demo;
+mod errors;
