@@ -27,6 +27,10 @@ pub enum Command {
         task: TaskId,
         command: String,
     },
+    /// Type text into the worker's agent as literal keys (never read as key names), then submit.
+    TypeText { worker: WorkerId, text: String },
+    /// Press named keys in the worker's pane (e.g. `Escape`), from the operator or a profile.
+    PressKeys { worker: WorkerId, keys: Vec<String> },
     /// Read the worker's branch statistics again.
     RefreshBranch { worker: WorkerId },
     /// Keep a record of something that happened, with the reason.

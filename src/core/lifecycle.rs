@@ -239,6 +239,28 @@ pub(super) fn requeue(model: &mut Model, task: &str, why: &str, now: u64, out: &
     out.push(Command::record(None, Some(task), EventKind::Requeued, why));
 }
 
+/// Back to the queue for a reason that is not the task's fault (the operator's doing): no
+/// attempt limit applies.
+pub(super) fn give_back(
+    model: &mut Model,
+    task: &str,
+    why: &str,
+    _now: u64,
+    out: &mut Vec<Command>,
+) {
+    let Some(t) = model.tasks.get_mut(task) else {
+        return;
+    };
+    if t.state.is_final() {
+        return;
+    }
+    t.state = TaskState::Pending;
+    t.worker = None;
+    t.done_signal = false;
+    t.reason = Some(why.to_string());
+    out.push(Command::record(None, Some(task), EventKind::Requeued, why));
+}
+
 fn fail(model: &mut Model, task: &str, reason: &str, now: u64, out: &mut Vec<Command>) {
     let Some(t) = model.tasks.get_mut(task) else {
         return;

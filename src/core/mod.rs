@@ -6,6 +6,7 @@ pub mod command;
 mod lifecycle;
 pub mod model;
 pub mod observation;
+mod operator;
 pub mod queue;
 pub mod update;
 
@@ -16,3 +17,5 @@ pub use update::update;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_operator;

@@ -149,6 +149,9 @@ pub struct Task {
     pub done_signal: bool,
     /// Commits ahead of base when the work began, so "new commits" means commits of this attempt.
     pub ahead_at_start: usize,
+    /// Operator actions on it or on the worker holding it.
+    #[serde(default)]
+    pub interventions: u32,
 }
 
 impl Task {

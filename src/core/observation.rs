@@ -67,10 +67,31 @@ pub enum Signal {
     Report(String),
 }
 
-/// What an operator (or a script) asks for.
+/// What an operator (or a script) asks for. Every one counts as an operator intervention.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Intent {
     /// Stop handing out work; the czar is shutting down.
     Stop,
     SetAutoAssign(bool),
+    /// Kill the worker's session; its task goes back to the queue, its work stays on the branch.
+    Kill {
+        worker: WorkerId,
+    },
+    /// Start one more worker.
+    AddWorker,
+    /// Give this pending task to the worker; its current task goes back to the queue.
+    Reassign {
+        worker: WorkerId,
+        task: TaskId,
+    },
+    /// Type a line into the worker's agent and submit it.
+    Type {
+        worker: WorkerId,
+        text: String,
+    },
+    /// Answer the question the worker's agent waits on.
+    Answer {
+        worker: WorkerId,
+        yes: bool,
+    },
 }

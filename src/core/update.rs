@@ -4,7 +4,7 @@
 use super::command::{Command, EventKind};
 use super::lifecycle;
 use super::model::{AgentState, Model, Task, TaskDef, TaskState, Worker, WorkerId};
-use super::observation::{Intent, Observation, SessionSeen, Signal};
+use super::observation::{Observation, SessionSeen, Signal};
 use super::queue;
 
 pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
@@ -46,7 +46,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
         Observation::Signal { worker, signal } => {
             self::signal(model, worker, signal, now, &mut out)
         }
-        Observation::Intent(intent) => self::intent(model, intent, &mut out),
+        Observation::Intent(intent) => super::operator::intent(model, intent, now, &mut out),
         Observation::Resumed => resumed(model, now, &mut out),
         Observation::Tick => {
             let ids: Vec<WorkerId> = model.workers.keys().copied().collect();
@@ -287,7 +287,7 @@ fn worker_started(
     }
 }
 
-fn retire(w: &mut Worker, out: &mut Vec<Command>) {
+pub(super) fn retire(w: &mut Worker, out: &mut Vec<Command>) {
     w.retired = true;
     out.push(Command::record(
         Some(w.id),
@@ -330,32 +330,36 @@ fn ensure_workers(model: &mut Model, now: u64, out: &mut Vec<Command>) {
 
 fn assign(model: &mut Model, out: &mut Vec<Command>) {
     for (worker, task) in queue::plan_assignments(model) {
-        let Some(t) = model.tasks.get_mut(&task) else {
-            continue;
-        };
-        t.state = TaskState::Assigned;
-        t.worker = Some(worker);
-        t.attempts += 1;
-        t.done_signal = false;
-        t.reason = None;
-        let branch = t.branch();
-        let attempt = t.attempts;
-        if let Some(w) = model.workers.get_mut(&worker) {
-            w.task = Some(task.clone());
-            w.branch = None;
-        }
-        out.push(Command::record(
-            Some(worker),
-            Some(&task),
-            EventKind::Assigned,
-            format!("attempt {attempt} on {branch}"),
-        ));
-        out.push(Command::PrepareBranch {
-            worker,
-            task,
-            branch,
-        });
+        assign_one(model, worker, &task, out);
     }
+}
+
+pub(super) fn assign_one(model: &mut Model, worker: WorkerId, task: &str, out: &mut Vec<Command>) {
+    let Some(t) = model.tasks.get_mut(task) else {
+        return;
+    };
+    t.state = TaskState::Assigned;
+    t.worker = Some(worker);
+    t.attempts += 1;
+    t.done_signal = false;
+    t.reason = None;
+    let branch = t.branch();
+    let attempt = t.attempts;
+    if let Some(w) = model.workers.get_mut(&worker) {
+        w.task = Some(task.to_string());
+        w.branch = None;
+    }
+    out.push(Command::record(
+        Some(worker),
+        Some(task),
+        EventKind::Assigned,
+        format!("attempt {attempt} on {branch}"),
+    ));
+    out.push(Command::PrepareBranch {
+        worker,
+        task: task.to_string(),
+        branch,
+    });
 }
 
 fn signal(model: &mut Model, id: WorkerId, signal: Signal, now: u64, out: &mut Vec<Command>) {
@@ -386,13 +390,4 @@ fn signal(model: &mut Model, id: WorkerId, signal: Signal, now: u64, out: &mut V
             )),
         },
     }
-}
-
-fn intent(model: &mut Model, intent: Intent, out: &mut Vec<Command>) {
-    let detail = format!("{intent:?}");
-    match intent {
-        Intent::Stop => model.stopping = true,
-        Intent::SetAutoAssign(on) => model.policy.auto_assign = on,
-    }
-    out.push(Command::record(None, None, EventKind::Operator, detail));
 }

@@ -115,6 +115,37 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
                 );
             });
         }
+        Command::TypeText { worker, text } => {
+            let session = model.session_name(worker);
+            let profile = model
+                .workers
+                .get(&worker)
+                .map(|w| w.profile.clone())
+                .unwrap_or_default();
+            tokio::spawn(async move {
+                let Some(p) = ctx.setup.profile(&profile) else {
+                    return;
+                };
+                let sent = async {
+                    ctx.tmux.send_literal(&session, &text).await?;
+                    tokio::time::sleep(p.settle).await;
+                    ctx.tmux.send_submit(&session, p.submit).await
+                };
+                if let Err(e) = sent.await {
+                    tracing::warn!("typing into {session}: {e}");
+                }
+            });
+        }
+        Command::PressKeys { worker, keys } => {
+            let session = model.session_name(worker);
+            tokio::spawn(async move {
+                for k in keys {
+                    if let Err(e) = ctx.tmux.send_key(&session, &k).await {
+                        tracing::warn!("pressing {k} in {session}: {e}");
+                    }
+                }
+            });
+        }
         Command::RefreshBranch { worker } => {
             let Some(task) = model.workers.get(&worker).and_then(|w| w.task.clone()) else {
                 return;

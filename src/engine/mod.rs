@@ -18,7 +18,7 @@ pub use setup::{Paths, Profile, Setup, Timing};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 pub fn now_ms() -> u64 {
     SystemTime::now()
@@ -56,6 +56,31 @@ pub struct Engine {
     capturing: HashSet<WorkerId>,
     on_event: Option<EventSink>,
     last_status: String,
+    published: watch::Sender<Arc<Model>>,
+}
+
+/// How a front end talks to a running engine: intents in, snapshots of the model out.
+#[derive(Clone)]
+pub struct Handle {
+    tx: mpsc::UnboundedSender<Msg>,
+    model: watch::Receiver<Arc<Model>>,
+}
+
+impl Handle {
+    /// Returns false when the engine is gone.
+    pub fn send(&self, intent: Intent) -> bool {
+        self.tx.send(Msg::Obs(Observation::Intent(intent))).is_ok()
+    }
+
+    /// The model as of the engine's last step that changed it.
+    pub fn model(&self) -> Arc<Model> {
+        self.model.borrow().clone()
+    }
+
+    /// Resolves when a newer model is published; Err when the engine is gone.
+    pub async fn changed(&mut self) -> Result<(), watch::error::RecvError> {
+        self.model.changed().await
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +112,7 @@ impl Engine {
             capturing: HashSet::new(),
             on_event: None,
             last_status: String::new(),
+            published: watch::Sender::new(Arc::new(Model::default())),
         };
         if resumed {
             engine.step(Observation::Resumed, &[])?;
@@ -97,6 +123,17 @@ impl Engine {
     /// Called with every event as it is recorded (headless prints them).
     pub fn on_event(&mut self, f: impl FnMut(&Event) + Send + 'static) {
         self.on_event = Some(Box::new(f));
+    }
+
+    pub fn handle(&self) -> Handle {
+        Handle {
+            tx: self.ctx.tx.clone(),
+            model: self.published.subscribe(),
+        }
+    }
+
+    pub fn tmux(&self) -> &Tmux {
+        &self.ctx.tmux
     }
 
     pub fn model(&self) -> &Model {
@@ -135,8 +172,9 @@ impl Engine {
             .values()
             .filter(|w| self.saved.workers.get(&w.id) != Some(*w))
             .collect();
-        if !tasks.is_empty() || !workers.is_empty() || !events.is_empty() || !inbox_taken.is_empty()
-        {
+        // Every change of the model shows as a changed record or an event (intents record one).
+        let changed = !tasks.is_empty() || !workers.is_empty() || !events.is_empty();
+        if changed || !inbox_taken.is_empty() {
             self.store.commit_step(&Step {
                 now,
                 tasks: &tasks,
@@ -159,6 +197,9 @@ impl Engine {
         }
         for c in commands {
             exec::execute(&self.ctx, &self.model, c);
+        }
+        if changed {
+            self.published.send_replace(Arc::new(self.model.clone()));
         }
         Ok(())
     }

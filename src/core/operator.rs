@@ -1,0 +1,115 @@
+//! Operator intents: the dashboard's keys and scripts go through here, never around the core.
+
+use super::command::{Command, EventKind};
+use super::lifecycle;
+use super::model::{Model, TaskState, WorkerId};
+use super::observation::Intent;
+use super::queue;
+
+pub(super) fn intent(model: &mut Model, intent: Intent, now: u64, out: &mut Vec<Command>) {
+    let worker = match &intent {
+        Intent::Kill { worker }
+        | Intent::Reassign { worker, .. }
+        | Intent::Type { worker, .. }
+        | Intent::Answer { worker, .. } => Some(*worker),
+        _ => None,
+    };
+    let task = worker
+        .and_then(|w| model.workers.get(&w))
+        .and_then(|w| w.task.clone());
+    out.push(Command::record(
+        worker,
+        task.as_deref(),
+        EventKind::Operator,
+        describe(&intent),
+    ));
+    if let Some(t) = task.as_ref().and_then(|t| model.tasks.get_mut(t)) {
+        t.interventions += 1;
+    }
+    match intent {
+        Intent::Stop => model.stopping = true,
+        Intent::SetAutoAssign(on) => model.policy.auto_assign = on,
+        Intent::AddWorker => model.policy.workers += 1,
+        Intent::Kill { worker } => kill(model, worker, now, out),
+        Intent::Reassign { worker, task } => reassign(model, worker, &task, now, out),
+        Intent::Type { worker, text } => out.push(Command::TypeText { worker, text }),
+        Intent::Answer { worker, yes } => {
+            let key = if yes { "y" } else { "n" };
+            out.push(Command::TypeText {
+                worker,
+                text: key.to_string(),
+            });
+        }
+    }
+}
+
+fn describe(intent: &Intent) -> String {
+    match intent {
+        Intent::Stop => "stop".into(),
+        Intent::SetAutoAssign(on) => format!("auto-assign {}", if *on { "on" } else { "off" }),
+        Intent::AddWorker => "start a new worker".into(),
+        Intent::Kill { worker } => format!("kill worker {worker}"),
+        Intent::Reassign { worker, task } => format!("give {task} to worker {worker}"),
+        // The text may be anything the operator typed; the event keeps only its size.
+        Intent::Type { worker, text } => format!("typed {} bytes into worker {worker}", text.len()),
+        Intent::Answer { worker, yes } => format!(
+            "answered {} for worker {worker}",
+            if *yes { "yes" } else { "no" }
+        ),
+    }
+}
+
+/// The session goes, the worker is not restarted, its task returns to the queue with its work
+/// kept on the branch (the next worker to take it commits leftovers as WIP first).
+fn kill(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>) {
+    let Some(w) = model.workers.get_mut(&id) else {
+        return;
+    };
+    w.retired = true;
+    w.reason = "killed by the operator".into();
+    if w.live {
+        out.push(Command::KillWorker { worker: id });
+        w.live = false;
+    }
+    if let Some(task) = w.task.take() {
+        lifecycle::give_back(
+            model,
+            &task,
+            "its worker was killed by the operator",
+            now,
+            out,
+        );
+    }
+}
+
+fn reassign(model: &mut Model, id: WorkerId, task: &str, now: u64, out: &mut Vec<Command>) {
+    let ready = model
+        .tasks
+        .get(task)
+        .is_some_and(|t| t.state == TaskState::Pending && queue::needs_done(model, t));
+    let usable = model.workers.get(&id).is_some_and(|w| w.live && !w.retired);
+    if !ready || !usable {
+        out.push(Command::record(
+            Some(id),
+            Some(task),
+            EventKind::Operator,
+            "reassign refused: the task is not ready or the worker is not running",
+        ));
+        return;
+    }
+    if let Some(old) = model.workers.get_mut(&id).and_then(|w| w.task.take()) {
+        // Stop what it is doing; the branch switch then saves its work as a WIP commit.
+        out.push(Command::PressKeys {
+            worker: id,
+            keys: vec!["Escape".into()],
+        });
+        lifecycle::give_back(
+            model,
+            &old,
+            "the operator gave its worker another task",
+            now,
+            out,
+        );
+    }
+    super::update::assign_one(model, id, task, out);
+}

@@ -1,0 +1,153 @@
+//! Operator intents through `update`: each is recorded, and none loses a task.
+
+use super::command::{Command, EventKind};
+use super::model::{AgentState, Model, Policy, TaskDef, TaskState};
+use super::observation::{Intent, Observation};
+use super::update;
+
+fn running(workers: u32, tasks: &[&str]) -> Model {
+    let mut m = Model::new(
+        "p",
+        "main",
+        Policy {
+            workers,
+            ..Policy::default()
+        },
+    );
+    let defs = tasks
+        .iter()
+        .map(|id| TaskDef {
+            id: id.to_string(),
+            ..TaskDef::default()
+        })
+        .collect();
+    update(&mut m, Observation::TasksLoaded(defs), 0);
+    let ids: Vec<u32> = m.workers.keys().copied().collect();
+    for w in ids {
+        update(
+            &mut m,
+            Observation::WorkerStarted {
+                worker: w,
+                result: Ok(()),
+            },
+            1,
+        );
+        let seen = Observation::AgentSeen {
+            worker: w,
+            state: AgentState::Idle,
+            reason: "prompt".into(),
+            last_line: String::new(),
+        };
+        update(&mut m, seen, 2);
+    }
+    m
+}
+
+fn operator_events(out: &[Command]) -> usize {
+    out.iter()
+        .filter(|c| matches!(c, Command::Record(e) if e.kind == EventKind::Operator))
+        .count()
+}
+
+#[test]
+fn kill_gives_the_task_back_and_the_worker_stays_down() {
+    let mut m = running(2, &["a"]);
+    let holder = m.tasks["a"].worker.unwrap();
+    let out = update(
+        &mut m,
+        Observation::Intent(Intent::Kill { worker: holder }),
+        5,
+    );
+    assert_eq!(operator_events(&out), 1);
+    assert!(out.contains(&Command::KillWorker { worker: holder }));
+    assert!(
+        !out.iter()
+            .any(|c| matches!(c, Command::StartWorker { worker, .. } if *worker == holder))
+    );
+    // The other idle worker takes it at once.
+    let other = m.tasks["a"].worker.unwrap();
+    assert_ne!(other, holder);
+    assert_eq!(m.tasks["a"].state, TaskState::Assigned);
+    assert_eq!(m.tasks["a"].interventions, 1);
+}
+
+#[test]
+fn reassign_swaps_tasks_and_interrupts_the_agent() {
+    let mut m = running(1, &["a", "b"]);
+    let first = m.workers[&1].task.clone().unwrap();
+    let second = if first == "a" { "b" } else { "a" };
+    update(&mut m, Observation::Intent(Intent::SetAutoAssign(false)), 3);
+    let out = update(
+        &mut m,
+        Observation::Intent(Intent::Reassign {
+            worker: 1,
+            task: second.into(),
+        }),
+        4,
+    );
+    assert!(out.contains(&Command::PressKeys {
+        worker: 1,
+        keys: vec!["Escape".into()]
+    }));
+    assert_eq!(m.workers[&1].task.as_deref(), Some(second));
+    assert_eq!(m.tasks[&first].state, TaskState::Pending);
+    assert_eq!(m.tasks[second].state, TaskState::Assigned);
+}
+
+#[test]
+fn reassign_to_a_task_that_is_not_ready_is_refused() {
+    let mut m = running(1, &["a"]);
+    let before = m.tasks.clone();
+    let out = update(
+        &mut m,
+        Observation::Intent(Intent::Reassign {
+            worker: 1,
+            task: "a".into(),
+        }),
+        4,
+    );
+    assert_eq!(m.tasks, before);
+    assert!(
+        out.iter()
+            .any(|c| matches!(c, Command::Record(e) if e.detail.contains("refused")))
+    );
+}
+
+#[test]
+fn pause_stops_assignment_and_add_worker_starts_one() {
+    let mut m = running(1, &[]);
+    update(&mut m, Observation::Intent(Intent::SetAutoAssign(false)), 3);
+    update(
+        &mut m,
+        Observation::TasksLoaded(vec![TaskDef {
+            id: "x".into(),
+            ..TaskDef::default()
+        }]),
+        4,
+    );
+    assert_eq!(m.tasks["x"].state, TaskState::Pending);
+    let out = update(&mut m, Observation::Intent(Intent::AddWorker), 5);
+    assert!(
+        out.iter()
+            .any(|c| matches!(c, Command::StartWorker { worker: 2, .. }))
+    );
+}
+
+#[test]
+fn typed_text_is_data_and_the_event_keeps_only_its_size() {
+    let mut m = running(1, &[]);
+    let text = "Enter C-c $(rm -rf ~)".to_string();
+    let out = update(
+        &mut m,
+        Observation::Intent(Intent::Type {
+            worker: 1,
+            text: text.clone(),
+        }),
+        3,
+    );
+    assert!(out.contains(&Command::TypeText { worker: 1, text }));
+    assert!(
+        out.iter()
+            .any(|c| matches!(c, Command::Record(e) if e.detail == "typed 21 bytes into worker 1"))
+    );
+}
