@@ -95,6 +95,9 @@ pub struct DemoArgs {
     /// tmux socket name for the demo's workers (default: a private one, killed at the end).
     #[arg(long)]
     pub socket: Option<String>,
+    /// Chance (0 to 1) that a simulated agent misbehaves on a task.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
+    pub chaos: f64,
 }
 
 #[derive(Debug, Args)]
@@ -111,4 +114,15 @@ pub struct SimArgs {
     /// Name shown in the footer and title.
     #[arg(long, default_value = "sim")]
     pub name: String,
+    /// Chance (0 to 1) that a task goes wrong on purpose: crash, hang, permission question,
+    /// rate limit, idle without commit, lost Enter, trap text, or a failing verify.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
+    pub chaos: f64,
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
+        _ => Err(format!("{s:?} is not a rate between 0 and 1")),
+    }
 }

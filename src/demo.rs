@@ -40,13 +40,21 @@ fn plan(count: u32) -> Vec<DemoTask> {
         .collect()
 }
 
-fn config_text(workers: u32, socket: &str) -> String {
-    format!(
+/// The demo's tasks take seconds, so its patience is measured in seconds too.
+fn config_text(workers: u32, socket: &str, chaos: f64) -> String {
+    let mut text = format!(
         "# czar demo sandbox: simulated agents on a private tmux socket\n\
          project = \"demo\"\nworkers = {workers}\nagent = \"sim\"\n\
          worktrees_dir = \"../worktrees\"\ntmux_socket = \"{socket}\"\n\n\
-         [timing]\npoll_ms = 250\nsettle_ms = 200\n"
-    )
+         [timing]\npoll_ms = 250\nsettle_ms = 200\nidle_grace_secs = 4\nstuck_secs = 20\n\
+         max_task_secs = 15\nmax_attempts = 6\nsubmit_confirm_secs = 2\n"
+    );
+    if chaos > 0.0 {
+        text.push_str(&format!(
+            "\n[agents.sim]\ncommand = [\"{{czar}}\", \"sim-agent\", \"--chaos\", \"{chaos}\"]\n"
+        ));
+    }
+    text
 }
 
 fn sandbox_root(dir: Option<&Path>) -> anyhow::Result<PathBuf> {
@@ -87,7 +95,7 @@ fn create(root: &Path, args: &DemoArgs, socket: &str) -> anyhow::Result<(PathBuf
     std::fs::write(repo_dir.join(".gitignore"), ".czar/\n")?;
     std::fs::write(
         repo_dir.join("czar.toml"),
-        config_text(args.workers, socket),
+        config_text(args.workers, socket, args.chaos),
     )?;
     let tasks = plan(args.tasks);
     for t in &tasks {

@@ -62,6 +62,11 @@ pub fn setup(cfg: &ProjectConfig) -> anyhow::Result<Setup> {
             workers: cfg.workers as u32,
             default_profile: cfg.agent.clone(),
             max_verify_attempts: t.max_verify_attempts,
+            idle_grace_ms: t.idle_grace.as_millis() as u64,
+            max_attempts: t.max_attempts,
+            max_restarts: t.max_restarts,
+            stuck_ms: t.stuck.as_millis() as u64,
+            max_task_ms: t.max_task.as_millis() as u64,
             ..Policy::default()
         },
         pane_size: (160, 48),
@@ -80,6 +85,7 @@ fn profile(cfg: &ProjectConfig, p: &AgentProfile, exe: &str) -> Profile {
             SubmitKey::Cr => TmuxSubmit::CarriageReturn,
         },
         settle: cfg.settle_for(p),
+        answer_keys: p.answer_keys.clone(),
         rules: ScreenRules {
             busy: list(&pat.busy),
             idle: list(&pat.idle),
@@ -89,6 +95,7 @@ fn profile(cfg: &ProjectConfig, p: &AgentProfile, exe: &str) -> Profile {
             ignore_lines: list(&pat.ignore_lines),
             title_busy: list(&pat.title_busy),
             title_idle: list(&pat.title_idle),
+            auto_answer: list(&pat.auto_answer),
             region_lines: pat.region_lines,
         },
     }

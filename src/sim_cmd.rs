@@ -14,6 +14,7 @@ pub fn run(args: &SimArgs) -> anyhow::Result<i32> {
         record_dir: args.record_dir.clone(),
         done_command,
         name: args.name.clone(),
+        chaos: args.chaos,
     };
     Ok(sim_agent::run(opts)?)
 }

@@ -27,6 +27,11 @@ pub(super) const TIMING_KEYS: &[(&str, u64, u64)] = &[
     ("verify_timeout_secs", 1, 86_400),
     ("max_verify_attempts", 1, 20),
     ("branch_rescan_secs", 1, 3_600),
+    ("idle_grace_secs", 1, 86_400),
+    ("stuck_secs", 5, 86_400),
+    ("max_task_secs", 0, 604_800),
+    ("max_attempts", 1, 20),
+    ("max_restarts", 0, 100),
 ];
 
 pub(super) const MAX_WORKERS: u64 = 64;

@@ -130,6 +130,16 @@ pub struct Timing {
     pub verify_timeout: Duration,
     pub max_verify_attempts: u32,
     pub branch_rescan: Duration,
+    /// An agent back at its prompt without commits or `czar done` this long gives the task back.
+    pub idle_grace: Duration,
+    /// Busy with no screen change this long is stuck.
+    pub stuck: Duration,
+    /// Working on one task longer than this is stuck too (zero: no limit).
+    pub max_task: Duration,
+    /// Times a task is handed out before it fails.
+    pub max_attempts: u32,
+    /// Restarts of a worker before it is retired.
+    pub max_restarts: u32,
 }
 
 /// Loads `<repo_root>/czar.toml` over the shipped defaults. A missing file is an error

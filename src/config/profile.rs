@@ -30,6 +30,8 @@ pub struct AgentProfile {
     pub submit: SubmitKey,
     /// Overrides `timing.settle_ms` for this agent.
     pub settle_ms: Option<u64>,
+    /// tmux key names pressed to accept a dialog matched by `patterns.auto_answer`.
+    pub answer_keys: Vec<String>,
     pub patterns: Patterns,
 }
 
@@ -40,7 +42,14 @@ pub(super) struct Sourced<T> {
     pub at: Location,
 }
 
-const PROFILE_KEYS: &[&str] = &["command", "env", "submit", "settle_ms", "patterns"];
+const PROFILE_KEYS: &[&str] = &[
+    "command",
+    "env",
+    "submit",
+    "settle_ms",
+    "answer_keys",
+    "patterns",
+];
 const LIST_KEYS: &[&str] = &[
     "busy",
     "idle",
@@ -50,6 +59,7 @@ const LIST_KEYS: &[&str] = &[
     "ignore_lines",
     "title_busy",
     "title_idle",
+    "auto_answer",
 ];
 pub(super) const MAX_SETTLE_MS: u64 = 10_000;
 
@@ -62,6 +72,7 @@ pub(super) struct ProfileLayer {
     pub env: BTreeMap<String, Sourced<String>>,
     pub submit: Option<Sourced<SubmitKey>>,
     pub settle_ms: Option<Sourced<u64>>,
+    pub answer_keys: Option<Sourced<Vec<String>>>,
     pub lists: BTreeMap<&'static str, PatternList>,
     pub region_lines: Option<Sourced<u64>>,
 }
@@ -124,6 +135,21 @@ impl ProfileLayer {
                 at: node.loc(),
             });
         }
+        if let Some(node) = view.get("answer_keys") {
+            let mut keys = Vec::new();
+            for item in node.array()? {
+                let key = item.string()?;
+                if key.is_empty() || key.contains(char::is_whitespace) {
+                    let reason = "a tmux key name, e.g. \"y\", \"Enter\" or \"Down\"".to_string();
+                    return Err(item.error(ConfigErrorKind::Invalid { value: key, reason }));
+                }
+                keys.push(key);
+            }
+            layer.answer_keys = Some(Sourced {
+                value: keys,
+                at: node.loc(),
+            });
+        }
         if let Some(node) = view.get("patterns") {
             layer.read_patterns(&node.table()?)?;
         }
@@ -177,6 +203,7 @@ impl ProfileLayer {
         self.env.extend(over.env);
         self.submit = over.submit.or(self.submit);
         self.settle_ms = over.settle_ms.or(self.settle_ms);
+        self.answer_keys = over.answer_keys.or(self.answer_keys);
         self.lists.extend(over.lists);
         self.region_lines = over.region_lines.or(self.region_lines);
         self
@@ -203,6 +230,7 @@ impl ProfileLayer {
             ignore_lines: take("ignore_lines"),
             title_busy: take("title_busy"),
             title_idle: take("title_idle"),
+            auto_answer: take("auto_answer"),
             region_lines: self
                 .region_lines
                 .map_or(DEFAULT_REGION_LINES, |r| r.value as usize),
@@ -213,6 +241,7 @@ impl ProfileLayer {
             env: self.env.into_iter().map(|(k, v)| (k, v.value)).collect(),
             submit: self.submit.map_or(SubmitKey::Enter, |s| s.value),
             settle_ms: self.settle_ms.map(|s| s.value),
+            answer_keys: self.answer_keys.map(|k| k.value).unwrap_or_default(),
             patterns,
         })
     }

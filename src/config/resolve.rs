@@ -129,6 +129,11 @@ pub(super) fn resolve(
         verify_timeout: Duration::from_secs(ms("verify_timeout_secs")?),
         max_verify_attempts: ms("max_verify_attempts")? as u32,
         branch_rescan: Duration::from_secs(ms("branch_rescan_secs")?),
+        idle_grace: Duration::from_secs(ms("idle_grace_secs")?),
+        stuck: Duration::from_secs(ms("stuck_secs")?),
+        max_task: Duration::from_secs(ms("max_task_secs")?),
+        max_attempts: ms("max_attempts")? as u32,
+        max_restarts: ms("max_restarts")? as u32,
     };
 
     let mut profiles = BTreeMap::new();

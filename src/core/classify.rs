@@ -16,6 +16,8 @@ pub struct ScreenRules {
     pub ignore_lines: Vec<Regex>,
     pub title_busy: Vec<Regex>,
     pub title_idle: Vec<Regex>,
+    /// Waiting screens the czar may answer by itself.
+    pub auto_answer: Vec<Regex>,
     /// Only the last this-many non-empty lines count: old output higher up must not decide.
     pub region_lines: usize,
 }
@@ -27,6 +29,8 @@ pub struct Reading {
     pub reason: String,
     /// The last non-empty line that is not prompt chrome, for the operator.
     pub last_line: String,
+    /// Waiting on a dialog the profile allows the czar to answer: the screen lines it answers.
+    pub answerable: Option<String>,
 }
 
 /// Strongest first: a question for the operator outranks everything, a busy marker outranks the
@@ -46,10 +50,16 @@ pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
     ];
     for (patterns, state, name) in screen_checks {
         if let Some(reason) = first_match(patterns, &region, name) {
+            let answerable = (state == AgentState::Waiting
+                && region
+                    .iter()
+                    .any(|l| rules.auto_answer.iter().any(|re| re.is_match(l))))
+            .then(|| region.join("\n"));
             return Reading {
                 state: Some(state),
                 reason,
                 last_line,
+                answerable,
             };
         }
     }
@@ -59,6 +69,7 @@ pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
             state: Some(AgentState::Busy),
             reason,
             last_line,
+            answerable: None,
         };
     }
     if let Some(reason) = first_match(&rules.idle, &region, "idle") {
@@ -66,6 +77,7 @@ pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
             state: Some(AgentState::Idle),
             reason,
             last_line,
+            answerable: None,
         };
     }
     if let Some(re) = rules.title_idle.iter().find(|re| re.is_match(title)) {
@@ -74,12 +86,14 @@ pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
             state: Some(AgentState::Idle),
             reason,
             last_line,
+            answerable: None,
         };
     }
     Reading {
         state: None,
         reason: "no pattern matched".into(),
         last_line,
+        answerable: None,
     }
 }
 
@@ -161,5 +175,22 @@ mod tests {
         let r = classify(&rules(), "Do you want to proceed?\nesc to interrupt\n", "");
         assert_eq!(r.state, Some(AgentState::Waiting));
         assert!(r.reason.contains("proceed"));
+        assert_eq!(
+            r.answerable, None,
+            "no auto_answer pattern: the operator decides"
+        );
+        let mut allowed = rules();
+        allowed.auto_answer = vec![Regex::new("proceed").unwrap()];
+        let r = classify(&allowed, "Do you want to proceed?\n❯ 1. Yes\n", "");
+        assert_eq!(
+            r.answerable.as_deref(),
+            Some("Do you want to proceed?\n❯ 1. Yes")
+        );
+        let r = classify(&allowed, "  ⎿ Do you want to proceed?\n❯ \n", "");
+        assert_eq!(
+            (r.state, r.answerable),
+            (Some(AgentState::Idle), None),
+            "quoted in tool output"
+        );
     }
 }

@@ -31,6 +31,8 @@ pub enum Command {
     TypeText { worker: WorkerId, text: String },
     /// Press named keys in the worker's pane (e.g. `Escape`), from the operator or a profile.
     PressKeys { worker: WorkerId, keys: Vec<String> },
+    /// Accept the dialog the worker's agent shows, with its profile's answer keys.
+    AutoAnswer { worker: WorkerId },
     /// Read the worker's branch statistics again.
     RefreshBranch { worker: WorkerId },
     /// Keep a record of something that happened, with the reason.
@@ -71,6 +73,8 @@ pub enum EventKind {
     AgentState,
     Report,
     Operator,
+    AutoAnswer,
+    Stuck,
 }
 
 impl EventKind {
@@ -92,6 +96,8 @@ impl EventKind {
             EventKind::AgentState => "agent_state",
             EventKind::Report => "report",
             EventKind::Operator => "operator",
+            EventKind::AutoAnswer => "auto_answer",
+            EventKind::Stuck => "stuck",
         }
     }
 }

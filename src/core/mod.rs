@@ -3,6 +3,7 @@
 
 pub mod classify;
 pub mod command;
+mod healing;
 mod lifecycle;
 pub mod model;
 pub mod observation;

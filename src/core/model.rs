@@ -152,6 +152,9 @@ pub struct Task {
     /// Operator actions on it or on the worker holding it.
     #[serde(default)]
     pub interventions: u32,
+    /// Dialogs the czar answered by itself while it was being worked on.
+    #[serde(default)]
+    pub auto_answers: u32,
 }
 
 impl Task {
@@ -208,6 +211,20 @@ pub struct Worker {
     pub restarts: u32,
     /// Given up on: it kept failing. It gets no work and is not restarted.
     pub retired: bool,
+    #[serde(default)]
+    pub vitals: Vitals,
+}
+
+/// What the czar watches to heal a worker. Times in ms.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Vitals {
+    /// Last output seen in its pane (tmux's activity stamp).
+    pub activity_at: u64,
+    /// Nudges given for the current task while stuck, and when the last one was.
+    pub nudges: u32,
+    pub nudged_at: Option<u64>,
+    /// When the czar last answered a dialog for it, so one dialog gets one answer.
+    pub answered_at: Option<u64>,
 }
 
 /// Settings the core needs; everything else about the project stays in the adapters.
@@ -222,6 +239,10 @@ pub struct Policy {
     /// Hand out tasks by itself (the dashboard can pause this).
     pub auto_assign: bool,
     pub max_restarts: u32,
+    /// Busy with no screen change this long is stuck.
+    pub stuck_ms: u64,
+    /// Working on one task longer than this is stuck (0: no limit).
+    pub max_task_ms: u64,
 }
 
 impl Default for Policy {
@@ -234,6 +255,8 @@ impl Default for Policy {
             max_verify_attempts: 3,
             auto_assign: true,
             max_restarts: 3,
+            stuck_ms: 300_000,
+            max_task_ms: 0,
         }
     }
 }

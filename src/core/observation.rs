@@ -14,6 +14,8 @@ pub enum Observation {
         state: AgentState,
         reason: String,
         last_line: String,
+        /// Waiting on a dialog its profile lets the czar answer: the screen it would answer.
+        answerable: Option<String>,
     },
     /// A worker's session and worktree were started (or could not be).
     WorkerStarted {
@@ -59,6 +61,8 @@ pub struct SessionSeen {
     pub worker: WorkerId,
     pub dead: bool,
     pub exit_status: Option<i32>,
+    /// Last output in the pane, seconds since the epoch (tmux's activity stamp).
+    pub activity: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

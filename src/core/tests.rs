@@ -58,6 +58,7 @@ fn idle(m: &mut Model, w: u32, now: u64) -> Vec<Command> {
             state: AgentState::Idle,
             reason: "prompt".into(),
             last_line: String::new(),
+            answerable: None,
         },
         now,
     )
@@ -268,11 +269,13 @@ fn a_crash_requeues_the_task_and_restarts_the_worker() {
             worker: holder,
             dead: true,
             exit_status: Some(1),
+            activity: 0,
         },
         SessionSeen {
             worker: other,
             dead: false,
             exit_status: None,
+            activity: 0,
         },
     ];
     let out = update(&mut m, Observation::Sessions(seen), 3);
@@ -386,6 +389,7 @@ fn after_a_restart_lost_sessions_give_their_tasks_back_and_verify_reruns() {
             worker: wb,
             dead: false,
             exit_status: None,
+            activity: 0,
         }]),
         101,
     );

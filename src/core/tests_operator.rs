@@ -37,6 +37,7 @@ fn running(workers: u32, tasks: &[&str]) -> Model {
             state: AgentState::Idle,
             reason: "prompt".into(),
             last_line: String::new(),
+            answerable: None,
         };
         update(&mut m, seen, 2);
     }

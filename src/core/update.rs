@@ -17,7 +17,13 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
             state,
             reason,
             last_line,
-        } => agent_seen(model, worker, state, reason, last_line, now, &mut out),
+            answerable,
+        } => {
+            if let Some(screen) = answerable {
+                auto_answer(model, worker, &screen, now, &mut out);
+            }
+            agent_seen(model, worker, state, reason, last_line, now, &mut out)
+        }
         Observation::WorkerStarted { worker, result } => {
             worker_started(model, worker, result, now, &mut out)
         }
@@ -52,6 +58,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
             let ids: Vec<WorkerId> = model.workers.keys().copied().collect();
             for id in ids {
                 lifecycle::check_finished(model, id, now, &mut out);
+                super::healing::check_stuck(model, id, now, &mut out);
             }
         }
     }
@@ -153,6 +160,7 @@ fn sessions(model: &mut Model, seen: &[SessionSeen], now: u64, out: &mut Vec<Com
             ..Worker::default()
         });
         w.live = true;
+        w.vitals.activity_at = w.vitals.activity_at.max(s.activity.max(0) as u64 * 1000);
         if s.dead && w.agent != AgentState::Crashed {
             let status = s
                 .exit_status
@@ -182,7 +190,13 @@ fn sessions(model: &mut Model, seen: &[SessionSeen], now: u64, out: &mut Vec<Com
 
 /// The agent is gone: its task goes back to the queue (its work stays on the branch) and the
 /// worker is restarted unless it keeps failing.
-fn crashed(model: &mut Model, id: WorkerId, why: &str, now: u64, out: &mut Vec<Command>) {
+pub(super) fn crashed(
+    model: &mut Model,
+    id: WorkerId,
+    why: &str,
+    now: u64,
+    out: &mut Vec<Command>,
+) {
     let Some(w) = model.workers.get_mut(&id) else {
         return;
     };
@@ -242,6 +256,34 @@ fn agent_seen(
         out.push(Command::RefreshBranch { worker: id });
     }
     lifecycle::check_finished(model, id, now, out);
+}
+
+/// Time for an answer to take effect before the same dialog may be answered again.
+const ANSWER_SETTLE_MS: u64 = 3_000;
+
+/// A dialog the profile allows: answer it, once, and keep the screen it answered.
+fn auto_answer(model: &mut Model, id: WorkerId, screen: &str, now: u64, out: &mut Vec<Command>) {
+    let Some(w) = model.workers.get_mut(&id) else {
+        return;
+    };
+    if w.vitals
+        .answered_at
+        .is_some_and(|t| now.saturating_sub(t) < ANSWER_SETTLE_MS)
+    {
+        return;
+    }
+    w.vitals.answered_at = Some(now);
+    let task = w.task.clone();
+    if let Some(t) = task.as_ref().and_then(|t| model.tasks.get_mut(t)) {
+        t.auto_answers += 1;
+    }
+    out.push(Command::AutoAnswer { worker: id });
+    out.push(Command::record(
+        Some(id),
+        task.as_deref(),
+        EventKind::AutoAnswer,
+        screen,
+    ));
 }
 
 pub(super) fn set_agent(w: &mut Worker, state: AgentState, reason: &str, now: u64) {
@@ -348,6 +390,8 @@ pub(super) fn assign_one(model: &mut Model, worker: WorkerId, task: &str, out: &
     if let Some(w) = model.workers.get_mut(&worker) {
         w.task = Some(task.to_string());
         w.branch = None;
+        w.vitals.nudges = 0;
+        w.vitals.nudged_at = None;
     }
     out.push(Command::record(
         Some(worker),

@@ -136,6 +136,19 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
                 }
             });
         }
+        Command::AutoAnswer { worker } => {
+            let profile = model
+                .workers
+                .get(&worker)
+                .map(|w| w.profile.clone())
+                .unwrap_or_default();
+            let keys = ctx
+                .setup
+                .profile(&profile)
+                .map(|p| p.answer_keys.clone())
+                .unwrap_or_default();
+            execute(&ctx, model, Command::PressKeys { worker, keys });
+        }
         Command::PressKeys { worker, keys } => {
             let session = model.session_name(worker);
             tokio::spawn(async move {
@@ -178,6 +191,7 @@ pub(crate) fn capture(ctx: &Arc<Ctx>, model: &Model, worker: WorkerId, title: St
                         state,
                         reason: r.reason,
                         last_line: r.last_line,
+                        answerable: r.answerable,
                     };
                     send(&ctx, obs);
                 }
@@ -239,9 +253,25 @@ fn prepare_branch(ctx: &Ctx, worker: WorkerId, branch: &str) -> Result<usize, St
     let setup = &ctx.setup;
     let git = Git::discover(&setup.paths.repo_root).map_err(|e| e.to_string())?;
     let wt = setup.paths.worktree(worker);
-    let outcome = git
-        .switch_worktree(&wt, branch, &setup.base)
-        .map_err(|e| e.to_string())?;
+    let outcome = match git.switch_worktree(&wt, branch, &setup.base) {
+        // The task was last worked on by another of our workers, whose worktree still has its
+        // branch: that worker holds other work now, so its worktree lets go (saving leftovers).
+        Err(git::GitError::CheckedOutElsewhere { other, .. })
+            if is_ours(&other, &setup.paths.worktrees_dir) =>
+        {
+            let wip = git
+                .release_worktree(&other, "task moved")
+                .map_err(|e| e.to_string())?;
+            tracing::info!(
+                worker,
+                "released {branch} from {} (WIP: {wip:?})",
+                other.display()
+            );
+            git.switch_worktree(&wt, branch, &setup.base)
+        }
+        other => other,
+    }
+    .map_err(|e| e.to_string())?;
     if let Some(commit) = &outcome.wip_commit {
         tracing::info!(
             worker,
@@ -252,6 +282,11 @@ fn prepare_branch(ctx: &Ctx, worker: WorkerId, branch: &str) -> Result<usize, St
         .branch_stats(&setup.base, branch)
         .map_err(|e| e.to_string())?;
     Ok(stats.ahead)
+}
+
+fn is_ours(path: &std::path::Path, worktrees_dir: &std::path::Path) -> bool {
+    let dir = std::fs::canonicalize(worktrees_dir).unwrap_or_else(|_| worktrees_dir.to_path_buf());
+    path.starts_with(&dir) || path.starts_with(worktrees_dir)
 }
 
 fn branch_info(ctx: &Ctx, branch: &str) -> Result<BranchInfo, git::GitError> {

@@ -86,6 +86,7 @@ impl Monitor {
                 worker,
                 dead: p.dead,
                 exit_status: p.dead_status,
+                activity: p.activity,
             });
             if p.dead {
                 continue;

@@ -3,6 +3,7 @@
 //! pane title, bracketed paste) for the demo and the tests, and its work is
 //! scripted by `sim: key=value` lines in the task (see `directives`).
 
+pub mod chaos;
 mod directives;
 mod input;
 mod options;

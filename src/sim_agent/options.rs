@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SimOptions {
     /// Each received task's exact bytes go to `received-<n>.txt` here.
     pub record_dir: Option<PathBuf>,
@@ -10,6 +10,8 @@ pub struct SimOptions {
     pub done_command: Option<Vec<String>>,
     /// Shown in the pane title and, when not "sim", in the footer.
     pub name: String,
+    /// Chance (0..=1) that a task goes wrong on purpose (see `chaos`).
+    pub chaos: f64,
 }
 
 impl Default for SimOptions {
@@ -18,6 +20,7 @@ impl Default for SimOptions {
             record_dir: None,
             done_command: None,
             name: "sim".into(),
+            chaos: 0.0,
         }
     }
 }

@@ -10,7 +10,7 @@ pub const BUSY_GLYPHS: [char; 6] = ['·', '✢', '✳', '✶', '✻', '✽'];
 pub const TITLE_SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 pub const IDLE_TITLE_GLYPH: char = '✳';
 
-const CLEAR_LINE: &str = "\r\x1b[2K";
+pub const CLEAR_LINE: &str = "\r\x1b[2K";
 
 pub fn title(text: &str) -> String {
     format!("\x1b]2;{}\x07", sanitize(text))

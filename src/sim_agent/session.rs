@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use super::chaos::{self, Chaos, Mischief};
 use super::directives::{Plan, parse_plan, task_title};
 use super::input::Key;
 use super::prompt::{InputBuffer, count_lines};
@@ -16,8 +17,24 @@ use super::{SimError, SimOptions};
 /// How often the busy line and the title spinner move.
 pub const FRAME: Duration = Duration::from_millis(150);
 
+/// How long a simulated rate limit lasts.
+const RATE_LIMIT: Duration = Duration::from_secs(3);
+/// Moves to the first of the question's three lines and clears them.
+const ERASE_QUESTION: &str = "\r\x1b[2A\x1b[J";
+
+/// The work is paused on something outside the agent.
+enum Hold {
+    Question { since: Instant },
+    RateLimited { since: Instant, shown: u64 },
+}
+
 struct Busy {
     plan: Plan,
+    /// Ask a permission question halfway through.
+    ask: bool,
+    hold: Option<Hold>,
+    /// Time spent on holds, which does not count as work.
+    paused: Duration,
     title: String,
     started: Instant,
     frame: usize,
@@ -34,12 +51,28 @@ pub struct Session<W: Write> {
     ctrl_c_armed: bool,
     recorder: Option<Recorder>,
     width: u16,
+    chaos: Chaos,
+    /// Mischief chosen for the task being typed, kept across a swallowed Enter.
+    pending: Option<Mischief>,
+    enter_lost: bool,
+    /// The last task's plan: a follow-up note without directives is about the same work.
+    last_plan: Option<Plan>,
 }
 
 impl<W: Write> Session<W> {
     pub fn new(opts: SimOptions, cwd: PathBuf, out: W, width: u16) -> Self {
         let recorder = opts.record_dir.clone().map(Recorder::new);
+        let seed = std::process::id() as u64 ^ Instant::now().elapsed().as_nanos() as u64;
+        let seed = seed
+            ^ std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64);
+        let chaos = Chaos::new(opts.chaos, seed);
         Self {
+            chaos,
+            pending: None,
+            enter_lost: false,
+            last_plan: None,
             opts,
             cwd,
             out,
@@ -62,7 +95,29 @@ impl<W: Write> Session<W> {
 
     /// Returns `Some(code)` when the sim should exit.
     pub fn handle_key(&mut self, key: Key) -> Result<Option<i32>, SimError> {
-        if self.busy.is_some() {
+        if let Some(busy) = self.busy.as_mut() {
+            if let Some(Hold::Question { since }) = busy.hold {
+                let answer = match &key {
+                    Key::Text(t) if t == "y" || t == "1" => Some(true),
+                    Key::Enter => Some(true),
+                    Key::Text(t) if t == "n" || t == "2" => Some(false),
+                    _ => None,
+                };
+                if let Some(yes) = answer {
+                    busy.hold = None;
+                    busy.paused += since.elapsed();
+                    let mut frame = String::from(ERASE_QUESTION);
+                    if yes {
+                        frame.push_str(&screen::tool_line("Allowed"));
+                        return self.emit(&frame).map(|()| None);
+                    }
+                    self.busy = None;
+                    frame.push_str(&screen::tool_line("Denied: stopping this task"));
+                    frame.push_str("\r\n");
+                    frame.push_str(&self.fresh_block());
+                    return self.emit(&frame).map(|()| None);
+                }
+            }
             if key == Key::Escape {
                 self.interrupt()?;
             }
@@ -74,7 +129,16 @@ impl<W: Write> Session<W> {
             Key::Paste(bytes) => self.input.push_paste(bytes),
             Key::Backspace => self.input.backspace(),
             Key::Enter if self.input.is_empty() => return Ok(None),
-            Key::Enter => return self.submit().map(|()| None),
+            Key::Enter => {
+                let mischief = self.pending.take().or_else(|| self.chaos.roll());
+                if mischief == Some(Mischief::LoseEnter) && !self.enter_lost {
+                    // The text stays typed, as when a real agent misses the key.
+                    self.enter_lost = true;
+                    return Ok(None);
+                }
+                self.enter_lost = false;
+                return self.submit(mischief).map(|()| None);
+            }
             Key::Escape => return Ok(None),
             Key::CtrlC if was_armed => return self.leave().map(|()| Some(0)),
             Key::CtrlC => {
@@ -97,9 +161,39 @@ impl<W: Write> Session<W> {
             }
             return Ok(None);
         };
-        let elapsed = now.saturating_duration_since(busy.started);
-        let total = busy.plan.duration;
         let mut frame = String::new();
+        match &mut busy.hold {
+            Some(Hold::Question { .. }) => return Ok(None),
+            Some(Hold::RateLimited { since, shown }) => {
+                let left = RATE_LIMIT.saturating_sub(now.saturating_duration_since(*since));
+                if !left.is_zero() {
+                    let secs = left.as_secs() + 1;
+                    if secs != *shown {
+                        *shown = secs;
+                        frame.push_str(&format!(
+                            "{}Rate limited: resets in {secs}s",
+                            screen::CLEAR_LINE
+                        ));
+                    }
+                    return self.emit(&frame).map(|()| None);
+                }
+                busy.paused += now.saturating_duration_since(*since);
+                busy.hold = None;
+                busy.last_draw = None;
+            }
+            None => {}
+        }
+        let elapsed = now
+            .saturating_duration_since(busy.started)
+            .saturating_sub(busy.paused);
+        let total = busy.plan.duration;
+        if busy.ask && elapsed >= total / 2 {
+            busy.ask = false;
+            busy.hold = Some(Hold::Question { since: now });
+            frame.push_str(screen::CLEAR_LINE);
+            frame.push_str("Do you want to proceed?\r\n❯ 1. Yes\r\n  2. No");
+            return self.emit(&frame).map(|()| None);
+        }
         if let Some(code) = busy.plan.exit_code.filter(|_| elapsed >= total / 2) {
             frame.push_str(&screen::tool_line(&format!("simulated crash: exit {code}")));
             self.emit(&frame)?;
@@ -140,7 +234,7 @@ impl<W: Write> Session<W> {
         self.leave()
     }
 
-    fn submit(&mut self) -> Result<(), SimError> {
+    fn submit(&mut self, mischief: Option<Mischief>) -> Result<(), SimError> {
         let shown = self.input.display();
         let task = self.input.take_bytes();
         let mut frame = String::from(screen::ERASE_BLOCK);
@@ -154,7 +248,15 @@ impl<W: Write> Session<W> {
             )));
         }
         let text = String::from_utf8_lossy(&task);
-        let plan = parse_plan(&text);
+        let has_directives = text.lines().any(|l| l.trim_start().starts_with("sim:"));
+        let mut plan = match (&self.last_plan, has_directives) {
+            (Some(last), false) => last.clone(),
+            _ => parse_plan(&text),
+        };
+        self.last_plan = Some(plan.clone());
+        if let Some(m) = mischief {
+            chaos::apply(m, &mut plan);
+        }
         let received = format!(
             "Task received: {} bytes, {} lines",
             task.len(),
@@ -166,9 +268,16 @@ impl<W: Write> Session<W> {
         }
         frame.push_str(&screen::busy_line(0, 0));
         frame.push_str(&screen::busy_title(&self.opts.name, 0));
+        let hold = (mischief == Some(Mischief::RateLimit)).then(|| Hold::RateLimited {
+            since: Instant::now(),
+            shown: 0,
+        });
         self.busy = Some(Busy {
             title: task_title(&text),
             plan,
+            ask: mischief == Some(Mischief::AskPermission),
+            hold,
+            paused: Duration::ZERO,
             started: Instant::now(),
             frame: 0,
             last_draw: Some(Instant::now()),

@@ -227,3 +227,21 @@ fn wip_commit_without_any_git_identity() {
     );
     assert_eq!(who, "czar <czar@localhost> / czar <czar@localhost>");
 }
+
+#[test]
+fn release_lets_another_worktree_take_the_branch_and_keeps_leftovers() {
+    let (repo, g, wt1) = setup();
+    g.switch_worktree(&wt1, "czar/t", "main").unwrap();
+    write(&wt1.join("left.txt"), "half done\n");
+    let wt2 = repo.wt("w2");
+    g.ensure_worktree(&wt2, "w2", "main").unwrap();
+    assert!(matches!(
+        g.switch_worktree(&wt2, "czar/t", "main"),
+        Err(GitError::CheckedOutElsewhere { .. })
+    ));
+    let wip = g.release_worktree(&wt1, "task moved").unwrap();
+    assert!(wip.is_some(), "the leftover file is saved");
+    assert_eq!(g.worktree_branch(&wt1).unwrap(), None, "detached");
+    g.switch_worktree(&wt2, "czar/t", "main").unwrap();
+    assert_eq!(read(&wt2.join("left.txt")), "half done\n");
+}

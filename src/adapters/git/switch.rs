@@ -92,6 +92,30 @@ impl Git {
     }
 }
 
+impl Git {
+    /// Lets go of a worktree's branch so another worktree can check it out: uncommitted work is
+    /// committed on it first, then HEAD is detached at the same commit.
+    pub fn release_worktree(
+        &self,
+        wt_path: &Path,
+        reason: &str,
+    ) -> Result<Option<String>, GitError> {
+        let (wt, path) = self.open_worktree(wt_path, false)?;
+        let wip = commit_dirty(
+            &wt,
+            &path,
+            &wip_message(reason, "before its branch moved to another worker"),
+        )?;
+        let head = wt
+            .head()
+            .and_then(|h| h.peel_to_commit())
+            .doing(&path, || "reading HEAD".into())?;
+        wt.set_head_detached(head.id())
+            .doing(&path, || "detaching HEAD".into())?;
+        Ok(wip.map(|w| w.id))
+    }
+}
+
 fn wip_message(reason: &str, when: &str) -> String {
     format!("czar: WIP ({reason}) — work in progress saved {when}\n")
 }

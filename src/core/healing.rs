@@ -1,0 +1,137 @@
+//! Stuck agents: noticed from time passing, nudged with backoff, restarted when nudging fails.
+
+use super::command::{Command, EventKind};
+use super::model::{AgentState, Model, TaskState, WorkerId};
+
+/// A busy agent whose screen has not changed for `stuck_ms`, or that has worked on one task for
+/// longer than `max_task_ms`, is stuck. First nudge: Escape (the agent stops and comes back to
+/// its prompt; without new commits the task then goes back to the queue). If it is still stuck
+/// after twice the wait, it is restarted like a crashed agent.
+pub(super) fn check_stuck(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>) {
+    let policy = model.policy.clone();
+    let Some(w) = model.workers.get(&id) else {
+        return;
+    };
+    let Some(task) = w.task.as_ref().and_then(|t| model.tasks.get(t)) else {
+        return;
+    };
+    if task.state != TaskState::Working || !matches!(w.agent, AgentState::Busy | AgentState::Stuck)
+    {
+        return;
+    }
+    let quiet_for = now.saturating_sub(w.vitals.activity_at.max(w.since));
+    let working_for = now.saturating_sub(task.times.started.unwrap_or(now));
+    let wait = policy.stuck_ms << w.vitals.nudges.min(6);
+    let too_quiet = policy.stuck_ms > 0 && quiet_for >= policy.stuck_ms;
+    let too_long = policy.max_task_ms > 0 && working_for >= policy.max_task_ms;
+    let backoff_over = w
+        .vitals
+        .nudged_at
+        .is_none_or(|t| now.saturating_sub(t) >= wait);
+    if !(too_quiet || too_long) || !backoff_over {
+        return;
+    }
+    let why = if too_quiet {
+        format!("no screen change for {}s", quiet_for / 1000)
+    } else {
+        format!("working on one task for {}s", working_for / 1000)
+    };
+    let task_id = task.def.id.clone();
+    let nudges = w.vitals.nudges;
+    if nudges == 0 {
+        if let Some(w) = model.workers.get_mut(&id) {
+            super::update::set_agent(w, AgentState::Stuck, &why, now);
+            w.vitals.nudges = 1;
+            w.vitals.nudged_at = Some(now);
+        }
+        out.push(Command::record(
+            Some(id),
+            Some(&task_id),
+            EventKind::Stuck,
+            format!("{why}; pressed Escape"),
+        ));
+        out.push(Command::PressKeys {
+            worker: id,
+            keys: vec!["Escape".into()],
+        });
+    } else {
+        out.push(Command::record(
+            Some(id),
+            Some(&task_id),
+            EventKind::Stuck,
+            format!("{why}; Escape did not help, restarting"),
+        ));
+        super::update::crashed(model, id, &format!("stuck: {why}"), now, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::{Policy, Task, TaskDef, Worker};
+
+    fn model() -> Model {
+        let policy = Policy {
+            stuck_ms: 1000,
+            max_task_ms: 0,
+            ..Policy::default()
+        };
+        let mut m = Model::new("p", "main", policy);
+        let mut t = Task::new(
+            TaskDef {
+                id: "a".into(),
+                ..TaskDef::default()
+            },
+            0,
+        );
+        t.state = TaskState::Working;
+        t.worker = Some(1);
+        t.times.started = Some(0);
+        m.tasks.insert("a".into(), t);
+        let w = Worker {
+            id: 1,
+            live: true,
+            agent: AgentState::Busy,
+            task: Some("a".into()),
+            ..Worker::default()
+        };
+        m.workers.insert(1, w);
+        m
+    }
+
+    #[test]
+    fn escape_first_then_restart_after_backoff() {
+        let mut m = model();
+        let mut out = Vec::new();
+        check_stuck(&mut m, 1, 500, &mut out);
+        assert!(out.is_empty(), "not quiet long enough");
+        check_stuck(&mut m, 1, 1000, &mut out);
+        assert!(out.contains(&Command::PressKeys {
+            worker: 1,
+            keys: vec!["Escape".into()]
+        }));
+        assert_eq!(m.workers[&1].agent, AgentState::Stuck);
+        out.clear();
+        check_stuck(&mut m, 1, 2500, &mut out);
+        assert!(out.is_empty(), "backoff doubles the wait");
+        check_stuck(&mut m, 1, 3000, &mut out);
+        assert!(out.contains(&Command::KillWorker { worker: 1 }));
+        assert_eq!(m.tasks["a"].state, TaskState::Pending);
+    }
+
+    #[test]
+    fn output_keeps_it_alive_unless_the_task_runs_too_long() {
+        let mut m = model();
+        m.workers.get_mut(&1).unwrap().vitals.activity_at = 5000;
+        let mut out = Vec::new();
+        check_stuck(&mut m, 1, 5500, &mut out);
+        assert!(out.is_empty());
+        m.policy.max_task_ms = 5000;
+        check_stuck(&mut m, 1, 5500, &mut out);
+        assert!(
+            out.iter().any(
+                |c| matches!(c, Command::Record(e) if e.detail.contains("working on one task"))
+            )
+        );
+    }
+}
