@@ -33,6 +33,13 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Attempts, waiting and working time, restarts, auto-answers, operator interventions and
+    /// verify failures per task, and the run's autonomy.
+    Stats {
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Mark this worker's task finished (run by an agent inside its worktree).
     Done,
     /// Leave a progress note for the operator (run by an agent inside its worktree).

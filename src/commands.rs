@@ -79,6 +79,20 @@ pub fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+pub fn stats(dir: &Path, json: bool) -> anyhow::Result<()> {
+    let cfg = project::load(dir)?;
+    let store = Store::open(&cfg.paths.state_dir)?;
+    let (tasks, _) = store.load()?;
+    let events = store.events(usize::MAX >> 1)?;
+    let s = crate::stats::compute(&tasks, &events);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+    } else {
+        print!("{}", crate::stats::table(&s));
+    }
+    Ok(())
+}
+
 /// Which worker is asking: the session's environment says so; failing that, the worktree folder.
 fn whoami(dir: &Path) -> anyhow::Result<(WorkerId, PathBuf)> {
     let env_worker = std::env::var("CZAR_WORKER")

@@ -15,4 +15,5 @@ pub mod project;
 pub mod prompt;
 pub mod sim_agent;
 pub mod sim_cmd;
+pub mod stats;
 pub mod tasks;

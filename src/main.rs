@@ -26,6 +26,7 @@ async fn dispatch(cli: Cli, dir: PathBuf) -> anyhow::Result<i32> {
         Some(Cmd::Init) => czar::commands::init(&dir).map(|()| 0),
         Some(Cmd::Task(TaskCmd::Add(args))) => czar::commands::task_add(&dir, &args).map(|()| 0),
         Some(Cmd::Status { json }) => czar::commands::status(&dir, json).map(|()| 0),
+        Some(Cmd::Stats { json }) => czar::commands::stats(&dir, json).map(|()| 0),
         Some(Cmd::Done) => czar::commands::signal(&dir, Signal::Done).map(|()| 0),
         Some(Cmd::Report { note }) => {
             czar::commands::signal(&dir, Signal::Report(note)).map(|()| 0)

@@ -20,7 +20,7 @@ pub(super) fn check_stuck(model: &mut Model, id: WorkerId, now: u64, out: &mut V
         return;
     }
     let quiet_for = now.saturating_sub(w.vitals.activity_at.max(w.since));
-    let working_for = now.saturating_sub(task.times.started.unwrap_or(now));
+    let working_for = now.saturating_sub(task.times.delivered.unwrap_or(now));
     let wait = policy.stuck_ms << w.vitals.nudges.min(6);
     let too_quiet = policy.stuck_ms > 0 && quiet_for >= policy.stuck_ms;
     let too_long = policy.max_task_ms > 0 && working_for >= policy.max_task_ms;
@@ -87,6 +87,7 @@ mod tests {
         t.state = TaskState::Working;
         t.worker = Some(1);
         t.times.started = Some(0);
+        t.times.delivered = Some(0);
         m.tasks.insert("a".into(), t);
         let w = Worker {
             id: 1,

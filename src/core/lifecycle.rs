@@ -56,6 +56,7 @@ pub(super) fn delivered(
             if let Some(t) = model.tasks.get_mut(task) {
                 t.state = TaskState::Working;
                 t.times.started.get_or_insert(now);
+                t.times.delivered = Some(now);
             }
             if let Some(w) = model.workers.get_mut(&worker) {
                 // The prompt we saw before the paste is stale now.

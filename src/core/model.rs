@@ -132,6 +132,9 @@ pub struct TaskTimes {
     pub queued: u64,
     pub started: Option<u64>,
     pub finished: Option<u64>,
+    /// When the agent accepted the latest delivery; the stuck timer counts from here.
+    #[serde(default)]
+    pub delivered: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

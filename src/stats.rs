@@ -1,0 +1,198 @@
+//! `czar stats`: what the run cost and how much of it needed a human, from the state store.
+
+use crate::adapters::store::EventRow;
+use crate::core::model::{Task, TaskState};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct TaskStats {
+    pub id: String,
+    pub state: &'static str,
+    pub attempts: u32,
+    /// From queued to first handed out, seconds.
+    pub queued_secs: Option<f64>,
+    /// From the first accepted delivery to done or failed, seconds.
+    pub worked_secs: Option<f64>,
+    pub restarts: u32,
+    pub auto_answers: u32,
+    pub interventions: u32,
+    pub verify_failures: u32,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct RunStats {
+    pub tasks: usize,
+    pub done: usize,
+    pub failed: usize,
+    pub attempts: u32,
+    pub restarts: u32,
+    pub auto_answers: u32,
+    pub interventions: u32,
+    pub verify_failures: u32,
+    /// Share of done tasks finished with no operator intervention (1.0 = fully autonomous).
+    pub autonomy: Option<f64>,
+    pub per_task: Vec<TaskStats>,
+}
+
+fn secs(from: u64, to: u64) -> f64 {
+    to.saturating_sub(from) as f64 / 1000.0
+}
+
+pub fn compute(tasks: &BTreeMap<String, Task>, events: &[EventRow]) -> RunStats {
+    let count = |kind: &str, task: &str| -> u32 {
+        events
+            .iter()
+            .filter(|e| e.kind == kind && e.task.as_deref() == Some(task))
+            .count() as u32
+    };
+    let per_task: Vec<TaskStats> = tasks
+        .values()
+        .map(|t| {
+            let id = t.def.id.as_str();
+            let first_assigned = events
+                .iter()
+                .find(|e| e.kind == "assigned" && e.task.as_deref() == Some(id))
+                .map(|e| e.at);
+            TaskStats {
+                id: id.to_string(),
+                state: t.state.as_str(),
+                attempts: t.attempts,
+                queued_secs: first_assigned.map(|a| secs(t.times.queued, a)),
+                worked_secs: t
+                    .times
+                    .started
+                    .zip(t.times.finished)
+                    .map(|(s, f)| secs(s, f)),
+                restarts: count("worker_crashed", id),
+                auto_answers: count("auto_answer", id),
+                interventions: count("operator", id),
+                verify_failures: t.verify_failures,
+            }
+        })
+        .collect();
+    let done: Vec<&TaskStats> = per_task
+        .iter()
+        .filter(|t| t.state == TaskState::Done.as_str())
+        .collect();
+    let autonomous = done.iter().filter(|t| t.interventions == 0).count();
+    RunStats {
+        tasks: per_task.len(),
+        done: done.len(),
+        failed: per_task
+            .iter()
+            .filter(|t| t.state == TaskState::Failed.as_str())
+            .count(),
+        attempts: per_task.iter().map(|t| t.attempts).sum(),
+        restarts: per_task.iter().map(|t| t.restarts).sum(),
+        auto_answers: events.iter().filter(|e| e.kind == "auto_answer").count() as u32,
+        interventions: events.iter().filter(|e| e.kind == "operator").count() as u32,
+        verify_failures: per_task.iter().map(|t| t.verify_failures).sum(),
+        autonomy: (!done.is_empty()).then(|| autonomous as f64 / done.len() as f64),
+        per_task,
+    }
+}
+
+pub fn table(s: &RunStats) -> String {
+    let mut out = format!(
+        "tasks {}  done {}  failed {}  attempts {}  restarts {}  auto-answers {}  operator interventions {}  verify failures {}  autonomy {}\n\n",
+        s.tasks,
+        s.done,
+        s.failed,
+        s.attempts,
+        s.restarts,
+        s.auto_answers,
+        s.interventions,
+        s.verify_failures,
+        s.autonomy
+            .map_or("-".to_string(), |a| format!("{:.0}%", a * 100.0))
+    );
+    out.push_str(&format!(
+        "{:<24} {:<9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n",
+        "TASK",
+        "STATE",
+        "ATTEMPTS",
+        "QUEUED",
+        "WORKED",
+        "RESTARTS",
+        "ANSWERS",
+        "OPERATOR",
+        "VERIFY✗"
+    ));
+    let fmt = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.1}s"));
+    for t in &s.per_task {
+        out.push_str(&format!(
+            "{:<24} {:<9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n",
+            t.id,
+            t.state,
+            t.attempts,
+            fmt(t.queued_secs),
+            fmt(t.worked_secs),
+            t.restarts,
+            t.auto_answers,
+            t.interventions,
+            t.verify_failures
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::TaskDef;
+
+    fn ev(at: u64, kind: &str, task: &str) -> EventRow {
+        EventRow {
+            seq: 0,
+            at,
+            worker: Some(1),
+            task: Some(task.into()),
+            kind: kind.into(),
+            detail: String::new(),
+        }
+    }
+
+    #[test]
+    fn autonomy_counts_done_tasks_without_operator_events() {
+        let mut tasks = BTreeMap::new();
+        for (id, state) in [
+            ("a", TaskState::Done),
+            ("b", TaskState::Done),
+            ("c", TaskState::Failed),
+        ] {
+            let mut t = Task::new(
+                TaskDef {
+                    id: id.into(),
+                    ..TaskDef::default()
+                },
+                1000,
+            );
+            t.state = state;
+            t.attempts = 1;
+            t.times.started = Some(3000);
+            t.times.finished = Some(5500);
+            tasks.insert(id.to_string(), t);
+        }
+        let events = vec![
+            ev(2000, "assigned", "a"),
+            ev(2100, "operator", "b"),
+            ev(2200, "worker_crashed", "a"),
+            ev(2300, "auto_answer", "a"),
+        ];
+        let s = compute(&tasks, &events);
+        assert_eq!(
+            (
+                s.done,
+                s.failed,
+                s.restarts,
+                s.auto_answers,
+                s.interventions
+            ),
+            (2, 1, 1, 1, 1)
+        );
+        assert_eq!(s.autonomy, Some(0.5));
+        assert_eq!(s.per_task[0].queued_secs, Some(1.0));
+        assert_eq!(s.per_task[0].worked_secs, Some(2.5));
+    }
+}

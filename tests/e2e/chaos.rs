@@ -1,0 +1,187 @@
+//! The autonomous czar under chaos: simulated agents that crash, hang, ask, get rate-limited,
+//! lose keys and fail verify, with nobody at the keyboard — and with the czar itself killed.
+
+use crate::common::{CZAR, git, text, wait_output};
+use czar::adapters::store::{EventRow, Store};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+struct Sandbox {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    socket: String,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+impl Sandbox {
+    fn new(tag: &str) -> Sandbox {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("sandbox");
+        let socket = format!("czar-e2e-{tag}-{}", std::process::id());
+        Sandbox {
+            _dir: dir,
+            root,
+            socket,
+        }
+    }
+
+    fn repo(&self) -> PathBuf {
+        self.root.join("repo")
+    }
+
+    fn demo(&self) -> Command {
+        let mut c = Command::new(CZAR);
+        c.args([
+            "demo",
+            "--auto",
+            "--workers",
+            "6",
+            "--tasks",
+            "40",
+            "--chaos",
+            "0.3",
+            "--socket",
+            &self.socket,
+            "--dir",
+        ])
+        .arg(&self.root)
+        .env_remove("TMUX")
+        .stdin(Stdio::null());
+        c
+    }
+}
+
+/// Every task ended done, or failed with a reason; none was done twice; no worker ever held two
+/// tasks and no task was held by two workers; nobody intervened.
+fn assert_guarantees(repo: &Path) {
+    let store = Store::open(&repo.join(".czar")).unwrap();
+    let (tasks, _) = store.load().unwrap();
+    let events = store.events(1_000_000).unwrap();
+    assert_eq!(tasks.len(), 40, "tasks lost");
+    for t in tasks.values() {
+        let state = t.state.as_str();
+        assert!(
+            state == "done" || (state == "failed" && t.reason.is_some()),
+            "{} ended {state}",
+            t.def.id
+        );
+        let done = events
+            .iter()
+            .filter(|e| e.kind == "done" && e.task.as_deref() == Some(t.def.id.as_str()))
+            .count();
+        assert!(done <= 1, "{} done {done} times", t.def.id);
+        if state == "done" {
+            let log = git(
+                repo,
+                &["log", "--format=%s", &format!("main..czar/{}", t.def.id)],
+            );
+            assert!(!log.trim().is_empty(), "{} done without commits", t.def.id);
+        }
+    }
+    assert_one_holder(&events);
+    let stats = Command::new(CZAR)
+        .args(["stats", "--json"])
+        .current_dir(repo)
+        .output()
+        .unwrap();
+    assert!(stats.status.success(), "{}", text(&stats));
+    let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+    assert_eq!(stats["interventions"], 0, "the operator was needed");
+    assert_eq!(stats["tasks"], 40);
+    if stats["done"].as_u64().unwrap_or(0) > 0 {
+        assert_eq!(stats["autonomy"], 1.0);
+    }
+}
+
+fn assert_one_holder(events: &[EventRow]) {
+    let mut holder: BTreeMap<u32, String> = BTreeMap::new();
+    for e in events {
+        match e.kind.as_str() {
+            "assigned" => {
+                let (w, task) = (e.worker.unwrap(), e.task.clone().unwrap());
+                assert!(
+                    !holder.values().any(|t| *t == task),
+                    "{task} held by two workers"
+                );
+                assert!(
+                    holder.insert(w, task).is_none(),
+                    "worker {w} held two tasks"
+                );
+            }
+            "done" | "failed" | "requeued" => {
+                holder.retain(|_, t| Some(t.as_str()) != e.task.as_deref())
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn forty_tasks_six_workers_chaos_zero_point_three_nobody_watching() {
+    let s = Sandbox::new("chaos");
+    let child = s
+        .demo()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_output(child, Duration::from_secs(600));
+    let code = out.status.code();
+    assert!(code == Some(0) || code == Some(1), "{}", text(&out));
+    assert_guarantees(&s.repo());
+}
+
+#[test]
+fn the_same_run_with_the_czar_killed_five_times() {
+    let s = Sandbox::new("chaoskill");
+    let mut child = s
+        .demo()
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Pseudo-random moments, different on every run: 1.5 to 6 s apart.
+    let mut seed = u64::from(std::process::id())
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64;
+    for kill in 0..5 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        std::thread::sleep(Duration::from_millis(1500 + seed % 4500));
+        if child.try_wait().unwrap().is_some() {
+            break; // finished before this kill: the guarantees must hold all the same
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        assert!(
+            s.repo().join(".czar/czar.db").exists(),
+            "kill {kill}: no state yet"
+        );
+        child = Command::new(CZAR)
+            .args(["--auto", "-C"])
+            .arg(s.repo())
+            .env_remove("TMUX")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+    }
+    let out = wait_output(child, Duration::from_secs(600));
+    let code = out.status.code();
+    assert!(code == Some(0) || code == Some(1), "{}", text(&out));
+    assert_guarantees(&s.repo());
+}
