@@ -40,6 +40,13 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Declare files this worker is about to change (run by an agent inside its worktree); refused,
+    /// naming the holder, when another worker holds one of them.
+    Claim {
+        /// Paths relative to the current folder.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
     /// Mark this worker's task finished (run by an agent inside its worktree).
     Done,
     /// Leave a progress note for the operator (run by an agent inside its worktree).

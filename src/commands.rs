@@ -70,7 +70,7 @@ pub fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
             .entry(def.id.clone())
             .or_insert_with(|| crate::core::Task::new(def, 0));
     }
-    let snap = status::snapshot(&model);
+    let snap = status::snapshot(&model, &store.claims()?);
     if json {
         println!("{}", serde_json::to_string_pretty(&snap)?);
     } else {
@@ -91,6 +91,57 @@ pub fn stats(dir: &Path, json: bool) -> anyhow::Result<()> {
         print!("{}", crate::stats::table(&s));
     }
     Ok(())
+}
+
+/// Exit 0 when claimed, 3 when another worker holds one of the files (so scripts can tell).
+pub fn claim(dir: &Path, paths: &[PathBuf]) -> anyhow::Result<i32> {
+    let (worker, state_dir) = whoami(dir)?;
+    let root = crate::adapters::git::checkout_root(dir).map_err(|e| UsageError(e.to_string()))?;
+    let here = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let mut rel = Vec::new();
+    for p in paths {
+        rel.push(
+            relative_to(&root, &here.join(p))
+                .ok_or_else(|| UsageError(format!("{}: outside this worktree", p.display())))?,
+        );
+    }
+    let mut store = Store::open(&state_dir)?;
+    let (_, workers) = store.load()?;
+    let Some(task) = workers.get(&worker).and_then(|w| w.task.clone()) else {
+        return Err(UsageError(format!(
+            "worker {worker} holds no task; nothing to claim for"
+        ))
+        .into());
+    };
+    let refused = store.claim(worker, &task, &rel, now_ms())?;
+    if refused.is_empty() {
+        println!("czar: worker {worker} claimed {}", rel.join(", "));
+        return Ok(0);
+    }
+    for c in &refused {
+        eprintln!(
+            "czar: {} is claimed by worker {} (task {})",
+            c.path, c.worker, c.task
+        );
+    }
+    eprintln!("czar: nothing claimed");
+    Ok(3)
+}
+
+/// `path` relative to `root`, with `.` and `..` resolved by hand (the file may not exist yet).
+fn relative_to(root: &Path, path: &Path) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for c in path.strip_prefix(root).ok()?.components() {
+        match c {
+            std::path::Component::Normal(s) => parts.push(s.to_str()?.to_string()),
+            std::path::Component::ParentDir => {
+                parts.pop()?;
+            }
+            std::path::Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
 }
 
 /// Which worker is asking: the session's environment says so; failing that, the worktree folder.

@@ -19,9 +19,16 @@ pub fn render(ctx: &PromptContext<'_>, task: &Task) -> String {
         Some(cmd) => format!(" (it runs `{cmd}`, which must pass)"),
         None => String::new(),
     };
+    let previous = match (&task.reason, task.attempts) {
+        (Some(why), n) if n > 1 => format!(
+            "\n- This task was tried before ({why}). What that attempt committed is on the branch already; pick up from there.\n"
+        ),
+        _ => String::new(),
+    };
     let worker = ctx.worker.to_string();
     let branch = task.branch();
-    let values: [(&str, &str); 9] = [
+    let values: [(&str, &str); 10] = [
+        ("previous", &previous),
         ("project", ctx.project),
         ("worker", &worker),
         ("title", &task.def.title),

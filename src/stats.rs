@@ -32,6 +32,8 @@ pub struct RunStats {
     pub verify_failures: u32,
     /// Share of done tasks finished with no operator intervention (1.0 = fully autonomous).
     pub autonomy: Option<f64>,
+    /// Share of changed files touched by more than one task, from the latest comparison.
+    pub duplication: Option<f64>,
     pub per_task: Vec<TaskStats>,
 }
 
@@ -89,13 +91,26 @@ pub fn compute(tasks: &BTreeMap<String, Task>, events: &[EventRow]) -> RunStats 
         interventions: events.iter().filter(|e| e.kind == "operator").count() as u32,
         verify_failures: per_task.iter().map(|t| t.verify_failures).sum(),
         autonomy: (!done.is_empty()).then(|| autonomous as f64 / done.len() as f64),
+        duplication: events
+            .iter()
+            .rev()
+            .find(|e| e.kind == "duplication")
+            .and_then(|e| duplication_share(&e.detail)),
         per_task,
     }
 }
 
+/// "3 of 12 changed files ..." -> 0.25
+fn duplication_share(detail: &str) -> Option<f64> {
+    let mut words = detail.split_whitespace();
+    let shared: f64 = words.next()?.parse().ok()?;
+    let total: f64 = words.nth(1)?.parse().ok()?;
+    Some(if total > 0.0 { shared / total } else { 0.0 })
+}
+
 pub fn table(s: &RunStats) -> String {
     let mut out = format!(
-        "tasks {}  done {}  failed {}  attempts {}  restarts {}  auto-answers {}  operator interventions {}  verify failures {}  autonomy {}\n\n",
+        "tasks {}  done {}  failed {}  attempts {}  restarts {}  auto-answers {}  operator interventions {}  verify failures {}  autonomy {}  duplication {}\n\n",
         s.tasks,
         s.done,
         s.failed,
@@ -105,7 +120,9 @@ pub fn table(s: &RunStats) -> String {
         s.interventions,
         s.verify_failures,
         s.autonomy
-            .map_or("-".to_string(), |a| format!("{:.0}%", a * 100.0))
+            .map_or("-".to_string(), |a| format!("{:.0}%", a * 100.0)),
+        s.duplication
+            .map_or("-".to_string(), |d| format!("{:.0}%", d * 100.0))
     );
     out.push_str(&format!(
         "{:<24} {:<9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n",
@@ -179,6 +196,10 @@ mod tests {
             ev(2100, "operator", "b"),
             ev(2200, "worker_crashed", "a"),
             ev(2300, "auto_answer", "a"),
+            EventRow {
+                detail: "1 of 4 changed files touched by more than one task".into(),
+                ..ev(2400, "duplication", "a")
+            },
         ];
         let s = compute(&tasks, &events);
         assert_eq!(
@@ -192,6 +213,7 @@ mod tests {
             (2, 1, 1, 1, 1)
         );
         assert_eq!(s.autonomy, Some(0.5));
+        assert_eq!(s.duplication, Some(0.25));
         assert_eq!(s.per_task[0].queued_secs, Some(1.0));
         assert_eq!(s.per_task[0].worked_secs, Some(2.5));
     }

@@ -1,3 +1,4 @@
+pub mod claims;
 pub mod git;
 pub mod store;
 pub mod tmux;

@@ -75,6 +75,9 @@ pub enum EventKind {
     Operator,
     AutoAnswer,
     Stuck,
+    Overlap,
+    Conflict,
+    Duplication,
 }
 
 impl EventKind {
@@ -98,6 +101,9 @@ impl EventKind {
             EventKind::Operator => "operator",
             EventKind::AutoAnswer => "auto_answer",
             EventKind::Stuck => "stuck",
+            EventKind::Overlap => "overlap",
+            EventKind::Conflict => "conflict",
+            EventKind::Duplication => "duplication",
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod model;
 pub mod observation;
 mod operator;
 pub mod queue;
+pub mod survey;
 pub mod update;
 
 pub use command::Command;

@@ -273,6 +273,8 @@ pub struct Model {
     pub tasks: BTreeMap<TaskId, Task>,
     /// Asked to stop: assign nothing more.
     pub stopping: bool,
+    /// The latest look at overlapping work (not stored: it is taken again after a restart).
+    pub survey: super::survey::Survey,
 }
 
 impl Model {

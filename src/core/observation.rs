@@ -50,6 +50,8 @@ pub enum Observation {
         signal: Signal,
     },
     Intent(Intent),
+    /// Overlapping work and predicted conflicts, as git sees them now.
+    Surveyed(super::survey::Survey),
     /// Time passed; lets timeouts fire.
     Tick,
     /// The czar restarted with this model from the store: whatever was in flight is lost.

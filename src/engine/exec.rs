@@ -221,6 +221,21 @@ async fn start_worker(ctx: &Ctx, worker: WorkerId, profile_name: &str) -> Result
     })
     .await
     .map_err(|e| format!("worktree task failed: {e}"))??;
+    // A crashed agent may have left work behind: keep it before anything else runs there.
+    let (root, wt3) = (setup.paths.repo_root.clone(), wt.clone());
+    let saved = tokio::task::spawn_blocking(move || {
+        Git::discover(&root).and_then(|g| g.commit_wip(&wt3, "agent restarted"))
+    })
+    .await
+    .map_err(|e| format!("worktree task failed: {e}"))?;
+    match saved {
+        Ok(Some(id)) => tracing::info!(
+            worker,
+            "saved leftovers of the previous agent as WIP commit {id}"
+        ),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(worker, "could not save leftovers before restarting: {e}"),
+    }
     let name = crate::core::model::session_name(&setup.project, worker);
     // A dead pane left from a crash holds the name.
     if ctx.tmux.has_session(&name).await.unwrap_or(false) {

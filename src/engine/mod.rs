@@ -6,6 +6,7 @@ mod exec;
 mod monitor;
 pub mod setup;
 pub mod status;
+mod survey;
 pub(crate) use monitor::to_def;
 
 use crate::adapters::store::{Step, Store, StoreError};
@@ -257,8 +258,19 @@ impl Engine {
         {
             exec::execute(&self.ctx, &self.model, Command::RefreshBranch { worker: w });
         }
+        if now.saturating_sub(self.monitor.last_survey) >= survey::EVERY_MS
+            && self
+                .model
+                .tasks
+                .values()
+                .any(|t| t.state == crate::core::TaskState::Working)
+        {
+            self.monitor.last_survey = now;
+            survey::spawn(&self.ctx, &self.model);
+        }
         self.step(Observation::Tick, &[])?;
-        status::write(&self.ctx.setup, &self.model, &mut self.last_status);
+        let claims = self.store.claims().unwrap_or_default();
+        status::write(&self.ctx.setup, &self.model, &claims, &mut self.last_status);
         Ok(())
     }
 }

@@ -24,6 +24,7 @@ pub(crate) struct Monitor {
     screens: HashMap<WorkerId, Seen>,
     pub refs_moved: bool,
     last_rescan: u64,
+    pub last_survey: u64,
 }
 
 #[derive(Clone, Copy)]

@@ -20,6 +20,8 @@ pub struct WorkerRow {
     pub added: usize,
     pub removed: usize,
     pub last_line: String,
+    /// Files its work touches so far, committed or not.
+    pub files: Vec<String>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -40,9 +42,21 @@ pub struct Status {
     pub base: String,
     pub workers: Vec<WorkerRow>,
     pub tasks: Vec<TaskRow>,
+    /// Files claimed with `czar claim` by workers still on the task they claimed them for.
+    pub claims: Vec<crate::adapters::claims::Claim>,
 }
 
-pub fn snapshot(model: &Model) -> Status {
+pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Status {
+    let claims = claims
+        .iter()
+        .filter(|c| {
+            model
+                .workers
+                .get(&c.worker)
+                .is_some_and(|w| w.task.as_deref() == Some(c.task.as_str()))
+        })
+        .cloned()
+        .collect();
     let workers = model
         .workers
         .values()
@@ -65,6 +79,12 @@ pub fn snapshot(model: &Model) -> Status {
                 added: b.added,
                 removed: b.removed,
                 last_line: w.last_line.clone(),
+                files: model
+                    .survey
+                    .touched
+                    .get(&w.id)
+                    .map(|f| f.iter().cloned().collect())
+                    .unwrap_or_default(),
             }
         })
         .collect();
@@ -90,6 +110,7 @@ pub fn snapshot(model: &Model) -> Status {
         )
     });
     Status {
+        claims,
         project: model.project.clone(),
         base: model.base.clone(),
         workers,
@@ -118,6 +139,22 @@ pub fn markdown(s: &Status) -> String {
             w.removed
         ));
     }
+    for w in s.workers.iter().filter(|w| !w.files.is_empty()) {
+        out.push_str(&format!(
+            "\nWorker {} touches: {}\n",
+            w.id,
+            w.files.join(", ")
+        ));
+    }
+    if !s.claims.is_empty() {
+        out.push_str("\n## Claims\n\n");
+        for c in &s.claims {
+            out.push_str(&format!(
+                "- `{}`: worker {} ({})\n",
+                c.path, c.worker, c.task
+            ));
+        }
+    }
     out.push_str(
         "\n## Tasks\n\n| task | state | worker | needs | title |\n|---|---|---|---|---|\n",
     );
@@ -140,8 +177,13 @@ pub fn markdown(s: &Status) -> String {
 
 /// Rewrites the status files when they would change, atomically so a reading agent never sees
 /// half a file.
-pub fn write(setup: &Setup, model: &Model, last: &mut String) {
-    let s = snapshot(model);
+pub fn write(
+    setup: &Setup,
+    model: &Model,
+    claims: &[crate::adapters::claims::Claim],
+    last: &mut String,
+) {
+    let s = snapshot(model, claims);
     let Ok(json) = serde_json::to_string_pretty(&s) else {
         return;
     };

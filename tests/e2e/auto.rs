@@ -157,3 +157,97 @@ fn a_failing_verify_fails_the_task_and_its_dependent_with_reasons() {
         "{stdout}"
     );
 }
+
+#[test]
+fn in_a_chain_the_next_task_starts_within_a_second_of_verified_done() {
+    let p = Project::new(2, "");
+    p.task(
+        "a",
+        "title = \"A\"\nverify = \"test -s out/a.txt\"",
+        "sim: duration=0.3 touch=out/a.txt\n",
+    );
+    p.task(
+        "b",
+        "title = \"B\"\nneeds = [\"a\"]\nverify = \"test -s out/b.txt\"",
+        "sim: duration=0.3 touch=out/b.txt\n",
+    );
+    p.task(
+        "c",
+        "title = \"C\"\nneeds = [\"b\"]",
+        "sim: duration=0.3 touch=out/c.txt\n",
+    );
+    let out = p.run_auto(Duration::from_secs(120));
+    assert!(out.status.success(), "{}", text(&out));
+    let events = p.events();
+    let at = |kind: &str, task: &str| {
+        events
+            .iter()
+            .find(|e| e.kind == kind && e.task.as_deref() == Some(task))
+            .map(|e| e.at)
+            .unwrap_or_else(|| panic!("no {kind} event for {task}"))
+    };
+    for (first, next) in [("a", "b"), ("b", "c")] {
+        let done = at("done", first);
+        let assigned = at("assigned", next);
+        assert!(assigned >= done, "{next} before {first} was done");
+        assert!(
+            assigned - done <= 1000,
+            "{next} started {} ms after {first} was verified done",
+            assigned - done
+        );
+    }
+}
+
+#[test]
+fn two_workers_on_the_same_file_raise_an_overlap_and_a_predicted_conflict() {
+    let p = Project::new(2, "");
+    for id in ["left", "right"] {
+        // verify keeps each task active for a while after its commit, so both are live at once.
+        let front = format!("title = \"{id}\"\nverify = \"sleep 7\"");
+        p.task(
+            id,
+            &front,
+            &format!("sim: duration=0.5 touch=shared.txt say={id}\n"),
+        );
+    }
+    let out = p.run_auto(Duration::from_secs(120));
+    assert!(out.status.success(), "{}", text(&out));
+    let events = p.events();
+    let first = |kind: &str| {
+        events
+            .iter()
+            .find(|e| e.kind == kind)
+            .unwrap_or_else(|| panic!("no {kind} event"))
+    };
+    let overlap = first("overlap");
+    assert!(overlap.detail.contains("shared.txt"), "{}", overlap.detail);
+    let conflict = events
+        .iter()
+        .find(|e| {
+            e.kind == "conflict"
+                && e.detail.contains("czar/left")
+                && e.detail.contains("czar/right")
+        })
+        .expect("no conflict predicted between the two branches");
+    assert!(
+        conflict.detail.contains("shared.txt"),
+        "{}",
+        conflict.detail
+    );
+    let done_first = events
+        .iter()
+        .filter(|e| e.kind == "done")
+        .map(|e| e.at)
+        .min()
+        .unwrap();
+    assert!(
+        overlap.at < done_first && conflict.at < done_first,
+        "raised only after a task was done"
+    );
+    let dup = events
+        .iter()
+        .rev()
+        .find(|e| e.kind == "duplication")
+        .expect("no duplication figure");
+    assert!(dup.detail.starts_with("1 of 1"), "{}", dup.detail);
+}

@@ -144,3 +144,34 @@ fn watch_refs_sees_worktree_head_even_if_worktrees_dir_came_later() {
     rx.recv_timeout(Duration::from_secs(5))
         .expect("an event for the worktree HEAD");
 }
+
+#[test]
+fn conflicts_are_predicted_in_memory_and_uncommitted_paths_listed() {
+    let repo = crate::common::TestRepo::new();
+    let g = Git::discover(&repo.root).unwrap();
+    git(&repo.root, &["checkout", "-q", "-b", "czar/x"]);
+    commit_file(&repo.root, "README.md", "x's version\n", "x");
+    git(&repo.root, &["checkout", "-q", "-b", "czar/y", "main"]);
+    commit_file(&repo.root, "README.md", "y's version\n", "y");
+    commit_file(&repo.root, "other.txt", "y only\n", "y2");
+    git(&repo.root, &["checkout", "-q", "main"]);
+    assert_eq!(
+        g.predict_conflicts("czar/x", "czar/y").unwrap(),
+        vec!["README.md".to_string()]
+    );
+    assert!(g.predict_conflicts("main", "czar/y").unwrap().is_empty());
+    assert!(
+        git(&repo.root, &["status", "--porcelain"])
+            .trim()
+            .is_empty(),
+        "nothing checked out or written"
+    );
+    let wt = repo.wt("w1");
+    g.ensure_worktree(&wt, "w1", "main").unwrap();
+    std::fs::write(wt.join("new.txt"), "n\n").unwrap();
+    std::fs::write(wt.join("README.md"), "edited\n").unwrap();
+    assert_eq!(
+        g.uncommitted_paths(&wt).unwrap(),
+        vec!["README.md".to_string(), "new.txt".to_string()]
+    );
+}

@@ -5,6 +5,7 @@
 
 mod error;
 mod init;
+mod overlap;
 mod signature;
 mod stats;
 mod switch;
@@ -19,6 +20,7 @@ use git2::{BranchType, Commit, Repository};
 
 pub use error::GitError;
 pub use init::init_repo;
+pub use overlap::checkout_root;
 pub use signature::{FALLBACK_EMAIL, FALLBACK_NAME, signature_from_config};
 pub use stats::{BranchStats, CommitInfo, FileChange};
 pub use switch::SwitchOutcome;
