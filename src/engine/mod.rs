@@ -259,11 +259,7 @@ impl Engine {
             exec::execute(&self.ctx, &self.model, Command::RefreshBranch { worker: w });
         }
         if now.saturating_sub(self.monitor.last_survey) >= survey::EVERY_MS
-            && self
-                .model
-                .tasks
-                .values()
-                .any(|t| t.state == crate::core::TaskState::Working)
+            && self.model.tasks.values().any(|t| t.state.is_active())
         {
             self.monitor.last_survey = now;
             survey::spawn(&self.ctx, &self.model);
