@@ -61,7 +61,7 @@ pub(super) fn check_stuck(model: &mut Model, id: WorkerId, now: u64, out: &mut V
             EventKind::Stuck,
             format!("{why}; Escape did not help, restarting"),
         ));
-        super::update::crashed(model, id, &format!("stuck: {why}"), now, out);
+        super::workers::crashed(model, id, &format!("stuck: {why}"), now, out);
     }
 }
 

@@ -11,6 +11,7 @@ mod operator;
 pub mod queue;
 pub mod survey;
 pub mod update;
+mod workers;
 
 pub use command::Command;
 pub use model::{AgentState, Model, Task, TaskState, Worker};

@@ -4,14 +4,15 @@
 use super::command::{Command, EventKind};
 use super::lifecycle;
 use super::model::{AgentState, Model, Task, TaskDef, TaskState, Worker, WorkerId};
-use super::observation::{Observation, SessionSeen, Signal};
+use super::observation::{Observation, Signal};
 use super::queue;
+use super::workers;
 
 pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
     let mut out = Vec::new();
     match obs {
         Observation::TasksLoaded(defs) => tasks_loaded(model, defs, now, &mut out),
-        Observation::Sessions(seen) => sessions(model, &seen, now, &mut out),
+        Observation::Sessions(seen) => workers::sessions(model, &seen, now, &mut out),
         Observation::AgentSeen {
             worker,
             state,
@@ -25,7 +26,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
             agent_seen(model, worker, state, reason, last_line, now, &mut out)
         }
         Observation::WorkerStarted { worker, result } => {
-            worker_started(model, worker, result, now, &mut out)
+            workers::worker_started(model, worker, result, now, &mut out)
         }
         Observation::BranchPrepared {
             worker,
@@ -65,7 +66,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
     }
     lifecycle::fail_doomed(model, now, &mut out);
     if !model.stopping {
-        ensure_workers(model, now, &mut out);
+        workers::ensure_workers(model, now, &mut out);
         if model.policy.auto_assign {
             assign(model, &mut out);
         }
@@ -148,81 +149,6 @@ fn resumed(model: &mut Model, now: u64, out: &mut Vec<Command>) {
     }
 }
 
-fn sessions(model: &mut Model, seen: &[SessionSeen], now: u64, out: &mut Vec<Command>) {
-    for s in seen {
-        let session = model.session_name(s.worker);
-        let profile = model.policy.default_profile.clone();
-        // A live session we did not start (a previous czar's) is adopted as it is.
-        let w = model.workers.entry(s.worker).or_insert_with(|| Worker {
-            id: s.worker,
-            session,
-            profile,
-            since: now,
-            ..Worker::default()
-        });
-        w.live = true;
-        w.vitals.activity_at = w.vitals.activity_at.max(s.activity.max(0) as u64 * 1000);
-        if s.dead && w.agent != AgentState::Crashed {
-            let status = s
-                .exit_status
-                .map_or("unknown".to_string(), |c| c.to_string());
-            crashed(
-                model,
-                s.worker,
-                &format!("agent process exited (status {status})"),
-                now,
-                out,
-            );
-        }
-    }
-    let gone: Vec<WorkerId> = model
-        .workers
-        .values()
-        .filter(|w| w.live && !w.starting && !seen.iter().any(|s| s.worker == w.id))
-        .map(|w| w.id)
-        .collect();
-    for id in gone {
-        if let Some(w) = model.workers.get_mut(&id) {
-            w.live = false;
-        }
-        crashed(model, id, "session disappeared", now, out);
-    }
-}
-
-/// The agent is gone: its task goes back to the queue (its work stays on the branch) and the
-/// worker is restarted unless it keeps failing.
-pub(super) fn crashed(
-    model: &mut Model,
-    id: WorkerId,
-    why: &str,
-    now: u64,
-    out: &mut Vec<Command>,
-) {
-    let Some(w) = model.workers.get_mut(&id) else {
-        return;
-    };
-    set_agent(w, AgentState::Crashed, why, now);
-    out.push(Command::record(
-        Some(id),
-        w.task.as_deref(),
-        EventKind::WorkerCrashed,
-        why,
-    ));
-    if w.live {
-        out.push(Command::KillWorker { worker: id });
-        w.live = false;
-    }
-    if let Some(task) = w.task.take() {
-        lifecycle::requeue(
-            model,
-            &task,
-            &format!("worker {id} crashed: {why}"),
-            now,
-            out,
-        );
-    }
-}
-
 fn agent_seen(
     model: &mut Model,
     id: WorkerId,
@@ -293,82 +219,6 @@ pub(super) fn set_agent(w: &mut Worker, state: AgentState, reason: &str, now: u6
     }
     w.agent = state;
     w.reason = reason.to_string();
-}
-
-fn worker_started(
-    model: &mut Model,
-    id: WorkerId,
-    result: Result<(), String>,
-    now: u64,
-    out: &mut Vec<Command>,
-) {
-    let max_restarts = model.policy.max_restarts;
-    let Some(w) = model.workers.get_mut(&id) else {
-        return;
-    };
-    w.starting = false;
-    match result {
-        Ok(()) => {
-            w.live = true;
-            set_agent(w, AgentState::Starting, "session started", now);
-            out.push(Command::record(
-                Some(id),
-                None,
-                EventKind::WorkerStarted,
-                w.profile.clone(),
-            ));
-        }
-        Err(e) => {
-            w.live = false;
-            w.restarts += 1;
-            set_agent(w, AgentState::Error, &e, now);
-            out.push(Command::record(Some(id), None, EventKind::WorkerFailed, e));
-            if w.restarts > max_restarts {
-                retire(w, out);
-            }
-        }
-    }
-}
-
-pub(super) fn retire(w: &mut Worker, out: &mut Vec<Command>) {
-    w.retired = true;
-    out.push(Command::record(
-        Some(w.id),
-        None,
-        EventKind::WorkerRetired,
-        format!("retired after {} failed starts", w.restarts),
-    ));
-}
-
-/// Keep `policy.workers` workers running; restart crashed ones within the restart budget.
-fn ensure_workers(model: &mut Model, now: u64, out: &mut Vec<Command>) {
-    for id in 1..=model.policy.workers {
-        let session = model.session_name(id);
-        let profile = model.policy.default_profile.clone();
-        let max_restarts = model.policy.max_restarts;
-        let w = model.workers.entry(id).or_insert_with(|| Worker {
-            id,
-            session,
-            profile,
-            since: now,
-            ..Worker::default()
-        });
-        if w.live || w.starting || w.retired {
-            continue;
-        }
-        if w.agent == AgentState::Crashed {
-            w.restarts += 1;
-            if w.restarts > max_restarts {
-                retire(w, out);
-                continue;
-            }
-        }
-        w.starting = true;
-        out.push(Command::StartWorker {
-            worker: id,
-            profile: w.profile.clone(),
-        });
-    }
 }
 
 fn assign(model: &mut Model, out: &mut Vec<Command>) {
