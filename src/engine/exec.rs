@@ -261,7 +261,25 @@ async fn start_worker(ctx: &Ctx, worker: WorkerId, profile_name: &str) -> Result
         width: setup.pane_size.0,
         height: setup.pane_size.1,
     };
-    ctx.tmux.new_session(&spec).await.map_err(|e| e.to_string())
+    ctx.tmux
+        .new_session(&spec)
+        .await
+        .map_err(|e| e.to_string())?;
+    // The agent's whole output, kept beyond tmux's scrollback for the operator.
+    let logs = setup.paths.log_dir();
+    let log = logs.join(format!("worker-{worker}.log"));
+    let piped = match std::fs::create_dir_all(&logs) {
+        Ok(()) => ctx
+            .tmux
+            .pipe_to_file(&spec.name, &log)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(e) = piped {
+        tracing::warn!(worker, "not keeping the output log {}: {e}", log.display());
+    }
+    Ok(())
 }
 
 fn prepare_branch(ctx: &Ctx, worker: WorkerId, branch: &str) -> Result<usize, String> {

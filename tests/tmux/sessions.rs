@@ -186,3 +186,28 @@ async fn slow_tmux_times_out() {
     assert!(matches!(err, TmuxError::Timeout { .. }), "{err}");
     assert!(started.elapsed() < Duration::from_secs(2));
 }
+
+#[tokio::test]
+async fn pipe_to_file_keeps_the_panes_output_even_with_a_quote_in_the_path() {
+    let server = TestServer::new();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("it's a log.txt");
+    let tmux = &server.tmux;
+    tmux.new_session(&spec(
+        "p",
+        dir.path(),
+        &["sh", "-c", "sleep 0.5; echo piped-line-1; sleep 30"],
+    ))
+    .await
+    .unwrap();
+    tmux.pipe_to_file("=p:", &log).await.unwrap();
+    let mut text = String::new();
+    for _ in 0..50 {
+        text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains("piped-line-1") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(text.contains("piped-line-1"), "log holds: {text:?}");
+}

@@ -262,3 +262,16 @@ fn send_keys_with<'a>(mut cmd: TmuxCommand<'a>, key: impl Into<Cow<'a, str>>) ->
     cmd.push_param(key);
     words("send-keys", cmd)
 }
+
+/// `pipe-pane -O`: everything the pane prints is also written to `log` (appended). tmux runs the
+/// pipe through `sh -c`, so the path is single-quoted; nothing else goes into that command.
+pub fn pipe_pane_to_file(target: &str, log: &str) -> Vec<String> {
+    let quoted = format!("'{}'", log.replace('\'', r"'\''"));
+    vec![
+        "pipe-pane".into(),
+        "-O".into(),
+        "-t".into(),
+        escape_word(target),
+        escape_word(&format!("exec cat >> {quoted}")),
+    ]
+}

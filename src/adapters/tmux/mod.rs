@@ -187,6 +187,16 @@ impl<R: Runner> Tmux<R> {
             .map(drop)
     }
 
+    /// Keep a copy of all the pane's output in `log` (outlives tmux's scrollback).
+    pub async fn pipe_to_file(&self, target: &str, log: &std::path::Path) -> Result<(), TmuxError> {
+        let log = log.to_str().ok_or_else(|| {
+            TmuxError::Invalid(format!("log path {} is not UTF-8", log.display()))
+        })?;
+        self.exec(argv::pipe_pane_to_file(target, log), None)
+            .await
+            .map(drop)
+    }
+
     /// Press one named key such as `Escape`, `C-c`, `Up`, `BSpace`.
     pub async fn send_key(&self, target: &str, key_name: &str) -> Result<(), TmuxError> {
         self.exec(argv::send_key(target, key_name), None)
