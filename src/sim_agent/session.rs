@@ -249,10 +249,12 @@ impl<W: Write> Session<W> {
         }
         let text = String::from_utf8_lossy(&task);
         let has_directives = text.lines().any(|l| l.trim_start().starts_with("sim:"));
-        let mut plan = match (&self.last_plan, has_directives) {
-            (Some(last), false) => last.clone(),
-            _ => parse_plan(&text),
-        };
+        let mut plan = parse_plan(&text);
+        // A note without directives (a follow-up, an operator's line) is about the same files
+        // as the task before it; how long or how oddly to work is not carried over.
+        if let (Some(last), false) = (&self.last_plan, has_directives) {
+            plan.touches = last.touches.clone();
+        }
         self.last_plan = Some(plan.clone());
         if let Some(m) = mischief {
             chaos::apply(m, &mut plan);
