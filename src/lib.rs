@@ -16,3 +16,4 @@ pub mod prompt;
 pub mod sim_agent;
 pub mod sim_cmd;
 pub mod tasks;
+pub mod tui;
