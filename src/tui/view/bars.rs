@@ -12,36 +12,59 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 pub fn header(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
+    let full = header_line(model, ui, false);
+    let line = if full.width() > area.width as usize {
+        header_line(model, ui, true)
+    } else {
+        full
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The header; `short` for narrow terminals (abbreviated words, no state names for zero counts).
+fn header_line(model: &Model, ui: &UiState, short: bool) -> Line<'static> {
     let mut spans = vec![
         Span::styled(
-            format!(" czar {} ", model.project),
+            if short {
+                format!(" {} ", model.project)
+            } else {
+                format!(" czar {} ", model.project)
+            },
             paint(ui, Style::default().fg(Color::Black).bg(Color::Cyan))
                 .add_modifier(Modifier::BOLD),
         ),
-        Span::raw(format!(" on {} │ ", model.base)),
+        Span::raw(format!(
+            " {}{} │ ",
+            if short { "@" } else { "on " },
+            model.base
+        )),
     ];
-    let live: Vec<_> = model.workers.values().collect();
+    let all: Vec<_> = model.workers.values().collect();
     let mut counts = Vec::new();
-    for st in ALL_AGENT_STATES {
-        let n = live
-            .iter()
-            .filter(|w| rows::state_name(w) == st.as_str())
-            .count();
-        if n > 0 {
-            counts.push(format!("{n} {}", st.as_str().replace('_', "-")));
+    let names = ALL_AGENT_STATES
+        .iter()
+        .map(|s| s.as_str())
+        .chain(["stopped"]);
+    for name in names {
+        let of_state: Vec<_> = all.iter().filter(|w| rows::state_name(w) == name).collect();
+        if let Some(first) = of_state.first() {
+            let n = of_state.len();
+            counts.push(if short {
+                format!("{n}{}", super::state_look(first).0)
+            } else {
+                format!("{n} {}", name.replace('_', "-"))
+            });
         }
     }
-    let stopped = live
-        .iter()
-        .filter(|w| rows::state_name(w) == "stopped")
-        .count();
-    if stopped > 0 {
-        counts.push(format!("{stopped} stopped"));
-    }
     spans.push(Span::raw(format!(
-        "{} workers{}{} │ ",
-        live.len(),
-        if counts.is_empty() { "" } else { ": " },
+        "{} {}{}{} │ ",
+        all.len(),
+        if short { "w" } else { "workers" },
+        match (counts.is_empty(), short) {
+            (true, _) => "",
+            (false, true) => " ",
+            (false, false) => ": ",
+        },
         counts.join(" ")
     )));
     let (word, color) = if model.policy.auto_assign {
@@ -54,14 +77,21 @@ pub fn header(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
         paint(ui, Style::default().fg(color).add_modifier(Modifier::BOLD)),
     ));
     let q = rows::queue(model, "");
-    spans.push(Span::raw(format!(
-        " │ queue {} ready {} blocked {} active {} done {} failed │ ",
-        q.pending.len(),
-        q.blocked.len(),
-        q.active.len(),
-        q.done.len(),
-        q.failed.len()
-    )));
+    let groups = [
+        (q.pending.len(), "ready"),
+        (q.blocked.len(), "blocked"),
+        (q.active.len(), "active"),
+        (q.done.len(), "done"),
+        (q.failed.len(), "failed"),
+    ];
+    let queue = if short {
+        let n: Vec<String> = groups.iter().map(|(n, _)| n.to_string()).collect();
+        format!("q {}", n.join("/"))
+    } else {
+        let parts: Vec<String> = groups.iter().map(|(n, w)| format!("{n} {w}")).collect();
+        format!("queue {}", parts.join(" "))
+    };
+    spans.push(Span::raw(format!(" │ {queue} │ ")));
     let alerts = rows::alert_count(model);
     let style = if alerts > 0 {
         paint(
@@ -73,11 +103,16 @@ pub fn header(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
     } else {
         Style::default()
     };
-    spans.push(Span::styled(format!("{alerts} alerts"), style));
+    let alerts = if short {
+        format!("▲{alerts}")
+    } else {
+        format!("alerts {alerts}")
+    };
+    spans.push(Span::styled(alerts, style));
     if model.stopping {
         spans.push(Span::styled(" │ stopping", fg(ui, Color::Red)));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    Line::from(spans)
 }
 
 pub fn footer(frame: &mut Frame, area: Rect, ui: &UiState) {
@@ -108,12 +143,42 @@ pub fn footer(frame: &mut Frame, area: Rect, ui: &UiState) {
                 ));
                 spans.push(Span::raw(" "));
             }
-            for (action, word) in items {
-                let key = if action == Action::Down {
-                    format!("{}{}", keys.first(Action::Up), keys.first(Action::Down))
-                } else {
-                    keys.first(action)
-                };
+            let mut shown: Vec<(Action, String, &str)> = items
+                .iter()
+                .map(|(action, word)| {
+                    let key = if *action == Action::Down {
+                        format!("{}{}", keys.first(Action::Up), keys.first(Action::Down))
+                    } else {
+                        keys.first(*action)
+                    };
+                    (*action, key, *word)
+                })
+                .collect();
+            // Too wide: leave some out (the help, which lists them all, always stays).
+            let used: usize = spans.iter().map(|s| s.width()).sum();
+            let width = |v: &[(Action, String, &str)]| -> usize {
+                used + v
+                    .iter()
+                    .map(|(_, k, w)| k.chars().count() + w.chars().count() + 3)
+                    .sum::<usize>()
+            };
+            let drop_order = [
+                Action::AnswerNo,
+                Action::AnswerYes,
+                Action::Filter,
+                Action::BranchView,
+                Action::Type,
+                Action::NewWorker,
+                Action::AddTask,
+                Action::Down,
+            ];
+            for gone in drop_order {
+                if width(&shown) <= area.width as usize {
+                    break;
+                }
+                shown.retain(|(a, _, _)| *a != gone);
+            }
+            for (_, key, word) in shown {
                 spans.push(Span::styled(
                     key,
                     paint(

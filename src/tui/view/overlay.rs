@@ -115,7 +115,7 @@ fn help(frame: &mut Frame, area: Rect, ui: &UiState) {
         .collect();
     lines.push(Line::raw(""));
     lines.push(Line::raw(
-        "Keys are set in czar.toml under [keys]. Any key closes this help.",
+        "Change them in czar.toml under [keys]. Any key closes this.",
     ));
     let h = lines.len() as u16 + 2;
     boxed(frame, area, ui, " Keys ", lines, 66, h, Color::Cyan);

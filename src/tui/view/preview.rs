@@ -35,7 +35,17 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
                         .iter()
                         .rposition(|l| l.spans.iter().any(|sp| !sp.content.trim().is_empty()))
                         .map_or(0, |i| i + 1);
-                    (s.text.clone(), used)
+                    let mut text = s.text.clone();
+                    if !ui.color {
+                        // NO_COLOR: the agent's own colours go too; emphasis stays.
+                        for line in &mut text.lines {
+                            line.style = super::paint(ui, line.style);
+                            for span in &mut line.spans {
+                                span.style = super::paint(ui, span.style);
+                            }
+                        }
+                    }
+                    (text, used)
                 }
                 _ => (Text::from("(reading the screen…)"), 1),
             };

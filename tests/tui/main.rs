@@ -1,0 +1,6 @@
+//! The dashboard: views drawn with TestBackend (insta snapshots), keys driven through the pure
+//! reducer, and the real binary in tmux.
+
+mod fixture;
+mod keys;
+mod snapshots;
