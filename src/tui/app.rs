@@ -36,6 +36,8 @@ pub struct Sources {
 const SCREEN_EVERY: Duration = Duration::from_millis(400);
 const BRANCH_EVERY: Duration = Duration::from_secs(2);
 const EVENTS_EVERY: Duration = Duration::from_secs(1);
+/// The soonest the event log is read again after the model changed.
+const EVENTS_SOON: Duration = Duration::from_millis(250);
 
 pub async fn run(
     term: &mut Term,
@@ -116,6 +118,9 @@ pub async fn run(
                 if changed.is_err() {
                     engine_alive = false;
                     ui.flash = "the engine has stopped; see the log".into();
+                } else if last_events.elapsed() >= EVENTS_SOON {
+                    // The model moved: its events are in the store now.
+                    last_events = Instant::now() - EVENTS_EVERY;
                 }
             }
             Some(read) = rx.recv() => {
@@ -144,6 +149,11 @@ fn read_preview(
     let tx = tx.clone();
     match ui.preview {
         PreviewMode::Screen => {
+            if let Some(gone) = model.workers.get(&w).filter(|x| !x.live) {
+                let text = Text::from(format!("(no session: {})", gone.reason));
+                let _ = tx.send(Read::Screen(w, text));
+                return true;
+            }
             let tmux = Arc::clone(&src.tmux);
             let session = model.session_name(w);
             let ansi = ui.color;

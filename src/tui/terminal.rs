@@ -4,7 +4,7 @@
 use crossterm::cursor::{Hide, Show};
 use crossterm::execute;
 use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -17,9 +17,15 @@ pub type Term = Terminal<CrosstermBackend<Stdout>>;
 pub fn enter() -> io::Result<Term> {
     install_panic_hook();
     take()?;
-    let mut term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-    term.clear()?;
-    Ok(term)
+    fresh()
+}
+
+/// A new Terminal on a cleared screen: its empty buffers make the next draw paint everything.
+/// (`Terminal::clear` would ask the terminal for the cursor position; after another program
+/// had the terminal that answer can get lost, and it is not needed full screen.)
+fn fresh() -> io::Result<Term> {
+    execute!(io::stdout(), Clear(ClearType::All))?;
+    Terminal::new(CrosstermBackend::new(io::stdout()))
 }
 
 fn take() -> io::Result<()> {
@@ -43,7 +49,7 @@ pub async fn lend<T>(term: &mut Term, run: impl AsyncFnOnce() -> T) -> io::Resul
     restore();
     let out = run().await;
     take()?;
-    term.clear()?;
+    *term = fresh()?;
     Ok(out)
 }
 

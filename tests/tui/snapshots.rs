@@ -100,3 +100,22 @@ fn empty_fleet() {
     ui.now = fixture::NOW;
     snap("empty", &model, &ui);
 }
+
+#[test]
+fn a_large_terminal_shows_everything_in_full() {
+    let term = draw(&fixture::model(), &fixture::ui(true), 250, 70);
+    let s = term.backend().to_string();
+    assert!(
+        s.contains("queue 2 ready 1 blocked 2 active 2 done 1 failed │ alerts 1"),
+        "{s}"
+    );
+    assert!(s.contains("/ filter  q quit"), "{s}");
+    assert!(
+        s.contains("czar/login-form"),
+        "the branch column shows when wide: {s}"
+    );
+    assert!(
+        s.contains("perf verify failed 3 times: cargo bench exited 101"),
+        "{s}"
+    );
+}

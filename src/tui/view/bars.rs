@@ -171,6 +171,10 @@ pub fn footer(frame: &mut Frame, area: Rect, ui: &UiState) {
                 Action::NewWorker,
                 Action::AddTask,
                 Action::Down,
+                Action::Pause,
+                Action::Reassign,
+                Action::Kill,
+                Action::Attach,
             ];
             for gone in drop_order {
                 if width(&shown) <= area.width as usize {
