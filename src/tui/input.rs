@@ -80,6 +80,10 @@ pub fn on_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Vec<Effect> {
                 Vec::new()
             }
         }
+        Action::Attach | Action::Type if worker.is_some_and(|w| !is_live(model, w)) => {
+            ui.flash = format!("worker {} has no session", worker.unwrap_or_default());
+            Vec::new()
+        }
         Action::Attach => match worker {
             Some(w) => vec![Effect::Attach(w)],
             None => need_worker(ui),
@@ -135,6 +139,10 @@ pub fn on_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Vec<Effect> {
             None => need_worker(ui),
         },
     }
+}
+
+fn is_live(model: &Model, w: WorkerId) -> bool {
+    model.workers.get(&w).is_some_and(|x| x.live)
 }
 
 fn move_selection(ui: &mut UiState, model: &Model, up: bool) {

@@ -132,6 +132,12 @@ fn other_keys_attach_quit_new_worker_and_views() {
     assert_eq!(ui.dialog, Dialog::Help);
     on_key(&mut ui, &model, k("x"));
     assert_eq!(ui.dialog, Dialog::None);
+    // Worker 4 crashed: there is no session to attach to or type into.
+    ui.selected = 3;
+    assert!(on_key(&mut ui, &model, k("a")).is_empty());
+    assert_eq!(ui.flash, "worker 4 has no session");
+    assert!(on_key(&mut ui, &model, k("i")).is_empty());
+    assert_eq!(ui.dialog, Dialog::None);
 }
 
 #[test]
