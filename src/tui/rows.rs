@@ -128,7 +128,17 @@ pub fn question(w: &Worker) -> String {
 /// Workers that need the operator now, then recent events worth knowing, newest first.
 pub fn alerts(model: &Model, events: &[EventRow]) -> Vec<Alert> {
     let mut out = Vec::new();
-    for w in model.workers.values().filter(|w| w.live) {
+    for w in model.workers.values() {
+        if !w.live {
+            // A crash shows until the worker is started again (or given up on).
+            if w.agent == AgentState::Crashed && !w.retired {
+                out.push(Alert {
+                    level: Level::Warn,
+                    text: format!("w{} crashed: {}", w.id, w.reason),
+                });
+            }
+            continue;
+        }
         let (level, what) = match w.agent {
             AgentState::Waiting => (Level::Act, format!("waiting: {}", question(w))),
             AgentState::Stuck => (Level::Act, format!("stuck: {}", w.reason)),
@@ -174,7 +184,7 @@ pub fn branch_task(model: &Model, id: crate::core::model::WorkerId) -> Option<St
         .map(|t| t.def.id.clone())
 }
 
-/// How many alerts need the operator (the header's count).
+/// How many workers need a look now (the header's count).
 pub fn alert_count(model: &Model) -> usize {
     alerts(model, &[]).len()
 }

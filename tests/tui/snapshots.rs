@@ -106,7 +106,7 @@ fn a_large_terminal_shows_everything_in_full() {
     let term = draw(&fixture::model(), &fixture::ui(true), 250, 70);
     let s = term.backend().to_string();
     assert!(
-        s.contains("queue 2 ready 1 blocked 2 active 2 done 1 failed │ alerts 1"),
+        s.contains("queue 2 ready 1 blocked 2 active 2 done 1 failed │ alerts 2"),
         "{s}"
     );
     assert!(s.contains("/ filter  q quit"), "{s}");
