@@ -95,6 +95,12 @@ impl Room {
         }
     }
 
+    /// Types text as it is (never read as key names).
+    fn type_text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "dash", "-l", text]);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
     fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-t", "dash"])
     }
@@ -250,6 +256,17 @@ fn the_operator_runs_the_demo_fleet_from_the_dashboard() {
     room.wait_screen("the kill among the events", long, |s| {
         s.contains("w1 long-b operator: kill worker 1")
     });
+
+    // t adds a task through the inline form (EDITOR is empty here); the engine queues it.
+    room.keys(&["t"]);
+    room.wait_screen("the new-task form", long, |s| s.contains("New task"));
+    room.type_text("Form task");
+    room.keys(&["Enter", "Enter"]);
+    room.type_text("Written from the dashboard.");
+    room.keys(&["Enter"]);
+    room.wait_screen("the form's task in the queue", long, |s| s.contains("form-task p0 Form task"));
+    let text = std::fs::read_to_string(room.repo().join("tasks/form-task.md")).unwrap();
+    assert!(text.ends_with("Written from the dashboard.\n"), "{text}");
 
     // A smaller terminal: the next frame fits it (short header, footer on one line).
     room.tmux(&["resize-window", "-t", "dash", "-x", "80", "-y", "24"]);
