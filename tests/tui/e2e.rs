@@ -264,7 +264,9 @@ fn the_operator_runs_the_demo_fleet_from_the_dashboard() {
     room.keys(&["Enter", "Enter"]);
     room.type_text("Written from the dashboard.");
     room.keys(&["Enter"]);
-    room.wait_screen("the form's task in the queue", long, |s| s.contains("form-task p0 Form task"));
+    room.wait_screen("the form's task in the queue", long, |s| {
+        s.contains("form-task p0 Form task")
+    });
     let text = std::fs::read_to_string(room.repo().join("tasks/form-task.md")).unwrap();
     assert!(text.ends_with("Written from the dashboard.\n"), "{text}");
 
