@@ -118,11 +118,18 @@ pub async fn run(args: &DemoArgs, dir: Option<&Path>) -> anyhow::Result<i32> {
         args.tasks,
         args.workers
     );
-    if !args.auto {
-        println!("czar demo: the dashboard is not built yet; running headless.");
-    }
     let cfg = project::load(&repo)?;
     let setup = project::setup(&cfg)?;
+    if !args.auto {
+        let code = crate::tui::run(&cfg, setup).await;
+        println!(
+            "czar demo: the workers keep running: `czar -C {}` picks them up, \
+             `tmux -L {socket} kill-server` stops them. The sandbox stays at {}",
+            repo.display(),
+            root.display()
+        );
+        return code;
+    }
     let cpu_before = cpu_secs();
     let outcome = crate::headless::run(setup).await;
     if args.socket.is_none() {

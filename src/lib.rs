@@ -17,3 +17,4 @@ pub mod sim_agent;
 pub mod sim_cmd;
 pub mod stats;
 pub mod tasks;
+pub mod tui;

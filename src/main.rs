@@ -37,12 +37,11 @@ async fn dispatch(cli: Cli, dir: PathBuf) -> anyhow::Result<i32> {
         None => {
             let cfg = czar::project::load(&dir)?;
             let setup = czar::project::setup(&cfg)?;
-            if !cli.auto {
-                println!(
-                    "czar: the dashboard is not built yet; running headless (Ctrl-C stops the czar, workers keep running)."
-                );
+            if cli.auto {
+                Ok(czar::headless::run(setup).await?.exit_code())
+            } else {
+                czar::tui::run(&cfg, setup).await
             }
-            Ok(czar::headless::run(setup).await?.exit_code())
         }
     }
 }

@@ -42,6 +42,7 @@ pub(super) struct ProjectLayer {
     pub workers: Option<Sourced<u64>>,
     pub timing: BTreeMap<&'static str, Sourced<u64>>,
     pub agents: BTreeMap<String, ProfileLayer>,
+    pub keys: super::keys::KeysLayer,
 }
 
 impl ProjectLayer {
@@ -49,7 +50,7 @@ impl ProjectLayer {
         let doc = src.parse()?;
         let root = root(src, &doc);
         let mut allowed = STRING_KEYS.to_vec();
-        allowed.extend(["workers", "timing", "agents"]);
+        allowed.extend(["workers", "timing", "agents", "keys"]);
         root.check_keys(&allowed)?;
 
         let mut layer = ProjectLayer::default();
@@ -89,6 +90,9 @@ impl ProjectLayer {
                 }
             }
         }
+        if let Some(node) = root.get("keys") {
+            layer.keys = super::keys::read_keys(&node.table()?)?;
+        }
         if let Some(node) = root.get("agents") {
             for (name, profile) in node.table()?.entries() {
                 if !valid_profile_name(&name) {
@@ -109,6 +113,7 @@ impl ProjectLayer {
         self.strings.extend(over.strings);
         self.workers = over.workers.or(self.workers);
         self.timing.extend(over.timing);
+        self.keys.extend(over.keys);
         for (name, profile) in over.agents {
             let merged = match self.agents.remove(&name) {
                 Some(base) => base.merge(profile),

@@ -4,6 +4,7 @@
 //! Every error names the file, the key path and the line, and nothing falls back silently.
 
 mod error;
+mod keys;
 mod layer;
 mod patterns;
 mod profile;
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use error::{ConfigError, ConfigErrorKind, Location};
+pub use keys::{ACTIONS, Key, KeySpec, key_label, parse_key, resolve_keys};
 pub use patterns::{DEFAULT_REGION_LINES, Hit, Pattern, PatternKind, PatternList, Patterns};
 pub use profile::{AgentProfile, CZAR_PLACEHOLDER, SubmitKey};
 
@@ -66,6 +68,8 @@ pub struct ProjectConfig {
     pub tmux: TmuxSocket,
     pub timing: Timing,
     pub profiles: BTreeMap<String, AgentProfile>,
+    /// Dashboard action name → its keys: the defaults with `[keys]` applied.
+    pub keys: BTreeMap<String, Vec<KeySpec>>,
 }
 
 impl ProjectConfig {

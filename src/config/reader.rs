@@ -154,7 +154,7 @@ impl<'a, 's> Node<'a, 's> {
         ConfigError::new(self.loc(), kind)
     }
 
-    fn wrong_type(&self, expected: &'static str) -> ConfigError {
+    pub fn wrong_type(&self, expected: &'static str) -> ConfigError {
         let found = match self.value.get_ref() {
             DeValue::String(_) => "a string",
             DeValue::Integer(_) => "an integer",

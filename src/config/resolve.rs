@@ -149,7 +149,9 @@ pub(super) fn resolve(
         return Err(ConfigError::new(agent.at, kind));
     }
 
+    let keys = super::keys::resolve_keys(&layer.keys);
     Ok(ProjectConfig {
+        keys,
         project,
         base,
         workers,

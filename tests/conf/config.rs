@@ -418,3 +418,24 @@ fn the_starter_file_shows_every_key_with_its_default() {
     assert_eq!(cfg.paths.tasks_dir, defaults.paths.tasks_dir);
     assert_eq!(cfg.paths.state_dir, defaults.paths.state_dir);
 }
+
+#[test]
+fn keys_table_overrides_defaults_and_bad_names_say_where() {
+    let (_dir, root) = repo();
+    let cfg = load(&root, "[keys]\nkill = \"x\"\nup = [\"Up\", \"k\"]\n").unwrap();
+    let x = config::parse_key("x").unwrap();
+    let k = config::parse_key("k").unwrap();
+    assert_eq!(cfg.keys["kill"], vec![x]);
+    assert!(cfg.keys["up"].contains(&k));
+    // The default keys of actions the user did not name stay.
+    assert_eq!(cfg.keys["quit"][0], config::parse_key("q").unwrap());
+
+    let msg = error_at("workers = 2\n[keys]\nkill = \"Ctrl+k\"\n", 3, "keys.kill");
+    assert!(msg.contains("invalid value \"Ctrl+k\""), "{msg}");
+    let msg = error_at("[keys]\nup = [\"Up\", \"Upp\"]\n", 2, "keys.up[1]");
+    assert!(msg.contains("\"Upp\""), "{msg}");
+    let msg = error_at("[keys]\nkil = \"x\"\n", 2, "keys.kil");
+    assert!(msg.contains("did you mean \"kill\""), "{msg}");
+    let msg = error_at("[keys]\nkill = 3\n", 2, "keys.kill");
+    assert!(msg.contains("expected a key name or an array"), "{msg}");
+}

@@ -1,0 +1,151 @@
+//! Frame time of the dashboard: 100 workers and a 40-line coloured preview, drawn with ratatui's
+//! TestBackend, next to a baseline measured in the same run (an empty fleet on the same
+//! terminal size). Run with `cargo bench --bench render`.
+
+use ansi_to_tui::IntoText;
+use czar::core::model::{AgentState, BranchInfo, Model, Policy, Task, TaskDef, TaskState, Worker};
+use czar::tui::keymap::Keymap;
+use czar::tui::state::{Screen, UiState};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+const NOW: u64 = 1_767_268_800_000;
+const FRAMES: usize = 400;
+
+fn fleet(workers: u32) -> Model {
+    let mut m = Model::new("bench", "main", Policy::default());
+    let states = [
+        AgentState::Busy,
+        AgentState::Idle,
+        AgentState::Waiting,
+        AgentState::Starting,
+        AgentState::Stuck,
+    ];
+    for i in 1..=workers {
+        let id = format!("task-{i:03}");
+        let mut t = Task::new(
+            TaskDef {
+                id: id.clone(),
+                title: format!("Feature number {i}"),
+                priority: i64::from(i % 5),
+                ..TaskDef::default()
+            },
+            NOW,
+        );
+        t.state = TaskState::Working;
+        t.worker = Some(i);
+        m.tasks.insert(id.clone(), t);
+        m.workers.insert(
+            i,
+            Worker {
+                id: i,
+                session: m.session_name(i),
+                profile: "claude".into(),
+                live: true,
+                agent: states[i as usize % states.len()],
+                since: NOW - u64::from(i) * 7_000,
+                task: Some(id),
+                branch: Some(BranchInfo {
+                    ahead: i as usize % 7,
+                    files: i as usize % 11,
+                    added: i as usize * 13,
+                    removed: i as usize * 3,
+                    ..BranchInfo::default()
+                }),
+                last_line: format!("✻ Working… ({i}s · esc to interrupt) on something long enough"),
+                ..Worker::default()
+            },
+        );
+    }
+    for i in 0..40 {
+        let id = format!("queued-{i:02}");
+        let t = Task::new(
+            TaskDef {
+                id: id.clone(),
+                title: format!("Queued task {i}"),
+                ..TaskDef::default()
+            },
+            NOW,
+        );
+        m.tasks.insert(id, t);
+    }
+    m
+}
+
+fn preview(lines: usize) -> Screen {
+    let mut raw = String::new();
+    for i in 0..lines {
+        raw.push_str(&format!(
+            "\x1b[32m●\x1b[0m line {i}: \x1b[1mcargo\x1b[0m test \x1b[33m--release\x1b[0m ⎿ ok {i} passed; 0 failed\n"
+        ));
+    }
+    Screen {
+        worker: 1,
+        text: raw.as_bytes().into_text().unwrap_or_default(),
+    }
+}
+
+/// Per-frame times of `FRAMES` frames, after a warm-up.
+fn measure(model: &Model, ui: &UiState, w: u16, h: u16) -> Vec<Duration> {
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("a test backend");
+    let draw = |term: &mut Terminal<TestBackend>| {
+        term.draw(|f| czar::tui::view::render(f, black_box(model), black_box(ui)))
+            .expect("drawing on a test backend");
+    };
+    for _ in 0..20 {
+        draw(&mut term);
+    }
+    let mut times = Vec::with_capacity(FRAMES);
+    for i in 0..FRAMES {
+        // A different selection each frame, so every frame really changes cells.
+        let mut ui = ui.clone();
+        ui.selected = i % model.workers.len().max(1);
+        let start = Instant::now();
+        term.draw(|f| czar::tui::view::render(f, black_box(model), black_box(&ui)))
+            .expect("drawing on a test backend");
+        times.push(start.elapsed());
+    }
+    times
+}
+
+fn stats(mut t: Vec<Duration>) -> (f64, f64) {
+    t.sort();
+    let mean = t.iter().map(Duration::as_secs_f64).sum::<f64>() / t.len() as f64;
+    let p95 = t[(t.len() * 95 / 100).min(t.len() - 1)].as_secs_f64();
+    (mean * 1e3, p95 * 1e3)
+}
+
+fn main() {
+    let mut ui = UiState::new(Keymap::defaults(), true);
+    ui.now = NOW;
+    ui.screen = Some(preview(40));
+    let big = fleet(100);
+    let empty = Model::new("bench", "main", Policy::default());
+    let mut empty_ui = UiState::new(Keymap::defaults(), true);
+    empty_ui.now = NOW;
+    println!("dashboard frame, {FRAMES} frames each (TestBackend, ms per frame)");
+    println!(
+        "{:<34} {:>8} {:>8} {:>14}",
+        "case", "mean", "p95", "mean/baseline"
+    );
+    for (w, h) in [(80, 24), (160, 48), (250, 70)] {
+        let (bm, bp) = stats(measure(&empty, &empty_ui, w, h));
+        let (m, p) = stats(measure(&big, &ui, w, h));
+        println!(
+            "{:<34} {bm:>8.3} {bp:>8.3} {:>14}",
+            format!("baseline: empty fleet {w}x{h}"),
+            "1.0"
+        );
+        println!(
+            "{:<34} {m:>8.3} {p:>8.3} {:>14.1}",
+            format!("100 workers + 40-line preview {w}x{h}"),
+            m / bm
+        );
+        let budget = 5.0;
+        if p > budget {
+            println!("  over the {budget} ms budget at p95");
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! What the views show, derived from a model snapshot: the visible workers, the queue in its
+//! groups, and the alerts. Pure functions, so views and keys agree on what row N is.
+
+use crate::adapters::store::EventRow;
+use crate::core::model::{AgentState, Model, Task, TaskState, Worker};
+
+/// The workers shown, in id order, after the filter.
+pub fn visible_workers<'m>(model: &'m Model, filter: &str) -> Vec<&'m Worker> {
+    model
+        .workers
+        .values()
+        .filter(|w| filter.is_empty() || worker_matches(w, filter))
+        .collect()
+}
+
+fn worker_matches(w: &Worker, filter: &str) -> bool {
+    let f = filter.to_lowercase();
+    let hay = format!(
+        "{} {} {} {} {}",
+        w.id,
+        w.profile,
+        w.task.as_deref().unwrap_or(""),
+        state_name(w),
+        w.last_line
+    )
+    .to_lowercase();
+    hay.contains(&f)
+}
+
+pub fn task_matches(t: &Task, filter: &str) -> bool {
+    let f = filter.to_lowercase();
+    filter.is_empty()
+        || t.def.id.to_lowercase().contains(&f)
+        || t.def.title.to_lowercase().contains(&f)
+}
+
+/// The state word shown for a worker: its agent state, or `stopped` for a session that is gone.
+pub fn state_name(w: &Worker) -> &'static str {
+    if w.retired && !w.live {
+        "stopped"
+    } else if w.live || w.agent == AgentState::Crashed {
+        w.agent.as_str()
+    } else {
+        "stopped"
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Queue<'m> {
+    pub pending: Vec<&'m Task>,
+    /// With the ids of the tasks still in the way.
+    pub blocked: Vec<(&'m Task, Vec<String>)>,
+    pub active: Vec<&'m Task>,
+    pub done: Vec<&'m Task>,
+    pub failed: Vec<&'m Task>,
+}
+
+/// The queue in groups; pending by priority (highest first), the rest by id.
+pub fn queue<'m>(model: &'m Model, filter: &str) -> Queue<'m> {
+    let mut q = Queue::default();
+    for t in model.tasks.values().filter(|t| task_matches(t, filter)) {
+        match t.state {
+            TaskState::Pending => {
+                let waiting: Vec<String> = t
+                    .def
+                    .needs
+                    .iter()
+                    .filter(|n| {
+                        model
+                            .tasks
+                            .get(*n)
+                            .is_none_or(|d| d.state != TaskState::Done)
+                    })
+                    .cloned()
+                    .collect();
+                if waiting.is_empty() {
+                    q.pending.push(t);
+                } else {
+                    q.blocked.push((t, waiting));
+                }
+            }
+            TaskState::Done => q.done.push(t),
+            TaskState::Failed => q.failed.push(t),
+            _ => q.active.push(t),
+        }
+    }
+    q.pending.sort_by(|a, b| {
+        b.def
+            .priority
+            .cmp(&a.def.priority)
+            .then(a.def.id.cmp(&b.def.id))
+    });
+    q
+}
+
+/// Tasks the operator may give a worker right now: pending, nothing in the way.
+pub fn ready_tasks(model: &Model) -> Vec<String> {
+    queue(model, "")
+        .pending
+        .iter()
+        .map(|t| t.def.id.clone())
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Needs the operator.
+    Act,
+    Warn,
+    Info,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    pub level: Level,
+    pub text: String,
+}
+
+/// The question an agent waits on, from the rule that matched (`... matched "<line>"`).
+pub fn question(w: &Worker) -> String {
+    w.reason
+        .rsplit_once("matched ")
+        .map(|(_, q)| q.trim_matches('"').to_string())
+        .filter(|q| !q.is_empty())
+        .unwrap_or_else(|| w.last_line.clone())
+}
+
+/// Workers that need the operator now, then recent events worth knowing, newest first.
+pub fn alerts(model: &Model, events: &[EventRow]) -> Vec<Alert> {
+    let mut out = Vec::new();
+    for w in model.workers.values() {
+        if !w.live {
+            // A crash shows until the worker is started again (or given up on).
+            if w.agent == AgentState::Crashed && !w.retired {
+                out.push(Alert {
+                    level: Level::Warn,
+                    text: format!("w{} crashed: {}", w.id, w.reason),
+                });
+            }
+            continue;
+        }
+        let (level, what) = match w.agent {
+            AgentState::Waiting => (Level::Act, format!("waiting: {}", question(w))),
+            AgentState::Stuck => (Level::Act, format!("stuck: {}", w.reason)),
+            AgentState::RateLimited => (Level::Warn, format!("rate-limited: {}", w.last_line)),
+            AgentState::Error => (Level::Act, format!("error: {}", w.last_line)),
+            _ => continue,
+        };
+        out.push(Alert {
+            level,
+            text: format!("w{} {what}", w.id),
+        });
+    }
+    for e in events.iter().rev() {
+        let level = match e.kind.as_str() {
+            "worker_crashed" | "failed" | "worker_retired" | "delivery_failed" | "stuck"
+            | "overlap" | "conflict" => Level::Warn,
+            // The core records `czar done` as a report too; the `done` event says it better.
+            "report" if e.detail == "worker said done" => continue,
+            "done" | "operator" | "report" | "verify_failed" | "requeued" | "auto_answer" => {
+                Level::Info
+            }
+            _ => continue,
+        };
+        let who = e.worker.map_or(String::new(), |w| format!("w{w} "));
+        let task = e.task.as_deref().map_or(String::new(), |t| format!("{t} "));
+        let first = e.detail.lines().next().unwrap_or("");
+        out.push(Alert {
+            level,
+            text: format!("{who}{task}{}: {first}", e.kind.replace('_', " ")),
+        });
+    }
+    out
+}
+
+/// The task whose branch the worker's branch view shows: the one it holds, else the last one
+/// it worked on.
+pub fn branch_task(model: &Model, id: crate::core::model::WorkerId) -> Option<String> {
+    if let Some(t) = model.workers.get(&id).and_then(|w| w.task.clone()) {
+        return Some(t);
+    }
+    model
+        .tasks
+        .values()
+        .filter(|t| t.worker == Some(id))
+        .max_by_key(|t| (t.times.finished, t.times.started))
+        .map(|t| t.def.id.clone())
+}
+
+/// How many workers need a look now (the header's count).
+pub fn alert_count(model: &Model) -> usize {
+    alerts(model, &[]).len()
+}
+
+/// `42s`, `7m`, `3h`, `2d`.
+pub fn ago(ms: u64) -> String {
+    let s = ms / 1000;
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m", s / 60),
+        3600..=86_399 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::TaskDef;
+
+    fn task(id: &str, state: TaskState, needs: &[&str], prio: i64) -> Task {
+        let mut t = Task::new(
+            TaskDef {
+                id: id.into(),
+                title: format!("Title {id}"),
+                priority: prio,
+                needs: needs.iter().map(|s| s.to_string()).collect(),
+                ..TaskDef::default()
+            },
+            0,
+        );
+        t.state = state;
+        t
+    }
+
+    #[test]
+    fn the_queue_splits_blocked_from_ready_and_sorts_by_priority() {
+        let mut m = Model::default();
+        for t in [
+            task("a", TaskState::Done, &[], 0),
+            task("b", TaskState::Pending, &["a"], 1),
+            task("c", TaskState::Pending, &["d"], 0),
+            task("d", TaskState::Working, &[], 0),
+            task("e", TaskState::Pending, &[], 5),
+        ] {
+            m.tasks.insert(t.def.id.clone(), t);
+        }
+        let q = queue(&m, "");
+        let ids = |v: &[&Task]| v.iter().map(|t| t.def.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&q.pending), ["e", "b"]);
+        assert_eq!(q.blocked.len(), 1);
+        assert_eq!(q.blocked[0].1, ["d"]);
+        assert_eq!(ids(&q.active), ["d"]);
+        assert_eq!(ready_tasks(&m), ["e", "b"]);
+        assert_eq!(ids(&queue(&m, "title e").pending), ["e"]);
+    }
+
+    #[test]
+    fn a_waiting_worker_is_an_alert_with_its_question() {
+        let mut m = Model::default();
+        m.workers.insert(
+            1,
+            Worker {
+                id: 1,
+                live: true,
+                agent: AgentState::Waiting,
+                reason: "waiting pattern /x/ matched \"Do you want to proceed?\"".into(),
+                ..Worker::default()
+            },
+        );
+        let a = alerts(&m, &[]);
+        assert_eq!(a[0].text, "w1 waiting: Do you want to proceed?");
+        assert_eq!(a[0].level, Level::Act);
+        assert_eq!(alert_count(&m), 1);
+        assert_eq!(ago(61_000), "1m");
+    }
+}

@@ -1,0 +1,130 @@
+//! Everything the dashboard remembers that is not the fleet: selection, panels, dialogs, the
+//! filter, the last screen and branch read for the preview. Never part of the model.
+
+use super::keymap::Keymap;
+use crate::adapters::git::BranchStats;
+use crate::adapters::store::EventRow;
+use crate::core::model::{Model, WorkerId};
+use ratatui::text::Text;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Panel {
+    #[default]
+    Workers,
+    Queue,
+    Alerts,
+}
+
+impl Panel {
+    pub fn next(self) -> Panel {
+        match self {
+            Panel::Workers => Panel::Queue,
+            Panel::Queue => Panel::Alerts,
+            Panel::Alerts => Panel::Workers,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PreviewMode {
+    #[default]
+    Screen,
+    Branch,
+}
+
+/// The fields of the inline add-task form.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TaskForm {
+    pub title: String,
+    pub priority: String,
+    pub text: String,
+    /// 0 title, 1 priority, 2 text.
+    pub field: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Dialog {
+    #[default]
+    None,
+    Help,
+    ConfirmKill(WorkerId),
+    Reassign {
+        worker: WorkerId,
+        tasks: Vec<String>,
+        selected: usize,
+    },
+    Type {
+        worker: WorkerId,
+        text: String,
+    },
+    Filter,
+    AddTask(TaskForm),
+}
+
+/// The selected worker's screen, as last captured (ANSI already turned into styled text).
+#[derive(Debug, Clone, Default)]
+pub struct Screen {
+    pub worker: WorkerId,
+    pub text: Text<'static>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UiState {
+    pub panel: Panel,
+    /// Index into the visible workers.
+    pub selected: usize,
+    /// First line shown of the queue and of the alerts panels.
+    pub queue_scroll: usize,
+    pub alert_scroll: usize,
+    pub preview: PreviewMode,
+    pub dialog: Dialog,
+    pub filter: String,
+    pub screen: Option<Screen>,
+    pub branch: Option<(WorkerId, Result<BranchStats, String>)>,
+    pub events: Vec<EventRow>,
+    pub color: bool,
+    pub keys: Keymap,
+    /// A one-line note for the operator (what the last key did, or why it did nothing).
+    pub flash: String,
+    /// The clock for "how long" columns (ms); set before each frame.
+    pub now: u64,
+}
+
+impl UiState {
+    pub fn new(keys: Keymap, color: bool) -> UiState {
+        UiState {
+            panel: Panel::Workers,
+            selected: 0,
+            queue_scroll: 0,
+            alert_scroll: 0,
+            preview: PreviewMode::Screen,
+            dialog: Dialog::None,
+            filter: String::new(),
+            screen: None,
+            branch: None,
+            events: Vec::new(),
+            color,
+            keys,
+            flash: String::new(),
+            now: 0,
+        }
+    }
+
+    /// The selected worker's id, if any worker is visible.
+    pub fn selected_worker(&self, model: &Model) -> Option<WorkerId> {
+        let rows = super::rows::visible_workers(model, &self.filter);
+        rows.get(self.selected.min(rows.len().saturating_sub(1)))
+            .map(|w| w.id)
+    }
+
+    /// Keeps the selection on a row that exists after the model or the filter changed.
+    pub fn clamp(&mut self, model: &Model) {
+        let n = super::rows::visible_workers(model, &self.filter).len();
+        self.selected = self.selected.min(n.saturating_sub(1));
+    }
+}
+
+/// `NO_COLOR` set to anything non-empty turns colours off (no-color.org).
+pub fn color_from_env() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}

@@ -1,0 +1,203 @@
+//! The header (project, base, counts, auto-assign, queue, alerts) and the one-line footer.
+
+use super::{fg, paint};
+use crate::core::model::{ALL_AGENT_STATES, Model};
+use crate::tui::keymap::Action;
+use crate::tui::rows;
+use crate::tui::state::{Dialog, UiState};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn header(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
+    let full = header_line(model, ui, false);
+    let line = if full.width() > area.width as usize {
+        header_line(model, ui, true)
+    } else {
+        full
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The header; `short` for narrow terminals (abbreviated words, no state names for zero counts).
+fn header_line(model: &Model, ui: &UiState, short: bool) -> Line<'static> {
+    let mut spans = vec![
+        Span::styled(
+            if short {
+                format!(" {} ", model.project)
+            } else {
+                format!(" czar {} ", model.project)
+            },
+            paint(ui, Style::default().fg(Color::Black).bg(Color::Cyan))
+                .add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(format!(
+            " {}{} │ ",
+            if short { "@" } else { "on " },
+            model.base
+        )),
+    ];
+    let all: Vec<_> = model.workers.values().collect();
+    let mut counts = Vec::new();
+    let names = ALL_AGENT_STATES
+        .iter()
+        .map(|s| s.as_str())
+        .chain(["stopped"]);
+    for name in names {
+        let of_state: Vec<_> = all.iter().filter(|w| rows::state_name(w) == name).collect();
+        if let Some(first) = of_state.first() {
+            let n = of_state.len();
+            counts.push(if short {
+                format!("{n}{}", super::state_look(first).0)
+            } else {
+                format!("{n} {}", name.replace('_', "-"))
+            });
+        }
+    }
+    spans.push(Span::raw(format!(
+        "{} {}{}{} │ ",
+        all.len(),
+        if short { "w" } else { "workers" },
+        match (counts.is_empty(), short) {
+            (true, _) => "",
+            (false, true) => " ",
+            (false, false) => ": ",
+        },
+        counts.join(" ")
+    )));
+    let (word, color) = if model.policy.auto_assign {
+        ("auto ON", Color::Green)
+    } else {
+        ("auto OFF", Color::Yellow)
+    };
+    spans.push(Span::styled(
+        word,
+        paint(ui, Style::default().fg(color).add_modifier(Modifier::BOLD)),
+    ));
+    let q = rows::queue(model, "");
+    let groups = [
+        (q.pending.len(), "ready"),
+        (q.blocked.len(), "blocked"),
+        (q.active.len(), "active"),
+        (q.done.len(), "done"),
+        (q.failed.len(), "failed"),
+    ];
+    let queue = if short {
+        let n: Vec<String> = groups.iter().map(|(n, _)| n.to_string()).collect();
+        format!("q {}", n.join("/"))
+    } else {
+        let parts: Vec<String> = groups.iter().map(|(n, w)| format!("{n} {w}")).collect();
+        format!("queue {}", parts.join(" "))
+    };
+    spans.push(Span::raw(format!(" │ {queue} │ ")));
+    let alerts = rows::alert_count(model);
+    let style = if alerts > 0 {
+        paint(
+            ui,
+            Style::default()
+                .fg(Color::Magenta)
+                .add_modifier(Modifier::BOLD),
+        )
+    } else {
+        Style::default()
+    };
+    let alerts = if short {
+        format!("▲{alerts}")
+    } else {
+        format!("alerts {alerts}")
+    };
+    spans.push(Span::styled(alerts, style));
+    if model.stopping {
+        spans.push(Span::styled(" │ stopping", fg(ui, Color::Red)));
+    }
+    Line::from(spans)
+}
+
+pub fn footer(frame: &mut Frame, area: Rect, ui: &UiState) {
+    let keys = &ui.keys;
+    let line = match &ui.dialog {
+        Dialog::None | Dialog::Help => {
+            let items = [
+                (Action::Help, "help"),
+                (Action::Down, "select"),
+                (Action::Attach, "attach"),
+                (Action::Type, "type"),
+                (Action::AnswerYes, "yes"),
+                (Action::AnswerNo, "no"),
+                (Action::Reassign, "reassign"),
+                (Action::Kill, "kill"),
+                (Action::NewWorker, "new"),
+                (Action::AddTask, "task"),
+                (Action::Pause, "pause"),
+                (Action::BranchView, "branch"),
+                (Action::Filter, "filter"),
+                (Action::Quit, "quit"),
+            ];
+            let mut spans = Vec::new();
+            if !ui.flash.is_empty() {
+                spans.push(Span::styled(
+                    format!(" {} ", ui.flash),
+                    paint(ui, Style::default().fg(Color::Black).bg(Color::Yellow)),
+                ));
+                spans.push(Span::raw(" "));
+            }
+            let mut shown: Vec<(Action, String, &str)> = items
+                .iter()
+                .map(|(action, word)| {
+                    let key = if *action == Action::Down {
+                        format!("{}{}", keys.first(Action::Up), keys.first(Action::Down))
+                    } else {
+                        keys.first(*action)
+                    };
+                    (*action, key, *word)
+                })
+                .collect();
+            // Too wide: leave some out (the help, which lists them all, always stays).
+            let used: usize = spans.iter().map(|s| s.width()).sum();
+            let width = |v: &[(Action, String, &str)]| -> usize {
+                used + v
+                    .iter()
+                    .map(|(_, k, w)| k.chars().count() + w.chars().count() + 3)
+                    .sum::<usize>()
+            };
+            let drop_order = [
+                Action::AnswerNo,
+                Action::AnswerYes,
+                Action::Filter,
+                Action::BranchView,
+                Action::Type,
+                Action::NewWorker,
+                Action::AddTask,
+                Action::Down,
+                Action::Pause,
+                Action::Reassign,
+                Action::Kill,
+                Action::Attach,
+            ];
+            for gone in drop_order {
+                if width(&shown) <= area.width as usize {
+                    break;
+                }
+                shown.retain(|(a, _, _)| *a != gone);
+            }
+            for (_, key, word) in shown {
+                spans.push(Span::styled(
+                    key,
+                    paint(
+                        ui,
+                        Style::default()
+                            .fg(Color::Cyan)
+                            .add_modifier(Modifier::BOLD),
+                    ),
+                ));
+                spans.push(Span::raw(format!(" {word}  ")));
+            }
+            Line::from(spans)
+        }
+        Dialog::Filter => Line::from(format!(" filter: {}▏  Enter keep · Esc clear", ui.filter)),
+        _ => Line::from(" Enter confirm · Esc cancel"),
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}

@@ -1,0 +1,117 @@
+//! Pure views: `render(frame, model, ui)` draws one frame from a model snapshot and the UI
+//! state, and reads nothing else (no clock, no tmux, no disk), so TestBackend can check it.
+
+mod bars;
+mod overlay;
+mod preview;
+mod side;
+mod workers;
+
+use super::state::{Panel, UiState};
+use crate::core::model::{AgentState, Model, Worker};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::widgets::{Block, BorderType, Borders};
+
+pub fn render(frame: &mut Frame, model: &Model, ui: &UiState) {
+    let area = frame.area();
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    bars::header(frame, header, model, ui);
+    bars::footer(frame, footer, ui);
+
+    let shown = super::rows::visible_workers(model, &ui.filter).len() as u16;
+    let max_table = (body.height * 45 / 100).max(5);
+    let table_h = (shown + 3).clamp(5, max_table);
+    let [table, lower] =
+        Layout::vertical([Constraint::Length(table_h), Constraint::Min(0)]).areas(body);
+    workers::render(frame, table, model, ui);
+
+    let preview_pct = if lower.width >= 160 { 62 } else { 56 };
+    let [left, right] = Layout::horizontal([
+        Constraint::Percentage(preview_pct),
+        Constraint::Percentage(100 - preview_pct),
+    ])
+    .areas(lower);
+    preview::render(frame, left, model, ui);
+    let [queue, alerts] =
+        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(right);
+    side::queue(frame, queue, model, ui);
+    side::alerts(frame, alerts, model, ui);
+
+    overlay::render(frame, area, model, ui);
+}
+
+/// A style that is plain when colours are off (`NO_COLOR`).
+pub(crate) fn paint(ui: &UiState, style: Style) -> Style {
+    if ui.color {
+        style
+    } else {
+        // Keep emphasis that is not colour: bold and reverse still read in a mono terminal.
+        let keep = style.add_modifier & (Modifier::BOLD | Modifier::REVERSED);
+        Style::default().add_modifier(keep)
+    }
+}
+
+pub(crate) fn fg(ui: &UiState, c: Color) -> Style {
+    paint(ui, Style::default().fg(c))
+}
+
+/// A panel frame; the focused panel's border stands out.
+pub(crate) fn panel<'a>(ui: &UiState, title: String, which: Option<Panel>) -> Block<'a> {
+    let focused = which == Some(ui.panel);
+    let border = if focused {
+        paint(
+            ui,
+            Style::default()
+                .fg(Color::Cyan)
+                .add_modifier(Modifier::BOLD),
+        )
+    } else {
+        fg(ui, Color::DarkGray)
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
+        .border_style(border)
+        .title(title)
+}
+
+/// The symbol and colour of a worker's state.
+pub(crate) fn state_look(w: &Worker) -> (&'static str, Color) {
+    if super::rows::state_name(w) == "stopped" {
+        return ("■", Color::DarkGray);
+    }
+    match w.agent {
+        AgentState::Starting => ("◌", Color::Yellow),
+        AgentState::Busy => ("●", Color::Green),
+        AgentState::Idle => ("○", Color::Blue),
+        AgentState::Waiting => ("?", Color::Magenta),
+        AgentState::Stuck => ("‖", Color::Red),
+        AgentState::RateLimited => ("~", Color::Yellow),
+        AgentState::Error => ("!", Color::Red),
+        AgentState::Crashed => ("✗", Color::Red),
+        AgentState::Done => ("✓", Color::Green),
+    }
+}
+
+/// Centered box for dialogs.
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}

@@ -1,0 +1,151 @@
+//! Dialogs drawn over the dashboard: help, kill confirmation, reassign picker, type a line,
+//! add a task.
+
+use super::{centered, fg, paint};
+use crate::core::model::{Model, branch_for};
+use crate::tui::keymap::Action;
+use crate::tui::state::{Dialog, TaskForm, UiState};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
+    match &ui.dialog {
+        Dialog::None | Dialog::Filter => {}
+        Dialog::Help => help(frame, area, ui),
+        Dialog::ConfirmKill(w) => {
+            let task = model.workers.get(w).and_then(|x| x.task.clone());
+            let what = match &task {
+                Some(t) => format!(
+                    "Its task {t} goes back to the queue; its work stays on {}.",
+                    branch_for(t)
+                ),
+                None => "It holds no task.".to_string(),
+            };
+            let lines = vec![
+                Line::styled(
+                    format!("Kill worker {w}?"),
+                    Style::default().add_modifier(Modifier::BOLD),
+                ),
+                Line::raw(what),
+                Line::raw(""),
+                Line::raw("y: kill it    any other key: keep it"),
+            ];
+            boxed(frame, area, ui, " Kill ", lines, 60, 8, Color::Red);
+        }
+        Dialog::Reassign {
+            worker,
+            tasks,
+            selected,
+        } => {
+            let mut lines = vec![Line::raw(format!(
+                "Give worker {worker} one of the ready tasks; its current task goes back to the queue."
+            ))];
+            for (i, id) in tasks.iter().enumerate() {
+                let title = model.tasks.get(id).map_or("", |t| t.def.title.as_str());
+                let line = format!("{} {id}  {title}", if i == *selected { "▶" } else { " " });
+                lines.push(if i == *selected {
+                    Line::styled(
+                        line,
+                        paint(ui, Style::default().add_modifier(Modifier::REVERSED)),
+                    )
+                } else {
+                    Line::raw(line)
+                });
+            }
+            let h = (tasks.len() as u16).saturating_add(5).min(20);
+            boxed(frame, area, ui, " Reassign ", lines, 64, h, Color::Cyan);
+        }
+        Dialog::Type { worker, text } => {
+            let lines = vec![
+                Line::raw(format!(
+                    "Type a line into worker {worker} (Enter sends it):"
+                )),
+                Line::styled(format!("> {text}▏"), fg(ui, Color::Yellow)),
+            ];
+            boxed(frame, area, ui, " Type ", lines, 64, 6, Color::Cyan);
+        }
+        Dialog::AddTask(form) => add_task(frame, area, ui, form),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn boxed(
+    frame: &mut Frame,
+    area: Rect,
+    ui: &UiState,
+    title: &str,
+    lines: Vec<Line>,
+    w: u16,
+    h: u16,
+    color: Color,
+) {
+    let r = centered(area, w, h);
+    frame.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(title.to_string())
+        .border_style(paint(
+            ui,
+            Style::default().fg(color).add_modifier(Modifier::BOLD),
+        ));
+    let p = Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false });
+    frame.render_widget(p, r);
+}
+
+fn help(frame: &mut Frame, area: Rect, ui: &UiState) {
+    let key_style = paint(
+        ui,
+        Style::default()
+            .fg(Color::Cyan)
+            .add_modifier(Modifier::BOLD),
+    );
+    let mut lines: Vec<Line> = Action::ALL
+        .iter()
+        .map(|a| {
+            Line::from(vec![
+                Span::styled(format!("{:>10}  ", ui.keys.label(*a)), key_style),
+                Span::raw(a.describe()),
+            ])
+        })
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::raw(
+        "Change them in czar.toml under [keys]. Any key closes this.",
+    ));
+    let h = lines.len() as u16 + 2;
+    boxed(frame, area, ui, " Keys ", lines, 66, h, Color::Cyan);
+}
+
+fn add_task(frame: &mut Frame, area: Rect, ui: &UiState, form: &TaskForm) {
+    let field = |i: usize, name: &str, value: &str| {
+        let cursor = if form.field == i { "▏" } else { "" };
+        let style = if form.field == i {
+            paint(
+                ui,
+                Style::default()
+                    .fg(Color::Yellow)
+                    .add_modifier(Modifier::BOLD),
+            )
+        } else {
+            Style::default()
+        };
+        Line::from(vec![
+            Span::raw(format!("{name:>9}: ")),
+            Span::styled(format!("{value}{cursor}"), style),
+        ])
+    };
+    let lines = vec![
+        field(0, "title", &form.title),
+        field(1, "priority", &form.priority),
+        field(2, "text", &form.text),
+        Line::raw(""),
+        Line::raw("Tab next field · Enter on text saves it to the tasks folder"),
+        Line::raw("(set $EDITOR to write the task file in your editor instead)"),
+    ];
+    boxed(frame, area, ui, " New task ", lines, 70, 8, Color::Cyan);
+}

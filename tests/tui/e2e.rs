@@ -1,0 +1,295 @@
+//! The real binary in tmux: `czar demo` opens the dashboard inside a pane of a private tmux
+//! server (the operator's terminal), its simulated workers run on a second private server, keys
+//! go in with `send-keys`, and the screen is read back with `capture-pane`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+const CZAR: &str = env!("CARGO_BIN_EXE_czar");
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// Two private tmux servers (the operator's terminal, the workers) and the sandbox folder;
+/// dropping it kills both servers and removes their socket files.
+struct Room {
+    dir: tempfile::TempDir,
+    term: String,
+    workers: String,
+}
+
+impl Drop for Room {
+    fn drop(&mut self) {
+        for socket in [&self.term, &self.workers] {
+            let _ = Command::new("tmux")
+                .args(["-L", socket, "kill-server"])
+                .stderr(Stdio::null())
+                .status();
+            let tmpdir =
+                std::env::var_os("TMUX_TMPDIR").map_or(PathBuf::from("/tmp"), PathBuf::from);
+            let uid = unsafe { libc::getuid() };
+            let _ = std::fs::remove_file(tmpdir.join(format!("tmux-{uid}")).join(socket));
+        }
+    }
+}
+
+impl Room {
+    fn open(width: u16, height: u16) -> Room {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let pid = std::process::id();
+        let room = Room {
+            dir: tempfile::tempdir().unwrap(),
+            term: format!("czar-tui-term-{pid}-{n}"),
+            workers: format!("czar-tui-work-{pid}-{n}"),
+        };
+        let sandbox = room.dir.path().join("sandbox");
+        let (w, h) = (width.to_string(), height.to_string());
+        let status = Command::new("tmux")
+            .args([
+                "-u",
+                "-f",
+                "/dev/null",
+                "-L",
+                &room.term,
+                "new-session",
+                "-d",
+            ])
+            .args(["-s", "dash", "-x", &w, "-y", &h, "--"])
+            .args([
+                "env",
+                "LANG=C.UTF-8",
+                "EDITOR=",
+                CZAR,
+                "demo",
+                "--workers",
+                "2",
+            ])
+            .args(["--tasks", "2", "--socket", &room.workers, "--dir"])
+            .arg(&sandbox)
+            .env_remove("TMUX")
+            .status()
+            .unwrap();
+        assert!(status.success());
+        // Keep the pane (and what czar printed last) after the dashboard exits.
+        room.tmux(&["set-option", "-t", "dash", "remain-on-exit", "on"]);
+        room
+    }
+
+    fn repo(&self) -> PathBuf {
+        self.dir.path().join("sandbox").join("repo")
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-u", "-L", &self.term])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", "-t", "dash", k]);
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    /// Types text as it is (never read as key names).
+    fn type_text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "dash", "-l", text]);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "dash"])
+    }
+
+    /// Waits until `ok` holds for the screen; fails with the last screen and what was awaited.
+    fn wait_screen(&self, what: &str, limit: Duration, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            if start.elapsed() > limit {
+                panic!("waited {limit:?} for {what}; the screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn status(&self) -> serde_json::Value {
+        let out = Command::new(CZAR)
+            .args(["status", "--json"])
+            .current_dir(self.repo())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    fn wait_status(&self, what: &str, limit: Duration, ok: impl Fn(&serde_json::Value) -> bool) {
+        let start = Instant::now();
+        loop {
+            let s = self.status();
+            if ok(&s) {
+                return;
+            }
+            if start.elapsed() > limit {
+                panic!(
+                    "waited {limit:?} for {what}; status:\n{s:#}\nscreen:\n{}",
+                    self.screen()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+}
+
+fn task<'a>(s: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    s["tasks"]
+        .as_array()
+        .and_then(|ts| ts.iter().find(|t| t["id"] == id))
+        .unwrap_or(&serde_json::Value::Null)
+}
+
+fn write_task(repo: &Path, id: &str, priority: i64) {
+    let text = format!(
+        "+++\ntitle = \"Long {id}\"\npriority = {priority}\n+++\nStay busy for a while.\n\nsim: duration=300\n"
+    );
+    std::fs::write(repo.join("tasks").join(format!("{id}.md")), text).unwrap();
+}
+
+fn header(screen: &str) -> &str {
+    screen.lines().next().unwrap_or("")
+}
+
+#[test]
+fn the_operator_runs_the_demo_fleet_from_the_dashboard() {
+    let room = Room::open(160, 48);
+    let long = Duration::from_secs(60);
+
+    // Workers appear and change state: both demo tasks get done by the simulated agents.
+    room.wait_screen("two workers in the table", long, |s| {
+        s.contains("Workers (2)")
+    });
+    room.wait_screen("both demo tasks done", long, |s| {
+        header(s).contains("0 active 2 done")
+    });
+
+    // p stops auto-assignment: new tasks stay in the queue.
+    room.keys(&["p"]);
+    room.wait_screen("auto OFF in the header", long, |s| {
+        header(s).contains("auto OFF")
+    });
+    write_task(&room.repo(), "long-a", 5);
+    write_task(&room.repo(), "long-b", 4);
+    room.wait_screen("the new tasks in the queue", long, |s| {
+        header(s).contains("queue 2 ready")
+    });
+    std::thread::sleep(Duration::from_secs(3));
+    let s = room.screen();
+    assert!(
+        header(&s).contains("2 ready 0 blocked 0 active"),
+        "auto-assign is paused:\n{s}"
+    );
+    let st = room.status();
+    assert_eq!(task(&st, "long-a")["state"], "pending", "{st:#}");
+
+    // r gives the selected worker (1) a task picked from the queue.
+    room.keys(&["r"]);
+    room.wait_screen("the reassign picker", long, |s| {
+        s.contains("Reassign") && s.contains("long-a")
+    });
+    room.keys(&["Enter"]);
+    room.wait_status("long-a working on worker 1", long, |s| {
+        task(s, "long-a")["worker"] == 1 && task(s, "long-a")["state"] == "working"
+    });
+    room.wait_screen("long-a in worker 1's row", long, |s| {
+        s.lines().any(|l| l.contains("▶1") && l.contains("long-a"))
+    });
+    // r again: its current task goes back to the queue, the new one takes its place.
+    room.keys(&["r"]);
+    room.wait_screen("the picker offering long-b", long, |s| {
+        s.contains("Reassign") && s.contains("long-b")
+    });
+    room.keys(&["Enter"]);
+    room.wait_status("long-b on worker 1, long-a back in the queue", long, |s| {
+        task(s, "long-b")["worker"] == 1 && task(s, "long-a")["state"] == "pending"
+    });
+
+    // Attach to worker 2 and detach: back on the dashboard.
+    room.keys(&["j", "a"]);
+    room.wait_screen("worker 2's own screen, full size", long, |s| {
+        !s.contains("Workers (") && s.contains("sim-agent")
+    });
+    room.keys(&["C-b", "d"]);
+    room.wait_screen("the dashboard again", long, |s| {
+        s.contains("Workers (") && s.contains("back from demo-worker-2")
+    });
+
+    // k kills the selected worker after asking; its task goes back to the queue.
+    room.keys(&["Up", "k"]);
+    room.wait_screen("the kill confirmation", long, |s| {
+        s.contains("Kill worker 1?")
+    });
+    room.keys(&["y"]);
+    room.wait_status("long-b back in the queue, worker 1 stopped", long, |s| {
+        let w1 = s["workers"]
+            .as_array()
+            .and_then(|ws| ws.iter().find(|w| w["id"] == 1));
+        task(s, "long-b")["state"] == "pending"
+            && task(s, "long-b")["worker"].is_null()
+            && w1.is_some_and(|w| w["state"] == "stopped")
+    });
+    room.wait_screen("worker 1 shown stopped", long, |s| {
+        s.lines()
+            .any(|l| l.contains("1   sim") && l.contains("■ stopped"))
+    });
+
+    room.wait_screen("the kill among the events", long, |s| {
+        s.contains("w1 long-b operator: kill worker 1")
+    });
+
+    // t adds a task through the inline form (EDITOR is empty here); the engine queues it.
+    room.keys(&["t"]);
+    room.wait_screen("the new-task form", long, |s| s.contains("New task"));
+    room.type_text("Form task");
+    room.keys(&["Enter", "Enter"]);
+    room.type_text("Written from the dashboard.");
+    room.keys(&["Enter"]);
+    room.wait_screen("the form's task in the queue", long, |s| {
+        s.contains("form-task p0 Form task")
+    });
+    let text = std::fs::read_to_string(room.repo().join("tasks/form-task.md")).unwrap();
+    assert!(text.ends_with("Written from the dashboard.\n"), "{text}");
+
+    // A smaller terminal: the next frame fits it (short header, footer on one line).
+    room.tmux(&["resize-window", "-t", "dash", "-x", "80", "-y", "24"]);
+    let s = room.wait_screen("the 80x24 layout", long, |s| {
+        header(s).starts_with(" demo  @main")
+    });
+    assert!(s.lines().count() <= 24 && s.contains("q quit"), "{s}");
+
+    // q leaves the dashboard; the workers keep running for a later czar.
+    room.keys(&["q"]);
+    room.wait_screen("the goodbye line", long, |s| s.contains("dashboard closed"));
+    let sessions = Command::new("tmux")
+        .args([
+            "-L",
+            &room.workers,
+            "list-sessions",
+            "-F",
+            "#{session_name}",
+        ])
+        .output()
+        .unwrap();
+    let sessions = String::from_utf8_lossy(&sessions.stdout);
+    assert!(sessions.contains("demo-worker-2"), "{sessions}");
+}

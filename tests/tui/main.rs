@@ -1,0 +1,7 @@
+//! The dashboard: views drawn with TestBackend (insta snapshots), keys driven through the pure
+//! reducer, and the real binary in tmux.
+
+mod e2e;
+mod fixture;
+mod keys;
+mod snapshots;

@@ -1,0 +1,121 @@
+//! Every view and overlay at 80x24 and 160x48, drawn with TestBackend from a model built here.
+
+use crate::fixture::{self, draw};
+use czar::core::model::Model;
+use czar::tui::state::{Dialog, Panel, PreviewMode, TaskForm, UiState};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn snap(name: &str, model: &Model, ui: &UiState) {
+    for (w, h) in SIZES {
+        let term = draw(model, ui, w, h);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), term.backend());
+    }
+}
+
+#[test]
+fn dashboard_with_screen_preview() {
+    snap("dashboard", &fixture::model(), &fixture::ui(true));
+}
+
+#[test]
+fn branch_view() {
+    let mut ui = fixture::ui(true);
+    ui.preview = PreviewMode::Branch;
+    ui.branch = Some((1, Ok(fixture::branch_stats())));
+    snap("branch_view", &fixture::model(), &ui);
+}
+
+#[test]
+fn help_overlay() {
+    let mut ui = fixture::ui(true);
+    ui.dialog = Dialog::Help;
+    snap("help", &fixture::model(), &ui);
+}
+
+#[test]
+fn kill_confirmation() {
+    let mut ui = fixture::ui(true);
+    ui.dialog = Dialog::ConfirmKill(1);
+    snap("confirm_kill", &fixture::model(), &ui);
+}
+
+#[test]
+fn reassign_picker() {
+    let mut ui = fixture::ui(true);
+    ui.dialog = Dialog::Reassign {
+        worker: 1,
+        tasks: vec!["docs".into(), "json-flag".into()],
+        selected: 1,
+    };
+    snap("reassign", &fixture::model(), &ui);
+}
+
+#[test]
+fn type_a_line() {
+    let mut ui = fixture::ui(true);
+    ui.dialog = Dialog::Type {
+        worker: 2,
+        text: "use the v2 endpoint".into(),
+    };
+    ui.selected = 1;
+    snap("type", &fixture::model(), &ui);
+}
+
+#[test]
+fn filter_in_progress() {
+    let mut ui = fixture::ui(true);
+    ui.dialog = Dialog::Filter;
+    ui.filter = "api".into();
+    snap("filter", &fixture::model(), &ui);
+}
+
+#[test]
+fn add_task_form() {
+    let mut ui = fixture::ui(true);
+    ui.dialog = Dialog::AddTask(TaskForm {
+        title: "Fix the login redirect".into(),
+        priority: "5".into(),
+        text: String::new(),
+        field: 2,
+    });
+    snap("add_task", &fixture::model(), &ui);
+}
+
+#[test]
+fn queue_focused_and_waiting_worker_selected_with_a_note() {
+    let mut ui = fixture::ui(true);
+    ui.panel = Panel::Queue;
+    ui.selected = 1;
+    ui.flash = "answered yes to worker 2".into();
+    let mut model = fixture::model();
+    model.policy.auto_assign = false;
+    snap("queue_focus_paused", &model, &ui);
+}
+
+#[test]
+fn empty_fleet() {
+    let model = Model::new("demo", "main", Default::default());
+    let mut ui = UiState::new(czar::tui::keymap::Keymap::defaults(), true);
+    ui.now = fixture::NOW;
+    snap("empty", &model, &ui);
+}
+
+#[test]
+fn a_large_terminal_shows_everything_in_full() {
+    let term = draw(&fixture::model(), &fixture::ui(true), 250, 70);
+    let s = term.backend().to_string();
+    assert!(
+        s.contains("queue 2 ready 1 blocked 2 active 2 done 1 failed │ alerts 2"),
+        "{s}"
+    );
+    assert!(s.contains("/ filter  q quit"), "{s}");
+    assert!(
+        s.contains("czar/login-form"),
+        "the branch column shows when wide: {s}"
+    );
+    assert!(
+        s.contains("perf verify failed 3 times: cargo bench exited 101"),
+        "{s}"
+    );
+}
