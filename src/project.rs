@@ -67,6 +67,7 @@ pub fn setup(cfg: &ProjectConfig) -> anyhow::Result<Setup> {
             max_restarts: t.max_restarts,
             stuck_ms: t.stuck.as_millis() as u64,
             max_task_ms: t.max_task.as_millis() as u64,
+            hold_overlaps: cfg.hold_overlaps,
             ..Policy::default()
         },
         pane_size: (160, 48),

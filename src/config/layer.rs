@@ -15,6 +15,7 @@ pub(super) const STRING_KEYS: &[&str] = &[
     "worktrees_dir",
     "state_dir",
     "tmux_socket",
+    "overlap",
 ];
 
 /// `[timing]` keys with their allowed ranges; the defaults live in config/defaults.toml.

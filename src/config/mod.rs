@@ -66,6 +66,9 @@ pub struct ProjectConfig {
     pub agent: String,
     pub paths: Paths,
     pub tmux: TmuxSocket,
+    /// When two workers change the same files: hold the later one until the earlier finishes
+    /// (`overlap = "hold"`), or only raise an alert (`"alert"`).
+    pub hold_overlaps: bool,
     pub timing: Timing,
     pub profiles: BTreeMap<String, AgentProfile>,
     /// Dashboard action name → its keys: the defaults with `[keys]` applied.

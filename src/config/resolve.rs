@@ -111,6 +111,18 @@ pub(super) fn resolve(
 
     let socket = take("tmux_socket").ok_or_else(|| built_in("tmux_socket"))?;
     let tmux = tmux_socket(&socket)?;
+    let overlap = take("overlap").ok_or_else(|| built_in("overlap"))?;
+    let hold_overlaps = match overlap.value.as_str() {
+        "alert" => false,
+        "hold" => true,
+        other => {
+            return Err(invalid(
+                &overlap.at,
+                other,
+                "expected \"alert\" or \"hold\"",
+            ));
+        }
+    };
 
     let mut ms = |key: &str| -> Result<u64, ConfigError> {
         let key_path = format!("timing.{key}");
@@ -158,6 +170,7 @@ pub(super) fn resolve(
         agent: agent.value,
         paths,
         tmux,
+        hold_overlaps,
         timing,
         profiles,
     })

@@ -78,6 +78,7 @@ pub enum EventKind {
     Overlap,
     Conflict,
     Duplication,
+    Held,
 }
 
 impl EventKind {
@@ -104,6 +105,7 @@ impl EventKind {
             EventKind::Overlap => "overlap",
             EventKind::Conflict => "conflict",
             EventKind::Duplication => "duplication",
+            EventKind::Held => "held",
         }
     }
 }

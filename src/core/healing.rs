@@ -15,7 +15,9 @@ pub(super) fn check_stuck(model: &mut Model, id: WorkerId, now: u64, out: &mut V
     let Some(task) = w.task.as_ref().and_then(|t| model.tasks.get(t)) else {
         return;
     };
-    if task.state != TaskState::Working || !matches!(w.agent, AgentState::Busy | AgentState::Stuck)
+    if task.state != TaskState::Working
+        || task.held_by.is_some()
+        || !matches!(w.agent, AgentState::Busy | AgentState::Stuck)
     {
         return;
     }

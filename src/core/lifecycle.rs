@@ -100,7 +100,7 @@ pub(super) fn check_finished(
     let Some(t) = model.tasks.get(&task_id) else {
         return;
     };
-    if t.state != TaskState::Working || w.agent != AgentState::Idle {
+    if t.state != TaskState::Working || w.agent != AgentState::Idle || t.held_by.is_some() {
         return;
     }
     let branch = t.branch();

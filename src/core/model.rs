@@ -158,6 +158,9 @@ pub struct Task {
     /// Dialogs the czar answered by itself while it was being worked on.
     #[serde(default)]
     pub auto_answers: u32,
+    /// Stopped because another task changes the same files; goes on when that one is over.
+    #[serde(default)]
+    pub held_by: Option<TaskId>,
 }
 
 impl Task {
@@ -246,6 +249,8 @@ pub struct Policy {
     pub stuck_ms: u64,
     /// Working on one task longer than this is stuck (0: no limit).
     pub max_task_ms: u64,
+    /// Two workers changing the same files: stop the later one until the earlier finishes.
+    pub hold_overlaps: bool,
 }
 
 impl Default for Policy {
@@ -260,6 +265,7 @@ impl Default for Policy {
             max_restarts: 3,
             stuck_ms: 300_000,
             max_task_ms: 0,
+            hold_overlaps: false,
         }
     }
 }

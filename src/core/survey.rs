@@ -1,8 +1,8 @@
 //! Who else is touching the same files: overlaps between workers, predicted merge conflicts and
 //! the run's duplication figure. Gathered by the engine from git; judged here.
 
-use super::command::{Command, EventKind};
-use super::model::{Model, WorkerId};
+use super::command::{Command, Delivery, EventKind};
+use super::model::{Model, TaskState, WorkerId};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -78,6 +78,9 @@ pub(super) fn surveyed(model: &mut Model, survey: Survey, out: &mut Vec<Command>
             EventKind::Overlap,
             detail,
         ));
+        if model.policy.hold_overlaps {
+            hold_later(model, a, b, out);
+        }
     }
     for c in survey
         .conflicts
@@ -100,6 +103,90 @@ pub(super) fn surveyed(model: &mut Model, survey: Survey, out: &mut Vec<Command>
         out.push(Command::record(None, None, EventKind::Duplication, detail));
     }
     model.survey = survey;
+}
+
+/// The worker whose delivery came later stops (Escape) and keeps its task until the other one's
+/// task is over.
+fn hold_later(model: &mut Model, a: WorkerId, b: WorkerId, out: &mut Vec<Command>) {
+    let task_of = |w: WorkerId| model.workers.get(&w).and_then(|wk| wk.task.clone());
+    let (Some(ta), Some(tb)) = (task_of(a), task_of(b)) else {
+        return;
+    };
+    let delivered = |t: &str| {
+        model
+            .tasks
+            .get(t)
+            .and_then(|t| t.times.delivered)
+            .unwrap_or(0)
+    };
+    let (later_worker, later, earlier) = if delivered(&tb) >= delivered(&ta) {
+        (b, tb, ta)
+    } else {
+        (a, ta, tb)
+    };
+    // Two tasks holding each other would wait forever: only one hold per pair.
+    if model
+        .tasks
+        .get(&earlier)
+        .is_some_and(|e| e.held_by.is_some())
+    {
+        return;
+    }
+    let Some(t) = model.tasks.get_mut(&later) else {
+        return;
+    };
+    if t.state != TaskState::Working || t.held_by.is_some() {
+        return;
+    }
+    t.held_by = Some(earlier.clone());
+    out.push(Command::PressKeys {
+        worker: later_worker,
+        keys: vec!["Escape".into()],
+    });
+    out.push(Command::record(
+        Some(later_worker),
+        Some(&later),
+        EventKind::Held,
+        format!("waits for {earlier}, which changes the same files"),
+    ));
+}
+
+/// Held tasks whose holder is over go on, with a note saying why they stopped.
+pub(super) fn release_held(model: &mut Model, out: &mut Vec<Command>) {
+    let ready: Vec<(String, String)> = model
+        .tasks
+        .values()
+        .filter_map(|t| {
+            let holder = t.held_by.as_ref()?;
+            let over = model.tasks.get(holder).is_none_or(|h| !h.state.is_active());
+            over.then(|| (t.def.id.clone(), holder.clone()))
+        })
+        .collect();
+    for (id, holder) in ready {
+        let Some(t) = model.tasks.get_mut(&id) else {
+            continue;
+        };
+        t.held_by = None;
+        let Some(worker) = t.worker.filter(|_| t.state == TaskState::Working) else {
+            continue;
+        };
+        t.state = TaskState::Delivering;
+        let note = format!(
+            "You were paused because `{holder}` was changing the same files. It is finished now: pull in nothing, \
+             just continue your task on your branch, and run `czar done` when it is complete."
+        );
+        out.push(Command::record(
+            Some(worker),
+            Some(&id),
+            EventKind::Held,
+            format!("{holder} is over; going on"),
+        ));
+        out.push(Command::Deliver {
+            worker,
+            task: id,
+            what: Delivery::FollowUp(note),
+        });
+    }
 }
 
 #[cfg(test)]
@@ -152,5 +239,92 @@ mod tests {
         out.clear();
         surveyed(&mut m, s, &mut out);
         assert!(out.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod hold_tests {
+    use super::*;
+    use crate::core::model::{AgentState, Policy, Task, TaskDef, Worker};
+
+    fn two_working(hold: bool) -> Model {
+        let mut m = Model::new(
+            "p",
+            "main",
+            Policy {
+                hold_overlaps: hold,
+                ..Policy::default()
+            },
+        );
+        for (w, id, at) in [(1, "early", 100), (2, "late", 200)] {
+            let mut t = Task::new(
+                TaskDef {
+                    id: id.into(),
+                    ..TaskDef::default()
+                },
+                0,
+            );
+            t.state = TaskState::Working;
+            t.worker = Some(w);
+            t.times.delivered = Some(at);
+            m.tasks.insert(id.into(), t);
+            let wk = Worker {
+                id: w,
+                live: true,
+                agent: AgentState::Busy,
+                task: Some(id.into()),
+                ..Worker::default()
+            };
+            m.workers.insert(w, wk);
+        }
+        m
+    }
+
+    fn overlap() -> Survey {
+        Survey {
+            overlaps: vec![Overlap {
+                workers: (1, 2),
+                files: vec!["f".into()],
+            }],
+            ..Survey::default()
+        }
+    }
+
+    #[test]
+    fn hold_stops_the_later_worker_until_the_earlier_task_is_over() {
+        let mut m = two_working(true);
+        let mut out = Vec::new();
+        surveyed(&mut m, overlap(), &mut out);
+        assert!(out.contains(&Command::PressKeys {
+            worker: 2,
+            keys: vec!["Escape".into()]
+        }));
+        assert_eq!(m.tasks["late"].held_by.as_deref(), Some("early"));
+        out.clear();
+        release_held(&mut m, &mut out);
+        assert!(out.is_empty(), "early is still working");
+        m.tasks.get_mut("early").unwrap().state = TaskState::Done;
+        release_held(&mut m, &mut out);
+        assert!(out.iter().any(|c| matches!(
+            c,
+            Command::Deliver {
+                worker: 2,
+                what: Delivery::FollowUp(_),
+                ..
+            }
+        )));
+        assert_eq!(
+            (m.tasks["late"].state, m.tasks["late"].held_by.clone()),
+            (TaskState::Delivering, None)
+        );
+    }
+
+    #[test]
+    fn alert_policy_only_alerts() {
+        let mut m = two_working(false);
+        let mut out = Vec::new();
+        surveyed(&mut m, overlap(), &mut out);
+        assert!(!out.iter().any(|c| matches!(c, Command::PressKeys { .. })));
+        assert_eq!(m.tasks["late"].held_by, None);
     }
 }

@@ -65,6 +65,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
         }
     }
     lifecycle::fail_doomed(model, now, &mut out);
+    super::survey::release_held(model, &mut out);
     if !model.stopping {
         workers::ensure_workers(model, now, &mut out);
         if model.policy.auto_assign {

@@ -439,3 +439,12 @@ fn keys_table_overrides_defaults_and_bad_names_say_where() {
     let msg = error_at("[keys]\nkill = 3\n", 2, "keys.kill");
     assert!(msg.contains("expected a key name or an array"), "{msg}");
 }
+
+#[test]
+fn overlap_policy_is_alert_or_hold() {
+    let (_dir, root) = repo();
+    assert!(!load(&root, "").unwrap().hold_overlaps);
+    assert!(load(&root, "overlap = \"hold\"\n").unwrap().hold_overlaps);
+    let msg = error_at("workers = 2\noverlap = \"pause\"\n", 2, "overlap");
+    assert!(msg.contains("alert") && msg.contains("hold"), "{msg}");
+}
