@@ -224,31 +224,20 @@ fn complete(model: &mut Model, worker: WorkerId, task: &str, now: u64, out: &mut
 
 /// Back to the queue, unless it has used its attempts.
 pub(super) fn requeue(model: &mut Model, task: &str, why: &str, now: u64, out: &mut Vec<Command>) {
-    let max = model.policy.max_attempts;
-    let Some(t) = model.tasks.get_mut(task) else {
+    let Some(t) = model.tasks.get(task) else {
         return;
     };
-    if t.attempts >= max {
+    if t.attempts >= model.policy.max_attempts {
         let reason = format!("gave up after {} attempts; last: {why}", t.attempts);
         fail(model, task, &reason, now, out);
         return;
     }
-    t.state = TaskState::Pending;
-    t.worker = None;
-    t.done_signal = false;
-    t.reason = Some(why.to_string());
-    out.push(Command::record(None, Some(task), EventKind::Requeued, why));
+    give_back(model, task, why, out);
 }
 
 /// Back to the queue for a reason that is not the task's fault (the operator's doing): no
 /// attempt limit applies.
-pub(super) fn give_back(
-    model: &mut Model,
-    task: &str,
-    why: &str,
-    _now: u64,
-    out: &mut Vec<Command>,
-) {
+pub(super) fn give_back(model: &mut Model, task: &str, why: &str, out: &mut Vec<Command>) {
     let Some(t) = model.tasks.get_mut(task) else {
         return;
     };
@@ -258,6 +247,7 @@ pub(super) fn give_back(
     t.state = TaskState::Pending;
     t.worker = None;
     t.done_signal = false;
+    t.held_by = None;
     t.reason = Some(why.to_string());
     out.push(Command::record(None, Some(task), EventKind::Requeued, why));
 }

@@ -6,7 +6,7 @@ use super::model::{Model, TaskState, WorkerId};
 use super::observation::Intent;
 use super::queue;
 
-pub(super) fn intent(model: &mut Model, intent: Intent, now: u64, out: &mut Vec<Command>) {
+pub(super) fn intent(model: &mut Model, intent: Intent, out: &mut Vec<Command>) {
     let worker = match &intent {
         Intent::Kill { worker }
         | Intent::Reassign { worker, .. }
@@ -30,8 +30,8 @@ pub(super) fn intent(model: &mut Model, intent: Intent, now: u64, out: &mut Vec<
         Intent::Stop => model.stopping = true,
         Intent::SetAutoAssign(on) => model.policy.auto_assign = on,
         Intent::AddWorker => model.policy.workers += 1,
-        Intent::Kill { worker } => kill(model, worker, now, out),
-        Intent::Reassign { worker, task } => reassign(model, worker, &task, now, out),
+        Intent::Kill { worker } => kill(model, worker, out),
+        Intent::Reassign { worker, task } => reassign(model, worker, &task, out),
         Intent::Type { worker, text } => out.push(Command::TypeText { worker, text }),
         Intent::Answer { worker, yes } => {
             let key = if yes { "y" } else { "n" };
@@ -61,7 +61,7 @@ fn describe(intent: &Intent) -> String {
 
 /// The session goes, the worker is not restarted, its task returns to the queue with its work
 /// kept on the branch (the next worker to take it commits leftovers as WIP first).
-fn kill(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>) {
+fn kill(model: &mut Model, id: WorkerId, out: &mut Vec<Command>) {
     let Some(w) = model.workers.get_mut(&id) else {
         return;
     };
@@ -72,17 +72,11 @@ fn kill(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>) {
         w.live = false;
     }
     if let Some(task) = w.task.take() {
-        lifecycle::give_back(
-            model,
-            &task,
-            "its worker was killed by the operator",
-            now,
-            out,
-        );
+        lifecycle::give_back(model, &task, "its worker was killed by the operator", out);
     }
 }
 
-fn reassign(model: &mut Model, id: WorkerId, task: &str, now: u64, out: &mut Vec<Command>) {
+fn reassign(model: &mut Model, id: WorkerId, task: &str, out: &mut Vec<Command>) {
     let ready = model
         .tasks
         .get(task)
@@ -107,7 +101,6 @@ fn reassign(model: &mut Model, id: WorkerId, task: &str, now: u64, out: &mut Vec
             model,
             &old,
             "the operator gave its worker another task",
-            now,
             out,
         );
     }

@@ -14,6 +14,16 @@ use std::sync::Arc;
 /// Variables a worker session must not inherit: they describe the czar's own terminal and tmux.
 const NOT_PASSED: [&str; 4] = ["TMUX", "TMUX_PANE", "COLUMNS", "LINES"];
 
+/// The worker's session name and agent profile name.
+fn pane_of(model: &Model, worker: WorkerId) -> (String, String) {
+    let profile = model
+        .workers
+        .get(&worker)
+        .map(|w| w.profile.clone())
+        .unwrap_or_default();
+    (model.session_name(worker), profile)
+}
+
 fn send(ctx: &Ctx, obs: Observation) {
     // The loop is gone only when the czar is shutting down; the outcome no longer matters then.
     let _ = ctx.tx.send(Msg::Obs(obs));
@@ -74,12 +84,7 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
                 }
                 Delivery::FollowUp(note) => note,
             };
-            let session = model.session_name(worker);
-            let profile = model
-                .workers
-                .get(&worker)
-                .map(|w| w.profile.clone())
-                .unwrap_or_default();
+            let (session, profile) = pane_of(model, worker);
             tokio::spawn(async move {
                 let result = match ctx.setup.profile(&profile) {
                     Some(p) => {
@@ -116,12 +121,7 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
             });
         }
         Command::TypeText { worker, text } => {
-            let session = model.session_name(worker);
-            let profile = model
-                .workers
-                .get(&worker)
-                .map(|w| w.profile.clone())
-                .unwrap_or_default();
+            let (session, profile) = pane_of(model, worker);
             tokio::spawn(async move {
                 let Some(p) = ctx.setup.profile(&profile) else {
                     return;
@@ -137,11 +137,7 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
             });
         }
         Command::AutoAnswer { worker } => {
-            let profile = model
-                .workers
-                .get(&worker)
-                .map(|w| w.profile.clone())
-                .unwrap_or_default();
+            let (_, profile) = pane_of(model, worker);
             let keys = ctx
                 .setup
                 .profile(&profile)
@@ -174,12 +170,7 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
 /// Reads the worker's screen and says what its agent is doing.
 pub(crate) fn capture(ctx: &Arc<Ctx>, model: &Model, worker: WorkerId, title: String) {
     let ctx = Arc::clone(ctx);
-    let session = model.session_name(worker);
-    let profile = model
-        .workers
-        .get(&worker)
-        .map(|w| w.profile.clone())
-        .unwrap_or_default();
+    let (session, profile) = pane_of(model, worker);
     tokio::spawn(async move {
         let screen = ctx.tmux.capture(&session, false).await;
         match (screen, ctx.setup.profile(&profile)) {
