@@ -68,9 +68,24 @@ pub fn setup(cfg: &ProjectConfig) -> anyhow::Result<Setup> {
     })
 }
 
-fn profile(cfg: &ProjectConfig, p: &AgentProfile, exe: &str) -> Profile {
+/// The classifier's view of a profile's patterns.
+pub fn rules(p: &AgentProfile) -> ScreenRules {
     let list = |l: &PatternList| l.0.iter().map(|p| p.regex.clone()).collect::<Vec<_>>();
     let pat = &p.patterns;
+    ScreenRules {
+        busy: list(&pat.busy),
+        idle: list(&pat.idle),
+        waiting: list(&pat.waiting),
+        error: list(&pat.error),
+        rate_limited: list(&pat.rate_limited),
+        ignore_lines: list(&pat.ignore_lines),
+        title_busy: list(&pat.title_busy),
+        title_idle: list(&pat.title_idle),
+        region_lines: pat.region_lines,
+    }
+}
+
+fn profile(cfg: &ProjectConfig, p: &AgentProfile, exe: &str) -> Profile {
     Profile {
         name: p.name.clone(),
         command: p.command.iter().map(|w| w.replace("{czar}", exe)).collect(),
@@ -80,16 +95,6 @@ fn profile(cfg: &ProjectConfig, p: &AgentProfile, exe: &str) -> Profile {
             SubmitKey::Cr => TmuxSubmit::CarriageReturn,
         },
         settle: cfg.settle_for(p),
-        rules: ScreenRules {
-            busy: list(&pat.busy),
-            idle: list(&pat.idle),
-            waiting: list(&pat.waiting),
-            error: list(&pat.error),
-            rate_limited: list(&pat.rate_limited),
-            ignore_lines: list(&pat.ignore_lines),
-            title_busy: list(&pat.title_busy),
-            title_idle: list(&pat.title_idle),
-            region_lines: pat.region_lines,
-        },
+        rules: rules(p),
     }
 }

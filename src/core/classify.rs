@@ -27,11 +27,22 @@ pub struct Reading {
     pub reason: String,
     /// The last non-empty line that is not prompt chrome, for the operator.
     pub last_line: String,
+    /// What the operator needs besides the state: the question a waiting agent asks, the
+    /// retry or reset time a rate-limited one shows, the message of an error.
+    pub detail: Option<String>,
 }
 
 /// Strongest first: a question for the operator outranks everything, a busy marker outranks the
 /// prompt (agents draw their input box while they work).
 pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
+    let mut reading = classify_state(rules, screen, title);
+    if let Some(state) = reading.state {
+        reading.detail = super::detail::detail(state, &region(rules, screen));
+    }
+    reading
+}
+
+fn classify_state(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
     let region = region(rules, screen);
     let last_line = region
         .last()
@@ -50,6 +61,7 @@ pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
                 state: Some(state),
                 reason,
                 last_line,
+                detail: None,
             };
         }
     }
@@ -59,6 +71,7 @@ pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
             state: Some(AgentState::Busy),
             reason,
             last_line,
+            detail: None,
         };
     }
     if let Some(reason) = first_match(&rules.idle, &region, "idle") {
@@ -66,6 +79,7 @@ pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
             state: Some(AgentState::Idle),
             reason,
             last_line,
+            detail: None,
         };
     }
     if let Some(re) = rules.title_idle.iter().find(|re| re.is_match(title)) {
@@ -74,16 +88,20 @@ pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
             state: Some(AgentState::Idle),
             reason,
             last_line,
+            detail: None,
         };
     }
     Reading {
         state: None,
         reason: "no pattern matched".into(),
         last_line,
+        detail: None,
     }
 }
 
-fn region<'a>(rules: &ScreenRules, screen: &'a str) -> Vec<&'a str> {
+/// The lines the patterns see: the last `region_lines` non-empty lines once ignored lines are
+/// gone, trailing blanks trimmed.
+pub fn region<'a>(rules: &ScreenRules, screen: &'a str) -> Vec<&'a str> {
     let lines: Vec<&str> = screen
         .lines()
         .map(|l| l.trim_end())
