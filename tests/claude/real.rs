@@ -151,13 +151,40 @@ fn czar_drives_the_real_claude_client_to_commit_and_finish_every_task() {
             .collect::<Vec<_>>()
             .join("\n")
     };
+    // Each worker's agent is read at its prompt (starting -> idle) before its first task.
+    for w in 1..=WORKERS {
+        let ready = events.iter().find(|e| {
+            e.worker == Some(w)
+                && e.kind == "agent_state"
+                && e.detail.starts_with("starting -> idle")
+        });
+        let first_task = events
+            .iter()
+            .find(|e| e.worker == Some(w) && e.kind == "assigned");
+        match (ready, first_task) {
+            (Some(r), Some(t)) => {
+                assert!(r.seq < t.seq, "worker {w}: task before ready\n{}", dump())
+            }
+            _ => panic!("worker {w}: never ready or never given a task\n{}", dump()),
+        }
+    }
+    // Each task: assigned, delivered (the agent busy), read back at the prompt, then done.
     for (id, _) in TASKS {
-        let assigned =
-            first("assigned", id, "").unwrap_or_else(|| panic!("{id} never assigned\n{}", dump()));
-        let busy = first("agent_state", id, "-> busy")
-            .unwrap_or_else(|| panic!("{id}: never busy\n{}", dump()));
-        let done = first("done", id, "").unwrap_or_else(|| panic!("{id} never done\n{}", dump()));
-        assert!(assigned < busy && busy < done, "{id}: order\n{}", dump());
+        let seq = |kind: &str, detail: &str| {
+            first(kind, id, detail)
+                .unwrap_or_else(|| panic!("{id}: no {kind} {detail:?}\n{}", dump()))
+        };
+        let order = [
+            seq("assigned", ""),
+            seq("delivered", ""),
+            seq("agent_state", "busy -> idle"),
+            seq("done", ""),
+        ];
+        assert!(
+            order.windows(2).all(|p| p[0] < p[1]),
+            "{id}: out of order {order:?}\n{}",
+            dump()
+        );
     }
     let alpha_done = first("done", "alpha", "").unwrap();
     let gamma_assigned = first("assigned", "gamma", "").unwrap();
@@ -166,11 +193,6 @@ fn czar_drives_the_real_claude_client_to_commit_and_finish_every_task() {
         "gamma before alpha was done\n{}",
         dump()
     );
-    // The agents started at their prompt (idle) before any task was delivered to them.
-    let idle = events
-        .iter()
-        .position(|e| e.kind == "agent_state" && e.detail.contains("-> idle"));
-    assert!(idle.is_some(), "never idle\n{}", dump());
     assert!(
         api.main_turns() >= 9,
         "three turns per task expected\n{log}"
