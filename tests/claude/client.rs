@@ -19,10 +19,10 @@ pub fn find_client() -> Option<PathBuf> {
     let prefix = std::env::var_os("CZAR_CLAUDE_PREFIX")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/czar-claude")));
-    if let Some(bin) = prefix.map(|p| p.join("node_modules/.bin/claude")) {
-        if bin.exists() {
-            return Some(bin);
-        }
+    if let Some(bin) = prefix.map(|p| p.join("node_modules/.bin/claude"))
+        && bin.exists()
+    {
+        return Some(bin);
     }
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)

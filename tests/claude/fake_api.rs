@@ -290,11 +290,11 @@ fn serve(
                 }
                 let reply = respond(&req);
                 // A refused request comes again (retries): only an answer makes it old.
-                if !matches!(reply, Reply::Status { .. }) {
-                    if let Ok(mut seen) = seen.lock() {
-                        seen.extend(prompts);
-                        seen.extend(results.into_iter().map(|(id, _)| id));
-                    }
+                if !matches!(reply, Reply::Status { .. })
+                    && let Ok(mut seen) = seen.lock()
+                {
+                    seen.extend(prompts);
+                    seen.extend(results.into_iter().map(|(id, _)| id));
                 }
                 reply
             } else {
@@ -354,10 +354,10 @@ fn read_request(r: &mut BufReader<TcpStream>) -> Option<(String, String, Vec<u8>
         if h.is_empty() {
             break;
         }
-        if let Some((k, v)) = h.split_once(':') {
-            if k.eq_ignore_ascii_case("content-length") {
-                len = v.trim().parse().ok()?;
-            }
+        if let Some((k, v)) = h.split_once(':')
+            && k.eq_ignore_ascii_case("content-length")
+        {
+            len = v.trim().parse().ok()?;
         }
     }
     let mut body = vec![0; len];

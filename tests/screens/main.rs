@@ -4,6 +4,8 @@
 //! "Do you want to proceed?") and must never read as busy or waiting.
 //! tests/fixtures/screens/README.md describes the conventions.
 
+mod cli;
+
 use czar::config::{ProjectConfig, SHIPPED_PROFILES, load_with};
 use czar::core::AgentState;
 use czar::core::classify::classify;
