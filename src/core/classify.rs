@@ -37,7 +37,16 @@ pub struct Reading {
 pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
     let mut reading = classify_state(rules, screen, title);
     if let Some(state) = reading.state {
-        reading.detail = super::detail::detail(state, &region(rules, screen));
+        let region = region(rules, screen);
+        reading.detail = super::detail::detail(state, &region);
+        // A dialog without a question mark ("Auto mode can't check actions in this session"):
+        // its matched line is what the operator must read.
+        if state == AgentState::Waiting && reading.detail.is_none() {
+            reading.detail = region
+                .iter()
+                .find(|l| rules.waiting.iter().any(|re| re.is_match(l)))
+                .map(|l| l.trim().to_string());
+        }
     }
     reading
 }
@@ -172,6 +181,24 @@ mod tests {
         );
         let r = classify(&rules(), "loading\n", "");
         assert_eq!((r.state, r.last_line.as_str()), (None, "loading"));
+    }
+
+    #[test]
+    fn waiting_keeps_the_question_or_else_the_dialog_line() {
+        let r = classify(&rules(), "Do you want to proceed?\n❯ 1. Yes\n", "");
+        assert_eq!(r.detail.as_deref(), Some("Do you want to proceed?"));
+        let mut no_mark = rules();
+        no_mark.waiting = vec![Regex::new("can't check actions").unwrap()];
+        let r = classify(
+            &no_mark,
+            "Auto mode can't check actions here\nEnter to stay\n",
+            "",
+        );
+        assert_eq!(r.state, Some(AgentState::Waiting));
+        assert_eq!(
+            r.detail.as_deref(),
+            Some("Auto mode can't check actions here")
+        );
     }
 
     #[test]
