@@ -43,7 +43,10 @@ pub fn client_or_skip(test: &str) -> Option<PathBuf> {
     if std::env::var("CZAR_REQUIRE_CLAUDE").is_ok_and(|v| v == "1") {
         panic!("{msg}; CZAR_REQUIRE_CLAUDE=1 forbids skipping");
     }
-    eprintln!("\n*** {msg} ***\n");
+    // Straight to the stderr handle: libtest captures `eprintln!` of passing tests, and a skip
+    // must be seen.
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "\n*** {msg} ***\n");
     None
 }
 
