@@ -1,6 +1,9 @@
 //! A loopback stand-in for the Anthropic Messages API, enough for the real Claude Code client:
 //! streaming SSE replies (text, tool calls, slow streams) and HTTP errors, chosen per request by
 //! a test-supplied function. Listens on 127.0.0.1 only and stops when dropped.
+//! Unknown endpoints are logged (`FakeApi::log`) and answered 404 (HEAD: 200). With
+//! `CZAR_FAKE_API_DUMP=<dir>` every Messages request body is written there, to see what the
+//! client sends.
 #![allow(dead_code)]
 
 mod wire;
