@@ -54,6 +54,8 @@ pub enum Cmd {
         /// The note.
         note: String,
     },
+    /// Read a screen (standard input) as an agent profile would: state, reason, signals.
+    Classify(ClassifyArgs),
     /// Run the czar on a sandbox repository with simulated agents.
     Demo(DemoArgs),
     /// The simulated coding agent (used by the demo and the tests).
@@ -90,6 +92,19 @@ pub struct TaskAddArgs {
     /// Read the task text from this file instead of standard input.
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// The agent profile whose patterns apply (shipped, or from this repository's czar.toml).
+    #[arg(long)]
+    pub agent: String,
+    /// The pane title, as `tmux display -p '#{pane_title}'` prints it.
+    #[arg(long, default_value = "")]
+    pub title: String,
+    /// Print JSON for scripts.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 //! connects them for both front ends.
 
 pub mod adapters;
+pub mod classify_cmd;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -74,9 +74,25 @@ pub fn setup(cfg: &ProjectConfig) -> anyhow::Result<Setup> {
     })
 }
 
-fn profile(cfg: &ProjectConfig, p: &AgentProfile, exe: &str) -> Profile {
+/// The classifier's view of a profile's patterns.
+pub fn rules(p: &AgentProfile) -> ScreenRules {
     let list = |l: &PatternList| l.0.iter().map(|p| p.regex.clone()).collect::<Vec<_>>();
     let pat = &p.patterns;
+    ScreenRules {
+        busy: list(&pat.busy),
+        idle: list(&pat.idle),
+        waiting: list(&pat.waiting),
+        error: list(&pat.error),
+        rate_limited: list(&pat.rate_limited),
+        ignore_lines: list(&pat.ignore_lines),
+        title_busy: list(&pat.title_busy),
+        title_idle: list(&pat.title_idle),
+        auto_answer: list(&pat.auto_answer),
+        region_lines: pat.region_lines,
+    }
+}
+
+fn profile(cfg: &ProjectConfig, p: &AgentProfile, exe: &str) -> Profile {
     Profile {
         name: p.name.clone(),
         command: p.command.iter().map(|w| w.replace("{czar}", exe)).collect(),
@@ -87,17 +103,6 @@ fn profile(cfg: &ProjectConfig, p: &AgentProfile, exe: &str) -> Profile {
         },
         settle: cfg.settle_for(p),
         answer_keys: p.answer_keys.clone(),
-        rules: ScreenRules {
-            busy: list(&pat.busy),
-            idle: list(&pat.idle),
-            waiting: list(&pat.waiting),
-            error: list(&pat.error),
-            rate_limited: list(&pat.rate_limited),
-            ignore_lines: list(&pat.ignore_lines),
-            title_busy: list(&pat.title_busy),
-            title_idle: list(&pat.title_idle),
-            auto_answer: list(&pat.auto_answer),
-            region_lines: pat.region_lines,
-        },
+        rules: rules(p),
     }
 }

@@ -31,11 +31,31 @@ pub struct Reading {
     pub last_line: String,
     /// Waiting on a dialog the profile allows the czar to answer: the screen lines it answers.
     pub answerable: Option<String>,
+    /// What the operator needs besides the state: the question a waiting agent asks, the
+    /// retry or reset time a rate-limited one shows, the message of an error.
+    pub detail: Option<String>,
 }
 
 /// Strongest first: a question for the operator outranks everything, a busy marker outranks the
 /// prompt (agents draw their input box while they work).
 pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
+    let mut reading = classify_state(rules, screen, title);
+    if let Some(state) = reading.state {
+        let region = region(rules, screen);
+        reading.detail = super::detail::detail(state, &region);
+        // A dialog without a question mark ("Auto mode can't check actions in this session"):
+        // its matched line is what the operator must read.
+        if state == AgentState::Waiting && reading.detail.is_none() {
+            reading.detail = region
+                .iter()
+                .find(|l| rules.waiting.iter().any(|re| re.is_match(l)))
+                .map(|l| l.trim().to_string());
+        }
+    }
+    reading
+}
+
+fn classify_state(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
     let region = region(rules, screen);
     let last_line = region
         .last()
@@ -60,6 +80,7 @@ pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
                 reason,
                 last_line,
                 answerable,
+                detail: None,
             };
         }
     }
@@ -70,6 +91,7 @@ pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
             reason,
             last_line,
             answerable: None,
+            detail: None,
         };
     }
     if let Some(reason) = first_match(&rules.idle, &region, "idle") {
@@ -78,6 +100,7 @@ pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
             reason,
             last_line,
             answerable: None,
+            detail: None,
         };
     }
     if let Some(re) = rules.title_idle.iter().find(|re| re.is_match(title)) {
@@ -87,6 +110,7 @@ pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
             reason,
             last_line,
             answerable: None,
+            detail: None,
         };
     }
     Reading {
@@ -94,10 +118,13 @@ pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
         reason: "no pattern matched".into(),
         last_line,
         answerable: None,
+        detail: None,
     }
 }
 
-fn region<'a>(rules: &ScreenRules, screen: &'a str) -> Vec<&'a str> {
+/// The lines the patterns see: the last `region_lines` non-empty lines once ignored lines are
+/// gone, trailing blanks trimmed.
+pub fn region<'a>(rules: &ScreenRules, screen: &'a str) -> Vec<&'a str> {
     let lines: Vec<&str> = screen
         .lines()
         .map(|l| l.trim_end())
@@ -168,6 +195,24 @@ mod tests {
         );
         let r = classify(&rules(), "loading\n", "");
         assert_eq!((r.state, r.last_line.as_str()), (None, "loading"));
+    }
+
+    #[test]
+    fn waiting_keeps_the_question_or_else_the_dialog_line() {
+        let r = classify(&rules(), "Do you want to proceed?\n❯ 1. Yes\n", "");
+        assert_eq!(r.detail.as_deref(), Some("Do you want to proceed?"));
+        let mut no_mark = rules();
+        no_mark.waiting = vec![Regex::new("can't check actions").unwrap()];
+        let r = classify(
+            &no_mark,
+            "Auto mode can't check actions here\nEnter to stay\n",
+            "",
+        );
+        assert_eq!(r.state, Some(AgentState::Waiting));
+        assert_eq!(
+            r.detail.as_deref(),
+            Some("Auto mode can't check actions here")
+        );
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 pub mod classify;
 pub mod command;
+mod detail;
+pub mod explain;
 mod healing;
 mod lifecycle;
 pub mod model;

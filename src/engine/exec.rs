@@ -180,7 +180,11 @@ pub(crate) fn capture(ctx: &Arc<Ctx>, model: &Model, worker: WorkerId, title: St
                     let obs = Observation::AgentSeen {
                         worker,
                         state,
-                        reason: r.reason,
+                        // The question, retry time or error message rides along for the operator.
+                        reason: match &r.detail {
+                            Some(d) => format!("{}: {d}", r.reason),
+                            None => r.reason,
+                        },
                         last_line: r.last_line,
                         answerable: r.answerable,
                     };

@@ -1,0 +1,225 @@
+//! The real Claude Code client for tests: where it is installed, a private HOME that has it
+//! configured for a loopback API, and one pane on a private tmux server to run it in.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// A dummy key: the client only checks that one is set; the fake API ignores it.
+pub const API_KEY: &str = "sk-ant-api03-czar-test-dummy-key-0000000000";
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// `$CZAR_CLAUDE_BIN`, else what `.ci/install-claude` installed, else `claude` on PATH.
+pub fn find_client() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("CZAR_CLAUDE_BIN") {
+        return Some(PathBuf::from(p));
+    }
+    let prefix = std::env::var_os("CZAR_CLAUDE_PREFIX")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/czar-claude")));
+    if let Some(bin) = prefix.map(|p| p.join("node_modules/.bin/claude"))
+        && bin.exists()
+    {
+        return Some(bin);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join("claude"))
+        .find(|p| p.exists())
+}
+
+/// The client, or a loud skip message. With `CZAR_REQUIRE_CLAUDE=1` (set by `.ci/run`) a
+/// missing client fails the test instead: CI must not skip silently.
+pub fn client_or_skip(test: &str) -> Option<PathBuf> {
+    if let Some(bin) = find_client() {
+        return Some(bin);
+    }
+    let msg = format!(
+        "SKIPPED {test}: the Claude Code client is not installed \
+         (run .ci/install-claude, or set CZAR_CLAUDE_BIN)"
+    );
+    if std::env::var("CZAR_REQUIRE_CLAUDE").is_ok_and(|v| v == "1") {
+        panic!("{msg}; CZAR_REQUIRE_CLAUDE=1 forbids skipping");
+    }
+    // Straight to the stderr handle: libtest captures `eprintln!` of passing tests, and a skip
+    // must be seen.
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "\n*** {msg} ***\n");
+    None
+}
+
+/// Writes `$home/.claude.json`: onboarding done, the dummy key approved (so its dialog does not
+/// show), and the given folders trusted (so the trust dialog does not show for them).
+pub fn prepare_home(home: &Path, trusted: &[&Path], approve_key: bool) {
+    let mut projects = serde_json::Map::new();
+    for dir in trusted {
+        projects.insert(
+            dir.display().to_string(),
+            serde_json::json!({ "hasTrustDialogAccepted": true, "allowedTools": [] }),
+        );
+    }
+    let tail: String = {
+        let chars: Vec<char> = API_KEY.chars().collect();
+        chars[chars.len().saturating_sub(20)..].iter().collect()
+    };
+    let approved: Vec<String> = if approve_key { vec![tail] } else { Vec::new() };
+    let cfg = serde_json::json!({
+        "hasCompletedOnboarding": true,
+        "customApiKeyResponses": { "approved": approved, "rejected": [] },
+        "projects": projects,
+    });
+    std::fs::create_dir_all(home).unwrap();
+    std::fs::write(home.join(".claude.json"), cfg.to_string()).unwrap();
+}
+
+/// The environment the client needs to talk to the fake API from a private HOME.
+pub fn client_env(home: &Path, api_url: &str) -> Vec<(String, String)> {
+    vec![
+        ("HOME".into(), home.display().to_string()),
+        ("ANTHROPIC_API_KEY".into(), API_KEY.into()),
+        ("ANTHROPIC_BASE_URL".into(), api_url.into()),
+        ("TERM".into(), "xterm-256color".into()),
+        // No update checks, telemetry or error reports leave the machine.
+        ("DISABLE_AUTOUPDATER".into(), "1".into()),
+        (
+            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC".into(),
+            "1".into(),
+        ),
+        ("DISABLE_TELEMETRY".into(), "1".into()),
+        ("DISABLE_ERROR_REPORTING".into(), "1".into()),
+    ]
+}
+
+/// A private tmux server with one pane; killed (with its socket file) on drop.
+pub struct Pane {
+    pub socket: String,
+    pub target: String,
+}
+
+impl Pane {
+    pub fn start(cwd: &Path, argv: &[String], env: &[(String, String)]) -> Pane {
+        let socket = format!(
+            "czar-claude-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
+        let pane = Pane {
+            socket,
+            target: "agent".into(),
+        };
+        let mut args: Vec<String> = ["-f", "/dev/null", "new-session", "-d", "-s", "agent"]
+            .map(String::from)
+            .to_vec();
+        args.extend(["-x", "120", "-y", "40", "-c"].map(String::from));
+        args.push(cwd.display().to_string());
+        for (k, v) in env {
+            args.push("-e".into());
+            args.push(format!("{k}={v}"));
+        }
+        args.extend(argv.iter().cloned());
+        assert!(pane.tmux(&args).is_some(), "tmux new-session failed");
+        // Keep the pane when the client exits, to read its last words and exit status.
+        pane.tmux(&["set-option", "-t", "agent", "remain-on-exit", "on"]);
+        pane
+    }
+
+    pub fn tmux<S: AsRef<str>>(&self, args: &[S]) -> Option<String> {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args.iter().map(|a| a.as_ref()))
+            .env_remove("TMUX")
+            .stdin(Stdio::null())
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    pub fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", &self.target])
+            .unwrap_or_default()
+    }
+
+    pub fn title(&self) -> String {
+        self.tmux(&["display-message", "-p", "-t", &self.target, "#{pane_title}"])
+            .unwrap_or_default()
+            .trim_end_matches('\n')
+            .to_string()
+    }
+
+    pub fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", "-t", &self.target, k]);
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+
+    /// Types `text` literally, then presses Enter on its own.
+    pub fn type_line(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", &self.target, "-l", text]);
+        std::thread::sleep(Duration::from_millis(500));
+        self.tmux(&["send-keys", "-t", &self.target, "Enter"]);
+    }
+
+    /// Waits until `needle` shows more often than `before` times (a new turn's marker, when
+    /// older turns left the same words above).
+    pub fn wait_for_more(&self, needle: &str, before: usize, limit: Duration) -> Option<String> {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            let s = self.screen();
+            if s.matches(needle).count() > before {
+                return Some(s);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        None
+    }
+
+    /// Waits until a turn is over: a `· done` line near the bottom and no busy footer.
+    pub fn wait_turn_over(&self, limit: Duration) -> Option<String> {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            let s = self.screen();
+            let tail: Vec<&str> = s
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .rev()
+                .take(7)
+                .collect();
+            let done = tail.iter().any(|l| l.contains("· done"));
+            let busy = tail.iter().any(|l| l.contains("esc to interrupt"));
+            if done && !busy {
+                return Some(s);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        None
+    }
+
+    /// Waits until the screen contains `needle`; returns the screen, or None on timeout.
+    pub fn wait_for(&self, needle: &str, limit: Duration) -> Option<String> {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            let s = self.screen();
+            if s.contains(needle) {
+                return Some(s);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        None
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        self.tmux(&["kill-server"]);
+        let uid = unsafe { libc::getuid() };
+        let dir =
+            std::env::var_os("TMUX_TMPDIR").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
+        let _ = std::fs::remove_file(dir.join(format!("tmux-{uid}")).join(&self.socket));
+    }
+}

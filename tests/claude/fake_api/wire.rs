@@ -1,0 +1,191 @@
+//! The wire side of the fake Messages API: reading HTTP/1.1 requests, writing JSON answers and
+//! streamed (SSE, chunked) turns the way the Anthropic API sends them.
+
+use super::{Reply, Request};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+/// Request line, headers, and a Content-Length body. None when the peer closed or spoke nonsense.
+pub(super) fn read_request(r: &mut BufReader<TcpStream>) -> Option<(String, String, Vec<u8>)> {
+    let mut line = String::new();
+    if r.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let path = parts.next()?.to_string();
+    let mut len = 0usize;
+    loop {
+        let mut h = String::new();
+        if r.read_line(&mut h).ok()? == 0 {
+            return None;
+        }
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':')
+            && k.eq_ignore_ascii_case("content-length")
+        {
+            len = v.trim().parse().ok()?;
+        }
+    }
+    let mut body = vec![0; len];
+    r.read_exact(&mut body).ok()?;
+    Some((method, path, body))
+}
+
+pub(super) fn write_head(out: &mut TcpStream, code: u16) -> bool {
+    let head = format!("HTTP/1.1 {code} X\r\ncontent-length: 0\r\n\r\n");
+    out.write_all(head.as_bytes()).is_ok()
+}
+
+pub(super) fn write_json(
+    out: &mut TcpStream,
+    code: u16,
+    v: &Value,
+    retry_after: Option<u64>,
+) -> bool {
+    let body = v.to_string();
+    let mut head = format!(
+        "HTTP/1.1 {code} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nrequest-id: req_fake\r\n",
+        body.len()
+    );
+    if let Some(s) = retry_after {
+        head.push_str(&format!("retry-after: {s}\r\n"));
+    }
+    head.push_str("\r\n");
+    out.write_all(head.as_bytes()).is_ok() && out.write_all(body.as_bytes()).is_ok()
+}
+
+pub(super) fn answer(
+    out: &mut TcpStream,
+    req: &Request,
+    reply: &Reply,
+    stream: bool,
+    stop: &AtomicBool,
+) -> bool {
+    if let Reply::Status {
+        code,
+        kind,
+        message,
+        retry_after,
+    } = reply
+    {
+        let v = json!({"type": "error", "error": {"type": kind, "message": message}});
+        // The SDK retries only when told it may; say so explicitly either way.
+        return write_json(out, *code, &v, *retry_after);
+    }
+    let model = req.body["model"]
+        .as_str()
+        .unwrap_or("claude-fake")
+        .to_string();
+    let (text, tool, pace) = match reply {
+        Reply::Text(t) => (t.clone(), None, None),
+        Reply::SlowText { text, over } => (text.clone(), None, Some(*over)),
+        Reply::Tool { text, name, input } => {
+            (text.clone(), Some((name.clone(), input.clone())), None)
+        }
+        Reply::Status { .. } => unreachable!("handled above"),
+    };
+    let id = format!("msg_{}", std::process::id());
+    if !stream {
+        let mut content = vec![json!({"type": "text", "text": text})];
+        if let Some((name, input)) = &tool {
+            content.push(
+                json!({"type": "tool_use", "id": "toolu_fake", "name": name, "input": input}),
+            );
+        }
+        let stop_reason = if tool.is_some() {
+            "tool_use"
+        } else {
+            "end_turn"
+        };
+        let v = json!({"id": id, "type": "message", "role": "assistant", "model": model,
+            "content": content, "stop_reason": stop_reason, "stop_sequence": null,
+            "usage": {"input_tokens": 10, "output_tokens": 10}});
+        return write_json(out, 200, &v, None);
+    }
+    let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\nrequest-id: req_fake\r\n\r\n";
+    if out.write_all(head.as_bytes()).is_err() {
+        return false;
+    }
+    let mut ev = |name: &str, data: Value| -> bool {
+        let frame = format!("event: {name}\ndata: {data}\n\n");
+        let chunk = format!("{:x}\r\n{frame}\r\n", frame.len());
+        out.write_all(chunk.as_bytes()).is_ok() && out.flush().is_ok()
+    };
+    let usage = json!({"input_tokens": 10, "output_tokens": 1, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0});
+    let mut ok = ev(
+        "message_start",
+        json!({"type": "message_start", "message": {"id": id, "type": "message",
+        "role": "assistant", "model": model, "content": [], "stop_reason": null, "stop_sequence": null, "usage": usage}}),
+    );
+    let mut index = 0;
+    if !text.is_empty() {
+        ok &= ev(
+            "content_block_start",
+            json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+        );
+        let pieces: Vec<String> = match pace {
+            // Word by word, spread over the whole duration.
+            Some(_) => text.split_inclusive(' ').map(str::to_string).collect(),
+            None => vec![text.clone()],
+        };
+        let gap = pace.map(|d| d / pieces.len().max(1) as u32);
+        for p in pieces {
+            if let Some(g) = gap {
+                std::thread::sleep(g);
+                if stop.load(Ordering::SeqCst) {
+                    return false;
+                }
+            }
+            ok &= ev(
+                "content_block_delta",
+                json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": p}}),
+            );
+        }
+        ok &= ev(
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": 0}),
+        );
+        index = 1;
+    }
+    if let Some((name, input)) = &tool {
+        let tool_id = format!("toolu_{:x}", rand_id());
+        ok &= ev(
+            "content_block_start",
+            json!({"type": "content_block_start", "index": index,
+            "content_block": {"type": "tool_use", "id": tool_id, "name": name, "input": {}}}),
+        );
+        ok &= ev(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": index,
+            "delta": {"type": "input_json_delta", "partial_json": input.to_string()}}),
+        );
+        ok &= ev(
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": index}),
+        );
+    }
+    let stop_reason = if tool.is_some() {
+        "tool_use"
+    } else {
+        "end_turn"
+    };
+    ok &= ev(
+        "message_delta",
+        json!({"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": null}, "usage": {"output_tokens": 12}}),
+    );
+    ok &= ev("message_stop", json!({"type": "message_stop"}));
+    ok && out.write_all(b"0\r\n\r\n").is_ok() && out.flush().is_ok()
+}
+
+/// Tool ids must differ between turns; no need for real randomness.
+pub(super) fn rand_id() -> u64 {
+    static N: AtomicUsize = AtomicUsize::new(1);
+    let n = N.fetch_add(1, Ordering::SeqCst) as u64;
+    n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(std::process::id())
+}

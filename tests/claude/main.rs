@@ -1,0 +1,9 @@
+//! Tests against the real Claude Code client, run offline against a loopback stand-in for
+//! its API. They skip loudly where the client is not installed (`.ci/install-claude`).
+
+mod capture;
+mod client;
+#[path = "../e2e/common.rs"]
+mod common;
+mod fake_api;
+mod real;
