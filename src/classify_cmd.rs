@@ -58,7 +58,7 @@ fn state_name(e: &Explanation) -> Option<&'static str> {
     e.reading.state.map(|s| s.as_str())
 }
 
-fn as_json(agent: &str, e: &Explanation) -> serde_json::Value {
+pub(crate) fn as_json(agent: &str, e: &Explanation) -> serde_json::Value {
     json!({
         "agent": agent,
         "state": state_name(e),
@@ -70,7 +70,7 @@ fn as_json(agent: &str, e: &Explanation) -> serde_json::Value {
     })
 }
 
-fn as_text(e: &Explanation) -> String {
+pub(crate) fn as_text(e: &Explanation) -> String {
     let mut out = String::new();
     let state =
         state_name(e).unwrap_or("unknown (no pattern matched: the czar keeps what it knew)");

@@ -47,6 +47,15 @@ pub enum Cmd {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// What the czar believes about a worker and why: recorded state and reason, the agent
+    /// process, and a fresh reading of its screen with the signals behind it.
+    Explain {
+        /// The worker's id (as in `<project>-worker-<id>`).
+        worker: u32,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Mark this worker's task finished (run by an agent inside its worktree).
     Done,
     /// Leave a progress note for the operator (run by an agent inside its worktree).

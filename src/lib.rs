@@ -10,6 +10,7 @@ pub mod config;
 pub mod core;
 pub mod demo;
 pub mod engine;
+pub mod explain_cmd;
 pub mod headless;
 pub mod logging;
 pub mod project;

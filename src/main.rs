@@ -28,6 +28,9 @@ async fn dispatch(cli: Cli, dir: PathBuf) -> anyhow::Result<i32> {
         Some(Cmd::Status { json }) => czar::commands::status(&dir, json).map(|()| 0),
         Some(Cmd::Stats { json }) => czar::commands::stats(&dir, json).map(|()| 0),
         Some(Cmd::Claim { paths }) => czar::commands::claim(&dir, &paths),
+        Some(Cmd::Explain { worker, json }) => {
+            czar::explain_cmd::run(&dir, worker, json).await.map(|()| 0)
+        }
         Some(Cmd::Done) => czar::commands::signal(&dir, Signal::Done).map(|()| 0),
         Some(Cmd::Report { note }) => {
             czar::commands::signal(&dir, Signal::Report(note)).map(|()| 0)

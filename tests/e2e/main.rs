@@ -6,3 +6,4 @@ mod common;
 mod crash;
 mod demo;
 mod errors;
+mod explain;

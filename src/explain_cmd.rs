@@ -1,0 +1,98 @@
+//! `czar explain <worker> [--json]`: what the czar believes about a worker and why: its
+//! recorded state and reason, the agent process, and a fresh reading of its screen with every
+//! signal behind it.
+
+use crate::adapters::store::Store;
+use crate::adapters::tmux::{PaneInfo, Tmux};
+use crate::classify_cmd::{as_json, as_text};
+use crate::core::explain::explain;
+use crate::core::model::WorkerId;
+use crate::engine::now_ms;
+use crate::project::{self, UsageError};
+use serde_json::json;
+use std::path::Path;
+
+pub async fn run(dir: &Path, worker: WorkerId, json: bool) -> anyhow::Result<()> {
+    let cfg = project::load(dir)?;
+    let setup = project::setup(&cfg)?;
+    let store = Store::open(&cfg.paths.state_dir)?;
+    let (_, workers) = store.load()?;
+    let Some(w) = workers.get(&worker) else {
+        let known: Vec<String> = workers.keys().map(|k| k.to_string()).collect();
+        return Err(UsageError(format!(
+            "no worker {worker} in this project (known: {})",
+            known.join(", ")
+        ))
+        .into());
+    };
+    let tmux = Tmux::new(setup.socket.clone());
+    let pane: Option<PaneInfo> = tmux
+        .list_panes()
+        .await
+        .map_err(|e| UsageError(format!("reading tmux sessions: {e}")))?
+        .into_iter()
+        .find(|p| p.session == w.session);
+    let profile = cfg.profile(&w.profile).ok_or_else(|| {
+        UsageError(format!(
+            "worker {worker} runs unknown profile {:?}",
+            w.profile
+        ))
+    })?;
+    let reading = match &pane {
+        Some(p) if !p.dead => {
+            let screen = tmux
+                .capture(&w.session, false)
+                .await
+                .map_err(|e| UsageError(e.to_string()))?;
+            Some(explain(&project::rules(profile), &screen, &p.title))
+        }
+        _ => None,
+    };
+    let since = now_ms().saturating_sub(w.since) / 1000;
+    let process = match &pane {
+        None => "no session".to_string(),
+        Some(p) if p.dead => format!(
+            "exited (status {})",
+            p.dead_status.map_or("unknown".into(), |s| s.to_string())
+        ),
+        Some(p) => format!("running {} (pid {})", p.current_command, p.pane_pid),
+    };
+    if json {
+        let out = json!({
+            "worker": worker,
+            "session": w.session,
+            "profile": w.profile,
+            "task": w.task,
+            "recorded": { "state": w.agent.as_str(), "reason": w.reason, "for_secs": since },
+            "process": process,
+            "title": pane.as_ref().map(|p| p.title.clone()),
+            "screen": reading.as_ref().map(|e| as_json(&w.profile, e)),
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!(
+        "worker {worker} ({}), profile {}, task {}",
+        w.session,
+        w.profile,
+        w.task.as_deref().unwrap_or("-")
+    );
+    println!(
+        "czar's view: {} for {since}s: {}",
+        w.agent.as_str(),
+        w.reason
+    );
+    println!("process: {process}");
+    if let Some(p) = &pane {
+        println!("title: {}", p.title);
+    }
+    match &reading {
+        Some(e) => print!("screen now:\n{}", indent(&as_text(e))),
+        None => println!("screen now: none (no live pane)"),
+    }
+    Ok(())
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}\n")).collect()
+}

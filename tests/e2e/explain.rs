@@ -1,0 +1,55 @@
+//! `czar explain <worker>`: the czar's view of a live worker, and a fresh reading of its screen.
+
+use crate::common::{Project, text};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+#[test]
+fn explain_shows_the_busy_reading_with_its_signals_and_rejects_unknown_workers() {
+    let p = Project::new(1, "");
+    p.task(
+        "slow",
+        "title = \"Slow\"",
+        "sim: duration=6 touch=slow.txt\n",
+    );
+    let mut czar = p
+        .czar(&["--auto"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let json = loop {
+        let out = p.czar(&["explain", "1", "--json"]).output().unwrap();
+        if out.status.success() {
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            if v["screen"]["state"] == "busy" {
+                break v;
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "never busy: {}",
+            text(&out)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(json["task"], "slow");
+    assert!(
+        json["process"].as_str().unwrap().starts_with("running"),
+        "{json}"
+    );
+    let signals = json["screen"]["signals"].as_array().unwrap();
+    assert!(signals.iter().any(|s| s["kind"] == "busy"), "{json}");
+    let human = p.czar(&["explain", "1"]).output().unwrap();
+    let human = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        human.contains("czar's view:") && human.contains("signals:"),
+        "{human}"
+    );
+    let unknown = p.czar(&["explain", "9"]).output().unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no worker 9"));
+    let _ = czar.kill();
+    let _ = czar.wait();
+}
