@@ -56,6 +56,12 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Tell the czar what the agent is doing, from the agent's own hooks (Claude Code, Codex:
+    /// Stop, UserPromptSubmit, PreToolUse, Notification, PermissionRequest, ...).
+    Hook {
+        /// The hook event's name.
+        event: String,
+    },
     /// Mark this worker's task finished (run by an agent inside its worktree).
     Done,
     /// Leave a progress note for the operator (run by an agent inside its worktree).

@@ -2,6 +2,7 @@
 
 use crate::adapters::store::Store;
 use crate::cli::TaskAddArgs;
+use crate::core::model::AgentState;
 use crate::core::model::{Model, WorkerId};
 use crate::core::observation::Signal;
 use crate::engine::{now_ms, status};
@@ -91,6 +92,51 @@ pub fn stats(dir: &Path, json: bool) -> anyhow::Result<()> {
         print!("{}", crate::stats::table(&s));
     }
     Ok(())
+}
+
+/// Hook event names of Claude Code, Codex and Gemini CLI, and what each says about the agent.
+const HOOK_EVENTS: [(&str, AgentState); 10] = [
+    ("stop", AgentState::Idle),
+    ("sessionstart", AgentState::Idle),
+    ("afteragent", AgentState::Idle),
+    ("userpromptsubmit", AgentState::Busy),
+    ("pretooluse", AgentState::Busy),
+    ("posttooluse", AgentState::Busy),
+    ("beforeagent", AgentState::Busy),
+    ("notification", AgentState::Waiting),
+    ("permissionrequest", AgentState::Waiting),
+    ("subagentstop", AgentState::Busy),
+];
+
+/// `czar hook <event>`, called by an agent's hook settings. Outside a czar worker it does
+/// nothing and succeeds: a hook must never break the agent that runs it.
+pub fn hook(dir: &Path, event: &str) -> anyhow::Result<i32> {
+    let key: String = event
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let Some((_, state)) = HOOK_EVENTS.iter().find(|(name, _)| *name == key) else {
+        let known: Vec<&str> = HOOK_EVENTS.iter().map(|(n, _)| *n).collect();
+        return Err(UsageError(format!(
+            "unknown hook event {event:?} (known: {})",
+            known.join(", ")
+        ))
+        .into());
+    };
+    let Ok((worker, state_dir)) = whoami(dir) else {
+        return Ok(0);
+    };
+    let store = Store::open(&state_dir)?;
+    store.push_signal(
+        worker,
+        &Signal::Hook {
+            state: *state,
+            event: event.to_string(),
+        },
+        now_ms(),
+    )?;
+    Ok(0)
 }
 
 /// Exit 0 when claimed, 3 when another worker holds one of the files (so scripts can tell).
@@ -188,6 +234,7 @@ pub fn signal(dir: &Path, signal: Signal) -> anyhow::Result<()> {
             println!("czar: worker {worker}: task marked done; the czar will check it.")
         }
         Signal::Report(_) => println!("czar: worker {worker}: note recorded."),
+        Signal::Hook { .. } => {}
     }
     Ok(())
 }

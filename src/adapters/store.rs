@@ -3,7 +3,7 @@
 //! signals workers send from their worktrees (`czar done`, `czar report`).
 
 use crate::core::command::Event;
-use crate::core::model::{Task, Worker, WorkerId};
+use crate::core::model::{AgentState, Task, Worker, WorkerId};
 use crate::core::observation::Signal;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::BTreeMap;
@@ -190,9 +190,14 @@ impl Store {
         signal: &Signal,
         now: u64,
     ) -> Result<(), StoreError> {
+        let hook;
         let (kind, text) = match signal {
             Signal::Done => ("done", ""),
             Signal::Report(t) => ("report", t.as_str()),
+            Signal::Hook { state, event } => {
+                hook = format!("{} {event}", state.as_str());
+                ("hook", hook.as_str())
+            }
         };
         self.conn
             .execute(
@@ -222,10 +227,19 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (seq, worker, kind, text) = row.map_err(|e| self.sql(e))?;
-            let signal = if kind == "done" {
-                Signal::Done
-            } else {
-                Signal::Report(text)
+            let signal = match kind.as_str() {
+                "done" => Signal::Done,
+                "hook" => {
+                    let (state, event) = text.split_once(' ').unwrap_or((text.as_str(), ""));
+                    match AgentState::parse(state) {
+                        Some(state) => Signal::Hook {
+                            state,
+                            event: event.to_string(),
+                        },
+                        None => Signal::Report(format!("unreadable hook signal {text:?}")),
+                    }
+                }
+                _ => Signal::Report(text),
             };
             out.push((seq, worker, signal));
         }

@@ -231,6 +231,9 @@ pub struct Vitals {
     pub nudged_at: Option<u64>,
     /// When the czar last answered a dialog for it, so one dialog gets one answer.
     pub answered_at: Option<u64>,
+    /// The agent's own hook: what it said and when. Stronger than the screen while fresh.
+    #[serde(default)]
+    pub hook: Option<(AgentState, u64)>,
 }
 
 /// Settings the core needs; everything else about the project stays in the adapters.

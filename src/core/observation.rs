@@ -71,6 +71,11 @@ pub struct SessionSeen {
 pub enum Signal {
     Done,
     Report(String),
+    /// The agent's own hook said what it is doing (`czar hook <event>`).
+    Hook {
+        state: AgentState,
+        event: String,
+    },
 }
 
 /// What an operator (or a script) asks for. Every one counts as an operator intervention.

@@ -157,3 +157,46 @@ fn typed_text_is_data_and_the_event_keeps_only_its_size() {
             .any(|c| matches!(c, Command::Record(e) if e.detail == "typed 21 bytes into worker 1"))
     );
 }
+
+#[test]
+fn a_fresh_hook_outranks_the_screen_then_the_screen_wins_again() {
+    use super::observation::Signal;
+    let mut m = running(1, &[]);
+    let hook = Signal::Hook {
+        state: AgentState::Waiting,
+        event: "Notification".into(),
+    };
+    update(
+        &mut m,
+        Observation::Signal {
+            worker: 1,
+            signal: hook,
+        },
+        10_000,
+    );
+    assert_eq!(m.workers[&1].agent, AgentState::Waiting);
+    let screen = || Observation::AgentSeen {
+        worker: 1,
+        state: AgentState::Busy,
+        reason: "spinner".into(),
+        last_line: String::new(),
+        answerable: None,
+    };
+    update(&mut m, screen(), 11_000);
+    assert_eq!(
+        m.workers[&1].agent,
+        AgentState::Waiting,
+        "the hook is fresh"
+    );
+    assert!(
+        m.workers[&1].reason.contains("hook said waiting"),
+        "{}",
+        m.workers[&1].reason
+    );
+    update(&mut m, screen(), 16_000);
+    assert_eq!(
+        m.workers[&1].agent,
+        AgentState::Busy,
+        "an old hook gives way to the screen"
+    );
+}

@@ -162,6 +162,19 @@ fn agent_seen(
     let Some(w) = model.workers.get_mut(&id) else {
         return;
     };
+    // A fresh hook outranks the screen (which may lag behind, or show a stale spinner).
+    let state = match w.vitals.hook {
+        Some((said, at)) if said != state && now.saturating_sub(at) < HOOK_FRESH_MS => {
+            w.reason = format!(
+                "hook said {} {}s ago; the screen says {}",
+                said.as_str(),
+                now.saturating_sub(at) / 1000,
+                state.as_str()
+            );
+            return;
+        }
+        _ => state,
+    };
     if !last_line.is_empty() {
         w.last_line = last_line;
     }
@@ -185,6 +198,10 @@ fn agent_seen(
     }
     lifecycle::check_finished(model, id, now, out);
 }
+
+/// How long an agent's hook outranks what its screen shows. After that the screen wins again:
+/// some changes fire no hook (an Escape that cancels a turn, say).
+pub(super) const HOOK_FRESH_MS: u64 = 5_000;
 
 /// Time for an answer to take effect before the same dialog may be answered again.
 const ANSWER_SETTLE_MS: u64 = 3_000;
@@ -267,6 +284,7 @@ fn signal(model: &mut Model, id: WorkerId, signal: Signal, now: u64, out: &mut V
             EventKind::Report,
             text,
         )),
+        Signal::Hook { state, event } => super::workers::hook(model, id, state, &event, now, out),
         Signal::Done => match task.as_ref().and_then(|t| model.tasks.get_mut(t)) {
             Some(t) if matches!(t.state, TaskState::Working | TaskState::Delivering) => {
                 t.done_signal = true;

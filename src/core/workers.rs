@@ -156,3 +156,31 @@ pub(super) fn ensure_workers(model: &mut Model, now: u64, out: &mut Vec<Command>
         });
     }
 }
+
+/// The agent's own hook: the strongest signal there is about its state, taken at once.
+pub(super) fn hook(
+    model: &mut Model,
+    id: WorkerId,
+    state: AgentState,
+    event: &str,
+    now: u64,
+    out: &mut Vec<Command>,
+) {
+    let Some(w) = model.workers.get_mut(&id) else {
+        return;
+    };
+    w.vitals.hook = Some((state, now));
+    if w.agent != state && w.agent != AgentState::Crashed {
+        out.push(Command::record(
+            Some(id),
+            w.task.as_deref(),
+            EventKind::AgentState,
+            format!("{} -> {} (hook {event})", w.agent.as_str(), state.as_str()),
+        ));
+        set_agent(w, state, &format!("hook {event}"), now);
+        if state == AgentState::Idle && w.task.is_some() {
+            out.push(Command::RefreshBranch { worker: id });
+        }
+    }
+    super::lifecycle::check_finished(model, id, now, out);
+}

@@ -50,6 +50,47 @@ fn explain_shows_the_busy_reading_with_its_signals_and_rejects_unknown_workers()
     let unknown = p.czar(&["explain", "9"]).output().unwrap();
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no worker 9"));
+    // The agent's own hook outranks its screen: the czar's view turns to waiting at once.
+    let hooked = p
+        .czar(&["hook", "PermissionRequest"])
+        .env("CZAR_WORKER", "1")
+        .env("CZAR_STATE_DIR", p.root.join(".czar"))
+        .output()
+        .unwrap();
+    assert!(hooked.status.success(), "{}", text(&hooked));
+    let start = Instant::now();
+    loop {
+        let out = p.czar(&["explain", "1", "--json"]).output().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        if v["recorded"]["state"] == "waiting" {
+            assert!(
+                v["recorded"]["reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("PermissionRequest"),
+                "{v}"
+            );
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the hook was not taken: {v}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let bogus = p.czar(&["hook", "Bogus"]).output().unwrap();
+    assert_eq!(bogus.status.code(), Some(2));
+    let outside = std::process::Command::new(crate::common::CZAR)
+        .args(["hook", "Stop"])
+        .current_dir(std::env::temp_dir())
+        .env_remove("CZAR_WORKER")
+        .output()
+        .unwrap();
+    assert!(
+        outside.status.success(),
+        "a hook outside a worker must not fail: {}",
+        text(&outside)
+    );
     let _ = czar.kill();
     let _ = czar.wait();
 }
