@@ -53,14 +53,9 @@ pub async fn run(setup: Setup) -> anyhow::Result<Outcome> {
     let start = std::time::Instant::now();
     let mut engine = Engine::open(setup)?;
     engine.on_event(move |e| print_event(start.elapsed().as_secs_f64(), e));
-    // Drained only counts once the task files were read at least once.
-    let mut polls = 0u32;
-    engine
-        .run(move |m| {
-            polls += 1;
-            polls > 1 && (m.drained() || m.stopping)
-        })
-        .await?;
+    // `until` is asked after each poll, and the first poll reads the task files: an empty model
+    // is never mistaken for a drained queue.
+    engine.run(|m| m.drained() || m.stopping).await?;
     let wall_secs = start.elapsed().as_secs_f64();
     let model = engine.model();
     let interrupted = model.stopping;
