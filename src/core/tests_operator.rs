@@ -200,3 +200,30 @@ fn a_fresh_hook_outranks_the_screen_then_the_screen_wins_again() {
         "an old hook gives way to the screen"
     );
 }
+
+#[test]
+fn a_rate_limited_workers_task_moves_to_an_idle_agent_of_another_profile() {
+    let mut m = running(2, &["a"]);
+    let holder = m.tasks["a"].worker.unwrap();
+    let other = 3 - holder;
+    m.workers.get_mut(&other).unwrap().profile = "codex".into();
+    m.tasks.get_mut("a").unwrap().state = TaskState::Working;
+    let limited = Observation::AgentSeen {
+        worker: holder,
+        state: AgentState::RateLimited,
+        reason: "rate limit: resets in 3600s".into(),
+        last_line: String::new(),
+        answerable: None,
+    };
+    let out = update(&mut m, limited, 5);
+    assert!(out.contains(&Command::PressKeys {
+        worker: holder,
+        keys: vec!["Escape".into()]
+    }));
+    assert_eq!(
+        m.tasks["a"].worker,
+        Some(other),
+        "taken over at once by the idle codex worker"
+    );
+    assert_eq!(m.workers[&holder].task, None);
+}

@@ -191,10 +191,14 @@ fn agent_seen(
         format!("{} -> {} ({reason})", w.agent.as_str(), state.as_str()),
     ));
     let went_idle = state == AgentState::Idle;
+    let limited = state == AgentState::RateLimited;
     set_agent(w, state, &reason, now);
     if went_idle && w.task.is_some() {
         // Coming back to the prompt is when new commits matter: look at the branch now.
         out.push(Command::RefreshBranch { worker: id });
+    }
+    if limited {
+        super::healing::rate_limited(model, id, out);
     }
     lifecycle::check_finished(model, id, now, out);
 }
