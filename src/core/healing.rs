@@ -67,6 +67,38 @@ pub(super) fn check_stuck(model: &mut Model, id: WorkerId, now: u64, out: &mut V
     }
 }
 
+/// A rate-limited agent waits out its reset time by itself; the czar leaves it alone. But if its
+/// task names no agent profile and a worker with another profile is idle, the task moves there
+/// (its work so far goes along on the branch) instead of waiting.
+pub(super) fn rate_limited(model: &mut Model, id: WorkerId, out: &mut Vec<Command>) {
+    let Some(w) = model.workers.get(&id) else {
+        return;
+    };
+    let Some(task) = w.task.clone() else { return };
+    let movable = model.tasks.get(&task).is_some_and(|t| {
+        t.state == TaskState::Working && t.def.agent.is_none() && t.held_by.is_none()
+    });
+    let other_profile_idle = super::queue::idle_workers(model).iter().any(|o| {
+        model
+            .workers
+            .get(o)
+            .is_some_and(|ow| ow.profile != w.profile)
+    });
+    if !(movable && other_profile_idle) {
+        return;
+    }
+    let why = format!("worker {id} is rate-limited; moving to an agent of another profile");
+    out.push(Command::PressKeys {
+        worker: id,
+        keys: vec!["Escape".into()],
+    });
+    if let Some(w) = model.workers.get_mut(&id) {
+        w.task = None;
+    }
+    // The limited worker holds nothing now, but it is not idle, so the queue skips it.
+    super::lifecycle::give_back(model, &task, &why, out);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,36 +169,4 @@ mod tests {
             )
         );
     }
-}
-
-/// A rate-limited agent waits out its reset time by itself; the czar leaves it alone. But if its
-/// task names no agent profile and a worker with another profile is idle, the task moves there
-/// (its work so far goes along on the branch) instead of waiting.
-pub(super) fn rate_limited(model: &mut Model, id: WorkerId, out: &mut Vec<Command>) {
-    let Some(w) = model.workers.get(&id) else {
-        return;
-    };
-    let Some(task) = w.task.clone() else { return };
-    let movable = model.tasks.get(&task).is_some_and(|t| {
-        t.state == TaskState::Working && t.def.agent.is_none() && t.held_by.is_none()
-    });
-    let other_profile_idle = super::queue::idle_workers(model).iter().any(|o| {
-        model
-            .workers
-            .get(o)
-            .is_some_and(|ow| ow.profile != w.profile)
-    });
-    if !(movable && other_profile_idle) {
-        return;
-    }
-    let why = format!("worker {id} is rate-limited; moving to an agent of another profile");
-    out.push(Command::PressKeys {
-        worker: id,
-        keys: vec!["Escape".into()],
-    });
-    if let Some(w) = model.workers.get_mut(&id) {
-        w.task = None;
-    }
-    // The limited worker holds nothing now, but it is not idle, so the queue skips it.
-    super::lifecycle::give_back(model, &task, &why, out);
 }
