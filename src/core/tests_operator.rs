@@ -227,3 +227,28 @@ fn a_rate_limited_workers_task_moves_to_an_idle_agent_of_another_profile() {
     );
     assert_eq!(m.workers[&holder].task, None);
 }
+
+#[test]
+fn a_listing_taken_before_the_kill_landed_does_not_revive_the_worker() {
+    use super::observation::SessionSeen;
+    let mut m = running(2, &[]);
+    update(&mut m, Observation::Intent(Intent::Kill { worker: 1 }), 5);
+    let both = |w| SessionSeen {
+        worker: w,
+        dead: false,
+        exit_status: None,
+        activity: 0,
+    };
+    update(&mut m, Observation::Sessions(vec![both(1), both(2)]), 6);
+    let out = update(&mut m, Observation::Sessions(vec![both(2)]), 7);
+    assert!(!m.workers[&1].live);
+    assert_ne!(
+        m.workers[&1].agent,
+        AgentState::Crashed,
+        "killed, not crashed"
+    );
+    assert!(
+        !out.iter()
+            .any(|c| matches!(c, Command::Record(e) if e.kind == EventKind::WorkerCrashed))
+    );
+}

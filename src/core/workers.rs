@@ -18,6 +18,11 @@ pub(super) fn sessions(model: &mut Model, seen: &[SessionSeen], now: u64, out: &
             since: now,
             ..Worker::default()
         });
+        // Written off (killed, retired) or being started: a listing taken before tmux caught
+        // up must not bring it back, or it would be found gone again and crash twice.
+        if w.retired || w.starting || (!w.live && w.agent == AgentState::Crashed) {
+            continue;
+        }
         w.live = true;
         w.vitals.activity_at = w.vitals.activity_at.max(s.activity.max(0) as u64 * 1000);
         if s.dead && w.agent != AgentState::Crashed {
