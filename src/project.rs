@@ -68,6 +68,7 @@ pub fn setup(cfg: &ProjectConfig) -> anyhow::Result<Setup> {
             stuck_ms: t.stuck.as_millis() as u64,
             max_task_ms: t.max_task.as_millis() as u64,
             hold_overlaps: cfg.hold_overlaps,
+            nudges: cfg.stuck_nudges.clone(),
             ..Policy::default()
         },
         pane_size: (160, 48),

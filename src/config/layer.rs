@@ -16,6 +16,7 @@ pub(super) const STRING_KEYS: &[&str] = &[
     "state_dir",
     "tmux_socket",
     "overlap",
+    "stuck_nudges",
 ];
 
 /// `[timing]` keys with their allowed ranges; the defaults live in config/defaults.toml.

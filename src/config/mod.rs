@@ -69,6 +69,8 @@ pub struct ProjectConfig {
     /// When two workers change the same files: hold the later one until the earlier finishes
     /// (`overlap = "hold"`), or only raise an alert (`"alert"`).
     pub hold_overlaps: bool,
+    /// Steps tried, in order, on a stuck agent before it is restarted.
+    pub stuck_nudges: Vec<crate::core::model::Nudge>,
     pub timing: Timing,
     pub profiles: BTreeMap<String, AgentProfile>,
     /// Dashboard action name → its keys: the defaults with `[keys]` applied.

@@ -111,6 +111,17 @@ pub(super) fn resolve(
 
     let socket = take("tmux_socket").ok_or_else(|| built_in("tmux_socket"))?;
     let tmux = tmux_socket(&socket)?;
+    let nudge_text = take("stuck_nudges").ok_or_else(|| built_in("stuck_nudges"))?;
+    let mut stuck_nudges = Vec::new();
+    for word in nudge_text.value.split(',').map(str::trim) {
+        match crate::core::model::Nudge::parse(word) {
+            Some(n) => stuck_nudges.push(n),
+            None => {
+                let reason = "a comma-separated list of escape, resend and restart, e.g. \"escape,resend,restart\"";
+                return Err(invalid(&nudge_text.at, &nudge_text.value, reason));
+            }
+        }
+    }
     let overlap = take("overlap").ok_or_else(|| built_in("overlap"))?;
     let hold_overlaps = match overlap.value.as_str() {
         "alert" => false,
@@ -171,6 +182,7 @@ pub(super) fn resolve(
         paths,
         tmux,
         hold_overlaps,
+        stuck_nudges,
         timing,
         profiles,
     })

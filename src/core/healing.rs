@@ -1,7 +1,7 @@
 //! Stuck agents: noticed from time passing, nudged with backoff, restarted when nudging fails.
 
-use super::command::{Command, EventKind};
-use super::model::{AgentState, Model, TaskState, WorkerId};
+use super::command::{Command, Delivery, EventKind};
+use super::model::{AgentState, Model, Nudge, TaskState, WorkerId};
 
 /// A busy agent whose screen has not changed for `stuck_ms`, or that has worked on one task for
 /// longer than `max_task_ms`, is stuck. First nudge: Escape (the agent stops and comes back to
@@ -39,31 +39,42 @@ pub(super) fn check_stuck(model: &mut Model, id: WorkerId, now: u64, out: &mut V
         format!("working on one task for {}s", working_for / 1000)
     };
     let task_id = task.def.id.clone();
-    let nudges = w.vitals.nudges;
-    if nudges == 0 {
-        if let Some(w) = model.workers.get_mut(&id) {
-            super::update::set_agent(w, AgentState::Stuck, &why, now);
-            w.vitals.nudges = 1;
-            w.vitals.nudged_at = Some(now);
-        }
-        out.push(Command::record(
-            Some(id),
-            Some(&task_id),
-            EventKind::Stuck,
-            format!("{why}; pressed Escape"),
-        ));
-        out.push(Command::PressKeys {
+    let step = w.vitals.nudges as usize;
+    // Past the configured steps, a restart is the last resort.
+    let nudge = policy.nudges.get(step).copied().unwrap_or(Nudge::Restart);
+    if let Some(w) = model.workers.get_mut(&id) {
+        super::update::set_agent(w, AgentState::Stuck, &why, now);
+        w.vitals.nudges += 1;
+        w.vitals.nudged_at = Some(now);
+    }
+    let action = match nudge {
+        Nudge::Escape => "pressed Escape",
+        Nudge::Resend => "asked it to go on",
+        Nudge::Restart => "restarting it",
+    };
+    out.push(Command::record(
+        Some(id),
+        Some(&task_id),
+        EventKind::Stuck,
+        format!("{why}; nudge {}: {action}", step + 1),
+    ));
+    match nudge {
+        Nudge::Escape => out.push(Command::PressKeys {
             worker: id,
             keys: vec!["Escape".into()],
-        });
-    } else {
-        out.push(Command::record(
-            Some(id),
-            Some(&task_id),
-            EventKind::Stuck,
-            format!("{why}; Escape did not help, restarting"),
-        ));
-        super::workers::crashed(model, id, &format!("stuck: {why}"), now, out);
+        }),
+        Nudge::Resend => {
+            if let Some(t) = model.tasks.get_mut(&task_id) {
+                t.state = TaskState::Delivering;
+            }
+            let note = "You seem stuck. Continue the task from where you are; commit your work and run `czar done` when it is complete.";
+            out.push(Command::Deliver {
+                worker: id,
+                task: task_id,
+                what: Delivery::FollowUp(note.into()),
+            });
+        }
+        Nudge::Restart => super::workers::crashed(model, id, &format!("stuck: {why}"), now, out),
     }
 }
 
@@ -152,6 +163,29 @@ mod tests {
         check_stuck(&mut m, 1, 3000, &mut out);
         assert!(out.contains(&Command::KillWorker { worker: 1 }));
         assert_eq!(m.tasks["a"].state, TaskState::Pending);
+    }
+
+    #[test]
+    fn configured_nudges_run_in_order_and_a_restart_ends_them() {
+        let mut m = model();
+        m.policy.nudges = vec![Nudge::Resend];
+        let mut out = Vec::new();
+        check_stuck(&mut m, 1, 1000, &mut out);
+        assert!(out.iter().any(|c| matches!(
+            c,
+            Command::Deliver {
+                what: Delivery::FollowUp(_),
+                ..
+            }
+        )));
+        assert_eq!(m.tasks["a"].state, TaskState::Delivering);
+        m.tasks.get_mut("a").unwrap().state = TaskState::Working;
+        out.clear();
+        check_stuck(&mut m, 1, 3000, &mut out);
+        assert!(
+            out.contains(&Command::KillWorker { worker: 1 }),
+            "restart after the list: {out:?}"
+        );
     }
 
     #[test]

@@ -254,6 +254,30 @@ pub struct Policy {
     pub max_task_ms: u64,
     /// Two workers changing the same files: stop the later one until the earlier finishes.
     pub hold_overlaps: bool,
+    /// What to try, in order and with doubling waits, on a stuck agent (then a restart).
+    pub nudges: Vec<Nudge>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Nudge {
+    /// Press Escape: the agent stops its turn and comes back to its prompt.
+    Escape,
+    /// Send a short note asking it to go on.
+    Resend,
+    /// Kill and restart the agent in the same worktree; the task goes back to the queue.
+    Restart,
+}
+
+impl Nudge {
+    pub fn parse(s: &str) -> Option<Nudge> {
+        match s {
+            "escape" => Some(Nudge::Escape),
+            "resend" => Some(Nudge::Resend),
+            "restart" => Some(Nudge::Restart),
+            _ => None,
+        }
+    }
 }
 
 impl Default for Policy {
@@ -269,6 +293,7 @@ impl Default for Policy {
             stuck_ms: 300_000,
             max_task_ms: 0,
             hold_overlaps: false,
+            nudges: vec![Nudge::Escape, Nudge::Restart],
         }
     }
 }

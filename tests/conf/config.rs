@@ -448,3 +448,20 @@ fn overlap_policy_is_alert_or_hold() {
     let msg = error_at("workers = 2\noverlap = \"pause\"\n", 2, "overlap");
     assert!(msg.contains("alert") && msg.contains("hold"), "{msg}");
 }
+
+#[test]
+fn stuck_nudges_are_a_list_of_known_steps() {
+    use czar::core::model::Nudge;
+    let (_dir, root) = repo();
+    assert_eq!(
+        load(&root, "").unwrap().stuck_nudges,
+        vec![Nudge::Escape, Nudge::Restart]
+    );
+    let cfg = load(&root, "stuck_nudges = \"escape, resend, restart\"\n").unwrap();
+    assert_eq!(
+        cfg.stuck_nudges,
+        vec![Nudge::Escape, Nudge::Resend, Nudge::Restart]
+    );
+    let msg = error_at("stuck_nudges = \"escape,poke\"\n", 1, "stuck_nudges");
+    assert!(msg.contains("resend"), "{msg}");
+}
