@@ -23,6 +23,7 @@ pub use error::{ConfigError, ConfigErrorKind, Location};
 pub use keys::{ACTIONS, Key, KeySpec, key_label, parse_key, resolve_keys};
 pub use patterns::{DEFAULT_REGION_LINES, Hit, Pattern, PatternKind, PatternList, Patterns};
 pub use profile::{AgentProfile, CZAR_PLACEHOLDER, SubmitKey};
+pub(crate) use reader::kind_of as toml_kind_of;
 
 use layer::ProjectLayer;
 use profile::ProfileLayer;

@@ -155,15 +155,7 @@ impl<'a, 's> Node<'a, 's> {
     }
 
     pub fn wrong_type(&self, expected: &'static str) -> ConfigError {
-        let found = match self.value.get_ref() {
-            DeValue::String(_) => "a string",
-            DeValue::Integer(_) => "an integer",
-            DeValue::Float(_) => "a float",
-            DeValue::Boolean(_) => "a boolean",
-            DeValue::Datetime(_) => "a date-time",
-            DeValue::Array(_) => "an array",
-            DeValue::Table(_) => "a table",
-        };
+        let found = kind_of(self.value.get_ref());
         self.error(ConfigErrorKind::WrongType { expected, found })
     }
 
@@ -230,6 +222,19 @@ fn near(a: &str, b: &str) -> bool {
         prev = cur;
     }
     prev[b.len()] <= 2
+}
+
+/// "a string", "an integer", ...: how errors name the type a TOML value has.
+pub fn kind_of(value: &DeValue<'_>) -> &'static str {
+    match value {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date-time",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
 }
 
 #[cfg(test)]

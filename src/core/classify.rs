@@ -86,36 +86,29 @@ fn classify_state(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
     }
     if let Some(re) = rules.title_busy.iter().find(|re| re.is_match(title)) {
         let reason = format!("title matches title_busy /{}/", re.as_str());
-        return Reading {
-            state: Some(AgentState::Busy),
-            reason,
-            last_line,
-            answerable: None,
-            detail: None,
-        };
+        return plain(AgentState::Busy, reason, last_line);
     }
     if let Some(reason) = first_match(&rules.idle, &region, "idle") {
-        return Reading {
-            state: Some(AgentState::Idle),
-            reason,
-            last_line,
-            answerable: None,
-            detail: None,
-        };
+        return plain(AgentState::Idle, reason, last_line);
     }
     if let Some(re) = rules.title_idle.iter().find(|re| re.is_match(title)) {
         let reason = format!("title matches title_idle /{}/", re.as_str());
-        return Reading {
-            state: Some(AgentState::Idle),
-            reason,
-            last_line,
-            answerable: None,
-            detail: None,
-        };
+        return plain(AgentState::Idle, reason, last_line);
     }
     Reading {
         state: None,
         reason: "no pattern matched".into(),
+        last_line,
+        answerable: None,
+        detail: None,
+    }
+}
+
+/// A reading with nothing for the operator to answer and no detail yet.
+fn plain(state: AgentState, reason: String, last_line: String) -> Reading {
+    Reading {
+        state: Some(state),
+        reason,
         last_line,
         answerable: None,
         detail: None,

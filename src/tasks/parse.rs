@@ -200,15 +200,7 @@ impl Front<'_> {
     }
 
     fn wrong_type(&self, v: &Spanned<DeValue>, key: &str, expected: &'static str) -> TaskError {
-        let found = match v.get_ref() {
-            DeValue::String(_) => "a string",
-            DeValue::Integer(_) => "an integer",
-            DeValue::Float(_) => "a float",
-            DeValue::Boolean(_) => "a boolean",
-            DeValue::Datetime(_) => "a date-time",
-            DeValue::Array(_) => "an array",
-            DeValue::Table(_) => "a table",
-        };
+        let found = crate::config::toml_kind_of(v.get_ref());
         let key = key.to_string();
         self.error(
             v.span().start,
