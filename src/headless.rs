@@ -30,10 +30,20 @@ impl Outcome {
 /// Refuses to start when a task file is malformed: the operator fixes it first, nothing runs.
 pub fn check_tasks(setup: &Setup) -> Result<(), UsageError> {
     let set = crate::tasks::load_dir(&setup.paths.tasks_dir);
-    if set.errors.is_empty() {
+    let mut lines: Vec<String> = set.errors.iter().map(|e| format!("  {e}")).collect();
+    for t in &set.tasks {
+        if let Some(agent) = t.agent.as_ref().filter(|a| setup.profile(a).is_none()) {
+            let known: Vec<&str> = setup.profiles.keys().map(String::as_str).collect();
+            lines.push(format!(
+                "  {}: agent {agent:?} is not an agent profile (known: {})",
+                t.file.display(),
+                known.join(", ")
+            ));
+        }
+    }
+    if lines.is_empty() {
         return Ok(());
     }
-    let lines: Vec<String> = set.errors.iter().map(|e| format!("  {e}")).collect();
     Err(UsageError(format!(
         "task files have errors; nothing was started:\n{}",
         lines.join("\n")

@@ -252,3 +252,23 @@ fn a_listing_taken_before_the_kill_landed_does_not_revive_the_worker() {
             .any(|c| matches!(c, Command::Record(e) if e.kind == EventKind::WorkerCrashed))
     );
 }
+
+#[test]
+fn a_task_for_a_profile_nobody_runs_gets_a_worker_of_that_profile() {
+    let mut m = running(1, &[]);
+    let def = TaskDef {
+        id: "c".into(),
+        agent: Some("codex".into()),
+        ..TaskDef::default()
+    };
+    let out = update(&mut m, Observation::TasksLoaded(vec![def]), 3);
+    assert!(out.contains(&Command::StartWorker {
+        worker: 2,
+        profile: "codex".into()
+    }));
+    let out = update(&mut m, Observation::Tick, 4);
+    assert!(
+        !out.iter().any(|c| matches!(c, Command::StartWorker { .. })),
+        "only once"
+    );
+}

@@ -133,7 +133,10 @@ pub(super) fn retire(w: &mut Worker, out: &mut Vec<Command>) {
 
 /// Keep `policy.workers` workers running; restart crashed ones within the restart budget.
 pub(super) fn ensure_workers(model: &mut Model, now: u64, out: &mut Vec<Command>) {
-    for id in 1..=model.policy.workers {
+    // The configured ones, and any added since (for a profile, or adopted).
+    let mut ids: Vec<WorkerId> = (1..=model.policy.workers).collect();
+    ids.extend(model.workers.keys().filter(|k| **k > model.policy.workers));
+    for id in ids {
         let session = model.session_name(id);
         let profile = model.policy.default_profile.clone();
         let max_restarts = model.policy.max_restarts;
@@ -158,6 +161,51 @@ pub(super) fn ensure_workers(model: &mut Model, now: u64, out: &mut Vec<Command>
         out.push(Command::StartWorker {
             worker: id,
             profile: w.profile.clone(),
+        });
+    }
+    start_missing_profiles(model, now, out);
+}
+
+/// A ready task that names an agent profile no worker runs would wait forever: one worker of
+/// that profile is added for it (beyond `workers`), once.
+fn start_missing_profiles(model: &mut Model, now: u64, out: &mut Vec<Command>) {
+    let wanted: std::collections::BTreeSet<String> = super::queue::ready_tasks(model)
+        .iter()
+        .filter_map(|t| model.tasks.get(t)?.def.agent.clone())
+        .filter(|p| {
+            !model
+                .workers
+                .values()
+                .any(|w| &w.profile == p && !w.retired)
+        })
+        .collect();
+    for profile in wanted {
+        let id = model
+            .workers
+            .keys()
+            .max()
+            .copied()
+            .unwrap_or(0)
+            .max(model.policy.workers)
+            + 1;
+        let w = Worker {
+            id,
+            session: model.session_name(id),
+            profile: profile.clone(),
+            since: now,
+            starting: true,
+            ..Worker::default()
+        };
+        model.workers.insert(id, w);
+        out.push(Command::record(
+            Some(id),
+            None,
+            EventKind::WorkerStarted,
+            format!("added for tasks that need the {profile} agent"),
+        ));
+        out.push(Command::StartWorker {
+            worker: id,
+            profile,
         });
     }
 }

@@ -82,3 +82,14 @@ fn a_bad_cli_argument_exits_2() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--priority"));
 }
+
+#[test]
+fn a_task_naming_an_unknown_agent_profile_is_refused_before_anything_starts() {
+    let p = Project::new(1, "");
+    p.task("x", "title = \"X\"\nagent = \"clade\"", "x\n");
+    let out = p.run_auto(Duration::from_secs(30));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("x.md") && err.contains("\"clade\""), "{err}");
+    assert_nothing_started(&p);
+}
