@@ -61,6 +61,14 @@ impl Sandbox {
     }
 }
 
+/// Waits for the run to end (0: all done, 1: some failed) and checks the guarantees.
+fn finish(child: std::process::Child, s: &Sandbox) {
+    let out = wait_output(child, Duration::from_secs(600));
+    let code = out.status.code();
+    assert!(code == Some(0) || code == Some(1), "{}", text(&out));
+    assert_guarantees(&s.repo());
+}
+
 /// Every task ended done, or failed with a reason; none was done twice; no worker ever held two
 /// tasks and no task was held by two workers; nobody intervened.
 fn assert_guarantees(repo: &Path) {
@@ -135,10 +143,7 @@ fn forty_tasks_six_workers_chaos_zero_point_three_nobody_watching() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let out = wait_output(child, Duration::from_secs(600));
-    let code = out.status.code();
-    assert!(code == Some(0) || code == Some(1), "{}", text(&out));
-    assert_guarantees(&s.repo());
+    finish(child, &s);
 }
 
 #[test]
@@ -180,8 +185,5 @@ fn the_same_run_with_the_czar_killed_five_times() {
             .spawn()
             .unwrap();
     }
-    let out = wait_output(child, Duration::from_secs(600));
-    let code = out.status.code();
-    assert!(code == Some(0) || code == Some(1), "{}", text(&out));
-    assert_guarantees(&s.repo());
+    finish(child, &s);
 }

@@ -108,6 +108,15 @@ impl Project {
         wait_output(child, limit)
     }
 
+    /// `czar --auto` in the background, output discarded (tests that kill or query it meanwhile).
+    pub fn spawn_auto(&self) -> std::process::Child {
+        self.czar(&["--auto"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
     pub fn tmux(&self, args: &[&str]) -> Option<String> {
         let out = Command::new("tmux")
             .arg("-L")

@@ -2,7 +2,6 @@
 //! finishes the run; no task is lost or done twice.
 
 use crate::common::{Project, text};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 fn done_count(p: &Project) -> usize {
@@ -26,12 +25,7 @@ fn sigkill_mid_run_then_restart_finishes_with_nothing_lost_or_doubled() {
             &format!("sim: duration=1.2 touch=out/{id}.txt\n"),
         );
     }
-    let mut child = p
-        .czar(&["--auto"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = p.spawn_auto();
     let start = Instant::now();
     while done_count(&p) < 2 {
         assert!(

@@ -1,7 +1,6 @@
 //! `czar explain <worker>`: the czar's view of a live worker, and a fresh reading of its screen.
 
 use crate::common::{Project, text};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 #[test]
@@ -12,12 +11,7 @@ fn explain_shows_the_busy_reading_with_its_signals_and_rejects_unknown_workers()
         "title = \"Slow\"",
         "sim: duration=6 touch=slow.txt\n",
     );
-    let mut czar = p
-        .czar(&["--auto"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut czar = p.spawn_auto();
     let start = Instant::now();
     let json = loop {
         let out = p.czar(&["explain", "1", "--json"]).output().unwrap();
