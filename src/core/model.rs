@@ -233,7 +233,17 @@ pub struct Vitals {
     pub answered_at: Option<u64>,
     /// The agent's own hook: what it said and when. Stronger than the screen while fresh.
     #[serde(default)]
-    pub hook: Option<(AgentState, u64)>,
+    pub hook: Option<HookSaid>,
+}
+
+/// The last thing an agent's own hook told the czar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HookSaid {
+    pub state: AgentState,
+    /// The hook event's name, so a reason can say which hook outranked the screen.
+    #[serde(default)]
+    pub event: String,
+    pub at: u64,
 }
 
 /// Settings the core needs; everything else about the project stays in the adapters.

@@ -189,7 +189,9 @@ fn a_fresh_hook_outranks_the_screen_then_the_screen_wins_again() {
         "the hook is fresh"
     );
     assert!(
-        m.workers[&1].reason.contains("hook said waiting"),
+        m.workers[&1]
+            .reason
+            .contains("hook Notification said waiting"),
         "{}",
         m.workers[&1].reason
     );

@@ -163,12 +163,13 @@ fn agent_seen(
         return;
     };
     // A fresh hook outranks the screen (which may lag behind, or show a stale spinner).
-    let state = match w.vitals.hook {
-        Some((said, at)) if said != state && now.saturating_sub(at) < HOOK_FRESH_MS => {
+    let state = match &w.vitals.hook {
+        Some(h) if h.state != state && now.saturating_sub(h.at) < HOOK_FRESH_MS => {
             w.reason = format!(
-                "hook said {} {}s ago; the screen says {}",
-                said.as_str(),
-                now.saturating_sub(at) / 1000,
+                "hook {} said {} {}s ago; the screen says {}",
+                h.event,
+                h.state.as_str(),
+                now.saturating_sub(h.at) / 1000,
                 state.as_str()
             );
             return;

@@ -2,7 +2,7 @@
 
 use super::command::{Command, EventKind};
 use super::lifecycle;
-use super::model::{AgentState, Model, Worker, WorkerId};
+use super::model::{AgentState, HookSaid, Model, Worker, WorkerId};
 use super::observation::SessionSeen;
 use super::update::set_agent;
 
@@ -222,7 +222,11 @@ pub(super) fn hook(
     let Some(w) = model.workers.get_mut(&id) else {
         return;
     };
-    w.vitals.hook = Some((state, now));
+    w.vitals.hook = Some(HookSaid {
+        state,
+        event: event.to_string(),
+        at: now,
+    });
     if w.agent != state && w.agent != AgentState::Crashed {
         out.push(Command::record(
             Some(id),
