@@ -1,5 +1,6 @@
 //! The tmux adapter against real tmux servers on private sockets.
 
+mod batch;
 mod common;
 mod delivery;
 mod sessions;

@@ -58,7 +58,7 @@ const COMMAND_SEPARATOR: &str = ";";
 /// tmux_interface's default `cmd_alias` feature names commands by their short
 /// aliases (`new`, `lsp`, `send`); we set the full name so the argv, logs and
 /// error messages do not depend on which features the build unified.
-fn words(name: &'static str, mut cmd: TmuxCommand<'_>) -> Vec<String> {
+pub(super) fn words(name: &'static str, mut cmd: TmuxCommand<'_>) -> Vec<String> {
     cmd.name(name);
     cmd.to_vec().iter().map(|w| escape_word(w)).collect()
 }

@@ -6,6 +6,7 @@
 //! key-name lookup unless the caller asks for a named key.
 
 mod argv;
+mod batch;
 mod error;
 mod parse;
 mod runner;
@@ -16,6 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use argv::{SessionSpec, SubmitKey, escape_word};
+pub use batch::PaneScreen;
 pub use error::TmuxError;
 pub use parse::{PaneInfo, pane_format, parse_panes, sanitize_session_name};
 pub use runner::{RealRunner, RecordedCall, RecordingRunner, RunOutput, Runner, Socket};
@@ -24,19 +26,43 @@ pub use runner::{RealRunner, RecordedCall, RecordingRunner, RunOutput, Runner, S
 #[derive(Debug)]
 pub struct Tmux<R: Runner = RealRunner> {
     runner: R,
+    counts: Counts,
+}
+
+/// How much the czar asks of tmux: client runs started, and the commands they carried.
+#[derive(Debug, Default)]
+struct Counts {
+    runs: AtomicU64,
+    commands: AtomicU64,
+}
+
+/// A reading of [`Tmux::counts`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TmuxCounts {
+    pub runs: u64,
+    pub commands: u64,
 }
 
 impl Tmux<RealRunner> {
     pub fn new(socket: Socket) -> Self {
-        Tmux {
-            runner: RealRunner::new(socket),
-        }
+        Tmux::with_runner(RealRunner::new(socket))
     }
 }
 
 impl<R: Runner> Tmux<R> {
     pub fn with_runner(runner: R) -> Self {
-        Tmux { runner }
+        Tmux {
+            runner,
+            counts: Counts::default(),
+        }
+    }
+
+    /// tmux client runs and commands since this handle was made.
+    pub fn counts(&self) -> TmuxCounts {
+        TmuxCounts {
+            runs: self.counts.runs.load(Ordering::Relaxed),
+            commands: self.counts.commands.load(Ordering::Relaxed),
+        }
     }
 
     pub fn runner(&self) -> &R {
@@ -46,6 +72,9 @@ impl<R: Runner> Tmux<R> {
     /// Run one argv; a non-zero exit becomes [`TmuxError::Failed`].
     async fn exec(&self, args: Vec<String>, stdin: Option<Vec<u8>>) -> Result<String, TmuxError> {
         let subcommand = args.first().cloned().unwrap_or_default();
+        let commands = 1 + args.iter().filter(|w| *w == ";").count() as u64;
+        self.counts.runs.fetch_add(1, Ordering::Relaxed);
+        self.counts.commands.fetch_add(commands, Ordering::Relaxed);
         let out = self.runner.run(args, stdin).await?;
         if out.success() {
             Ok(out.stdout)
@@ -126,6 +155,52 @@ impl<R: Runner> Tmux<R> {
     /// the screen up one line: read a dead pane with [`Tmux::capture_history`].
     pub async fn capture(&self, target: &str, ansi: bool) -> Result<String, TmuxError> {
         self.exec(argv::capture(target, ansi), None).await
+    }
+
+    /// The screens of many panes (with their titles and dead flags) from one tmux client run,
+    /// in the order of `targets`. When a target is gone the run stops there; the screens read
+    /// before it are kept and the rest are read one at a time, so one vanished pane costs the
+    /// others nothing.
+    pub async fn capture_many(&self, targets: &[String]) -> Vec<Result<PaneScreen, TmuxError>> {
+        if targets.is_empty() {
+            return Vec::new();
+        }
+        let marker = batch::new_marker();
+        let stdout = match self.runner.run(batch::argv(targets, &marker), None).await {
+            Ok(out) => out.stdout,
+            Err(e) => {
+                tracing::debug!("batched capture failed: {e}");
+                String::new()
+            }
+        };
+        self.counts.runs.fetch_add(1, Ordering::Relaxed);
+        self.counts
+            .commands
+            .fetch_add(2 * targets.len() as u64, Ordering::Relaxed);
+        let mut out = Vec::with_capacity(targets.len());
+        for (screen, target) in batch::parse(&stdout, &marker, targets)
+            .into_iter()
+            .zip(targets)
+        {
+            out.push(match screen {
+                Some(s) => Ok(s),
+                None => self.capture_one(target).await,
+            });
+        }
+        out
+    }
+
+    /// The batch's fallback for one pane: its title, then its screen.
+    async fn capture_one(&self, target: &str) -> Result<PaneScreen, TmuxError> {
+        let marker = batch::new_marker();
+        let one = [target.to_string()];
+        let out = self.exec(batch::argv(&one, &marker), None).await?;
+        let screens = batch::parse(&out, &marker, &one);
+        screens
+            .into_iter()
+            .next()
+            .flatten()
+            .ok_or_else(|| TmuxError::Invalid(format!("no screen for {target}")))
     }
 
     /// The last `lines` non-blank-trailing lines of `target`, scrollback
