@@ -12,6 +12,11 @@ pub struct Cli {
     #[arg(long)]
     pub auto: bool,
 
+    /// With --auto: keep running when the queue is drained, picking up new task files, until
+    /// Ctrl-C.
+    #[arg(long, requires = "auto")]
+    pub watch: bool,
+
     /// The repository to work in (default: the current directory).
     #[arg(short = 'C', long = "dir", global = true, value_name = "DIR")]
     pub dir: Option<PathBuf>,
@@ -152,6 +157,10 @@ pub struct SimArgs {
     /// Do not run `czar done` after finishing a task.
     #[arg(long)]
     pub no_done: bool,
+    /// Append "<unix ms> <worker> busy|idle" to FILE whenever the sim starts or ends a task
+    /// (the worker is $CZAR_WORKER), so a benchmark can tell when each screen changed.
+    #[arg(long, value_name = "FILE")]
+    pub timeline: Option<PathBuf>,
     /// Run this command instead of `czar done` after finishing a task (after `--`).
     #[arg(last = true, value_name = "DONE-COMMAND")]
     pub done_command: Vec<String>,

@@ -131,7 +131,7 @@ pub async fn run(args: &DemoArgs, dir: Option<&Path>) -> anyhow::Result<i32> {
         return code;
     }
     let cpu_before = cpu_secs();
-    let outcome = crate::headless::run(setup).await;
+    let outcome = crate::headless::run(setup, false).await;
     if args.socket.is_none() {
         let _ = Tmux::new(Socket::Name(socket.clone())).kill_server().await;
     }

@@ -50,7 +50,8 @@ pub fn check_tasks(setup: &Setup) -> Result<(), UsageError> {
     )))
 }
 
-pub async fn run(setup: Setup) -> anyhow::Result<Outcome> {
+/// With `watch`, a drained queue does not end the run: only Ctrl-C does.
+pub async fn run(setup: Setup, watch: bool) -> anyhow::Result<Outcome> {
     check_tasks(&setup)?;
     let (log, _guard) = crate::logging::init(&setup.paths.state_dir)?;
     println!(
@@ -65,7 +66,9 @@ pub async fn run(setup: Setup) -> anyhow::Result<Outcome> {
     engine.on_event(move |e| print_event(start.elapsed().as_secs_f64(), e));
     // `until` is asked after each poll, and the first poll reads the task files: an empty model
     // is never mistaken for a drained queue.
-    engine.run(|m| m.drained() || m.stopping).await?;
+    engine
+        .run(|m| m.stopping || (!watch && m.drained()))
+        .await?;
     let wall_secs = start.elapsed().as_secs_f64();
     let model = engine.model();
     let interrupted = model.stopping;

@@ -43,7 +43,7 @@ async fn dispatch(cli: Cli, dir: PathBuf) -> anyhow::Result<i32> {
             let cfg = czar::project::load(&dir)?;
             let setup = czar::project::setup(&cfg)?;
             if cli.auto {
-                Ok(czar::headless::run(setup).await?.exit_code())
+                Ok(czar::headless::run(setup, cli.watch).await?.exit_code())
             } else {
                 czar::tui::run(&cfg, setup).await
             }

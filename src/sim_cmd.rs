@@ -15,6 +15,7 @@ pub fn run(args: &SimArgs) -> anyhow::Result<i32> {
         done_command,
         name: args.name.clone(),
         chaos: args.chaos,
+        timeline: args.timeline.clone(),
     };
     Ok(sim_agent::run(opts)?)
 }

@@ -1,4 +1,5 @@
 pub mod claims;
 pub mod git;
+pub mod output_watch;
 pub mod store;
 pub mod tmux;

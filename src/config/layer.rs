@@ -36,7 +36,7 @@ pub(super) const TIMING_KEYS: &[(&str, u64, u64)] = &[
     ("max_restarts", 0, 100),
 ];
 
-pub(super) const MAX_WORKERS: u64 = 64;
+pub(super) const MAX_WORKERS: u64 = 256;
 
 #[derive(Debug, Default)]
 pub(super) struct ProjectLayer {

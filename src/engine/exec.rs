@@ -4,7 +4,6 @@
 use super::{Ctx, Msg, deliver};
 use crate::adapters::git::{self, Git};
 use crate::adapters::tmux::SessionSpec;
-use crate::core::classify::classify;
 use crate::core::command::{Command, Delivery};
 use crate::core::model::{BranchInfo, Model, WorkerId, branch_for};
 use crate::core::observation::Observation;
@@ -15,7 +14,7 @@ use std::sync::Arc;
 const NOT_PASSED: [&str; 4] = ["TMUX", "TMUX_PANE", "COLUMNS", "LINES"];
 
 /// The worker's session name and agent profile name.
-fn pane_of(model: &Model, worker: WorkerId) -> (String, String) {
+pub(super) fn pane_of(model: &Model, worker: WorkerId) -> (String, String) {
     let profile = model
         .workers
         .get(&worker)
@@ -24,7 +23,7 @@ fn pane_of(model: &Model, worker: WorkerId) -> (String, String) {
     (model.session_name(worker), profile)
 }
 
-fn send(ctx: &Ctx, obs: Observation) {
+pub(super) fn send(ctx: &Ctx, obs: Observation) {
     // The loop is gone only when the czar is shutting down; the outcome no longer matters then.
     let _ = ctx.tx.send(Msg::Obs(obs));
 }
@@ -37,6 +36,8 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
             tokio::spawn(async move {
                 let result = start_worker(&ctx, worker, &profile).await;
                 send(&ctx, Observation::WorkerStarted { worker, result });
+                // Its pane is read from the next listing on: have that now.
+                let _ = ctx.tx.send(Msg::ListSoon);
             });
         }
         Command::KillWorker { worker } => {
@@ -45,6 +46,7 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
                 if let Err(e) = ctx.tmux.kill_session(&session).await {
                     tracing::warn!("killing {session}: {e}");
                 }
+                let _ = ctx.tx.send(Msg::ListSoon);
             });
         }
         Command::PrepareBranch {
@@ -168,36 +170,6 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
 }
 
 /// Reads the worker's screen and says what its agent is doing.
-pub(crate) fn capture(ctx: &Arc<Ctx>, model: &Model, worker: WorkerId, title: String) {
-    let ctx = Arc::clone(ctx);
-    let (session, profile) = pane_of(model, worker);
-    tokio::spawn(async move {
-        let screen = ctx.tmux.capture(&session, false).await;
-        match (screen, ctx.setup.profile(&profile)) {
-            (Ok(text), Some(p)) => {
-                let r = classify(&p.rules, &text, &title);
-                if let Some(state) = r.state {
-                    let obs = Observation::AgentSeen {
-                        worker,
-                        state,
-                        // The question, retry time or error message rides along for the operator.
-                        reason: match &r.detail {
-                            Some(d) => format!("{}: {d}", r.reason),
-                            None => r.reason,
-                        },
-                        last_line: r.last_line,
-                        answerable: r.answerable,
-                    };
-                    send(&ctx, obs);
-                }
-            }
-            (Err(e), _) => tracing::debug!("capture of {session} failed: {e}"),
-            (_, None) => tracing::warn!("worker {worker} runs unknown profile {profile:?}"),
-        }
-        let _ = ctx.tx.send(Msg::CaptureDone(worker));
-    });
-}
-
 async fn start_worker(ctx: &Ctx, worker: WorkerId, profile_name: &str) -> Result<(), String> {
     let setup = &ctx.setup;
     let profile = setup
@@ -262,7 +234,7 @@ async fn start_worker(ctx: &Ctx, worker: WorkerId, profile_name: &str) -> Result
         .map_err(|e| e.to_string())?;
     // The agent's whole output, kept beyond tmux's scrollback for the operator.
     let logs = setup.paths.log_dir();
-    let log = logs.join(format!("worker-{worker}.log"));
+    let log = setup.paths.output_log(worker);
     let piped = match std::fs::create_dir_all(&logs) {
         Ok(()) => ctx
             .tmux
@@ -359,19 +331,5 @@ async fn run_verify(ctx: &Ctx, worker: WorkerId, command: &str) -> (bool, String
                 ctx.setup.timing.verify_timeout
             ),
         ),
-    }
-}
-
-pub(crate) fn watch_refs(ctx: &Arc<Ctx>) -> Option<git::RefWatcher> {
-    let tx = ctx.tx.clone();
-    let git = Git::discover(&ctx.setup.paths.repo_root).ok()?;
-    match git::watch_refs(git.git_dir(), move || {
-        let _ = tx.send(Msg::RefsMoved);
-    }) {
-        Ok(w) => Some(w),
-        Err(e) => {
-            tracing::warn!("not watching refs ({e}); relying on the periodic rescan");
-            None
-        }
     }
 }

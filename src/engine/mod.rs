@@ -4,6 +4,8 @@
 mod deliver;
 mod exec;
 mod monitor;
+mod reading;
+mod schedule;
 pub mod setup;
 pub mod status;
 mod survey;
@@ -12,11 +14,10 @@ pub(crate) use monitor::to_def;
 use crate::adapters::store::{Step, Store, StoreError};
 use crate::adapters::tmux::Tmux;
 use crate::core::command::{Command, Event};
-use crate::core::model::{Model, WorkerId};
+use crate::core::model::Model;
 use crate::core::observation::{Intent, Observation};
 use crate::core::update;
 pub use setup::{Paths, Profile, Setup, Timing};
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, watch};
@@ -31,8 +32,10 @@ pub fn now_ms() -> u64 {
 #[derive(Debug)]
 pub(crate) enum Msg {
     Obs(Observation),
-    /// A screen capture for this worker ended (with or without a reading).
-    CaptureDone(WorkerId),
+    /// A batch of screen reads ended (with or without readings).
+    BatchDone,
+    /// Sessions came, went or died: list them now rather than in a while.
+    ListSoon,
     /// git says refs moved: refresh branch figures soon.
     RefsMoved,
 }
@@ -54,9 +57,9 @@ pub struct Engine {
     store: Store,
     rx: mpsc::UnboundedReceiver<Msg>,
     monitor: monitor::Monitor,
-    capturing: HashSet<WorkerId>,
     on_event: Option<EventSink>,
     last_status: String,
+    last_counts: crate::adapters::tmux::TmuxCounts,
     published: watch::Sender<Arc<Model>>,
 }
 
@@ -110,9 +113,9 @@ impl Engine {
             store,
             rx,
             monitor: monitor::Monitor::default(),
-            capturing: HashSet::new(),
             on_event: None,
             last_status: String::new(),
+            last_counts: Default::default(),
             published: watch::Sender::new(Arc::new(Model::default())),
         };
         if resumed {
@@ -209,10 +212,16 @@ impl Engine {
     pub async fn run(&mut self, mut until: impl FnMut(&Model) -> bool) -> Result<(), EngineError> {
         let mut tick = tokio::time::interval(self.ctx.setup.timing.poll);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let _watcher = exec::watch_refs(&self.ctx);
+        let _watcher = reading::watch_refs(&self.ctx);
+        let _outputs = reading::watch_outputs(&self.ctx, &self.monitor.outputs);
+        let outputs = Arc::clone(&self.monitor.outputs);
         let ctrl_c = tokio::signal::ctrl_c();
         tokio::pin!(ctrl_c);
         loop {
+            let wait = self
+                .monitor
+                .next_round(&self.model)
+                .saturating_sub(now_ms());
             tokio::select! {
                 _ = &mut ctrl_c => {
                     self.step(Observation::Intent(Intent::Stop), &[])?;
@@ -221,10 +230,16 @@ impl Engine {
                 msg = self.rx.recv() => {
                     match msg {
                         Some(Msg::Obs(obs)) => self.step(obs, &[])?,
-                        Some(Msg::CaptureDone(w)) => { self.capturing.remove(&w); }
+                        Some(Msg::BatchDone) => self.monitor.batch_running = false,
+                        Some(Msg::ListSoon) => self.monitor.list_soon = true,
                         Some(Msg::RefsMoved) => self.monitor.refs_moved = true,
                         None => return Ok(()),
                     }
+                }
+                // New output only wakes the loop to work out when to read it.
+                _ = outputs.changed() => {}
+                _ = tokio::time::sleep(std::time::Duration::from_millis(wait)) => {
+                    self.monitor_round().await?;
                 }
                 _ = tick.tick() => {
                     self.poll().await?;
@@ -236,18 +251,23 @@ impl Engine {
         }
     }
 
+    /// Lists the sessions when that is due, and reads the screens worth reading, in one batch.
+    async fn monitor_round(&mut self) -> Result<(), EngineError> {
+        if let Some(seen) = self.monitor.sessions(&self.ctx, now_ms()).await {
+            self.step(Observation::Sessions(seen.sessions), &[])?;
+        }
+        let reads = self.monitor.due_reads(&self.model, now_ms());
+        if !reads.is_empty() {
+            self.monitor.batch_running = true;
+            reading::read_screens(&self.ctx, &self.model, reads);
+        }
+        Ok(())
+    }
+
     async fn poll(&mut self) -> Result<(), EngineError> {
         let now = now_ms();
         if let Some(defs) = self.monitor.tasks_if_changed(&self.ctx.setup, now) {
             self.step(Observation::TasksLoaded(defs), &[])?;
-        }
-        if let Some(seen) = self.monitor.sessions(&self.ctx, &self.model).await {
-            self.step(Observation::Sessions(seen.sessions), &[])?;
-            for (w, title) in seen.to_capture {
-                if self.capturing.insert(w) {
-                    exec::capture(&self.ctx, &self.model, w, title);
-                }
-            }
         }
         for (seq, worker, signal) in self.store.pending_signals()? {
             self.step(Observation::Signal { worker, signal }, &[seq])?;
@@ -267,6 +287,11 @@ impl Engine {
         self.step(Observation::Tick, &[])?;
         let claims = self.store.claims().unwrap_or_default();
         status::write(&self.ctx.setup, &self.model, &claims, &mut self.last_status);
+        status::write_monitor(
+            &self.ctx.setup,
+            self.ctx.tmux.counts(),
+            &mut self.last_counts,
+        );
         Ok(())
     }
 }

@@ -1,18 +1,23 @@
-//! What the engine looks at on each tick: task files, the session listing (one tmux call for all
-//! workers), which screens are worth capturing, and which branches to re-read.
+//! What the engine looks at: task files, the session listing (one tmux call for all workers,
+//! every few seconds), which screens are worth reading (those whose output log grew, see
+//! `schedule`), and which branches to re-read.
 
 use super::Ctx;
+use super::schedule::{PaneClock, next_read};
 use super::setup::Setup;
+use crate::adapters::output_watch::Outputs;
 use crate::core::model::{AgentState, Model, TaskDef, WorkerId};
 use crate::core::observation::SessionSeen;
 use crate::tasks::{self, TaskSpec};
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 const TASK_SCAN_MS: u64 = 2_000;
-/// tmux's activity stamp has one-second resolution: look again shortly after a capture taken in
-/// the same second as the last output, and now and then regardless.
-const RECAPTURE_SAME_SECOND_MS: u64 = 700;
-const RECAPTURE_ANYWAY_MS: u64 = 5_000;
+/// Output shows in the logs at once; the listing is for what prints nothing: a pane that died
+/// silently, a session killed from outside, a title change.
+const LIST_EVERY_MS: u64 = 2_000;
+/// Rounds of reading are at least this far apart, so a fleet that streams is read in batches.
+const ROUND_GAP_MS: u64 = 40;
 
 #[derive(Default)]
 pub(crate) struct Monitor {
@@ -21,22 +26,29 @@ pub(crate) struct Monitor {
     reported: BTreeSet<String>,
     /// Problems with task files, as the operator should read them.
     pub task_errors: Vec<String>,
-    screens: HashMap<WorkerId, Seen>,
+    pub outputs: Arc<Outputs>,
+    panes: HashMap<WorkerId, Pane>,
+    last_list: Option<u64>,
+    /// A read found a dead pane: list the sessions at the next round.
+    pub list_soon: bool,
+    pub batch_running: bool,
+    last_round: u64,
     pub refs_moved: bool,
     last_rescan: u64,
     pub last_survey: u64,
 }
 
-#[derive(Clone, Copy)]
-struct Seen {
+/// What the monitor knows of one worker's pane between listings.
+struct Pane {
+    /// `=session:`, exact.
+    target: String,
+    read_at: Option<u64>,
+    /// tmux's activity stamp (seconds) at the last listing.
     activity: i64,
-    captured_at: u64,
 }
 
 pub(crate) struct SessionsSeen {
     pub sessions: Vec<SessionSeen>,
-    /// Workers whose screen is worth reading, with their pane title.
-    pub to_capture: Vec<(WorkerId, String)>,
 }
 
 impl Monitor {
@@ -63,7 +75,20 @@ impl Monitor {
         Some(defs)
     }
 
-    pub async fn sessions(&mut self, ctx: &Ctx, model: &Model) -> Option<SessionsSeen> {
+    fn list_due(&self, now: u64) -> bool {
+        self.list_soon
+            || self
+                .last_list
+                .is_none_or(|t| now.saturating_sub(t) >= LIST_EVERY_MS)
+    }
+
+    /// One `list-panes -a` for all workers, when due: which sessions live, died or vanished.
+    pub async fn sessions(&mut self, ctx: &Ctx, now: u64) -> Option<SessionsSeen> {
+        if !self.list_due(now) {
+            return None;
+        }
+        self.last_list = Some(now);
+        self.list_soon = false;
         let panes = match ctx.tmux.list_panes().await {
             Ok(p) => p,
             Err(e) => {
@@ -71,19 +96,16 @@ impl Monitor {
                 return None;
             }
         };
-        let now = super::now_ms();
-        let mut out = SessionsSeen {
-            sessions: Vec::new(),
-            to_capture: Vec::new(),
-        };
+        let mut sessions: Vec<SessionSeen> = Vec::new();
+        let mut live = HashMap::new();
         for p in panes {
             let Some(worker) = ctx.setup.worker_of_session(&p.session) else {
                 continue;
             };
-            if out.sessions.iter().any(|s| s.worker == worker) {
+            if sessions.iter().any(|s| s.worker == worker) {
                 continue;
             }
-            out.sessions.push(SessionSeen {
+            sessions.push(SessionSeen {
                 worker,
                 dead: p.dead,
                 exit_status: p.dead_status,
@@ -92,34 +114,77 @@ impl Monitor {
             if p.dead {
                 continue;
             }
-            let starting = model
+            let mut pane = self.panes.remove(&worker).unwrap_or(Pane {
+                target: format!("={}:", p.session),
+                read_at: None,
+                activity: p.activity,
+            });
+            // A pane whose output log is not watched (it could not be opened) still shows in
+            // tmux's own activity stamp, a second coarse.
+            let seen_ms = (p.activity.max(0) as u64) * 1000;
+            if p.activity != pane.activity && self.outputs.get(worker).last < seen_ms {
+                self.outputs.mark(worker, now);
+            }
+            pane.activity = p.activity;
+            live.insert(worker, pane);
+        }
+        self.panes = live;
+        Some(SessionsSeen { sessions })
+    }
+
+    fn clock(&self, model: &Model, worker: WorkerId, pane: &Pane) -> PaneClock {
+        let out = self.outputs.get(worker);
+        PaneClock {
+            read_at: pane.read_at,
+            last_output: out.last,
+            unread_since: out.unread_since,
+            busy: model
                 .workers
                 .get(&worker)
-                .is_none_or(|w| w.agent == AgentState::Starting);
-            let due = match self.screens.get(&worker) {
-                None => true,
-                Some(seen) => {
-                    let age = now.saturating_sub(seen.captured_at);
-                    let output_since = p.activity != seen.activity;
-                    let same_second = (p.activity.max(0) as u64) * 1000 + 1000 >= seen.captured_at;
-                    output_since
-                        || (same_second && age >= RECAPTURE_SAME_SECOND_MS)
-                        || age >= RECAPTURE_ANYWAY_MS
-                        || (starting && age >= RECAPTURE_SAME_SECOND_MS)
-                }
-            };
-            if due {
-                self.screens.insert(
-                    worker,
-                    Seen {
-                        activity: p.activity,
-                        captured_at: now,
-                    },
-                );
-                out.to_capture.push((worker, p.title.clone()));
+                .is_some_and(|w| w.agent == AgentState::Busy),
+        }
+    }
+
+    /// The screens to read now, as (worker, target); each counts as read from this moment.
+    pub fn due_reads(&mut self, model: &Model, now: u64) -> Vec<(WorkerId, String)> {
+        if self.batch_running {
+            return Vec::new();
+        }
+        let due: Vec<WorkerId> = self
+            .panes
+            .iter()
+            .filter(|(w, p)| next_read(&self.clock(model, **w, p)).is_some_and(|t| t <= now))
+            .map(|(w, _)| *w)
+            .collect();
+        let mut out = Vec::with_capacity(due.len());
+        for w in due {
+            self.outputs.read(w);
+            if let Some(p) = self.panes.get_mut(&w) {
+                p.read_at = Some(now);
+                out.push((w, p.target.clone()));
             }
         }
-        Some(out)
+        self.last_round = now;
+        out
+    }
+
+    /// When the next round is due: a listing, or a screen worth reading.
+    pub fn next_round(&self, model: &Model) -> u64 {
+        let list = if self.list_soon {
+            0
+        } else {
+            self.last_list.map_or(0, |t| t + LIST_EVERY_MS)
+        };
+        let read = if self.batch_running {
+            None
+        } else {
+            self.panes
+                .iter()
+                .filter_map(|(w, p)| next_read(&self.clock(model, *w, p)))
+                .min()
+        };
+        let at = read.map_or(list, |r| r.min(list));
+        at.max(self.last_round + ROUND_GAP_MS)
     }
 
     /// Workers holding a task, when refs moved or the slow rescan is due.

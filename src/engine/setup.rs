@@ -47,6 +47,20 @@ impl Paths {
         self.state_dir.join("logs")
     }
 
+    /// Everything worker `worker`'s pane ever printed.
+    pub fn output_log(&self, worker: WorkerId) -> PathBuf {
+        self.log_dir().join(format!("worker-{worker}.log"))
+    }
+
+    /// The worker whose output log this file name is (see [`Paths::output_log`]).
+    pub fn worker_of_log(name: &std::ffi::OsStr) -> Option<WorkerId> {
+        name.to_str()?
+            .strip_prefix("worker-")?
+            .strip_suffix(".log")?
+            .parse()
+            .ok()
+    }
+
     pub fn status_md(&self) -> PathBuf {
         self.state_dir.join("status.md")
     }

@@ -175,6 +175,24 @@ pub fn markdown(s: &Status) -> String {
     out
 }
 
+/// What the czar has asked of tmux since it started (`.czar/monitor.json`), rewritten when it
+/// changes: how much watching the fleet costs, for the operator and for the benchmark.
+pub fn write_monitor(
+    setup: &Setup,
+    counts: crate::adapters::tmux::TmuxCounts,
+    last: &mut crate::adapters::tmux::TmuxCounts,
+) {
+    if counts == *last {
+        return;
+    }
+    let Ok(json) = serde_json::to_string(&counts) else {
+        return;
+    };
+    if write_atomic(&setup.paths.state_dir.join("monitor.json"), &json) {
+        *last = counts;
+    }
+}
+
 /// Rewrites the status files when they would change, atomically so a reading agent never sees
 /// half a file.
 pub fn write(

@@ -8,6 +8,7 @@ const DEFAULT_SECS: f64 = 2.0;
 const MAX_SECS: f64 = 86_400.0;
 const MAX_COMMITS: u32 = 100;
 const TITLE_CHARS: usize = 60;
+const MAX_STREAM: u32 = 1_000;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
@@ -19,6 +20,8 @@ pub struct Plan {
     pub exit_code: Option<i32>,
     pub hang: bool,
     pub says: Vec<String>,
+    /// Lines of tool output per second while working, to load a monitor.
+    pub stream: u32,
     /// Messages for directives that were not understood.
     pub problems: Vec<String>,
 }
@@ -33,6 +36,7 @@ impl Default for Plan {
             exit_code: None,
             hang: false,
             says: Vec::new(),
+            stream: 0,
             problems: Vec::new(),
         }
     }
@@ -85,6 +89,11 @@ fn apply(plan: &mut Plan, word: &str) {
             .map(|c| plan.exit_code = Some(c))
             .is_some(),
         "hang" => parse_bool(value).map(|b| plan.hang = b).is_some(),
+        "stream" => value
+            .parse::<u32>()
+            .ok()
+            .map(|n| plan.stream = n.min(MAX_STREAM))
+            .is_some(),
         "say" => {
             plan.says.push(value.replace('_', " "));
             true
@@ -135,8 +144,9 @@ mod tests {
     fn parses_every_key_across_lines() {
         let p = parse_plan(
             "Title\n  sim: duration=0.5 touch=a.txt commits=2\r\nsim: touch=b/c.md done=no \
-             say=hello_there exit=3 hang=yes\nsim: color=red bare\nsim: duration=-1 commits=x",
+             say=hello_there exit=3 hang=yes stream=20\nsim: color=red bare\nsim: duration=-1 commits=x",
         );
+        assert_eq!(p.stream, 20);
         assert_eq!(p.duration, Duration::from_millis(500));
         assert_eq!(p.touches, vec!["a.txt", "b/c.md"]);
         assert_eq!(p.commits, 2);

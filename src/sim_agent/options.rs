@@ -12,6 +12,8 @@ pub struct SimOptions {
     pub name: String,
     /// Chance (0..=1) that a task goes wrong on purpose (see `chaos`).
     pub chaos: f64,
+    /// Where to append "<unix ms> <worker> busy|idle" as tasks start and end.
+    pub timeline: Option<PathBuf>,
 }
 
 impl Default for SimOptions {
@@ -21,6 +23,7 @@ impl Default for SimOptions {
             done_command: None,
             name: "sim".into(),
             chaos: 0.0,
+            timeline: None,
         }
     }
 }

@@ -40,6 +40,8 @@ struct Busy {
     frame: usize,
     last_draw: Option<Instant>,
     says_done: usize,
+    /// Lines streamed so far (see `Plan::stream`).
+    streamed: u64,
 }
 
 pub struct Session<W: Write> {
@@ -217,6 +219,14 @@ impl<W: Write> Session<W> {
             self.emit(&frame)?;
             return self.finish(elapsed).map(|()| None);
         }
+        let stream_due = (elapsed.as_secs_f64() * f64::from(busy.plan.stream)) as u64;
+        while busy.streamed < stream_due {
+            busy.streamed += 1;
+            frame.push_str(&screen::tool_line(&format!(
+                "streamed line {} of the work in progress",
+                busy.streamed
+            )));
+        }
         if busy
             .last_draw
             .is_none_or(|t| now.saturating_duration_since(t) >= FRAME)
@@ -284,8 +294,11 @@ impl<W: Write> Session<W> {
             frame: 0,
             last_draw: Some(Instant::now()),
             says_done: 0,
+            streamed: 0,
         });
-        self.emit(&frame)
+        self.emit(&frame)?;
+        self.timeline("busy");
+        Ok(())
     }
 
     fn finish(&mut self, elapsed: Duration) -> Result<(), SimError> {
@@ -308,7 +321,28 @@ impl<W: Write> Session<W> {
         let secs = elapsed.as_secs_f64().round().max(1.0) as u64;
         frame.push_str(&screen::worked_line(secs));
         frame.push_str(&self.fresh_block());
-        self.emit(&frame)
+        self.emit(&frame)?;
+        self.timeline("idle");
+        Ok(())
+    }
+
+    /// Notes when the screen changed state, for benchmarks. Best effort: a sim that cannot
+    /// write its timeline still works.
+    fn timeline(&self, state: &str) {
+        let Some(path) = &self.opts.timeline else {
+            return;
+        };
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        let worker = std::env::var("CZAR_WORKER").unwrap_or_else(|_| "-".into());
+        // One short write with O_APPEND: lines from many sims never interleave.
+        let line = format!("{ms} {worker} {state}\n");
+        let _ = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(line.as_bytes()));
     }
 
     fn interrupt(&mut self) -> Result<(), SimError> {

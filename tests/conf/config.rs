@@ -227,10 +227,10 @@ fn unknown_keys_are_rejected_with_a_hint() {
 fn out_of_range_values_are_rejected() {
     let msg = error_at("workers = 0\n", 1, "workers");
     assert!(
-        msg.ends_with("0 is out of range (allowed: 1..=64)"),
+        msg.ends_with("0 is out of range (allowed: 1..=256)"),
         "{msg}"
     );
-    error_at("workers = 65\n", 1, "workers");
+    error_at("workers = 257\n", 1, "workers");
     let msg = error_at("[timing]\npoll_ms = -5\n", 2, "timing.poll_ms");
     assert!(msg.contains("-5 is out of range"), "{msg}");
     error_at(

@@ -1,0 +1,139 @@
+//! What most managers do: `capture-pane` on every pane every 500 ms, one tmux client each, and
+//! classify every screen. Same panes, same rules, same tasks as the czar half of the run.
+
+use super::Bench;
+use super::measure::{self, Change, Phase, Sampler};
+use czar::core::classify::{ScreenRules, classify};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const EVERY: Duration = Duration::from_millis(500);
+
+pub struct Baseline {
+    pub idle: Phase,
+    pub streaming: Phase,
+    pub changes: Vec<Change>,
+    /// When the baseline took over (ms since the epoch).
+    pub started: u64,
+}
+
+struct Shared {
+    stop: AtomicBool,
+    runs: AtomicU64,
+    changes: Mutex<Vec<Change>>,
+}
+
+fn rules(b: &Bench) -> ScreenRules {
+    let cfg = czar::project::load(&b.repo).expect("the bench's czar.toml");
+    let setup = czar::project::setup(&cfg).expect("the bench's setup");
+    setup.profile("sim").expect("the sim profile").rules.clone()
+}
+
+/// The worker panes, as (pane id, worker).
+fn panes(b: &Bench) -> Vec<(String, u32)> {
+    b.tmux_out(&["list-panes", "-a", "-F", "#{pane_id} #{session_name}"])
+        .lines()
+        .filter_map(|l| {
+            let (id, session) = l.split_once(' ')?;
+            let worker = session.strip_prefix("bench-worker-")?.parse().ok()?;
+            Some((id.to_string(), worker))
+        })
+        .collect()
+}
+
+fn watch(b: &Bench, panes: &[(String, u32)], rules: &ScreenRules, shared: &Shared) {
+    let mut last: Vec<Option<String>> = vec![None; panes.len()];
+    while !shared.stop.load(Ordering::Relaxed) {
+        let round = Instant::now();
+        for (i, (id, worker)) in panes.iter().enumerate() {
+            let out = b.tmux().args(["capture-pane", "-p", "-t", id]).output();
+            shared.runs.fetch_add(1, Ordering::Relaxed);
+            let Ok(out) = out else { continue };
+            let screen = String::from_utf8_lossy(&out.stdout);
+            let Some(state) = classify(rules, &screen, "").state else {
+                continue;
+            };
+            let state = state.as_str().to_string();
+            if last[i].as_deref() != Some(state.as_str()) {
+                last[i] = Some(state.clone());
+                let change = Change {
+                    at: measure::now_ms(),
+                    worker: *worker,
+                    state,
+                };
+                if let Ok(mut c) = shared.changes.lock() {
+                    c.push(change);
+                }
+            }
+        }
+        std::thread::sleep(EVERY.saturating_sub(round.elapsed()));
+    }
+}
+
+pub fn run(b: &Bench) -> Baseline {
+    let panes = panes(b);
+    assert_eq!(panes.len(), b.workers, "the czar's sessions outlive it");
+    // czar's output logs are part of its cost, not the baseline's.
+    for (id, _) in &panes {
+        let _ = b.tmux().args(["pipe-pane", "-t", id]).output();
+    }
+    let rules = rules(b);
+    let shared = Arc::new(Shared {
+        stop: AtomicBool::new(false),
+        runs: AtomicU64::new(0),
+        changes: Mutex::new(Vec::new()),
+    });
+    let started = measure::now_ms();
+    println!(
+        "baseline: capture-pane on {} panes every 500 ms",
+        panes.len()
+    );
+    let sampler = Sampler::this_process(b);
+    let counts = || {
+        let n = shared.runs.load(Ordering::Relaxed);
+        (n, n)
+    };
+    let (idle, streaming) = std::thread::scope(|s| {
+        s.spawn(|| watch(b, &panes, &rules, &shared));
+        std::thread::sleep(Duration::from_secs(3));
+        let idle = sampler.window(b.window, counts);
+        // Typing the tasks costs this process too: done before the window opens.
+        for (id, _) in &panes {
+            let _ = b
+                .tmux()
+                .args(["send-keys", "-t", id, "-l", &b.task_text(false)])
+                .output();
+            let _ = b.tmux().args(["send-keys", "-t", id, "Enter"]).output();
+        }
+        std::thread::sleep(Duration::from_secs(3));
+        let window = b.window.min(Duration::from_secs(super::TASK_SECS / 2));
+        let streaming = sampler.window(window, counts);
+        let done = |b: &Bench| {
+            std::fs::read_to_string(&b.timeline)
+                .unwrap_or_default()
+                .lines()
+                .filter(|l| l.ends_with(" idle"))
+                .filter(|l| {
+                    l.split_whitespace()
+                        .next()
+                        .and_then(|t| t.parse::<u64>().ok())
+                        .is_some_and(|t| t >= started)
+                })
+                .count()
+        };
+        super::wait_until("every baseline task done", Duration::from_secs(300), || {
+            done(b) >= b.workers
+        });
+        std::thread::sleep(Duration::from_secs(2));
+        shared.stop.store(true, Ordering::Relaxed);
+        (idle, streaming)
+    });
+    let changes = shared.changes.lock().map(|c| c.clone()).unwrap_or_default();
+    Baseline {
+        idle,
+        streaming,
+        changes,
+        started,
+    }
+}

@@ -1,0 +1,226 @@
+//! What watching a fleet costs: `cargo bench --bench monitor` (about four minutes).
+//!
+//! One run, one private tmux server, 100 simulated agents (`czar sim-agent`), measured twice:
+//!
+//! 1. **czar**: `czar --auto --watch` starts the workers and watches them. Measured while all
+//!    are idle, then while all work on a task that streams ten lines a second besides the
+//!    spinner, and across the moments each agent starts and finishes its task.
+//! 2. **baseline**: czar stopped (the sessions stay) and the output logs unpiped, this program
+//!    does what most managers do: `capture-pane` every pane every 500 ms, each classified with
+//!    the same rules. Measured on the same panes, idle and then streaming the same tasks.
+//!
+//! Figures: CPU time per wall second of the watcher (the czar process with the tmux clients it
+//! starts, or this process with its clients), of the tmux server, and of the `cat` processes
+//! that keep czar's output logs; tmux commands started per second; and the latency from a
+//! pane's change (the sim notes when it drew its busy or idle screen) to the watcher's state
+//! change, p50 and p95. Ratios compare the two halves of the same run.
+//!
+//! `CZAR_BENCH_WORKERS` (default 100) and `CZAR_BENCH_WINDOW_SECS` (default 20) shorten it.
+
+mod baseline;
+mod measure;
+mod report;
+
+use measure::{Phase, Sampler};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CZAR: &str = env!("CARGO_BIN_EXE_czar");
+/// How long each task works: long enough for a measuring window in the middle.
+const TASK_SECS: u64 = 40;
+const STREAM_LINES_PER_SEC: u32 = 10;
+
+pub struct Bench {
+    pub workers: usize,
+    pub window: Duration,
+    pub socket: String,
+    pub repo: PathBuf,
+    pub timeline: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Bench {
+    pub fn tmux(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-u", "-L", &self.socket]).stdin(Stdio::null());
+        c
+    }
+
+    pub fn tmux_out(&self, args: &[&str]) -> String {
+        let out = self.tmux().args(args).output().expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The task each agent gets, from czar or typed by the baseline: one line, since the
+    /// baseline types it and a newline would submit early.
+    pub fn task_text(&self, done: bool) -> String {
+        format!(
+            "sim: duration={TASK_SECS} stream={STREAM_LINES_PER_SEC} done={}",
+            if done { "yes" } else { "no" }
+        )
+    }
+}
+
+impl Drop for Bench {
+    fn drop(&mut self) {
+        let _ = self.tmux().arg("kill-server").output();
+    }
+}
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "git {args:?} failed");
+}
+
+fn setup() -> Bench {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("monitor bench: tmux is not installed; nothing measured");
+        std::process::exit(2);
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(repo.join("tasks")).expect("repo dir");
+    std::fs::write(repo.join(".gitignore"), ".czar/\n").expect("write");
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["add", "-A"]);
+    git(
+        &repo,
+        &[
+            "-c",
+            "user.name=bench",
+            "-c",
+            "user.email=bench@localhost",
+            "commit",
+            "-q",
+            "-m",
+            "initial",
+        ],
+    );
+    let workers = env_num("CZAR_BENCH_WORKERS", 100) as usize;
+    let socket = format!("czar-bench-{}", std::process::id());
+    let timeline = dir.path().join("timeline.log");
+    let config = format!(
+        "project = \"bench\"\nworkers = {workers}\nagent = \"sim\"\nworktrees_dir = \"../wt\"\n\
+         tmux_socket = \"{socket}\"\n\n[agents.sim]\n\
+         command = [\"{{czar}}\", \"sim-agent\", \"--timeline\", \"{}\"]\n",
+        timeline.display()
+    );
+    std::fs::write(repo.join("czar.toml"), config).expect("write czar.toml");
+    Bench {
+        workers,
+        window: Duration::from_secs(env_num("CZAR_BENCH_WINDOW_SECS", 20)),
+        socket,
+        repo,
+        timeline,
+        _dir: dir,
+    }
+}
+
+/// The workers in the engine's status file, by state.
+fn states(b: &Bench) -> Vec<(String, String)> {
+    let path = b.repo.join(".czar/status.json");
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    let mut out = Vec::new();
+    for w in v["workers"].as_array().into_iter().flatten() {
+        out.push((
+            w["state"].as_str().unwrap_or("").to_string(),
+            w["task"].as_str().unwrap_or("").to_string(),
+        ));
+    }
+    for t in v["tasks"].as_array().into_iter().flatten() {
+        out.push((
+            format!("task:{}", t["state"].as_str().unwrap_or("")),
+            String::new(),
+        ));
+    }
+    out
+}
+
+fn wait_until(what: &str, limit: Duration, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < limit, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    println!("  {what} after {:.0}s", start.elapsed().as_secs_f64());
+}
+
+fn count(b: &Bench, state: &str) -> usize {
+    states(b).iter().filter(|(s, _)| s == state).count()
+}
+
+fn run_czar(b: &Bench) -> (Phase, Phase, Vec<measure::Change>, u64) {
+    println!("czar: starting {} workers", b.workers);
+    let mut czar: Child = Command::new(CZAR)
+        .args(["--auto", "--watch"])
+        .current_dir(&b.repo)
+        .env_remove("TMUX")
+        .env_remove("TMUX_PANE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("czar starts");
+    let limit = Duration::from_secs(300);
+    wait_until("every worker idle", limit, || count(b, "idle") == b.workers);
+    std::thread::sleep(Duration::from_secs(3));
+    let sampler = Sampler::czar(b, czar.id());
+    let idle = sampler.window(b.window, || sampler.czar_commands(b));
+    let started = measure::now_ms();
+    for i in 1..=b.workers {
+        let task = format!("+++\ntitle = \"Stream {i}\"\n+++\n{}\n", b.task_text(true));
+        std::fs::write(b.repo.join(format!("tasks/stream-{i:03}.md")), task).expect("task file");
+    }
+    wait_until("every worker busy", limit, || count(b, "busy") == b.workers);
+    std::thread::sleep(Duration::from_secs(2));
+    let window = b.window.min(Duration::from_secs(TASK_SECS / 2));
+    let streaming = sampler.window(window, || sampler.czar_commands(b));
+    wait_until("every task done", limit, || {
+        count(b, "task:done") == b.workers
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    let _ = Command::new("kill")
+        .args(["-INT", &czar.id().to_string()])
+        .status();
+    let _ = czar.wait();
+    let changes = measure::czar_changes(&b.repo, started);
+    (idle, streaming, changes, started)
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else is understood.
+    let b = setup();
+    println!(
+        "monitor bench: {} simulated workers, {}s windows, tmux -L {}",
+        b.workers,
+        b.window.as_secs(),
+        b.socket
+    );
+    let (czar_idle, czar_streaming, czar_changes, czar_started) = run_czar(&b);
+    let base = baseline::run(&b);
+    let czar_latency = measure::latencies(&b.timeline, &czar_changes, czar_started, base.started);
+    let base_latency = measure::latencies(&b.timeline, &base.changes, base.started, u64::MAX);
+    report::print(
+        &b,
+        [&czar_idle, &czar_streaming],
+        [&base.idle, &base.streaming],
+        [&czar_latency, &base_latency],
+    );
+}

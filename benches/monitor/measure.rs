@@ -1,0 +1,223 @@
+//! CPU from /proc, tmux command counts, and latencies from the sims' timeline.
+
+use super::Bench;
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+fn ticks_per_sec() -> f64 {
+    // Linux reports /proc times in USER_HZ, 100 on every architecture it runs on.
+    100.0
+}
+
+/// utime + stime (+ cutime + cstime when `children`), in seconds.
+fn proc_cpu(pid: u32, children: bool) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return 0.0;
+    };
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|w| w.parse().unwrap_or(0))
+        .collect();
+    let n = if children { 4 } else { 2 };
+    f.iter().skip(11).take(n).sum::<u64>() as f64 / ticks_per_sec()
+}
+
+/// The `cat` processes tmux started for `pipe-pane` (children of the server).
+fn pipes_cpu(server: u32) -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    let mut total = 0.0;
+    for e in dir.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let comm_is_cat = stat.contains(" (cat) ");
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, r)| r.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok());
+        if comm_is_cat && ppid == Some(server) {
+            total += proc_cpu(pid, false);
+        }
+    }
+    total
+}
+
+/// One measuring window.
+#[derive(Debug, Clone, Default)]
+pub struct Phase {
+    pub secs: f64,
+    /// CPU seconds per wall second: the watcher (with its tmux clients), the server, log pipes.
+    pub watcher: f64,
+    pub server: f64,
+    pub pipes: f64,
+    pub commands_per_sec: f64,
+    pub runs_per_sec: f64,
+}
+
+impl Phase {
+    pub fn total(&self) -> f64 {
+        self.watcher + self.server + self.pipes
+    }
+}
+
+pub struct Sampler {
+    watcher: u32,
+    server: u32,
+}
+
+impl Sampler {
+    pub fn czar(b: &Bench, czar: u32) -> Sampler {
+        Sampler {
+            watcher: czar,
+            server: server_pid(b),
+        }
+    }
+
+    pub fn this_process(b: &Bench) -> Sampler {
+        Sampler {
+            watcher: std::process::id(),
+            server: server_pid(b),
+        }
+    }
+
+    /// (tmux client runs, tmux commands) the czar has started, from its monitor.json.
+    pub fn czar_commands(&self, b: &Bench) -> (u64, u64) {
+        let text = std::fs::read_to_string(b.repo.join(".czar/monitor.json")).unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        (
+            v["runs"].as_u64().unwrap_or(0),
+            v["commands"].as_u64().unwrap_or(0),
+        )
+    }
+
+    /// Measures for `len`; `counts` reads (runs, commands) so far.
+    pub fn window(&self, len: Duration, counts: impl Fn() -> (u64, u64)) -> Phase {
+        let snap = || {
+            (
+                proc_cpu(self.watcher, true),
+                proc_cpu(self.server, false),
+                pipes_cpu(self.server),
+                counts(),
+            )
+        };
+        let start = Instant::now();
+        let a = snap();
+        std::thread::sleep(len);
+        let z = snap();
+        let secs = start.elapsed().as_secs_f64();
+        Phase {
+            secs,
+            watcher: (z.0 - a.0) / secs,
+            server: (z.1 - a.1) / secs,
+            pipes: (z.2 - a.2) / secs,
+            runs_per_sec: (z.3.0 - a.3.0) as f64 / secs,
+            commands_per_sec: (z.3.1 - a.3.1) as f64 / secs,
+        }
+    }
+}
+
+fn server_pid(b: &Bench) -> u32 {
+    b.tmux_out(&["display-message", "-p", "#{pid}"])
+        .trim()
+        .parse()
+        .expect("the tmux server's pid")
+}
+
+/// A watcher's state change: when, which worker, to what.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub at: u64,
+    pub worker: u32,
+    pub state: String,
+}
+
+/// The czar's agent-state events since `from`, from its store.
+pub fn czar_changes(repo: &Path, from: u64) -> Vec<Change> {
+    let store = czar::adapters::store::Store::open(&repo.join(".czar")).expect("czar's store");
+    let events = store.events(10_000_000).expect("czar's events");
+    let mut out: Vec<Change> = events
+        .into_iter()
+        .filter(|e| e.kind == "agent_state" && e.at >= from)
+        .filter_map(|e| {
+            // "idle -> busy (busy pattern ...)"
+            let to = e.detail.split_once(" -> ")?.1.split_whitespace().next()?;
+            Some(Change {
+                at: e.at,
+                worker: e.worker?,
+                state: to.to_string(),
+            })
+        })
+        .collect();
+    out.sort_by_key(|c| c.at);
+    out
+}
+
+/// Latencies (ms) from each screen change the sims noted in `[from, to)` to the first change of
+/// the watcher to that state for that worker, before the worker's next screen change.
+pub struct Latency {
+    pub samples: Vec<u64>,
+    /// Screen changes the watcher never followed.
+    pub missed: usize,
+}
+
+impl Latency {
+    pub fn percentile(&self, p: f64) -> Option<u64> {
+        if self.samples.is_empty() {
+            return None;
+        }
+        let mut s = self.samples.clone();
+        s.sort_unstable();
+        let i = ((p / 100.0) * (s.len() - 1) as f64).round() as usize;
+        Some(s[i.min(s.len() - 1)])
+    }
+}
+
+pub fn latencies(timeline: &Path, changes: &[Change], from: u64, to: u64) -> Latency {
+    let text = std::fs::read_to_string(timeline).unwrap_or_default();
+    let mut marks: Vec<(u64, u32, String)> = text
+        .lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            Some((
+                w.next()?.parse().ok()?,
+                w.next()?.parse().ok()?,
+                w.next()?.to_string(),
+            ))
+        })
+        .filter(|(at, _, _)| *at >= from && *at < to)
+        .collect();
+    marks.sort();
+    let mut lat = Latency {
+        samples: Vec::new(),
+        missed: 0,
+    };
+    for (i, (at, worker, state)) in marks.iter().enumerate() {
+        let next = marks[i + 1..]
+            .iter()
+            .find(|m| m.1 == *worker)
+            .map_or(u64::MAX, |m| m.0);
+        // The sim notes the change right after drawing it; a fast watcher may log first.
+        let seen = changes
+            .iter()
+            .find(|c| c.worker == *worker && c.state == *state && c.at + 50 >= *at && c.at < next);
+        match seen {
+            Some(c) => lat.samples.push(c.at.saturating_sub(*at)),
+            None => lat.missed += 1,
+        }
+    }
+    lat
+}
