@@ -1,6 +1,7 @@
 //! Screen text + pane title -> what the agent is doing, with the rule that said so.
 //! Patterns come from the agent's profile (data, never code): this only applies them.
 
+use super::answer::{Answer, AnswerRule, answer};
 use super::model::AgentState;
 use regex::Regex;
 
@@ -17,7 +18,7 @@ pub struct ScreenRules {
     pub title_busy: Vec<Regex>,
     pub title_idle: Vec<Regex>,
     /// Waiting screens the czar may answer by itself.
-    pub auto_answer: Vec<Regex>,
+    pub auto_answer: Vec<AnswerRule>,
     /// Only the last this-many non-empty lines count: old output higher up must not decide.
     pub region_lines: usize,
 }
@@ -29,8 +30,8 @@ pub struct Reading {
     pub reason: String,
     /// The last non-empty line that is not prompt chrome, for the operator.
     pub last_line: String,
-    /// Waiting on a dialog the profile allows the czar to answer: the screen lines it answers.
-    pub answerable: Option<String>,
+    /// Waiting on a dialog the profile allows the czar to answer: how, and the screen it answers.
+    pub answerable: Option<Answer>,
     /// What the operator needs besides the state: the question a waiting agent asks, the
     /// retry or reset time a rate-limited one shows, the message of an error.
     pub detail: Option<String>,
@@ -70,11 +71,11 @@ fn classify_state(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
     ];
     for (patterns, state, name) in screen_checks {
         if let Some(reason) = first_match(patterns, &region, name) {
-            let answerable = (state == AgentState::Waiting
-                && region
-                    .iter()
-                    .any(|l| rules.auto_answer.iter().any(|re| re.is_match(l))))
-            .then(|| region.join("\n"));
+            let answerable = if state == AgentState::Waiting {
+                answer(&rules.auto_answer, &region)
+            } else {
+                None
+            };
             return Reading {
                 state: Some(state),
                 reason,
@@ -218,12 +219,16 @@ mod tests {
             "no auto_answer pattern: the operator decides"
         );
         let mut allowed = rules();
-        allowed.auto_answer = vec![Regex::new("proceed").unwrap()];
+        allowed.auto_answer = vec![AnswerRule {
+            pattern: Regex::new("proceed").unwrap(),
+            keys: vec!["Enter".into()],
+            command: None,
+            allow: Vec::new(),
+        }];
         let r = classify(&allowed, "Do you want to proceed?\n❯ 1. Yes\n", "");
-        assert_eq!(
-            r.answerable.as_deref(),
-            Some("Do you want to proceed?\n❯ 1. Yes")
-        );
+        let a = r.answerable.expect("answerable");
+        assert_eq!(a.keys, ["Enter"]);
+        assert_eq!(a.screen, "Do you want to proceed?\n❯ 1. Yes");
         let r = classify(&allowed, "  ⎿ Do you want to proceed?\n❯ \n", "");
         assert_eq!(
             (r.state, r.answerable),

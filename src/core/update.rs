@@ -1,6 +1,7 @@
 //! `update(model, observation, now) -> commands`: the one place where the czar decides.
 //! Small handlers per family; task lifecycle lives in `lifecycle`.
 
+use super::answer::Answer;
 use super::command::{Command, EventKind};
 use super::lifecycle;
 use super::model::{AgentState, Model, Task, TaskDef, TaskState, Worker, WorkerId};
@@ -20,10 +21,10 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
             last_line,
             answerable,
         } => {
-            if let Some(screen) = answerable {
-                auto_answer(model, worker, &screen, now, &mut out);
+            agent_seen(model, worker, state, reason, last_line, now, &mut out);
+            if let Some(answer) = answerable {
+                auto_answer(model, worker, answer, now, &mut out);
             }
-            agent_seen(model, worker, state, reason, last_line, now, &mut out)
         }
         Observation::WorkerStarted { worker, result } => {
             workers::worker_started(model, worker, result, now, &mut out)
@@ -211,15 +212,22 @@ pub(super) const HOOK_FRESH_MS: u64 = 5_000;
 /// Time for an answer to take effect before the same dialog may be answered again.
 const ANSWER_SETTLE_MS: u64 = 3_000;
 
+/// How long an agent must have been waiting before the czar answers. A client can draw a
+/// dialog before it reads keys: Claude Code's trust dialog, answered on first sight, sometimes
+/// lost the keys and had to be answered again.
+const ANSWER_AFTER_MS: u64 = 1_000;
+
 /// A dialog the profile allows: answer it, once, and keep the screen it answered.
-fn auto_answer(model: &mut Model, id: WorkerId, screen: &str, now: u64, out: &mut Vec<Command>) {
+fn auto_answer(model: &mut Model, id: WorkerId, answer: Answer, now: u64, out: &mut Vec<Command>) {
     let Some(w) = model.workers.get_mut(&id) else {
         return;
     };
-    if w.vitals
+    let settled = w.agent == AgentState::Waiting && now.saturating_sub(w.since) >= ANSWER_AFTER_MS;
+    let answered = w
+        .vitals
         .answered_at
-        .is_some_and(|t| now.saturating_sub(t) < ANSWER_SETTLE_MS)
-    {
+        .is_some_and(|t| now.saturating_sub(t) < ANSWER_SETTLE_MS);
+    if !settled || answered {
         return;
     }
     w.vitals.answered_at = Some(now);
@@ -227,12 +235,21 @@ fn auto_answer(model: &mut Model, id: WorkerId, screen: &str, now: u64, out: &mu
     if let Some(t) = task.as_ref().and_then(|t| model.tasks.get_mut(t)) {
         t.auto_answers += 1;
     }
-    out.push(Command::AutoAnswer { worker: id });
+    let detail = format!(
+        "{} (pressed {})\n{}",
+        answer.summary,
+        answer.keys.join(" "),
+        answer.screen
+    );
+    out.push(Command::AutoAnswer {
+        worker: id,
+        keys: answer.keys,
+    });
     out.push(Command::record(
         Some(id),
         task.as_deref(),
         EventKind::AutoAnswer,
-        screen,
+        detail,
     ));
 }
 

@@ -92,10 +92,12 @@ impl Monitor {
             if p.dead {
                 continue;
             }
-            let starting = model
+            // A starting agent is about to be ready, and a waiting one may show a dialog the czar
+            // answers once it has been up a moment (core::update): both are worth a quick look.
+            let look_soon = model
                 .workers
                 .get(&worker)
-                .is_none_or(|w| w.agent == AgentState::Starting);
+                .is_none_or(|w| matches!(w.agent, AgentState::Starting | AgentState::Waiting));
             let due = match self.screens.get(&worker) {
                 None => true,
                 Some(seen) => {
@@ -105,7 +107,7 @@ impl Monitor {
                     output_since
                         || (same_second && age >= RECAPTURE_SAME_SECOND_MS)
                         || age >= RECAPTURE_ANYWAY_MS
-                        || (starting && age >= RECAPTURE_SAME_SECOND_MS)
+                        || (look_soon && age >= RECAPTURE_SAME_SECOND_MS)
                 }
             };
             if due {
