@@ -89,6 +89,7 @@ pub fn rules(p: &AgentProfile) -> ScreenRules {
         ignore_lines: list(&pat.ignore_lines),
         title_busy: list(&pat.title_busy),
         title_idle: list(&pat.title_idle),
+        turn_start: list(&pat.turn_start),
         auto_answer: p
             .auto_answer
             .iter()

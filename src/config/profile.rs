@@ -60,6 +60,7 @@ const LIST_KEYS: &[&str] = &[
     "ignore_lines",
     "title_busy",
     "title_idle",
+    "turn_start",
 ];
 pub(super) const MAX_SETTLE_MS: u64 = 10_000;
 
@@ -210,6 +211,7 @@ impl ProfileLayer {
             ignore_lines: take("ignore_lines"),
             title_busy: take("title_busy"),
             title_idle: take("title_idle"),
+            turn_start: take("turn_start"),
             region_lines: self
                 .region_lines
                 .map_or(DEFAULT_REGION_LINES, |r| r.value as usize),
