@@ -26,9 +26,45 @@ fn error_at(text: &str, line: usize, key: &str) -> String {
 }
 
 #[test]
-fn shipped_profiles_answer_only_what_they_list() {
+fn shipped_claude_answers_trust_and_its_api_key_and_only_the_czars_own_commands() {
     let (_dir, root) = repo();
     let cfg = load(&root, "").unwrap();
+    let rules = &cfg.profiles["claude"].auto_answer;
+    let keys: Vec<Vec<&str>> = rules
+        .iter()
+        .map(|r| r.keys.iter().map(String::as_str).collect())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            vec!["End", "Enter"],
+            vec!["Home", "Enter"],
+            vec!["Home", "Enter"]
+        ]
+    );
+    let permission = &rules[2];
+    let allowed = |cmd: &str| permission.allow.iter().any(|a| a.regex.is_match(cmd));
+    for ok in [
+        "czar done",
+        "/work/target/debug/czar done",
+        "czar claim src/a.rs tests/b.rs",
+        "czar report \"halfway: parser done\"",
+        "czar report 'it is $HOME, quoted'",
+    ] {
+        assert!(allowed(ok), "{ok}");
+    }
+    for bad in [
+        "czar done; rm -rf ~",
+        "czar done && git push",
+        "$(rm -rf ~)/czar done",
+        "czar report \"$(rm -rf ~)\"",
+        "czar report \"a\" ; rm x",
+        "czar report 'a'; rm x; echo 'b'",
+        "czar claim a; rm b",
+        "git commit -m x",
+    ] {
+        assert!(!allowed(bad), "{bad}");
+    }
     assert!(cfg.profiles["codex"].auto_answer.is_empty());
     assert_eq!(cfg.profiles["sim"].auto_answer[0].keys, ["y"]);
 }
