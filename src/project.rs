@@ -3,6 +3,7 @@
 use crate::adapters::git::Git;
 use crate::adapters::tmux::{Socket, SubmitKey as TmuxSubmit};
 use crate::config::{self, AgentProfile, PatternList, ProjectConfig, SubmitKey, TmuxSocket};
+use crate::core::answer::AnswerRule;
 use crate::core::classify::ScreenRules;
 use crate::core::model::Policy;
 use crate::engine::{Paths, Profile, Setup, Timing};
@@ -88,7 +89,17 @@ pub fn rules(p: &AgentProfile) -> ScreenRules {
         ignore_lines: list(&pat.ignore_lines),
         title_busy: list(&pat.title_busy),
         title_idle: list(&pat.title_idle),
-        auto_answer: list(&pat.auto_answer),
+        turn_start: list(&pat.turn_start),
+        auto_answer: p
+            .auto_answer
+            .iter()
+            .map(|r| AnswerRule {
+                pattern: r.pattern.regex.clone(),
+                keys: r.keys.clone(),
+                command: r.command.as_ref().map(|c| c.regex.clone()),
+                allow: r.allow.iter().map(|a| a.regex.clone()).collect(),
+            })
+            .collect(),
         region_lines: pat.region_lines,
     }
 }
@@ -103,7 +114,6 @@ fn profile(cfg: &ProjectConfig, p: &AgentProfile, exe: &str) -> Profile {
             SubmitKey::Cr => TmuxSubmit::CarriageReturn,
         },
         settle: cfg.settle_for(p),
-        answer_keys: p.answer_keys.clone(),
         rules: rules(p),
     }
 }

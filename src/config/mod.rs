@@ -3,6 +3,7 @@
 //!
 //! Every error names the file, the key path and the line, and nothing falls back silently.
 
+mod answer;
 mod error;
 mod keys;
 mod layer;
@@ -19,6 +20,7 @@ use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use answer::AnswerRule;
 pub use error::{ConfigError, ConfigErrorKind, Location};
 pub use keys::{ACTIONS, Key, KeySpec, key_label, parse_key, resolve_keys};
 pub use patterns::{DEFAULT_REGION_LINES, Hit, Pattern, PatternKind, PatternList, Patterns};

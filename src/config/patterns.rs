@@ -94,9 +94,9 @@ pub struct Patterns {
     pub ignore_lines: PatternList,
     pub title_busy: PatternList,
     pub title_idle: PatternList,
-    /// Waiting screens the czar may answer by itself (with the profile's `answer_keys`);
-    /// anything else waiting is raised to the operator.
-    pub auto_answer: PatternList,
+    /// Lines that open a turn (the echo of a submitted prompt): `error` and `rate_limited`
+    /// lines above the lowest one are stale and do not count.
+    pub turn_start: PatternList,
     /// Only the last N non-empty lines of the screen are considered.
     pub region_lines: usize,
 }

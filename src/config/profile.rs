@@ -5,9 +5,10 @@
 
 use std::collections::BTreeMap;
 
+use super::answer::{AnswerRule, read_rules};
 use super::error::{ConfigError, ConfigErrorKind, Location};
 use super::patterns::{DEFAULT_REGION_LINES, Pattern, PatternList, Patterns};
-use super::reader::TableView;
+use super::reader::{Node, TableView};
 
 /// The word in `command` that stands for the czar executable; the caller expands it.
 pub const CZAR_PLACEHOLDER: &str = "{czar}";
@@ -30,8 +31,8 @@ pub struct AgentProfile {
     pub submit: SubmitKey,
     /// Overrides `timing.settle_ms` for this agent.
     pub settle_ms: Option<u64>,
-    /// tmux key names pressed to accept a dialog matched by `patterns.auto_answer`.
-    pub answer_keys: Vec<String>,
+    /// Dialogs the czar may answer by itself; the first rule that fits answers.
+    pub auto_answer: Vec<AnswerRule>,
     pub patterns: Patterns,
 }
 
@@ -47,7 +48,7 @@ const PROFILE_KEYS: &[&str] = &[
     "env",
     "submit",
     "settle_ms",
-    "answer_keys",
+    "auto_answer",
     "patterns",
 ];
 const LIST_KEYS: &[&str] = &[
@@ -59,7 +60,7 @@ const LIST_KEYS: &[&str] = &[
     "ignore_lines",
     "title_busy",
     "title_idle",
-    "auto_answer",
+    "turn_start",
 ];
 pub(super) const MAX_SETTLE_MS: u64 = 10_000;
 
@@ -72,13 +73,18 @@ pub(super) struct ProfileLayer {
     pub env: BTreeMap<String, Sourced<String>>,
     pub submit: Option<Sourced<SubmitKey>>,
     pub settle_ms: Option<Sourced<u64>>,
-    pub answer_keys: Option<Sourced<Vec<String>>>,
+    pub auto_answer: Option<Sourced<Vec<AnswerRule>>>,
     pub lists: BTreeMap<&'static str, PatternList>,
     pub region_lines: Option<Sourced<u64>>,
 }
 
 impl ProfileLayer {
     pub fn read(view: &TableView) -> Result<Self, ConfigError> {
+        moved(
+            view,
+            "answer_keys",
+            "each [[auto_answer]] rule names its own `keys`",
+        )?;
         view.check_keys(PROFILE_KEYS)?;
         let mut layer = ProfileLayer {
             at: Some(view.loc()),
@@ -135,18 +141,9 @@ impl ProfileLayer {
                 at: node.loc(),
             });
         }
-        if let Some(node) = view.get("answer_keys") {
-            let mut keys = Vec::new();
-            for item in node.array()? {
-                let key = item.string()?;
-                if key.is_empty() || key.contains(char::is_whitespace) {
-                    let reason = "a tmux key name, e.g. \"y\", \"Enter\" or \"Down\"".to_string();
-                    return Err(item.error(ConfigErrorKind::Invalid { value: key, reason }));
-                }
-                keys.push(key);
-            }
-            layer.answer_keys = Some(Sourced {
-                value: keys,
+        if let Some(node) = view.get("auto_answer") {
+            layer.auto_answer = Some(Sourced {
+                value: read_rules(&node)?,
                 at: node.loc(),
             });
         }
@@ -159,30 +156,14 @@ impl ProfileLayer {
     fn read_patterns(&mut self, view: &TableView) -> Result<(), ConfigError> {
         let mut allowed = LIST_KEYS.to_vec();
         allowed.push("region_lines");
+        let hint = "dialogs the czar answers are [[auto_answer]] rules with `pattern` and `keys`";
+        moved(view, "auto_answer", hint)?;
         view.check_keys(&allowed)?;
         for &key in LIST_KEYS {
             let Some(node) = view.get(key) else { continue };
             let mut list = Vec::new();
             for item in node.array()? {
-                let source = item.string()?;
-                if source.is_empty() {
-                    let reason = "an empty pattern matches every line".to_string();
-                    return Err(item.error(ConfigErrorKind::BadRegex {
-                        pattern: source,
-                        reason,
-                    }));
-                }
-                let pattern = Pattern::new(&source).map_err(|err| {
-                    // regex's message is multi-line with an ASCII caret diagram; keep its last line.
-                    let text = err.to_string();
-                    let last = text.lines().last().unwrap_or("invalid").trim();
-                    let reason = last.trim_start_matches("error: ").to_string();
-                    item.error(ConfigErrorKind::BadRegex {
-                        pattern: source.clone(),
-                        reason,
-                    })
-                })?;
-                list.push(pattern);
+                list.push(read_regex(&item)?);
             }
             self.lists.insert(key, PatternList(list));
         }
@@ -203,7 +184,7 @@ impl ProfileLayer {
         self.env.extend(over.env);
         self.submit = over.submit.or(self.submit);
         self.settle_ms = over.settle_ms.or(self.settle_ms);
-        self.answer_keys = over.answer_keys.or(self.answer_keys);
+        self.auto_answer = over.auto_answer.or(self.auto_answer);
         self.lists.extend(over.lists);
         self.region_lines = over.region_lines.or(self.region_lines);
         self
@@ -230,7 +211,7 @@ impl ProfileLayer {
             ignore_lines: take("ignore_lines"),
             title_busy: take("title_busy"),
             title_idle: take("title_idle"),
-            auto_answer: take("auto_answer"),
+            turn_start: take("turn_start"),
             region_lines: self
                 .region_lines
                 .map_or(DEFAULT_REGION_LINES, |r| r.value as usize),
@@ -241,9 +222,41 @@ impl ProfileLayer {
             env: self.env.into_iter().map(|(k, v)| (k, v.value)).collect(),
             submit: self.submit.map_or(SubmitKey::Enter, |s| s.value),
             settle_ms: self.settle_ms.map(|s| s.value),
-            answer_keys: self.answer_keys.map(|k| k.value).unwrap_or_default(),
+            auto_answer: self.auto_answer.map(|r| r.value).unwrap_or_default(),
             patterns,
         })
+    }
+}
+
+/// One regex of a profile, non-empty and compiled; errors name the key and keep regex's reason.
+pub(super) fn read_regex(item: &Node) -> Result<Pattern, ConfigError> {
+    let source = item.string()?;
+    if source.is_empty() {
+        let reason = "an empty pattern matches every line".to_string();
+        return Err(item.error(ConfigErrorKind::BadRegex {
+            pattern: source,
+            reason,
+        }));
+    }
+    Pattern::new(&source).map_err(|err| {
+        // regex's message is multi-line with an ASCII caret diagram; keep its last line.
+        let text = err.to_string();
+        let last = text.lines().last().unwrap_or("invalid").trim();
+        let reason = last.trim_start_matches("error: ").to_string();
+        item.error(ConfigErrorKind::BadRegex {
+            pattern: source.clone(),
+            reason,
+        })
+    })
+}
+
+/// A key an older profile format used: say where its meaning went instead of "unknown key".
+fn moved(view: &TableView, key: &str, now: &str) -> Result<(), ConfigError> {
+    match view.get(key) {
+        Some(node) => Err(node.error(ConfigErrorKind::UnknownKey {
+            hint: format!(" (no longer read: {now})"),
+        })),
+        None => Ok(()),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Screen text + pane title -> what the agent is doing, with the rule that said so.
 //! Patterns come from the agent's profile (data, never code): this only applies them.
 
+use super::answer::{Answer, AnswerRule, answer};
 use super::model::AgentState;
 use regex::Regex;
 
@@ -16,8 +17,11 @@ pub struct ScreenRules {
     pub ignore_lines: Vec<Regex>,
     pub title_busy: Vec<Regex>,
     pub title_idle: Vec<Regex>,
+    /// Lines that open a turn (the agent's echo of a submitted prompt). An error or rate limit
+    /// above the lowest one belongs to an earlier turn that the agent has since gone past.
+    pub turn_start: Vec<Regex>,
     /// Waiting screens the czar may answer by itself.
-    pub auto_answer: Vec<Regex>,
+    pub auto_answer: Vec<AnswerRule>,
     /// Only the last this-many non-empty lines count: old output higher up must not decide.
     pub region_lines: usize,
 }
@@ -29,8 +33,8 @@ pub struct Reading {
     pub reason: String,
     /// The last non-empty line that is not prompt chrome, for the operator.
     pub last_line: String,
-    /// Waiting on a dialog the profile allows the czar to answer: the screen lines it answers.
-    pub answerable: Option<String>,
+    /// Waiting on a dialog the profile allows the czar to answer: how, and the screen it answers.
+    pub answerable: Option<Answer>,
     /// What the operator needs besides the state: the question a waiting agent asks, the
     /// retry or reset time a rate-limited one shows, the message of an error.
     pub detail: Option<String>,
@@ -42,7 +46,12 @@ pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
     let mut reading = classify_state(rules, screen, title);
     if let Some(state) = reading.state {
         let region = region(rules, screen);
-        reading.detail = super::detail::detail(state, &region);
+        // Read the words where the state was read: an error's message from the current turn.
+        let lines = match state {
+            AgentState::Error | AgentState::RateLimited => current_turn(rules, &region),
+            _ => &region,
+        };
+        reading.detail = super::detail::detail(state, lines);
         // A dialog without a question mark ("Auto mode can't check actions in this session"):
         // its matched line is what the operator must read.
         if state == AgentState::Waiting && reading.detail.is_none() {
@@ -61,20 +70,26 @@ fn classify_state(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
         .last()
         .map(|l| l.trim().to_string())
         .unwrap_or_default();
-    let screen_checks: [(&[Regex], AgentState, &str); 4] = [
-        (&rules.waiting, AgentState::Waiting, "waiting"),
+    let turn = current_turn(rules, &region);
+    let screen_checks: [(&[Regex], &[&str], AgentState, &str); 4] = [
+        (&rules.waiting, &region, AgentState::Waiting, "waiting"),
         // Before error: agents show a rate limit as an API error (429) too.
-        (&rules.rate_limited, AgentState::RateLimited, "rate_limited"),
-        (&rules.error, AgentState::Error, "error"),
-        (&rules.busy, AgentState::Busy, "busy"),
+        (
+            &rules.rate_limited,
+            turn,
+            AgentState::RateLimited,
+            "rate_limited",
+        ),
+        (&rules.error, turn, AgentState::Error, "error"),
+        (&rules.busy, &region, AgentState::Busy, "busy"),
     ];
-    for (patterns, state, name) in screen_checks {
-        if let Some(reason) = first_match(patterns, &region, name) {
-            let answerable = (state == AgentState::Waiting
-                && region
-                    .iter()
-                    .any(|l| rules.auto_answer.iter().any(|re| re.is_match(l))))
-            .then(|| region.join("\n"));
+    for (patterns, lines, state, name) in screen_checks {
+        if let Some(reason) = first_match(patterns, lines, name) {
+            let answerable = if state == AgentState::Waiting {
+                answer(&rules.auto_answer, &region)
+            } else {
+                None
+            };
             return Reading {
                 state: Some(state),
                 reason,
@@ -130,6 +145,15 @@ pub fn region<'a>(rules: &ScreenRules, screen: &'a str) -> Vec<&'a str> {
         rules.region_lines
     };
     lines[lines.len().saturating_sub(n)..].to_vec()
+}
+
+/// The region lines below the lowest turn start (all of them when no turn start shows). The turn
+/// start itself is left out: it echoes the operator's words, which may name any error.
+pub fn current_turn<'r, 'a>(rules: &ScreenRules, region: &'r [&'a str]) -> &'r [&'a str] {
+    let start = region
+        .iter()
+        .rposition(|l| rules.turn_start.iter().any(|re| re.is_match(l)));
+    start.map_or(region, |i| &region[i + 1..])
 }
 
 fn first_match(patterns: &[Regex], region: &[&str], name: &str) -> Option<String> {
@@ -218,17 +242,68 @@ mod tests {
             "no auto_answer pattern: the operator decides"
         );
         let mut allowed = rules();
-        allowed.auto_answer = vec![Regex::new("proceed").unwrap()];
+        allowed.auto_answer = vec![AnswerRule {
+            pattern: Regex::new("proceed").unwrap(),
+            keys: vec!["Enter".into()],
+            command: None,
+            allow: Vec::new(),
+        }];
         let r = classify(&allowed, "Do you want to proceed?\n❯ 1. Yes\n", "");
-        assert_eq!(
-            r.answerable.as_deref(),
-            Some("Do you want to proceed?\n❯ 1. Yes")
-        );
+        let a = r.answerable.expect("answerable");
+        assert_eq!(a.keys, ["Enter"]);
+        assert_eq!(a.screen, "Do you want to proceed?\n❯ 1. Yes");
         let r = classify(&allowed, "  ⎿ Do you want to proceed?\n❯ \n", "");
         assert_eq!(
             (r.state, r.answerable),
             (Some(AgentState::Idle), None),
             "quoted in tool output"
         );
+    }
+
+    /// A failed turn, then a resent one that finished: the error line is still in the region.
+    const RESENT: &str = "❯ do it\nAPI Error: 500 oops\n❯ do it again\n● Done.\n❯\n";
+
+    fn turn_rules() -> ScreenRules {
+        ScreenRules {
+            idle: vec![Regex::new("^❯$").unwrap()],
+            error: vec![Regex::new(r"API Error: \d{3}").unwrap()],
+            rate_limited: vec![Regex::new(r"API Error: 429").unwrap()],
+            region_lines: 10,
+            ..ScreenRules::default()
+        }
+    }
+
+    #[test]
+    fn an_error_from_an_earlier_turn_does_not_outrank_the_prompt() {
+        let mut rules = turn_rules();
+        let r = classify(&rules, RESENT, "");
+        assert_eq!(r.state, Some(AgentState::Error), "without turn_start");
+        rules.turn_start = vec![Regex::new("^❯ ").unwrap()];
+        let r = classify(&rules, RESENT, "");
+        assert_eq!(r.state, Some(AgentState::Idle), "{r:?}");
+        // The same error in the current turn still counts, with its message.
+        let r = classify(&rules, "❯ do it\nAPI Error: 500 oops\n❯\n", "");
+        assert_eq!(r.state, Some(AgentState::Error));
+        assert_eq!(r.detail.as_deref(), Some("API Error: 500 oops"));
+        let limited = "❯ a\nAPI Error: 429 retrying in 9s\n❯ b\nAPI Error: 429 slow\n❯\n";
+        let r = classify(&rules, limited, "");
+        assert_eq!(r.state, Some(AgentState::RateLimited));
+        assert_eq!(r.detail, None, "the earlier turn's retry time is stale");
+    }
+
+    #[test]
+    fn the_turn_start_line_itself_is_the_operators_words() {
+        let mut rules = turn_rules();
+        rules.turn_start = vec![Regex::new("^❯ ").unwrap()];
+        let r = classify(
+            &rules,
+            "❯ fix the API Error: 500 in the handler\n● On it.\n❯\n",
+            "",
+        );
+        assert_eq!(r.state, Some(AgentState::Idle), "{r:?}");
+        let region = ["a", "❯ one", "b", "❯ two", "c"];
+        assert_eq!(current_turn(&rules, &region), ["c"]);
+        rules.turn_start.clear();
+        assert_eq!(current_turn(&rules, &region), region);
     }
 }

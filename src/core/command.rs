@@ -31,8 +31,8 @@ pub enum Command {
     TypeText { worker: WorkerId, text: String },
     /// Press named keys in the worker's pane (e.g. `Escape`), from the operator or a profile.
     PressKeys { worker: WorkerId, keys: Vec<String> },
-    /// Accept the dialog the worker's agent shows, with its profile's answer keys.
-    AutoAnswer { worker: WorkerId },
+    /// Answer the dialog the worker's agent shows, as its profile's rule says.
+    AutoAnswer { worker: WorkerId, keys: Vec<String> },
     /// Read the worker's branch statistics again.
     RefreshBranch { worker: WorkerId },
     /// Keep a record of something that happened, with the reason.

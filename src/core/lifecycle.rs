@@ -213,6 +213,8 @@ fn complete(model: &mut Model, worker: WorkerId, task: &str, now: u64, out: &mut
     }
     if let Some(w) = model.workers.get_mut(&worker) {
         w.task = None;
+        // Its prompt says idle; what the operator wants to know is that it finished.
+        super::update::set_agent(w, AgentState::Done, &format!("finished {task}"), now);
     }
     out.push(Command::record(
         Some(worker),

@@ -1,6 +1,7 @@
 //! The pure core: plain data and one `update` function. No tokio, no processes, no clock reads:
 //! time arrives as `now` (milliseconds since the Unix epoch) with every observation.
 
+pub mod answer;
 pub mod classify;
 pub mod command;
 mod detail;
@@ -22,5 +23,7 @@ pub use update::update;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_answer;
 #[cfg(test)]
 mod tests_operator;

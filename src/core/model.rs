@@ -38,6 +38,21 @@ impl AgentState {
         }
     }
 
+    /// What a worker in state `was` is now when something reads `self`: a worker that finished
+    /// its task stays `done` at its prompt until it gets the next one.
+    pub fn after(self, was: AgentState, has_task: bool) -> AgentState {
+        if self == AgentState::Idle && was == AgentState::Done && !has_task {
+            AgentState::Done
+        } else {
+            self
+        }
+    }
+
+    /// At its prompt, ready for a task.
+    pub fn is_ready(self) -> bool {
+        matches!(self, AgentState::Idle | AgentState::Done)
+    }
+
     pub fn parse(s: &str) -> Option<AgentState> {
         ALL_AGENT_STATES.iter().copied().find(|st| st.as_str() == s)
     }
@@ -234,6 +249,10 @@ pub struct Vitals {
     /// The agent's own hook: what it said and when. Stronger than the screen while fresh.
     #[serde(default)]
     pub hook: Option<HookSaid>,
+    /// A dialog on its latest screen that its profile lets the czar answer. Not stored: a
+    /// restarted czar reads the screen again.
+    #[serde(skip)]
+    pub dialog: Option<super::answer::Answer>,
 }
 
 /// The last thing an agent's own hook told the czar.

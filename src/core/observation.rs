@@ -1,5 +1,6 @@
 //! Everything that can happen, as data. Adapters and front ends produce these; `update` consumes them.
 
+use super::answer::Answer;
 use super::model::{AgentState, BranchInfo, TaskDef, TaskId, WorkerId};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -14,8 +15,8 @@ pub enum Observation {
         state: AgentState,
         reason: String,
         last_line: String,
-        /// Waiting on a dialog its profile lets the czar answer: the screen it would answer.
-        answerable: Option<String>,
+        /// Waiting on a dialog its profile lets the czar answer: how, and the screen it answers.
+        answerable: Option<Answer>,
     },
     /// A worker's session and worktree were started (or could not be).
     WorkerStarted {

@@ -29,9 +29,7 @@ pub fn idle_workers(model: &Model) -> Vec<WorkerId> {
     model
         .workers
         .values()
-        .filter(|w| {
-            w.live && !w.starting && !w.retired && w.task.is_none() && w.agent == AgentState::Idle
-        })
+        .filter(|w| w.live && !w.starting && !w.retired && w.task.is_none() && w.agent.is_ready())
         .map(|w| w.id)
         .collect()
 }

@@ -1,6 +1,6 @@
 //! Flows through `update` with plain data: what the czar decides, step by step.
 
-use super::command::{Command, Delivery};
+use super::command::{Command, Delivery, EventKind};
 use super::model::{AgentState, BranchInfo, Model, Policy, TaskDef, TaskState};
 use super::observation::{Observation, SessionSeen, Signal};
 use super::update;
@@ -127,6 +127,44 @@ fn a_task_with_new_commits_is_done_and_its_dependent_starts_in_the_same_step() {
     assert_eq!(m.tasks["a"].state, TaskState::Done);
     assert_eq!(prepares(&out), vec![(1, "b".to_string())]);
     assert_eq!(m.tasks["b"].attempts, 1);
+}
+
+#[test]
+fn a_worker_that_finished_reads_done_at_its_prompt_until_its_next_task() {
+    let mut m = model(1);
+    update(
+        &mut m,
+        Observation::TasksLoaded(vec![def("a", &[], None)]),
+        0,
+    );
+    boot(&mut m, 1);
+    start_work(&mut m, 1, "a", 2);
+    idle(&mut m, 1, 3);
+    commits(&mut m, 1, "a", 1, 4);
+    assert_eq!(m.tasks["a"].state, TaskState::Done);
+    assert_eq!(m.workers[&1].agent, AgentState::Done);
+    assert!(
+        m.workers[&1].reason.contains("finished a"),
+        "{}",
+        m.workers[&1].reason
+    );
+    // Its prompt is what it shows now: still done, no state event.
+    let out = idle(&mut m, 1, 5);
+    assert_eq!(m.workers[&1].agent, AgentState::Done);
+    assert!(
+        !out.iter()
+            .any(|c| matches!(c, Command::Record(e) if e.kind == EventKind::AgentState))
+    );
+    // A done worker is ready: the next task goes to it.
+    let out = update(
+        &mut m,
+        Observation::TasksLoaded(vec![def("a", &[], None), def("b", &[], None)]),
+        6,
+    );
+    assert_eq!(prepares(&out), vec![(1, "b".to_string())]);
+    // Holding a task, its prompt reads idle again (how a task that ends quickly is noticed).
+    idle(&mut m, 1, 7);
+    assert_eq!(m.workers[&1].agent, AgentState::Idle);
 }
 
 #[test]

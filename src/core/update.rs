@@ -20,10 +20,12 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
             last_line,
             answerable,
         } => {
-            if let Some(screen) = answerable {
-                auto_answer(model, worker, &screen, now, &mut out);
+            agent_seen(model, worker, state, reason, last_line, now, &mut out);
+            // The newest screen says which dialog, if any, is up: a changed screen drops the old.
+            if let Some(w) = model.workers.get_mut(&worker) {
+                w.vitals.dialog = answerable;
             }
-            agent_seen(model, worker, state, reason, last_line, now, &mut out)
+            auto_answer(model, worker, now, &mut out);
         }
         Observation::WorkerStarted { worker, result } => {
             workers::worker_started(model, worker, result, now, &mut out)
@@ -61,6 +63,9 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
             for id in ids {
                 lifecycle::check_finished(model, id, now, &mut out);
                 super::healing::check_stuck(model, id, now, &mut out);
+                // A dialog on a screen that has not changed since is still up: its screen is not
+                // read again (nothing printed), so time alone decides when to answer.
+                auto_answer(model, id, now, &mut out);
             }
         }
     }
@@ -179,6 +184,7 @@ fn agent_seen(
     if !last_line.is_empty() {
         w.last_line = last_line;
     }
+    let state = state.after(w.agent, w.task.is_some());
     if w.agent == AgentState::Crashed || w.agent == state {
         if w.agent == state {
             w.reason = reason;
@@ -208,18 +214,30 @@ fn agent_seen(
 /// some changes fire no hook (an Escape that cancels a turn, say).
 pub(super) const HOOK_FRESH_MS: u64 = 5_000;
 
-/// Time for an answer to take effect before the same dialog may be answered again.
+/// Time for an answer to take effect before the same dialog may be answered again (a screen
+/// that changed is read at once and drops the dialog, so this only fires when the keys were lost).
 const ANSWER_SETTLE_MS: u64 = 3_000;
 
-/// A dialog the profile allows: answer it, once, and keep the screen it answered.
-fn auto_answer(model: &mut Model, id: WorkerId, screen: &str, now: u64, out: &mut Vec<Command>) {
+/// How long an agent must have been waiting before the czar answers. A client can draw a
+/// dialog before it reads keys: Claude Code's trust dialog, answered on first sight, sometimes
+/// lost the keys and had to be answered again.
+const ANSWER_AFTER_MS: u64 = 1_000;
+
+/// The dialog on the worker's screen, when its profile allows it: answered once the agent has
+/// waited a moment, and again only if the screen did not change for a while after.
+fn auto_answer(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>) {
     let Some(w) = model.workers.get_mut(&id) else {
         return;
     };
-    if w.vitals
+    let Some(answer) = w.vitals.dialog.clone() else {
+        return;
+    };
+    let settled = w.agent == AgentState::Waiting && now.saturating_sub(w.since) >= ANSWER_AFTER_MS;
+    let answered = w
+        .vitals
         .answered_at
-        .is_some_and(|t| now.saturating_sub(t) < ANSWER_SETTLE_MS)
-    {
+        .is_some_and(|t| now.saturating_sub(t) < ANSWER_SETTLE_MS);
+    if !settled || answered {
         return;
     }
     w.vitals.answered_at = Some(now);
@@ -227,12 +245,21 @@ fn auto_answer(model: &mut Model, id: WorkerId, screen: &str, now: u64, out: &mu
     if let Some(t) = task.as_ref().and_then(|t| model.tasks.get_mut(t)) {
         t.auto_answers += 1;
     }
-    out.push(Command::AutoAnswer { worker: id });
+    let detail = format!(
+        "{} (pressed {})\n{}",
+        answer.summary,
+        answer.keys.join(" "),
+        answer.screen
+    );
+    out.push(Command::AutoAnswer {
+        worker: id,
+        keys: answer.keys,
+    });
     out.push(Command::record(
         Some(id),
         task.as_deref(),
         EventKind::AutoAnswer,
-        screen,
+        detail,
     ));
 }
 

@@ -227,6 +227,7 @@ pub(super) fn hook(
         event: event.to_string(),
         at: now,
     });
+    let state = state.after(w.agent, w.task.is_some());
     if w.agent != state && w.agent != AgentState::Crashed {
         out.push(Command::record(
             Some(id),

@@ -138,13 +138,7 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
                 }
             });
         }
-        Command::AutoAnswer { worker } => {
-            let (_, profile) = pane_of(model, worker);
-            let keys = ctx
-                .setup
-                .profile(&profile)
-                .map(|p| p.answer_keys.clone())
-                .unwrap_or_default();
+        Command::AutoAnswer { worker, keys } => {
             execute(&ctx, model, Command::PressKeys { worker, keys });
         }
         Command::PressKeys { worker, keys } => {

@@ -134,14 +134,17 @@ impl Monitor {
 
     fn clock(&self, model: &Model, worker: WorkerId, pane: &Pane) -> PaneClock {
         let out = self.outputs.get(worker);
+        let w = model.workers.get(&worker);
         PaneClock {
             read_at: pane.read_at,
             last_output: out.last,
             unread_since: out.unread_since,
-            busy: model
-                .workers
-                .get(&worker)
-                .is_some_and(|w| w.agent == AgentState::Busy),
+            busy: w.is_some_and(|w| w.agent == AgentState::Busy),
+            // Only a starting worker waits on a reading to move on; any other state stands
+            // until its screen changes.
+            stale: w.is_some_and(|w| {
+                w.agent == AgentState::Starting && pane.read_at.is_some_and(|r| r < w.since)
+            }),
         }
     }
 

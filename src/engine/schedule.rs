@@ -29,6 +29,9 @@ pub struct PaneClock {
     pub unread_since: Option<u64>,
     /// The czar's reading of it says busy.
     pub busy: bool,
+    /// The czar's state for it is newer than the last reading (a worker whose start was
+    /// recorded after its first screen was read): the screen needs a fresh look even if quiet.
+    pub stale: bool,
 }
 
 /// When to read the screen next: `Some(t)` (due once `now >= t`), or `None` when nothing new
@@ -37,6 +40,9 @@ pub fn next_read(p: &PaneClock) -> Option<u64> {
     let Some(read_at) = p.read_at else {
         return Some(0);
     };
+    if p.stale {
+        return Some(read_at + MIN_GAP_MS);
+    }
     let unread = p.unread_since?;
     let at = if p.busy {
         (p.last_output + QUIET_MS).min(read_at + STREAMING_EVERY_MS)
@@ -56,6 +62,7 @@ mod tests {
             last_output,
             unread_since: unread,
             busy,
+            stale: false,
         }
     }
 
@@ -66,8 +73,18 @@ mod tests {
             last_output: 0,
             unread_since: None,
             busy: false,
+            stale: false,
         };
         assert_eq!(next_read(&p), Some(0));
+    }
+
+    #[test]
+    fn a_quiet_pane_whose_worker_changed_state_after_its_last_reading_is_read_again() {
+        let p = PaneClock {
+            stale: true,
+            ..pane(1_000, 900, None, false)
+        };
+        assert_eq!(next_read(&p), Some(1_000 + MIN_GAP_MS));
     }
 
     #[test]

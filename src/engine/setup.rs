@@ -14,8 +14,6 @@ pub struct Profile {
     pub command: Vec<String>,
     pub env: Vec<(String, String)>,
     pub submit: SubmitKey,
-    /// Keys that accept a dialog the profile lets the czar answer.
-    pub answer_keys: Vec<String>,
     pub settle: Duration,
     pub rules: ScreenRules,
 }

@@ -64,18 +64,18 @@ fn script(req: &Request) -> Reply {
 }
 
 /// The fake tells new prompts from old ones by their text: never type the same one twice.
-fn unique(prompt: &str) -> String {
+pub(crate) fn unique(prompt: &str) -> String {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     format!("{prompt} (#{n})")
 }
 
-struct Recorder {
-    dir: PathBuf,
+pub(crate) struct Recorder {
+    pub(crate) dir: PathBuf,
 }
 
 impl Recorder {
-    fn save(&self, pane: &Pane, name: &str) {
+    pub(crate) fn save(&self, pane: &Pane, name: &str) {
         let screen = pane.screen();
         let title = pane.title();
         std::fs::write(self.dir.join(format!("{name}.txt")), &screen).unwrap();
@@ -84,7 +84,7 @@ impl Recorder {
     }
 }
 
-fn repo(dir: &Path) {
+pub(crate) fn repo(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
     let git = |args: &[&str]| {
         let ok = std::process::Command::new("git")

@@ -2,6 +2,7 @@
 //! its API. They skip loudly where the client is not installed (`.ci/install-claude`).
 
 mod capture;
+mod capture_turns;
 mod client;
 #[path = "../e2e/common.rs"]
 mod common;

@@ -2,13 +2,15 @@
 //! loopback stand-in API scripts the agent to commit on its task branch and run `czar done`
 //! through Bash tool calls. Skips loudly where the client is not installed.
 //!
-//! Dialogs: the czar does not answer dialogs yet, so the temp HOME pre-accepts what the client
-//! would ask on first run (trust for each worker's worktree, the API key) and allows Bash.
+//! Dialogs: the temp HOME has onboarding done and nothing else, so each agent first asks to
+//! trust its worktree and to use the API key, and the shipped claude profile answers both.
+//! Claude's own settings allow the git commands the task needs; `czar done` asks for
+//! permission, and the profile's allow-list for the czar's own commands answers that too.
 
 use crate::client::{API_KEY, client_or_skip, prepare_home};
 use crate::common::{CZAR, git, text, wait_output};
 use crate::fake_api::{FakeApi, Reply, Request};
-use std::path::Path;
+use czar::adapters::store::EventRow;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -67,17 +69,12 @@ fn czar_drives_the_real_claude_client_to_commit_and_finish_every_task() {
     git(&root, &["add", "-A"]);
     git(&root, &["commit", "-q", "-m", "initial"]);
 
-    let worktrees: Vec<_> = (1..=WORKERS)
-        .map(|w| base.join("wt").join(format!("worker-{w}")))
-        .collect();
-    let trusted: Vec<&Path> = worktrees.iter().map(|p| p.as_path()).collect();
-    prepare_home(&home, &trusted, true);
+    // No folder trusted, no key approved: the first-run dialogs are the czar's to answer.
+    prepare_home(&home, &[], false);
     std::fs::create_dir_all(home.join(".claude")).unwrap();
-    std::fs::write(
-        home.join(".claude/settings.json"),
-        r#"{"permissions":{"allow":["Bash"]}}"#,
-    )
-    .unwrap();
+    let allow = ["mkdir", "echo", "git add", "git commit"].map(|c| format!("Bash({c}:*)"));
+    let settings = serde_json::json!({ "permissions": { "allow": allow } });
+    std::fs::write(home.join(".claude/settings.json"), settings.to_string()).unwrap();
 
     let socket = format!("czar-claude-real-{}", std::process::id());
     let _tmux = KillServer(socket.clone());
@@ -131,72 +128,168 @@ fn czar_drives_the_real_claude_client_to_commit_and_finish_every_task() {
         assert_eq!(files.trim(), format!("out/{id}.txt"));
     }
 
-    // Each task: assigned, delivered, the agent seen busy, then done; gamma after alpha.
     let events = czar::adapters::store::Store::open(&root.join(".czar"))
         .unwrap()
         .events(100_000)
         .unwrap();
-    let first = |kind: &str, task: &str, detail: &str| {
-        events
-            .iter()
-            .find(|e| {
-                e.kind == kind && e.task.as_deref() == Some(task) && e.detail.contains(detail)
-            })
-            .map(|e| e.seq)
-    };
-    let dump = || {
-        events
-            .iter()
-            .map(|e| format!("{:?} {:?} {} {}", e.worker, e.task, e.kind, e.detail))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    // Each worker's agent is read at its prompt (starting -> idle) before its first task.
-    for w in 1..=WORKERS {
-        let ready = events.iter().find(|e| {
-            e.worker == Some(w)
-                && e.kind == "agent_state"
-                && e.detail.starts_with("starting -> idle")
-        });
-        let first_task = events
-            .iter()
-            .find(|e| e.worker == Some(w) && e.kind == "assigned");
-        match (ready, first_task) {
-            (Some(r), Some(t)) => {
-                assert!(r.seq < t.seq, "worker {w}: task before ready\n{}", dump())
-            }
-            _ => panic!("worker {w}: never ready or never given a task\n{}", dump()),
-        }
-    }
-    // Each task: assigned, delivered (the agent busy), read back at the prompt, then done.
-    for (id, _) in TASKS {
-        let seq = |kind: &str, detail: &str| {
-            first(kind, id, detail)
-                .unwrap_or_else(|| panic!("{id}: no {kind} {detail:?}\n{}", dump()))
-        };
-        let order = [
-            seq("assigned", ""),
-            seq("delivered", ""),
-            seq("agent_state", "busy -> idle"),
-            seq("done", ""),
-        ];
-        assert!(
-            order.windows(2).all(|p| p[0] < p[1]),
-            "{id}: out of order {order:?}\n{}",
-            dump()
-        );
-    }
-    let alpha_done = first("done", "alpha", "").unwrap();
-    let gamma_assigned = first("assigned", "gamma", "").unwrap();
-    assert!(
-        alpha_done < gamma_assigned,
-        "gamma before alpha was done\n{}",
-        dump()
-    );
+    check_dialogs_and_order(&events);
     assert!(
         api.main_turns() >= 9,
         "three turns per task expected\n{log}"
     );
+}
+
+/// The first event (by sequence) of `worker` (any when None) and `task` (any when None) of
+/// `kind` whose detail holds every one of `words`.
+fn seq_of(
+    events: &[EventRow],
+    worker: Option<u32>,
+    task: Option<&str>,
+    kind: &str,
+    words: &[&str],
+) -> Option<i64> {
+    events
+        .iter()
+        .find(|e| {
+            e.kind == kind
+                && worker.is_none_or(|w| e.worker == Some(w))
+                && task.is_none_or(|t| e.task.as_deref() == Some(t))
+                && words.iter().all(|w| e.detail.contains(w))
+        })
+        .map(|e| e.seq)
+}
+
+fn dump(events: &[EventRow]) -> String {
+    let t0 = events.first().map_or(0, |e| e.at);
+    events
+        .iter()
+        .map(|e| {
+            let first = e.detail.lines().next().unwrap_or("");
+            let (ms, w, t) = (e.at.saturating_sub(t0), e.worker, &e.task);
+            format!("{} +{ms}ms w{w:?} {t:?} {} {first}", e.seq, e.kind)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn in_order(what: &str, seqs: &[Option<i64>], events: &[EventRow]) {
+    let missing: Vec<usize> = (0..seqs.len()).filter(|&i| seqs[i].is_none()).collect();
+    assert!(
+        missing.is_empty(),
+        "{what}: steps {missing:?} never happened\n{}",
+        dump(events)
+    );
+    let seqs: Vec<i64> = seqs.iter().flatten().copied().collect();
+    assert!(
+        seqs.windows(2).all(|p| p[0] < p[1]),
+        "{what}: out of order {seqs:?}\n{}",
+        dump(events)
+    );
+}
+
+/// Dialogs answered per policy, each recorded with its screen; states in the right order.
+fn check_dialogs_and_order(events: &[EventRow]) {
+    const TRUST: &str = "Quick safety check: Is this a project you created or one you trust?";
+    const KEY: &str = "Do you want to use this API key? (pressed Home Enter)";
+    // Each worker's agent: seen waiting on the trust dialog, the czar answers it (the record
+    // holds the dialog as shown: "No, exit" still selected), the agent reaches its prompt, and
+    // only then gets a task.
+    for w in 1..=WORKERS {
+        let trust_words = [
+            TRUST,
+            "(pressed End Enter)",
+            "❯ No, exit",
+            "Yes, I trust this folder",
+        ];
+        in_order(
+            &format!("worker {w}"),
+            &[
+                seq_of(events, Some(w), None, "worker_started", &[]),
+                seq_of(
+                    events,
+                    Some(w),
+                    None,
+                    "agent_state",
+                    &["starting -> waiting"],
+                ),
+                seq_of(events, Some(w), None, "auto_answer", &trust_words),
+                seq_of(events, Some(w), None, "agent_state", &["-> idle"]),
+                seq_of(events, Some(w), None, "assigned", &[]),
+            ],
+            events,
+        );
+    }
+    // The API key dialog: asked at least once (the answer is remembered in the shared HOME, so
+    // a later start may not ask), answered with "Yes" selected from "No (recommended)".
+    let key = events
+        .iter()
+        .find(|e| e.kind == "auto_answer" && e.detail.contains(KEY))
+        .unwrap_or_else(|| panic!("the API key dialog was never answered\n{}", dump(events)));
+    assert!(
+        key.detail
+            .contains("Detected a custom API key in your environment")
+            && key.detail.contains("❯ No (recommended)"),
+        "the record holds the dialog: {}",
+        key.detail
+    );
+    let ready = seq_of(events, key.worker, None, "agent_state", &["-> idle"]);
+    assert!(
+        ready.is_some_and(|r| key.seq < r),
+        "worker {:?} reached its prompt before the key dialog was answered, or never",
+        key.worker
+    );
+    // Each task: assigned, delivered (the agent is busy from then on), its `czar done`
+    // permission prompt seen and answered by the allow-list, the agent back at its prompt, done.
+    for (id, _) in TASKS {
+        let t = Some(id);
+        let done_prompt = [
+            "Do you want to proceed? | command",
+            "czar done",
+            "(pressed Home Enter)",
+        ];
+        let answered = seq_of(events, None, t, "auto_answer", &done_prompt);
+        let idle_after = answered.and_then(|a| idle_after(events, a, id));
+        in_order(
+            id,
+            &[
+                seq_of(events, None, t, "assigned", &[]),
+                seq_of(events, None, t, "delivered", &[]),
+                seq_of(events, None, t, "agent_state", &["busy -> waiting"]),
+                answered,
+                idle_after,
+                seq_of(events, None, t, "done", &[]),
+            ],
+            events,
+        );
+    }
+    // Only the dialogs the policy names were answered.
+    for e in events.iter().filter(|e| e.kind == "auto_answer") {
+        let known = e.detail.starts_with(TRUST)
+            || e.detail.starts_with("Do you want to use this API key?")
+            || e.detail.contains("czar done\" allowed by");
+        assert!(known, "unexpected answer: {}", e.detail);
+    }
+    in_order(
+        "gamma after alpha",
+        &[
+            seq_of(events, None, Some("alpha"), "done", &[]),
+            seq_of(events, None, Some("gamma"), "assigned", &[]),
+        ],
+        events,
+    );
+}
+
+/// The first time the agent of `task` came back to its prompt after `seq`.
+fn idle_after(events: &[EventRow], seq: i64, task: &str) -> Option<i64> {
+    events
+        .iter()
+        .find(|e| {
+            e.seq > seq
+                && e.task.as_deref() == Some(task)
+                && e.kind == "agent_state"
+                && e.detail.contains("-> idle")
+        })
+        .map(|e| e.seq)
 }
 
 struct KillServer(String);

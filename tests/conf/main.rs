@@ -1,5 +1,6 @@
 //! Project configuration and task files: loading, layering and every error a user can cause.
 
+mod answers;
 mod config;
 mod profiles;
 mod tasks;

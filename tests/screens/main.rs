@@ -4,6 +4,7 @@
 //! "Do you want to proceed?") and must never read as busy or waiting.
 //! tests/fixtures/screens/README.md describes the conventions.
 
+mod answers;
 mod cli;
 
 use czar::config::{ProjectConfig, SHIPPED_PROFILES, load_with};

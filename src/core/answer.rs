@@ -1,0 +1,152 @@
+//! Dialogs a profile lets the czar answer by itself: which rule fits a waiting screen, and what
+//! to press. Everything else that waits goes to the operator. Pure; the rules are profile data.
+
+use regex::Regex;
+
+/// One dialog the czar may answer, and how.
+#[derive(Debug, Clone)]
+pub struct AnswerRule {
+    /// A region line that identifies the dialog.
+    pub pattern: Regex,
+    /// tmux key names, pressed in order. They should not depend on where the selection starts
+    /// (`End`, not `Down`): a dialog still showing after an answer gets the same keys again.
+    pub keys: Vec<String>,
+    /// Where the dialog names the command it asks about: matched against the region as one
+    /// text (lines joined by `\n`); its first capture group is the command.
+    pub command: Option<Regex>,
+    /// Anchored (`^(?:…)$`): the whole command must match one of them.
+    pub allow: Vec<Regex>,
+}
+
+/// What the czar answers to a dialog, and what it records about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub keys: Vec<String>,
+    /// One line for the record: the dialog line that matched, the allowed command if any.
+    pub summary: String,
+    /// The region it answers, as the operator would have seen it.
+    pub screen: String,
+}
+
+/// The first rule that fits: its line is on screen and, when it asks about a command, the
+/// command is on screen too and allowed. A rule whose command cannot be read whole does not
+/// fit, so an unreadable command goes to the operator rather than being guessed at.
+pub fn answer(rules: &[AnswerRule], region: &[&str]) -> Option<Answer> {
+    let text = region.join("\n");
+    rules.iter().find_map(|rule| {
+        let line = region.iter().find(|l| rule.pattern.is_match(l))?;
+        let mut summary = line.trim().to_string();
+        if let Some(re) = &rule.command {
+            // The lowest match: the live dialog sits at the bottom, older output above it.
+            let caps = re.captures_iter(&text).last()?;
+            let command = caps.get(1)?.as_str();
+            let allowed = rule.allow.iter().find(|a| a.is_match(command))?;
+            summary.push_str(&format!(
+                " | command {command:?} allowed by /{}/",
+                allowed.as_str()
+            ));
+        }
+        Some(Answer {
+            keys: rule.keys.clone(),
+            summary,
+            screen: text.clone(),
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(pattern: &str, keys: &[&str]) -> AnswerRule {
+        AnswerRule {
+            pattern: Regex::new(pattern).unwrap(),
+            keys: keys.iter().map(|k| k.to_string()).collect(),
+            command: None,
+            allow: Vec::new(),
+        }
+    }
+
+    fn permission(allow: &[&str]) -> AnswerRule {
+        AnswerRule {
+            command: Some(
+                Regex::new(r"(?m)^╌+\n (?:│ )?(.+)\n╌+\n This command requires").unwrap(),
+            ),
+            allow: allow
+                .iter()
+                .map(|a| Regex::new(&format!("^(?:{a})$")).unwrap())
+                .collect(),
+            ..rule(r"^ Do you want to proceed\?$", &["Home", "Enter"])
+        }
+    }
+
+    const PERMISSION: &str = "● Committing.\n╌╌╌╌\n git commit -q -m 'Do x'\n╌╌╌╌\n \
+        This command requires approval\n Do you want to proceed?\n ❯ 1. Yes\n   2. No";
+
+    #[test]
+    fn each_dialog_gets_the_keys_of_its_own_rule() {
+        let rules = [
+            rule("trust this folder", &["End", "Enter"]),
+            rule("use this API key", &["Home", "Enter"]),
+        ];
+        let key = [
+            "Detected a custom API key",
+            "Do you want to use this API key?",
+        ];
+        let a = answer(&rules, &key).unwrap();
+        assert_eq!(a.keys, ["Home", "Enter"]);
+        assert_eq!(a.summary, "Do you want to use this API key?");
+        assert_eq!(
+            a.screen,
+            "Detected a custom API key\nDo you want to use this API key?"
+        );
+        let trust = [
+            "Quick safety check",
+            " ❯ No, exit",
+            "   Yes, I trust this folder",
+        ];
+        assert_eq!(answer(&rules, &trust).unwrap().keys, ["End", "Enter"]);
+        assert_eq!(answer(&rules, &["Do you want to proceed?"]), None);
+    }
+
+    #[test]
+    fn a_command_is_answered_only_when_an_allow_pattern_matches_all_of_it() {
+        let region: Vec<&str> = PERMISSION.lines().collect();
+        let a = answer(&[permission(&["git commit -q -m '[^']*'"])], &region).unwrap();
+        assert_eq!(a.keys, ["Home", "Enter"]);
+        assert!(
+            a.summary
+                .contains(r#"command "git commit -q -m 'Do x'" allowed by"#),
+            "{}",
+            a.summary
+        );
+        // A prefix is not enough: the rest of the command could do anything.
+        assert_eq!(answer(&[permission(&["git commit"])], &region), None);
+        assert_eq!(answer(&[permission(&[])], &region), None);
+    }
+
+    #[test]
+    fn a_command_that_cannot_be_read_whole_goes_to_the_operator() {
+        // Wrapped over two lines: the capture pattern only reads a one-line command.
+        let wrapped =
+            PERMISSION.replace(" git commit -q -m 'Do x'", " │ git commit -q -m 'Do\n │ x'");
+        let region: Vec<&str> = wrapped.lines().collect();
+        assert_eq!(answer(&[permission(&[".*"])], &region), None);
+        // The top of the command box scrolled out of the region.
+        let region: Vec<&str> = PERMISSION.lines().skip(2).collect();
+        assert_eq!(answer(&[permission(&[".*"])], &region), None);
+    }
+
+    #[test]
+    fn the_lowest_command_box_is_the_live_one() {
+        let older = "╌╌╌╌\n git commit -q -m 'Do x'\n╌╌╌╌\n This command requires approval\n";
+        let screen = format!("{older}● Next.\n{}", PERMISSION.replace("'Do x'", "'Do y'"));
+        let region: Vec<&str> = screen.lines().collect();
+        let a = answer(&[permission(&["git commit -q -m 'Do y'"])], &region);
+        assert!(a.is_some());
+        assert_eq!(
+            answer(&[permission(&["git commit -q -m 'Do x'"])], &region),
+            None
+        );
+    }
+}

@@ -1,0 +1,172 @@
+//! `[[auto_answer]]` rules: what the shipped profiles allow, how czar.toml replaces them, and
+//! every mistake in them named by file, line and key.
+
+use std::path::{Path, PathBuf};
+
+use czar::config::{self, ProjectConfig};
+
+fn repo() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    std::fs::create_dir(&root).unwrap();
+    (dir, root)
+}
+
+fn load(root: &Path, text: &str) -> Result<ProjectConfig, config::ConfigError> {
+    config::load_with(root, Some(text), Some("main"))
+}
+
+/// The error for `text` as czar.toml; asserts it names the file, `line` and `key`.
+fn error_at(text: &str, line: usize, key: &str) -> String {
+    let (_dir, root) = repo();
+    let msg = load(&root, text).expect_err("rejected").to_string();
+    let prefix = format!("{}:{line}: {key}: ", root.join("czar.toml").display());
+    assert!(msg.starts_with(&prefix), "expected {prefix:?}, got {msg:?}");
+    msg
+}
+
+#[test]
+fn shipped_claude_answers_trust_and_its_api_key_and_only_the_czars_own_commands() {
+    let (_dir, root) = repo();
+    let cfg = load(&root, "").unwrap();
+    let rules = &cfg.profiles["claude"].auto_answer;
+    let keys: Vec<Vec<&str>> = rules
+        .iter()
+        .map(|r| r.keys.iter().map(String::as_str).collect())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            vec!["End", "Enter"],
+            vec!["Home", "Enter"],
+            vec!["Home", "Enter"]
+        ]
+    );
+    let permission = &rules[2];
+    let allowed = |cmd: &str| permission.allow.iter().any(|a| a.regex.is_match(cmd));
+    for ok in [
+        "czar done",
+        "/work/target/debug/czar done",
+        "czar claim src/a.rs tests/b.rs",
+        "czar report \"halfway: parser done\"",
+        "czar report 'it is $HOME, quoted'",
+    ] {
+        assert!(allowed(ok), "{ok}");
+    }
+    for bad in [
+        "czar done; rm -rf ~",
+        "czar done && git push",
+        "$(rm -rf ~)/czar done",
+        "czar report \"$(rm -rf ~)\"",
+        "czar report \"a\" ; rm x",
+        "czar report 'a'; rm x; echo 'b'",
+        "czar claim a; rm b",
+        "git commit -m x",
+    ] {
+        assert!(!allowed(bad), "{bad}");
+    }
+    assert!(cfg.profiles["codex"].auto_answer.is_empty());
+    assert_eq!(cfg.profiles["sim"].auto_answer[0].keys, ["y"]);
+}
+
+#[test]
+fn czar_toml_replaces_the_whole_list() {
+    let (_dir, root) = repo();
+    let text = "[[agents.claude.auto_answer]]\npattern = 'Continue\\?'\nkeys = [\"y\"]\n";
+    let cfg = load(&root, text).unwrap();
+    let rules = &cfg.profiles["claude"].auto_answer;
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0].pattern.source, "Continue\\?");
+    assert!(rules[0].command.is_none());
+    let cfg = load(&root, "[agents.claude]\nauto_answer = []\n").unwrap();
+    assert!(cfg.profiles["claude"].auto_answer.is_empty());
+}
+
+#[test]
+fn a_rule_needs_a_pattern_and_keys() {
+    let head = "[[agents.claude.auto_answer]]\n";
+    let msg = error_at(
+        &format!("{head}keys = [\"y\"]\n"),
+        1,
+        "agents.claude.auto_answer[0]",
+    );
+    assert!(msg.contains("needs `pattern`"), "{msg}");
+    let msg = error_at(
+        &format!("{head}pattern = 'x'\n"),
+        1,
+        "agents.claude.auto_answer[0]",
+    );
+    assert!(msg.contains("needs `keys`"), "{msg}");
+    let msg = error_at(
+        &format!("{head}pattern = 'x'\nkeys = []\n"),
+        3,
+        "agents.claude.auto_answer[0].keys",
+    );
+    assert!(msg.contains("at least one key"), "{msg}");
+    let msg = error_at(
+        &format!("{head}pattern = 'x'\nkeys = [\"Enter\", \"C-c Enter\"]\n"),
+        3,
+        "agents.claude.auto_answer[0].keys[1]",
+    );
+    assert!(msg.contains("a tmux key name"), "{msg}");
+    let msg = error_at(
+        &format!("{head}pattern = '('\nkeys = [\"y\"]\n"),
+        2,
+        "agents.claude.auto_answer[0].pattern",
+    );
+    assert!(msg.contains("bad regex"), "{msg}");
+    let msg = error_at(
+        &format!("{head}pattern = 'x'\nkey = [\"y\"]\n"),
+        3,
+        "agents.claude.auto_answer[0].key",
+    );
+    assert!(msg.contains("did you mean \"keys\""), "{msg}");
+}
+
+#[test]
+fn command_and_allow_come_together_and_command_captures() {
+    let head = "[[agents.claude.auto_answer]]\npattern = 'x'\nkeys = [\"y\"]\n";
+    let msg = error_at(
+        &format!("{head}allow = ['git status']\n"),
+        4,
+        "agents.claude.auto_answer[0].allow",
+    );
+    assert!(msg.contains("also needs `command`"), "{msg}");
+    let msg = error_at(
+        &format!("{head}command = '\\$ (.+)'\n"),
+        1,
+        "agents.claude.auto_answer[0]",
+    );
+    assert!(msg.contains("non-empty `allow`"), "{msg}");
+    let msg = error_at(
+        &format!("{head}command = '\\$ .+'\nallow = ['ls']\n"),
+        4,
+        "agents.claude.auto_answer[0].command",
+    );
+    assert!(msg.contains("capture group"), "{msg}");
+    let msg = error_at(
+        &format!("{head}command = '\\$ (.+)'\nallow = ['ls', '[']\n"),
+        5,
+        "agents.claude.auto_answer[0].allow[1]",
+    );
+    assert!(msg.contains("bad regex"), "{msg}");
+}
+
+#[test]
+fn the_old_keys_say_where_their_meaning_went() {
+    let msg = error_at(
+        "[agents.sim]\nanswer_keys = [\"y\"]\n",
+        2,
+        "agents.sim.answer_keys",
+    );
+    assert!(
+        msg.contains("[[auto_answer]] rule names its own `keys`"),
+        "{msg}"
+    );
+    let msg = error_at(
+        "[agents.sim.patterns]\nauto_answer = ['x']\n",
+        2,
+        "agents.sim.patterns.auto_answer",
+    );
+    assert!(msg.contains("[[auto_answer]] rules"), "{msg}");
+}

@@ -1,0 +1,78 @@
+//! The answer policy on recorded screens: which waiting screens a shipped profile lets the czar
+//! answer (and with which keys), and that everything else is left to the operator.
+
+use super::{config, fixtures};
+use czar::core::AgentState;
+use czar::core::classify::classify;
+
+/// The keys the shipped claude profile answers each recorded claude dialog with; `None`: raised
+/// to the operator.
+const CLAUDE: [(&str, Option<&[&str]>); 7] = [
+    ("waiting-trust-dialog", Some(&["End", "Enter"])),
+    ("waiting-trust-dialog-yes-selected", Some(&["End", "Enter"])),
+    ("waiting-api-key", Some(&["Home", "Enter"])),
+    ("waiting-permission-czar-done", Some(&["Home", "Enter"])),
+    ("waiting-permission-czar-report", Some(&["Home", "Enter"])),
+    // `echo change >> notes.txt && git add -A && git commit …`: not the czar's command.
+    ("waiting-permission-bash", None),
+    ("waiting-auto-mode-gateway-notice", None),
+];
+
+#[test]
+fn claude_answers_what_its_policy_allows_and_raises_the_rest() {
+    let cfg = config();
+    let rules = czar::project::rules(cfg.profile("claude").unwrap());
+    let all = fixtures();
+    for (name, keys) in CLAUDE {
+        let fx = all
+            .iter()
+            .find(|f| f.agent == "claude" && f.name == name)
+            .unwrap_or_else(|| panic!("no fixture claude/{name}"));
+        let r = classify(&rules, &fx.screen, &fx.title);
+        assert_eq!(r.state, Some(AgentState::Waiting), "{name}");
+        let got = r.answerable.as_ref().map(|a| a.keys.clone());
+        let want = keys.map(|k| k.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(got, want, "{name}: {:?}", r.answerable);
+        if let Some(a) = &r.answerable {
+            // The record keeps the dialog as it was on screen.
+            assert!(fx.screen.contains(a.summary.split(" | ").next().unwrap()));
+            assert!(a.screen.lines().all(|l| fx.screen.contains(l)), "{name}");
+        } else {
+            assert!(
+                r.detail.is_some(),
+                "{name}: the operator needs the question"
+            );
+        }
+    }
+    let r = classify(
+        &rules,
+        &all.iter()
+            .find(|f| f.name == "waiting-permission-czar-report")
+            .unwrap()
+            .screen,
+        "",
+    );
+    let summary = r.answerable.map(|a| a.summary).unwrap_or_default();
+    assert!(
+        summary.contains(r#"command "czar report \"parser done, tests next\"""#),
+        "{summary}"
+    );
+}
+
+#[test]
+fn only_waiting_screens_are_ever_answered() {
+    let cfg = config();
+    for fx in fixtures() {
+        let rules = czar::project::rules(cfg.profile(&fx.agent).unwrap());
+        let r = classify(&rules, &fx.screen, &fx.title);
+        if r.answerable.is_some() {
+            assert_eq!(
+                r.state,
+                Some(AgentState::Waiting),
+                "{}/{}",
+                fx.agent,
+                fx.name
+            );
+        }
+    }
+}
