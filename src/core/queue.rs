@@ -1,6 +1,6 @@
 //! Which task goes to which idle worker, and what a task's failure means for the tasks that need it.
 
-use super::model::{AgentState, Model, Task, TaskId, TaskState, WorkerId};
+use super::model::{Model, Task, TaskId, TaskState, WorkerId};
 use std::cmp::Reverse;
 
 /// Pending tasks whose needs are all done, best first: priority (high first), then the order
@@ -89,7 +89,7 @@ pub fn doomed_by_failure(model: &Model) -> Vec<(TaskId, TaskId)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::model::{Policy, TaskDef, Worker};
+    use crate::core::model::{AgentState, Policy, TaskDef, Worker};
 
     fn model_with(tasks: &[(&str, i64, &[&str])], idle: &[(u32, &str)]) -> Model {
         let mut m = Model::new("p", "main", Policy::default());
