@@ -13,6 +13,8 @@ const EVERY: Duration = Duration::from_millis(500);
 pub struct Baseline {
     pub idle: Phase,
     pub streaming: Phase,
+    /// The same panes with nobody watching: what the tmux server spends on them anyway.
+    pub unwatched: Phase,
     pub changes: Vec<Change>,
     /// When the baseline took over (ms since the epoch).
     pub started: u64,
@@ -20,6 +22,7 @@ pub struct Baseline {
 
 struct Shared {
     stop: AtomicBool,
+    pause: AtomicBool,
     runs: AtomicU64,
     changes: Mutex<Vec<Change>>,
 }
@@ -46,6 +49,10 @@ fn watch(b: &Bench, panes: &[(String, u32)], rules: &ScreenRules, shared: &Share
     let mut last: Vec<Option<String>> = vec![None; panes.len()];
     while !shared.stop.load(Ordering::Relaxed) {
         let round = Instant::now();
+        if shared.pause.load(Ordering::Relaxed) {
+            std::thread::sleep(EVERY);
+            continue;
+        }
         for (i, (id, worker)) in panes.iter().enumerate() {
             let out = b.tmux().args(["capture-pane", "-p", "-t", id]).output();
             shared.runs.fetch_add(1, Ordering::Relaxed);
@@ -81,6 +88,7 @@ pub fn run(b: &Bench) -> Baseline {
     let rules = rules(b);
     let shared = Arc::new(Shared {
         stop: AtomicBool::new(false),
+        pause: AtomicBool::new(false),
         runs: AtomicU64::new(0),
         changes: Mutex::new(Vec::new()),
     });
@@ -94,10 +102,10 @@ pub fn run(b: &Bench) -> Baseline {
         let n = shared.runs.load(Ordering::Relaxed);
         (n, n)
     };
-    let (idle, streaming) = std::thread::scope(|s| {
+    let window = b.window.min(Duration::from_secs(super::TASK_SECS / 4));
+    let (idle, streaming, unwatched) = std::thread::scope(|s| {
         s.spawn(|| watch(b, &panes, &rules, &shared));
-        std::thread::sleep(Duration::from_secs(3));
-        let idle = sampler.window(b.window, counts);
+        std::thread::sleep(Duration::from_secs(1));
         // Typing the tasks costs this process too: done before the window opens.
         for (id, _) in &panes {
             let _ = b
@@ -106,9 +114,14 @@ pub fn run(b: &Bench) -> Baseline {
                 .output();
             let _ = b.tmux().args(["send-keys", "-t", id, "Enter"]).output();
         }
-        std::thread::sleep(Duration::from_secs(3));
-        let window = b.window.min(Duration::from_secs(super::TASK_SECS / 2));
+        std::thread::sleep(Duration::from_secs(2));
         let streaming = sampler.window(window, counts);
+        // The same streaming panes with nobody watching, then the watcher goes on again for
+        // the moments the tasks end.
+        shared.pause.store(true, Ordering::Relaxed);
+        std::thread::sleep(Duration::from_secs(1));
+        let unwatched = sampler.window(window, || (0, 0));
+        shared.pause.store(false, Ordering::Relaxed);
         let done = |b: &Bench| {
             std::fs::read_to_string(&b.timeline)
                 .unwrap_or_default()
@@ -125,14 +138,16 @@ pub fn run(b: &Bench) -> Baseline {
         super::wait_until("every baseline task done", Duration::from_secs(300), || {
             done(b) >= b.workers
         });
-        std::thread::sleep(Duration::from_secs(2));
+        std::thread::sleep(Duration::from_secs(3));
+        let idle = sampler.window(b.window, counts);
         shared.stop.store(true, Ordering::Relaxed);
-        (idle, streaming)
+        (idle, streaming, unwatched)
     });
     let changes = shared.changes.lock().map(|c| c.clone()).unwrap_or_default();
     Baseline {
         idle,
         streaming,
+        unwatched,
         changes,
         started,
     }

@@ -190,7 +190,7 @@ fn run_czar(b: &Bench) -> (Phase, Phase, Vec<measure::Change>, u64) {
     }
     wait_until("every worker busy", limit, || count(b, "busy") == b.workers);
     std::thread::sleep(Duration::from_secs(2));
-    let window = b.window.min(Duration::from_secs(TASK_SECS / 2));
+    let window = b.window.min(Duration::from_secs(TASK_SECS / 4));
     let streaming = sampler.window(window, || sampler.czar_commands(b));
     wait_until("every task done", limit, || {
         count(b, "task:done") == b.workers
@@ -221,6 +221,7 @@ fn main() {
         &b,
         [&czar_idle, &czar_streaming],
         [&base.idle, &base.streaming],
+        &base.unwatched,
         [&czar_latency, &base_latency],
     );
 }

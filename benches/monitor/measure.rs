@@ -151,10 +151,15 @@ pub fn czar_changes(repo: &Path, from: u64) -> Vec<Change> {
     let events = store.events(10_000_000).expect("czar's events");
     let mut out: Vec<Change> = events
         .into_iter()
-        .filter(|e| e.kind == "agent_state" && e.at >= from)
+        .filter(|e| (e.kind == "agent_state" || e.kind == "delivered") && e.at >= from)
         .filter_map(|e| {
-            // "idle -> busy (busy pattern ...)"
-            let to = e.detail.split_once(" -> ")?.1.split_whitespace().next()?;
+            // A confirmed delivery sets the worker busy (see core::lifecycle); other changes
+            // read "idle -> busy (busy pattern ...)".
+            let to = if e.kind == "delivered" {
+                "busy"
+            } else {
+                e.detail.split_once(" -> ")?.1.split_whitespace().next()?
+            };
             Some(Change {
                 at: e.at,
                 worker: e.worker?,
@@ -170,8 +175,8 @@ pub fn czar_changes(repo: &Path, from: u64) -> Vec<Change> {
 /// the watcher to that state for that worker, before the worker's next screen change.
 pub struct Latency {
     pub samples: Vec<u64>,
-    /// Screen changes the watcher never followed.
-    pub missed: usize,
+    /// Screen changes the watcher never followed, by the state the screen went to.
+    pub missed: std::collections::BTreeMap<String, usize>,
 }
 
 impl Latency {
@@ -203,7 +208,7 @@ pub fn latencies(timeline: &Path, changes: &[Change], from: u64, to: u64) -> Lat
     marks.sort();
     let mut lat = Latency {
         samples: Vec::new(),
-        missed: 0,
+        missed: Default::default(),
     };
     for (i, (at, worker, state)) in marks.iter().enumerate() {
         let next = marks[i + 1..]
@@ -216,7 +221,7 @@ pub fn latencies(timeline: &Path, changes: &[Change], from: u64, to: u64) -> Lat
             .find(|c| c.worker == *worker && c.state == *state && c.at + 50 >= *at && c.at < next);
         match seen {
             Some(c) => lat.samples.push(c.at.saturating_sub(*at)),
-            None => lat.missed += 1,
+            None => *lat.missed.entry(state.clone()).or_default() += 1,
         }
     }
     lat

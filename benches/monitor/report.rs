@@ -18,7 +18,13 @@ fn ms(l: &Latency, p: f64) -> String {
     l.percentile(p).map_or("-".into(), |v| format!("{v} ms"))
 }
 
-pub fn print(b: &Bench, czar: [&Phase; 2], base: [&Phase; 2], latency: [&Latency; 2]) {
+pub fn print(
+    b: &Bench,
+    czar: [&Phase; 2],
+    base: [&Phase; 2],
+    unwatched: &Phase,
+    latency: [&Latency; 2],
+) {
     println!();
     println!(
         "{} simulated workers; CPU as % of one core; ratio = baseline / czar",
@@ -67,14 +73,40 @@ pub fn print(b: &Bench, czar: [&Phase; 2], base: [&Phase; 2], latency: [&Latency
             ratio(s.runs_per_sec, c.runs_per_sec)
         );
     }
+    let floor = unwatched.server;
+    println!(
+        "streaming, nobody watching: tmux server {} (its own work on the panes' output)",
+        pct(floor)
+    );
+    let (c, s) = (czar[1], base[1]);
+    let (cw, sw) = (
+        c.watcher + c.pipes + (c.server - floor).max(0.0),
+        s.watcher + s.pipes + (s.server - floor).max(0.0),
+    );
+    println!(
+        "{:<44} {:>10} {:>10} {:>7}",
+        "streaming CPU above that floor",
+        pct(cw),
+        pct(sw),
+        ratio(sw, cw)
+    );
     println!("pane change -> state change");
     let [c, s] = latency;
     println!("{:<44} {:>10} {:>10}", "  p50", ms(c, 50.0), ms(s, 50.0));
     println!("{:<44} {:>10} {:>10}", "  p95", ms(c, 95.0), ms(s, 95.0));
+    let missed = |l: &Latency| l.missed.values().sum::<usize>();
     println!(
         "{:<44} {:>10} {:>10}",
         "  changes measured (missed)",
-        format!("{} ({})", c.samples.len(), c.missed),
-        format!("{} ({})", s.samples.len(), s.missed)
+        format!("{} ({})", c.samples.len(), missed(c)),
+        format!("{} ({})", s.samples.len(), missed(s))
     );
+    for (who, l) in [("czar", c), ("baseline", s)] {
+        if !l.missed.is_empty() {
+            println!(
+                "  {who} missed, by state the screen went to: {:?}",
+                l.missed
+            );
+        }
+    }
 }

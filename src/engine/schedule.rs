@@ -14,7 +14,7 @@ pub const SETTLE_MS: u64 = 40;
 /// so a busy agent never looks quiet for this long.
 pub const QUIET_MS: u64 = 200;
 /// A busy pane that keeps printing is still read this often.
-pub const STREAMING_EVERY_MS: u64 = 2_000;
+pub const STREAMING_EVERY_MS: u64 = 5_000;
 /// No pane is read more often than this, whatever it prints.
 pub const MIN_GAP_MS: u64 = 250;
 

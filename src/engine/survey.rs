@@ -58,6 +58,9 @@ fn gather(
             );
         }
     }
+    // Two branches can only conflict on a file both changed: only such pairs are merged (a
+    // hundred workers would otherwise mean thousands of merges each round).
+    let committed = by_task.clone();
     let mut conflicts = Vec::new();
     for (worker, branch, wt) in active {
         let task = branch.trim_start_matches("czar/").to_string();
@@ -77,9 +80,14 @@ fn gather(
             );
         }
     }
+    let files_of = |branch: &str| committed.get(branch.trim_start_matches("czar/"));
     for (i, (_, a, _)) in active.iter().enumerate() {
         for (_, b, _) in &active[i + 1..] {
-            if git.branch_exists(a) && git.branch_exists(b) {
+            let shared = match (files_of(a), files_of(b)) {
+                (Some(fa), Some(fb)) => !fa.is_disjoint(fb),
+                _ => false,
+            };
+            if shared {
                 push_conflict(&mut conflicts, a, b, git.predict_conflicts(a, b)?);
             }
         }

@@ -39,6 +39,10 @@ impl Git {
         let base_id = repo
             .merge_base(ca.id(), cb.id())
             .doing(&root, || format!("finding the merge base of {a} and {b}"))?;
+        // One side contains the other: the merge is a fast-forward and cannot conflict.
+        if base_id == ca.id() || base_id == cb.id() {
+            return Ok(Vec::new());
+        }
         let ancestor = repo
             .find_commit(base_id)
             .and_then(|c| c.tree())
