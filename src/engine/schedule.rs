@@ -109,8 +109,9 @@ mod tests {
             Some(1_900 + QUIET_MS)
         );
         // Printing all the time: read every STREAMING_EVERY_MS all the same.
+        let now = 1_000 + STREAMING_EVERY_MS - 50;
         assert_eq!(
-            next_read(&pane(1_000, 2_950, Some(1_100), true)),
+            next_read(&pane(1_000, now, Some(1_100), true)),
             Some(1_000 + STREAMING_EVERY_MS)
         );
     }
