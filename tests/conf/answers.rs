@@ -1,29 +1,7 @@
 //! `[[auto_answer]]` rules: what the shipped profiles allow, how czar.toml replaces them, and
 //! every mistake in them named by file, line and key.
 
-use std::path::{Path, PathBuf};
-
-use czar::config::{self, ProjectConfig};
-
-fn repo() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("repo");
-    std::fs::create_dir(&root).unwrap();
-    (dir, root)
-}
-
-fn load(root: &Path, text: &str) -> Result<ProjectConfig, config::ConfigError> {
-    config::load_with(root, Some(text), Some("main"))
-}
-
-/// The error for `text` as czar.toml; asserts it names the file, `line` and `key`.
-fn error_at(text: &str, line: usize, key: &str) -> String {
-    let (_dir, root) = repo();
-    let msg = load(&root, text).expect_err("rejected").to_string();
-    let prefix = format!("{}:{line}: {key}: ", root.join("czar.toml").display());
-    assert!(msg.starts_with(&prefix), "expected {prefix:?}, got {msg:?}");
-    msg
-}
+use crate::config::{error_at, load, repo};
 
 #[test]
 fn shipped_claude_answers_trust_and_its_api_key_and_only_the_czars_own_commands() {

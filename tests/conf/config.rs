@@ -5,19 +5,19 @@ use czar::config::{
     self, ConfigErrorKind, INIT_TOML, ProjectConfig, SHIPPED_PROFILES, SubmitKey, TmuxSocket,
 };
 
-fn repo() -> (tempfile::TempDir, PathBuf) {
+pub fn repo() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("my.repo");
     std::fs::create_dir(&root).unwrap();
     (dir, root)
 }
 
-fn load(root: &Path, text: &str) -> Result<ProjectConfig, config::ConfigError> {
+pub fn load(root: &Path, text: &str) -> Result<ProjectConfig, config::ConfigError> {
     config::load_with(root, Some(text), Some("main"))
 }
 
 /// The error text for `text` as the user's czar.toml; asserts it starts with `file:line: key`.
-fn error_at(text: &str, line: usize, key: &str) -> String {
+pub fn error_at(text: &str, line: usize, key: &str) -> String {
     let (_dir, root) = repo();
     let err = load(&root, text).expect_err("config should be rejected");
     let msg = err.to_string();
