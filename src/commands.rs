@@ -108,14 +108,24 @@ const HOOK_EVENTS: [(&str, AgentState); 10] = [
     ("subagentstop", AgentState::Busy),
 ];
 
-/// `czar hook <event>`, called by an agent's hook settings. Outside a czar worker it does
-/// nothing and succeeds: a hook must never break the agent that runs it.
-pub fn hook(dir: &Path, event: &str) -> anyhow::Result<i32> {
-    let key: String = event
+/// Whether `czar hook <event>` knows this event (any case, punctuation ignored).
+pub fn is_hook_event(event: &str) -> bool {
+    let key = hook_key(event);
+    HOOK_EVENTS.iter().any(|(name, _)| *name == key)
+}
+
+fn hook_key(event: &str) -> String {
+    event
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .collect::<String>()
-        .to_ascii_lowercase();
+        .to_ascii_lowercase()
+}
+
+/// `czar hook <event>`, called by an agent's hook settings. Outside a czar worker it does
+/// nothing and succeeds: a hook must never break the agent that runs it.
+pub fn hook(dir: &Path, event: &str) -> anyhow::Result<i32> {
+    let key = hook_key(event);
     let Some((_, state)) = HOOK_EVENTS.iter().find(|(name, _)| *name == key) else {
         let known: Vec<&str> = HOOK_EVENTS.iter().map(|(n, _)| *n).collect();
         return Err(UsageError(format!(
@@ -224,13 +234,19 @@ fn whoami(dir: &Path) -> anyhow::Result<(WorkerId, PathBuf)> {
     Ok((worker, env_state.unwrap_or(cfg.paths.state_dir)))
 }
 
+/// `czar done`, naming the branch it was run on so a late one cannot finish the next task.
+pub fn done(dir: &Path) -> anyhow::Result<()> {
+    let branch = crate::adapters::git::branch_at(dir);
+    signal(dir, Signal::Done { branch })
+}
+
 pub fn signal(dir: &Path, signal: Signal) -> anyhow::Result<()> {
     let (worker, state_dir) = whoami(dir)?;
     let store = Store::open(&state_dir)
         .with_context(|| format!("opening the czar's state in {}", state_dir.display()))?;
     store.push_signal(worker, &signal, now_ms())?;
     match signal {
-        Signal::Done => {
+        Signal::Done { .. } => {
             println!("czar: worker {worker}: task marked done; the czar will check it.")
         }
         Signal::Report(_) => println!("czar: worker {worker}: note recorded."),

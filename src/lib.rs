@@ -12,6 +12,7 @@ pub mod demo;
 pub mod engine;
 pub mod explain_cmd;
 pub mod headless;
+pub mod hook_settings;
 pub mod logging;
 pub mod project;
 pub mod prompt;

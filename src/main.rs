@@ -32,7 +32,7 @@ async fn dispatch(cli: Cli, dir: PathBuf) -> anyhow::Result<i32> {
             czar::explain_cmd::run(&dir, worker, json).await.map(|()| 0)
         }
         Some(Cmd::Hook { event }) => czar::commands::hook(&dir, &event),
-        Some(Cmd::Done) => czar::commands::signal(&dir, Signal::Done).map(|()| 0),
+        Some(Cmd::Done) => czar::commands::done(&dir).map(|()| 0),
         Some(Cmd::Report { note }) => {
             czar::commands::signal(&dir, Signal::Report(note)).map(|()| 0)
         }

@@ -107,7 +107,21 @@ pub fn rules(p: &AgentProfile) -> ScreenRules {
 fn profile(cfg: &ProjectConfig, p: &AgentProfile, exe: &str) -> Profile {
     Profile {
         name: p.name.clone(),
-        command: p.command.iter().map(|w| w.replace("{czar}", exe)).collect(),
+        command: p
+            .command
+            .iter()
+            .map(|w| {
+                let w = w.replace("{czar}", exe);
+                if w.contains(crate::hook_settings::HOOKS_PLACEHOLDER) {
+                    w.replace(
+                        crate::hook_settings::HOOKS_PLACEHOLDER,
+                        &crate::hook_settings::claude_settings(exe),
+                    )
+                } else {
+                    w
+                }
+            })
+            .collect(),
         env: p.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         submit: match p.submit {
             SubmitKey::Enter => TmuxSubmit::Enter,

@@ -192,7 +192,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let hook;
         let (kind, text) = match signal {
-            Signal::Done => ("done", ""),
+            Signal::Done { branch } => ("done", branch.as_deref().unwrap_or("")),
             Signal::Report(t) => ("report", t.as_str()),
             Signal::Hook { state, event } => {
                 hook = format!("{} {event}", state.as_str());
@@ -228,7 +228,9 @@ impl Store {
         for row in rows {
             let (seq, worker, kind, text) = row.map_err(|e| self.sql(e))?;
             let signal = match kind.as_str() {
-                "done" => Signal::Done,
+                "done" => Signal::Done {
+                    branch: Some(text).filter(|b| !b.is_empty()),
+                },
                 "hook" => {
                     let (state, event) = text.split_once(' ').unwrap_or((text.as_str(), ""));
                     match AgentState::parse(state) {
@@ -323,10 +325,13 @@ mod tests {
             session: "p-worker-2".into(),
             ..Worker::default()
         };
-        store.push_signal(2, &Signal::Done, 7).unwrap();
+        let done = Signal::Done {
+            branch: Some("czar/t".into()),
+        };
+        store.push_signal(2, &done, 7).unwrap();
         let pending = store.pending_signals().unwrap();
         assert_eq!(pending.len(), 1);
-        assert_eq!(pending[0].2, Signal::Done);
+        assert_eq!(pending[0].2, done);
         let seqs = [pending[0].0];
         store
             .commit_step(&Step {

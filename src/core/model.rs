@@ -253,6 +253,10 @@ pub struct Vitals {
     /// restarted czar reads the screen again.
     #[serde(skip)]
     pub dialog: Option<super::answer::Answer>,
+    /// The latest screen reading, when a fresh hook outranked it: (state, reason). The screen
+    /// is read only when it prints, so this reading counts once the hook has gone stale.
+    #[serde(skip)]
+    pub outranked: Option<(AgentState, String)>,
 }
 
 /// The last thing an agent's own hook told the czar.

@@ -70,7 +70,11 @@ pub struct SessionSeen {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Signal {
-    Done,
+    /// `czar done`, with the branch checked out where it ran (`None` when that is unknown): a
+    /// `done` that arrives after its task was finished otherwise would finish the next one.
+    Done {
+        branch: Option<String>,
+    },
     Report(String),
     /// The agent's own hook said what it is doing (`czar hook <event>`).
     Hook {

@@ -168,6 +168,53 @@ fn a_worker_that_finished_reads_done_at_its_prompt_until_its_next_task() {
 }
 
 #[test]
+fn a_late_done_from_the_last_tasks_branch_does_not_finish_the_next_task() {
+    let mut m = model(1);
+    update(
+        &mut m,
+        Observation::TasksLoaded(vec![def("a", &[], None), def("b", &[], None)]),
+        0,
+    );
+    boot(&mut m, 1);
+    let first = m.workers[&1].task.clone().unwrap();
+    let second = if first == "a" { "b" } else { "a" };
+    start_work(&mut m, 1, &first, 2);
+    idle(&mut m, 1, 3);
+    commits(&mut m, 1, &first, 1, 4);
+    assert_eq!(m.tasks[first.as_str()].state, TaskState::Done);
+    start_work(&mut m, 1, second, 5);
+    // The `czar done` the agent ran for its first task is read only now.
+    let late = Signal::Done {
+        branch: Some(format!("czar/{first}")),
+    };
+    let out = update(
+        &mut m,
+        Observation::Signal {
+            worker: 1,
+            signal: late,
+        },
+        6,
+    );
+    assert!(!m.tasks[second].done_signal);
+    assert!(
+        out.iter()
+            .any(|c| matches!(c, Command::Record(e) if e.detail.contains("ignored")))
+    );
+    let right = Signal::Done {
+        branch: Some(format!("czar/{second}")),
+    };
+    update(
+        &mut m,
+        Observation::Signal {
+            worker: 1,
+            signal: right,
+        },
+        7,
+    );
+    assert!(m.tasks[second].done_signal);
+}
+
+#[test]
 fn done_signal_waits_for_the_prompt_then_verify_decides() {
     let mut m = model(1);
     update(
@@ -181,7 +228,7 @@ fn done_signal_waits_for_the_prompt_then_verify_decides() {
         &mut m,
         Observation::Signal {
             worker: 1,
-            signal: Signal::Done,
+            signal: Signal::Done { branch: None },
         },
         3,
     );
@@ -220,7 +267,7 @@ fn done_signal_waits_for_the_prompt_then_verify_decides() {
         &mut m,
         Observation::Signal {
             worker: 1,
-            signal: Signal::Done,
+            signal: Signal::Done { branch: None },
         },
         7,
     );
@@ -255,7 +302,7 @@ fn verify_failing_every_time_fails_the_task_and_its_dependents() {
             &mut m,
             Observation::Signal {
                 worker: 1,
-                signal: Signal::Done,
+                signal: Signal::Done { branch: None },
             },
             3 + round * 10,
         );
@@ -407,7 +454,7 @@ fn after_a_restart_lost_sessions_give_their_tasks_back_and_verify_reruns() {
         &mut m,
         Observation::Signal {
             worker: wb,
-            signal: Signal::Done,
+            signal: Signal::Done { branch: None },
         },
         3,
     );

@@ -204,6 +204,43 @@ fn a_fresh_hook_outranks_the_screen_then_the_screen_wins_again() {
 }
 
 #[test]
+fn a_screen_reading_a_hook_outranked_counts_once_the_hook_is_stale_without_a_new_read() {
+    use super::observation::Signal;
+    let mut m = running(1, &[]);
+    let hook = Signal::Hook {
+        state: AgentState::Busy,
+        event: "PreToolUse".into(),
+    };
+    update(
+        &mut m,
+        Observation::Signal {
+            worker: 1,
+            signal: hook,
+        },
+        10_000,
+    );
+    let dialog = Observation::AgentSeen {
+        worker: 1,
+        state: AgentState::Waiting,
+        reason: "waiting pattern matched".into(),
+        last_line: String::new(),
+        answerable: None,
+    };
+    update(&mut m, dialog, 10_500);
+    assert_eq!(m.workers[&1].agent, AgentState::Busy, "the hook is fresh");
+    update(&mut m, Observation::Tick, 12_000);
+    assert_eq!(m.workers[&1].agent, AgentState::Busy);
+    // The dialog's screen prints nothing more, so it is not read again: time decides.
+    update(&mut m, Observation::Tick, 15_100);
+    assert_eq!(m.workers[&1].agent, AgentState::Waiting);
+    assert!(
+        m.workers[&1].reason.contains("waiting pattern"),
+        "{}",
+        m.workers[&1].reason
+    );
+}
+
+#[test]
 fn a_rate_limited_workers_task_moves_to_an_idle_agent_of_another_profile() {
     let mut m = running(2, &["a"]);
     let holder = m.tasks["a"].worker.unwrap();

@@ -63,6 +63,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
             for id in ids {
                 lifecycle::check_finished(model, id, now, &mut out);
                 super::healing::check_stuck(model, id, now, &mut out);
+                screen_after_hook(model, id, now, &mut out);
                 // A dialog on a screen that has not changed since is still up: its screen is not
                 // read again (nothing printed), so time alone decides when to answer.
                 auto_answer(model, id, now, &mut out);
@@ -170,6 +171,7 @@ fn agent_seen(
     // A fresh hook outranks the screen (which may lag behind, or show a stale spinner).
     let state = match &w.vitals.hook {
         Some(h) if h.state != state && now.saturating_sub(h.at) < HOOK_FRESH_MS => {
+            w.vitals.outranked = Some((state, reason));
             w.reason = format!(
                 "hook {} said {} {}s ago; the screen says {}",
                 h.event,
@@ -181,6 +183,7 @@ fn agent_seen(
         }
         _ => state,
     };
+    w.vitals.outranked = None;
     if !last_line.is_empty() {
         w.last_line = last_line;
     }
@@ -208,6 +211,25 @@ fn agent_seen(
         super::healing::rate_limited(model, id, out);
     }
     lifecycle::check_finished(model, id, now, out);
+}
+
+/// A screen reading a hook outranked counts once the hook is no longer fresh, unless a newer
+/// reading came since (it would have cleared it).
+fn screen_after_hook(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>) {
+    let Some(w) = model.workers.get_mut(&id) else {
+        return;
+    };
+    let stale = w
+        .vitals
+        .hook
+        .as_ref()
+        .is_none_or(|h| now.saturating_sub(h.at) >= HOOK_FRESH_MS);
+    if !stale {
+        return;
+    }
+    if let Some((state, reason)) = w.vitals.outranked.take() {
+        agent_seen(model, id, state, reason, String::new(), now, out);
+    }
 }
 
 /// How long an agent's hook outranks what its screen shows. After that the screen wins again:
@@ -317,7 +339,19 @@ fn signal(model: &mut Model, id: WorkerId, signal: Signal, now: u64, out: &mut V
             text,
         )),
         Signal::Hook { state, event } => super::workers::hook(model, id, state, &event, now, out),
-        Signal::Done => match task.as_ref().and_then(|t| model.tasks.get_mut(t)) {
+        Signal::Done { branch: Some(b) }
+            if task
+                .as_ref()
+                .is_none_or(|t| super::model::branch_for(t) != b) =>
+        {
+            out.push(Command::record(
+                Some(id),
+                task.as_deref(),
+                EventKind::Report,
+                format!("`czar done` from {b} ignored: that is not the task the worker holds now"),
+            ))
+        }
+        Signal::Done { .. } => match task.as_ref().and_then(|t| model.tasks.get_mut(t)) {
             Some(t) if matches!(t.state, TaskState::Working | TaskState::Delivering) => {
                 t.done_signal = true;
                 out.push(Command::record(

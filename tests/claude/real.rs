@@ -81,7 +81,7 @@ fn czar_drives_the_real_claude_client_to_commit_and_finish_every_task() {
     let config = format!(
         "project = \"real\"\nworkers = {WORKERS}\nagent = \"claude\"\nworktrees_dir = \"../wt\"\n\
          tmux_socket = \"{socket}\"\n\n[timing]\npoll_ms = 200\nsettle_ms = 300\nready_timeout_secs = 60\n\n\
-         [agents.claude]\ncommand = [{bin:?}, \"--permission-mode\", \"acceptEdits\"]\n\
+         [agents.claude]\ncommand = [{bin:?}, \"--settings\", \"{{czar_hooks}}\", \"--permission-mode\", \"acceptEdits\"]\n\
          env = {{ HOME = {home:?}, ANTHROPIC_API_KEY = {API_KEY:?}, ANTHROPIC_BASE_URL = {url:?}, \
          DISABLE_AUTOUPDATER = \"1\", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC = \"1\", \
          GIT_AUTHOR_NAME = \"t\", GIT_AUTHOR_EMAIL = \"t@t\", GIT_COMMITTER_NAME = \"t\", \
@@ -133,6 +133,22 @@ fn czar_drives_the_real_claude_client_to_commit_and_finish_every_task() {
         .events(100_000)
         .unwrap();
     check_dialogs_and_order(&events);
+    // The profile's `--settings {czar_hooks}` reached the client: its hooks spoke to the czar
+    // (whether a hook or the screen told of a change first is a race, so count the messages).
+    let db = rusqlite::Connection::open(root.join(".czar/czar.db")).unwrap();
+    let hooks: Vec<String> = db
+        .prepare("SELECT text FROM inbox WHERE kind = 'hook'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for event in ["UserPromptSubmit", "PermissionRequest", "Stop"] {
+        assert!(
+            hooks.iter().any(|h| h.ends_with(event)),
+            "no {event} hook reached the czar: {hooks:?}"
+        );
+    }
     assert!(
         api.main_turns() >= 9,
         "three turns per task expected\n{log}"

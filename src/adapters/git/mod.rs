@@ -20,7 +20,7 @@ use git2::{BranchType, Commit, Repository};
 
 pub use error::GitError;
 pub use init::init_repo;
-pub use overlap::checkout_root;
+pub use overlap::{branch_at, checkout_root};
 pub use signature::{FALLBACK_EMAIL, FALLBACK_NAME, signature_from_config};
 pub use stats::{BranchStats, CommitInfo, FileChange};
 pub use switch::SwitchOutcome;

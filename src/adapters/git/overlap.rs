@@ -68,6 +68,17 @@ impl Git {
     }
 }
 
+/// The branch checked out where `path` is (a linked worktree's own HEAD); `None` when that
+/// cannot be told (no repository, detached HEAD).
+pub fn branch_at(path: &Path) -> Option<String> {
+    let repo = git2::Repository::discover(path).ok()?;
+    let head = repo.head().ok()?;
+    if !head.is_branch() {
+        return None;
+    }
+    head.shorthand().ok().map(str::to_string)
+}
+
 /// The top folder of the checkout (main or linked worktree) that contains `path`.
 pub fn checkout_root(path: &Path) -> Result<std::path::PathBuf, GitError> {
     let repo = git2::Repository::discover(path).map_err(|source| GitError::Open {
