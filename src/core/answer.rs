@@ -54,6 +54,20 @@ pub fn answer(rules: &[AnswerRule], region: &[&str]) -> Option<Answer> {
     })
 }
 
+/// The operator's yes or no to what the agent shows: a dialog the profile knows (a rule's line is
+/// on screen) gets the rule's keys for yes (the operator decides, so no allow-list applies) and
+/// Escape for no, which cancels such dialogs. `None`: no known dialog; the answer is typed.
+pub fn operator_keys(rules: &[AnswerRule], region: &[&str], yes: bool) -> Option<Vec<String>> {
+    let rule = rules
+        .iter()
+        .find(|r| region.iter().any(|l| r.pattern.is_match(l)))?;
+    Some(if yes {
+        rule.keys.clone()
+    } else {
+        vec!["Escape".to_string()]
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,6 +96,22 @@ mod tests {
 
     const PERMISSION: &str = "● Committing.\n╌╌╌╌\n git commit -q -m 'Do x'\n╌╌╌╌\n \
         This command requires approval\n Do you want to proceed?\n ❯ 1. Yes\n   2. No";
+
+    #[test]
+    fn the_operator_answers_a_known_dialog_with_its_keys_whatever_the_allow_list() {
+        let region: Vec<&str> = PERMISSION.lines().collect();
+        let rules = [permission(&["czar done"])];
+        assert_eq!(answer(&rules, &region), None, "not allowed by itself");
+        assert_eq!(
+            operator_keys(&rules, &region, true),
+            Some(vec!["Home".to_string(), "Enter".to_string()])
+        );
+        assert_eq!(
+            operator_keys(&rules, &region, false),
+            Some(vec!["Escape".to_string()])
+        );
+        assert_eq!(operator_keys(&rules, &["Proceed? (y/n)"], true), None);
+    }
 
     #[test]
     fn each_dialog_gets_the_keys_of_its_own_rule() {

@@ -33,13 +33,7 @@ pub(super) fn intent(model: &mut Model, intent: Intent, out: &mut Vec<Command>) 
         Intent::Kill { worker } => kill(model, worker, out),
         Intent::Reassign { worker, task } => reassign(model, worker, &task, out),
         Intent::Type { worker, text } => out.push(Command::TypeText { worker, text }),
-        Intent::Answer { worker, yes } => {
-            let key = if yes { "y" } else { "n" };
-            out.push(Command::TypeText {
-                worker,
-                text: key.to_string(),
-            });
-        }
+        Intent::Answer { worker, yes } => out.push(Command::OperatorAnswer { worker, yes }),
     }
 }
 

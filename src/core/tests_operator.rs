@@ -241,6 +241,24 @@ fn a_screen_reading_a_hook_outranked_counts_once_the_hook_is_stale_without_a_new
 }
 
 #[test]
+fn the_operators_answer_goes_to_the_engine_to_be_said_the_profiles_way() {
+    let mut m = running(1, &[]);
+    let out = update(
+        &mut m,
+        Observation::Intent(Intent::Answer {
+            worker: 1,
+            yes: false,
+        }),
+        5,
+    );
+    assert!(out.contains(&Command::OperatorAnswer {
+        worker: 1,
+        yes: false
+    }));
+    assert_eq!(operator_events(&out), 1);
+}
+
+#[test]
 fn a_rate_limited_workers_task_moves_to_an_idle_agent_of_another_profile() {
     let mut m = running(2, &["a"]);
     let holder = m.tasks["a"].worker.unwrap();

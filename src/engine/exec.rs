@@ -124,17 +124,25 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
         }
         Command::TypeText { worker, text } => {
             let (session, profile) = pane_of(model, worker);
+            tokio::spawn(async move { type_line(&ctx, &session, &profile, &text).await });
+        }
+        Command::OperatorAnswer { worker, yes } => {
+            let (session, profile) = pane_of(model, worker);
             tokio::spawn(async move {
-                let Some(p) = ctx.setup.profile(&profile) else {
-                    return;
+                let keys = match (
+                    ctx.tmux.capture(&session, false).await,
+                    ctx.setup.profile(&profile),
+                ) {
+                    (Ok(screen), Some(p)) => {
+                        let region = crate::core::classify::region(&p.rules, &screen);
+                        crate::core::answer::operator_keys(&p.rules.auto_answer, &region, yes)
+                    }
+                    _ => None,
                 };
-                let sent = async {
-                    ctx.tmux.send_literal(&session, &text).await?;
-                    tokio::time::sleep(p.settle).await;
-                    ctx.tmux.send_submit(&session, p.submit).await
-                };
-                if let Err(e) = sent.await {
-                    tracing::warn!("typing into {session}: {e}");
+                match keys {
+                    Some(keys) => press(&ctx, &session, &keys).await,
+                    // A question the profile has no dialog rule for is answered in words.
+                    None => type_line(&ctx, &session, &profile, if yes { "y" } else { "n" }).await,
                 }
             });
         }
@@ -143,13 +151,7 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
         }
         Command::PressKeys { worker, keys } => {
             let session = model.session_name(worker);
-            tokio::spawn(async move {
-                for k in keys {
-                    if let Err(e) = ctx.tmux.send_key(&session, &k).await {
-                        tracing::warn!("pressing {k} in {session}: {e}");
-                    }
-                }
-            });
+            tokio::spawn(async move { press(&ctx, &session, &keys).await });
         }
         Command::RefreshBranch { worker } => {
             let Some(task) = model.workers.get(&worker).and_then(|w| w.task.clone()) else {
@@ -164,6 +166,29 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
 }
 
 /// Reads the worker's screen and says what its agent is doing.
+async fn press(ctx: &Ctx, session: &str, keys: &[String]) {
+    for k in keys {
+        if let Err(e) = ctx.tmux.send_key(session, k).await {
+            tracing::warn!("pressing {k} in {session}: {e}");
+        }
+    }
+}
+
+/// Types `text` as literal keys, then submits it the profile's way.
+async fn type_line(ctx: &Ctx, session: &str, profile: &str, text: &str) {
+    let Some(p) = ctx.setup.profile(profile) else {
+        return;
+    };
+    let sent = async {
+        ctx.tmux.send_literal(session, text).await?;
+        tokio::time::sleep(p.settle).await;
+        ctx.tmux.send_submit(session, p.submit).await
+    };
+    if let Err(e) = sent.await {
+        tracing::warn!("typing into {session}: {e}");
+    }
+}
+
 async fn start_worker(ctx: &Ctx, worker: WorkerId, profile_name: &str) -> Result<(), String> {
     let setup = &ctx.setup;
     let profile = setup
