@@ -230,7 +230,7 @@ impl Engine {
                 msg = self.rx.recv() => {
                     match msg {
                         Some(Msg::Obs(obs)) => self.step(obs, &[])?,
-                        Some(Msg::BatchDone) => self.monitor.batch_running = false,
+                        Some(Msg::BatchDone) => self.monitor.batch_since = None,
                         Some(Msg::ListSoon) => self.monitor.list_soon = true,
                         Some(Msg::RefsMoved) => self.monitor.refs_moved = true,
                         None => return Ok(()),
@@ -258,7 +258,7 @@ impl Engine {
         }
         let reads = self.monitor.due_reads(&self.model, now_ms());
         if !reads.is_empty() {
-            self.monitor.batch_running = true;
+            self.monitor.batch_since = Some(now_ms());
             reading::read_screens(&self.ctx, &self.model, reads);
         }
         Ok(())

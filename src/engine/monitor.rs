@@ -18,6 +18,8 @@ const TASK_SCAN_MS: u64 = 2_000;
 const LIST_EVERY_MS: u64 = 2_000;
 /// Rounds of reading are at least this far apart, so a fleet that streams is read in batches.
 const ROUND_GAP_MS: u64 = 40;
+/// Longer than any batch can take: each tmux run in it times out after 10 s.
+const BATCH_LOST_MS: u64 = 120_000;
 
 #[derive(Default)]
 pub(crate) struct Monitor {
@@ -31,7 +33,8 @@ pub(crate) struct Monitor {
     last_list: Option<u64>,
     /// A read found a dead pane: list the sessions at the next round.
     pub list_soon: bool,
-    pub batch_running: bool,
+    /// When the batch of reads in flight started; one batch at a time.
+    pub batch_since: Option<u64>,
     last_round: u64,
     pub refs_moved: bool,
     last_rescan: u64,
@@ -148,9 +151,23 @@ impl Monitor {
         }
     }
 
+    /// Whether a batch is in flight. One that never reported back (its task died) is given up
+    /// after a while rather than stopping all reading.
+    fn batch_running(&mut self, now: u64) -> bool {
+        match self.batch_since {
+            Some(t) if now.saturating_sub(t) >= BATCH_LOST_MS => {
+                tracing::warn!("a batch of screen reads never finished; reading again");
+                self.batch_since = None;
+                false
+            }
+            Some(_) => true,
+            None => false,
+        }
+    }
+
     /// The screens to read now, as (worker, target); each counts as read from this moment.
     pub fn due_reads(&mut self, model: &Model, now: u64) -> Vec<(WorkerId, String)> {
-        if self.batch_running {
+        if self.batch_running(now) {
             return Vec::new();
         }
         let due: Vec<WorkerId> = self
@@ -178,7 +195,7 @@ impl Monitor {
         } else {
             self.last_list.map_or(0, |t| t + LIST_EVERY_MS)
         };
-        let read = if self.batch_running {
+        let read = if self.batch_since.is_some() {
             None
         } else {
             self.panes
