@@ -2,13 +2,9 @@
 
 use super::Bench;
 use std::path::Path;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
+pub use czar::engine::now_ms;
 
 fn ticks_per_sec() -> f64 {
     // Linux reports /proc times in USER_HZ, 100 on every architecture it runs on.

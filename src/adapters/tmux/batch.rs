@@ -3,9 +3,6 @@
 //! every screen that changed in one run: for each pane a marker line from `display-message`
 //! carrying its dead flag and title, then its `capture-pane`.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use tmux_interface::DisplayMessage;
 
 use super::argv;
@@ -22,12 +19,7 @@ pub struct PaneScreen {
 /// A marker no pane can print on purpose: it is different for every batch and unknown to the
 /// programs in the panes.
 pub fn new_marker() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    format!("czar-screen-{:x}-{n}-{nanos:x}", std::process::id())
+    super::unique_name("czar-screen")
 }
 
 /// The argv: `display-message -p -t T "MARKER i DEAD ID SESSION TITLE" ; capture-pane -p -t T`

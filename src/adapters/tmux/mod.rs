@@ -69,13 +69,18 @@ impl<R: Runner> Tmux<R> {
         &self.runner
     }
 
-    /// Run one argv; a non-zero exit becomes [`TmuxError::Failed`].
-    async fn exec(&self, args: Vec<String>, stdin: Option<Vec<u8>>) -> Result<String, TmuxError> {
-        let subcommand = args.first().cloned().unwrap_or_default();
+    /// Every tmux client run goes through here, so the counts are whole.
+    async fn run(&self, args: Vec<String>, stdin: Option<Vec<u8>>) -> Result<RunOutput, TmuxError> {
         let commands = 1 + args.iter().filter(|w| *w == ";").count() as u64;
         self.counts.runs.fetch_add(1, Ordering::Relaxed);
         self.counts.commands.fetch_add(commands, Ordering::Relaxed);
-        let out = self.runner.run(args, stdin).await?;
+        self.runner.run(args, stdin).await
+    }
+
+    /// Run one argv; a non-zero exit becomes [`TmuxError::Failed`].
+    async fn exec(&self, args: Vec<String>, stdin: Option<Vec<u8>>) -> Result<String, TmuxError> {
+        let subcommand = args.first().cloned().unwrap_or_default();
+        let out = self.run(args, stdin).await?;
         if out.success() {
             Ok(out.stdout)
         } else {
@@ -158,25 +163,23 @@ impl<R: Runner> Tmux<R> {
     }
 
     /// The screens of many panes (with their titles and dead flags) from one tmux client run,
-    /// in the order of `targets`. When a target is gone the run stops there; the screens read
-    /// before it are kept and the rest are read one at a time, so one vanished pane costs the
-    /// others nothing.
+    /// in the order of `targets`. A target that is gone gets no section of its own (tmux 3.3
+    /// goes on past it; a version that stops there leaves the rest without one too): each
+    /// target without a section is read on its own, so one vanished pane costs the others
+    /// nothing.
     pub async fn capture_many(&self, targets: &[String]) -> Vec<Result<PaneScreen, TmuxError>> {
         if targets.is_empty() {
             return Vec::new();
         }
         let marker = batch::new_marker();
-        let stdout = match self.runner.run(batch::argv(targets, &marker), None).await {
+        // A failed run still printed the sections before the failure.
+        let stdout = match self.run(batch::argv(targets, &marker), None).await {
             Ok(out) => out.stdout,
             Err(e) => {
                 tracing::debug!("batched capture failed: {e}");
                 String::new()
             }
         };
-        self.counts.runs.fetch_add(1, Ordering::Relaxed);
-        self.counts
-            .commands
-            .fetch_add(2 * targets.len() as u64, Ordering::Relaxed);
         let mut out = Vec::with_capacity(targets.len());
         for (screen, target) in batch::parse(&stdout, &marker, targets)
             .into_iter()
@@ -229,7 +232,7 @@ impl<R: Runner> Tmux<R> {
                 "text contains the bracketed-paste end marker ESC[201~".to_string(),
             ));
         }
-        let buffer = unique_buffer_name();
+        let buffer = unique_name("czar");
         self.exec(argv::load_buffer(&buffer), Some(text.to_vec()))
             .await?;
         match self.exec(argv::paste_buffer(&buffer, target), None).await {
@@ -286,14 +289,15 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// tmux paste buffers are shared by the whole server (and so by every czar
-/// process using it): pid + per-process counter + clock keeps names unique
-/// across concurrent sends, restarts and parallel czar instances.
-fn unique_buffer_name() -> String {
+/// A name no other send, batch or czar process uses at the same time: tmux paste buffers are
+/// shared by the whole server (and so by every czar process using it), and batch markers must be
+/// unknown to the panes. pid + per-process counter + clock keeps names unique across concurrent
+/// sends, restarts and parallel czar instances.
+fn unique_name(prefix: &str) -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    format!("czar-{}-{n}-{nanos}", std::process::id())
+    format!("{prefix}-{}-{n}-{nanos}", std::process::id())
 }
