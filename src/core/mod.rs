@@ -26,4 +26,6 @@ mod tests;
 #[cfg(test)]
 mod tests_answer;
 #[cfg(test)]
+mod tests_finish;
+#[cfg(test)]
 mod tests_operator;

@@ -1,11 +1,11 @@
 //! Flows through `update` with plain data: what the czar decides, step by step.
 
-use super::command::{Command, Delivery, EventKind};
+use super::command::{Command, Delivery};
 use super::model::{AgentState, BranchInfo, Model, Policy, TaskDef, TaskState};
 use super::observation::{Observation, SessionSeen, Signal};
 use super::update;
 
-fn def(id: &str, needs: &[&str], verify: Option<&str>) -> TaskDef {
+pub(super) fn def(id: &str, needs: &[&str], verify: Option<&str>) -> TaskDef {
     TaskDef {
         id: id.into(),
         title: id.into(),
@@ -15,7 +15,7 @@ fn def(id: &str, needs: &[&str], verify: Option<&str>) -> TaskDef {
     }
 }
 
-fn model(workers: u32) -> Model {
+pub(super) fn model(workers: u32) -> Model {
     Model::new(
         "proj",
         "main",
@@ -27,7 +27,7 @@ fn model(workers: u32) -> Model {
 }
 
 /// Starts every worker and brings its agent to the prompt.
-fn boot(m: &mut Model, now: u64) {
+pub(super) fn boot(m: &mut Model, now: u64) {
     update(m, Observation::Tick, now);
     // The first update of any kind asks for the workers; they are marked as starting.
     let started: Vec<u32> = m
@@ -50,7 +50,7 @@ fn boot(m: &mut Model, now: u64) {
     }
 }
 
-fn idle(m: &mut Model, w: u32, now: u64) -> Vec<Command> {
+pub(super) fn idle(m: &mut Model, w: u32, now: u64) -> Vec<Command> {
     update(
         m,
         Observation::AgentSeen {
@@ -64,7 +64,7 @@ fn idle(m: &mut Model, w: u32, now: u64) -> Vec<Command> {
     )
 }
 
-fn prepares(out: &[Command]) -> Vec<(u32, String)> {
+pub(super) fn prepares(out: &[Command]) -> Vec<(u32, String)> {
     out.iter()
         .filter_map(|c| match c {
             Command::PrepareBranch { worker, task, .. } => Some((*worker, task.clone())),
@@ -74,7 +74,7 @@ fn prepares(out: &[Command]) -> Vec<(u32, String)> {
 }
 
 /// Takes a prepared task through delivery into Working.
-fn start_work(m: &mut Model, w: u32, task: &str, now: u64) {
+pub(super) fn start_work(m: &mut Model, w: u32, task: &str, now: u64) {
     let out = update(
         m,
         Observation::BranchPrepared {
@@ -101,240 +101,13 @@ fn start_work(m: &mut Model, w: u32, task: &str, now: u64) {
     assert_eq!(m.tasks[task].state, TaskState::Working);
 }
 
-fn commits(m: &mut Model, w: u32, task: &str, ahead: usize, now: u64) -> Vec<Command> {
+pub(super) fn commits(m: &mut Model, w: u32, task: &str, ahead: usize, now: u64) -> Vec<Command> {
     let info = BranchInfo {
         branch: format!("czar/{task}"),
         ahead,
         ..BranchInfo::default()
     };
     update(m, Observation::BranchSeen { worker: w, info }, now)
-}
-
-#[test]
-fn a_task_with_new_commits_is_done_and_its_dependent_starts_in_the_same_step() {
-    let mut m = model(1);
-    update(
-        &mut m,
-        Observation::TasksLoaded(vec![def("a", &[], None), def("b", &["a"], None)]),
-        0,
-    );
-    boot(&mut m, 1);
-    assert_eq!(m.tasks["a"].state, TaskState::Assigned);
-    assert_eq!(m.tasks["b"].state, TaskState::Pending, "b needs a");
-    start_work(&mut m, 1, "a", 2);
-    assert!(idle(&mut m, 1, 3).contains(&Command::RefreshBranch { worker: 1 }));
-    let out = commits(&mut m, 1, "a", 2, 4);
-    assert_eq!(m.tasks["a"].state, TaskState::Done);
-    assert_eq!(prepares(&out), vec![(1, "b".to_string())]);
-    assert_eq!(m.tasks["b"].attempts, 1);
-}
-
-#[test]
-fn a_worker_that_finished_reads_done_at_its_prompt_until_its_next_task() {
-    let mut m = model(1);
-    update(
-        &mut m,
-        Observation::TasksLoaded(vec![def("a", &[], None)]),
-        0,
-    );
-    boot(&mut m, 1);
-    start_work(&mut m, 1, "a", 2);
-    idle(&mut m, 1, 3);
-    commits(&mut m, 1, "a", 1, 4);
-    assert_eq!(m.tasks["a"].state, TaskState::Done);
-    assert_eq!(m.workers[&1].agent, AgentState::Done);
-    assert!(
-        m.workers[&1].reason.contains("finished a"),
-        "{}",
-        m.workers[&1].reason
-    );
-    // Its prompt is what it shows now: still done, no state event.
-    let out = idle(&mut m, 1, 5);
-    assert_eq!(m.workers[&1].agent, AgentState::Done);
-    assert!(
-        !out.iter()
-            .any(|c| matches!(c, Command::Record(e) if e.kind == EventKind::AgentState))
-    );
-    // A done worker is ready: the next task goes to it.
-    let out = update(
-        &mut m,
-        Observation::TasksLoaded(vec![def("a", &[], None), def("b", &[], None)]),
-        6,
-    );
-    assert_eq!(prepares(&out), vec![(1, "b".to_string())]);
-    // Holding a task, its prompt reads idle again (how a task that ends quickly is noticed).
-    idle(&mut m, 1, 7);
-    assert_eq!(m.workers[&1].agent, AgentState::Idle);
-}
-
-#[test]
-fn a_late_done_from_the_last_tasks_branch_does_not_finish_the_next_task() {
-    let mut m = model(1);
-    update(
-        &mut m,
-        Observation::TasksLoaded(vec![def("a", &[], None), def("b", &[], None)]),
-        0,
-    );
-    boot(&mut m, 1);
-    let first = m.workers[&1].task.clone().unwrap();
-    let second = if first == "a" { "b" } else { "a" };
-    start_work(&mut m, 1, &first, 2);
-    idle(&mut m, 1, 3);
-    commits(&mut m, 1, &first, 1, 4);
-    assert_eq!(m.tasks[first.as_str()].state, TaskState::Done);
-    start_work(&mut m, 1, second, 5);
-    // The `czar done` the agent ran for its first task is read only now.
-    let late = Signal::Done {
-        branch: Some(format!("czar/{first}")),
-    };
-    let out = update(
-        &mut m,
-        Observation::Signal {
-            worker: 1,
-            signal: late,
-        },
-        6,
-    );
-    assert!(!m.tasks[second].done_signal);
-    assert!(
-        out.iter()
-            .any(|c| matches!(c, Command::Record(e) if e.detail.contains("ignored")))
-    );
-    let right = Signal::Done {
-        branch: Some(format!("czar/{second}")),
-    };
-    update(
-        &mut m,
-        Observation::Signal {
-            worker: 1,
-            signal: right,
-        },
-        7,
-    );
-    assert!(m.tasks[second].done_signal);
-}
-
-#[test]
-fn done_signal_waits_for_the_prompt_then_verify_decides() {
-    let mut m = model(1);
-    update(
-        &mut m,
-        Observation::TasksLoaded(vec![def("a", &[], Some("make test"))]),
-        0,
-    );
-    boot(&mut m, 1);
-    start_work(&mut m, 1, "a", 2);
-    update(
-        &mut m,
-        Observation::Signal {
-            worker: 1,
-            signal: Signal::Done { branch: None },
-        },
-        3,
-    );
-    assert_eq!(
-        m.tasks["a"].state,
-        TaskState::Working,
-        "still busy on screen"
-    );
-    let out = idle(&mut m, 1, 4);
-    assert!(out.contains(&Command::RunVerify {
-        worker: 1,
-        task: "a".into(),
-        command: "make test".into()
-    }));
-    let out = update(
-        &mut m,
-        Observation::Verified {
-            worker: 1,
-            task: "a".into(),
-            passed: false,
-            output: "FAILED x".into(),
-        },
-        5,
-    );
-    assert!(out.iter().any(|c| matches!(c, Command::Deliver { what: Delivery::FollowUp(n), .. } if n.contains("FAILED x"))));
-    update(
-        &mut m,
-        Observation::Delivered {
-            worker: 1,
-            task: "a".into(),
-            result: Ok(()),
-        },
-        6,
-    );
-    update(
-        &mut m,
-        Observation::Signal {
-            worker: 1,
-            signal: Signal::Done { branch: None },
-        },
-        7,
-    );
-    idle(&mut m, 1, 8);
-    update(
-        &mut m,
-        Observation::Verified {
-            worker: 1,
-            task: "a".into(),
-            passed: true,
-            output: String::new(),
-        },
-        9,
-    );
-    assert_eq!(m.tasks["a"].state, TaskState::Done);
-    assert_eq!(m.tasks["a"].verify_failures, 1);
-}
-
-#[test]
-fn verify_failing_every_time_fails_the_task_and_its_dependents() {
-    let mut m = model(1);
-    m.policy.max_verify_attempts = 2;
-    update(
-        &mut m,
-        Observation::TasksLoaded(vec![def("a", &[], Some("false")), def("b", &["a"], None)]),
-        0,
-    );
-    boot(&mut m, 1);
-    start_work(&mut m, 1, "a", 2);
-    for round in 0..2u64 {
-        update(
-            &mut m,
-            Observation::Signal {
-                worker: 1,
-                signal: Signal::Done { branch: None },
-            },
-            3 + round * 10,
-        );
-        idle(&mut m, 1, 4 + round * 10);
-        let fail = Observation::Verified {
-            worker: 1,
-            task: "a".into(),
-            passed: false,
-            output: "no".into(),
-        };
-        update(&mut m, fail, 5 + round * 10);
-        if round == 0 {
-            update(
-                &mut m,
-                Observation::Delivered {
-                    worker: 1,
-                    task: "a".into(),
-                    result: Ok(()),
-                },
-                6,
-            );
-        }
-    }
-    assert_eq!(m.tasks["a"].state, TaskState::Failed);
-    assert_eq!(m.tasks["b"].state, TaskState::Failed);
-    assert!(
-        m.tasks["b"]
-            .reason
-            .as_deref()
-            .is_some_and(|r| r.contains("`a`"))
-    );
-    assert!(m.drained());
 }
 
 #[test]
