@@ -158,22 +158,19 @@ fn typed_text_is_data_and_the_event_keeps_only_its_size() {
     );
 }
 
+/// Worker 1's agent says `state` through its `event` hook.
+fn hook(m: &mut Model, state: AgentState, event: &str, now: u64) {
+    let signal = super::observation::Signal::Hook {
+        state,
+        event: event.into(),
+    };
+    update(m, Observation::Signal { worker: 1, signal }, now);
+}
+
 #[test]
 fn a_fresh_hook_outranks_the_screen_then_the_screen_wins_again() {
-    use super::observation::Signal;
     let mut m = running(1, &[]);
-    let hook = Signal::Hook {
-        state: AgentState::Waiting,
-        event: "Notification".into(),
-    };
-    update(
-        &mut m,
-        Observation::Signal {
-            worker: 1,
-            signal: hook,
-        },
-        10_000,
-    );
+    hook(&mut m, AgentState::Waiting, "Notification", 10_000);
     assert_eq!(m.workers[&1].agent, AgentState::Waiting);
     let screen = || Observation::AgentSeen {
         worker: 1,
@@ -205,20 +202,8 @@ fn a_fresh_hook_outranks_the_screen_then_the_screen_wins_again() {
 
 #[test]
 fn a_screen_reading_a_hook_outranked_counts_once_the_hook_is_stale_without_a_new_read() {
-    use super::observation::Signal;
     let mut m = running(1, &[]);
-    let hook = Signal::Hook {
-        state: AgentState::Busy,
-        event: "PreToolUse".into(),
-    };
-    update(
-        &mut m,
-        Observation::Signal {
-            worker: 1,
-            signal: hook,
-        },
-        10_000,
-    );
+    hook(&mut m, AgentState::Busy, "PreToolUse", 10_000);
     let dialog = Observation::AgentSeen {
         worker: 1,
         state: AgentState::Waiting,
