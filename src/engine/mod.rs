@@ -254,7 +254,7 @@ impl Engine {
     /// Lists the sessions when that is due, and reads the screens worth reading, in one batch.
     async fn monitor_round(&mut self) -> Result<(), EngineError> {
         if let Some(seen) = self.monitor.sessions(&self.ctx, now_ms()).await {
-            self.step(Observation::Sessions(seen.sessions), &[])?;
+            self.step(Observation::Sessions(seen), &[])?;
         }
         let reads = self.monitor.due_reads(&self.model, now_ms());
         if !reads.is_empty() {

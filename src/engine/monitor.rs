@@ -50,10 +50,6 @@ struct Pane {
     activity: i64,
 }
 
-pub(crate) struct SessionsSeen {
-    pub sessions: Vec<SessionSeen>,
-}
-
 impl Monitor {
     pub fn tasks_if_changed(&mut self, setup: &Setup, now: u64) -> Option<Vec<TaskDef>> {
         if self
@@ -86,7 +82,7 @@ impl Monitor {
     }
 
     /// One `list-panes -a` for all workers, when due: which sessions live, died or vanished.
-    pub async fn sessions(&mut self, ctx: &Ctx, now: u64) -> Option<SessionsSeen> {
+    pub async fn sessions(&mut self, ctx: &Ctx, now: u64) -> Option<Vec<SessionSeen>> {
         if !self.list_due(now) {
             return None;
         }
@@ -132,7 +128,7 @@ impl Monitor {
             live.insert(worker, pane);
         }
         self.panes = live;
-        Some(SessionsSeen { sessions })
+        Some(sessions)
     }
 
     fn clock(&self, model: &Model, worker: WorkerId, pane: &Pane) -> PaneClock {
