@@ -57,8 +57,12 @@ pub(crate) fn watch_outputs(
     let watched = std::fs::create_dir_all(&dir)
         .map_err(|e| e.to_string())
         .and_then(|()| {
-            output_watch::watch(&dir, Arc::clone(outputs), super::Paths::worker_of_log)
-                .map_err(|e| e.to_string())
+            let names = output_watch::LogNames {
+                dir: &dir,
+                worker_of: super::Paths::worker_of_log,
+                file_of: super::Paths::log_name,
+            };
+            output_watch::watch(names, Arc::clone(outputs)).map_err(|e| e.to_string())
         });
     match watched {
         Ok(w) => Some(w),

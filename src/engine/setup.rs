@@ -47,7 +47,12 @@ impl Paths {
 
     /// Everything worker `worker`'s pane ever printed.
     pub fn output_log(&self, worker: WorkerId) -> PathBuf {
-        self.log_dir().join(format!("worker-{worker}.log"))
+        self.log_dir().join(Self::log_name(worker))
+    }
+
+    /// The file name of worker `worker`'s output log.
+    pub fn log_name(worker: WorkerId) -> String {
+        format!("worker-{worker}.log")
     }
 
     /// The worker whose output log this file name is (see [`Paths::output_log`]).

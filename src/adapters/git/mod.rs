@@ -108,6 +108,19 @@ impl Git {
         self.repo().find_branch(name, BranchType::Local).is_ok()
     }
 
+    /// The commit a local branch points at (full hex); `None` when there is no such branch.
+    pub fn branch_tip(&self, name: &str) -> Option<String> {
+        let repo = self.repo();
+        let branch = repo.find_branch(name, BranchType::Local).ok()?;
+        let commit = branch.get().peel_to_commit().ok()?;
+        Some(commit.id().to_string())
+    }
+
+    /// The commit `rev` (a branch name, a revision) names, in full hex.
+    pub fn commit_of(&self, rev: &str) -> Result<String, GitError> {
+        resolve_commit(&self.repo(), rev).map(|c| c.id().to_string())
+    }
+
     fn repo(&self) -> MutexGuard<'_, Repository> {
         // A panic while holding the lock leaves libgit2 state intact (every call is atomic from
         // our side), so a poisoned lock is safe to keep using.
