@@ -11,6 +11,8 @@ use std::time::Duration;
 use tokio::time::{Instant, sleep};
 
 const LOOK_EVERY: Duration = Duration::from_millis(150);
+/// Most agents redraw within a few tens of milliseconds of Enter: the first look comes soon.
+const FIRST_LOOK: Duration = Duration::from_millis(50);
 
 pub(crate) async fn deliver(
     tmux: &Tmux,
@@ -30,8 +32,10 @@ pub(crate) async fn deliver(
             .await
             .map_err(|e| format!("submit failed: {e}"))?;
         let deadline = Instant::now() + timing.submit_confirm;
+        let mut wait = FIRST_LOOK;
         while Instant::now() < deadline {
-            sleep(LOOK_EVERY).await;
+            sleep(wait).await;
+            wait = LOOK_EVERY;
             let now = screen(tmux, target).await?;
             let reading = classify(&profile.rules, &now, "");
             // Busy is proof; any other change of screen means the input left the box.

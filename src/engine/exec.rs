@@ -5,7 +5,7 @@ use super::{Ctx, Msg, deliver};
 use crate::adapters::git::{self, Git};
 use crate::adapters::tmux::SessionSpec;
 use crate::core::command::{Command, Delivery};
-use crate::core::model::{BranchInfo, Model, WorkerId, branch_for};
+use crate::core::model::{Model, WorkerId};
 use crate::core::observation::Observation;
 use crate::prompt::{self, PromptContext};
 use std::sync::Arc;
@@ -154,13 +154,7 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
             tokio::spawn(async move { press(&ctx, &session, &keys).await });
         }
         Command::RefreshBranch { worker } => {
-            let Some(task) = model.workers.get(&worker).and_then(|w| w.task.clone()) else {
-                return;
-            };
-            tokio::task::spawn_blocking(move || match branch_info(&ctx, &branch_for(&task)) {
-                Ok(info) => send(&ctx, Observation::BranchSeen { worker, info }),
-                Err(e) => tracing::warn!("branch figures for worker {worker}: {e}"),
-            });
+            super::branches::refresh(&ctx, model, &[worker], true);
         }
     }
 }
@@ -306,20 +300,6 @@ fn prepare_branch(ctx: &Ctx, worker: WorkerId, branch: &str) -> Result<usize, St
 fn is_ours(path: &std::path::Path, worktrees_dir: &std::path::Path) -> bool {
     let dir = std::fs::canonicalize(worktrees_dir).unwrap_or_else(|_| worktrees_dir.to_path_buf());
     path.starts_with(&dir) || path.starts_with(worktrees_dir)
-}
-
-fn branch_info(ctx: &Ctx, branch: &str) -> Result<BranchInfo, git::GitError> {
-    let git = Git::discover(&ctx.setup.paths.repo_root)?;
-    let s = git.branch_stats(&ctx.setup.base, branch)?;
-    Ok(BranchInfo {
-        branch: branch.to_string(),
-        ahead: s.ahead,
-        files: s.files.len(),
-        added: s.files.iter().map(|f| f.added).sum(),
-        removed: s.files.iter().map(|f| f.removed).sum(),
-        last_commit_time: s.last_commit_time,
-        last_subject: s.last_subject,
-    })
 }
 
 /// The verify command is the operator's own command line from the task file, so it runs through

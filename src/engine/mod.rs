@@ -1,6 +1,7 @@
 //! The one engine behind both front ends: owns the model, turns observations into commands with
 //! `core::update`, makes each step durable in the store, then carries the commands out.
 
+mod branches;
 mod deliver;
 mod exec;
 mod monitor;
@@ -36,6 +37,8 @@ pub(crate) enum Msg {
     BatchDone,
     /// Sessions came, went or died: list them now rather than in a while.
     ListSoon,
+    /// A listing of the panes came back.
+    Listed(Result<Vec<crate::adapters::tmux::PaneInfo>, String>),
     /// git says refs moved: refresh branch figures soon.
     RefsMoved,
 }
@@ -45,6 +48,10 @@ pub(crate) struct Ctx {
     pub setup: Setup,
     pub tmux: Tmux,
     pub tx: mpsc::UnboundedSender<Msg>,
+    /// What earlier surveys learned (see `survey`).
+    pub survey: survey::SharedCache,
+    /// Which branch figures were sent (see `branches`).
+    pub branches: branches::SentFor,
 }
 
 type EventSink = Box<dyn FnMut(&Event) + Send>;
@@ -105,7 +112,13 @@ impl Engine {
         let saved = model.clone();
         let (tx, rx) = mpsc::unbounded_channel();
         let tmux = Tmux::new(setup.socket.clone());
-        let ctx = Arc::new(Ctx { setup, tmux, tx });
+        let ctx = Arc::new(Ctx {
+            setup,
+            tmux,
+            tx,
+            survey: Default::default(),
+            branches: Default::default(),
+        });
         let mut engine = Engine {
             ctx,
             model,
@@ -230,7 +243,8 @@ impl Engine {
                 msg = self.rx.recv() => {
                     match msg {
                         Some(Msg::Obs(obs)) => self.step(obs, &[])?,
-                        Some(Msg::BatchDone) => self.monitor.batch_since = None,
+                        Some(Msg::BatchDone) => self.monitor.batch.done(),
+                        Some(Msg::Listed(panes)) => self.listed(panes)?,
                         Some(Msg::ListSoon) => self.monitor.list_soon = true,
                         Some(Msg::RefsMoved) => self.monitor.refs_moved = true,
                         None => return Ok(()),
@@ -239,7 +253,7 @@ impl Engine {
                 // New output only wakes the loop to work out when to read it.
                 _ = outputs.changed() => {}
                 _ = tokio::time::sleep(std::time::Duration::from_millis(wait)) => {
-                    self.monitor_round().await?;
+                    self.monitor_round();
                 }
                 _ = tick.tick() => {
                     self.poll().await?;
@@ -252,16 +266,37 @@ impl Engine {
     }
 
     /// Lists the sessions when that is due, and reads the screens worth reading, in one batch.
-    async fn monitor_round(&mut self) -> Result<(), EngineError> {
-        if let Some(seen) = self.monitor.sessions(&self.ctx, now_ms()).await {
-            self.step(Observation::Sessions(seen), &[])?;
+    /// Neither is waited for: the loop goes on taking observations while tmux answers.
+    fn monitor_round(&mut self) {
+        if self.monitor.listing_due(now_ms()) {
+            let ctx = Arc::clone(&self.ctx);
+            tokio::spawn(async move {
+                let panes = ctx.tmux.list_panes().await.map_err(|e| e.to_string());
+                let _ = ctx.tx.send(Msg::Listed(panes));
+            });
         }
         let reads = self.monitor.due_reads(&self.model, now_ms());
         if !reads.is_empty() {
-            self.monitor.batch_since = Some(now_ms());
+            self.monitor.batch.start(now_ms());
             reading::read_screens(&self.ctx, &self.model, reads);
         }
-        Ok(())
+    }
+
+    fn listed(
+        &mut self,
+        panes: Result<Vec<crate::adapters::tmux::PaneInfo>, String>,
+    ) -> Result<(), EngineError> {
+        match panes {
+            Ok(panes) => {
+                let seen = self.monitor.listed(&self.ctx, panes, now_ms());
+                self.step(Observation::Sessions(seen), &[])
+            }
+            Err(e) => {
+                self.monitor.listing.done();
+                tracing::warn!("listing tmux panes failed: {e}");
+                Ok(())
+            }
+        }
     }
 
     async fn poll(&mut self) -> Result<(), EngineError> {
@@ -272,17 +307,15 @@ impl Engine {
         for (seq, worker, signal) in self.store.pending_signals()? {
             self.step(Observation::Signal { worker, signal }, &[seq])?;
         }
-        for w in self
+        let moved = self
             .monitor
-            .branches_to_refresh(&self.ctx.setup, &self.model, now)
-        {
-            exec::execute(&self.ctx, &self.model, Command::RefreshBranch { worker: w });
-        }
+            .branches_to_refresh(&self.ctx.setup, &self.model, now);
+        branches::refresh(&self.ctx, &self.model, &moved, false);
         if now.saturating_sub(self.monitor.last_survey) >= survey::EVERY_MS
             && self.model.tasks.values().any(|t| t.state.is_active())
         {
             self.monitor.last_survey = now;
-            survey::spawn(&self.ctx, &self.model);
+            survey::spawn(&self.ctx, &self.model, now);
         }
         self.step(Observation::Tick, &[])?;
         let claims = self.store.claims().unwrap_or_default();

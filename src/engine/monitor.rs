@@ -3,9 +3,10 @@
 //! `schedule`), and which branches to re-read.
 
 use super::Ctx;
-use super::schedule::{PaneClock, next_read};
+use super::schedule::{PaneClock, next_read, streaming_every};
 use super::setup::Setup;
-use crate::adapters::output_watch::Outputs;
+use crate::adapters::output_watch::{Output, Outputs};
+use crate::adapters::tmux::PaneInfo;
 use crate::core::model::{AgentState, Model, TaskDef, WorkerId};
 use crate::core::observation::SessionSeen;
 use crate::tasks::{self, TaskSpec};
@@ -18,10 +19,42 @@ const TASK_SCAN_MS: u64 = 2_000;
 const LIST_EVERY_MS: u64 = 2_000;
 /// Rounds of reading are at least this far apart, so a fleet that streams is read in batches.
 const ROUND_GAP_MS: u64 = 40;
-/// Longer than any batch can take: each tmux run in it times out after 10 s.
-const BATCH_LOST_MS: u64 = 120_000;
+/// Longer than any tmux run can take (each times out after 10 s).
+const LOST_MS: u64 = 120_000;
 
-#[derive(Default)]
+/// A tmux run the loop does not wait for (a listing, a batch of reads): one at a time, and one
+/// that never reports back (its task died) is given up after a while rather than stopping all.
+pub(crate) struct InFlight {
+    since: Option<u64>,
+    what: &'static str,
+}
+
+impl InFlight {
+    fn new(what: &'static str) -> InFlight {
+        InFlight { since: None, what }
+    }
+
+    pub fn start(&mut self, now: u64) {
+        self.since = Some(now);
+    }
+
+    pub fn done(&mut self) {
+        self.since = None;
+    }
+
+    fn running(&mut self, now: u64) -> bool {
+        match self.since {
+            Some(t) if now.saturating_sub(t) >= LOST_MS => {
+                tracing::warn!("{} never finished; trying again", self.what);
+                self.since = None;
+                false
+            }
+            Some(_) => true,
+            None => false,
+        }
+    }
+}
+
 pub(crate) struct Monitor {
     last_task_scan: Option<u64>,
     last_defs: Vec<TaskDef>,
@@ -33,12 +66,14 @@ pub(crate) struct Monitor {
     last_list: Option<u64>,
     /// A read found a dead pane: list the sessions at the next round.
     pub list_soon: bool,
-    /// When the batch of reads in flight started; one batch at a time.
-    pub batch_since: Option<u64>,
+    pub listing: InFlight,
+    pub batch: InFlight,
     last_round: u64,
     pub refs_moved: bool,
     last_rescan: u64,
     pub last_survey: u64,
+    /// Busy workers at the last round: re-reads of streaming panes are spread over them.
+    busy: usize,
 }
 
 /// What the monitor knows of one worker's pane between listings.
@@ -48,6 +83,28 @@ struct Pane {
     read_at: Option<u64>,
     /// tmux's activity stamp (seconds) at the last listing.
     activity: i64,
+}
+
+impl Default for Monitor {
+    fn default() -> Monitor {
+        Monitor {
+            last_task_scan: None,
+            last_defs: Vec::new(),
+            reported: BTreeSet::new(),
+            task_errors: Vec::new(),
+            outputs: Arc::default(),
+            panes: HashMap::new(),
+            last_list: None,
+            list_soon: false,
+            listing: InFlight::new("a session listing"),
+            batch: InFlight::new("a batch of screen reads"),
+            last_round: 0,
+            refs_moved: false,
+            last_rescan: 0,
+            last_survey: 0,
+            busy: 0,
+        }
+    }
 }
 
 impl Monitor {
@@ -81,20 +138,21 @@ impl Monitor {
                 .is_none_or(|t| now.saturating_sub(t) >= LIST_EVERY_MS)
     }
 
-    /// One `list-panes -a` for all workers, when due: which sessions live, died or vanished.
-    pub async fn sessions(&mut self, ctx: &Ctx, now: u64) -> Option<Vec<SessionSeen>> {
-        if !self.list_due(now) {
-            return None;
+    /// Whether to list the sessions now (one `list-panes -a` for all workers); if so, the
+    /// listing counts as started.
+    pub fn listing_due(&mut self, now: u64) -> bool {
+        if self.listing.running(now) || !self.list_due(now) {
+            return false;
         }
         self.last_list = Some(now);
         self.list_soon = false;
-        let panes = match ctx.tmux.list_panes().await {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::warn!("listing tmux panes failed: {e}");
-                return None;
-            }
-        };
+        self.listing.start(now);
+        true
+    }
+
+    /// What a listing says: which sessions live, died or vanished.
+    pub fn listed(&mut self, ctx: &Ctx, panes: Vec<PaneInfo>, now: u64) -> Vec<SessionSeen> {
+        self.listing.done();
         let mut sessions: Vec<SessionSeen> = Vec::new();
         let mut live = HashMap::new();
         for p in panes {
@@ -121,20 +179,20 @@ impl Monitor {
             // A pane whose output log is not watched (it could not be opened) still shows in
             // tmux's own activity stamp, a second coarse.
             let seen_ms = (p.activity.max(0) as u64) * 1000;
-            if p.activity != pane.activity && self.outputs.get(worker).last < seen_ms {
+            if p.activity != pane.activity && self.outputs.refresh(worker).last < seen_ms {
                 self.outputs.mark(worker, now);
             }
             pane.activity = p.activity;
             live.insert(worker, pane);
         }
         self.panes = live;
-        Some(sessions)
+        sessions
     }
 
-    fn clock(&self, model: &Model, worker: WorkerId, pane: &Pane) -> PaneClock {
-        let out = self.outputs.get(worker);
+    fn clock(&self, model: &Model, worker: WorkerId, pane: &Pane, out: Output) -> PaneClock {
         let w = model.workers.get(&worker);
         PaneClock {
+            streaming_every: streaming_every(self.busy),
             read_at: pane.read_at,
             last_output: out.last,
             unread_since: out.unread_since,
@@ -147,29 +205,27 @@ impl Monitor {
         }
     }
 
-    /// Whether a batch is in flight. One that never reported back (its task died) is given up
-    /// after a while rather than stopping all reading.
-    fn batch_running(&mut self, now: u64) -> bool {
-        match self.batch_since {
-            Some(t) if now.saturating_sub(t) >= BATCH_LOST_MS => {
-                tracing::warn!("a batch of screen reads never finished; reading again");
-                self.batch_since = None;
-                false
-            }
-            Some(_) => true,
-            None => false,
-        }
-    }
-
     /// The screens to read now, as (worker, target); each counts as read from this moment.
     pub fn due_reads(&mut self, model: &Model, now: u64) -> Vec<(WorkerId, String)> {
-        if self.batch_running(now) {
+        if self.batch.running(now) {
             return Vec::new();
         }
+        self.busy = model
+            .workers
+            .values()
+            .filter(|w| w.agent == AgentState::Busy)
+            .count();
+        let due_at = |c: &PaneClock| next_read(c).is_some_and(|t| t <= now);
         let due: Vec<WorkerId> = self
             .panes
             .iter()
-            .filter(|(w, p)| next_read(&self.clock(model, **w, p)).is_some_and(|t| t <= now))
+            .filter(|(w, p)| {
+                let c = self.clock(model, **w, p, self.outputs.get(**w));
+                // A busy pane looks quiet by what the watcher last heard; its log says whether
+                // it really is.
+                due_at(&c)
+                    && (!c.busy || due_at(&self.clock(model, **w, p, self.outputs.refresh(**w))))
+            })
             .map(|(w, _)| *w)
             .collect();
         let mut out = Vec::with_capacity(due.len());
@@ -186,17 +242,19 @@ impl Monitor {
 
     /// When the next round is due: a listing, or a screen worth reading.
     pub fn next_round(&self, model: &Model) -> u64 {
-        let list = if self.list_soon {
+        let list = if self.listing.since.is_some() {
+            u64::MAX
+        } else if self.list_soon {
             0
         } else {
             self.last_list.map_or(0, |t| t + LIST_EVERY_MS)
         };
-        let read = if self.batch_since.is_some() {
+        let read = if self.batch.since.is_some() {
             None
         } else {
             self.panes
                 .iter()
-                .filter_map(|(w, p)| next_read(&self.clock(model, *w, p)))
+                .filter_map(|(w, p)| next_read(&self.clock(model, *w, p, self.outputs.get(*w))))
                 .min()
         };
         let at = read.map_or(list, |r| r.min(list));

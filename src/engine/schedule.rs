@@ -13,8 +13,12 @@ pub const SETTLE_MS: u64 = 40;
 /// A busy pane is read once it printed nothing for this long. Spinners redraw every 80–150 ms,
 /// so a busy agent never looks quiet for this long.
 pub const QUIET_MS: u64 = 200;
-/// A busy pane that keeps printing is still read this often.
+/// A busy pane that keeps printing is still read this often...
 pub const STREAMING_EVERY_MS: u64 = 5_000;
+/// ...or less often in a large fleet, so that such re-reads come at most this many a second in
+/// all. They are a safety net: a busy agent's turn ending, a countdown, a question all leave
+/// the pane quiet for a moment and are read then.
+pub const STREAMING_READS_PER_SEC: u64 = 4;
 /// No pane is read more often than this, whatever it prints.
 pub const MIN_GAP_MS: u64 = 250;
 
@@ -29,9 +33,16 @@ pub struct PaneClock {
     pub unread_since: Option<u64>,
     /// The czar's reading of it says busy.
     pub busy: bool,
+    /// How often a busy pane that never falls quiet is read (see [`streaming_every`]).
+    pub streaming_every: u64,
     /// The czar's state for it is newer than the last reading (a worker whose start was
     /// recorded after its first screen was read): the screen needs a fresh look even if quiet.
     pub stale: bool,
+}
+
+/// How often each of `busy` busy panes that never fall quiet is read.
+pub fn streaming_every(busy: usize) -> u64 {
+    STREAMING_EVERY_MS.max(busy as u64 * 1_000 / STREAMING_READS_PER_SEC)
 }
 
 /// When to read the screen next: `Some(t)` (due once `now >= t`), or `None` when nothing new
@@ -45,7 +56,7 @@ pub fn next_read(p: &PaneClock) -> Option<u64> {
     }
     let unread = p.unread_since?;
     let at = if p.busy {
-        (p.last_output + QUIET_MS).min(read_at + STREAMING_EVERY_MS)
+        (p.last_output + QUIET_MS).min(read_at + p.streaming_every)
     } else {
         unread + SETTLE_MS
     };
@@ -62,6 +73,7 @@ mod tests {
             last_output,
             unread_since: unread,
             busy,
+            streaming_every: STREAMING_EVERY_MS,
             stale: false,
         }
     }
@@ -73,6 +85,7 @@ mod tests {
             last_output: 0,
             unread_since: None,
             busy: false,
+            streaming_every: STREAMING_EVERY_MS,
             stale: false,
         };
         assert_eq!(next_read(&p), Some(0));
@@ -114,6 +127,18 @@ mod tests {
             next_read(&pane(1_000, now, Some(1_100), true)),
             Some(1_000 + STREAMING_EVERY_MS)
         );
+    }
+
+    #[test]
+    fn a_large_fleet_streaming_is_re_read_at_a_bounded_rate_in_all() {
+        assert_eq!(streaming_every(1), STREAMING_EVERY_MS);
+        assert_eq!(streaming_every(20), STREAMING_EVERY_MS);
+        assert_eq!(streaming_every(100), 25_000);
+        let p = PaneClock {
+            streaming_every: streaming_every(100),
+            ..pane(1_000, 30_000, Some(1_100), true)
+        };
+        assert_eq!(next_read(&p), Some(26_000));
     }
 
     #[test]

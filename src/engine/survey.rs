@@ -1,19 +1,40 @@
 //! Gathers, from git, what each worker's work touches (committed on its task branch or still
 //! uncommitted) and which merges would conflict; the core decides what to raise.
+//!
+//! It runs every few seconds while tasks are active, so what it learns is kept: a branch's files
+//! and a merge's conflicts are facts about commits and are only worked out again when a tip
+//! moves, and only a few worktrees have their status read per round (a hundred `git status`
+//! every five seconds would cost a core on a large repository).
 
 use super::{Ctx, Msg};
-use crate::adapters::git::Git;
+use crate::adapters::git::{Git, GitError};
 use crate::core::model::{Model, TaskState, WorkerId, branch_for};
 use crate::core::observation::Observation;
 use crate::core::survey::{self, Conflict, Survey};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// How often the work is compared while tasks are active.
 pub(crate) const EVERY_MS: u64 = 5_000;
+/// Worktrees whose uncommitted files are read per round, longest unread first: a small fleet
+/// is read every round, a hundred workers each once a minute or so.
+const STATUS_PER_ROUND: usize = 8;
 
-pub(crate) fn spawn(ctx: &Arc<Ctx>, model: &Model) {
+/// What earlier rounds learned, keyed by commit ids so it never goes stale.
+#[derive(Default)]
+pub(crate) struct SurveyCache {
+    /// Task → (base commit, tip commit, files changed since their merge base).
+    committed: HashMap<String, (String, String, BTreeSet<String>)>,
+    /// (commit, commit) → files a merge of the two leaves in conflict.
+    conflicts: HashMap<(String, String), Vec<String>>,
+    /// Worker → (when read, uncommitted files in its worktree).
+    uncommitted: HashMap<WorkerId, (u64, Vec<String>)>,
+}
+
+pub(crate) type SharedCache = Mutex<SurveyCache>;
+
+pub(crate) fn spawn(ctx: &Arc<Ctx>, model: &Model, now: u64) {
     let active: Vec<(WorkerId, String, PathBuf)> = model
         .workers
         .values()
@@ -31,55 +52,83 @@ pub(crate) fn spawn(ctx: &Arc<Ctx>, model: &Model) {
         .map(|t| t.def.id.clone())
         .collect();
     let ctx = Arc::clone(ctx);
-    tokio::task::spawn_blocking(move || match gather(&ctx, &active, &started) {
-        Ok(s) => {
-            let _ = ctx.tx.send(Msg::Obs(Observation::Surveyed(s)));
+    tokio::task::spawn_blocking(move || {
+        let mut cache = ctx.survey.lock().unwrap_or_else(|p| p.into_inner());
+        match gather(&ctx, &mut cache, &active, &started, now) {
+            Ok(s) => {
+                let _ = ctx.tx.send(Msg::Obs(Observation::Surveyed(s)));
+            }
+            Err(e) => tracing::warn!("comparing the workers' changes: {e}"),
         }
-        Err(e) => tracing::warn!("comparing the workers' changes: {e}"),
     });
 }
 
 fn gather(
     ctx: &Ctx,
+    cache: &mut SurveyCache,
     active: &[(WorkerId, String, PathBuf)],
     started: &[String],
-) -> Result<Survey, crate::adapters::git::GitError> {
+    now: u64,
+) -> Result<Survey, GitError> {
     let git = Git::discover(&ctx.setup.paths.repo_root)?;
-    let base = &ctx.setup.base;
-    let mut by_worker: BTreeMap<WorkerId, BTreeSet<String>> = BTreeMap::new();
-    let mut by_task: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let base = git.commit_of(&ctx.setup.base)?;
+    let mut tips: HashMap<String, String> = HashMap::new();
+    let mut committed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for task in started {
         let branch = branch_for(task);
-        if git.branch_exists(&branch) {
-            let stats = git.branch_stats(base, &branch)?;
-            by_task.insert(
-                task.clone(),
-                stats.files.into_iter().map(|f| f.path).collect(),
-            );
+        let Some(tip) = git.branch_tip(&branch) else {
+            continue;
+        };
+        let files = match cache.committed.get(task) {
+            Some((b, t, files)) if *b == base && *t == tip => files.clone(),
+            _ => {
+                let stats = git.branch_stats(&base, &tip)?;
+                let files: BTreeSet<String> = stats.files.into_iter().map(|f| f.path).collect();
+                cache
+                    .committed
+                    .insert(task.clone(), (base.clone(), tip.clone(), files.clone()));
+                files
+            }
+        };
+        committed.insert(task.clone(), files);
+        tips.insert(branch, tip);
+    }
+    cache
+        .committed
+        .retain(|task, _| committed.contains_key(task));
+
+    read_statuses(&git, cache, active, now);
+    let mut by_task = committed.clone();
+    let mut by_worker: BTreeMap<WorkerId, BTreeSet<String>> = BTreeMap::new();
+    for (worker, branch, _) in active {
+        let task = branch.trim_start_matches("czar/").to_string();
+        let mut files = committed.get(&task).cloned().unwrap_or_default();
+        // A worktree may already be on its next branch or gone; its uncommitted files are a hint.
+        if let Some((_, paths)) = cache.uncommitted.get(worker) {
+            files.extend(paths.iter().cloned());
+        }
+        by_task.insert(task, files.clone());
+        by_worker.insert(*worker, files);
+    }
+    let mut conflicts = Vec::new();
+    let mut merged = HashMap::new();
+    let mut predict = |a: &str, b: &str, ta: &str, tb: &str| -> Result<(), GitError> {
+        let key = (ta.to_string(), tb.to_string());
+        let files = match cache.conflicts.get(&key) {
+            Some(f) => f.clone(),
+            None => git.predict_conflicts(ta, tb)?,
+        };
+        merged.insert(key, files.clone());
+        push_conflict(&mut conflicts, a, b, files);
+        Ok(())
+    };
+    for (_, branch, _) in active {
+        if let Some(tip) = tips.get(branch) {
+            predict(&ctx.setup.base, branch, &base, tip)?;
         }
     }
     // Two branches can only conflict on a file both changed: only such pairs are merged (a
     // hundred workers would otherwise mean thousands of merges each round).
-    let committed = by_task.clone();
-    let mut conflicts = Vec::new();
-    for (worker, branch, wt) in active {
-        let task = branch.trim_start_matches("czar/").to_string();
-        let mut files = by_task.get(&task).cloned().unwrap_or_default();
-        // A worktree may already be on its next branch or gone; its uncommitted files are a hint.
-        if let Ok(paths) = git.uncommitted_paths(wt) {
-            files.extend(paths);
-        }
-        by_task.insert(task, files.clone());
-        by_worker.insert(*worker, files);
-        if git.branch_exists(branch) {
-            push_conflict(
-                &mut conflicts,
-                base,
-                branch,
-                git.predict_conflicts(base, branch)?,
-            );
-        }
-    }
     let files_of = |branch: &str| committed.get(branch.trim_start_matches("czar/"));
     for (i, (_, a, _)) in active.iter().enumerate() {
         for (_, b, _) in &active[i + 1..] {
@@ -87,11 +136,13 @@ fn gather(
                 (Some(fa), Some(fb)) => !fa.is_disjoint(fb),
                 _ => false,
             };
-            if shared {
-                push_conflict(&mut conflicts, a, b, git.predict_conflicts(a, b)?);
+            if let (true, Some(ta), Some(tb)) = (shared, tips.get(a), tips.get(b)) {
+                predict(a, b, ta, tb)?;
             }
         }
     }
+    // Only what this round needed is kept: tips that moved on are forgotten.
+    cache.conflicts = merged;
     let (shared_files, changed_files) = survey::duplication(&by_task);
     Ok(Survey {
         overlaps: survey::overlaps(&by_worker),
@@ -102,6 +153,36 @@ fn gather(
     })
 }
 
+/// Reads the status of the worktrees that have waited longest, a few per round.
+fn read_statuses(
+    git: &Git,
+    cache: &mut SurveyCache,
+    active: &[(WorkerId, String, PathBuf)],
+    now: u64,
+) {
+    cache
+        .uncommitted
+        .retain(|w, _| active.iter().any(|(a, _, _)| a == w));
+    for (worker, path) in due_statuses(&cache.uncommitted, active, STATUS_PER_ROUND) {
+        let paths = git.uncommitted_paths(&path).unwrap_or_default();
+        cache.uncommitted.insert(worker, (now, paths));
+    }
+}
+
+/// The worktrees to read this round: never read first, then the longest unread, at most `max`.
+fn due_statuses(
+    read: &HashMap<WorkerId, (u64, Vec<String>)>,
+    active: &[(WorkerId, String, PathBuf)],
+    max: usize,
+) -> Vec<(WorkerId, PathBuf)> {
+    let mut due: Vec<(Option<u64>, WorkerId, PathBuf)> = active
+        .iter()
+        .map(|(w, _, p)| (read.get(w).map(|r| r.0), *w, p.clone()))
+        .collect();
+    due.sort();
+    due.into_iter().take(max).map(|(_, w, p)| (w, p)).collect()
+}
+
 fn push_conflict(out: &mut Vec<Conflict>, left: &str, right: &str, files: Vec<String>) {
     if !files.is_empty() {
         out.push(Conflict {
@@ -109,5 +190,27 @@ fn push_conflict(out: &mut Vec<Conflict>, left: &str, right: &str, files: Vec<St
             right: right.to_string(),
             files,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_are_read_never_read_first_then_longest_unread_a_few_per_round() {
+        let active: Vec<(WorkerId, String, PathBuf)> = (1..=4)
+            .map(|w| (w, format!("czar/t{w}"), PathBuf::from(format!("wt-{w}"))))
+            .collect();
+        let mut read = HashMap::new();
+        read.insert(1, (300, vec![]));
+        read.insert(2, (100, vec![]));
+        read.insert(4, (200, vec![]));
+        let due: Vec<WorkerId> = due_statuses(&read, &active, 3)
+            .into_iter()
+            .map(|(w, _)| w)
+            .collect();
+        assert_eq!(due, vec![3, 2, 4]);
+        assert_eq!(due_statuses(&read, &active, 10).len(), 4);
     }
 }

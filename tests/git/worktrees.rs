@@ -161,3 +161,16 @@ fn git_handle_can_be_shared_across_threads() {
     assert_send_sync::<Git>();
     assert_send_sync::<czar::adapters::git::RefWatcher>();
 }
+
+#[test]
+fn branch_tip_and_commit_of_name_the_commit_or_nothing() {
+    let repo = TestRepo::new();
+    let g = Git::discover(&repo.root).unwrap();
+    let head = rev(&repo.root, "HEAD");
+    assert_eq!(g.branch_tip("main").as_deref(), Some(head.as_str()));
+    assert_eq!(g.branch_tip("czar/nope"), None);
+    assert_eq!(g.commit_of("main").unwrap(), head);
+    assert_eq!(g.commit_of(&head).unwrap(), head);
+    let err = g.commit_of("no-such-rev").unwrap_err();
+    assert!(matches!(err, GitError::Resolve { .. }), "{err}");
+}

@@ -1,0 +1,81 @@
+//! Branch figures (commits ahead, files, lines) for the workers holding tasks. They are re-read
+//! when git's refs move and on a slow rescan; a hundred workers each re-read on every commit of
+//! any one of them would be a burst of work just when tasks finish, so one job re-reads them
+//! all and only a branch whose tip (or base) moved is worked out again.
+
+use super::Ctx;
+use super::exec::send;
+use crate::adapters::git::{Git, GitError};
+use crate::core::model::{BranchInfo, Model, WorkerId, branch_for};
+use crate::core::observation::Observation;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Worker → the branch, base commit and tip commit its figures were last sent for.
+pub(crate) type SentFor = Mutex<HashMap<WorkerId, (String, String, String)>>;
+
+/// Sends fresh figures for `workers`' task branches; with `force`, even where nothing moved.
+pub(crate) fn refresh(ctx: &Arc<Ctx>, model: &Model, workers: &[WorkerId], force: bool) {
+    let wanted: Vec<(WorkerId, String, bool)> = workers
+        .iter()
+        .filter_map(|id| {
+            let w = model.workers.get(id)?;
+            let branch = branch_for(w.task.as_ref()?);
+            // Figures the model does not hold (another branch's, or none) are always sent.
+            let held = w.branch.as_ref().is_some_and(|b| b.branch == branch);
+            Some((*id, branch, force || !held))
+        })
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    let ctx = Arc::clone(ctx);
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = refresh_blocking(&ctx, &wanted) {
+            tracing::warn!("branch figures: {e}");
+        }
+    });
+}
+
+fn refresh_blocking(ctx: &Ctx, wanted: &[(WorkerId, String, bool)]) -> Result<(), GitError> {
+    let git = Git::discover(&ctx.setup.paths.repo_root)?;
+    let base = git.commit_of(&ctx.setup.base)?;
+    let mut sent = ctx.branches.lock().unwrap_or_else(|p| p.into_inner());
+    for (worker, branch, always) in wanted {
+        let Some(tip) = git.branch_tip(branch) else {
+            tracing::debug!("worker {worker}: no branch {branch} yet");
+            continue;
+        };
+        let key = (branch.clone(), base.clone(), tip);
+        if !always && sent.get(worker) == Some(&key) {
+            continue;
+        }
+        match branch_info(&git, &key.1, branch) {
+            Ok(info) => {
+                send(
+                    ctx,
+                    Observation::BranchSeen {
+                        worker: *worker,
+                        info,
+                    },
+                );
+                sent.insert(*worker, key);
+            }
+            Err(e) => tracing::warn!("branch figures for worker {worker}: {e}"),
+        }
+    }
+    Ok(())
+}
+
+fn branch_info(git: &Git, base: &str, branch: &str) -> Result<BranchInfo, GitError> {
+    let s = git.branch_stats(base, branch)?;
+    Ok(BranchInfo {
+        branch: branch.to_string(),
+        ahead: s.ahead,
+        files: s.files.len(),
+        added: s.files.iter().map(|f| f.added).sum(),
+        removed: s.files.iter().map(|f| f.removed).sum(),
+        last_commit_time: s.last_commit_time,
+        last_subject: s.last_subject,
+    })
+}
