@@ -15,6 +15,9 @@ pub struct Baseline {
     pub streaming: Phase,
     /// The same panes with nobody watching: what the tmux server spends on them anyway.
     pub unwatched: Phase,
+    /// Nobody watching, but every pane piped into a log as czar keeps them: what keeping the
+    /// logs costs by itself.
+    pub logged: Phase,
     pub changes: Vec<Change>,
     /// When the baseline took over (ms since the epoch).
     pub started: u64,
@@ -78,13 +81,24 @@ fn watch(b: &Bench, panes: &[(String, u32)], rules: &ScreenRules, shared: &Share
     }
 }
 
+/// Pipes every pane into a log the way czar does (`pipe-pane -O`, `cat` appending), or stops.
+fn pipe_all(b: &Bench, panes: &[(String, u32)], on: bool) {
+    for (id, worker) in panes {
+        let mut cmd = b.tmux();
+        cmd.args(["pipe-pane", "-t", id]);
+        if on {
+            let log = b.repo.join(format!(".czar/bench-log-{worker}.log"));
+            cmd.args(["-O", &format!("exec cat >> '{}'", log.display())]);
+        }
+        let _ = cmd.output();
+    }
+}
+
 pub fn run(b: &Bench) -> Baseline {
     let panes = panes(b);
     assert_eq!(panes.len(), b.workers, "the czar's sessions outlive it");
     // czar's output logs are part of its cost, not the baseline's.
-    for (id, _) in &panes {
-        let _ = b.tmux().args(["pipe-pane", "-t", id]).output();
-    }
+    pipe_all(b, &panes, false);
     let rules = rules(b);
     let shared = Arc::new(Shared {
         stop: AtomicBool::new(false),
@@ -103,7 +117,7 @@ pub fn run(b: &Bench) -> Baseline {
         (n, n)
     };
     let window = b.window.min(Duration::from_secs(super::TASK_SECS / 4));
-    let (idle, streaming, unwatched) = std::thread::scope(|s| {
+    let (idle, streaming, unwatched, logged) = std::thread::scope(|s| {
         s.spawn(|| watch(b, &panes, &rules, &shared));
         std::thread::sleep(Duration::from_secs(1));
         // Typing the tasks costs this process too: done before the window opens.
@@ -121,6 +135,10 @@ pub fn run(b: &Bench) -> Baseline {
         shared.pause.store(true, Ordering::Relaxed);
         std::thread::sleep(Duration::from_secs(1));
         let unwatched = sampler.window(window, || (0, 0));
+        pipe_all(b, &panes, true);
+        std::thread::sleep(Duration::from_millis(500));
+        let logged = sampler.window(window, || (0, 0));
+        pipe_all(b, &panes, false);
         shared.pause.store(false, Ordering::Relaxed);
         let done = |b: &Bench| {
             std::fs::read_to_string(&b.timeline)
@@ -141,13 +159,14 @@ pub fn run(b: &Bench) -> Baseline {
         std::thread::sleep(Duration::from_secs(3));
         let idle = sampler.window(b.window, counts);
         shared.stop.store(true, Ordering::Relaxed);
-        (idle, streaming, unwatched)
+        (idle, streaming, unwatched, logged)
     });
     let changes = shared.changes.lock().map(|c| c.clone()).unwrap_or_default();
     Baseline {
         idle,
         streaming,
         unwatched,
+        logged,
         changes,
         started,
     }

@@ -171,20 +171,20 @@ pub fn czar_changes(repo: &Path, from: u64) -> Vec<Change> {
 /// the watcher to that state for that worker, before the worker's next screen change.
 pub struct Latency {
     pub samples: Vec<u64>,
+    /// The same, by the state the screen went to.
+    pub by_state: std::collections::BTreeMap<String, Vec<u64>>,
     /// Screen changes the watcher never followed, by the state the screen went to.
     pub missed: std::collections::BTreeMap<String, usize>,
 }
 
-impl Latency {
-    pub fn percentile(&self, p: f64) -> Option<u64> {
-        if self.samples.is_empty() {
-            return None;
-        }
-        let mut s = self.samples.clone();
-        s.sort_unstable();
-        let i = ((p / 100.0) * (s.len() - 1) as f64).round() as usize;
-        Some(s[i.min(s.len() - 1)])
+pub fn percentile(samples: &[u64], p: f64) -> Option<u64> {
+    if samples.is_empty() {
+        return None;
     }
+    let mut s = samples.to_vec();
+    s.sort_unstable();
+    let i = ((p / 100.0) * (s.len() - 1) as f64).round() as usize;
+    Some(s[i.min(s.len() - 1)])
 }
 
 pub fn latencies(timeline: &Path, changes: &[Change], from: u64, to: u64) -> Latency {
@@ -204,6 +204,7 @@ pub fn latencies(timeline: &Path, changes: &[Change], from: u64, to: u64) -> Lat
     marks.sort();
     let mut lat = Latency {
         samples: Vec::new(),
+        by_state: Default::default(),
         missed: Default::default(),
     };
     for (i, (at, worker, state)) in marks.iter().enumerate() {
@@ -216,7 +217,11 @@ pub fn latencies(timeline: &Path, changes: &[Change], from: u64, to: u64) -> Lat
             .iter()
             .find(|c| c.worker == *worker && c.state == *state && c.at + 50 >= *at && c.at < next);
         match seen {
-            Some(c) => lat.samples.push(c.at.saturating_sub(*at)),
+            Some(c) => {
+                let ms = c.at.saturating_sub(*at);
+                lat.samples.push(ms);
+                lat.by_state.entry(state.clone()).or_default().push(ms);
+            }
             None => *lat.missed.entry(state.clone()).or_default() += 1,
         }
     }

@@ -1,7 +1,12 @@
 //! The figures, side by side.
+//!
+//! The tmux server works on the panes' output whoever watches, and this machine is shared, so
+//! the server's extra work for a watcher is taken against a window measured right next to it on
+//! the same panes: czar stopped (its logs still kept), or the baseline paused.
 
-use super::Bench;
-use super::measure::{Latency, Phase};
+use super::baseline::Baseline;
+use super::measure::{Latency, Phase, percentile};
+use super::{Bench, CzarRun};
 
 fn pct(x: f64) -> String {
     format!("{:.2}%", x * 100.0)
@@ -14,89 +19,102 @@ fn ratio(base: f64, czar: f64) -> String {
     format!("{:.0}x", base / czar)
 }
 
-fn ms(l: &Latency, p: f64) -> String {
-    l.percentile(p).map_or("-".into(), |v| format!("{v} ms"))
+fn row(label: &str, c: f64, s: f64) {
+    println!("{label:<52} {:>9} {:>9} {:>6}", pct(c), pct(s), ratio(s, c));
 }
 
-pub fn print(
-    b: &Bench,
-    czar: [&Phase; 2],
-    base: [&Phase; 2],
-    unwatched: &Phase,
-    latency: [&Latency; 2],
-) {
+fn count_row(label: &str, c: f64, s: f64) {
+    println!("{label:<52} {c:>9.2} {s:>9.2} {:>6}", ratio(s, c));
+}
+
+/// The server's and the log pipes' extra work while `watched`, against `unwatched`.
+fn extra(watched: &Phase, unwatched: &Phase) -> f64 {
+    (watched.server - unwatched.server).max(0.0) + (watched.pipes - unwatched.pipes).max(0.0)
+}
+
+pub fn print(b: &Bench, czar: &CzarRun, base: &Baseline, latency: [&Latency; 2]) {
     println!();
     println!(
         "{} simulated workers; CPU as % of one core; ratio = baseline / czar",
         b.workers
     );
-    println!(
-        "{:<44} {:>10} {:>10} {:>7}",
-        "", "czar", "baseline", "ratio"
+    println!("{:<52} {:>9} {:>9} {:>6}", "", "czar", "baseline", "ratio");
+    let (c, s) = (&czar.idle, &base.idle);
+    println!("idle ({:.0}s windows)", c.secs);
+    row(
+        "  CPU, all (watcher + tmux server + log pipes)",
+        c.total(),
+        s.total(),
     );
-    for (name, c, s) in [("idle", czar[0], base[0]), ("streaming", czar[1], base[1])] {
-        let rows = [
-            (
-                "CPU, all (watcher + tmux server + log pipes)",
-                c.total(),
-                s.total(),
-            ),
-            (
-                "  watcher, with the tmux clients it starts",
-                c.watcher,
-                s.watcher,
-            ),
-            ("  tmux server", c.server, s.server),
-            ("  log pipes (cat)", c.pipes, s.pipes),
-        ];
-        println!("{name} ({:.0}s window)", c.secs);
-        for (label, x, y) in rows {
-            println!(
-                "{label:<44} {:>10} {:>10} {:>7}",
-                pct(x),
-                pct(y),
-                ratio(y, x)
-            );
-        }
-        println!(
-            "{:<44} {:>10.2} {:>10.2} {:>7}",
-            "  tmux commands per second",
-            c.commands_per_sec,
-            s.commands_per_sec,
-            ratio(s.commands_per_sec, c.commands_per_sec)
-        );
-        println!(
-            "{:<44} {:>10.2} {:>10.2} {:>7}",
-            "  tmux client runs per second",
-            c.runs_per_sec,
-            s.runs_per_sec,
-            ratio(s.runs_per_sec, c.runs_per_sec)
-        );
-    }
-    let floor = unwatched.server;
-    println!(
-        "streaming, nobody watching: tmux server {} (its own work on the panes' output)",
-        pct(floor)
+    row(
+        "    watcher, with the tmux clients it starts",
+        c.watcher,
+        s.watcher,
     );
-    let (c, s) = (czar[1], base[1]);
-    let (cw, sw) = (
-        c.watcher + c.pipes + (c.server - floor).max(0.0),
-        s.watcher + s.pipes + (s.server - floor).max(0.0),
+    row("    tmux server", c.server, s.server);
+    count_row(
+        "  tmux commands per second",
+        c.commands_per_sec,
+        s.commands_per_sec,
+    );
+
+    let (c, s) = (&czar.streaming, &base.streaming);
+    println!("streaming ({:.0}s and {:.0}s windows)", c.secs, s.secs);
+    let (c_extra, s_extra) = (extra(c, &czar.frozen), extra(s, &base.unwatched));
+    row(
+        "  watcher, with the tmux clients it starts",
+        c.watcher,
+        s.watcher,
+    );
+    row(
+        "  tmux server's extra work for the watcher",
+        c_extra,
+        s_extra,
+    );
+    let (c_watch, s_watch) = (c.watcher + c_extra, s.watcher + s_extra);
+    row("  watching in all", c_watch, s_watch);
+    // Measured in the baseline half: the same panes unwatched, unpiped and then piped.
+    let logs = extra(&base.logged, &base.unwatched);
+    row("  keeping every pane's output log (tmux + cat)", logs, 0.0);
+    row("  czar in all: watching + logs", c_watch + logs, s_watch);
+    count_row(
+        "  tmux commands per second",
+        c.commands_per_sec,
+        s.commands_per_sec,
+    );
+    count_row(
+        "  tmux client runs per second",
+        c.runs_per_sec,
+        s.runs_per_sec,
     );
     println!(
-        "{:<44} {:>10} {:>10} {:>7}",
-        "streaming CPU above that floor",
-        pct(cw),
-        pct(sw),
-        ratio(sw, cw)
+        "  (tmux server: {} with czar watching, {} with czar stopped; baseline {}, paused {}, \
+         paused with logs {})",
+        pct(c.server),
+        pct(czar.frozen.server),
+        pct(s.server),
+        pct(base.unwatched.server),
+        pct(base.logged.server)
     );
+
     println!("pane change -> state change");
     let [c, s] = latency;
-    println!("{:<44} {:>10} {:>10}", "  p50", ms(c, 50.0), ms(s, 50.0));
-    println!("{:<44} {:>10} {:>10}", "  p95", ms(c, 95.0), ms(s, 95.0));
+    let ms = |v: &[u64], p| percentile(v, p).map_or("-".into(), |x| format!("{x} ms"));
+    let line = |label: &str, cv: &[u64], sv: &[u64]| {
+        println!(
+            "{label:<52} {:>9} {:>9}",
+            format!("{} / {}", ms(cv, 50.0), ms(cv, 95.0)),
+            format!("{} / {}", ms(sv, 50.0), ms(sv, 95.0))
+        );
+    };
+    line("  all changes: p50 / p95", &c.samples, &s.samples);
+    for (state, c_ms) in &c.by_state {
+        let s_ms = s.by_state.get(state).map(Vec::as_slice).unwrap_or_default();
+        line(&format!("  to {state}: p50 / p95"), c_ms, s_ms);
+    }
     let missed = |l: &Latency| l.missed.values().sum::<usize>();
     println!(
-        "{:<44} {:>10} {:>10}",
+        "{:<52} {:>9} {:>9}",
         "  changes measured (missed)",
         format!("{} ({})", c.samples.len(), missed(c)),
         format!("{} ({})", s.samples.len(), missed(s))
