@@ -18,40 +18,56 @@ const TASK_SCAN_MS: u64 = 2_000;
 /// silently, a session killed from outside, a title change.
 const LIST_EVERY_MS: u64 = 2_000;
 /// Rounds of reading are at least this far apart, so a fleet that streams is read in batches.
-const ROUND_GAP_MS: u64 = 40;
+const ROUND_GAP_MS: u64 = 20;
 /// Longer than any tmux run can take (each times out after 10 s).
 const LOST_MS: u64 = 120_000;
 
-/// A tmux run the loop does not wait for (a listing, a batch of reads): one at a time, and one
-/// that never reports back (its task died) is given up after a while rather than stopping all.
+/// tmux runs the loop does not wait for (listings, batches of reads): at most `max` at once, and
+/// one that never reports back (its task died) is given up after a while rather than stopping
+/// all.
 pub(crate) struct InFlight {
-    since: Option<u64>,
+    /// When each run in flight started, oldest first.
+    started: Vec<u64>,
+    max: usize,
     what: &'static str,
 }
 
 impl InFlight {
-    fn new(what: &'static str) -> InFlight {
-        InFlight { since: None, what }
+    fn new(what: &'static str, max: usize) -> InFlight {
+        InFlight {
+            started: Vec::new(),
+            max,
+            what,
+        }
     }
 
     pub fn start(&mut self, now: u64) {
-        self.since = Some(now);
+        self.started.push(now);
     }
 
+    /// One run reported back. Runs are alike, so which one does not matter.
     pub fn done(&mut self) {
-        self.since = None;
+        if !self.started.is_empty() {
+            self.started.remove(0);
+        }
     }
 
-    fn running(&mut self, now: u64) -> bool {
-        match self.since {
-            Some(t) if now.saturating_sub(t) >= LOST_MS => {
-                tracing::warn!("{} never finished; trying again", self.what);
-                self.since = None;
-                false
-            }
-            Some(_) => true,
-            None => false,
+    fn lost(&mut self, now: u64) {
+        let before = self.started.len();
+        self.started.retain(|t| now.saturating_sub(*t) < LOST_MS);
+        if self.started.len() < before {
+            tracing::warn!("{} never finished; trying again", self.what);
         }
+    }
+
+    /// No more may start now.
+    fn full(&mut self, now: u64) -> bool {
+        self.lost(now);
+        self.started.len() >= self.max
+    }
+
+    fn is_full(&self) -> bool {
+        self.started.len() >= self.max
     }
 }
 
@@ -96,8 +112,10 @@ impl Default for Monitor {
             panes: HashMap::new(),
             last_list: None,
             list_soon: false,
-            listing: InFlight::new("a session listing"),
-            batch: InFlight::new("a batch of screen reads"),
+            listing: InFlight::new("a session listing", 1),
+            // A second batch may go while a slow one (a tmux client starting on a loaded
+            // machine) is still out, so panes due meanwhile are not held back by it.
+            batch: InFlight::new("a batch of screen reads", 2),
             last_round: 0,
             refs_moved: false,
             last_rescan: 0,
@@ -141,7 +159,7 @@ impl Monitor {
     /// Whether to list the sessions now (one `list-panes -a` for all workers); if so, the
     /// listing counts as started.
     pub fn listing_due(&mut self, now: u64) -> bool {
-        if self.listing.running(now) || !self.list_due(now) {
+        if self.listing.full(now) || !self.list_due(now) {
             return false;
         }
         self.last_list = Some(now);
@@ -207,7 +225,7 @@ impl Monitor {
 
     /// The screens to read now, as (worker, target); each counts as read from this moment.
     pub fn due_reads(&mut self, model: &Model, now: u64) -> Vec<(WorkerId, String)> {
-        if self.batch.running(now) {
+        if self.batch.full(now) {
             return Vec::new();
         }
         self.busy = model
@@ -242,14 +260,14 @@ impl Monitor {
 
     /// When the next round is due: a listing, or a screen worth reading.
     pub fn next_round(&self, model: &Model) -> u64 {
-        let list = if self.listing.since.is_some() {
+        let list = if self.listing.is_full() {
             u64::MAX
         } else if self.list_soon {
             0
         } else {
             self.last_list.map_or(0, |t| t + LIST_EVERY_MS)
         };
-        let read = if self.batch.since.is_some() {
+        let read = if self.batch.is_full() {
             None
         } else {
             self.panes
@@ -288,5 +306,28 @@ pub(crate) fn to_def(t: TaskSpec) -> TaskDef {
         agent: t.agent,
         verify: t.verify,
         body: t.body,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_in_flight_are_capped_and_a_lost_one_is_given_up() {
+        let mut f = InFlight::new("a test run", 2);
+        assert!(!f.full(0));
+        f.start(0);
+        assert!(!f.full(10), "one of two");
+        f.start(10);
+        assert!(f.full(20) && f.is_full());
+        f.done();
+        assert!(!f.full(30));
+        f.start(30);
+        // Neither reports back: both are given up once they are older than any run can be.
+        assert!(f.full(LOST_MS + 9));
+        assert!(!f.full(LOST_MS + 30));
+        f.done();
+        assert!(!f.is_full());
     }
 }
