@@ -11,7 +11,8 @@ fn ticks_per_sec() -> f64 {
     100.0
 }
 
-/// utime + stime (+ cutime + cstime when `children`), in seconds.
+/// utime + stime (+ cutime + cstime when `children`), in seconds. The kernel scales these to
+/// the scheduler's exact count, threads that ended included, so they are right to a tick.
 fn proc_cpu(pid: u32, children: bool) -> f64 {
     let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
         return 0.0;
@@ -19,12 +20,25 @@ fn proc_cpu(pid: u32, children: bool) -> f64 {
     let Some((_, rest)) = stat.rsplit_once(')') else {
         return 0.0;
     };
-    let f: Vec<u64> = rest
-        .split_whitespace()
-        .map(|w| w.parse().unwrap_or(0))
-        .collect();
     let n = if children { 4 } else { 2 };
-    f.iter().skip(11).take(n).sum::<u64>() as f64 / ticks_per_sec()
+    let ticks: u64 = rest
+        .split_whitespace()
+        .skip(11)
+        .take(n)
+        .map(|w| w.parse::<u64>().unwrap_or(0))
+        .sum();
+    ticks as f64 / ticks_per_sec()
+}
+
+/// CPU seconds of a one-thread process from the scheduler's count in ns: a `cat` that runs for
+/// microseconds at a time would read as whole ticks or none in utime/stime.
+fn thread_cpu(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/schedstat")).unwrap_or_default();
+    let ns = stat
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse::<u64>().ok());
+    ns.unwrap_or(0) as f64 / 1e9
 }
 
 /// The `cat` processes tmux started for `pipe-pane` (children of the server).
@@ -46,7 +60,7 @@ fn pipes_cpu(server: u32) -> f64 {
             .and_then(|(_, r)| r.split_whitespace().nth(1))
             .and_then(|p| p.parse::<u32>().ok());
         if comm_is_cat && ppid == Some(server) {
-            total += proc_cpu(pid, false);
+            total += thread_cpu(pid);
         }
     }
     total
@@ -67,6 +81,22 @@ pub struct Phase {
 impl Phase {
     pub fn total(&self) -> f64 {
         self.watcher + self.server + self.pipes
+    }
+
+    /// Several windows as one, each weighted by its length.
+    pub fn merge(windows: &[Phase]) -> Phase {
+        let secs: f64 = windows.iter().map(|w| w.secs).sum();
+        let avg = |f: fn(&Phase) -> f64| {
+            windows.iter().map(|w| f(w) * w.secs).sum::<f64>() / secs.max(f64::EPSILON)
+        };
+        Phase {
+            secs,
+            watcher: avg(|w| w.watcher),
+            server: avg(|w| w.server),
+            pipes: avg(|w| w.pipes),
+            commands_per_sec: avg(|w| w.commands_per_sec),
+            runs_per_sec: avg(|w| w.runs_per_sec),
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! The tmux server works on the panes' output whoever watches, and this machine is shared, so
 //! the server's extra work for a watcher is taken against a window measured right next to it on
-//! the same panes: czar stopped (its logs still kept), or the baseline paused.
+//! the same panes: czar stopped (its logs still kept) in turns with czar running, or the
+//! baseline paused.
 
 use super::baseline::Baseline;
 use super::measure::{Latency, Phase, percentile};
@@ -60,7 +61,10 @@ pub fn print(b: &Bench, czar: &CzarRun, base: &Baseline, latency: [&Latency; 2])
 
     let (c, s) = (&czar.streaming, &base.streaming);
     println!("streaming ({:.0}s and {:.0}s windows)", c.secs, s.secs);
-    let (c_extra, s_extra) = (extra(c, &czar.frozen), extra(s, &base.unwatched));
+    let (c_extra, s_extra) = (
+        extra(&czar.paired.0, &czar.paired.1),
+        extra(s, &base.unwatched),
+    );
     row(
         "  watcher, with the tmux clients it starts",
         c.watcher,
@@ -90,8 +94,8 @@ pub fn print(b: &Bench, czar: &CzarRun, base: &Baseline, latency: [&Latency; 2])
     println!(
         "  (tmux server: {} with czar watching, {} with czar stopped; baseline {}, paused {}, \
          paused with logs {})",
-        pct(c.server),
-        pct(czar.frozen.server),
+        pct(czar.paired.0.server),
+        pct(czar.paired.1.server),
         pct(s.server),
         pct(base.unwatched.server),
         pct(base.logged.server)
