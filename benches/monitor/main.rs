@@ -1,4 +1,4 @@
-//! What watching a fleet costs: `cargo bench --bench monitor` (about four minutes).
+//! What watching a fleet costs: `cargo bench --bench monitor` (about six minutes).
 //!
 //! One run, one private tmux server, 100 simulated agents (`czar sim-agent`), measured twice:
 //!
