@@ -88,8 +88,6 @@ pub(crate) struct Monitor {
     pub refs_moved: bool,
     last_rescan: u64,
     pub last_survey: u64,
-    /// Busy workers at the last round: re-reads of streaming panes are spread over them.
-    busy: usize,
 }
 
 /// What the monitor knows of one worker's pane between listings.
@@ -120,7 +118,6 @@ impl Default for Monitor {
             refs_moved: false,
             last_rescan: 0,
             last_survey: 0,
-            busy: 0,
         }
     }
 }
@@ -207,10 +204,18 @@ impl Monitor {
         sessions
     }
 
-    fn clock(&self, model: &Model, worker: WorkerId, pane: &Pane, out: Output) -> PaneClock {
+    /// `every`: how often a busy pane that never falls quiet is read, for the fleet as it is.
+    fn clock(
+        &self,
+        model: &Model,
+        worker: WorkerId,
+        pane: &Pane,
+        out: Output,
+        every: u64,
+    ) -> PaneClock {
         let w = model.workers.get(&worker);
         PaneClock {
-            streaming_every: streaming_every(self.busy),
+            streaming_every: every,
             read_at: pane.read_at,
             last_output: out.last,
             unread_since: out.unread_since,
@@ -228,21 +233,18 @@ impl Monitor {
         if self.batch.full(now) {
             return Vec::new();
         }
-        self.busy = model
-            .workers
-            .values()
-            .filter(|w| w.agent == AgentState::Busy)
-            .count();
+        let every = fleet_streaming_every(model);
         let due_at = |c: &PaneClock| next_read(c).is_some_and(|t| t <= now);
         let due: Vec<WorkerId> = self
             .panes
             .iter()
             .filter(|(w, p)| {
-                let c = self.clock(model, **w, p, self.outputs.get(**w));
+                let c = self.clock(model, **w, p, self.outputs.get(**w), every);
                 // A busy pane looks quiet by what the watcher last heard; its log says whether
                 // it really is.
                 due_at(&c)
-                    && (!c.busy || due_at(&self.clock(model, **w, p, self.outputs.refresh(**w))))
+                    && (!c.busy
+                        || due_at(&self.clock(model, **w, p, self.outputs.refresh(**w), every)))
             })
             .map(|(w, _)| *w)
             .collect();
@@ -270,9 +272,12 @@ impl Monitor {
         let read = if self.batch.is_full() {
             None
         } else {
+            let every = fleet_streaming_every(model);
             self.panes
                 .iter()
-                .filter_map(|(w, p)| next_read(&self.clock(model, *w, p, self.outputs.get(*w))))
+                .filter_map(|(w, p)| {
+                    next_read(&self.clock(model, *w, p, self.outputs.get(*w), every))
+                })
                 .min()
         };
         let at = read.map_or(list, |r| r.min(list));
@@ -295,6 +300,15 @@ impl Monitor {
             .map(|w| w.id)
             .collect()
     }
+}
+
+/// Re-reads of busy panes that never fall quiet are spread over the fleet's busy workers.
+fn fleet_streaming_every(model: &Model) -> u64 {
+    let busy = model
+        .workers
+        .values()
+        .filter(|w| w.agent == AgentState::Busy);
+    streaming_every(busy.count())
 }
 
 pub(crate) fn to_def(t: TaskSpec) -> TaskDef {
