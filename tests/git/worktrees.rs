@@ -174,3 +174,30 @@ fn branch_tip_and_commit_of_name_the_commit_or_nothing() {
     let err = g.commit_of("no-such-rev").unwrap_err();
     assert!(matches!(err, GitError::Resolve { .. }), "{err}");
 }
+
+#[test]
+fn many_workers_adding_their_worktrees_at_once_all_get_one() {
+    let repo = TestRepo::new();
+    // Each worker's start runs on its own thread with its own handle on the repository, as
+    // the engine's blocking jobs do; git's worktree registrations are not safe to add in
+    // parallel.
+    let results: Vec<Result<(), GitError>> = std::thread::scope(|s| {
+        let jobs: Vec<_> = (0..24)
+            .map(|i| {
+                let root = &repo.root;
+                let wt = repo.wt(&format!("worker-{i}"));
+                s.spawn(move || {
+                    Git::discover(root)?.ensure_worktree(&wt, &format!("worker-{i}"), "main")
+                })
+            })
+            .collect();
+        jobs.into_iter().map(|j| j.join().unwrap()).collect()
+    });
+    for (i, r) in results.iter().enumerate() {
+        assert!(r.is_ok(), "worker-{i}: {r:?}");
+    }
+    let listed = git(&repo.root, &["worktree", "list", "--porcelain"]);
+    assert_eq!(listed.matches("detached").count(), 24, "{listed}");
+    let branches = git(&repo.root, &["branch", "--list", "czar-worktree-init-*"]);
+    assert_eq!(branches.trim(), "", "scaffolding branches left behind");
+}

@@ -8,6 +8,12 @@ use git2::{
 use super::error::{GitContext, GitError, io_error};
 use super::{Git, normalize, resolve_commit, short_branch, symbolic_head};
 
+/// Worktree registrations are added one at a time. libgit2 adding two at once races on
+/// creating `.git/worktrees`, reads the other's half-written registration, and finds the other's
+/// scaffolding branch "checked out"; a fleet starting all its workers together hit it for most
+/// of them. One czar runs per project, so a lock in this process is enough.
+static REGISTERING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 impl Git {
     /// Makes sure a linked worktree named `wt_name` exists at `wt_path`. A new one is checked out
     /// detached at `base`; an existing registration at that path is left alone; a registration
@@ -19,6 +25,8 @@ impl Git {
         base: &str,
     ) -> Result<(), GitError> {
         validate_wt_name(wt_name)?;
+        // Nothing inside panics while holding it, and a poisoned lock guards no data anyway.
+        let _one_at_a_time = REGISTERING.lock().unwrap_or_else(|e| e.into_inner());
         let target = normalize(wt_path);
         let repo = self.repo();
         let base_commit = resolve_commit(&repo, base)?;
