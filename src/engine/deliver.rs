@@ -1,5 +1,7 @@
 //! Getting a task into an agent: wait for its prompt, paste the text byte-exact through a
 //! uniquely named buffer, press Enter separately once the paste settled, and confirm the submit.
+//! Each step that can share a tmux client with the next one does (load and paste; the last look
+//! at the typed text and Enter), since at a fleet's scale it is the clients that cost.
 //! The text is pasted once. Enter is pressed again only while the screen still shows the text
 //! unsubmitted, so a task is never submitted twice.
 
@@ -26,11 +28,18 @@ pub(crate) async fn deliver(
         .await
         .map_err(|e| format!("paste failed: {e}"))?;
     sleep(profile.settle).await;
-    let typed = screen(tmux, target).await?;
+    let submit_failed = |e| format!("submit failed: {e}");
+    // The screen with the text typed, read by the same client that presses the key.
+    let typed = tmux
+        .capture_then_submit(target, profile.submit)
+        .await
+        .map_err(submit_failed)?;
     for attempt in 0..=timing.submit_retries {
-        tmux.send_submit(target, profile.submit)
-            .await
-            .map_err(|e| format!("submit failed: {e}"))?;
+        if attempt > 0 {
+            tmux.send_submit(target, profile.submit)
+                .await
+                .map_err(submit_failed)?;
+        }
         let deadline = Instant::now() + timing.submit_confirm;
         let mut wait = FIRST_LOOK;
         while Instant::now() < deadline {

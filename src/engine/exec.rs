@@ -241,24 +241,19 @@ async fn start_worker(ctx: &Ctx, worker: WorkerId, profile_name: &str) -> Result
         width: setup.pane_size.0,
         height: setup.pane_size.1,
     };
-    ctx.tmux
-        .new_session(&spec)
-        .await
-        .map_err(|e| e.to_string())?;
     // The agent's whole output, kept beyond tmux's scrollback for the operator.
-    let logs = setup.paths.log_dir();
     let log = setup.paths.output_log(worker);
-    let piped = match std::fs::create_dir_all(&logs) {
-        Ok(()) => ctx
-            .tmux
-            .pipe_to_file(&spec.name, &log)
-            .await
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
-    };
-    if let Err(e) = piped {
-        tracing::warn!(worker, "not keeping the output log {}: {e}", log.display());
+    let loggable = std::fs::create_dir_all(setup.paths.log_dir())
+        .map_err(|e| e.to_string())
+        .and_then(|()| log.to_str().map(drop).ok_or("the path is not UTF-8".into()));
+    match loggable {
+        Ok(()) => ctx.tmux.new_session_logged(&spec, &log).await,
+        Err(e) => {
+            tracing::warn!(worker, "not keeping the output log {}: {e}", log.display());
+            ctx.tmux.new_session(&spec).await
+        }
     }
+    .map_err(|e| e.to_string())?;
     Ok(())
 }
 

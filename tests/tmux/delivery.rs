@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::{TestServer, start_reader, wait_for_file};
+use crate::common::{TestServer, start_reader, wait_for_file, wait_for_text};
 use czar::adapters::tmux::SubmitKey;
 
 /// About `size` bytes of everything that breaks naive delivery: shell syntax,
@@ -122,6 +122,36 @@ async fn keys_literal_text_and_carriage_return() {
         String::from_utf8_lossy(&got),
         "\x1b-l Enter C-c é $(x) 'q';\x03\r"
     );
+}
+
+#[tokio::test]
+async fn the_screen_read_with_the_submit_key_is_the_one_before_the_key() {
+    let server = TestServer::new();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("typed.bin");
+    let target = start_reader(&server, "typed", "paste", &out).await;
+    server.tmux.paste(&target, b"the task").await.unwrap();
+    assert_eq!(wait_for_file(&out).await, b"the task");
+
+    let before = server
+        .tmux
+        .capture_then_submit(&target, SubmitKey::Enter)
+        .await
+        .unwrap();
+    // The recorder prints DONE once the key arrives: the screen returned was read before it.
+    assert!(
+        before.contains("READY") && !before.contains("DONE"),
+        "{before}"
+    );
+    assert_eq!(wait_for_file(&after(&out)).await, b"\r");
+    wait_for_text(&server.tmux, &target, "DONE").await;
+
+    let err = server
+        .tmux
+        .capture_then_submit("=absent:", SubmitKey::Enter)
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::common::{TestServer, spec, wait_for, wait_for_text, write_script};
-use czar::adapters::tmux::{PaneInfo, RealRunner, Socket, Tmux, TmuxError};
+use czar::adapters::tmux::{PaneInfo, RealRunner, Runner, Socket, Tmux, TmuxError};
 
 #[tokio::test]
 async fn new_session_passes_env_and_start_dir() {
@@ -187,27 +187,67 @@ async fn slow_tmux_times_out() {
     assert!(started.elapsed() < Duration::from_secs(2));
 }
 
+/// `wait-for CH` blocks until another client signals CH: with one slot the signal cannot run
+/// before the waiter gives up; with two it can.
+async fn wait_and_signal(server: &TestServer, slots: usize, channel: &str) -> (bool, bool) {
+    let runner = RealRunner::new(Socket::Name(server.socket_name.clone()))
+        .with_config_file("/dev/null")
+        .with_max_clients(slots)
+        .with_timeout(Duration::from_millis(1_500));
+    let waiter = {
+        let r = runner.clone();
+        let args = vec!["wait-for".to_string(), channel.to_string()];
+        tokio::spawn(async move { r.run(args, None).await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let signal = runner
+        .run(vec!["wait-for".into(), "-S".into(), channel.into()], None)
+        .await;
+    let waited = waiter.await.unwrap();
+    let timed_out = matches!(waited, Err(TmuxError::Timeout { .. }));
+    (timed_out, signal.is_ok_and(|o| o.success()))
+}
+
 #[tokio::test]
-async fn pipe_to_file_keeps_the_panes_output_even_with_a_quote_in_the_path() {
+async fn clients_beyond_the_runners_limit_wait_for_a_free_slot() {
+    let server = TestServer::new();
+    let dir = tempfile::tempdir().unwrap();
+    server
+        .tmux
+        .new_session(&spec("s", dir.path(), &["sleep", "30"]))
+        .await
+        .unwrap();
+    // One slot: the signal waits behind the waiter, which times out; then the signal runs.
+    assert_eq!(wait_and_signal(&server, 1, "czar-one").await, (true, true));
+    // Two slots: the signal reaches the waiter.
+    assert_eq!(wait_and_signal(&server, 2, "czar-two").await, (false, true));
+}
+
+#[tokio::test]
+async fn a_logged_session_keeps_its_output_from_the_first_byte_even_with_a_quote_in_the_path() {
     let server = TestServer::new();
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("it's a log.txt");
     let tmux = &server.tmux;
-    tmux.new_session(&spec(
-        "p",
-        dir.path(),
-        &["sh", "-c", "sleep 0.5; echo piped-line-1; sleep 30"],
-    ))
-    .await
-    .unwrap();
-    tmux.pipe_to_file("=p:", &log).await.unwrap();
+    // Prints at once: a pipe set up by a later client would miss it.
+    let program = [
+        "sh",
+        "-c",
+        "echo first-line; sleep 0.3; echo second-line; sleep 30",
+    ];
+    tmux.new_session_logged(&spec("p", dir.path(), &program), &log)
+        .await
+        .unwrap();
     let mut text = String::new();
     for _ in 0..50 {
         text = std::fs::read_to_string(&log).unwrap_or_default();
-        if text.contains("piped-line-1") {
+        if text.contains("second-line") {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert!(text.contains("piped-line-1"), "log holds: {text:?}");
+    assert!(
+        text.starts_with("first-line") && text.contains("second-line"),
+        "log holds: {text:?}"
+    );
 }

@@ -144,6 +144,15 @@ pub fn new_session(spec: &SessionSpec) -> Result<Vec<String>, TmuxError> {
     Ok(argv)
 }
 
+/// [`new_session`], then `pipe-pane` into `log` by the same client: the server runs both before
+/// it reads anything the new pane prints, so the log has the agent's output from its first byte.
+pub fn new_session_logged(spec: &SessionSpec, log: &str) -> Result<Vec<String>, TmuxError> {
+    let mut argv = new_session(spec)?;
+    argv.push(COMMAND_SEPARATOR.to_string());
+    argv.extend(pipe_pane_to_file(&exact_session_window(&spec.name), log));
+    Ok(argv)
+}
+
 pub fn list_panes() -> Vec<String> {
     words(
         "list-panes",

@@ -80,6 +80,17 @@ impl<R: Runner> Tmux<R> {
     /// Run one argv; a non-zero exit becomes [`TmuxError::Failed`].
     async fn exec(&self, args: Vec<String>, stdin: Option<Vec<u8>>) -> Result<String, TmuxError> {
         let subcommand = args.first().cloned().unwrap_or_default();
+        self.exec_named(&subcommand, args, stdin).await
+    }
+
+    /// [`Tmux::exec`] for a run of several commands, named in errors as `what`.
+    async fn exec_named(
+        &self,
+        what: &str,
+        args: Vec<String>,
+        stdin: Option<Vec<u8>>,
+    ) -> Result<String, TmuxError> {
+        let subcommand = what.to_string();
         let out = self.run(args, stdin).await?;
         if out.success() {
             Ok(out.stdout)
@@ -233,18 +244,38 @@ impl<R: Runner> Tmux<R> {
             ));
         }
         let buffer = unique_name("czar");
-        self.exec(argv::load_buffer(&buffer), Some(text.to_vec()))
-            .await?;
-        match self.exec(argv::paste_buffer(&buffer, target), None).await {
+        // Loaded and pasted by one client: a delivery to each of a hundred workers at once
+        // starts half as many clients. tmux stops at the first command that fails.
+        let mut args = argv::load_buffer(&buffer);
+        args.push(";".into());
+        args.extend(argv::paste_buffer(&buffer, target));
+        match self
+            .exec_named("load-buffer; paste-buffer", args, Some(text.to_vec()))
+            .await
+        {
             Ok(_) => Ok(()),
             Err(paste_err) => {
-                // Buffers live in the server until deleted; don't leak the text.
+                // Buffers live in the server until deleted; don't leak the text. If it never
+                // loaded there is nothing to delete, and tmux says so.
                 if let Err(e) = self.exec(argv::delete_buffer(&buffer), None).await {
-                    tracing::warn!(buffer = %buffer, error = %e, "could not delete paste buffer");
+                    tracing::debug!(buffer = %buffer, error = %e, "deleting the paste buffer");
                 }
                 Err(paste_err)
             }
         }
+    }
+
+    /// The screen of `target` just before its submit key is pressed, from one client: what a
+    /// delivery compares later screens with to see the text leave the input box.
+    pub async fn capture_then_submit(
+        &self,
+        target: &str,
+        key: SubmitKey,
+    ) -> Result<String, TmuxError> {
+        let mut args = argv::capture(target, false);
+        args.push(";".into());
+        args.extend(argv::send_submit(target, key));
+        self.exec_named("capture-pane; send-keys", args, None).await
     }
 
     /// Press the submit key in `target`.
@@ -265,14 +296,15 @@ impl<R: Runner> Tmux<R> {
             .map(drop)
     }
 
-    /// Keep a copy of all the pane's output in `log` (outlives tmux's scrollback).
-    pub async fn pipe_to_file(&self, target: &str, log: &std::path::Path) -> Result<(), TmuxError> {
-        let log = log.to_str().ok_or_else(|| {
-            TmuxError::Invalid(format!("log path {} is not UTF-8", log.display()))
-        })?;
-        self.exec(argv::pipe_pane_to_file(target, log), None)
-            .await
-            .map(drop)
+    /// [`Tmux::new_session`] with all of the pane's output kept in `log` (it outlives tmux's
+    /// scrollback), from its first byte.
+    pub async fn new_session_logged(
+        &self,
+        spec: &SessionSpec,
+        log: &std::path::Path,
+    ) -> Result<(), TmuxError> {
+        let args = argv::new_session_logged(spec, log_path(log)?)?;
+        self.exec_named("new-session", args, None).await.map(drop)
     }
 
     /// Press one named key such as `Escape`, `C-c`, `Up`, `BSpace`.
@@ -300,4 +332,9 @@ fn unique_name(prefix: &str) -> String {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     format!("{prefix}-{}-{n}-{nanos}", std::process::id())
+}
+
+fn log_path(log: &std::path::Path) -> Result<&str, TmuxError> {
+    log.to_str()
+        .ok_or_else(|| TmuxError::Invalid(format!("log path {} is not UTF-8", log.display())))
 }

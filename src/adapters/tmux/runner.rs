@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use tokio::io::AsyncWriteExt;
@@ -72,6 +72,18 @@ pub struct RealRunner {
     program: PathBuf,
     config_file: Option<PathBuf>,
     timeout: Duration,
+    /// Clients running at once, shared by every clone. A hundred deliveries starting together
+    /// would otherwise start hundreds of clients on a few cores, and every one of them (the
+    /// reads that confirm a submit among them) would take a hundred times its usual few
+    /// milliseconds; queued, each runs at its own pace and the whole burst is no slower.
+    slots: Arc<tokio::sync::Semaphore>,
+}
+
+/// How many tmux clients run at once: enough to keep the cores busy while a client waits on the
+/// server.
+pub fn default_max_clients() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    (2 * cores).max(4)
 }
 
 impl RealRunner {
@@ -83,7 +95,14 @@ impl RealRunner {
             program: PathBuf::from("tmux"),
             config_file: None,
             timeout: Self::DEFAULT_TIMEOUT,
+            slots: Arc::new(tokio::sync::Semaphore::new(default_max_clients())),
         }
+    }
+
+    /// At most `n` (at least one) clients of this runner and its clones at once.
+    pub fn with_max_clients(mut self, n: usize) -> Self {
+        self.slots = Arc::new(tokio::sync::Semaphore::new(n.max(1)));
+        self
     }
 
     /// Use another tmux binary (tests, or a tmux outside PATH).
@@ -190,11 +209,15 @@ impl RealRunner {
 impl Runner for RealRunner {
     async fn run(&self, args: Vec<String>, stdin: Option<Vec<u8>>) -> Result<RunOutput, TmuxError> {
         let subcommand = args.first().cloned().unwrap_or_default();
+        let queued = Instant::now();
+        // The semaphore is never closed, so this only waits; the timeout is for tmux alone.
+        let _slot = self.slots.acquire().await.ok();
         let started = Instant::now();
         let outcome =
             tokio::time::timeout(self.timeout, self.run_inner(&args, stdin, &subcommand)).await;
         tracing::debug!(
             subcommand = %subcommand,
+            waited_ms = started.duration_since(queued).as_millis() as u64,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "tmux ran"
         );

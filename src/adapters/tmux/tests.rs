@@ -97,21 +97,34 @@ async fn new_session_rejects_bad_specs_without_running_tmux() {
 }
 
 #[tokio::test]
-async fn paste_loads_from_stdin_then_pastes_and_deletes() {
+async fn paste_loads_from_stdin_then_pastes_and_deletes_in_one_client_run() {
     let tmux = Tmux::with_runner(RecordingRunner::new());
     let text = b"line 1\nEnter C-c $(rm -rf ~);\n\xff";
     tmux.paste("%3", text).await.unwrap();
     let calls = tmux.runner().calls();
-    assert_eq!(calls.len(), 2);
+    assert_eq!(calls.len(), 1);
     let name = calls[0].args[2].clone();
     assert!(name.starts_with(&format!("czar-{}-", std::process::id())));
-    assert_eq!(calls[0].args, s(&["load-buffer", "-b", &name, "-"]));
-    assert_eq!(calls[0].stdin.as_deref(), Some(&text[..]));
     assert_eq!(
-        calls[1].args,
-        s(&["paste-buffer", "-d", "-p", "-r", "-b", &name, "-t", "%3"])
+        calls[0].args,
+        s(&[
+            "load-buffer",
+            "-b",
+            &name,
+            "-",
+            ";",
+            "paste-buffer",
+            "-d",
+            "-p",
+            "-r",
+            "-b",
+            &name,
+            "-t",
+            "%3"
+        ])
     );
-    assert_eq!(calls[1].stdin, None);
+    assert_eq!(calls[0].stdin.as_deref(), Some(&text[..]));
+    assert_eq!(tmux.counts().commands, 2);
 }
 
 #[tokio::test]
@@ -120,29 +133,50 @@ async fn paste_buffer_names_are_unique() {
     tmux.paste("%1", b"a").await.unwrap();
     tmux.paste("%1", b"a").await.unwrap();
     let argvs = tmux.runner().argvs();
-    assert_ne!(argvs[0][2], argvs[2][2]);
+    assert_ne!(argvs[0][2], argvs[1][2]);
 }
 
 #[tokio::test]
-async fn failed_paste_deletes_the_buffer() {
+async fn a_failed_load_or_paste_deletes_the_buffer_and_says_which_run_failed() {
     let runner = RecordingRunner::new();
-    runner.push_reply(RunOutput::ok(""));
     runner.push_reply(RunOutput::failed("can't find pane: %9"));
     let tmux = Tmux::with_runner(runner);
     let err = tmux.paste("%9", b"text").await.unwrap_err();
     assert!(err.is_not_found(), "{err}");
+    assert!(
+        err.to_string().contains("load-buffer; paste-buffer"),
+        "{err}"
+    );
     let argvs = tmux.runner().argvs();
-    assert_eq!(argvs.len(), 3);
-    assert_eq!(argvs[2], s(&["delete-buffer", "-b", &argvs[0][2]]));
+    assert_eq!(argvs.len(), 2);
+    assert_eq!(argvs[1], s(&["delete-buffer", "-b", &argvs[0][2]]));
 }
 
 #[tokio::test]
-async fn failed_load_does_not_paste() {
+async fn capture_then_submit_reads_the_screen_and_presses_the_key_in_one_run() {
     let runner = RecordingRunner::new();
-    runner.push_reply(RunOutput::failed("no server running on /tmp/x"));
+    runner.push_reply(RunOutput::ok("> the task\n"));
     let tmux = Tmux::with_runner(runner);
-    assert!(tmux.paste("%1", b"text").await.is_err());
-    assert_eq!(tmux.runner().calls().len(), 1);
+    let screen = tmux
+        .capture_then_submit("%2", SubmitKey::Enter)
+        .await
+        .unwrap();
+    assert_eq!(screen, "> the task\n");
+    assert_eq!(
+        tmux.runner().argvs(),
+        vec![s(&[
+            "capture-pane",
+            "-p",
+            "-t",
+            "%2",
+            ";",
+            "send-keys",
+            "-t",
+            "%2",
+            "--",
+            "Enter"
+        ])]
+    );
 }
 
 #[tokio::test]
