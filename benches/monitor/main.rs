@@ -17,7 +17,9 @@
 //! pane's change (the sim notes when it drew its busy or idle screen) to the watcher's state
 //! change, p50 and p95. Ratios compare the two halves of the same run.
 //!
-//! `CZAR_BENCH_WORKERS` (default 100) and `CZAR_BENCH_WINDOW_SECS` (default 20) shorten it.
+//! `CZAR_BENCH_WORKERS` (default 100) and `CZAR_BENCH_WINDOW_SECS` (default 20) shorten it;
+//! `CZAR_BENCH_KEEP=1` keeps the repository with czar's state folder (its log, events and the
+//! workers' output logs) and prints where, to see where time went.
 
 mod baseline;
 mod measure;
@@ -72,6 +74,10 @@ impl Bench {
 impl Drop for Bench {
     fn drop(&mut self) {
         let _ = self.tmux().arg("kill-server").output();
+        if std::env::var_os("CZAR_BENCH_KEEP").is_some_and(|v| v == "1") {
+            let kept = std::mem::replace(&mut self._dir, tempfile::tempdir().expect("temp dir"));
+            println!("kept: {}", kept.keep().display());
+        }
     }
 }
 
