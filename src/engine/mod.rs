@@ -56,6 +56,9 @@ pub(crate) struct Ctx {
 
 type EventSink = Box<dyn FnMut(&Event) + Send>;
 
+/// Messages taken at once before the loop looks at its timers again.
+const MAX_TAKEN: usize = 256;
+
 pub struct Engine {
     ctx: Arc<Ctx>,
     model: Model,
@@ -168,8 +171,23 @@ impl Engine {
     /// One observation through the core: the result is stored before anything is carried out,
     /// so a crash between the two repeats harmless work instead of losing it.
     pub fn step(&mut self, obs: Observation, inbox_taken: &[i64]) -> Result<(), EngineError> {
+        self.step_all(vec![obs], inbox_taken)
+    }
+
+    /// Observations through the core in turn, their results stored in one write before any is
+    /// carried out. A burst (a batch of screens read, a hundred workers saying done) costs one
+    /// write, not one each, and each write may have to wait for the workers' own writes to
+    /// the inbox.
+    pub fn step_all(
+        &mut self,
+        observations: Vec<Observation>,
+        inbox_taken: &[i64],
+    ) -> Result<(), EngineError> {
         let now = now_ms();
-        let commands = update(&mut self.model, obs, now);
+        let mut commands = Vec::new();
+        for obs in observations {
+            commands.extend(update(&mut self.model, obs, now));
+        }
         let events: Vec<Event> = commands
             .iter()
             .filter_map(|c| match c {
@@ -242,11 +260,7 @@ impl Engine {
                 }
                 msg = self.rx.recv() => {
                     match msg {
-                        Some(Msg::Obs(obs)) => self.step(obs, &[])?,
-                        Some(Msg::BatchDone) => self.monitor.batch.done(),
-                        Some(Msg::Listed(panes)) => self.listed(panes)?,
-                        Some(Msg::ListSoon) => self.monitor.list_soon = true,
-                        Some(Msg::RefsMoved) => self.monitor.refs_moved = true,
+                        Some(msg) => self.take(msg)?,
                         None => return Ok(()),
                     }
                 }
@@ -263,6 +277,45 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// A message, and those already queued behind it, in order; observations in a row go
+    /// through the core as one step.
+    fn take(&mut self, first: Msg) -> Result<(), EngineError> {
+        let mut observations = Vec::new();
+        let mut next = Some(first);
+        let mut taken = 0;
+        while let Some(msg) = next.take() {
+            taken += 1;
+            match msg {
+                Msg::Obs(obs) => observations.push(obs),
+                other => {
+                    if !observations.is_empty() {
+                        self.step_all(std::mem::take(&mut observations), &[])?;
+                    }
+                    self.take_other(other)?;
+                }
+            }
+            if taken < MAX_TAKEN {
+                next = self.rx.try_recv().ok();
+            }
+        }
+        if observations.is_empty() {
+            Ok(())
+        } else {
+            self.step_all(observations, &[])
+        }
+    }
+
+    fn take_other(&mut self, msg: Msg) -> Result<(), EngineError> {
+        match msg {
+            Msg::Obs(obs) => self.step(obs, &[])?,
+            Msg::BatchDone => self.monitor.batch.done(),
+            Msg::Listed(panes) => self.listed(panes)?,
+            Msg::ListSoon => self.monitor.list_soon = true,
+            Msg::RefsMoved => self.monitor.refs_moved = true,
+        }
+        Ok(())
     }
 
     /// Lists the sessions when that is due, and reads the screens worth reading, in one batch.
@@ -304,8 +357,14 @@ impl Engine {
         if let Some(defs) = self.monitor.tasks_if_changed(&self.ctx.setup, now) {
             self.step(Observation::TasksLoaded(defs), &[])?;
         }
-        for (seq, worker, signal) in self.store.pending_signals()? {
-            self.step(Observation::Signal { worker, signal }, &[seq])?;
+        let (seqs, signals): (Vec<i64>, Vec<Observation>) = self
+            .store
+            .pending_signals()?
+            .into_iter()
+            .map(|(seq, worker, signal)| (seq, Observation::Signal { worker, signal }))
+            .unzip();
+        if !signals.is_empty() {
+            self.step_all(signals, &seqs)?;
         }
         let moved = self
             .monitor
