@@ -1,3 +1,4 @@
+pub mod bell;
 pub mod claims;
 pub mod git;
 pub mod output_watch;

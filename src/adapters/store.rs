@@ -204,8 +204,11 @@ impl Store {
                 "INSERT INTO inbox (at, worker, kind, text) VALUES (?1, ?2, ?3, ?4)",
                 params![now as i64, worker, kind, text],
             )
-            .map(|_| ())
-            .map_err(|e| self.sql(e))
+            .map_err(|e| self.sql(e))?;
+        if let Some(dir) = self.path.parent() {
+            super::bell::Bell::in_dir(dir).ring();
+        }
+        Ok(())
     }
 
     /// Signals not yet handled, oldest first, with their sequence numbers.

@@ -41,6 +41,8 @@ pub(crate) enum Msg {
     Listed(Result<Vec<crate::adapters::tmux::PaneInfo>, String>),
     /// git says refs moved: refresh branch figures soon.
     RefsMoved,
+    /// A worker wrote to the inbox (see `adapters::bell`).
+    Signals,
 }
 
 /// Shared by the engine and the tasks it spawns.
@@ -245,6 +247,7 @@ impl Engine {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let _watcher = reading::watch_refs(&self.ctx);
         let _outputs = reading::watch_outputs(&self.ctx, &self.monitor.outputs);
+        let _signals = reading::listen_for_signals(&self.ctx);
         let outputs = Arc::clone(&self.monitor.outputs);
         let ctrl_c = tokio::signal::ctrl_c();
         tokio::pin!(ctrl_c);
@@ -314,6 +317,7 @@ impl Engine {
             Msg::Listed(panes) => self.listed(panes)?,
             Msg::ListSoon => self.monitor.list_soon = true,
             Msg::RefsMoved => self.monitor.refs_moved = true,
+            Msg::Signals => self.take_signals()?,
         }
         Ok(())
     }
@@ -352,20 +356,30 @@ impl Engine {
         }
     }
 
+    /// The workers' signals from the inbox, in one step. A worker that signalled has its screen
+    /// looked at soon too: what it says (done, a hook's state) usually shows there at once.
+    fn take_signals(&mut self) -> Result<(), EngineError> {
+        let pending = self.store.pending_signals()?;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let now = now_ms();
+        let mut seqs = Vec::with_capacity(pending.len());
+        let mut signals = Vec::with_capacity(pending.len());
+        for (seq, worker, signal) in pending {
+            self.monitor.look_soon(worker, now);
+            seqs.push(seq);
+            signals.push(Observation::Signal { worker, signal });
+        }
+        self.step_all(signals, &seqs)
+    }
+
     async fn poll(&mut self) -> Result<(), EngineError> {
         let now = now_ms();
         if let Some(defs) = self.monitor.tasks_if_changed(&self.ctx.setup, now) {
             self.step(Observation::TasksLoaded(defs), &[])?;
         }
-        let (seqs, signals): (Vec<i64>, Vec<Observation>) = self
-            .store
-            .pending_signals()?
-            .into_iter()
-            .map(|(seq, worker, signal)| (seq, Observation::Signal { worker, signal }))
-            .unzip();
-        if !signals.is_empty() {
-            self.step_all(signals, &seqs)?;
-        }
+        self.take_signals()?;
         let moved = self
             .monitor
             .branches_to_refresh(&self.ctx.setup, &self.model, now);

@@ -97,6 +97,8 @@ struct Pane {
     read_at: Option<u64>,
     /// tmux's activity stamp (seconds) at the last listing.
     activity: i64,
+    /// When its worker last signalled (a report, a hook): its screen is worth a look then.
+    signalled_at: Option<u64>,
 }
 
 impl Default for Monitor {
@@ -190,6 +192,7 @@ impl Monitor {
                 target: format!("={}:", p.session),
                 read_at: None,
                 activity: p.activity,
+                signalled_at: None,
             });
             // A pane whose output log is not watched (it could not be opened) still shows in
             // tmux's own activity stamp, a second coarse.
@@ -220,10 +223,11 @@ impl Monitor {
             last_output: out.last,
             unread_since: out.unread_since,
             busy: w.is_some_and(|w| w.agent == AgentState::Busy),
-            // Only a starting worker waits on a reading to move on; any other state stands
-            // until its screen changes.
-            stale: w.is_some_and(|w| {
-                w.agent == AgentState::Starting && pane.read_at.is_some_and(|r| r < w.since)
+            // Only a starting worker waits on a reading to move on, and one that signalled
+            // since; any other state stands until its screen changes.
+            stale: pane.read_at.is_some_and(|r| {
+                w.is_some_and(|w| w.agent == AgentState::Starting && r < w.since)
+                    || pane.signalled_at.is_some_and(|s| r < s)
             }),
         }
     }
@@ -258,6 +262,13 @@ impl Monitor {
         }
         self.last_round = now;
         out
+    }
+
+    /// The worker said something (`czar done`, a hook): read its screen soon.
+    pub fn look_soon(&mut self, worker: WorkerId, now: u64) {
+        if let Some(p) = self.panes.get_mut(&worker) {
+            p.signalled_at = Some(now);
+        }
     }
 
     /// When the next round is due: a listing, or a screen worth reading.
@@ -326,6 +337,39 @@ pub(crate) fn to_def(t: TaskSpec) -> TaskDef {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::model::Worker;
+
+    #[test]
+    fn a_streaming_busy_pane_is_read_at_once_when_its_worker_signals() {
+        let mut m = Monitor::default();
+        let mut model = Model::default();
+        let busy = Worker {
+            id: 1,
+            agent: AgentState::Busy,
+            ..Default::default()
+        };
+        model.workers.insert(1, busy);
+        m.panes.insert(
+            1,
+            Pane {
+                target: "=w1:".into(),
+                read_at: Some(1_000),
+                activity: 0,
+                signalled_at: None,
+            },
+        );
+        // It keeps printing: a busy pane is read when it falls quiet, not before.
+        m.outputs.mark(1, 1_100);
+        m.outputs.mark(1, 1_950);
+        assert!(m.due_reads(&model, 2_000).is_empty());
+        // `czar done` (or a hook) from it: read at the next round, quiet or not.
+        m.look_soon(1, 2_000);
+        assert!(m.next_round(&model) <= 2_000 + ROUND_GAP_MS);
+        assert_eq!(m.due_reads(&model, 2_010), vec![(1, "=w1:".to_string())]);
+        // Read since: the signal is spent.
+        m.outputs.mark(1, 2_300);
+        assert!(m.due_reads(&model, 2_400).is_empty());
+    }
 
     #[test]
     fn runs_in_flight_are_capped_and_a_lost_one_is_given_up() {

@@ -3,6 +3,7 @@
 
 use super::exec::{pane_of, send};
 use super::{Ctx, Msg};
+use crate::adapters::bell;
 use crate::adapters::git::{self, Git};
 use crate::adapters::output_watch::{self, Outputs};
 use crate::core::classify::classify;
@@ -71,6 +72,22 @@ pub(crate) fn watch_outputs(
                 "not watching output logs in {} ({e}); panes are read when tmux's activity stamp moves",
                 dir.display()
             );
+            None
+        }
+    }
+}
+
+/// Takes workers' signals as soon as they ring (see `adapters::bell`); the poll still finds
+/// them if this cannot run.
+pub(crate) fn listen_for_signals(ctx: &Arc<Ctx>) -> Option<bell::Listener> {
+    let tx = ctx.tx.clone();
+    let bell = bell::Bell::in_dir(ctx.setup.state_dir());
+    match bell.listen(move || {
+        let _ = tx.send(Msg::Signals);
+    }) {
+        Ok(l) => Some(l),
+        Err(e) => {
+            tracing::warn!("{e}; workers' signals are taken at each poll");
             None
         }
     }
