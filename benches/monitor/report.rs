@@ -29,7 +29,7 @@ fn count_row(label: &str, c: f64, s: f64) {
 }
 
 /// The server's and the log pipes' extra work while `watched`, against `unwatched`.
-fn extra(watched: &Phase, unwatched: &Phase) -> f64 {
+pub fn extra(watched: &Phase, unwatched: &Phase) -> f64 {
     (watched.server - unwatched.server).max(0.0) + (watched.pipes - unwatched.pipes).max(0.0)
 }
 
@@ -61,10 +61,7 @@ pub fn print(b: &Bench, czar: &CzarRun, base: &Baseline, latency: [&Latency; 2])
 
     let (c, s) = (&czar.streaming, &base.streaming);
     println!("streaming ({:.0}s and {:.0}s windows)", c.secs, s.secs);
-    let (c_extra, s_extra) = (
-        extra(&czar.paired.0, &czar.paired.1),
-        extra(s, &base.unwatched),
-    );
+    let (c_extra, s_extra) = (czar.server_extra, extra(s, &base.unwatched));
     row(
         "  watcher, with the tmux clients it starts",
         c.watcher,
