@@ -188,6 +188,8 @@ pub struct CzarRun {
     /// The server's extra work for czar: the median over the pairs, so that one window spoilt
     /// by the shared machine does not decide it.
     pub server_extra: f64,
+    /// Each pair's figure, smallest first.
+    pub server_extras: Vec<f64>,
     pub changes: Vec<measure::Change>,
     pub started: u64,
 }
@@ -252,6 +254,7 @@ fn run_czar(b: &Bench) -> CzarRun {
         streaming,
         paired,
         server_extra,
+        server_extras: extras,
         changes,
         started,
     }

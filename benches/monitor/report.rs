@@ -97,6 +97,11 @@ pub fn print(b: &Bench, czar: &CzarRun, base: &Baseline, latency: [&Latency; 2])
         pct(base.unwatched.server),
         pct(base.logged.server)
     );
+    let pairs: Vec<String> = czar.server_extras.iter().map(|x| pct(*x)).collect();
+    println!(
+        "  (tmux server's extra work for czar in each pair of windows: {})",
+        pairs.join(", ")
+    );
 
     println!("pane change -> state change");
     let [c, s] = latency;
