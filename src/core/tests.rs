@@ -89,16 +89,27 @@ pub(super) fn start_work(m: &mut Model, w: u32, task: &str, now: u64) {
         task: task.into(),
         what: Delivery::Task
     }));
-    update(
-        m,
-        Observation::Delivered {
-            worker: w,
-            task: task.into(),
-            result: Ok(()),
-        },
-        now,
-    );
+    delivered(m, w, task, now);
     assert_eq!(m.tasks[task].state, TaskState::Working);
+}
+
+/// The task's text reached the worker's agent.
+pub(super) fn delivered(m: &mut Model, w: u32, task: &str, now: u64) -> Vec<Command> {
+    let obs = Observation::Delivered {
+        worker: w,
+        task: task.into(),
+        result: Ok(()),
+    };
+    update(m, obs, now)
+}
+
+/// The worker ran `czar done` without naming a branch.
+pub(super) fn said_done(m: &mut Model, w: u32, now: u64) -> Vec<Command> {
+    let obs = Observation::Signal {
+        worker: w,
+        signal: Signal::Done { branch: None },
+    };
+    update(m, obs, now)
 }
 
 pub(super) fn commits(m: &mut Model, w: u32, task: &str, ahead: usize, now: u64) -> Vec<Command> {
@@ -196,15 +207,7 @@ fn stale_answers_for_a_task_the_worker_no_longer_holds_are_ignored() {
     );
     boot(&mut m, 1);
     let before = m.clone();
-    let out = update(
-        &mut m,
-        Observation::Delivered {
-            worker: 1,
-            task: "zzz".into(),
-            result: Ok(()),
-        },
-        2,
-    );
+    let out = delivered(&mut m, 1, "zzz", 2);
     assert!(out.is_empty());
     assert_eq!(m, before);
 }
@@ -223,14 +226,7 @@ fn after_a_restart_lost_sessions_give_their_tasks_back_and_verify_reruns() {
     let wb = m.tasks["b"].worker.unwrap();
     start_work(&mut m, wa, "a", 2);
     start_work(&mut m, wb, "b", 2);
-    update(
-        &mut m,
-        Observation::Signal {
-            worker: wb,
-            signal: Signal::Done { branch: None },
-        },
-        3,
-    );
+    said_done(&mut m, wb, 3);
     idle(&mut m, wb, 4);
     assert_eq!(m.tasks["b"].state, TaskState::Verifying);
     // A new czar loads this model from the store.

@@ -4,7 +4,7 @@
 use super::command::{Command, Delivery, EventKind};
 use super::model::{AgentState, TaskState};
 use super::observation::{Observation, Signal};
-use super::tests::{boot, commits, def, idle, model, prepares, start_work};
+use super::tests::{boot, commits, def, delivered, idle, model, prepares, said_done, start_work};
 use super::update;
 
 #[test]
@@ -121,14 +121,7 @@ fn done_signal_waits_for_the_prompt_then_verify_decides() {
     );
     boot(&mut m, 1);
     start_work(&mut m, 1, "a", 2);
-    update(
-        &mut m,
-        Observation::Signal {
-            worker: 1,
-            signal: Signal::Done { branch: None },
-        },
-        3,
-    );
+    said_done(&mut m, 1, 3);
     assert_eq!(
         m.tasks["a"].state,
         TaskState::Working,
@@ -151,23 +144,8 @@ fn done_signal_waits_for_the_prompt_then_verify_decides() {
         5,
     );
     assert!(out.iter().any(|c| matches!(c, Command::Deliver { what: Delivery::FollowUp(n), .. } if n.contains("FAILED x"))));
-    update(
-        &mut m,
-        Observation::Delivered {
-            worker: 1,
-            task: "a".into(),
-            result: Ok(()),
-        },
-        6,
-    );
-    update(
-        &mut m,
-        Observation::Signal {
-            worker: 1,
-            signal: Signal::Done { branch: None },
-        },
-        7,
-    );
+    delivered(&mut m, 1, "a", 6);
+    said_done(&mut m, 1, 7);
     idle(&mut m, 1, 8);
     update(
         &mut m,
@@ -195,14 +173,7 @@ fn verify_failing_every_time_fails_the_task_and_its_dependents() {
     boot(&mut m, 1);
     start_work(&mut m, 1, "a", 2);
     for round in 0..2u64 {
-        update(
-            &mut m,
-            Observation::Signal {
-                worker: 1,
-                signal: Signal::Done { branch: None },
-            },
-            3 + round * 10,
-        );
+        said_done(&mut m, 1, 3 + round * 10);
         idle(&mut m, 1, 4 + round * 10);
         let fail = Observation::Verified {
             worker: 1,
@@ -212,15 +183,7 @@ fn verify_failing_every_time_fails_the_task_and_its_dependents() {
         };
         update(&mut m, fail, 5 + round * 10);
         if round == 0 {
-            update(
-                &mut m,
-                Observation::Delivered {
-                    worker: 1,
-                    task: "a".into(),
-                    result: Ok(()),
-                },
-                6,
-            );
+            delivered(&mut m, 1, "a", 6);
         }
     }
     assert_eq!(m.tasks["a"].state, TaskState::Failed);
