@@ -93,6 +93,11 @@ pub(super) fn start_work(m: &mut Model, w: u32, task: &str, now: u64) {
     assert_eq!(m.tasks[task].state, TaskState::Working);
 }
 
+/// The task files, as read from the tasks folder.
+pub(super) fn load(m: &mut Model, defs: Vec<TaskDef>, now: u64) -> Vec<Command> {
+    update(m, Observation::TasksLoaded(defs), now)
+}
+
 /// The task's text reached the worker's agent.
 pub(super) fn delivered(m: &mut Model, w: u32, task: &str, now: u64) -> Vec<Command> {
     let obs = Observation::Delivered {
@@ -124,11 +129,7 @@ pub(super) fn commits(m: &mut Model, w: u32, task: &str, ahead: usize, now: u64)
 #[test]
 fn a_crash_requeues_the_task_and_restarts_the_worker() {
     let mut m = model(2);
-    update(
-        &mut m,
-        Observation::TasksLoaded(vec![def("a", &[], None)]),
-        0,
-    );
+    load(&mut m, vec![def("a", &[], None)], 0);
     boot(&mut m, 1);
     let holder = m.tasks["a"].worker.unwrap();
     start_work(&mut m, holder, "a", 2);
@@ -163,11 +164,7 @@ fn a_crash_requeues_the_task_and_restarts_the_worker() {
 fn idle_without_commits_past_the_grace_gives_the_task_back() {
     let mut m = model(1);
     m.policy.idle_grace_ms = 1000;
-    update(
-        &mut m,
-        Observation::TasksLoaded(vec![def("a", &[], None)]),
-        0,
-    );
+    load(&mut m, vec![def("a", &[], None)], 0);
     boot(&mut m, 1);
     start_work(&mut m, 1, "a", 2);
     idle(&mut m, 1, 10);
@@ -182,11 +179,7 @@ fn idle_without_commits_past_the_grace_gives_the_task_back() {
 #[test]
 fn reloading_task_files_never_resets_a_task() {
     let mut m = model(1);
-    update(
-        &mut m,
-        Observation::TasksLoaded(vec![def("a", &[], None)]),
-        0,
-    );
+    load(&mut m, vec![def("a", &[], None)], 0);
     boot(&mut m, 1);
     start_work(&mut m, 1, "a", 2);
     let mut changed = def("a", &[], None);
@@ -200,11 +193,7 @@ fn reloading_task_files_never_resets_a_task() {
 #[test]
 fn stale_answers_for_a_task_the_worker_no_longer_holds_are_ignored() {
     let mut m = model(1);
-    update(
-        &mut m,
-        Observation::TasksLoaded(vec![def("a", &[], None)]),
-        0,
-    );
+    load(&mut m, vec![def("a", &[], None)], 0);
     boot(&mut m, 1);
     let before = m.clone();
     let out = delivered(&mut m, 1, "zzz", 2);
@@ -216,9 +205,9 @@ fn stale_answers_for_a_task_the_worker_no_longer_holds_are_ignored() {
 fn after_a_restart_lost_sessions_give_their_tasks_back_and_verify_reruns() {
     let mut m = model(2);
     m.policy.max_attempts = 5;
-    update(
+    load(
         &mut m,
-        Observation::TasksLoaded(vec![def("a", &[], None), def("b", &[], Some("true"))]),
+        vec![def("a", &[], None), def("b", &[], Some("true"))],
         0,
     );
     boot(&mut m, 1);

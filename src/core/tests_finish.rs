@@ -4,17 +4,15 @@
 use super::command::{Command, Delivery, EventKind};
 use super::model::{AgentState, TaskState};
 use super::observation::{Observation, Signal};
-use super::tests::{boot, commits, def, delivered, idle, model, prepares, said_done, start_work};
+use super::tests::{
+    boot, commits, def, delivered, idle, load, model, prepares, said_done, start_work,
+};
 use super::update;
 
 #[test]
 fn a_task_with_new_commits_is_done_and_its_dependent_starts_in_the_same_step() {
     let mut m = model(1);
-    update(
-        &mut m,
-        Observation::TasksLoaded(vec![def("a", &[], None), def("b", &["a"], None)]),
-        0,
-    );
+    load(&mut m, vec![def("a", &[], None), def("b", &["a"], None)], 0);
     boot(&mut m, 1);
     assert_eq!(m.tasks["a"].state, TaskState::Assigned);
     assert_eq!(m.tasks["b"].state, TaskState::Pending, "b needs a");
@@ -29,11 +27,7 @@ fn a_task_with_new_commits_is_done_and_its_dependent_starts_in_the_same_step() {
 #[test]
 fn a_worker_that_finished_reads_done_at_its_prompt_until_its_next_task() {
     let mut m = model(1);
-    update(
-        &mut m,
-        Observation::TasksLoaded(vec![def("a", &[], None)]),
-        0,
-    );
+    load(&mut m, vec![def("a", &[], None)], 0);
     boot(&mut m, 1);
     start_work(&mut m, 1, "a", 2);
     idle(&mut m, 1, 3);
@@ -53,11 +47,7 @@ fn a_worker_that_finished_reads_done_at_its_prompt_until_its_next_task() {
             .any(|c| matches!(c, Command::Record(e) if e.kind == EventKind::AgentState))
     );
     // A done worker is ready: the next task goes to it.
-    let out = update(
-        &mut m,
-        Observation::TasksLoaded(vec![def("a", &[], None), def("b", &[], None)]),
-        6,
-    );
+    let out = load(&mut m, vec![def("a", &[], None), def("b", &[], None)], 6);
     assert_eq!(prepares(&out), vec![(1, "b".to_string())]);
     // Holding a task, its prompt reads idle again (how a task that ends quickly is noticed).
     idle(&mut m, 1, 7);
@@ -67,11 +57,7 @@ fn a_worker_that_finished_reads_done_at_its_prompt_until_its_next_task() {
 #[test]
 fn a_late_done_from_the_last_tasks_branch_does_not_finish_the_next_task() {
     let mut m = model(1);
-    update(
-        &mut m,
-        Observation::TasksLoaded(vec![def("a", &[], None), def("b", &[], None)]),
-        0,
-    );
+    load(&mut m, vec![def("a", &[], None), def("b", &[], None)], 0);
     boot(&mut m, 1);
     let first = m.workers[&1].task.clone().unwrap();
     let second = if first == "a" { "b" } else { "a" };
@@ -114,11 +100,7 @@ fn a_late_done_from_the_last_tasks_branch_does_not_finish_the_next_task() {
 #[test]
 fn done_signal_waits_for_the_prompt_then_verify_decides() {
     let mut m = model(1);
-    update(
-        &mut m,
-        Observation::TasksLoaded(vec![def("a", &[], Some("make test"))]),
-        0,
-    );
+    load(&mut m, vec![def("a", &[], Some("make test"))], 0);
     boot(&mut m, 1);
     start_work(&mut m, 1, "a", 2);
     said_done(&mut m, 1, 3);
@@ -165,9 +147,9 @@ fn done_signal_waits_for_the_prompt_then_verify_decides() {
 fn verify_failing_every_time_fails_the_task_and_its_dependents() {
     let mut m = model(1);
     m.policy.max_verify_attempts = 2;
-    update(
+    load(
         &mut m,
-        Observation::TasksLoaded(vec![def("a", &[], Some("false")), def("b", &["a"], None)]),
+        vec![def("a", &[], Some("false")), def("b", &["a"], None)],
         0,
     );
     boot(&mut m, 1);
