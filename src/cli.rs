@@ -81,6 +81,20 @@ pub enum Cmd {
     /// The simulated coding agent (used by the demo and the tests).
     #[command(hide = true)]
     SimAgent(SimArgs),
+    /// Run a command in a terminal of its own, copying everything it prints to a log (the czar
+    /// starts each worker's agent this way).
+    #[command(hide = true)]
+    PaneLog(PaneLogArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PaneLogArgs {
+    /// Append everything the command prints to this file.
+    #[arg(long, value_name = "FILE")]
+    pub log: PathBuf,
+    /// The command and its arguments (after `--`).
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -49,14 +49,7 @@ pub async fn run(dir: &Path, worker: WorkerId, json: bool) -> anyhow::Result<()>
         _ => None,
     };
     let since = now_ms().saturating_sub(w.since) / 1000;
-    let process = match &pane {
-        None => "no session".to_string(),
-        Some(p) if p.dead => format!(
-            "exited (status {})",
-            p.dead_status.map_or("unknown".into(), |s| s.to_string())
-        ),
-        Some(p) => format!("running {} (pid {})", p.current_command, p.pane_pid),
-    };
+    let process = process(pane.as_ref());
     if json {
         let out = json!({
             "worker": worker,
@@ -95,4 +88,36 @@ pub async fn run(dir: &Path, worker: WorkerId, json: bool) -> anyhow::Result<()>
 
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+fn process(pane: Option<&PaneInfo>) -> String {
+    match pane {
+        None => "no session".to_string(),
+        Some(p) if p.dead => match (p.dead_status, p.dead_signal) {
+            (Some(status), _) => format!("exited (status {status})"),
+            (None, Some(signal)) => format!("killed by signal {signal}"),
+            (None, None) => "exited (status not collected yet)".to_string(),
+        },
+        Some(p) => match logged_agent(p.pane_pid) {
+            Some((name, pid)) => format!(
+                "running {name} (pid {pid}; its output logged by czar pane-log, pid {})",
+                p.pane_pid
+            ),
+            None => format!("running {} (pid {})", p.current_command, p.pane_pid),
+        },
+    }
+}
+
+/// The agent under `czar pane-log`, which is the pane's own process and so what tmux names as
+/// the pane's command. Read from Linux's /proc; elsewhere the pane's command is shown.
+fn logged_agent(pane_pid: u32) -> Option<(String, u32)> {
+    let cmdline = std::fs::read(format!("/proc/{pane_pid}/cmdline")).ok()?;
+    if cmdline.split(|b| *b == 0).nth(1) != Some(b"pane-log".as_slice()) {
+        return None;
+    }
+    let children =
+        std::fs::read_to_string(format!("/proc/{pane_pid}/task/{pane_pid}/children")).ok()?;
+    let pid: u32 = children.split_whitespace().next()?.parse().ok()?;
+    let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+    Some((name.trim().to_string(), pid))
 }

@@ -14,6 +14,7 @@ pub mod explain_cmd;
 pub mod headless;
 pub mod hook_settings;
 pub mod logging;
+pub mod pane_log;
 pub mod project;
 pub mod prompt;
 pub mod sim_agent;

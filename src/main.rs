@@ -11,6 +11,13 @@ fn main() -> ExitCode {
     if let Some(Cmd::SimAgent(args)) = &cli.command {
         return exit(czar::sim_cmd::run(args));
     }
+    // No async runtime: one of these runs in every worker's pane.
+    if let Some(Cmd::PaneLog(args)) = &cli.command {
+        return exit(
+            czar::pane_log::run(&args.log, &args.command)
+                .map_err(|e| anyhow::anyhow!("pane-log: {e}")),
+        );
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -38,7 +45,7 @@ async fn dispatch(cli: Cli, dir: PathBuf) -> anyhow::Result<i32> {
         }
         Some(Cmd::Classify(args)) => czar::classify_cmd::run(&dir, &args).map(|()| 0),
         Some(Cmd::Demo(args)) => czar::demo::run(&args, cli.dir.as_deref()).await,
-        Some(Cmd::SimAgent(_)) => Ok(0),
+        Some(Cmd::SimAgent(_) | Cmd::PaneLog(_)) => Ok(0),
         None => {
             let cfg = czar::project::load(&dir)?;
             let setup = czar::project::setup(&cfg)?;

@@ -73,6 +73,7 @@ pub fn setup(cfg: &ProjectConfig) -> anyhow::Result<Setup> {
             ..Policy::default()
         },
         pane_size: (160, 48),
+        czar_exe: exe,
     })
 }
 

@@ -233,28 +233,42 @@ async fn start_worker(ctx: &Ctx, worker: WorkerId, profile_name: &str) -> Result
         "CZAR_STATE_DIR".into(),
         setup.paths.state_dir.display().to_string(),
     ));
+    // The agent's whole output, kept beyond tmux's scrollback for the operator and read by the
+    // monitor to learn which panes changed.
+    let log = setup.paths.output_log(worker);
+    let loggable = std::fs::create_dir_all(setup.paths.log_dir())
+        .map_err(|e| e.to_string())
+        .and_then(|()| log.to_str().ok_or("the path is not UTF-8".to_string()));
+    let command = match loggable {
+        Ok(log) => logged(&setup.czar_exe, log, &profile.command),
+        Err(e) => {
+            tracing::warn!(worker, "not keeping the output log {}: {e}", log.display());
+            profile.command.clone()
+        }
+    };
     let spec = SessionSpec {
         name,
         cwd: wt,
-        command: profile.command.clone(),
+        command,
         env,
         width: setup.pane_size.0,
         height: setup.pane_size.1,
     };
-    // The agent's whole output, kept beyond tmux's scrollback for the operator.
-    let log = setup.paths.output_log(worker);
-    let loggable = std::fs::create_dir_all(setup.paths.log_dir())
-        .map_err(|e| e.to_string())
-        .and_then(|()| log.to_str().map(drop).ok_or("the path is not UTF-8".into()));
-    match loggable {
-        Ok(()) => ctx.tmux.new_session_logged(&spec, &log).await,
-        Err(e) => {
-            tracing::warn!(worker, "not keeping the output log {}: {e}", log.display());
-            ctx.tmux.new_session(&spec).await
-        }
-    }
-    .map_err(|e| e.to_string())?;
+    ctx.tmux
+        .new_session(&spec)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(())
+}
+
+/// `command` run under `czar pane-log`, which copies all it prints to `log`.
+fn logged(czar: &str, log: &str, command: &[String]) -> Vec<String> {
+    let wrapper = [czar, "pane-log", "--log", log, "--"];
+    wrapper
+        .into_iter()
+        .map(str::to_string)
+        .chain(command.iter().cloned())
+        .collect()
 }
 
 fn prepare_branch(ctx: &Ctx, worker: WorkerId, branch: &str) -> Result<usize, String> {

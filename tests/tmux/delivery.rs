@@ -9,7 +9,7 @@ use czar::adapters::tmux::SubmitKey;
 /// About `size` bytes of everything that breaks naive delivery: shell syntax,
 /// words tmux would read as key names, quotes, backslashes, tabs, blank lines,
 /// a CRLF line, non-ASCII, control bytes, a NUL and an invalid UTF-8 byte.
-fn tricky_text(tag: &str, size: usize) -> Vec<u8> {
+pub fn tricky_text(tag: &str, size: usize) -> Vec<u8> {
     let mut text = Vec::with_capacity(size + 512);
     let mut n = 0;
     while text.len() < size {
@@ -32,13 +32,13 @@ fn tricky_text(tag: &str, size: usize) -> Vec<u8> {
     text
 }
 
-fn after(path: &Path) -> PathBuf {
+pub fn after(path: &Path) -> PathBuf {
     let mut s = path.as_os_str().to_owned();
     s.push(".after");
     PathBuf::from(s)
 }
 
-fn assert_same_bytes(got: &[u8], want: &[u8]) {
+pub fn assert_same_bytes(got: &[u8], want: &[u8]) {
     if got != want {
         let at = got.iter().zip(want).position(|(a, b)| a != b);
         panic!(

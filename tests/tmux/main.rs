@@ -3,4 +3,5 @@
 mod batch;
 mod common;
 mod delivery;
+mod pane_log;
 mod sessions;

@@ -222,32 +222,3 @@ async fn clients_beyond_the_runners_limit_wait_for_a_free_slot() {
     // Two slots: the signal reaches the waiter.
     assert_eq!(wait_and_signal(&server, 2, "czar-two").await, (false, true));
 }
-
-#[tokio::test]
-async fn a_logged_session_keeps_its_output_from_the_first_byte_even_with_a_quote_in_the_path() {
-    let server = TestServer::new();
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("it's a log.txt");
-    let tmux = &server.tmux;
-    // Prints at once: a pipe set up by a later client would miss it.
-    let program = [
-        "sh",
-        "-c",
-        "echo first-line; sleep 0.3; echo second-line; sleep 30",
-    ];
-    tmux.new_session_logged(&spec("p", dir.path(), &program), &log)
-        .await
-        .unwrap();
-    let mut text = String::new();
-    for _ in 0..50 {
-        text = std::fs::read_to_string(&log).unwrap_or_default();
-        if text.contains("second-line") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(
-        text.starts_with("first-line") && text.contains("second-line"),
-        "log holds: {text:?}"
-    );
-}

@@ -1,6 +1,6 @@
-//! Which panes printed something, learned from their output logs growing: tmux `pipe-pane`
-//! copies every byte a pane prints into its worker's log, and the kernel tells us when a file
-//! grows. So a quiet fleet costs no tmux command at all, and a pane that prints is known within
+//! Which panes printed something, learned from their output logs growing: `czar pane-log`, the
+//! process each pane runs its agent under, copies every byte the agent prints into its worker's
+//! log, and the kernel tells us when a file grows. So a quiet fleet costs no tmux command at all, and a pane that prints is known within
 //! milliseconds instead of at the next poll.
 //!
 //! What the czar needs from each write is little: that a pane printed since its screen was last

@@ -144,15 +144,6 @@ pub fn new_session(spec: &SessionSpec) -> Result<Vec<String>, TmuxError> {
     Ok(argv)
 }
 
-/// [`new_session`], then `pipe-pane` into `log` by the same client: the server runs both before
-/// it reads anything the new pane prints, so the log has the agent's output from its first byte.
-pub fn new_session_logged(spec: &SessionSpec, log: &str) -> Result<Vec<String>, TmuxError> {
-    let mut argv = new_session(spec)?;
-    argv.push(COMMAND_SEPARATOR.to_string());
-    argv.extend(pipe_pane_to_file(&exact_session_window(&spec.name), log));
-    Ok(argv)
-}
-
 pub fn list_panes() -> Vec<String> {
     words(
         "list-panes",
@@ -270,17 +261,4 @@ fn send_keys_with<'a>(mut cmd: TmuxCommand<'a>, key: impl Into<Cow<'a, str>>) ->
     cmd.push_param("--");
     cmd.push_param(key);
     words("send-keys", cmd)
-}
-
-/// `pipe-pane -O`: everything the pane prints is also written to `log` (appended). tmux runs the
-/// pipe through `sh -c`, so the path is single-quoted; nothing else goes into that command.
-pub fn pipe_pane_to_file(target: &str, log: &str) -> Vec<String> {
-    let quoted = format!("'{}'", log.replace('\'', r"'\''"));
-    vec![
-        "pipe-pane".into(),
-        "-O".into(),
-        "-t".into(),
-        escape_word(target),
-        escape_word(&format!("exec cat >> {quoted}")),
-    ]
 }

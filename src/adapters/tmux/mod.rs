@@ -296,17 +296,6 @@ impl<R: Runner> Tmux<R> {
             .map(drop)
     }
 
-    /// [`Tmux::new_session`] with all of the pane's output kept in `log` (it outlives tmux's
-    /// scrollback), from its first byte.
-    pub async fn new_session_logged(
-        &self,
-        spec: &SessionSpec,
-        log: &std::path::Path,
-    ) -> Result<(), TmuxError> {
-        let args = argv::new_session_logged(spec, log_path(log)?)?;
-        self.exec_named("new-session", args, None).await.map(drop)
-    }
-
     /// Press one named key such as `Escape`, `C-c`, `Up`, `BSpace`.
     pub async fn send_key(&self, target: &str, key_name: &str) -> Result<(), TmuxError> {
         self.exec(argv::send_key(target, key_name), None)
@@ -332,9 +321,4 @@ fn unique_name(prefix: &str) -> String {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     format!("{prefix}-{}-{n}-{nanos}", std::process::id())
-}
-
-fn log_path(log: &std::path::Path) -> Result<&str, TmuxError> {
-    log.to_str()
-        .ok_or_else(|| TmuxError::Invalid(format!("log path {} is not UTF-8", log.display())))
 }
