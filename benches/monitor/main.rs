@@ -5,23 +5,27 @@
 //! 1. **czar**: `czar --auto --watch` starts the workers and watches them. Measured while all
 //!    are idle, then while all work on a task that streams ten lines a second besides the
 //!    spinner, and across the moments each agent starts and finishes its task.
-//! 2. **baseline**: czar stopped (the sessions stay) and the output logs unpiped, this program
-//!    does what most managers do: `capture-pane` every pane every 500 ms, each classified with
-//!    the same rules. Measured on the same panes, idle and then streaming the same tasks; then
-//!    with nobody watching, without and with the panes piped into logs as czar keeps them, to
-//!    tell the tmux server's own work and the logs' cost from the watching.
+//! 2. **baseline**: czar stopped (the sessions stay, each agent still under the `czar pane-log`
+//!    that keeps its output log), this program does what most managers do: `capture-pane` every
+//!    pane every 500 ms, each classified with the same rules. Measured on the same panes, idle
+//!    and then streaming the same tasks; then with nobody watching, to tell the tmux server's
+//!    own work from the watching, and with the panes also piped into logs by tmux `pipe-pane`,
+//!    the other way to keep the logs.
 //!
 //! Figures: CPU time per wall second of the watcher (the czar process with the tmux clients it
-//! starts, or this process with its clients), of the tmux server, and of the `cat` processes
-//! that keep czar's output logs; tmux commands started per second; and the latency from a
-//! pane's change (the sim notes when it drew its busy or idle screen) to the watcher's state
+//! starts, or this process with its clients), of the tmux server, and of the processes that
+//! keep the output logs (czar's `pane-log`s, and `pipe-pane`'s `cat`s where measured); tmux
+//! commands started per second; and the latency from a pane's change (the sim notes when it drew its busy or idle screen) to the watcher's state
 //! change, p50 and p95. Ratios compare the two halves of the same run.
+//!
+//! `cargo bench --bench monitor -- logs` compares ways of keeping the logs instead (see logs.rs).
 //!
 //! `CZAR_BENCH_WORKERS` (default 100) and `CZAR_BENCH_WINDOW_SECS` (default 20) shorten it;
 //! `CZAR_BENCH_KEEP=1` keeps the repository with czar's state folder (its log, events and the
 //! workers' output logs) and prints where, to see where time went.
 
 mod baseline;
+mod logs;
 mod measure;
 mod report;
 
@@ -261,8 +265,12 @@ fn run_czar(b: &Bench) -> CzarRun {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; nothing else is understood.
+    // `cargo bench` passes `--bench`; `logs` after `--` runs the log keeping comparison.
     let b = setup();
+    if std::env::args().any(|a| a == "logs") {
+        logs::run(&b);
+        return;
+    }
     println!(
         "monitor bench: {} simulated workers, {}s windows, tmux -L {}",
         b.workers,

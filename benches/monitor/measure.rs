@@ -30,19 +30,27 @@ fn proc_cpu(pid: u32, children: bool) -> f64 {
     ticks as f64 / ticks_per_sec()
 }
 
-/// CPU seconds of a one-thread process from the scheduler's count in ns: a `cat` that runs for
-/// microseconds at a time would read as whole ticks or none in utime/stime.
+/// CPU seconds of a process from the scheduler's count in ns, over all its threads: a process
+/// that runs for microseconds at a time would read as whole ticks or none in utime/stime.
 fn thread_cpu(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/schedstat")).unwrap_or_default();
-    let ns = stat
-        .split_whitespace()
-        .next()
-        .and_then(|n| n.parse::<u64>().ok());
-    ns.unwrap_or(0) as f64 / 1e9
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0.0;
+    };
+    let mut ns = 0u64;
+    for t in tasks.flatten() {
+        let stat = std::fs::read_to_string(t.path().join("schedstat")).unwrap_or_default();
+        let n = stat
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse::<u64>().ok());
+        ns += n.unwrap_or(0);
+    }
+    ns as f64 / 1e9
 }
 
-/// The `cat` processes tmux started for `pipe-pane` (children of the server).
-fn pipes_cpu(server: u32) -> f64 {
+/// The processes keeping the panes' output logs: czar's `pane-log`s (each pane's own process,
+/// so a child of the server) and, in the comparison window, the `cat`s tmux `pipe-pane` starts.
+fn logs_cpu(server: u32) -> f64 {
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return 0.0;
     };
@@ -54,12 +62,18 @@ fn pipes_cpu(server: u32) -> f64 {
         let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
             continue;
         };
-        let comm_is_cat = stat.contains(" (cat) ");
         let ppid = stat
             .rsplit_once(')')
             .and_then(|(_, r)| r.split_whitespace().nth(1))
             .and_then(|p| p.parse::<u32>().ok());
-        if comm_is_cat && ppid == Some(server) {
+        if ppid != Some(server) {
+            continue;
+        }
+        let pane_log = || {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            cmdline.split(|b| *b == 0).nth(1) == Some(b"pane-log".as_slice())
+        };
+        if stat.contains(" (cat) ") || pane_log() {
             total += thread_cpu(pid);
         }
     }
@@ -70,17 +84,18 @@ fn pipes_cpu(server: u32) -> f64 {
 #[derive(Debug, Clone, Default)]
 pub struct Phase {
     pub secs: f64,
-    /// CPU seconds per wall second: the watcher (with its tmux clients), the server, log pipes.
+    /// CPU seconds per wall second: the watcher (with its tmux clients), the server, the
+    /// processes keeping the output logs.
     pub watcher: f64,
     pub server: f64,
-    pub pipes: f64,
+    pub logs: f64,
     pub commands_per_sec: f64,
     pub runs_per_sec: f64,
 }
 
 impl Phase {
     pub fn total(&self) -> f64 {
-        self.watcher + self.server + self.pipes
+        self.watcher + self.server + self.logs
     }
 
     /// Several windows as one, each weighted by its length.
@@ -93,7 +108,7 @@ impl Phase {
             secs,
             watcher: avg(|w| w.watcher),
             server: avg(|w| w.server),
-            pipes: avg(|w| w.pipes),
+            logs: avg(|w| w.logs),
             commands_per_sec: avg(|w| w.commands_per_sec),
             runs_per_sec: avg(|w| w.runs_per_sec),
         }
@@ -136,7 +151,7 @@ impl Sampler {
             (
                 proc_cpu(self.watcher, true),
                 proc_cpu(self.server, false),
-                pipes_cpu(self.server),
+                logs_cpu(self.server),
                 counts(),
             )
         };
@@ -149,7 +164,7 @@ impl Sampler {
             secs,
             watcher: (z.0 - a.0) / secs,
             server: (z.1 - a.1) / secs,
-            pipes: (z.2 - a.2) / secs,
+            logs: (z.2 - a.2) / secs,
             runs_per_sec: (z.3.0 - a.3.0) as f64 / secs,
             commands_per_sec: (z.3.1 - a.3.1) as f64 / secs,
         }

@@ -9,7 +9,7 @@ use super::baseline::Baseline;
 use super::measure::{Latency, Phase, percentile};
 use super::{Bench, CzarRun};
 
-fn pct(x: f64) -> String {
+pub fn pct(x: f64) -> String {
     format!("{:.2}%", x * 100.0)
 }
 
@@ -24,13 +24,18 @@ fn row(label: &str, c: f64, s: f64) {
     println!("{label:<52} {:>9} {:>9} {:>6}", pct(c), pct(s), ratio(s, c));
 }
 
+/// A figure the baseline has no counterpart for.
+fn czar_row(label: &str, c: f64) {
+    println!("{label:<52} {:>9} {:>9} {:>6}", pct(c), "-", "");
+}
+
 fn count_row(label: &str, c: f64, s: f64) {
     println!("{label:<52} {c:>9.2} {s:>9.2} {:>6}", ratio(s, c));
 }
 
-/// The server's and the log pipes' extra work while `watched`, against `unwatched`.
+/// The server's and the log keepers' extra work while `watched`, against `unwatched`.
 pub fn extra(watched: &Phase, unwatched: &Phase) -> f64 {
-    (watched.server - unwatched.server).max(0.0) + (watched.pipes - unwatched.pipes).max(0.0)
+    (watched.server - unwatched.server).max(0.0) + (watched.logs - unwatched.logs).max(0.0)
 }
 
 pub fn print(b: &Bench, czar: &CzarRun, base: &Baseline, latency: [&Latency; 2]) {
@@ -43,7 +48,7 @@ pub fn print(b: &Bench, czar: &CzarRun, base: &Baseline, latency: [&Latency; 2])
     let (c, s) = (&czar.idle, &base.idle);
     println!("idle ({:.0}s windows)", c.secs);
     row(
-        "  CPU, all (watcher + tmux server + log pipes)",
+        "  CPU, all (watcher + tmux server + log keepers)",
         c.total(),
         s.total(),
     );
@@ -74,10 +79,12 @@ pub fn print(b: &Bench, czar: &CzarRun, base: &Baseline, latency: [&Latency; 2])
     );
     let (c_watch, s_watch) = (c.watcher + c_extra, s.watcher + s_extra);
     row("  watching in all", c_watch, s_watch);
-    // Measured in the baseline half: the same panes unwatched, unpiped and then piped.
-    let logs = extra(&base.logged, &base.unwatched);
-    row("  keeping every pane's output log (tmux + cat)", logs, 0.0);
-    row("  czar in all: watching + logs", c_watch + logs, s_watch);
+    // Each pane's own process keeps its log, watched or not: measured while czar streams.
+    czar_row("  keeping every pane's output log (czar pane-log)", c.logs);
+    row("  czar in all: watching + logs", c_watch + c.logs, s_watch);
+    // Measured in the baseline half: the same panes unwatched, without and with pipe-pane.
+    let piped = extra(&base.piped, &base.unwatched);
+    czar_row("  (the same logs by tmux pipe-pane + cat instead)", piped);
     count_row(
         "  tmux commands per second",
         c.commands_per_sec,
@@ -90,12 +97,12 @@ pub fn print(b: &Bench, czar: &CzarRun, base: &Baseline, latency: [&Latency; 2])
     );
     println!(
         "  (tmux server: {} with czar watching, {} with czar stopped; baseline {}, paused {}, \
-         paused with logs {})",
+         paused with pipe-pane {})",
         pct(czar.paired.0.server),
         pct(czar.paired.1.server),
         pct(s.server),
         pct(base.unwatched.server),
-        pct(base.logged.server)
+        pct(base.piped.server)
     );
     let pairs: Vec<String> = czar.server_extras.iter().map(|x| pct(*x)).collect();
     println!(
