@@ -34,8 +34,11 @@ static SIGNAL_FD: AtomicI32 = AtomicI32::new(-1);
 extern "C" fn on_signal(sig: libc::c_int) {
     let byte = [sig as u8];
     let fd = SIGNAL_FD.load(Ordering::Relaxed);
-    // SAFETY: write is async-signal-safe; a full pipe only loses a wake-up already pending.
+    let errno = pty::errno();
+    // SAFETY: write is async-signal-safe; a full socket only loses a wake-up already pending.
     unsafe { libc::write(fd, byte.as_ptr().cast(), 1) };
+    // A failed write must not change the errno of the call this signal interrupted.
+    pty::set_errno(errno);
 }
 
 /// Runs `command` and returns its exit code; a signal that killed it is raised again here.
@@ -45,7 +48,16 @@ pub fn run(log: &Path, command: &[String]) -> io::Result<i32> {
     };
     // A log that cannot be opened costs the log, never the agent.
     let mut log_file = OpenOptions::new().append(true).create(true).open(log).ok();
-    let pty = pty::open()?;
+    let pty = match pty::open() {
+        Ok(pty) => pty,
+        Err(e) => {
+            // Without a terminal of its own the agent still runs, in the pane's, unlogged.
+            if let Some(f) = log_file.as_mut() {
+                let _ = writeln!(f, "czar pane-log: no terminal for the agent ({e}); no log");
+            }
+            return Err(Command::new(program).args(args).exec());
+        }
+    };
     let outer = pty::is_tty(STDIN)
         .then(|| pty::get_attrs(STDIN).ok())
         .flatten();

@@ -68,6 +68,26 @@ fn slave_name(master: RawFd) -> io::Result<PathBuf> {
     Ok(PathBuf::from(name.to_string_lossy().into_owned()))
 }
 
+/// The calling thread's errno (for a signal handler to put back).
+pub fn errno() -> libc::c_int {
+    io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+pub fn set_errno(value: libc::c_int) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: this thread's errno, always valid.
+    unsafe {
+        *libc::__errno_location() = value;
+    }
+    #[cfg(any(target_os = "macos", target_os = "freebsd"))]
+    // SAFETY: this thread's errno, always valid.
+    unsafe {
+        *libc::__error() = value;
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "freebsd")))]
+    let _ = value;
+}
+
 pub fn is_tty(fd: RawFd) -> bool {
     // SAFETY: isatty only inspects the descriptor.
     unsafe { libc::isatty(fd) == 1 }

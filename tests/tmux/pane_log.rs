@@ -155,3 +155,23 @@ async fn the_agents_exit_status_or_signal_is_the_panes() {
     let text = wait_for_log(&log("c"), "cannot run /nonexistent/agent").await;
     assert!(text.contains("No such file"), "{text}");
 }
+
+#[test]
+fn an_agent_that_cannot_get_a_terminal_of_its_own_still_runs_unlogged() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    // Four descriptors: the three standard ones and the log; opening the pty fails (EMFILE).
+    let script = r#"ulimit -n 4; exec "$0" pane-log --log "$1" -- sh -c 'echo ran; exit 5'"#;
+    let out = std::process::Command::new("sh")
+        .args(["-c", script, CZAR, log.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ran\n");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.starts_with("czar pane-log: no terminal for the agent (")
+            && text.ends_with("; no log\n"),
+        "{text}"
+    );
+}
