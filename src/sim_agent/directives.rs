@@ -22,6 +22,8 @@ pub struct Plan {
     pub says: Vec<String>,
     /// Lines of tool output per second while working, to load a monitor.
     pub stream: u32,
+    /// Halfway through, ask "Do you want to <this>?" and wait for y/n.
+    pub ask: Option<String>,
     /// Messages for directives that were not understood.
     pub problems: Vec<String>,
 }
@@ -37,6 +39,7 @@ impl Default for Plan {
             hang: false,
             says: Vec::new(),
             stream: 0,
+            ask: None,
             problems: Vec::new(),
         }
     }
@@ -98,6 +101,11 @@ fn apply(plan: &mut Plan, word: &str) {
             plan.says.push(value.replace('_', " "));
             true
         }
+        "ask" if value.is_empty() => false,
+        "ask" => {
+            plan.ask = Some(value.replace('_', " "));
+            true
+        }
         _ => {
             plan.problems.push(format!("unknown sim directive: {word}"));
             return;
@@ -144,9 +152,10 @@ mod tests {
     fn parses_every_key_across_lines() {
         let p = parse_plan(
             "Title\n  sim: duration=0.5 touch=a.txt commits=2\r\nsim: touch=b/c.md done=no \
-             say=hello_there exit=3 hang=yes stream=20\nsim: color=red bare\nsim: duration=-1 commits=x",
+             say=hello_there exit=3 hang=yes stream=20 ask=delete_the_build\nsim: color=red bare\nsim: duration=-1 commits=x",
         );
         assert_eq!(p.stream, 20);
+        assert_eq!(p.ask.as_deref(), Some("delete the build"));
         assert_eq!(p.duration, Duration::from_millis(500));
         assert_eq!(p.touches, vec!["a.txt", "b/c.md"]);
         assert_eq!(p.commits, 2);

@@ -30,8 +30,8 @@ enum Hold {
 
 struct Busy {
     plan: Plan,
-    /// Ask a permission question halfway through.
-    ask: bool,
+    /// A permission question to ask halfway through ("Do you want to <this>?").
+    ask: Option<String>,
     hold: Option<Hold>,
     /// Time spent on holds, which does not count as work.
     paused: Duration,
@@ -189,11 +189,12 @@ impl<W: Write> Session<W> {
             .saturating_duration_since(busy.started)
             .saturating_sub(busy.paused);
         let total = busy.plan.duration;
-        if busy.ask && elapsed >= total / 2 {
-            busy.ask = false;
+        if let Some(what) = busy.ask.take_if(|_| elapsed >= total / 2) {
             busy.hold = Some(Hold::Question { since: now });
             frame.push_str(screen::CLEAR_LINE);
-            frame.push_str("Do you want to proceed?\r\n❯ 1. Yes\r\n  2. No");
+            let question = format!("Do you want to {}?", screen::sanitize(&what));
+            frame.push_str(&question);
+            frame.push_str("\r\n❯ 1. Yes\r\n  2. No");
             return self.emit(&frame).map(|()| None);
         }
         if let Some(code) = busy.plan.exit_code.filter(|_| elapsed >= total / 2) {
@@ -284,10 +285,13 @@ impl<W: Write> Session<W> {
             since: Instant::now(),
             shown: 0,
         });
+        let ask = (mischief == Some(Mischief::AskPermission))
+            .then(|| "proceed".to_string())
+            .or_else(|| plan.ask.clone());
         self.busy = Some(Busy {
             title: task_title(&text),
             plan,
-            ask: mischief == Some(Mischief::AskPermission),
+            ask,
             hold,
             paused: Duration::ZERO,
             started: Instant::now(),

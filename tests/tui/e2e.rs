@@ -183,6 +183,42 @@ fn the_operator_runs_the_demo_fleet_from_the_dashboard() {
         header(s).contains("0 active 2 done")
     });
 
+    // A question the profile does not let the czar answer waits for the operator; y answers it.
+    let ask = "+++\ntitle = \"Needs a yes\"\n+++\nAsk first.\n\nsim: duration=2 ask=delete_the_build_folder\n";
+    std::fs::write(room.repo().join("tasks/needs-a-yes.md"), ask).unwrap();
+    let asking = |s: &serde_json::Value| {
+        s["workers"].as_array().and_then(|ws| {
+            ws.iter()
+                .find(|w| w["task"] == "needs-a-yes" && w["state"] == "waiting")
+                .and_then(|w| w["id"].as_u64())
+        })
+    };
+    room.wait_status("a worker waiting on the question", long, |s| {
+        asking(s).is_some()
+    });
+    room.wait_screen("the question on the dashboard", long, |s| {
+        s.contains("Do you want to delete the build folder?")
+    });
+    // Nobody but the operator answers it.
+    std::thread::sleep(Duration::from_secs(2));
+    let st = room.status();
+    let Some(w) = asking(&st) else {
+        panic!("the question was answered without the operator: {st:#}");
+    };
+    if w == 2 {
+        room.keys(&["j"]);
+    }
+    room.keys(&["y"]);
+    room.wait_status("the task done after the yes", long, |s| {
+        task(s, "needs-a-yes")["state"] == "done"
+    });
+    room.wait_screen("the answer among the events", long, |s| {
+        s.contains(&format!("operator: answered yes for worker {w}"))
+    });
+    if w == 2 {
+        room.keys(&["Up"]);
+    }
+
     // p stops auto-assignment: new tasks stay in the queue.
     room.keys(&["p"]);
     room.wait_screen("auto OFF in the header", long, |s| {
