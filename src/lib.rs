@@ -11,6 +11,7 @@ pub mod core;
 pub mod demo;
 pub mod engine;
 pub mod explain_cmd;
+mod fdio;
 pub mod headless;
 pub mod hook_settings;
 pub mod logging;

@@ -90,20 +90,8 @@ fn install_signal_handlers() {
 
 /// Writes straight to fd 1, bypassing std's buffer, so ordering with the
 /// signal handler's write is never in doubt.
-pub fn write_all_fd(mut bytes: &[u8]) -> io::Result<()> {
-    while !bytes.is_empty() {
-        // SAFETY: bytes is a valid buffer of the given length.
-        let n = unsafe { libc::write(STDOUT, bytes.as_ptr().cast(), bytes.len()) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e);
-        }
-        bytes = &bytes[n as usize..];
-    }
-    Ok(())
+pub fn write_all_fd(bytes: &[u8]) -> io::Result<()> {
+    crate::fdio::write_all(STDOUT, bytes)
 }
 
 /// Waits up to `timeout` for input; false on timeout or an interrupting signal.
@@ -127,22 +115,9 @@ pub fn wait_readable(timeout: Duration) -> io::Result<bool> {
     Ok(rc > 0)
 }
 
-/// Reads what is available; 0 means the input is gone for good (EOF, or the
-/// pty's other side closed, which Linux reports as EIO).
+/// Reads what is available; 0 means the input is gone for good.
 pub fn read_input(buf: &mut [u8]) -> io::Result<usize> {
-    loop {
-        // SAFETY: buf is a valid writable buffer of the given length.
-        let n = unsafe { libc::read(STDIN, buf.as_mut_ptr().cast(), buf.len()) };
-        if n >= 0 {
-            return Ok(n as usize);
-        }
-        let e = io::Error::last_os_error();
-        match e.raw_os_error() {
-            Some(libc::EINTR) => continue,
-            Some(libc::EIO | libc::EBADF) => return Ok(0),
-            _ => return Err(e),
-        }
-    }
+    crate::fdio::read(STDIN, buf)
 }
 
 /// Columns of the pane, re-read on every draw so a resize is picked up.
