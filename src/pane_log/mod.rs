@@ -61,8 +61,10 @@ pub fn run(log: &Path, command: &[String]) -> io::Result<i32> {
     let outer = pty::is_tty(STDIN)
         .then(|| pty::get_attrs(STDIN).ok())
         .flatten();
+    // Best effort from here on: a terminal setting that does not take is no reason to keep
+    // the agent from running.
     if let Some(attrs) = &outer {
-        pty::set_attrs(pty.slave.as_raw_fd(), attrs)?;
+        let _ = pty::set_attrs(pty.slave.as_raw_fd(), attrs);
         let _ = pty::copy_size(STDIN, &pty.master);
     }
     let (wake_rx, wake_tx) = UnixStream::pair()?;
@@ -86,10 +88,7 @@ pub fn run(log: &Path, command: &[String]) -> io::Result<i32> {
         }
     };
     drop(pty.slave);
-    let guard = match &outer {
-        Some(attrs) => Some(pty::RawGuard::enter(STDIN, *attrs)?),
-        None => None,
-    };
+    let guard = outer.and_then(|attrs| pty::RawGuard::enter(STDIN, attrs).ok());
     forward_input(&pty.master)?;
     let status = copy_output(&pty.master, &wake_rx, &mut child, &mut log_file)?;
     drop(guard);
