@@ -28,8 +28,8 @@ pub fn load(dir: &Path) -> anyhow::Result<ProjectConfig> {
 }
 
 pub fn setup(cfg: &ProjectConfig) -> anyhow::Result<Setup> {
-    let exe = std::env::current_exe().context("finding the czar executable")?;
-    let exe = exe.display().to_string();
+    let exe_path = std::env::current_exe().context("finding the czar executable")?;
+    let exe = exe_path.display().to_string();
     let profiles = cfg
         .profiles
         .iter()
@@ -73,7 +73,7 @@ pub fn setup(cfg: &ProjectConfig) -> anyhow::Result<Setup> {
             ..Policy::default()
         },
         pane_size: (160, 48),
-        czar_exe: exe,
+        czar_exe: exe_path.to_str().map(str::to_string),
     })
 }
 

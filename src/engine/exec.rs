@@ -238,9 +238,14 @@ async fn start_worker(ctx: &Ctx, worker: WorkerId, profile_name: &str) -> Result
     let log = setup.paths.output_log(worker);
     let loggable = std::fs::create_dir_all(setup.paths.log_dir())
         .map_err(|e| e.to_string())
-        .and_then(|()| log.to_str().ok_or("the path is not UTF-8".to_string()));
+        .and_then(|()| log.to_str().ok_or("the path is not UTF-8".to_string()))
+        .and_then(|log| {
+            let czar = setup.czar_exe.as_deref();
+            czar.map(|c| (c, log))
+                .ok_or("czar's own path is not UTF-8".to_string())
+        });
     let command = match loggable {
-        Ok(log) => logged(&setup.czar_exe, log, &profile.command),
+        Ok((czar, log)) => logged(czar, log, &profile.command),
         Err(e) => {
             tracing::warn!(worker, "not keeping the output log {}: {e}", log.display());
             profile.command.clone()

@@ -84,8 +84,9 @@ pub struct Setup {
     pub policy: Policy,
     /// Pane size for new worker sessions.
     pub pane_size: (u16, u16),
-    /// This czar's executable: each agent runs under its `pane-log`, which keeps the output log.
-    pub czar_exe: String,
+    /// This czar's executable (when its path is UTF-8, as tmux needs): each agent runs under its
+    /// `pane-log`, which keeps the output log.
+    pub czar_exe: Option<String>,
 }
 
 impl Setup {
