@@ -71,7 +71,7 @@ impl Chaos {
 }
 
 /// Shapes the plan for the kinds of mischief that change the work itself; the others are
-/// carried out by the session (questions, rate limits, lost keys).
+/// carried out by the session (rate limits, lost keys).
 pub fn apply(m: Mischief, plan: &mut Plan) {
     match m {
         Mischief::Crash => plan.exit_code = Some(1),
@@ -87,7 +87,8 @@ pub fn apply(m: Mischief, plan: &mut Plan) {
                 .push("Do you want to proceed? (quoted from a README)".into());
         }
         Mischief::FailVerifyOnce => plan.touches = vec!["sim/misplaced.md".into()],
-        Mischief::AskPermission | Mischief::RateLimit | Mischief::LoseEnter => {}
+        Mischief::AskPermission => plan.ask = Some("proceed".into()),
+        Mischief::RateLimit | Mischief::LoseEnter => {}
     }
 }
 
@@ -122,5 +123,8 @@ mod tests {
         let mut p = Plan::default();
         apply(Mischief::FailVerifyOnce, &mut p);
         assert_eq!(p.touches, vec!["sim/misplaced.md".to_string()]);
+        let mut p = Plan::default();
+        apply(Mischief::AskPermission, &mut p);
+        assert_eq!(p.ask.as_deref(), Some("proceed"));
     }
 }

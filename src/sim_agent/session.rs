@@ -30,8 +30,6 @@ enum Hold {
 
 struct Busy {
     plan: Plan,
-    /// A permission question to ask halfway through ("Do you want to <this>?").
-    ask: Option<String>,
     hold: Option<Hold>,
     /// Time spent on holds, which does not count as work.
     paused: Duration,
@@ -189,7 +187,7 @@ impl<W: Write> Session<W> {
             .saturating_duration_since(busy.started)
             .saturating_sub(busy.paused);
         let total = busy.plan.duration;
-        if let Some(what) = busy.ask.take_if(|_| elapsed >= total / 2) {
+        if let Some(what) = busy.plan.ask.take_if(|_| elapsed >= total / 2) {
             busy.hold = Some(Hold::Question { since: now });
             frame.push_str(screen::CLEAR_LINE);
             let question = format!("Do you want to {}?", screen::sanitize(&what));
@@ -285,13 +283,9 @@ impl<W: Write> Session<W> {
             since: Instant::now(),
             shown: 0,
         });
-        let ask = (mischief == Some(Mischief::AskPermission))
-            .then(|| "proceed".to_string())
-            .or_else(|| plan.ask.clone());
         self.busy = Some(Busy {
             title: task_title(&text),
             plan,
-            ask,
             hold,
             paused: Duration::ZERO,
             started: Instant::now(),

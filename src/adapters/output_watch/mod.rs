@@ -1,7 +1,7 @@
 //! Which panes printed something, learned from their output logs growing: `czar pane-log`, the
 //! process each pane runs its agent under, copies every byte the agent prints into its worker's
-//! log, and the kernel tells us when a file grows. So a quiet fleet costs no tmux command at all, and a pane that prints is known within
-//! milliseconds instead of at the next poll.
+//! log, and the kernel tells us when a file grows. So a quiet fleet costs no tmux command at all,
+//! and a pane that prints is known within milliseconds instead of at the next poll.
 //!
 //! What the czar needs from each write is little: that a pane printed since its screen was last
 //! read, and when it last printed. The first comes from one event per reading (on Linux a
