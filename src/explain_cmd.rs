@@ -112,7 +112,7 @@ fn process(pane: Option<&PaneInfo>) -> String {
 /// the pane's command. Read from Linux's /proc; elsewhere the pane's command is shown.
 fn logged_agent(pane_pid: u32) -> Option<(String, u32)> {
     let cmdline = std::fs::read(format!("/proc/{pane_pid}/cmdline")).ok()?;
-    if cmdline.split(|b| *b == 0).nth(1) != Some(b"pane-log".as_slice()) {
+    if !crate::pane_log::is_pane_log(&cmdline) {
         return None;
     }
     let children =

@@ -14,7 +14,7 @@ use std::time::Duration;
 const WINDOW: Duration = Duration::from_secs(8);
 const ROUNDS: usize = 2;
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy)]
 enum Fleet {
     Bare,
     PaneLog,
@@ -30,10 +30,11 @@ fn start(b: &Bench, fleet: Fleet) -> Vec<String> {
         let mut cmd = b.tmux();
         cmd.args(["-f", "/dev/null", "new-session", "-d", "-s", &name])
             .args(["-x", "160", "-y", "48", "--"]);
-        if fleet == Fleet::PaneLog {
-            cmd.args([czar, "pane-log", "--log", log, "--"]);
-        }
-        cmd.args([czar, "sim-agent", "--no-done"]);
+        let sim = [czar, "sim-agent", "--no-done"].map(str::to_string);
+        match fleet {
+            Fleet::Bare => cmd.args(sim),
+            Fleet::PaneLog => cmd.args(czar::pane_log::wrap(czar, log, &sim)),
+        };
         let ok = cmd.status().is_ok_and(|s| s.success());
         assert!(ok, "starting {name}");
         names.push(name);
@@ -115,21 +116,17 @@ pub fn run(b: &Bench) {
         "{:<40} {:>12} {:>12} {:>12} {:>12}",
         "", "tmux server", "log keepers", "in all", "for the logs"
     );
-    let line = |label: &str, p: &Phase| {
-        let cost = p.server + p.logs - bare.server - bare.logs;
+    let line = |label: &str, p: &Phase, for_logs: String| {
         println!(
-            "{label:<40} {:>12} {:>12} {:>12} {:>12}",
+            "{label:<40} {:>12} {:>12} {:>12} {for_logs:>12}",
             pct(p.server),
             pct(p.logs),
-            pct(p.server + p.logs),
-            if std::ptr::eq(p, &bare) {
-                "-".to_string()
-            } else {
-                pct(cost)
-            }
+            pct(p.total()),
         );
     };
-    line("bare panes, no log", &bare);
-    line("tmux pipe-pane + cat", &piped);
-    line("czar pane-log", &pane_log);
+    // Nobody watches here, so a window's total is the server's and the log keepers' work.
+    let for_logs = |p: &Phase| pct(p.total() - bare.total());
+    line("bare panes, no log", &bare, "-".into());
+    line("tmux pipe-pane + cat", &piped, for_logs(&piped));
+    line("czar pane-log", &pane_log, for_logs(&pane_log));
 }

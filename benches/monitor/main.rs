@@ -15,8 +15,8 @@
 //! Figures: CPU time per wall second of the watcher (the czar process with the tmux clients it
 //! starts, or this process with its clients), of the tmux server, and of the processes that
 //! keep the output logs (czar's `pane-log`s, and `pipe-pane`'s `cat`s where measured); tmux
-//! commands started per second; and the latency from a pane's change (the sim notes when it drew its busy or idle screen) to the watcher's state
-//! change, p50 and p95. Ratios compare the two halves of the same run.
+//! commands started per second; and the latency from a pane's change (the sim notes when it
+//! drew its busy or idle screen) to the watcher's state change, p50 and p95. Ratios compare the two halves of the same run.
 //!
 //! `cargo bench --bench monitor -- logs` compares ways of keeping the logs instead (see logs.rs).
 //!

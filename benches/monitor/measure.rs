@@ -32,7 +32,7 @@ fn proc_cpu(pid: u32, children: bool) -> f64 {
 
 /// CPU seconds of a process from the scheduler's count in ns, over all its threads: a process
 /// that runs for microseconds at a time would read as whole ticks or none in utime/stime.
-fn thread_cpu(pid: u32) -> f64 {
+fn scheduled_cpu(pid: u32) -> f64 {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return 0.0;
     };
@@ -71,10 +71,10 @@ fn logs_cpu(server: u32) -> f64 {
         }
         let pane_log = || {
             let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            cmdline.split(|b| *b == 0).nth(1) == Some(b"pane-log".as_slice())
+            czar::pane_log::is_pane_log(&cmdline)
         };
         if stat.contains(" (cat) ") || pane_log() {
-            total += thread_cpu(pid);
+            total += scheduled_cpu(pid);
         }
     }
     total

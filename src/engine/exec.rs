@@ -245,7 +245,7 @@ async fn start_worker(ctx: &Ctx, worker: WorkerId, profile_name: &str) -> Result
                 .ok_or("czar's own path is not UTF-8".to_string())
         });
     let command = match loggable {
-        Ok((czar, log)) => logged(czar, log, &profile.command),
+        Ok((czar, log)) => crate::pane_log::wrap(czar, log, &profile.command),
         Err(e) => {
             tracing::warn!(worker, "not keeping the output log {}: {e}", log.display());
             profile.command.clone()
@@ -264,16 +264,6 @@ async fn start_worker(ctx: &Ctx, worker: WorkerId, profile_name: &str) -> Result
         .await
         .map_err(|e| e.to_string())?;
     Ok(())
-}
-
-/// `command` run under `czar pane-log`, which copies all it prints to `log`.
-fn logged(czar: &str, log: &str, command: &[String]) -> Vec<String> {
-    let wrapper = [czar, "pane-log", "--log", log, "--"];
-    wrapper
-        .into_iter()
-        .map(str::to_string)
-        .chain(command.iter().cloned())
-        .collect()
 }
 
 fn prepare_branch(ctx: &Ctx, worker: WorkerId, branch: &str) -> Result<usize, String> {

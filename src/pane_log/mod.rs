@@ -41,6 +41,22 @@ extern "C" fn on_signal(sig: libc::c_int) {
     pty::set_errno(errno);
 }
 
+/// The argv that runs `command` under `czar` (this executable's path) `pane-log`, logging to
+/// `log`: how the czar starts each worker's agent.
+pub fn wrap(czar: &str, log: &str, command: &[String]) -> Vec<String> {
+    let wrapper = [czar, "pane-log", "--log", log, "--"];
+    wrapper
+        .into_iter()
+        .map(str::to_string)
+        .chain(command.iter().cloned())
+        .collect()
+}
+
+/// Whether a process's command line (NUL-separated, as in /proc/PID/cmdline) is a pane-log's.
+pub fn is_pane_log(cmdline: &[u8]) -> bool {
+    cmdline.split(|b| *b == 0).nth(1) == Some(b"pane-log".as_slice())
+}
+
 /// Runs `command` and returns its exit code; a signal that killed it is raised again here.
 pub fn run(log: &Path, command: &[String]) -> io::Result<i32> {
     let Some((program, args)) = command.split_first() else {

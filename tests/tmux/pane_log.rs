@@ -12,20 +12,12 @@ use czar::adapters::tmux::{PaneInfo, SubmitKey};
 
 const CZAR: &str = env!("CARGO_BIN_EXE_czar");
 
-fn logged<'a>(log: &'a Path, command: &[&'a str]) -> Vec<&'a str> {
-    let log = log.to_str().unwrap();
-    let mut argv = vec![CZAR, "pane-log", "--log", log, "--"];
-    argv.extend_from_slice(command);
-    argv
-}
-
+/// `command` started as the czar starts an agent: under `czar pane-log`.
 async fn start(server: &TestServer, name: &str, dir: &Path, log: &Path, command: &[&str]) {
-    let argv = logged(log, command);
-    server
-        .tmux
-        .new_session(&spec(name, dir, &argv))
-        .await
-        .unwrap();
+    let command: Vec<String> = command.iter().map(|w| w.to_string()).collect();
+    let mut spec = spec(name, dir, &[]);
+    spec.command = czar::pane_log::wrap(CZAR, log.to_str().unwrap(), &command);
+    server.tmux.new_session(&spec).await.unwrap();
 }
 
 async fn wait_for_log(log: &Path, needle: &str) -> String {
