@@ -17,7 +17,6 @@ pub mod hook_settings;
 pub mod logging;
 pub mod pane_log;
 pub mod project;
-pub mod prompt;
 pub mod sim_agent;
 pub mod sim_cmd;
 pub mod stats;

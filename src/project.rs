@@ -5,7 +5,7 @@ use crate::adapters::tmux::{Socket, SubmitKey as TmuxSubmit};
 use crate::config::{self, AgentProfile, PatternList, ProjectConfig, SubmitKey, TmuxSocket};
 use crate::core::answer::AnswerRule;
 use crate::core::classify::ScreenRules;
-use crate::core::model::Policy;
+use crate::core::model::{AgentDelivery, DeliveryPolicy, Policy};
 use crate::engine::{Paths, Profile, Setup, Timing};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
@@ -70,11 +70,38 @@ pub fn setup(cfg: &ProjectConfig) -> anyhow::Result<Setup> {
             max_task_ms: t.max_task.as_millis() as u64,
             hold_overlaps: cfg.hold_overlaps,
             nudges: cfg.stuck_nudges.clone(),
+            delivery: delivery_policy(cfg),
             ..Policy::default()
         },
         pane_size: (160, 48),
         czar_exe: exe_path.to_str().map(str::to_string),
     })
+}
+
+/// How the core hands text to each profile's agent.
+fn delivery_policy(cfg: &ProjectConfig) -> DeliveryPolicy {
+    let t = &cfg.timing;
+    let state = &cfg.paths.state_dir;
+    DeliveryPolicy {
+        ready_timeout_ms: t.ready_timeout.as_millis() as u64,
+        confirm_ms: t.submit_confirm.as_millis() as u64,
+        retries: t.submit_retries,
+        agents: cfg
+            .profiles
+            .iter()
+            .map(|(name, p)| {
+                let agent = AgentDelivery {
+                    settle_ms: cfg.settle_for(p).as_millis() as u64,
+                    clear_keys: p.clear_keys.clone(),
+                    preamble: p.preamble,
+                    reads_input: !p.patterns.input.is_empty(),
+                };
+                (name.clone(), agent)
+            })
+            .collect(),
+        status_md: state.join("status.md").display().to_string(),
+        status_json: state.join("status.json").display().to_string(),
+    }
 }
 
 /// The classifier's view of a profile's patterns.
@@ -91,6 +118,8 @@ pub fn rules(p: &AgentProfile) -> ScreenRules {
         title_busy: list(&pat.title_busy),
         title_idle: list(&pat.title_idle),
         turn_start: list(&pat.turn_start),
+        input: list(&pat.input),
+        input_empty: list(&pat.input_empty),
         auto_answer: p
             .auto_answer
             .iter()

@@ -72,7 +72,7 @@ pub(super) fn read_rules(node: &Node) -> Result<Vec<AnswerRule>, ConfigError> {
     Ok(rules)
 }
 
-fn read_keys(node: &Node) -> Result<Vec<String>, ConfigError> {
+pub(super) fn read_keys(node: &Node) -> Result<Vec<String>, ConfigError> {
     let mut keys = Vec::new();
     for item in node.array()? {
         let key = item.string()?;

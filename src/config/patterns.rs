@@ -97,6 +97,11 @@ pub struct Patterns {
     /// Lines that open a turn (the echo of a submitted prompt): `error` and `rate_limited`
     /// lines above the lowest one are stale and do not count.
     pub turn_start: PatternList,
+    /// The agent's input box: the lowest region line matching one is the box, and capture
+    /// group 1 is what sits typed in it.
+    pub input: PatternList,
+    /// What an empty box may show instead of nothing (a dim placeholder).
+    pub input_empty: PatternList,
     /// Only the last N non-empty lines of the screen are considered.
     pub region_lines: usize,
 }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::answer::{AnswerRule, read_rules};
+use super::answer::{AnswerRule, read_keys, read_rules};
 use super::error::{ConfigError, ConfigErrorKind, Location};
 use super::patterns::{DEFAULT_REGION_LINES, Pattern, PatternList, Patterns};
 use super::reader::{Node, TableView};
@@ -34,6 +34,10 @@ pub struct AgentProfile {
     /// Dialogs the czar may answer by itself; the first rule that fits answers.
     pub auto_answer: Vec<AnswerRule>,
     pub patterns: Patterns,
+    /// Keys that empty the agent's input box (before a paste into a box that holds text).
+    pub clear_keys: Vec<String>,
+    /// Whether a task goes with the worker preamble; off, the agent gets the task text alone.
+    pub preamble: bool,
 }
 
 /// A value together with where it was set.
@@ -48,6 +52,8 @@ const PROFILE_KEYS: &[&str] = &[
     "env",
     "submit",
     "settle_ms",
+    "clear_keys",
+    "preamble",
     "auto_answer",
     "patterns",
 ];
@@ -61,6 +67,8 @@ const LIST_KEYS: &[&str] = &[
     "title_busy",
     "title_idle",
     "turn_start",
+    "input",
+    "input_empty",
 ];
 pub(super) const MAX_SETTLE_MS: u64 = 10_000;
 
@@ -73,6 +81,8 @@ pub(super) struct ProfileLayer {
     pub env: BTreeMap<String, Sourced<String>>,
     pub submit: Option<Sourced<SubmitKey>>,
     pub settle_ms: Option<Sourced<u64>>,
+    pub clear_keys: Option<Vec<String>>,
+    pub preamble: Option<bool>,
     pub auto_answer: Option<Sourced<Vec<AnswerRule>>>,
     pub lists: BTreeMap<&'static str, PatternList>,
     pub region_lines: Option<Sourced<u64>>,
@@ -141,6 +151,15 @@ impl ProfileLayer {
                 at: node.loc(),
             });
         }
+        if let Some(node) = view.get("clear_keys") {
+            layer.clear_keys = Some(read_keys(&node)?);
+        }
+        if let Some(node) = view.get("preamble") {
+            match node.value.get_ref() {
+                toml::de::DeValue::Boolean(b) => layer.preamble = Some(*b),
+                _ => return Err(node.wrong_type("true or false")),
+            }
+        }
         if let Some(node) = view.get("auto_answer") {
             layer.auto_answer = Some(Sourced {
                 value: read_rules(&node)?,
@@ -163,7 +182,18 @@ impl ProfileLayer {
             let Some(node) = view.get(key) else { continue };
             let mut list = Vec::new();
             for item in node.array()? {
-                list.push(read_regex(&item)?);
+                let pattern = read_regex(&item)?;
+                // captures_len counts the whole match as group 0.
+                if key == "input" && pattern.regex.captures_len() < 2 {
+                    let reason = "needs a capture group around what is typed in the box, e.g. \
+                                  '^❯ ?(.*)$'"
+                        .to_string();
+                    return Err(item.error(ConfigErrorKind::BadRegex {
+                        pattern: pattern.source,
+                        reason,
+                    }));
+                }
+                list.push(pattern);
             }
             self.lists.insert(key, PatternList(list));
         }
@@ -184,6 +214,8 @@ impl ProfileLayer {
         self.env.extend(over.env);
         self.submit = over.submit.or(self.submit);
         self.settle_ms = over.settle_ms.or(self.settle_ms);
+        self.clear_keys = over.clear_keys.or(self.clear_keys);
+        self.preamble = over.preamble.or(self.preamble);
         self.auto_answer = over.auto_answer.or(self.auto_answer);
         self.lists.extend(over.lists);
         self.region_lines = over.region_lines.or(self.region_lines);
@@ -212,6 +244,8 @@ impl ProfileLayer {
             title_busy: take("title_busy"),
             title_idle: take("title_idle"),
             turn_start: take("turn_start"),
+            input: take("input"),
+            input_empty: take("input_empty"),
             region_lines: self
                 .region_lines
                 .map_or(DEFAULT_REGION_LINES, |r| r.value as usize),
@@ -224,6 +258,8 @@ impl ProfileLayer {
             settle_ms: self.settle_ms.map(|s| s.value),
             auto_answer: self.auto_answer.map(|r| r.value).unwrap_or_default(),
             patterns,
+            clear_keys: self.clear_keys.unwrap_or_else(|| vec!["C-c".into()]),
+            preamble: self.preamble.unwrap_or(true),
         })
     }
 }

@@ -2,7 +2,7 @@
 //! Patterns come from the agent's profile (data, never code): this only applies them.
 
 use super::answer::{Answer, AnswerRule, answer};
-use super::model::AgentState;
+use super::model::{AgentState, Input};
 use regex::Regex;
 
 /// The compiled screen rules of one agent profile.
@@ -24,6 +24,11 @@ pub struct ScreenRules {
     pub auto_answer: Vec<AnswerRule>,
     /// Only the last this-many non-empty lines count: old output higher up must not decide.
     pub region_lines: usize,
+    /// The agent's input box: its lowest matching line is the box, and capture group 1 is
+    /// what sits typed in it. None: the box cannot be read.
+    pub input: Vec<Regex>,
+    /// What an empty box may show instead of nothing (a dim placeholder suggestion).
+    pub input_empty: Vec<Regex>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,12 +43,15 @@ pub struct Reading {
     /// What the operator needs besides the state: the question a waiting agent asks, the
     /// retry or reset time a rate-limited one shows, the message of an error.
     pub detail: Option<String>,
+    /// What the agent's input box holds.
+    pub input: Input,
 }
 
 /// Strongest first: a question for the operator outranks everything, a busy marker outranks the
 /// prompt (agents draw their input box while they work).
 pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
     let mut reading = classify_state(rules, screen, title);
+    reading.input = input(rules, &region(rules, screen));
     if let Some(state) = reading.state {
         let region = region(rules, screen);
         // Read the words where the state was read: an error's message from the current turn.
@@ -96,6 +104,7 @@ fn classify_state(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
                 last_line,
                 answerable,
                 detail: None,
+                input: Input::Unknown,
             };
         }
     }
@@ -116,8 +125,35 @@ fn classify_state(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
         last_line,
         answerable: None,
         detail: None,
+        input: Input::Unknown,
     }
 }
+
+/// What the input box holds: its lowest line in the region, the text after the prompt. Long
+/// text is cut: the reading says that something is there, not all of it.
+pub fn input(rules: &ScreenRules, region: &[&str]) -> Input {
+    if rules.input.is_empty() {
+        return Input::Unknown;
+    }
+    let typed = region.iter().rev().find_map(|line| {
+        rules
+            .input
+            .iter()
+            .find_map(|re| re.captures(line))
+            .map(|c| c.get(1).map_or("", |m| m.as_str()))
+    });
+    let Some(typed) = typed else {
+        return Input::Hidden;
+    };
+    let typed = typed.trim_matches(|c: char| c.is_whitespace());
+    if typed.is_empty() || rules.input_empty.iter().any(|re| re.is_match(typed)) {
+        return Input::Empty;
+    }
+    Input::Holds(typed.chars().take(INPUT_SHOWN).collect())
+}
+
+/// Characters of a non-empty input box kept in a reading.
+const INPUT_SHOWN: usize = 80;
 
 /// A reading with nothing for the operator to answer and no detail yet.
 fn plain(state: AgentState, reason: String, last_line: String) -> Reading {
@@ -127,6 +163,7 @@ fn plain(state: AgentState, reason: String, last_line: String) -> Reading {
         last_line,
         answerable: None,
         detail: None,
+        input: Input::Unknown,
     }
 }
 

@@ -15,11 +15,27 @@ pub enum Command {
         task: TaskId,
         branch: String,
     },
-    /// Paste the task (or a follow-up note about it) into the agent and confirm the submit.
-    Deliver {
+    /// Check that the worktree is on `branch`, then paste `text` into the agent as one
+    /// bracketed paste (not submitted). Reports `Pasted`.
+    Paste {
         worker: WorkerId,
-        task: TaskId,
-        what: Delivery,
+        delivery: u64,
+        branch: String,
+        text: String,
+    },
+    /// Press the profile's submit key in the worker's pane. Reports `Submitted`.
+    Submit { worker: WorkerId, delivery: u64 },
+    /// Press these keys to empty the agent's input box.
+    ClearInput { worker: WorkerId, keys: Vec<String> },
+    /// Read the worker's screen soon, whether or not it printed.
+    ReadScreen { worker: WorkerId },
+    /// Put the task's branch back where its work is: made again at `at` when it was deleted, or,
+    /// when its history was lost, the lost tip kept under `keep` and the branch reset to `at`.
+    RepairBranch {
+        worker: WorkerId,
+        branch: String,
+        at: String,
+        keep: Option<String>,
     },
     /// Run the task's verify command in the worker's worktree.
     RunVerify {
@@ -39,14 +55,6 @@ pub enum Command {
     RefreshBranch { worker: WorkerId },
     /// Keep a record of something that happened, with the reason.
     Record(Event),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Delivery {
-    /// The preamble and the whole task text.
-    Task,
-    /// A short note about the same task, e.g. a failed verify's output.
-    FollowUp(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +89,11 @@ pub enum EventKind {
     Conflict,
     Duplication,
     Held,
+    /// A delivery cleared the agent's input box or pressed Enter again.
+    DeliveryStep,
+    /// Something outside the czar broke what it relies on (a worktree removed, a branch
+    /// deleted, a delivery interrupted by a restart), and what was done about it.
+    Repair,
 }
 
 impl EventKind {
@@ -108,6 +121,8 @@ impl EventKind {
             EventKind::Conflict => "conflict",
             EventKind::Duplication => "duplication",
             EventKind::Held => "held",
+            EventKind::Repair => "repair",
+            EventKind::DeliveryStep => "delivery_step",
         }
     }
 }

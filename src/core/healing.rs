@@ -1,6 +1,6 @@
 //! Stuck agents: noticed from time passing, nudged with backoff, restarted when nudging fails.
 
-use super::command::{Command, Delivery, EventKind};
+use super::command::{Command, EventKind};
 use super::model::{AgentState, Model, Nudge, TaskState, WorkerId};
 
 /// A busy agent whose screen has not changed for `stuck_ms`, or that has worked on one task for
@@ -64,15 +64,8 @@ pub(super) fn check_stuck(model: &mut Model, id: WorkerId, now: u64, out: &mut V
             keys: vec!["Escape".into()],
         }),
         Nudge::Resend => {
-            if let Some(t) = model.tasks.get_mut(&task_id) {
-                t.state = TaskState::Delivering;
-            }
             let note = "You seem stuck. Continue the task from where you are; commit your work and run `czar done` when it is complete.";
-            out.push(Command::Deliver {
-                worker: id,
-                task: task_id,
-                what: Delivery::FollowUp(note.into()),
-            });
+            super::delivery::begin(model, id, Some(note.into()), now, out);
         }
         Nudge::Restart => super::workers::crashed(model, id, &format!("stuck: {why}"), now, out),
     }
@@ -104,7 +97,7 @@ pub(super) fn rate_limited(model: &mut Model, id: WorkerId, out: &mut Vec<Comman
         keys: vec!["Escape".into()],
     });
     if let Some(w) = model.workers.get_mut(&id) {
-        w.task = None;
+        w.let_go();
     }
     // The limited worker holds nothing now, but it is not idle, so the queue skips it.
     super::lifecycle::give_back(model, &task, &why, out);
@@ -171,15 +164,11 @@ mod tests {
         m.policy.nudges = vec![Nudge::Resend];
         let mut out = Vec::new();
         check_stuck(&mut m, 1, 1000, &mut out);
-        assert!(out.iter().any(|c| matches!(
-            c,
-            Command::Deliver {
-                what: Delivery::FollowUp(_),
-                ..
-            }
-        )));
+        let note = m.workers[&1].delivery.as_ref().and_then(|d| d.note.clone());
+        assert!(note.is_some_and(|n| n.contains("seem stuck")), "{out:?}");
         assert_eq!(m.tasks["a"].state, TaskState::Delivering);
         m.tasks.get_mut("a").unwrap().state = TaskState::Working;
+        m.workers.get_mut(&1).unwrap().delivery = None;
         out.clear();
         check_stuck(&mut m, 1, 3000, &mut out);
         assert!(

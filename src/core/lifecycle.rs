@@ -1,14 +1,15 @@
 //! A task's life on a worker: branch prepared, delivered, working, finished, verified.
 
-use super::command::{Command, Delivery, EventKind};
+use super::command::{Command, EventKind};
 use super::model::{AgentState, Model, TaskState, WorkerId};
+use super::observation::Prepared;
 use super::queue;
 
 pub(super) fn branch_prepared(
     model: &mut Model,
     worker: WorkerId,
     task: &str,
-    result: Result<usize, String>,
+    result: Result<Prepared, String>,
     now: u64,
     out: &mut Vec<Command>,
 ) {
@@ -16,16 +17,13 @@ pub(super) fn branch_prepared(
         return;
     }
     match result {
-        Ok(ahead) => {
+        Ok(prepared) => {
             if let Some(t) = model.tasks.get_mut(task) {
-                t.state = TaskState::Delivering;
-                t.ahead_at_start = ahead;
+                t.ahead_at_start = prepared.ahead;
+                // The first attempt fixes where the task's own work begins.
+                t.start.get_or_insert(prepared.tip);
             }
-            out.push(Command::Deliver {
-                worker,
-                task: task.to_string(),
-                what: Delivery::Task,
-            });
+            super::delivery::begin(model, worker, None, now, out);
         }
         Err(e) => {
             release(model, worker);
@@ -40,51 +38,11 @@ pub(super) fn branch_prepared(
     }
 }
 
-pub(super) fn delivered(
-    model: &mut Model,
-    worker: WorkerId,
-    task: &str,
-    result: Result<(), String>,
-    now: u64,
-    out: &mut Vec<Command>,
-) {
-    if !holds(model, worker, task, TaskState::Delivering) {
-        return;
-    }
-    match result {
-        Ok(()) => {
-            if let Some(t) = model.tasks.get_mut(task) {
-                t.state = TaskState::Working;
-                t.times.started.get_or_insert(now);
-                t.times.delivered = Some(now);
-            }
-            if let Some(w) = model.workers.get_mut(&worker) {
-                // The prompt we saw before the paste is stale now.
-                super::update::set_agent(w, AgentState::Busy, "delivery confirmed", now);
-            }
-            out.push(Command::record(
-                Some(worker),
-                Some(task),
-                EventKind::Delivered,
-                "submit confirmed",
-            ));
-        }
-        Err(e) => {
-            out.push(Command::record(
-                Some(worker),
-                Some(task),
-                EventKind::DeliveryFailed,
-                e.clone(),
-            ));
-            release(model, worker);
-            requeue(model, task, &format!("delivery failed: {e}"), now, out);
-        }
-    }
-}
-
 /// A working task is finished when the worker said `czar done` and is back at its prompt, or is
-/// back at its prompt with new commits. An idle worker with neither, past the grace time, failed
-/// this attempt.
+/// back at its prompt with new commits. It counts only when its own branch carries commits made
+/// since the task began there (unless the task says it changes nothing): a `done` over an empty
+/// branch, or a branch that lost its history, is no finished task. An idle worker with neither,
+/// past the grace time, failed this attempt.
 pub(super) fn check_finished(
     model: &mut Model,
     worker: WorkerId,
@@ -104,46 +62,57 @@ pub(super) fn check_finished(
         return;
     }
     let branch = t.branch();
-    let ahead = w
-        .branch
-        .as_ref()
-        .filter(|b| b.branch == branch)
-        .map(|b| b.ahead);
-    let new_commits = ahead.is_some_and(|a| a > t.ahead_at_start);
-    if t.done_signal || new_commits {
-        let why = if t.done_signal {
-            "worker said done"
-        } else {
-            "back at its prompt with new commits"
-        };
-        out.push(Command::record(
-            Some(worker),
-            Some(&task_id),
-            EventKind::Finished,
-            why,
-        ));
-        match t.def.verify.clone() {
-            Some(command) => {
-                if let Some(t) = model.tasks.get_mut(&task_id) {
-                    t.state = TaskState::Verifying;
-                }
-                out.push(Command::RunVerify {
-                    worker,
-                    task: task_id,
-                    command,
-                });
-            }
-            None => complete(model, worker, &task_id, now, out),
+    let info = w.branch.as_ref().filter(|b| b.branch == branch);
+    if info.is_some_and(|b| b.own.is_none()) {
+        // Its history is lost; `repair` deals with that, and nothing on it counts.
+        return;
+    }
+    let new_commits = info.is_some_and(|b| b.ahead > t.ahead_at_start);
+    let own = info.and_then(|b| b.own).unwrap_or(0);
+    let grace_over = now.saturating_sub(w.since) >= model.policy.idle_grace_ms;
+    if !(t.done_signal || new_commits) {
+        if grace_over {
+            let why = "the agent went back to its prompt without new commits or `czar done`";
+            release(model, worker);
+            requeue(model, &task_id, why, now, out);
         }
-    } else if now.saturating_sub(w.since) >= model.policy.idle_grace_ms {
-        release(model, worker);
-        requeue(
-            model,
-            &task_id,
-            "the agent went back to its prompt without new commits or `czar done`",
-            now,
-            out,
-        );
+        return;
+    }
+    if own == 0 && !t.def.no_changes {
+        // The branch figures may lag behind the agent's last commit: give them the grace.
+        if grace_over {
+            let why = format!(
+                "the worker said done, but {branch} has no commits of this task (a task that \
+                 changes nothing says `no_changes = true`)"
+            );
+            release(model, worker);
+            requeue(model, &task_id, &why, now, out);
+        }
+        return;
+    }
+    let why = if t.done_signal {
+        "worker said done"
+    } else {
+        "back at its prompt with new commits"
+    };
+    out.push(Command::record(
+        Some(worker),
+        Some(&task_id),
+        EventKind::Finished,
+        why,
+    ));
+    match t.def.verify.clone() {
+        Some(command) => {
+            if let Some(t) = model.tasks.get_mut(&task_id) {
+                t.state = TaskState::Verifying;
+            }
+            out.push(Command::RunVerify {
+                worker,
+                task: task_id,
+                command,
+            });
+        }
+        None => complete(model, worker, &task_id, now, out),
     }
 }
 
@@ -190,7 +159,6 @@ pub(super) fn verified(
         return;
     }
     // Same worker, same branch: it has the context to fix what failed.
-    t.state = TaskState::Delivering;
     t.done_signal = false;
     t.ahead_at_start = ahead;
     let command = t.def.verify.clone().unwrap_or_default();
@@ -198,11 +166,7 @@ pub(super) fn verified(
         "The verify command `{command}` failed (attempt {} of {max}). Its output ended with:\n\n{tail}\n\nFix the problem, commit, and run `czar done` again.",
         t.verify_failures
     );
-    out.push(Command::Deliver {
-        worker,
-        task: task.to_string(),
-        what: Delivery::FollowUp(note),
-    });
+    super::delivery::begin(model, worker, Some(note), now, out);
 }
 
 fn complete(model: &mut Model, worker: WorkerId, task: &str, now: u64, out: &mut Vec<Command>) {
@@ -212,7 +176,7 @@ fn complete(model: &mut Model, worker: WorkerId, task: &str, now: u64, out: &mut
         t.worker = Some(worker);
     }
     if let Some(w) = model.workers.get_mut(&worker) {
-        w.task = None;
+        w.let_go();
         // Its prompt says idle; what the operator wants to know is that it finished.
         super::update::set_agent(w, AgentState::Done, &format!("finished {task}"), now);
     }
@@ -295,7 +259,7 @@ fn holds(model: &Model, worker: WorkerId, task: &str, state: TaskState) -> bool 
 
 fn release(model: &mut Model, worker: WorkerId) {
     if let Some(w) = model.workers.get_mut(&worker) {
-        w.task = None;
+        w.let_go();
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod answer;
 pub mod classify;
 pub mod command;
+pub mod delivery;
 mod detail;
 pub mod explain;
 mod healing;
@@ -11,7 +12,9 @@ mod lifecycle;
 pub mod model;
 pub mod observation;
 mod operator;
+pub mod prompt;
 pub mod queue;
+mod repair;
 pub mod survey;
 pub mod update;
 mod workers;
@@ -25,6 +28,8 @@ pub use update::update;
 mod tests;
 #[cfg(test)]
 mod tests_answer;
+#[cfg(test)]
+mod tests_delivery;
 #[cfg(test)]
 mod tests_finish;
 #[cfg(test)]

@@ -138,6 +138,10 @@ pub struct TaskDef {
     pub needs: Vec<TaskId>,
     pub agent: Option<String>,
     pub verify: Option<String>,
+    /// The task legitimately changes nothing (front matter `no_changes = true`): it may be done
+    /// without commits of its own.
+    #[serde(default)]
+    pub no_changes: bool,
     pub body: String,
 }
 
@@ -176,6 +180,10 @@ pub struct Task {
     /// Stopped because another task changes the same files; goes on when that one is over.
     #[serde(default)]
     pub held_by: Option<TaskId>,
+    /// The commit its branch stood at when the task first got it: its own work is what the
+    /// branch gained since, and a branch whose tip no longer descends from it lost its history.
+    #[serde(default)]
+    pub start: Option<String>,
 }
 
 impl Task {
@@ -209,6 +217,13 @@ pub struct BranchInfo {
     pub removed: usize,
     pub last_commit_time: Option<i64>,
     pub last_subject: Option<String>,
+    /// The branch's tip commit.
+    #[serde(default)]
+    pub tip: String,
+    /// Commits since the task's start commit; `None` when the tip does not descend from it (the
+    /// branch was deleted and made again, or rewritten): its history is lost.
+    #[serde(default)]
+    pub own: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -234,6 +249,18 @@ pub struct Worker {
     pub retired: bool,
     #[serde(default)]
     pub vitals: Vitals,
+    /// The text being handed to its agent, step by step (see `delivery`); stored with each step
+    /// so a restarted czar knows what may already be in the pane.
+    #[serde(default)]
+    pub delivery: Option<super::delivery::Delivery>,
+}
+
+impl Worker {
+    /// It stops holding its task: whatever was being handed to its agent is over too.
+    pub fn let_go(&mut self) -> Option<TaskId> {
+        self.delivery = None;
+        self.task.take()
+    }
 }
 
 /// What the czar watches to heal a worker. Times in ms.
@@ -257,6 +284,40 @@ pub struct Vitals {
     /// is read only when it prints, so this reading counts once the hook has gone stale.
     #[serde(skip)]
     pub outranked: Option<(AgentState, String)>,
+    /// The latest reading of its screen itself (hooks aside): what a delivery goes by. Not
+    /// stored: a restarted czar reads the screen again.
+    #[serde(skip)]
+    pub screen: Option<Screen>,
+    /// Deliveries begun on this worker; numbers each one, so a late outcome of an earlier one
+    /// is told apart.
+    #[serde(default)]
+    pub deliveries: u64,
+}
+
+/// What an agent's input box holds, as a screen showed it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Input {
+    /// The profile cannot read its box.
+    #[default]
+    Unknown,
+    /// The profile reads its box, but none showed (a dialog or a redraw covers it).
+    Hidden,
+    Empty,
+    /// Text sits typed or pasted in it, not submitted (shown as the screen shows it).
+    Holds(String),
+}
+
+/// One reading of a worker's screen.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Screen {
+    pub state: Option<AgentState>,
+    pub input: Input,
+    /// When the capture was taken (ms): a reading taken before a step began says nothing
+    /// about what the step did.
+    pub at: u64,
+    /// A digest of the screen's text, to see a box the profile cannot read change.
+    pub hash: u64,
 }
 
 /// The last thing an agent's own hook told the czar.
@@ -289,6 +350,69 @@ pub struct Policy {
     pub hold_overlaps: bool,
     /// What to try, in order and with doubling waits, on a stuck agent (then a restart).
     pub nudges: Vec<Nudge>,
+    /// How task text is handed to agents.
+    pub delivery: DeliveryPolicy,
+}
+
+/// How text is handed to agents: timings, and what each agent profile needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryPolicy {
+    /// How long an agent may take to show its prompt with an empty input box.
+    pub ready_timeout_ms: u64,
+    /// After Enter, how long to wait for the text to leave the box before pressing it again.
+    pub confirm_ms: u64,
+    /// How many more times Enter is pressed while the text stays in the box.
+    pub retries: u32,
+    /// Per agent profile.
+    pub agents: BTreeMap<String, AgentDelivery>,
+    /// Where workers read what the others do (named in the preamble).
+    pub status_md: String,
+    pub status_json: String,
+}
+
+/// What handing text to one agent profile needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentDelivery {
+    /// Pause between the paste and Enter: agents read an Enter inside a paste burst as a newline.
+    pub settle_ms: u64,
+    /// Keys that empty the agent's input box.
+    pub clear_keys: Vec<String>,
+    /// Whether the task goes with the worker preamble (a plain shell gets only what the task's
+    /// author wrote).
+    pub preamble: bool,
+    /// The profile can read the agent's input box (it has `input` patterns).
+    pub reads_input: bool,
+}
+
+impl Default for AgentDelivery {
+    fn default() -> Self {
+        AgentDelivery {
+            settle_ms: 300,
+            clear_keys: vec!["C-c".into()],
+            preamble: true,
+            reads_input: false,
+        }
+    }
+}
+
+impl Default for DeliveryPolicy {
+    fn default() -> Self {
+        DeliveryPolicy {
+            ready_timeout_ms: 60_000,
+            confirm_ms: 5_000,
+            retries: 3,
+            agents: BTreeMap::new(),
+            status_md: ".czar/status.md".into(),
+            status_json: ".czar/status.json".into(),
+        }
+    }
+}
+
+impl DeliveryPolicy {
+    /// A profile without settings of its own gets the defaults.
+    pub fn agent(&self, profile: &str) -> AgentDelivery {
+        self.agents.get(profile).cloned().unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -327,6 +451,7 @@ impl Default for Policy {
             max_task_ms: 0,
             hold_overlaps: false,
             nudges: vec![Nudge::Escape, Nudge::Restart],
+            delivery: DeliveryPolicy::default(),
         }
     }
 }

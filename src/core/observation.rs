@@ -1,7 +1,7 @@
 //! Everything that can happen, as data. Adapters and front ends produce these; `update` consumes them.
 
 use super::answer::Answer;
-use super::model::{AgentState, BranchInfo, TaskDef, TaskId, WorkerId};
+use super::model::{AgentState, BranchInfo, Input, TaskDef, TaskId, WorkerId};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Observation {
@@ -17,23 +17,38 @@ pub enum Observation {
         last_line: String,
         /// Waiting on a dialog its profile lets the czar answer: how, and the screen it answers.
         answerable: Option<Answer>,
+        /// What its input box holds.
+        input: Input,
+        /// When the capture was taken (ms) and a digest of its text.
+        taken_at: u64,
+        hash: u64,
     },
     /// A worker's session and worktree were started (or could not be).
     WorkerStarted {
         worker: WorkerId,
         result: Result<(), String>,
     },
-    /// The worker's worktree is on the task's branch; `Ok` carries the commits it already has.
+    /// The worker's worktree is on the task's branch, or could not be put there.
     BranchPrepared {
         worker: WorkerId,
         task: TaskId,
-        result: Result<usize, String>,
+        result: Result<Prepared, String>,
     },
-    /// The text was pasted and the submit confirmed, or not.
-    Delivered {
+    /// A delivery's text was pasted into the agent (not submitted), or refused.
+    Pasted {
         worker: WorkerId,
-        task: TaskId,
+        delivery: u64,
+        result: Result<(), PasteRefused>,
+    },
+    /// A delivery's submit key was pressed, or could not be.
+    Submitted {
+        worker: WorkerId,
+        delivery: u64,
         result: Result<(), String>,
+    },
+    /// The worker's worktree folder is gone (removed under the czar).
+    WorktreeMissing {
+        worker: WorkerId,
     },
     BranchSeen {
         worker: WorkerId,
@@ -57,6 +72,26 @@ pub enum Observation {
     Tick,
     /// The czar restarted with this model from the store: whatever was in flight is lost.
     Resumed,
+}
+
+/// A task's branch, checked out in its worker's worktree.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Prepared {
+    /// Commits it is ahead of base already.
+    pub ahead: usize,
+    /// Its tip commit.
+    pub tip: String,
+}
+
+/// Why a paste did not happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasteRefused {
+    /// The worktree is not on the task's branch (the agent switched): nothing was pasted.
+    WrongBranch { on: Option<String> },
+    /// The worktree folder is gone: nothing was pasted.
+    NoWorktree,
+    /// tmux failed; whether any text arrived is unknown.
+    Failed(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -65,7 +65,7 @@ fn kill(model: &mut Model, id: WorkerId, out: &mut Vec<Command>) {
         out.push(Command::KillWorker { worker: id });
         w.live = false;
     }
-    if let Some(task) = w.task.take() {
+    if let Some(task) = w.let_go() {
         lifecycle::give_back(model, &task, "its worker was killed by the operator", out);
     }
 }
@@ -85,7 +85,7 @@ fn reassign(model: &mut Model, id: WorkerId, task: &str, out: &mut Vec<Command>)
         ));
         return;
     }
-    if let Some(old) = model.workers.get_mut(&id).and_then(|w| w.task.take()) {
+    if let Some(old) = model.workers.get_mut(&id).and_then(|w| w.let_go()) {
         // Stop what it is doing; the branch switch then saves its work as a WIP commit.
         out.push(Command::PressKeys {
             worker: id,

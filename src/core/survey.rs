@@ -1,7 +1,7 @@
 //! Who else is touching the same files: overlaps between workers, predicted merge conflicts and
 //! the run's duplication figure. Gathered by the engine from git; judged here.
 
-use super::command::{Command, Delivery, EventKind};
+use super::command::{Command, EventKind};
 use super::model::{Model, TaskState, WorkerId};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -152,7 +152,7 @@ fn hold_later(model: &mut Model, a: WorkerId, b: WorkerId, out: &mut Vec<Command
 }
 
 /// Held tasks whose holder is over go on, with a note saying why they stopped.
-pub(super) fn release_held(model: &mut Model, out: &mut Vec<Command>) {
+pub(super) fn release_held(model: &mut Model, now: u64, out: &mut Vec<Command>) {
     let ready: Vec<(String, String)> = model
         .tasks
         .values()
@@ -170,7 +170,6 @@ pub(super) fn release_held(model: &mut Model, out: &mut Vec<Command>) {
         let Some(worker) = t.worker.filter(|_| t.state == TaskState::Working) else {
             continue;
         };
-        t.state = TaskState::Delivering;
         let note = format!(
             "You were paused because `{holder}` was changing the same files. It is finished now: pull in nothing, \
              just continue your task on your branch, and run `czar done` when it is complete."
@@ -181,11 +180,7 @@ pub(super) fn release_held(model: &mut Model, out: &mut Vec<Command>) {
             EventKind::Held,
             format!("{holder} is over; going on"),
         ));
-        out.push(Command::Deliver {
-            worker,
-            task: id,
-            what: Delivery::FollowUp(note),
-        });
+        super::delivery::begin(model, worker, Some(note), now, out);
     }
 }
 
@@ -301,18 +296,12 @@ mod hold_tests {
         }));
         assert_eq!(m.tasks["late"].held_by.as_deref(), Some("early"));
         out.clear();
-        release_held(&mut m, &mut out);
+        release_held(&mut m, 10, &mut out);
         assert!(out.is_empty(), "early is still working");
         m.tasks.get_mut("early").unwrap().state = TaskState::Done;
-        release_held(&mut m, &mut out);
-        assert!(out.iter().any(|c| matches!(
-            c,
-            Command::Deliver {
-                worker: 2,
-                what: Delivery::FollowUp(_),
-                ..
-            }
-        )));
+        release_held(&mut m, 11, &mut out);
+        let note = m.workers[&2].delivery.as_ref().and_then(|d| d.note.clone());
+        assert!(note.is_some_and(|n| n.contains("`early` was changing the same files")));
         assert_eq!(
             (m.tasks["late"].state, m.tasks["late"].held_by.clone()),
             (TaskState::Delivering, None)

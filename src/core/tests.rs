@@ -1,8 +1,10 @@
 //! Flows through `update` with plain data: what the czar decides, step by step.
 
-use super::command::{Command, Delivery};
-use super::model::{AgentState, BranchInfo, Model, Policy, TaskDef, TaskState};
-use super::observation::{Observation, SessionSeen, Signal};
+use super::command::Command;
+use super::model::{
+    AgentDelivery, AgentState, BranchInfo, Input, Model, Policy, TaskDef, TaskState,
+};
+use super::observation::{Observation, Prepared, SessionSeen, Signal};
 use super::update;
 
 pub(super) fn def(id: &str, needs: &[&str], verify: Option<&str>) -> TaskDef {
@@ -16,14 +18,36 @@ pub(super) fn def(id: &str, needs: &[&str], verify: Option<&str>) -> TaskDef {
 }
 
 pub(super) fn model(workers: u32) -> Model {
-    Model::new(
+    let mut m = Model::new(
         "proj",
         "main",
         Policy {
             workers,
             ..Policy::default()
         },
-    )
+    );
+    // No pause between paste and Enter: a whole delivery fits in one moment of these tests.
+    let sim = AgentDelivery {
+        settle_ms: 0,
+        reads_input: true,
+        ..AgentDelivery::default()
+    };
+    m.policy.delivery.agents.insert("sim".into(), sim);
+    m
+}
+
+/// A screen reading of the worker, taken at `now`.
+pub(super) fn seen(w: u32, state: AgentState, input: Input, now: u64) -> Observation {
+    Observation::AgentSeen {
+        worker: w,
+        state,
+        reason: state.as_str().into(),
+        last_line: String::new(),
+        answerable: None,
+        input,
+        taken_at: now,
+        hash: 0,
+    }
 }
 
 /// Starts every worker and brings its agent to the prompt.
@@ -51,17 +75,7 @@ pub(super) fn boot(m: &mut Model, now: u64) {
 }
 
 pub(super) fn idle(m: &mut Model, w: u32, now: u64) -> Vec<Command> {
-    update(
-        m,
-        Observation::AgentSeen {
-            worker: w,
-            state: AgentState::Idle,
-            reason: "prompt".into(),
-            last_line: String::new(),
-            answerable: None,
-        },
-        now,
-    )
+    update(m, seen(w, AgentState::Idle, Input::Empty, now), now)
 }
 
 pub(super) fn prepares(out: &[Command]) -> Vec<(u32, String)> {
@@ -75,20 +89,21 @@ pub(super) fn prepares(out: &[Command]) -> Vec<(u32, String)> {
 
 /// Takes a prepared task through delivery into Working.
 pub(super) fn start_work(m: &mut Model, w: u32, task: &str, now: u64) {
+    let prepared = Prepared {
+        ahead: 0,
+        tip: "start".into(),
+    };
     let out = update(
         m,
         Observation::BranchPrepared {
             worker: w,
             task: task.into(),
-            result: Ok(0),
+            result: Ok(prepared),
         },
         now,
     );
-    assert!(out.contains(&Command::Deliver {
-        worker: w,
-        task: task.into(),
-        what: Delivery::Task
-    }));
+    assert!(out.contains(&Command::ReadScreen { worker: w }), "{out:?}");
+    assert_eq!(m.tasks[task].state, TaskState::Delivering);
     delivered(m, w, task, now);
     assert_eq!(m.tasks[task].state, TaskState::Working);
 }
@@ -98,14 +113,49 @@ pub(super) fn load(m: &mut Model, defs: Vec<TaskDef>, now: u64) -> Vec<Command> 
     update(m, Observation::TasksLoaded(defs), now)
 }
 
-/// The task's text reached the worker's agent.
+/// The delivery the worker has begun goes through: its agent at an empty prompt, the text
+/// pasted, Enter pressed, the agent busy. Returns the commands of the last step.
 pub(super) fn delivered(m: &mut Model, w: u32, task: &str, now: u64) -> Vec<Command> {
-    let obs = Observation::Delivered {
+    let out = idle(m, w, now);
+    let paste = out.iter().find_map(|c| match c {
+        Command::Paste {
+            worker,
+            delivery,
+            branch,
+            ..
+        } if *worker == w => Some((*delivery, branch.clone())),
+        _ => None,
+    });
+    let (id, branch) = paste.unwrap_or_else(|| panic!("no paste for worker {w}: {out:?}"));
+    assert_eq!(branch, format!("czar/{task}"));
+    let pasted = Observation::Pasted {
         worker: w,
-        task: task.into(),
+        delivery: id,
         result: Ok(()),
     };
-    update(m, obs, now)
+    let out = update(m, pasted, now);
+    assert!(
+        out.contains(&Command::Submit {
+            worker: w,
+            delivery: id
+        }),
+        "{out:?}"
+    );
+    let submitted = Observation::Submitted {
+        worker: w,
+        delivery: id,
+        result: Ok(()),
+    };
+    update(m, submitted, now);
+    update(m, seen(w, AgentState::Busy, Input::Empty, now), now)
+}
+
+/// The text pasted into worker `w` by its delivery, from a step's commands.
+pub(super) fn pasted_text(out: &[Command], w: u32) -> Option<String> {
+    out.iter().find_map(|c| match c {
+        Command::Paste { worker, text, .. } if *worker == w => Some(text.clone()),
+        _ => None,
+    })
 }
 
 /// The worker ran `czar done` without naming a branch.
@@ -121,6 +171,8 @@ pub(super) fn commits(m: &mut Model, w: u32, task: &str, ahead: usize, now: u64)
     let info = BranchInfo {
         branch: format!("czar/{task}"),
         ahead,
+        tip: format!("tip-{ahead}"),
+        own: Some(ahead),
         ..BranchInfo::default()
     };
     update(m, Observation::BranchSeen { worker: w, info }, now)
@@ -196,9 +248,22 @@ fn stale_answers_for_a_task_the_worker_no_longer_holds_are_ignored() {
     load(&mut m, vec![def("a", &[], None)], 0);
     boot(&mut m, 1);
     let before = m.clone();
-    let out = delivered(&mut m, 1, "zzz", 2);
-    assert!(out.is_empty());
-    assert_eq!(m, before);
+    for obs in [
+        Observation::Pasted {
+            worker: 1,
+            delivery: 99,
+            result: Ok(()),
+        },
+        Observation::Submitted {
+            worker: 1,
+            delivery: 99,
+            result: Ok(()),
+        },
+    ] {
+        let out = update(&mut m, obs, 2);
+        assert!(out.is_empty(), "{out:?}");
+        assert_eq!(m, before);
+    }
 }
 
 #[test]
@@ -215,6 +280,7 @@ fn after_a_restart_lost_sessions_give_their_tasks_back_and_verify_reruns() {
     let wb = m.tasks["b"].worker.unwrap();
     start_work(&mut m, wa, "a", 2);
     start_work(&mut m, wb, "b", 2);
+    commits(&mut m, wb, "b", 1, 3);
     said_done(&mut m, wb, 3);
     idle(&mut m, wb, 4);
     assert_eq!(m.tasks["b"].state, TaskState::Verifying);

@@ -29,6 +29,9 @@ fn waiting(answerable: Option<Answer>) -> Observation {
         reason: "waiting pattern matched".into(),
         last_line: "Enter to confirm · Esc to cancel".into(),
         answerable,
+        input: crate::core::model::Input::Hidden,
+        taken_at: 0,
+        hash: 0,
     }
 }
 
@@ -138,6 +141,9 @@ fn only_a_worker_seen_waiting_is_answered() {
         reason: "spinner".into(),
         last_line: String::new(),
         answerable: Some(trust()),
+        input: crate::core::model::Input::Empty,
+        taken_at: 0,
+        hash: 0,
     };
     assert!(answers(&update(&mut m, busy(), 3_000)).is_empty());
     assert!(answers(&update(&mut m, busy(), 5_000)).is_empty());

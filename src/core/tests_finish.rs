@@ -1,7 +1,7 @@
 //! Finishing a task through `update`: commits or `czar done`, the prompt, verify, and what the
 //! worker reads afterwards.
 
-use super::command::{Command, Delivery, EventKind};
+use super::command::{Command, EventKind};
 use super::model::{AgentState, TaskState};
 use super::observation::{Observation, Signal};
 use super::tests::{
@@ -103,6 +103,7 @@ fn done_signal_waits_for_the_prompt_then_verify_decides() {
     load(&mut m, vec![def("a", &[], Some("make test"))], 0);
     boot(&mut m, 1);
     start_work(&mut m, 1, "a", 2);
+    commits(&mut m, 1, "a", 1, 3);
     said_done(&mut m, 1, 3);
     assert_eq!(
         m.tasks["a"].state,
@@ -125,7 +126,9 @@ fn done_signal_waits_for_the_prompt_then_verify_decides() {
         },
         5,
     );
-    assert!(out.iter().any(|c| matches!(c, Command::Deliver { what: Delivery::FollowUp(n), .. } if n.contains("FAILED x"))));
+    assert!(out.contains(&Command::ReadScreen { worker: 1 }));
+    let note = m.workers[&1].delivery.as_ref().and_then(|d| d.note.clone());
+    assert!(note.is_some_and(|n| n.contains("FAILED x")));
     delivered(&mut m, 1, "a", 6);
     said_done(&mut m, 1, 7);
     idle(&mut m, 1, 8);
@@ -154,6 +157,7 @@ fn verify_failing_every_time_fails_the_task_and_its_dependents() {
     );
     boot(&mut m, 1);
     start_work(&mut m, 1, "a", 2);
+    commits(&mut m, 1, "a", 1, 2);
     for round in 0..2u64 {
         said_done(&mut m, 1, 3 + round * 10);
         idle(&mut m, 1, 4 + round * 10);

@@ -38,6 +38,9 @@ fn running(workers: u32, tasks: &[&str]) -> Model {
             reason: "prompt".into(),
             last_line: String::new(),
             answerable: None,
+            input: crate::core::model::Input::Empty,
+            taken_at: 0,
+            hash: 0,
         };
         update(&mut m, seen, 2);
     }
@@ -178,6 +181,9 @@ fn a_fresh_hook_outranks_the_screen_then_the_screen_wins_again() {
         reason: "spinner".into(),
         last_line: String::new(),
         answerable: None,
+        input: crate::core::model::Input::Empty,
+        taken_at: 0,
+        hash: 0,
     };
     update(&mut m, screen(), 11_000);
     assert_eq!(
@@ -210,6 +216,9 @@ fn a_screen_reading_a_hook_outranked_counts_once_the_hook_is_stale_without_a_new
         reason: "waiting pattern matched".into(),
         last_line: String::new(),
         answerable: None,
+        input: crate::core::model::Input::Empty,
+        taken_at: 0,
+        hash: 0,
     };
     update(&mut m, dialog, 10_500);
     assert_eq!(m.workers[&1].agent, AgentState::Busy, "the hook is fresh");
@@ -256,6 +265,9 @@ fn a_rate_limited_workers_task_moves_to_an_idle_agent_of_another_profile() {
         reason: "rate limit: resets in 3600s".into(),
         last_line: String::new(),
         answerable: None,
+        input: crate::core::model::Input::Empty,
+        taken_at: 0,
+        hash: 0,
     };
     let out = update(&mut m, limited, 5);
     assert!(out.contains(&Command::PressKeys {

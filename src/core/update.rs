@@ -3,7 +3,7 @@
 
 use super::command::{Command, EventKind};
 use super::lifecycle;
-use super::model::{AgentState, Model, Task, TaskDef, TaskState, Worker, WorkerId};
+use super::model::{AgentState, Model, Screen, Task, TaskDef, TaskState, Worker, WorkerId};
 use super::observation::{Observation, Signal};
 use super::queue;
 use super::workers;
@@ -19,13 +19,29 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
             reason,
             last_line,
             answerable,
+            input,
+            taken_at,
+            hash,
         } => {
+            if let Some(w) = model.workers.get_mut(&worker) {
+                let screen = Screen {
+                    state: Some(state),
+                    input,
+                    at: taken_at,
+                    hash,
+                };
+                // A reading that overtook a newer one on its way here says nothing new.
+                if w.vitals.screen.as_ref().is_none_or(|s| s.at <= taken_at) {
+                    w.vitals.screen = Some(screen);
+                }
+            }
             agent_seen(model, worker, state, reason, last_line, now, &mut out);
             // The newest screen says which dialog, if any, is up: a changed screen drops the old.
             if let Some(w) = model.workers.get_mut(&worker) {
                 w.vitals.dialog = answerable;
             }
             auto_answer(model, worker, now, &mut out);
+            super::delivery::advance(model, worker, now, &mut out);
         }
         Observation::WorkerStarted { worker, result } => {
             workers::worker_started(model, worker, result, now, &mut out)
@@ -35,15 +51,25 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
             task,
             result,
         } => lifecycle::branch_prepared(model, worker, &task, result, now, &mut out),
-        Observation::Delivered {
+        Observation::Pasted {
             worker,
-            task,
+            delivery,
             result,
-        } => lifecycle::delivered(model, worker, &task, result, now, &mut out),
+        } => super::delivery::pasted(model, worker, delivery, result, now, &mut out),
+        Observation::Submitted {
+            worker,
+            delivery,
+            result,
+        } => super::delivery::submitted(model, worker, delivery, result, now, &mut out),
+        Observation::WorktreeMissing { worker } => {
+            super::repair::worktree_missing(model, worker, now, &mut out)
+        }
         Observation::BranchSeen { worker, info } => {
-            if let Some(w) = model.workers.get_mut(&worker) {
-                w.branch = Some(info);
-            }
+            let before = model
+                .workers
+                .get_mut(&worker)
+                .and_then(|w| w.branch.replace(info));
+            super::repair::branch_seen(model, worker, before, now, &mut out);
             lifecycle::check_finished(model, worker, now, &mut out);
         }
         Observation::Verified {
@@ -67,11 +93,12 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
                 // A dialog on a screen that has not changed since is still up: its screen is not
                 // read again (nothing printed), so time alone decides when to answer.
                 auto_answer(model, id, now, &mut out);
+                super::delivery::advance(model, id, now, &mut out);
             }
         }
     }
     lifecycle::fail_doomed(model, now, &mut out);
-    super::survey::release_held(model, &mut out);
+    super::survey::release_held(model, now, &mut out);
     if !model.stopping {
         workers::ensure_workers(model, now, &mut out);
         if model.policy.auto_assign {
@@ -103,8 +130,7 @@ fn tasks_loaded(model: &mut Model, defs: Vec<TaskDef>, now: u64, out: &mut Vec<C
 
 /// After a restart: workers are taken as alive until the first session listing says otherwise
 /// (which then requeues their tasks), their screens as unknown, and work in flight is redone
-/// only where redoing it is harmless. A delivery that may have been submitted is never sent
-/// again: the task counts as working, and an idle agent without commits gives it back later.
+/// only where redoing it is harmless. Deliveries resume from their journal (see `delivery`).
 fn resumed(model: &mut Model, now: u64, out: &mut Vec<Command>) {
     for w in model.workers.values_mut() {
         w.live = true;
@@ -136,13 +162,19 @@ fn resumed(model: &mut Model, now: u64, out: &mut Vec<Command>) {
         let Some(t) = model.tasks.get_mut(&id) else {
             continue;
         };
+        let delivering = model
+            .workers
+            .get(&worker)
+            .is_some_and(|w| w.delivery.is_some());
         match state {
             TaskState::Assigned => out.push(Command::PrepareBranch {
                 worker,
                 task: id.clone(),
                 branch: t.branch(),
             }),
-            TaskState::Delivering => t.state = TaskState::Working,
+            // Journaled deliveries are resolved below; one without a journal (an older czar's)
+            // may have been submitted, so it is never sent again.
+            TaskState::Delivering if !delivering => t.state = TaskState::Working,
             TaskState::Verifying => {
                 let command = t.def.verify.clone().unwrap_or_default();
                 out.push(Command::RunVerify {
@@ -154,6 +186,7 @@ fn resumed(model: &mut Model, now: u64, out: &mut Vec<Command>) {
             _ => {}
         }
     }
+    super::delivery::resume(model, now, out);
 }
 
 fn agent_seen(

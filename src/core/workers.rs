@@ -75,7 +75,7 @@ pub(super) fn crashed(
         out.push(Command::KillWorker { worker: id });
         w.live = false;
     }
-    if let Some(task) = w.task.take() {
+    if let Some(task) = w.let_go() {
         lifecycle::requeue(
             model,
             &task,

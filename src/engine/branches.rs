@@ -14,16 +14,31 @@ use std::sync::{Arc, Mutex};
 /// Worker → the branch, base commit and tip commit its figures were last sent for.
 pub(crate) type SentFor = Mutex<HashMap<WorkerId, (String, String, String)>>;
 
+/// One branch to read: its worker, its name, where its task began, and whether to send its
+/// figures even when nothing moved.
+struct Wanted {
+    worker: WorkerId,
+    branch: String,
+    start: Option<String>,
+    always: bool,
+}
+
 /// Sends fresh figures for `workers`' task branches; with `force`, even where nothing moved.
 pub(crate) fn refresh(ctx: &Arc<Ctx>, model: &Model, workers: &[WorkerId], force: bool) {
-    let wanted: Vec<(WorkerId, String, bool)> = workers
+    let wanted: Vec<Wanted> = workers
         .iter()
         .filter_map(|id| {
             let w = model.workers.get(id)?;
-            let branch = branch_for(w.task.as_ref()?);
+            let task = w.task.as_ref()?;
+            let branch = branch_for(task);
             // Figures the model does not hold (another branch's, or none) are always sent.
             let held = w.branch.as_ref().is_some_and(|b| b.branch == branch);
-            Some((*id, branch, force || !held))
+            Some(Wanted {
+                worker: *id,
+                branch,
+                start: model.tasks.get(task).and_then(|t| t.start.clone()),
+                always: force || !held,
+            })
         })
         .collect();
     if wanted.is_empty() {
@@ -37,29 +52,32 @@ pub(crate) fn refresh(ctx: &Arc<Ctx>, model: &Model, workers: &[WorkerId], force
     });
 }
 
-fn refresh_blocking(ctx: &Ctx, wanted: &[(WorkerId, String, bool)]) -> Result<(), GitError> {
+fn refresh_blocking(ctx: &Ctx, wanted: &[Wanted]) -> Result<(), GitError> {
     let git = Git::discover(&ctx.setup.paths.repo_root)?;
     let base = git.commit_of(&ctx.setup.base)?;
     let mut sent = ctx.branches.lock().unwrap_or_else(|p| p.into_inner());
-    for (worker, branch, always) in wanted {
-        let Some(tip) = git.branch_tip(branch) else {
-            tracing::debug!("worker {worker}: no branch {branch} yet");
+    for want in wanted {
+        let worker = want.worker;
+        let Some(tip) = git.branch_tip(&want.branch) else {
+            // Before its task began the branch may not exist yet; after, it was deleted.
+            if want.start.is_some() {
+                sent.remove(&worker);
+                let info = BranchInfo {
+                    branch: want.branch.clone(),
+                    ..BranchInfo::default()
+                };
+                send(ctx, Observation::BranchSeen { worker, info });
+            }
             continue;
         };
-        let key = (branch.clone(), base.clone(), tip);
-        if !always && sent.get(worker) == Some(&key) {
+        let key = (want.branch.clone(), base.clone(), tip);
+        if !want.always && sent.get(&worker) == Some(&key) {
             continue;
         }
-        match branch_info(&git, &key.1, branch) {
+        match branch_info(&git, &key.1, want) {
             Ok(info) => {
-                send(
-                    ctx,
-                    Observation::BranchSeen {
-                        worker: *worker,
-                        info,
-                    },
-                );
-                sent.insert(*worker, key);
+                send(ctx, Observation::BranchSeen { worker, info });
+                sent.insert(worker, key);
             }
             Err(e) => tracing::warn!("branch figures for worker {worker}: {e}"),
         }
@@ -67,8 +85,14 @@ fn refresh_blocking(ctx: &Ctx, wanted: &[(WorkerId, String, bool)]) -> Result<()
     Ok(())
 }
 
-fn branch_info(git: &Git, base: &str, branch: &str) -> Result<BranchInfo, GitError> {
+fn branch_info(git: &Git, base: &str, want: &Wanted) -> Result<BranchInfo, GitError> {
+    let branch = &want.branch;
     let s = git.branch_stats(base, branch)?;
+    let tip = git.branch_tip(branch).unwrap_or_default();
+    let own = match &want.start {
+        Some(start) => git.commits_since(start, &tip),
+        None => Some(s.ahead),
+    };
     Ok(BranchInfo {
         branch: branch.to_string(),
         ahead: s.ahead,
@@ -77,5 +101,7 @@ fn branch_info(git: &Git, base: &str, branch: &str) -> Result<BranchInfo, GitErr
         removed: s.files.iter().map(|f| f.removed).sum(),
         last_commit_time: s.last_commit_time,
         last_subject: s.last_subject,
+        tip,
+        own,
     })
 }

@@ -1,26 +1,27 @@
 //! Carries out the core's commands against tmux, git and processes, each in its own task, and
 //! reports the outcome back as an observation. Nothing here decides.
 
-use super::{Ctx, Msg, deliver};
+use super::{Ctx, Msg, fault};
 use crate::adapters::git::{self, Git};
 use crate::adapters::tmux::SessionSpec;
-use crate::core::command::{Command, Delivery};
+use crate::core::command::Command;
 use crate::core::model::{Model, WorkerId};
-use crate::core::observation::Observation;
-use crate::prompt::{self, PromptContext};
+use crate::core::observation::{Observation, PasteRefused, Prepared};
 use std::sync::Arc;
 
 /// Variables a worker session must not inherit: they describe the czar's own terminal and tmux.
 const NOT_PASSED: [&str; 4] = ["TMUX", "TMUX_PANE", "COLUMNS", "LINES"];
 
-/// The worker's session name and agent profile name.
+/// The worker's pane as a tmux target (its session, exactly: a bare name would also match a
+/// longer one, `p-worker-1` finding `p-worker-10` once the first is gone) and its agent
+/// profile's name.
 pub(super) fn pane_of(model: &Model, worker: WorkerId) -> (String, String) {
     let profile = model
         .workers
         .get(&worker)
         .map(|w| w.profile.clone())
         .unwrap_or_default();
-    (model.session_name(worker), profile)
+    (format!("={}:", model.session_name(worker)), profile)
 }
 
 pub(super) fn send(ctx: &Ctx, obs: Observation) {
@@ -55,6 +56,10 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
             branch,
         } => {
             tokio::task::spawn_blocking(move || {
+                // Without its folder the worker itself is broken, not the task.
+                if !ctx.setup.paths.worktree(worker).is_dir() {
+                    return send(&ctx, Observation::WorktreeMissing { worker });
+                }
                 let result = prepare_branch(&ctx, worker, &branch);
                 send(
                     &ctx,
@@ -66,42 +71,71 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
                 );
             });
         }
-        Command::Deliver { worker, task, what } => {
-            let Some(t) = model.tasks.get(&task) else {
-                return;
-            };
-            let text = match what {
-                Delivery::Task => {
-                    let setup = &ctx.setup;
-                    let md = setup.paths.status_md().display().to_string();
-                    let json = setup.paths.status_json().display().to_string();
-                    let pc = PromptContext {
-                        project: &setup.project,
-                        worker,
-                        base: &setup.base,
-                        status_file: &md,
-                        status_json: &json,
-                    };
-                    prompt::render(&pc, t)
-                }
-                Delivery::FollowUp(note) => note,
-            };
-            let (session, profile) = pane_of(model, worker);
+        Command::Paste {
+            worker,
+            delivery,
+            branch,
+            text,
+        } => {
+            let (target, _) = pane_of(model, worker);
             tokio::spawn(async move {
-                let result = match ctx.setup.profile(&profile) {
-                    Some(p) => {
-                        deliver::deliver(&ctx.tmux, &session, p, &ctx.setup.timing, &text).await
-                    }
-                    None => Err(format!("unknown agent profile {profile:?}")),
-                };
+                let result = paste(&ctx, worker, &target, &branch, &text).await;
+                fault::point("paste");
                 send(
                     &ctx,
-                    Observation::Delivered {
+                    Observation::Pasted {
                         worker,
-                        task,
+                        delivery,
                         result,
                     },
                 );
+            });
+        }
+        Command::Submit { worker, delivery } => {
+            let (target, profile) = pane_of(model, worker);
+            tokio::spawn(async move {
+                let result = match ctx.setup.profile(&profile) {
+                    Some(p) => ctx
+                        .tmux
+                        .send_submit(&target, p.submit)
+                        .await
+                        .map_err(|e| e.to_string()),
+                    None => Err(format!("unknown agent profile {profile:?}")),
+                };
+                fault::point("enter");
+                send(
+                    &ctx,
+                    Observation::Submitted {
+                        worker,
+                        delivery,
+                        result,
+                    },
+                );
+            });
+        }
+        Command::ClearInput { worker, keys } => {
+            let (target, _) = pane_of(model, worker);
+            tokio::spawn(async move {
+                press(&ctx, &target, &keys).await;
+                let _ = ctx.tx.send(Msg::ReadSoon(worker));
+            });
+        }
+        Command::ReadScreen { worker } => {
+            let _ = ctx.tx.send(Msg::ReadSoon(worker));
+        }
+        Command::RepairBranch {
+            worker,
+            branch,
+            at,
+            keep,
+        } => {
+            tokio::task::spawn_blocking(move || {
+                let done = Git::discover(&ctx.setup.paths.repo_root)
+                    .and_then(|g| g.put_branch(&branch, &at, keep.as_deref()));
+                if let Err(e) = done {
+                    tracing::warn!(worker, "repairing {branch}: {e}");
+                }
+                let _ = ctx.tx.send(Msg::RefsMoved);
             });
         }
         Command::RunVerify {
@@ -123,8 +157,8 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
             });
         }
         Command::TypeText { worker, text } => {
-            let (session, profile) = pane_of(model, worker);
-            tokio::spawn(async move { type_line(&ctx, &session, &profile, &text).await });
+            let (target, profile) = pane_of(model, worker);
+            tokio::spawn(async move { type_line(&ctx, &target, &profile, &text).await });
         }
         Command::OperatorAnswer { worker, yes } => {
             let (session, profile) = pane_of(model, worker);
@@ -150,8 +184,8 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
             execute(&ctx, model, Command::PressKeys { worker, keys });
         }
         Command::PressKeys { worker, keys } => {
-            let session = model.session_name(worker);
-            tokio::spawn(async move { press(&ctx, &session, &keys).await });
+            let (target, _) = pane_of(model, worker);
+            tokio::spawn(async move { press(&ctx, &target, &keys).await });
         }
         Command::RefreshBranch { worker } => {
             super::branches::refresh(&ctx, model, &[worker], true);
@@ -159,7 +193,30 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
     }
 }
 
-/// Reads the worker's screen and says what its agent is doing.
+/// Pastes a delivery's text, once the worktree is seen on the task's branch: an agent that
+/// switched branches would otherwise do this task's work on another's.
+async fn paste(
+    ctx: &Ctx,
+    worker: WorkerId,
+    target: &str,
+    branch: &str,
+    text: &str,
+) -> Result<(), PasteRefused> {
+    let wt = ctx.setup.paths.worktree(worker);
+    let on = tokio::task::spawn_blocking(move || wt.is_dir().then(|| git::branch_at(&wt)))
+        .await
+        .map_err(|e| PasteRefused::Failed(format!("worktree check failed: {e}")))?;
+    match on {
+        None => return Err(PasteRefused::NoWorktree),
+        Some(on) if on.as_deref() != Some(branch) => return Err(PasteRefused::WrongBranch { on }),
+        Some(_) => {}
+    }
+    ctx.tmux
+        .paste(target, text.as_bytes())
+        .await
+        .map_err(|e| PasteRefused::Failed(e.to_string()))
+}
+
 async fn press(ctx: &Ctx, session: &str, keys: &[String]) {
     for k in keys {
         if let Err(e) = ctx.tmux.send_key(session, k).await {
@@ -266,7 +323,7 @@ async fn start_worker(ctx: &Ctx, worker: WorkerId, profile_name: &str) -> Result
     Ok(())
 }
 
-fn prepare_branch(ctx: &Ctx, worker: WorkerId, branch: &str) -> Result<usize, String> {
+fn prepare_branch(ctx: &Ctx, worker: WorkerId, branch: &str) -> Result<Prepared, String> {
     let setup = &ctx.setup;
     let git = Git::discover(&setup.paths.repo_root).map_err(|e| e.to_string())?;
     let wt = setup.paths.worktree(worker);
@@ -298,7 +355,13 @@ fn prepare_branch(ctx: &Ctx, worker: WorkerId, branch: &str) -> Result<usize, St
     let stats = git
         .branch_stats(&setup.base, branch)
         .map_err(|e| e.to_string())?;
-    Ok(stats.ahead)
+    let tip = git
+        .branch_tip(branch)
+        .ok_or_else(|| format!("{branch} has no tip after the switch"))?;
+    Ok(Prepared {
+        ahead: stats.ahead,
+        tip,
+    })
 }
 
 fn is_ours(path: &std::path::Path, worktrees_dir: &std::path::Path) -> bool {
@@ -310,6 +373,10 @@ fn is_ours(path: &std::path::Path, worktrees_dir: &std::path::Path) -> bool {
 /// `sh -c` like a Makefile recipe would; task text never does.
 async fn run_verify(ctx: &Ctx, worker: WorkerId, command: &str) -> (bool, String) {
     let wt = ctx.setup.paths.worktree(worker);
+    // Run anywhere else, a check could pass on work that is not there.
+    if !wt.is_dir() {
+        return (false, format!("the worktree {} is gone", wt.display()));
+    }
     let child = tokio::process::Command::new("sh")
         .arg("-c")
         .arg(command)

@@ -2,8 +2,8 @@
 //! `core::update`, makes each step durable in the store, then carries the commands out.
 
 mod branches;
-mod deliver;
 mod exec;
+mod fault;
 mod monitor;
 mod reading;
 mod schedule;
@@ -43,6 +43,8 @@ pub(crate) enum Msg {
     RefsMoved,
     /// A worker wrote to the inbox (see `adapters::bell`).
     Signals,
+    /// Read this worker's screen at the next round, whether or not it printed.
+    ReadSoon(crate::core::model::WorkerId),
 }
 
 /// Shared by the engine and the tasks it spawns.
@@ -252,10 +254,12 @@ impl Engine {
         let ctrl_c = tokio::signal::ctrl_c();
         tokio::pin!(ctrl_c);
         loop {
-            let wait = self
-                .monitor
-                .next_round(&self.model)
-                .saturating_sub(now_ms());
+            let now = now_ms();
+            let round_at = self.monitor.next_round(&self.model);
+            // A delivery's steps keep time of their own (Enter once a paste settled, a look
+            // after a while without a screen): the core says when it next has something to do.
+            let due_at = crate::core::delivery::next_due(&self.model).unwrap_or(u64::MAX);
+            let wait = round_at.min(due_at).saturating_sub(now);
             tokio::select! {
                 _ = &mut ctrl_c => {
                     self.step(Observation::Intent(Intent::Stop), &[])?;
@@ -270,7 +274,13 @@ impl Engine {
                 // New output only wakes the loop to work out when to read it.
                 _ = outputs.changed() => {}
                 _ = tokio::time::sleep(std::time::Duration::from_millis(wait)) => {
-                    self.monitor_round();
+                    let now = now_ms();
+                    if now >= due_at {
+                        self.step(Observation::Tick, &[])?;
+                    }
+                    if now >= round_at {
+                        self.monitor_round();
+                    }
                 }
                 _ = tick.tick() => {
                     self.poll().await?;
@@ -318,6 +328,7 @@ impl Engine {
             Msg::ListSoon => self.monitor.list_soon = true,
             Msg::RefsMoved => self.monitor.refs_moved = true,
             Msg::Signals => self.take_signals()?,
+            Msg::ReadSoon(worker) => self.monitor.look_soon(worker, now_ms()),
         }
         Ok(())
     }
@@ -389,6 +400,18 @@ impl Engine {
         {
             self.monitor.last_survey = now;
             survey::spawn(&self.ctx, &self.model, now);
+        }
+        // A worktree folder removed under a running agent: its worker must be put back together.
+        let gone: Vec<Observation> = self
+            .model
+            .workers
+            .values()
+            .filter(|w| w.live && !w.starting && !w.retired)
+            .filter(|w| !self.ctx.setup.paths.worktree(w.id).is_dir())
+            .map(|w| Observation::WorktreeMissing { worker: w.id })
+            .collect();
+        if !gone.is_empty() {
+            self.step_all(gone, &[])?;
         }
         self.step(Observation::Tick, &[])?;
         let claims = self.store.claims().unwrap_or_default();

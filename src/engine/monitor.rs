@@ -330,6 +330,7 @@ pub(crate) fn to_def(t: TaskSpec) -> TaskDef {
         needs: t.needs,
         agent: t.agent,
         verify: t.verify,
+        no_changes: t.no_changes,
         body: t.body,
     }
 }

@@ -18,6 +18,8 @@ pub(crate) fn read_screens(ctx: &Arc<Ctx>, model: &Model, reads: Vec<(WorkerId, 
     let profiles: Vec<String> = reads.iter().map(|(w, _)| pane_of(model, *w).1).collect();
     tokio::spawn(async move {
         let targets: Vec<String> = reads.iter().map(|(_, t)| t.clone()).collect();
+        // Stamped before the capture: nothing it shows is older than this.
+        let taken_at = super::now_ms();
         let screens = ctx.tmux.capture_many(&targets).await;
         for (((worker, target), profile), screen) in reads.iter().zip(&profiles).zip(screens) {
             match (screen, ctx.setup.profile(profile)) {
@@ -37,6 +39,9 @@ pub(crate) fn read_screens(ctx: &Arc<Ctx>, model: &Model, reads: Vec<(WorkerId, 
                             },
                             last_line: r.last_line,
                             answerable: r.answerable,
+                            input: r.input,
+                            taken_at,
+                            hash: digest(&s.text),
                         };
                         send(&ctx, obs);
                     }
@@ -47,6 +52,14 @@ pub(crate) fn read_screens(ctx: &Arc<Ctx>, model: &Model, reads: Vec<(WorkerId, 
         }
         let _ = ctx.tx.send(Msg::BatchDone);
     });
+}
+
+/// A digest of a screen's text, to tell whether it changed.
+fn digest(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
 }
 
 /// Learns which panes print from their output logs growing (see `adapters::output_watch`).

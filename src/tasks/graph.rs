@@ -201,6 +201,7 @@ mod tests {
                 needs: needs.iter().map(|n| n.to_string()).collect(),
                 agent: None,
                 verify: None,
+                no_changes: false,
                 body: String::new(),
                 file: Path::new("tasks").join(format!("{id}.md")),
             },

@@ -12,7 +12,15 @@ pub use parse::{parse_task, validate_id};
 pub use write::{NewTask, render_task, slug, write_task};
 
 /// The front-matter keys a task file may use.
-pub const KNOWN_KEYS: &[&str] = &["id", "title", "priority", "needs", "agent", "verify"];
+pub const KNOWN_KEYS: &[&str] = &[
+    "id",
+    "title",
+    "priority",
+    "needs",
+    "agent",
+    "verify",
+    "no_changes",
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskSpec {
@@ -28,6 +36,8 @@ pub struct TaskSpec {
     pub agent: Option<String>,
     /// Command that must succeed in the worktree before the task counts as done.
     pub verify: Option<String>,
+    /// The task legitimately changes nothing: it may be done without commits of its own.
+    pub no_changes: bool,
     /// Everything after the closing `+++` line, byte for byte.
     pub body: String,
     pub file: PathBuf,

@@ -153,6 +153,13 @@ pub(super) fn parse_entry(file: &Path, text: &str) -> Result<Entry, TaskError> {
     }
     let agent = front.optional_text(table.get("agent"), "agent")?;
     let verify = front.optional_text(table.get("verify"), "verify")?;
+    let no_changes = match table.get("no_changes") {
+        Some(v) => match v.get_ref() {
+            DeValue::Boolean(b) => *b,
+            _ => return Err(front.wrong_type(v, "no_changes", "true or false")),
+        },
+        None => false,
+    };
     let spec = TaskSpec {
         id,
         title,
@@ -160,6 +167,7 @@ pub(super) fn parse_entry(file: &Path, text: &str) -> Result<Entry, TaskError> {
         needs,
         agent,
         verify,
+        no_changes,
         body: body.to_string(),
         file: file.to_path_buf(),
     };

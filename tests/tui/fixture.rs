@@ -104,6 +104,8 @@ pub fn model() -> Model {
         removed: 8,
         last_commit_time: Some(((NOW - 30_000) / 1000) as i64),
         last_subject: Some("Add the form".into()),
+        tip: "4f1c2e9".into(),
+        own: Some(3),
     });
     let mut w2 = worker(2, AgentState::Waiting, Some("api-client"), "❯ No", 95);
     w2.reason =

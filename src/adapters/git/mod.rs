@@ -4,6 +4,7 @@
 //! Every call is blocking; callers on an async runtime wrap them in `spawn_blocking`.
 
 mod error;
+mod history;
 mod init;
 mod overlap;
 mod signature;

@@ -1,8 +1,9 @@
 //! The text a worker receives: the preamble from `prompts/worker.md`, then the task, unchanged.
+//! Pure: the delivery protocol renders it in the core, and the engine pastes what it is given.
 
-use crate::core::model::Task;
+use super::model::Task;
 
-const WORKER_TEMPLATE: &str = include_str!("../prompts/worker.md");
+const WORKER_TEMPLATE: &str = include_str!("../../prompts/worker.md");
 
 pub struct PromptContext<'a> {
     pub project: &'a str,

@@ -1,0 +1,522 @@
+//! Getting text into an agent exactly once. A delivery is a small protocol whose every step is
+//! stored before it is carried out, so a czar killed anywhere inside it knows on restart what
+//! may already sit in the pane:
+//!
+//! ```text
+//! Ready ──(screen: at its prompt, box empty)──► Pasting ──(pasted)──► Pasted ──(settled)──► Submitting ──(text left the box)──► done
+//!   └──(box holds text)──► Clearing ──(box empty)──► Pasting
+//! ```
+//!
+//! Nothing is pasted into a box that a screen read after the step began did not show empty,
+//! and Enter is pressed again only while the box is seen still holding the text. A delivery
+//! stopped between its paste and its Enter goes back to Ready on restart: the box, holding the
+//! unsubmitted text, is cleared and the text pasted again, so the agent gets it once.
+//! For profiles whose box cannot be read, a paste that may have happened is submitted instead
+//! of pasted again: at most once, never twice.
+
+use super::command::{Command, EventKind};
+use super::lifecycle;
+use super::model::{AgentState, Input, Model, Screen, TaskId, TaskState, WorkerId};
+use super::observation::PasteRefused;
+use super::prompt::{PromptContext, render};
+use serde::{Deserialize, Serialize};
+
+/// How long a clear is given to show on screen before the keys are pressed again.
+const CLEAR_WAIT_MS: u64 = 1_000;
+/// Clears tried before the delivery gives up on a box that keeps its text.
+const MAX_CLEARS: u32 = 3;
+/// A paste whose outcome never came back (its task died) is taken as lost after this long.
+const PASTE_LOST_MS: u64 = 30_000;
+/// A step waiting on a screen asks for one again when none came for this long.
+const REREAD_MS: u64 = 1_000;
+/// After a restart, a paste or Enter the killed czar had started may still be on its way
+/// through a tmux client of its own: screens read before this long are not trusted.
+const RESUME_SETTLE_MS: u64 = 1_500;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// Numbers deliveries on the worker (see `Vitals::deliveries`).
+    pub id: u64,
+    pub task: TaskId,
+    /// A note about the task (a failed verify's output, a nudge); `None`: the task itself.
+    pub note: Option<String>,
+    pub step: Step,
+    /// When the delivery began: the agent has `ready_timeout_ms` from here to be ready.
+    pub began: u64,
+    /// When the current step began: only screens read from here on count for it.
+    pub since: u64,
+    /// Clears in the Clearing step, presses of Enter in the Submitting step.
+    pub tries: u32,
+    /// Digest of the screen with the text typed, for a box the profile cannot read.
+    pub typed: Option<u64>,
+    /// When a screen was last asked for, so a wait asks again only now and then.
+    pub asked: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Waiting for the agent's prompt with an empty input box.
+    Ready,
+    /// The clear keys were pressed; waiting for the box to show empty.
+    Clearing,
+    /// The paste was ordered: it may or may not have reached the pane.
+    Pasting,
+    /// The text is in the box; Enter comes once the paste settled.
+    Pasted,
+    /// Enter was ordered: waiting to see the text leave the box.
+    Submitting,
+}
+
+/// Starts handing the task the worker holds (or `note` about it) to its agent.
+pub(super) fn begin(
+    model: &mut Model,
+    worker: WorkerId,
+    note: Option<String>,
+    now: u64,
+    out: &mut Vec<Command>,
+) {
+    let Some(w) = model.workers.get_mut(&worker) else {
+        return;
+    };
+    let Some(task) = w.task.clone() else {
+        return;
+    };
+    w.vitals.deliveries += 1;
+    w.delivery = Some(Delivery {
+        id: w.vitals.deliveries,
+        task: task.clone(),
+        note,
+        step: Step::Ready,
+        began: now,
+        since: now,
+        tries: 0,
+        typed: None,
+        asked: now,
+    });
+    if let Some(t) = model.tasks.get_mut(&task) {
+        t.state = TaskState::Delivering;
+    }
+    // The screen that made the worker look ready may be old: go by a fresh one.
+    out.push(Command::ReadScreen { worker });
+}
+
+/// Moves the worker's delivery on as far as its latest screen and the time allow.
+pub(super) fn advance(model: &mut Model, worker: WorkerId, now: u64, out: &mut Vec<Command>) {
+    let Some(w) = model.workers.get(&worker) else {
+        return;
+    };
+    let Some(d) = w.delivery.clone() else {
+        return;
+    };
+    let fresh = w.vitals.screen.clone().filter(|s| s.at >= d.since);
+    match d.step {
+        Step::Ready | Step::Clearing => await_empty_box(model, worker, d, fresh, now, out),
+        Step::Pasting if now >= d.since + PASTE_LOST_MS => {
+            // The paste's outcome is lost: whatever it did, the pane shows it by now.
+            unknown_paste(model, worker, now, now);
+        }
+        Step::Pasting => {}
+        Step::Pasted => {
+            let profile = w.profile.clone();
+            let settle = model.policy.delivery.agent(&profile).settle_ms;
+            if now >= d.since + settle {
+                submit(model, worker, now, out);
+            }
+        }
+        Step::Submitting => await_submit(model, worker, d, fresh, now, out),
+    }
+}
+
+fn await_empty_box(
+    model: &mut Model,
+    worker: WorkerId,
+    d: Delivery,
+    fresh: Option<Screen>,
+    now: u64,
+    out: &mut Vec<Command>,
+) {
+    let timeout = model.policy.delivery.ready_timeout_ms;
+    match fresh.as_ref().map(|s| (s.state, &s.input)) {
+        // A box the profile cannot read at all is taken as the prompt shows it; one it can
+        // read must be seen empty.
+        Some((Some(AgentState::Idle | AgentState::Done), Input::Empty | Input::Unknown)) => {
+            return paste(model, worker, fresh.map_or(0, |s| s.hash), now, out);
+        }
+        Some((Some(AgentState::Idle | AgentState::Done), Input::Holds(text))) => {
+            let again = d.step == Step::Ready || now >= d.since + CLEAR_WAIT_MS;
+            if again && d.tries >= MAX_CLEARS {
+                let why =
+                    format!("its input box still held text after {MAX_CLEARS} clears: {text:?}");
+                return fail(model, worker, &why, now, out);
+            }
+            if again {
+                return clear(model, worker, &text.clone(), now, out);
+            }
+        }
+        _ => {}
+    }
+    if now >= d.began + timeout {
+        let last = model
+            .workers
+            .get(&worker)
+            .map(|w| w.reason.clone())
+            .unwrap_or_default();
+        let why = format!(
+            "the agent was not at its prompt with an empty input box within {}s (last: {last})",
+            timeout / 1000
+        );
+        return fail(model, worker, &why, now, out);
+    }
+    ask_again(model, worker, &d, fresh.is_some(), now, out);
+}
+
+fn await_submit(
+    model: &mut Model,
+    worker: WorkerId,
+    d: Delivery,
+    fresh: Option<Screen>,
+    now: u64,
+    out: &mut Vec<Command>,
+) {
+    let taken = fresh.as_ref().and_then(|s| match (s.state, &s.input) {
+        // Busy is proof; so is any screen that answers what was sent (a question, a limit).
+        (Some(AgentState::Idle | AgentState::Done), Input::Empty) => Some("the input box emptied"),
+        (Some(AgentState::Idle | AgentState::Done), Input::Holds(_)) => None,
+        (Some(AgentState::Idle | AgentState::Done), Input::Unknown | Input::Hidden) => {
+            (d.typed != Some(s.hash)).then_some("the screen changed")
+        }
+        (Some(AgentState::Starting), _) | (None, _) => None,
+        (Some(_), _) => Some("the agent took it"),
+    });
+    if let Some(how) = taken {
+        return confirmed(model, worker, how, now, out);
+    }
+    let policy = &model.policy.delivery;
+    if now < d.since + policy.confirm_ms {
+        return ask_again(model, worker, &d, fresh.is_some(), now, out);
+    }
+    if fresh.is_none() {
+        // Nothing read since Enter: look before pressing it again.
+        return ask_again(model, worker, &d, false, now, out);
+    }
+    if d.tries > policy.retries {
+        let why = format!(
+            "the agent did not take the text after {} presses of Enter",
+            d.tries
+        );
+        return fail(model, worker, &why, now, out);
+    }
+    out.push(Command::record(
+        Some(worker),
+        Some(&d.task),
+        EventKind::DeliveryStep,
+        "the text still sits in the input box: pressing Enter again",
+    ));
+    submit(model, worker, now, out);
+}
+
+/// Asks for a screen when the step has waited a while without one.
+fn ask_again(
+    model: &mut Model,
+    worker: WorkerId,
+    d: &Delivery,
+    have_fresh: bool,
+    now: u64,
+    out: &mut Vec<Command>,
+) {
+    if have_fresh || now < d.since || now < d.asked + REREAD_MS {
+        return;
+    }
+    if let Some(del) = delivery_mut(model, worker) {
+        del.asked = now;
+    }
+    out.push(Command::ReadScreen { worker });
+}
+
+fn clear(model: &mut Model, worker: WorkerId, text: &str, now: u64, out: &mut Vec<Command>) {
+    let Some(w) = model.workers.get(&worker) else {
+        return;
+    };
+    let keys = model.policy.delivery.agent(&w.profile).clear_keys;
+    let Some(d) = delivery_mut(model, worker) else {
+        return;
+    };
+    if keys.is_empty() {
+        let why = format!("its input box holds text and its profile names no clear_keys: {text:?}");
+        return fail(model, worker, &why, now, out);
+    }
+    d.step = Step::Clearing;
+    d.since = now;
+    d.asked = now;
+    d.tries += 1;
+    let task = d.task.clone();
+    out.push(Command::record(
+        Some(worker),
+        Some(&task),
+        EventKind::DeliveryStep,
+        format!(
+            "the input box holds text; clearing it ({}): {text:?}",
+            keys.join(" ")
+        ),
+    ));
+    out.push(Command::ClearInput { worker, keys });
+    out.push(Command::ReadScreen { worker });
+}
+
+fn paste(model: &mut Model, worker: WorkerId, hash: u64, now: u64, out: &mut Vec<Command>) {
+    let Some(text) = text_for(model, worker) else {
+        return;
+    };
+    let Some(d) = delivery_mut(model, worker) else {
+        return;
+    };
+    d.step = Step::Pasting;
+    d.since = now;
+    d.tries = 0;
+    d.typed = Some(hash);
+    let (delivery, branch) = (d.id, super::model::branch_for(&d.task));
+    out.push(Command::Paste {
+        worker,
+        delivery,
+        branch,
+        text,
+    });
+}
+
+fn submit(model: &mut Model, worker: WorkerId, now: u64, out: &mut Vec<Command>) {
+    // The box as it was just before Enter is the latest screen (read after the paste).
+    let hash = model
+        .workers
+        .get(&worker)
+        .and_then(|w| w.vitals.screen.as_ref())
+        .map(|s| s.hash);
+    let Some(d) = delivery_mut(model, worker) else {
+        return;
+    };
+    if d.step != Step::Submitting {
+        d.typed = hash.or(d.typed);
+    }
+    d.step = Step::Submitting;
+    d.since = now;
+    d.asked = now;
+    d.tries += 1;
+    out.push(Command::Submit {
+        worker,
+        delivery: d.id,
+    });
+}
+
+/// What the paste carries: the preamble and the task, the task alone, or the note.
+fn text_for(model: &Model, worker: WorkerId) -> Option<String> {
+    let w = model.workers.get(&worker)?;
+    let d = w.delivery.as_ref()?;
+    if let Some(note) = &d.note {
+        return Some(note.clone());
+    }
+    let task = model.tasks.get(&d.task)?;
+    let policy = &model.policy.delivery;
+    if !policy.agent(&w.profile).preamble {
+        return Some(task.def.body.clone());
+    }
+    let ctx = PromptContext {
+        project: &model.project,
+        worker,
+        base: &model.base,
+        status_file: &policy.status_md,
+        status_json: &policy.status_json,
+    };
+    Some(render(&ctx, task))
+}
+
+/// The paste's outcome.
+pub(super) fn pasted(
+    model: &mut Model,
+    worker: WorkerId,
+    id: u64,
+    result: Result<(), PasteRefused>,
+    now: u64,
+    out: &mut Vec<Command>,
+) {
+    if !current(model, worker, id, Step::Pasting) {
+        return;
+    }
+    match result {
+        Ok(()) => {
+            if let Some(d) = delivery_mut(model, worker) {
+                d.step = Step::Pasted;
+                d.since = now;
+            }
+            advance(model, worker, now, out);
+        }
+        Err(PasteRefused::WrongBranch { on }) => {
+            let on = on.unwrap_or_else(|| "no branch".into());
+            let why = format!("its worktree was on {on}, not the task's branch: nothing pasted");
+            fail(model, worker, &why, now, out);
+        }
+        Err(PasteRefused::NoWorktree) => {
+            let why = "its worktree is gone: nothing pasted";
+            fail(model, worker, why, now, out);
+            super::repair::worktree_missing(model, worker, now, out);
+        }
+        Err(PasteRefused::Failed(e)) => {
+            fail(model, worker, &format!("paste failed: {e}"), now, out)
+        }
+    }
+}
+
+/// The submit key's outcome: pressed, so look at the screen to see the text leave the box.
+pub(super) fn submitted(
+    model: &mut Model,
+    worker: WorkerId,
+    id: u64,
+    result: Result<(), String>,
+    now: u64,
+    out: &mut Vec<Command>,
+) {
+    if !current(model, worker, id, Step::Submitting) {
+        return;
+    }
+    match result {
+        Ok(()) => out.push(Command::ReadScreen { worker }),
+        Err(e) => fail(model, worker, &format!("submit failed: {e}"), now, out),
+    }
+}
+
+fn confirmed(model: &mut Model, worker: WorkerId, how: &str, now: u64, out: &mut Vec<Command>) {
+    let Some(w) = model.workers.get_mut(&worker) else {
+        return;
+    };
+    let Some(d) = w.delivery.take() else {
+        return;
+    };
+    // A screen right after Enter may not show the spinner yet; the agent's state counts from
+    // now, so an idle reading later is judged from now too.
+    if w.agent.is_ready() || w.agent == AgentState::Starting {
+        super::update::set_agent(w, AgentState::Busy, "delivery confirmed", now);
+    }
+    if let Some(t) = model.tasks.get_mut(&d.task) {
+        t.state = TaskState::Working;
+        t.times.started.get_or_insert(now);
+        t.times.delivered = Some(now);
+    }
+    let what = if d.note.is_some() { "note" } else { "task" };
+    out.push(Command::record(
+        Some(worker),
+        Some(&d.task),
+        EventKind::Delivered,
+        format!("{what} submitted; confirmed: {how}"),
+    ));
+}
+
+fn fail(model: &mut Model, worker: WorkerId, why: &str, now: u64, out: &mut Vec<Command>) {
+    let Some(w) = model.workers.get_mut(&worker) else {
+        return;
+    };
+    let Some(d) = w.delivery.take() else {
+        return;
+    };
+    w.let_go();
+    out.push(Command::record(
+        Some(worker),
+        Some(&d.task),
+        EventKind::DeliveryFailed,
+        why,
+    ));
+    lifecycle::requeue(model, &d.task, &format!("delivery failed: {why}"), now, out);
+}
+
+/// After a restart: every delivery journaled but not confirmed is resolved from what the pane
+/// shows now, so its text reaches the agent once.
+pub(super) fn resume(model: &mut Model, now: u64, out: &mut Vec<Command>) {
+    let open: Vec<(WorkerId, Step, TaskId)> = model
+        .workers
+        .values()
+        .filter_map(|w| w.delivery.as_ref().map(|d| (w.id, d.step, d.task.clone())))
+        .collect();
+    let settle = now + RESUME_SETTLE_MS;
+    for (worker, step, task) in open {
+        match step {
+            Step::Ready | Step::Clearing => restart_at_ready(model, worker, now, settle),
+            Step::Pasting | Step::Pasted => {
+                out.push(Command::record(
+                    Some(worker),
+                    Some(&task),
+                    EventKind::Repair,
+                    "the czar stopped between a paste and its Enter; resolving it from the screen",
+                ));
+                unknown_paste(model, worker, now, settle);
+            }
+            Step::Submitting => {
+                // Enter may have been pressed: the screen says whether the text left the box.
+                if let Some(d) = delivery_mut(model, worker) {
+                    d.since = settle;
+                    d.asked = now;
+                }
+            }
+        }
+    }
+}
+
+/// A paste that may or may not have reached the pane. Where the profile reads its input box,
+/// the delivery starts over: a box holding the unsubmitted text is cleared before the text is
+/// pasted again. Where it cannot, what may be in the box is submitted and nothing pasted
+/// again: at most once (a box that was empty takes no Enter, and the delivery then fails and
+/// the task goes back to the queue).
+fn unknown_paste(model: &mut Model, worker: WorkerId, now: u64, from: u64) {
+    let reads_input = model
+        .workers
+        .get(&worker)
+        .is_some_and(|w| model.policy.delivery.agent(&w.profile).reads_input);
+    if reads_input {
+        return restart_at_ready(model, worker, now, from);
+    }
+    if let Some(d) = delivery_mut(model, worker) {
+        d.step = Step::Pasted;
+        d.since = from;
+        d.asked = now;
+    }
+}
+
+/// Back to waiting for an empty box, counting screens from `from` on.
+fn restart_at_ready(model: &mut Model, worker: WorkerId, now: u64, from: u64) {
+    if let Some(d) = delivery_mut(model, worker) {
+        d.step = Step::Ready;
+        d.began = now;
+        d.since = from;
+        d.asked = now;
+        d.tries = 0;
+    }
+}
+
+/// The earliest time a delivery's step has something to do without a new observation.
+pub fn next_due(model: &Model) -> Option<u64> {
+    model
+        .workers
+        .values()
+        .filter_map(|w| {
+            let d = w.delivery.as_ref()?;
+            let policy = &model.policy.delivery;
+            let reread = (d.asked + REREAD_MS).max(d.since);
+            Some(match d.step {
+                Step::Ready => reread.min(d.began + policy.ready_timeout_ms),
+                Step::Clearing => (d.since + CLEAR_WAIT_MS).min(reread),
+                Step::Pasting => d.since + PASTE_LOST_MS,
+                Step::Pasted => d.since + policy.agent(&w.profile).settle_ms,
+                Step::Submitting => reread.min(d.since + policy.confirm_ms),
+            })
+        })
+        .min()
+}
+
+fn current(model: &Model, worker: WorkerId, id: u64, step: Step) -> bool {
+    model
+        .workers
+        .get(&worker)
+        .and_then(|w| w.delivery.as_ref())
+        .is_some_and(|d| d.id == id && d.step == step)
+}
+
+fn delivery_mut(model: &mut Model, worker: WorkerId) -> Option<&mut Delivery> {
+    model.workers.get_mut(&worker)?.delivery.as_mut()
+}
