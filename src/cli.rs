@@ -165,7 +165,8 @@ pub struct DemoArgs {
 
 #[derive(Debug, Args)]
 pub struct SimArgs {
-    /// Write each received task's exact bytes to DIR/received-<n>.txt.
+    /// Write each received task's exact bytes to DIR/received-<n>.txt (default: with
+    /// CZAR_SIM_RECORD_DIR set, a folder of this sim's own under it).
     #[arg(long, value_name = "DIR")]
     pub record_dir: Option<PathBuf>,
     /// Do not run `czar done` after finishing a task.

@@ -11,11 +11,21 @@ pub fn run(args: &SimArgs) -> anyhow::Result<i32> {
         (false, false) => Some(args.done_command.clone()),
     };
     let opts = SimOptions {
-        record_dir: args.record_dir.clone(),
+        record_dir: args.record_dir.clone().or_else(record_dir_from_env),
         done_command,
         name: args.name.clone(),
         chaos: args.chaos,
         timeline: args.timeline.clone(),
     };
     Ok(sim_agent::run(opts)?)
+}
+
+/// `CZAR_SIM_RECORD_DIR`: every sim of a fleet records what it receives in a folder of its own
+/// under it (the worker's number and the process id), so a test can check what each agent got
+/// through a czar that starts the sims itself.
+fn record_dir_from_env() -> Option<std::path::PathBuf> {
+    let parent = std::env::var_os("CZAR_SIM_RECORD_DIR")?;
+    let worker = std::env::var("CZAR_WORKER").unwrap_or_else(|_| "x".into());
+    let name = format!("worker-{worker}-{}", std::process::id());
+    Some(std::path::PathBuf::from(parent).join(name))
 }
