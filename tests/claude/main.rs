@@ -7,4 +7,6 @@ mod client;
 #[path = "../e2e/common.rs"]
 mod common;
 mod fake_api;
+mod fleet;
+mod kill;
 mod real;

@@ -7,11 +7,12 @@
 //! Claude's own settings allow the git commands the task needs; `czar done` asks for
 //! permission, and the profile's allow-list for the czar's own commands answers that too.
 
-use crate::client::{API_KEY, client_or_skip, prepare_home};
+use crate::client::client_or_skip;
 use crate::common::{CZAR, git, text, wait_output};
 use crate::fake_api::{FakeApi, Reply, Request};
+use crate::fleet::Fleet;
 use czar::adapters::store::EventRow;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 const WORKERS: u32 = 2;
@@ -23,7 +24,7 @@ const TASKS: [(&str, &str); 3] = [
 
 /// The agent's part: on a new task, think for a moment (the czar should see it busy), then
 /// commit a file named after the task; after the commit, run `czar done`; then stop.
-fn agent(req: &Request) -> Reply {
+pub(crate) fn agent(req: &Request) -> Reply {
     if req.after_tool() {
         let result = req.new_results.join("\n");
         if result.contains("committed-") {
@@ -46,7 +47,7 @@ fn agent(req: &Request) -> Reply {
 }
 
 /// The worker preamble names the task as (id `<id>`).
-fn task_id(prompt: &str) -> Option<String> {
+pub(crate) fn task_id(prompt: &str) -> Option<String> {
     let start = prompt.find("(id `")? + 5;
     let len = prompt[start..].find('`')?;
     Some(prompt[start..start + len].to_string())
@@ -58,52 +59,10 @@ fn czar_drives_the_real_claude_client_to_commit_and_finish_every_task() {
         return;
     };
     let api = FakeApi::start(agent);
-    let tmp = tempfile::tempdir().unwrap();
-    let base = tmp.path().canonicalize().unwrap();
-    let root = base.join("repo");
-    let home = base.join("home");
-    std::fs::create_dir_all(root.join("tasks")).unwrap();
-    std::fs::write(root.join("README.md"), "test\n").unwrap();
-    std::fs::write(root.join(".gitignore"), ".czar/\n").unwrap();
-    git(&root, &["init", "-q", "-b", "main"]);
-    git(&root, &["add", "-A"]);
-    git(&root, &["commit", "-q", "-m", "initial"]);
-
-    // No folder trusted, no key approved: the first-run dialogs are the czar's to answer.
-    prepare_home(&home, &[], false);
-    std::fs::create_dir_all(home.join(".claude")).unwrap();
-    let allow = ["mkdir", "echo", "git add", "git commit"].map(|c| format!("Bash({c}:*)"));
-    let settings = serde_json::json!({ "permissions": { "allow": allow } });
-    std::fs::write(home.join(".claude/settings.json"), settings.to_string()).unwrap();
-
-    let socket = format!("czar-claude-real-{}", std::process::id());
-    let _tmux = KillServer(socket.clone());
-    let config = format!(
-        "project = \"real\"\nworkers = {WORKERS}\nagent = \"claude\"\nworktrees_dir = \"../wt\"\n\
-         tmux_socket = \"{socket}\"\n\n[timing]\npoll_ms = 200\nsettle_ms = 300\nready_timeout_secs = 60\n\n\
-         [agents.claude]\ncommand = [{bin:?}, \"--settings\", \"{{czar_hooks}}\", \"--permission-mode\", \"acceptEdits\"]\n\
-         env = {{ HOME = {home:?}, ANTHROPIC_API_KEY = {API_KEY:?}, ANTHROPIC_BASE_URL = {url:?}, \
-         DISABLE_AUTOUPDATER = \"1\", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC = \"1\", \
-         GIT_AUTHOR_NAME = \"t\", GIT_AUTHOR_EMAIL = \"t@t\", GIT_COMMITTER_NAME = \"t\", \
-         GIT_COMMITTER_EMAIL = \"t@t\" }}\n",
-        bin = bin.display().to_string(),
-        home = home.display().to_string(),
-        url = api.url,
-    );
-    std::fs::write(root.join("czar.toml"), config).unwrap();
-    for (id, front) in TASKS {
-        let text = format!(
-            "+++\ntitle = \"Task {id}\"\n{front}\n+++\nWrite out/{id}.txt and commit it.\n"
-        );
-        std::fs::write(root.join("tasks").join(format!("{id}.md")), text).unwrap();
-    }
-
-    let child = Command::new(CZAR)
-        .arg("--auto")
-        .current_dir(&root)
-        .env_remove("TMUX")
-        .env_remove("TMUX_PANE")
-        .stdin(Stdio::null())
+    let fleet = Fleet::new(&bin, &api.url, WORKERS, &TASKS);
+    let root = fleet.root.clone();
+    let child = fleet
+        .czar()
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -306,19 +265,4 @@ fn idle_after(events: &[EventRow], seq: i64, task: &str) -> Option<i64> {
                 && e.detail.contains("-> idle")
         })
         .map(|e| e.seq)
-}
-
-struct KillServer(String);
-
-impl Drop for KillServer {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.0, "kill-server"])
-            .stderr(Stdio::null())
-            .status();
-        let uid = unsafe { libc::getuid() };
-        let dir =
-            std::env::var_os("TMUX_TMPDIR").map_or_else(|| "/tmp".into(), std::path::PathBuf::from);
-        let _ = std::fs::remove_file(dir.join(format!("tmux-{uid}")).join(&self.0));
-    }
 }
