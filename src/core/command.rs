@@ -81,6 +81,16 @@ pub enum EventKind {
     Conflict,
     Duplication,
     Held,
+    /// A worker was added beyond `workers` for tasks that need its profile.
+    WorkerAdded,
+    /// An agent gone before it came up: a failed start of its profile.
+    EarlyExit,
+    /// A profile's breaker opened: its agents failed to start too often in a row.
+    ProfileUnavailable,
+    /// An unavailable profile's agent came up again.
+    ProfileAvailable,
+    /// The cap on starts per profile per minute held a start back.
+    Throttled,
 }
 
 impl EventKind {
@@ -108,6 +118,11 @@ impl EventKind {
             EventKind::Conflict => "conflict",
             EventKind::Duplication => "duplication",
             EventKind::Held => "held",
+            EventKind::WorkerAdded => "worker_added",
+            EventKind::EarlyExit => "early_exit",
+            EventKind::ProfileUnavailable => "profile_unavailable",
+            EventKind::ProfileAvailable => "profile_available",
+            EventKind::Throttled => "start_throttled",
         }
     }
 }

@@ -11,7 +11,9 @@ mod lifecycle;
 pub mod model;
 pub mod observation;
 mod operator;
+mod park;
 pub mod queue;
+pub mod spawn;
 pub mod survey;
 pub mod update;
 mod workers;
@@ -29,3 +31,5 @@ mod tests_answer;
 mod tests_finish;
 #[cfg(test)]
 mod tests_operator;
+#[cfg(test)]
+mod tests_storms;

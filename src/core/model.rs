@@ -176,6 +176,11 @@ pub struct Task {
     /// Stopped because another task changes the same files; goes on when that one is over.
     #[serde(default)]
     pub held_by: Option<TaskId>,
+    /// No agent can run it (its profile is unavailable, or every worker that could take it was
+    /// retired): why. Parked while pending; a failure for this reason is tried again by the
+    /// next czar, which checks the agents before it starts.
+    #[serde(default)]
+    pub unrunnable: Option<String>,
 }
 
 impl Task {
@@ -232,6 +237,10 @@ pub struct Worker {
     pub restarts: u32,
     /// Given up on: it kept failing. It gets no work and is not restarted.
     pub retired: bool,
+    /// When its session started, until its agent came up (showed a screen its profile knows,
+    /// or stayed up `spawn.early_exit_ms`): an agent gone before then failed to start.
+    #[serde(default)]
+    pub launched_at: Option<u64>,
     #[serde(default)]
     pub vitals: Vitals,
 }
@@ -289,6 +298,9 @@ pub struct Policy {
     pub hold_overlaps: bool,
     /// What to try, in order and with doubling waits, on a stuck agent (then a restart).
     pub nudges: Vec<Nudge>,
+    /// Backoff, breaker and cap for agents that fail to start.
+    #[serde(default)]
+    pub spawn: super::spawn::SpawnPolicy,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -327,6 +339,7 @@ impl Default for Policy {
             max_task_ms: 0,
             hold_overlaps: false,
             nudges: vec![Nudge::Escape, Nudge::Restart],
+            spawn: super::spawn::SpawnPolicy::default(),
         }
     }
 }
@@ -342,6 +355,8 @@ pub struct Model {
     pub stopping: bool,
     /// The latest look at overlapping work (not stored: it is taken again after a restart).
     pub survey: super::survey::Survey,
+    /// How starting each agent profile has gone (not stored either: see `spawn`).
+    pub profiles: BTreeMap<String, super::spawn::ProfileHealth>,
 }
 
 impl Model {

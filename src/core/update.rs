@@ -21,6 +21,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
             answerable,
         } => {
             agent_seen(model, worker, state, reason, last_line, now, &mut out);
+            workers::check_up(model, worker, false, now, &mut out);
             // The newest screen says which dialog, if any, is up: a changed screen drops the old.
             if let Some(w) = model.workers.get_mut(&worker) {
                 w.vitals.dialog = answerable;
@@ -74,6 +75,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
     super::survey::release_held(model, &mut out);
     if !model.stopping {
         workers::ensure_workers(model, now, &mut out);
+        super::park::review(model, now, &mut out);
         if model.policy.auto_assign {
             assign(model, &mut out);
         }
@@ -106,6 +108,7 @@ fn tasks_loaded(model: &mut Model, defs: Vec<TaskDef>, now: u64, out: &mut Vec<C
 /// only where redoing it is harmless. A delivery that may have been submitted is never sent
 /// again: the task counts as working, and an idle agent without commits gives it back later.
 fn resumed(model: &mut Model, now: u64, out: &mut Vec<Command>) {
+    super::park::revive(model, out);
     for w in model.workers.values_mut() {
         w.live = true;
         w.starting = false;

@@ -4,6 +4,7 @@
 mod branches;
 mod deliver;
 mod exec;
+mod exits;
 mod monitor;
 mod reading;
 mod schedule;
@@ -54,6 +55,8 @@ pub(crate) struct Ctx {
     pub survey: survey::SharedCache,
     /// Which branch figures were sent (see `branches`).
     pub branches: branches::SentFor,
+    /// Where each output log ended at its worker's latest start (see `exits`).
+    pub log_marks: exits::Marks,
 }
 
 type EventSink = Box<dyn FnMut(&Event) + Send>;
@@ -123,6 +126,7 @@ impl Engine {
             tx,
             survey: Default::default(),
             branches: Default::default(),
+            log_marks: Default::default(),
         });
         let mut engine = Engine {
             ctx,
