@@ -144,7 +144,13 @@ pub fn profiles_in_use(setup: &Setup) -> Vec<(String, UsedBy)> {
     let mut used = vec![(setup.policy.default_profile.clone(), UsedBy::Default)];
     for t in crate::tasks::load_dir(&setup.paths.tasks_dir).tasks {
         let Some(agent) = t.agent else { continue };
-        let file = t.file.display().to_string();
+        let root = &setup.paths.repo_root;
+        let file = t
+            .file
+            .strip_prefix(root)
+            .unwrap_or(&t.file)
+            .display()
+            .to_string();
         match used.iter_mut().find(|(p, _)| *p == agent) {
             Some((_, UsedBy::Tasks(files))) => files.push(file),
             Some((_, UsedBy::Default)) => {}
