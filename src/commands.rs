@@ -83,9 +83,9 @@ pub fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
 pub fn stats(dir: &Path, json: bool) -> anyhow::Result<()> {
     let cfg = project::load(dir)?;
     let store = Store::open(&cfg.paths.state_dir)?;
-    let (tasks, _) = store.load()?;
+    let (tasks, workers) = store.load()?;
     let events = store.events(usize::MAX >> 1)?;
-    let s = crate::stats::compute(&tasks, &events);
+    let s = crate::stats::compute(&tasks, &workers, &events);
     if json {
         println!("{}", serde_json::to_string_pretty(&s)?);
     } else {

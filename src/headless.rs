@@ -50,9 +50,15 @@ pub fn check_tasks(setup: &Setup) -> Result<(), UsageError> {
     )))
 }
 
-/// With `watch`, a drained queue does not end the run: only Ctrl-C does.
-pub async fn run(setup: Setup, watch: bool) -> anyhow::Result<Outcome> {
+/// With `watch`, a drained queue does not end the run: only Ctrl-C does. Without it, a profile
+/// whose agents keep failing to start is never tried again, and the tasks no agent can run
+/// fail with the cause, so the run ends (see `core::park`).
+pub async fn run(mut setup: Setup, watch: bool) -> anyhow::Result<Outcome> {
     check_tasks(&setup)?;
+    crate::preflight::check(&setup).await?;
+    if !watch {
+        setup.policy.spawn.probe_after_ms = None;
+    }
     let (log, _guard) = crate::logging::init(&setup.paths.state_dir)?;
     println!(
         "czar: project {} on {}, {} workers; log: {}",
@@ -76,6 +82,7 @@ pub async fn run(setup: Setup, watch: bool) -> anyhow::Result<Outcome> {
         println!("czar: stopped. Worker sessions keep running; run czar again to resume.");
     }
     print_summary(engine.setup(), model);
+    print_blocked(engine.setup(), model);
     let failed = model
         .tasks
         .values()
@@ -106,6 +113,11 @@ fn print_event(at: f64, e: &Event) {
             | EventKind::WorkerCrashed
             | EventKind::WorkerFailed
             | EventKind::WorkerRetired
+            | EventKind::WorkerAdded
+            | EventKind::EarlyExit
+            | EventKind::ProfileUnavailable
+            | EventKind::ProfileAvailable
+            | EventKind::Throttled
             | EventKind::Report
     );
     if !shown {
@@ -155,5 +167,19 @@ pub fn print_summary(setup: &Setup, model: &Model) {
         }
         line.push_str(&r[5]);
         println!("{line}");
+    }
+}
+
+/// The agent profiles found unavailable, each with its cause and how to fix it.
+pub fn print_blocked(setup: &Setup, model: &Model) {
+    for (name, health) in &model.profiles {
+        let Some(u) = &health.unavailable else {
+            continue;
+        };
+        println!("czar: the {name} agent is unavailable: {}", u.cause);
+        println!(
+            "czar:   fix: {}",
+            crate::preflight::advice(setup, name, u.worker)
+        );
     }
 }

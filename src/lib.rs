@@ -16,6 +16,7 @@ pub mod headless;
 pub mod hook_settings;
 pub mod logging;
 pub mod pane_log;
+pub mod preflight;
 pub mod project;
 pub mod sim_agent;
 pub mod sim_cmd;

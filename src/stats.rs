@@ -1,7 +1,7 @@
 //! `czar stats`: what the run cost and how much of it needed a human, from the state store.
 
 use crate::adapters::store::EventRow;
-use crate::core::model::{Task, TaskState};
+use crate::core::model::{Task, TaskState, Worker, WorkerId};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -34,14 +34,85 @@ pub struct RunStats {
     pub autonomy: Option<f64>,
     /// Share of changed files touched by more than one task, from the latest comparison.
     pub duplication: Option<f64>,
+    /// Agents started and lost, in all and per profile: a failure storm shows here.
+    pub churn: Churn,
     pub per_task: Vec<TaskStats>,
+}
+
+/// How often agents were started and how those starts went.
+#[derive(Debug, Serialize, PartialEq, Default, Clone)]
+pub struct ChurnCounts {
+    /// Sessions started.
+    pub worker_starts: u32,
+    /// Sessions that could not be started.
+    pub failed_starts: u32,
+    /// Agents gone before they came up.
+    pub early_exits: u32,
+    /// Agents that crashed after they came up.
+    pub crashes: u32,
+    pub retirements: u32,
+    /// Times a profile was marked unavailable.
+    pub breaker_openings: u32,
+    /// Starts held back by the cap on starts per minute.
+    pub throttled: u32,
+}
+
+#[derive(Debug, Serialize, PartialEq, Default)]
+pub struct Churn {
+    #[serde(flatten)]
+    pub all: ChurnCounts,
+    pub per_profile: BTreeMap<String, ChurnCounts>,
+}
+
+/// Counts the events of starts and losses, each under its worker's profile (or, for an event
+/// of no worker, the profile its detail names: "the <profile> agent ...").
+pub fn churn(workers: &BTreeMap<WorkerId, Worker>, events: &[EventRow]) -> Churn {
+    let mut c = Churn::default();
+    for e in events {
+        if !bump(&mut c.all, &e.kind) {
+            continue;
+        }
+        let profile = match e.worker.and_then(|w| workers.get(&w)) {
+            Some(w) => w.profile.as_str(),
+            None => e
+                .detail
+                .strip_prefix("the ")
+                .and_then(|d| d.split_once(" agent "))
+                .map_or("?", |(p, _)| p),
+        };
+        bump(
+            c.per_profile.entry(profile.to_string()).or_default(),
+            &e.kind,
+        );
+    }
+    c
+}
+
+/// Adds one to the count an event of `kind` belongs to; false when it belongs to none.
+fn bump(n: &mut ChurnCounts, kind: &str) -> bool {
+    let slot = match kind {
+        "worker_started" => &mut n.worker_starts,
+        "worker_failed" => &mut n.failed_starts,
+        "early_exit" => &mut n.early_exits,
+        "worker_crashed" => &mut n.crashes,
+        "worker_retired" => &mut n.retirements,
+        "profile_unavailable" => &mut n.breaker_openings,
+        "start_throttled" => &mut n.throttled,
+        _ => return false,
+    };
+    *slot += 1;
+    true
 }
 
 fn secs(from: u64, to: u64) -> f64 {
     to.saturating_sub(from) as f64 / 1000.0
 }
 
-pub fn compute(tasks: &BTreeMap<String, Task>, events: &[EventRow]) -> RunStats {
+pub fn compute(
+    tasks: &BTreeMap<String, Task>,
+    workers: &BTreeMap<WorkerId, Worker>,
+    events: &[EventRow],
+) -> RunStats {
     let count = |kind: &str, task: &str| -> u32 {
         events
             .iter()
@@ -66,7 +137,7 @@ pub fn compute(tasks: &BTreeMap<String, Task>, events: &[EventRow]) -> RunStats 
                     .started
                     .zip(t.times.finished)
                     .map(|(s, f)| secs(s, f)),
-                restarts: count("worker_crashed", id),
+                restarts: count("worker_crashed", id) + count("early_exit", id),
                 auto_answers: count("auto_answer", id),
                 interventions: count("operator", id),
                 verify_failures: t.verify_failures,
@@ -96,6 +167,7 @@ pub fn compute(tasks: &BTreeMap<String, Task>, events: &[EventRow]) -> RunStats 
             .rev()
             .find(|e| e.kind == "duplication")
             .and_then(|e| duplication_share(&e.detail)),
+        churn: churn(workers, events),
         per_task,
     }
 }
@@ -124,6 +196,23 @@ pub fn table(s: &RunStats) -> String {
         s.duplication
             .map_or("-".to_string(), |d| format!("{:.0}%", d * 100.0))
     );
+    let churn_line = |n: &ChurnCounts| {
+        format!(
+            "starts {}  failed starts {}  early exits {}  crashes {}  retirements {}  breaker openings {}  throttled {}",
+            n.worker_starts,
+            n.failed_starts,
+            n.early_exits,
+            n.crashes,
+            n.retirements,
+            n.breaker_openings,
+            n.throttled
+        )
+    };
+    out.push_str(&format!("workers: {}\n", churn_line(&s.churn.all)));
+    for (profile, n) in &s.churn.per_profile {
+        out.push_str(&format!("  {profile}: {}\n", churn_line(n)));
+    }
+    out.push('\n');
     out.push_str(&format!(
         "{:<24} {:<9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n",
         "TASK",
@@ -201,7 +290,7 @@ mod tests {
                 ..ev(2400, "duplication", "a")
             },
         ];
-        let s = compute(&tasks, &events);
+        let s = compute(&tasks, &BTreeMap::new(), &events);
         assert_eq!(
             (
                 s.done,
@@ -216,5 +305,64 @@ mod tests {
         assert_eq!(s.duplication, Some(0.25));
         assert_eq!(s.per_task[0].queued_secs, Some(1.0));
         assert_eq!(s.per_task[0].worked_secs, Some(2.5));
+    }
+
+    #[test]
+    fn churn_counts_starts_and_losses_per_profile() {
+        let workers: BTreeMap<WorkerId, Worker> = [(1, "sim"), (3, "broken")]
+            .into_iter()
+            .map(|(id, p)| {
+                let w = Worker {
+                    id,
+                    profile: p.into(),
+                    ..Worker::default()
+                };
+                (id, w)
+            })
+            .collect();
+        let ev = |worker: Option<u32>, kind: &str, detail: &str| EventRow {
+            seq: 0,
+            at: 0,
+            worker,
+            task: None,
+            kind: kind.into(),
+            detail: detail.into(),
+        };
+        let events = vec![
+            ev(Some(1), "worker_started", "sim"),
+            ev(Some(3), "worker_started", "broken"),
+            ev(Some(3), "early_exit", "exited with status 127"),
+            ev(Some(3), "worker_started", "broken"),
+            ev(Some(3), "early_exit", "exited with status 127"),
+            ev(
+                Some(3),
+                "profile_unavailable",
+                "the broken agent is unavailable",
+            ),
+            ev(
+                None,
+                "start_throttled",
+                "the broken agent was started 12 times",
+            ),
+            ev(Some(1), "worker_crashed", "agent process exited"),
+            ev(Some(1), "worker_retired", "retired after 5 restarts"),
+            ev(Some(1), "assigned", "attempt 1"),
+        ];
+        let c = churn(&workers, &events);
+        let expect = |starts, early, crashes, retired, opened, throttled| ChurnCounts {
+            worker_starts: starts,
+            failed_starts: 0,
+            early_exits: early,
+            crashes,
+            retirements: retired,
+            breaker_openings: opened,
+            throttled,
+        };
+        assert_eq!(c.all, expect(3, 2, 1, 1, 1, 1));
+        assert_eq!(c.per_profile["broken"], expect(2, 2, 0, 0, 1, 1));
+        assert_eq!(c.per_profile["sim"], expect(1, 0, 1, 1, 0, 0));
+        let json = serde_json::to_value(&c).unwrap();
+        assert_eq!(json["early_exits"], 2);
+        assert_eq!(json["per_profile"]["broken"]["breaker_openings"], 1);
     }
 }

@@ -94,6 +94,16 @@ pub enum EventKind {
     /// Something outside the czar broke what it relies on (a worktree removed, a branch
     /// deleted, a delivery interrupted by a restart), and what was done about it.
     Repair,
+    /// A worker was added beyond `workers` for tasks that need its profile.
+    WorkerAdded,
+    /// An agent gone before it came up: a failed start of its profile.
+    EarlyExit,
+    /// A profile's breaker opened: its agents failed to start too often in a row.
+    ProfileUnavailable,
+    /// An unavailable profile's agent came up again.
+    ProfileAvailable,
+    /// The cap on starts per profile per minute held a start back.
+    Throttled,
 }
 
 impl EventKind {
@@ -123,6 +133,11 @@ impl EventKind {
             EventKind::Held => "held",
             EventKind::Repair => "repair",
             EventKind::DeliveryStep => "delivery_step",
+            EventKind::WorkerAdded => "worker_added",
+            EventKind::EarlyExit => "early_exit",
+            EventKind::ProfileUnavailable => "profile_unavailable",
+            EventKind::ProfileAvailable => "profile_available",
+            EventKind::Throttled => "start_throttled",
         }
     }
 }

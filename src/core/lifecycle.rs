@@ -218,7 +218,7 @@ pub(super) fn give_back(model: &mut Model, task: &str, why: &str, out: &mut Vec<
     out.push(Command::record(None, Some(task), EventKind::Requeued, why));
 }
 
-fn fail(model: &mut Model, task: &str, reason: &str, now: u64, out: &mut Vec<Command>) {
+pub(super) fn fail(model: &mut Model, task: &str, reason: &str, now: u64, out: &mut Vec<Command>) {
     let Some(t) = model.tasks.get_mut(task) else {
         return;
     };

@@ -12,9 +12,11 @@ mod lifecycle;
 pub mod model;
 pub mod observation;
 mod operator;
+mod park;
 pub mod prompt;
 pub mod queue;
 mod repair;
+pub mod spawn;
 pub mod survey;
 pub mod update;
 mod workers;
@@ -34,3 +36,5 @@ mod tests_delivery;
 mod tests_finish;
 #[cfg(test)]
 mod tests_operator;
+#[cfg(test)]
+mod tests_storms;

@@ -184,6 +184,11 @@ pub struct Task {
     /// branch gained since, and a branch whose tip no longer descends from it lost its history.
     #[serde(default)]
     pub start: Option<String>,
+    /// No agent can run it (its profile is unavailable, or every worker that could take it was
+    /// retired): why. Parked while pending; a failure for this reason is tried again by the
+    /// next czar, which checks the agents before it starts.
+    #[serde(default)]
+    pub unrunnable: Option<String>,
 }
 
 impl Task {
@@ -247,6 +252,10 @@ pub struct Worker {
     pub restarts: u32,
     /// Given up on: it kept failing. It gets no work and is not restarted.
     pub retired: bool,
+    /// When its session started, until its agent came up (showed a screen its profile knows,
+    /// or stayed up `spawn.early_exit_ms`): an agent gone before then failed to start.
+    #[serde(default)]
+    pub launched_at: Option<u64>,
     #[serde(default)]
     pub vitals: Vitals,
     /// The text being handed to its agent, step by step (see `delivery`); stored with each step
@@ -352,6 +361,9 @@ pub struct Policy {
     pub nudges: Vec<Nudge>,
     /// How task text is handed to agents.
     pub delivery: DeliveryPolicy,
+    /// Backoff, breaker and cap for agents that fail to start.
+    #[serde(default)]
+    pub spawn: super::spawn::SpawnPolicy,
 }
 
 /// How text is handed to agents: timings, and what each agent profile needs.
@@ -452,6 +464,7 @@ impl Default for Policy {
             hold_overlaps: false,
             nudges: vec![Nudge::Escape, Nudge::Restart],
             delivery: DeliveryPolicy::default(),
+            spawn: super::spawn::SpawnPolicy::default(),
         }
     }
 }
@@ -467,6 +480,8 @@ pub struct Model {
     pub stopping: bool,
     /// The latest look at overlapping work (not stored: it is taken again after a restart).
     pub survey: super::survey::Survey,
+    /// How starting each agent profile has gone (not stored either: see `spawn`).
+    pub profiles: BTreeMap<String, super::spawn::ProfileHealth>,
 }
 
 impl Model {

@@ -101,6 +101,9 @@ pub struct SessionSeen {
     pub exit_status: Option<i32>,
     /// Last output in the pane, seconds since the epoch (tmux's activity stamp).
     pub activity: i64,
+    /// A dead pane's last lines of output since its agent started (from its output log), for
+    /// the operator to read why it exited; empty for a live pane or when nothing is known.
+    pub output: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -192,12 +192,14 @@ fn a_crash_requeues_the_task_and_restarts_the_worker() {
             dead: true,
             exit_status: Some(1),
             activity: 0,
+            output: Vec::new(),
         },
         SessionSeen {
             worker: other,
             dead: false,
             exit_status: None,
             activity: 0,
+            output: Vec::new(),
         },
     ];
     let out = update(&mut m, Observation::Sessions(seen), 3);
@@ -299,6 +301,7 @@ fn after_a_restart_lost_sessions_give_their_tasks_back_and_verify_reruns() {
             dead: false,
             exit_status: None,
             activity: 0,
+            output: Vec::new(),
         }]),
         101,
     );

@@ -292,6 +292,7 @@ fn a_listing_taken_before_the_kill_landed_does_not_revive_the_worker() {
         dead: false,
         exit_status: None,
         activity: 0,
+        output: Vec::new(),
     };
     update(&mut m, Observation::Sessions(vec![both(1), both(2)]), 6);
     let out = update(&mut m, Observation::Sessions(vec![both(2)]), 7);

@@ -36,6 +36,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
                 }
             }
             agent_seen(model, worker, state, reason, last_line, now, &mut out);
+            workers::check_up(model, worker, false, now, &mut out);
             // The newest screen says which dialog, if any, is up: a changed screen drops the old.
             if let Some(w) = model.workers.get_mut(&worker) {
                 w.vitals.dialog = answerable;
@@ -101,6 +102,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
     super::survey::release_held(model, now, &mut out);
     if !model.stopping {
         workers::ensure_workers(model, now, &mut out);
+        super::park::review(model, now, &mut out);
         if model.policy.auto_assign {
             assign(model, &mut out);
         }
@@ -132,6 +134,7 @@ fn tasks_loaded(model: &mut Model, defs: Vec<TaskDef>, now: u64, out: &mut Vec<C
 /// (which then requeues their tasks), their screens as unknown, and work in flight is redone
 /// only where redoing it is harmless. Deliveries resume from their journal (see `delivery`).
 fn resumed(model: &mut Model, now: u64, out: &mut Vec<Command>) {
+    super::park::revive(model, out);
     for w in model.workers.values_mut() {
         w.live = true;
         w.starting = false;

@@ -1,9 +1,11 @@
-//! Worker sessions: started, seen, gone, crashed, restarted or retired.
+//! Worker sessions: started, seen, gone, crashed, restarted or retired. An agent gone before it
+//! came up is a failed start of its profile (see `spawn`).
 
 use super::command::{Command, EventKind};
 use super::lifecycle;
 use super::model::{AgentState, HookSaid, Model, Worker, WorkerId};
 use super::observation::SessionSeen;
+use super::spawn::{self, Gate};
 use super::update::set_agent;
 
 pub(super) fn sessions(model: &mut Model, seen: &[SessionSeen], now: u64, out: &mut Vec<Command>) {
@@ -20,22 +22,16 @@ pub(super) fn sessions(model: &mut Model, seen: &[SessionSeen], now: u64, out: &
         });
         // Written off (killed, retired) or being started: a listing taken before tmux caught
         // up must not bring it back, or it would be found gone again and crash twice.
-        if w.retired || w.starting || (!w.live && w.agent == AgentState::Crashed) {
+        let written_off = matches!(w.agent, AgentState::Crashed | AgentState::Error);
+        if w.retired || w.starting || (!w.live && written_off) {
             continue;
         }
         w.live = true;
         w.vitals.activity_at = w.vitals.activity_at.max(s.activity.max(0) as u64 * 1000);
         if s.dead && w.agent != AgentState::Crashed {
-            let status = s
-                .exit_status
-                .map_or("unknown".to_string(), |c| c.to_string());
-            crashed(
-                model,
-                s.worker,
-                &format!("agent process exited (status {status})"),
-                now,
-                out,
-            );
+            exited(model, s.worker, s.exit_status, &s.output, now, out);
+        } else if !s.dead {
+            check_up(model, s.worker, true, now, out);
         }
     }
     let gone: Vec<WorkerId> = model
@@ -48,8 +44,115 @@ pub(super) fn sessions(model: &mut Model, seen: &[SessionSeen], now: u64, out: &
         if let Some(w) = model.workers.get_mut(&id) {
             w.live = false;
         }
-        crashed(model, id, "session disappeared", now, out);
+        match launched(model, id, now) {
+            Some(after) => failed_start(
+                model,
+                id,
+                &format!("its tmux session disappeared {after} after it started"),
+                now,
+                out,
+            ),
+            None => crashed(model, id, "session disappeared", now, out),
+        }
     }
+}
+
+/// How long after its start a worker whose agent never came up was found gone, as text.
+fn launched(model: &Model, id: WorkerId, now: u64) -> Option<String> {
+    let at = model.workers.get(&id)?.launched_at?;
+    Some(format!("{:.1} s", now.saturating_sub(at) as f64 / 1000.0))
+}
+
+/// The agent process of a worker ended. Before its agent came up, that is a failed start of
+/// its profile, with what it printed as the cause.
+fn exited(
+    model: &mut Model,
+    id: WorkerId,
+    status: Option<i32>,
+    output: &[String],
+    now: u64,
+    out: &mut Vec<Command>,
+) {
+    let status_text = match status {
+        Some(127) => "status 127 (command not found)".to_string(),
+        Some(126) => "status 126 (command not executable)".to_string(),
+        Some(c) => format!("status {c}"),
+        None => "an unknown status".to_string(),
+    };
+    let Some(at) = model.workers.get(&id).and_then(|w| w.launched_at) else {
+        let status = status.map_or("unknown".to_string(), |c| c.to_string());
+        crashed(
+            model,
+            id,
+            &format!("agent process exited (status {status})"),
+            now,
+            out,
+        );
+        return;
+    };
+    let printed = if output.is_empty() {
+        "it printed nothing".to_string()
+    } else {
+        format!("it printed: {}", output.join(" | "))
+    };
+    let cause = format!(
+        "exited with {status_text} {:.1} s after it started; {printed}",
+        now.saturating_sub(at) as f64 / 1000.0
+    );
+    failed_start(model, id, &cause, now, out);
+}
+
+/// An agent gone before it came up: recorded as an early exit (not a crash), and counted
+/// against its profile, which waits before its next start and may become unavailable.
+fn failed_start(model: &mut Model, id: WorkerId, cause: &str, now: u64, out: &mut Vec<Command>) {
+    lost(model, id, cause, EventKind::EarlyExit, now, out);
+    let Some(w) = model.workers.get_mut(&id) else {
+        return;
+    };
+    w.launched_at = None;
+    // Not a crash to count toward retiring the worker: the profile's breaker deals with it.
+    set_agent(
+        w,
+        AgentState::Error,
+        &format!("failed to start: {cause}"),
+        now,
+    );
+    let profile = w.profile.clone();
+    spawn::failed(model, id, &profile, cause, now, out);
+}
+
+/// The worker's agent came up: it showed a screen its profile knows, or (`listed_alive`) a
+/// session listing found it alive `early_exit_ms` after its start. Starts of its profile
+/// succeed again.
+pub(super) fn check_up(
+    model: &mut Model,
+    id: WorkerId,
+    listed_alive: bool,
+    now: u64,
+    out: &mut Vec<Command>,
+) {
+    let early_ms = model.policy.spawn.early_exit_ms;
+    let Some(w) = model.workers.get_mut(&id) else {
+        return;
+    };
+    let Some(at) = w.launched_at else {
+        return;
+    };
+    let shown = matches!(
+        w.agent,
+        AgentState::Idle
+            | AgentState::Busy
+            | AgentState::Waiting
+            | AgentState::RateLimited
+            | AgentState::Done
+    );
+    let stayed = listed_alive && w.live && now.saturating_sub(at) >= early_ms;
+    if !(shown || stayed) {
+        return;
+    }
+    w.launched_at = None;
+    let profile = w.profile.clone();
+    spawn::came_up(model, id, &profile, now, out);
 }
 
 /// The agent is gone: its task goes back to the queue (its work stays on the branch) and the
@@ -61,16 +164,22 @@ pub(super) fn crashed(
     now: u64,
     out: &mut Vec<Command>,
 ) {
+    lost(model, id, why, EventKind::WorkerCrashed, now, out);
+}
+
+fn lost(
+    model: &mut Model,
+    id: WorkerId,
+    why: &str,
+    kind: EventKind,
+    now: u64,
+    out: &mut Vec<Command>,
+) {
     let Some(w) = model.workers.get_mut(&id) else {
         return;
     };
     set_agent(w, AgentState::Crashed, why, now);
-    out.push(Command::record(
-        Some(id),
-        w.task.as_deref(),
-        EventKind::WorkerCrashed,
-        why,
-    ));
+    out.push(Command::record(Some(id), w.task.as_deref(), kind, why));
     if w.live {
         out.push(Command::KillWorker { worker: id });
         w.live = false;
@@ -93,7 +202,6 @@ pub(super) fn worker_started(
     now: u64,
     out: &mut Vec<Command>,
 ) {
-    let max_restarts = model.policy.max_restarts;
     let Some(w) = model.workers.get_mut(&id) else {
         return;
     };
@@ -101,6 +209,7 @@ pub(super) fn worker_started(
     match result {
         Ok(()) => {
             w.live = true;
+            w.launched_at = Some(now);
             set_agent(w, AgentState::Starting, "session started", now);
             out.push(Command::record(
                 Some(id),
@@ -110,13 +219,18 @@ pub(super) fn worker_started(
             ));
         }
         Err(e) => {
+            // Not a restart: failed starts are the profile's to count (see `spawn`).
             w.live = false;
-            w.restarts += 1;
             set_agent(w, AgentState::Error, &e, now);
-            out.push(Command::record(Some(id), None, EventKind::WorkerFailed, e));
-            if w.restarts > max_restarts {
-                retire(w, out);
-            }
+            out.push(Command::record(
+                Some(id),
+                None,
+                EventKind::WorkerFailed,
+                e.clone(),
+            ));
+            let profile = w.profile.clone();
+            let cause = format!("its session could not be started: {e}");
+            spawn::failed(model, id, &profile, &cause, now, out);
         }
     }
 }
@@ -127,11 +241,12 @@ pub(super) fn retire(w: &mut Worker, out: &mut Vec<Command>) {
         Some(w.id),
         None,
         EventKind::WorkerRetired,
-        format!("retired after {} failed starts", w.restarts),
+        format!("retired after {} restarts", w.restarts),
     ));
 }
 
-/// Keep `policy.workers` workers running; restart crashed ones within the restart budget.
+/// Keep `policy.workers` workers running; restart crashed ones within the restart budget, each
+/// when its profile's backoff, breaker and start cap allow.
 pub(super) fn ensure_workers(model: &mut Model, now: u64, out: &mut Vec<Command>) {
     // The configured ones, and any added since (for a profile, or adopted).
     let mut ids: Vec<WorkerId> = (1..=model.policy.workers).collect();
@@ -150,6 +265,13 @@ pub(super) fn ensure_workers(model: &mut Model, now: u64, out: &mut Vec<Command>
         if w.live || w.starting || w.retired {
             continue;
         }
+        let profile = w.profile.clone();
+        if spawn::gate(model, &profile, now, out) != Gate::Go {
+            continue;
+        }
+        let Some(w) = model.workers.get_mut(&id) else {
+            continue;
+        };
         if w.agent == AgentState::Crashed {
             w.restarts += 1;
             if w.restarts > max_restarts {
@@ -158,16 +280,17 @@ pub(super) fn ensure_workers(model: &mut Model, now: u64, out: &mut Vec<Command>
             }
         }
         w.starting = true;
+        spawn::started(model, &profile, now);
         out.push(Command::StartWorker {
             worker: id,
-            profile: w.profile.clone(),
+            profile,
         });
     }
     start_missing_profiles(model, now, out);
 }
 
 /// A ready task that names an agent profile no worker runs would wait forever: one worker of
-/// that profile is added for it (beyond `workers`), once.
+/// that profile is added for it (beyond `workers`), when the profile's starts allow.
 fn start_missing_profiles(model: &mut Model, now: u64, out: &mut Vec<Command>) {
     let wanted: std::collections::BTreeSet<String> = super::queue::ready_tasks(model)
         .iter()
@@ -180,6 +303,9 @@ fn start_missing_profiles(model: &mut Model, now: u64, out: &mut Vec<Command>) {
         })
         .collect();
     for profile in wanted {
+        if spawn::gate(model, &profile, now, out) != Gate::Go {
+            continue;
+        }
         let id = model
             .workers
             .keys()
@@ -200,9 +326,10 @@ fn start_missing_profiles(model: &mut Model, now: u64, out: &mut Vec<Command>) {
         out.push(Command::record(
             Some(id),
             None,
-            EventKind::WorkerStarted,
+            EventKind::WorkerAdded,
             format!("added for tasks that need the {profile} agent"),
         ));
+        spawn::started(model, &profile, now);
         out.push(Command::StartWorker {
             worker: id,
             profile,
@@ -240,5 +367,6 @@ pub(super) fn hook(
             out.push(Command::RefreshBranch { worker: id });
         }
     }
+    check_up(model, id, false, now, out);
     super::lifecycle::check_finished(model, id, now, out);
 }

@@ -34,6 +34,9 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
     match cmd {
         Command::Record(_) => {}
         Command::StartWorker { worker, profile } => {
+            // What this start's agent prints comes after: that is what explains its exit.
+            ctx.log_marks
+                .set(worker, &ctx.setup.paths.output_log(worker));
             tokio::spawn(async move {
                 let result = start_worker(&ctx, worker, &profile).await;
                 send(&ctx, Observation::WorkerStarted { worker, result });

@@ -3,6 +3,7 @@
 
 mod branches;
 mod exec;
+mod exits;
 mod fault;
 mod monitor;
 mod reading;
@@ -56,6 +57,8 @@ pub(crate) struct Ctx {
     pub survey: survey::SharedCache,
     /// Which branch figures were sent (see `branches`).
     pub branches: branches::SentFor,
+    /// Where each output log ended at its worker's latest start (see `exits`).
+    pub log_marks: exits::Marks,
 }
 
 type EventSink = Box<dyn FnMut(&Event) + Send>;
@@ -125,6 +128,7 @@ impl Engine {
             tx,
             survey: Default::default(),
             branches: Default::default(),
+            log_marks: Default::default(),
         });
         let mut engine = Engine {
             ctx,

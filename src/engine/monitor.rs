@@ -19,6 +19,8 @@ const TASK_SCAN_MS: u64 = 2_000;
 const LIST_EVERY_MS: u64 = 2_000;
 /// Rounds of reading are at least this far apart, so a fleet that streams is read in batches.
 const ROUND_GAP_MS: u64 = 20;
+/// Lines of a dead agent's last output passed on, to say why it exited.
+const EXIT_LINES: usize = 3;
 /// Longer than any tmux run can take (each times out after 10 s).
 const LOST_MS: u64 = 120_000;
 
@@ -179,11 +181,18 @@ impl Monitor {
             if sessions.iter().any(|s| s.worker == worker) {
                 continue;
             }
+            let output = if p.dead {
+                let log = ctx.setup.paths.output_log(worker);
+                ctx.log_marks.tail(worker, &log, EXIT_LINES)
+            } else {
+                Vec::new()
+            };
             sessions.push(SessionSeen {
                 worker,
                 dead: p.dead,
                 exit_status: p.dead_status,
                 activity: p.activity,
+                output,
             });
             if p.dead {
                 continue;

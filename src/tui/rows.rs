@@ -73,7 +73,10 @@ pub fn queue<'m>(model: &'m Model, filter: &str) -> Queue<'m> {
                     })
                     .cloned()
                     .collect();
-                if waiting.is_empty() {
+                if let Some(why) = &t.unrunnable {
+                    // No agent can run it: what is in the way is the agent, not a task.
+                    q.blocked.push((t, vec![format!("parked: {why}")]));
+                } else if waiting.is_empty() {
                     q.pending.push(t);
                 } else {
                     q.blocked.push((t, waiting));
@@ -128,6 +131,15 @@ pub fn question(w: &Worker) -> String {
 /// Workers that need the operator now, then recent events worth knowing, newest first.
 pub fn alerts(model: &Model, events: &[EventRow]) -> Vec<Alert> {
     let mut out = Vec::new();
+    // An agent profile that keeps failing to start needs the operator: its cause and its fix.
+    for (name, h) in &model.profiles {
+        if let Some(u) = &h.unavailable {
+            out.push(Alert {
+                level: Level::Act,
+                text: format!("agent {name} unavailable: {}", u.cause),
+            });
+        }
+    }
     for w in model.workers.values() {
         if !w.live {
             // A crash shows until the worker is started again (or given up on).
@@ -153,13 +165,20 @@ pub fn alerts(model: &Model, events: &[EventRow]) -> Vec<Alert> {
     }
     for e in events.iter().rev() {
         let level = match e.kind.as_str() {
-            "worker_crashed" | "failed" | "worker_retired" | "delivery_failed" | "stuck"
-            | "overlap" | "conflict" => Level::Warn,
+            "worker_crashed"
+            | "failed"
+            | "worker_retired"
+            | "delivery_failed"
+            | "stuck"
+            | "overlap"
+            | "conflict"
+            | "early_exit"
+            | "profile_unavailable"
+            | "start_throttled" => Level::Warn,
             // The core records `czar done` as a report too; the `done` event says it better.
             "report" if e.detail == "worker said done" => continue,
-            "done" | "operator" | "report" | "verify_failed" | "requeued" | "auto_answer" => {
-                Level::Info
-            }
+            "done" | "operator" | "report" | "verify_failed" | "requeued" | "auto_answer"
+            | "profile_available" | "worker_added" => Level::Info,
             _ => continue,
         };
         let who = e.worker.map_or(String::new(), |w| format!("w{w} "));
@@ -263,5 +282,34 @@ mod tests {
         assert_eq!(a[0].level, Level::Act);
         assert_eq!(alert_count(&m), 1);
         assert_eq!(ago(61_000), "1m");
+    }
+
+    #[test]
+    fn an_unavailable_agent_is_an_alert_and_its_tasks_show_as_parked() {
+        let mut m = Model::default();
+        let mut t = task("x", TaskState::Pending, &[], 0);
+        t.unrunnable = Some("the broken agent is unavailable: exit 127".into());
+        m.tasks.insert("x".into(), t);
+        let health = m.profiles.entry("broken".into()).or_default();
+        health.unavailable = Some(crate::core::spawn::Unavailable {
+            since: 0,
+            cause: "exited with status 127".into(),
+            worker: 3,
+            probes: 0,
+            probe_at: None,
+            probing: false,
+        });
+        let q = queue(&m, "");
+        assert!(q.pending.is_empty());
+        assert_eq!(
+            q.blocked[0].1,
+            ["parked: the broken agent is unavailable: exit 127"]
+        );
+        let a = alerts(&m, &[]);
+        assert_eq!(
+            a[0].text,
+            "agent broken unavailable: exited with status 127"
+        );
+        assert_eq!(a[0].level, Level::Act);
     }
 }
