@@ -8,6 +8,7 @@ use crate::core::observation::Signal;
 use crate::engine::{now_ms, status};
 use crate::project::{self, UsageError};
 use crate::tasks::{self, NewTask};
+use crate::visible::visible;
 use anyhow::Context;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -16,7 +17,7 @@ pub fn init(dir: &Path) -> anyhow::Result<()> {
     let (root, _) = project::repo_root(dir)?;
     let written = crate::config::init(&root).map_err(|e| UsageError(e.to_string()))?;
     for p in written {
-        println!("wrote {}", p.display());
+        println!("wrote {}", visible(&p.display().to_string()));
     }
     Ok(())
 }
@@ -52,7 +53,7 @@ pub fn task_add(dir: &Path, args: &TaskAddArgs) -> anyhow::Result<()> {
     };
     let path =
         tasks::write_task(&cfg.paths.tasks_dir, &new).map_err(|e| UsageError(e.to_string()))?;
-    println!("{}", path.display());
+    println!("{}", visible(&path.display().to_string()));
     Ok(())
 }
 

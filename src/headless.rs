@@ -6,6 +6,7 @@ use crate::core::command::{Event, EventKind};
 use crate::core::model::{Model, TaskState, branch_for};
 use crate::engine::{Engine, Setup};
 use crate::project::UsageError;
+use crate::visible::one_line;
 use std::io::Write;
 
 pub struct Outcome {
@@ -112,8 +113,11 @@ fn print_event(at: f64, e: &Event) {
         return;
     }
     let who = e.worker.map_or(String::new(), |w| format!(" worker {w}"));
-    let task = e.task.as_deref().map_or(String::new(), |t| format!(" {t}"));
-    let first = e.detail.lines().next().unwrap_or("");
+    let task = e
+        .task
+        .as_deref()
+        .map_or(String::new(), |t| format!(" {}", one_line(t)));
+    let first = one_line(e.detail.lines().next().unwrap_or(""));
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "[{at:7.1}s]{who}{task}: {} {first}", e.kind.as_str());
 }
@@ -143,7 +147,14 @@ pub fn print_summary(setup: &Setup, model: &Model) {
             (s, _) => s.as_str().to_string(),
         };
         let worker = t.worker.map_or("-".to_string(), |w| w.to_string());
-        rows.push([t.def.id.clone(), worker, branch, commits, duration, outcome]);
+        rows.push([
+            one_line(&t.def.id).into_owned(),
+            worker,
+            one_line(&branch).into_owned(),
+            commits,
+            duration,
+            one_line(&outcome).into_owned(),
+        ]);
     }
     let widths: Vec<usize> = (0..5)
         .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))

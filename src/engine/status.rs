@@ -3,6 +3,7 @@
 
 use super::setup::Setup;
 use crate::core::model::{Model, TaskState};
+use crate::visible::one_line;
 use serde::Serialize;
 use std::path::Path;
 
@@ -118,10 +119,13 @@ pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Sta
     }
 }
 
+/// Everything user-written in it (titles, file names, claims) goes through `one_line`: the file
+/// is read in terminals and by agents, and `czar status` prints it.
 pub fn markdown(s: &Status) -> String {
     let mut out = format!(
         "# czar status: {} (base `{}`)\n\n## Workers\n\n",
-        s.project, s.base
+        one_line(&s.project),
+        one_line(&s.base)
     );
     out.push_str(
         "| worker | state | task | branch | commits | files |\n|---|---|---|---|---|---|\n",
@@ -131,8 +135,8 @@ pub fn markdown(s: &Status) -> String {
             "| {} | {} | {} | {} | {} | {} (+{} −{}) |\n",
             w.id,
             w.state,
-            w.task.as_deref().unwrap_or("-"),
-            w.branch.as_deref().unwrap_or("-"),
+            one_line(w.task.as_deref().unwrap_or("-")),
+            one_line(w.branch.as_deref().unwrap_or("-")),
             w.ahead,
             w.files_changed,
             w.added,
@@ -143,7 +147,7 @@ pub fn markdown(s: &Status) -> String {
         out.push_str(&format!(
             "\nWorker {} touches: {}\n",
             w.id,
-            w.files.join(", ")
+            one_line(&w.files.join(", "))
         ));
     }
     if !s.claims.is_empty() {
@@ -151,7 +155,9 @@ pub fn markdown(s: &Status) -> String {
         for c in &s.claims {
             out.push_str(&format!(
                 "- `{}`: worker {} ({})\n",
-                c.path, c.worker, c.task
+                one_line(&c.path),
+                c.worker,
+                one_line(&c.task)
             ));
         }
     }
@@ -161,15 +167,15 @@ pub fn markdown(s: &Status) -> String {
     for t in &s.tasks {
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} |\n",
-            t.id,
+            one_line(&t.id),
             t.state,
             t.worker.map_or("-".to_string(), |w| w.to_string()),
             if t.needs.is_empty() {
                 "-".to_string()
             } else {
-                t.needs.join(", ")
+                one_line(&t.needs.join(", ")).into_owned()
             },
-            t.title.replace('|', "\\|")
+            one_line(&t.title).replace('|', "\\|")
         ));
     }
     out

@@ -3,6 +3,7 @@
 
 use crate::adapters::store::EventRow;
 use crate::core::model::{AgentState, Model, Task, TaskState, Worker};
+use crate::visible::one_line;
 
 /// The workers shown, in id order, after the filter.
 pub fn visible_workers<'m>(model: &'m Model, filter: &str) -> Vec<&'m Worker> {
@@ -134,7 +135,7 @@ pub fn alerts(model: &Model, events: &[EventRow]) -> Vec<Alert> {
             if w.agent == AgentState::Crashed && !w.retired {
                 out.push(Alert {
                     level: Level::Warn,
-                    text: format!("w{} crashed: {}", w.id, w.reason),
+                    text: format!("w{} crashed: {}", w.id, one_line(&w.reason)),
                 });
             }
             continue;
@@ -148,7 +149,7 @@ pub fn alerts(model: &Model, events: &[EventRow]) -> Vec<Alert> {
         };
         out.push(Alert {
             level,
-            text: format!("w{} {what}", w.id),
+            text: format!("w{} {}", w.id, one_line(&what)),
         });
     }
     for e in events.iter().rev() {
@@ -165,9 +166,10 @@ pub fn alerts(model: &Model, events: &[EventRow]) -> Vec<Alert> {
         let who = e.worker.map_or(String::new(), |w| format!("w{w} "));
         let task = e.task.as_deref().map_or(String::new(), |t| format!("{t} "));
         let first = e.detail.lines().next().unwrap_or("");
+        let text = format!("{who}{task}{}: {first}", e.kind.replace('_', " "));
         out.push(Alert {
             level,
-            text: format!("{who}{task}{}: {first}", e.kind.replace('_', " ")),
+            text: one_line(&text).into_owned(),
         });
     }
     out

@@ -7,3 +7,4 @@ mod crash;
 mod demo;
 mod errors;
 mod explain;
+mod hostile;
