@@ -7,6 +7,7 @@ mod answer;
 mod error;
 mod keys;
 mod layer;
+mod paths;
 mod patterns;
 mod profile;
 mod reader;
@@ -64,6 +65,9 @@ pub struct ProjectConfig {
     pub project: String,
     /// Branch that task branches start from.
     pub base: String,
+    /// Where `base` was set; `None` when it is the branch checked out. Whether it names a
+    /// branch is for git to say (see `project::load`), and its error must point here.
+    pub base_at: Option<Location>,
     pub workers: usize,
     /// Name of the default agent profile; always a key of `profiles`.
     pub agent: String,
@@ -207,6 +211,9 @@ pub fn load_with(
         config_file: user_text.map(|_| user_file),
         current_branch,
         defaults_name: &defaults.name,
+        home: std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(|h| resolve::normalize(Path::new(&h))),
     };
     resolve::resolve(layer, &ctx)
 }

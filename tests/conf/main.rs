@@ -2,5 +2,6 @@
 
 mod answers;
 mod config;
+mod folders;
 mod profiles;
 mod tasks;
