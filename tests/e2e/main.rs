@@ -8,3 +8,4 @@ mod demo;
 mod errors;
 mod explain;
 mod hostile;
+mod refused;
