@@ -29,19 +29,11 @@ impl Outcome {
 }
 
 /// Refuses to start when a task file is malformed: the operator fixes it first, nothing runs.
+/// The loader checks each task's `agent` against the profiles itself, with the line.
 pub fn check_tasks(setup: &Setup) -> Result<(), UsageError> {
-    let set = crate::tasks::load_dir(&setup.paths.tasks_dir);
-    let mut lines: Vec<String> = set.errors.iter().map(|e| format!("  {e}")).collect();
-    for t in &set.tasks {
-        if let Some(agent) = t.agent.as_ref().filter(|a| setup.profile(a).is_none()) {
-            let known: Vec<&str> = setup.profiles.keys().map(String::as_str).collect();
-            lines.push(format!(
-                "  {}: agent {agent:?} is not an agent profile (known: {})",
-                t.file.display(),
-                known.join(", ")
-            ));
-        }
-    }
+    let agents: Vec<&String> = setup.profiles.keys().collect();
+    let set = crate::tasks::load_dir(&setup.paths.tasks_dir, &agents);
+    let lines: Vec<String> = set.errors.iter().map(|e| format!("  {e}")).collect();
     if lines.is_empty() {
         return Ok(());
     }

@@ -133,7 +133,8 @@ impl Monitor {
             return None;
         }
         self.last_task_scan = Some(now);
-        let set = tasks::load_dir(&setup.paths.tasks_dir);
+        let agents: Vec<&String> = setup.profiles.keys().collect();
+        let set = tasks::load_dir(&setup.paths.tasks_dir, &agents);
         self.task_errors = set.errors.iter().map(|e| e.to_string()).collect();
         for e in &self.task_errors {
             if self.reported.insert(e.clone()) {

@@ -4,4 +4,5 @@ mod answers;
 mod config;
 mod folders;
 mod profiles;
+mod task_text;
 mod tasks;

@@ -9,3 +9,4 @@ mod errors;
 mod explain;
 mod hostile;
 mod refused;
+mod task_input;
