@@ -81,7 +81,9 @@ pub fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
     model.workers = workers;
     // Tasks queued in files that no czar has read yet are part of the queue too.
     let agents: Vec<&String> = cfg.profiles.keys().collect();
-    for t in tasks::load_dir(&cfg.paths.tasks_dir, &agents).tasks {
+    let set = tasks::load_dir(&cfg.paths.tasks_dir, &agents);
+    model.task_file_errors = set.errors_by_file();
+    for t in set.tasks {
         let def = crate::engine::to_def(t);
         model
             .tasks

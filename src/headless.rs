@@ -5,7 +5,6 @@ use crate::adapters::git::Git;
 use crate::core::command::{Event, EventKind};
 use crate::core::model::{Model, TaskState, branch_for};
 use crate::engine::{Engine, Setup};
-use crate::project::UsageError;
 use crate::visible::one_line;
 use std::io::Write;
 
@@ -14,13 +13,15 @@ pub struct Outcome {
     pub failed: usize,
     pub done: usize,
     pub wall_secs: f64,
+    /// Task files that still did not load at the end: their tasks never ran.
+    pub broken_files: Vec<String>,
 }
 
 impl Outcome {
     pub fn exit_code(&self) -> i32 {
         if self.interrupted {
             130
-        } else if self.failed > 0 {
+        } else if self.failed > 0 || !self.broken_files.is_empty() {
             1
         } else {
             0
@@ -28,24 +29,9 @@ impl Outcome {
     }
 }
 
-/// Refuses to start when a task file is malformed: the operator fixes it first, nothing runs.
-/// The loader checks each task's `agent` against the profiles itself, with the line.
-pub fn check_tasks(setup: &Setup) -> Result<(), UsageError> {
-    let agents: Vec<&String> = setup.profiles.keys().collect();
-    let set = crate::tasks::load_dir(&setup.paths.tasks_dir, &agents);
-    let lines: Vec<String> = set.errors.iter().map(|e| format!("  {e}")).collect();
-    if lines.is_empty() {
-        return Ok(());
-    }
-    Err(UsageError(format!(
-        "task files have errors; nothing was started:\n{}",
-        lines.join("\n")
-    )))
-}
-
 /// With `watch`, a drained queue does not end the run: only Ctrl-C does.
 pub async fn run(setup: Setup, watch: bool) -> anyhow::Result<Outcome> {
-    check_tasks(&setup)?;
+    crate::project::check_tasks(&setup)?;
     let (log, _guard) = crate::logging::init(&setup.paths.state_dir)?;
     println!(
         "czar: project {} on {}, {} workers; log: {}",
@@ -69,6 +55,15 @@ pub async fn run(setup: Setup, watch: bool) -> anyhow::Result<Outcome> {
         println!("czar: stopped. Worker sessions keep running; run czar again to resume.");
     }
     print_summary(engine.setup(), model);
+    let broken_files: Vec<String> = model.task_file_errors.values().cloned().collect();
+    if !broken_files.is_empty() {
+        println!("czar: task files that did not load, whose tasks never ran:");
+        for e in &broken_files {
+            for line in e.lines() {
+                println!("  {}", one_line(line));
+            }
+        }
+    }
     let failed = model
         .tasks
         .values()
@@ -84,6 +79,7 @@ pub async fn run(setup: Setup, watch: bool) -> anyhow::Result<Outcome> {
         failed,
         done,
         wall_secs,
+        broken_files,
     })
 }
 
@@ -100,6 +96,8 @@ fn print_event(at: f64, e: &Event) {
             | EventKind::WorkerFailed
             | EventKind::WorkerRetired
             | EventKind::Report
+            | EventKind::TaskFileError
+            | EventKind::TaskFileFixed
     );
     if !shown {
         return;
@@ -109,7 +107,11 @@ fn print_event(at: f64, e: &Event) {
         .task
         .as_deref()
         .map_or(String::new(), |t| format!(" {}", one_line(t)));
-    let first = one_line(e.detail.lines().next().unwrap_or(""));
+    let first = if e.kind == EventKind::TaskFileError {
+        one_line(&e.detail.replace('\n', "; ")).into_owned()
+    } else {
+        one_line(e.detail.lines().next().unwrap_or("")).into_owned()
+    };
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "[{at:7.1}s]{who}{task}: {} {first}", e.kind.as_str());
 }

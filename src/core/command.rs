@@ -81,6 +81,10 @@ pub enum EventKind {
     Conflict,
     Duplication,
     Held,
+    /// A task file does not load (recorded once per distinct error).
+    TaskFileError,
+    /// A task file that did not load has no error any more (fixed or removed).
+    TaskFileFixed,
 }
 
 impl EventKind {
@@ -108,6 +112,8 @@ impl EventKind {
             EventKind::Conflict => "conflict",
             EventKind::Duplication => "duplication",
             EventKind::Held => "held",
+            EventKind::TaskFileError => "task_file_error",
+            EventKind::TaskFileFixed => "task_file_fixed",
         }
     }
 }

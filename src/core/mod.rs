@@ -13,6 +13,7 @@ pub mod observation;
 mod operator;
 pub mod queue;
 pub mod survey;
+mod task_files;
 pub mod update;
 mod workers;
 

@@ -342,6 +342,8 @@ pub struct Model {
     pub stopping: bool,
     /// The latest look at overlapping work (not stored: it is taken again after a restart).
     pub survey: super::survey::Survey,
+    /// Task files that do not load, file → why (not stored: the files are read again).
+    pub task_file_errors: BTreeMap<String, String>,
 }
 
 impl Model {

@@ -45,6 +45,8 @@ pub struct Status {
     pub tasks: Vec<TaskRow>,
     /// Files claimed with `czar claim` by workers still on the task they claimed them for.
     pub claims: Vec<crate::adapters::claims::Claim>,
+    /// Task files that do not load, each with why: their tasks do not run until fixed.
+    pub task_file_errors: Vec<String>,
 }
 
 pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Status {
@@ -112,6 +114,7 @@ pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Sta
     });
     Status {
         claims,
+        task_file_errors: model.task_file_errors.values().cloned().collect(),
         project: model.project.clone(),
         base: model.base.clone(),
         workers,
@@ -159,6 +162,12 @@ pub fn markdown(s: &Status) -> String {
                 c.worker,
                 one_line(&c.task)
             ));
+        }
+    }
+    if !s.task_file_errors.is_empty() {
+        out.push_str("\n## Task files that do not load\n\n");
+        for e in s.task_file_errors.iter().flat_map(|e| e.lines()) {
+            out.push_str(&format!("- {}\n", one_line(e)));
         }
     }
     out.push_str(

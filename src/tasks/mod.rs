@@ -171,6 +171,20 @@ impl TaskSet {
     pub fn get(&self, id: &str) -> Option<&TaskSpec> {
         self.tasks.iter().find(|t| t.id == id)
     }
+
+    /// The errors by file (one file can have two: its own, and a task it needs that broke),
+    /// each as the operator reads it, one per line.
+    pub fn errors_by_file(&self) -> std::collections::BTreeMap<String, String> {
+        let mut out = std::collections::BTreeMap::new();
+        for e in &self.errors {
+            let all: &mut String = out.entry(e.file.display().to_string()).or_default();
+            if !all.is_empty() {
+                all.push('\n');
+            }
+            all.push_str(&e.to_string());
+        }
+        out
+    }
 }
 
 /// The `*.md` files directly in `dir` (names starting with `.` excluded: editor swap files

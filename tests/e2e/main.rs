@@ -1,6 +1,7 @@
 //! The czar binary end to end: real tmux on private sockets, real git, simulated agents.
 
 mod auto;
+mod broken_midrun;
 mod chaos;
 mod common;
 mod crash;
