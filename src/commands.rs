@@ -13,11 +13,24 @@ use anyhow::Context;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+/// Works before the first commit (that is when people run it): nothing here needs one.
 pub fn init(dir: &Path) -> anyhow::Result<()> {
     let (root, _) = project::repo_root(dir)?;
-    let written = crate::config::init(&root).map_err(|e| UsageError(e.to_string()))?;
+    let usage = |e: crate::config::ConfigError| UsageError(e.to_string());
+    let written = crate::config::init(&root).map_err(usage)?;
     for p in written {
         println!("wrote {}", visible(&p.display().to_string()));
+    }
+    // Where the new czar.toml puts the state; which branch is checked out does not matter here.
+    let cfg = crate::config::load(&root, Some("HEAD")).map_err(usage)?;
+    if let Some(line) =
+        crate::config::ignore_state_dir(&root, &cfg.paths.state_dir).map_err(usage)?
+    {
+        println!(
+            "added {} to {}",
+            visible(&line),
+            root.join(".gitignore").display()
+        );
     }
     Ok(())
 }

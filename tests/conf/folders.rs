@@ -143,3 +143,53 @@ fn socket_paths_that_tmux_cannot_use_are_refused() {
     let cfg = load(&root, "tmux_socket = \"\"\n").unwrap();
     assert_eq!(cfg.tmux, TmuxSocket::Default);
 }
+
+#[test]
+fn the_state_folder_goes_into_gitignore_once() {
+    let (_dir, root) = repo();
+    let ignore = root.join(".gitignore");
+    let state = root.join(".czar");
+    // Missing: created with the line.
+    assert_eq!(
+        czar::config::ignore_state_dir(&root, &state)
+            .unwrap()
+            .as_deref(),
+        Some("/.czar/")
+    );
+    assert_eq!(std::fs::read_to_string(&ignore).unwrap(), "/.czar/\n");
+    // Present: not again.
+    assert_eq!(czar::config::ignore_state_dir(&root, &state).unwrap(), None);
+    // Any spelling of it counts; a file without a last newline gets one before the line.
+    for (text, added) in [
+        (".czar\n", false),
+        ("target/\n.czar/", false),
+        ("  /.czar  \n", false),
+        ("target/", true),
+    ] {
+        std::fs::write(&ignore, text).unwrap();
+        let got = czar::config::ignore_state_dir(&root, &state).unwrap();
+        assert_eq!(got.is_some(), added, "{text:?}");
+        let after = std::fs::read_to_string(&ignore).unwrap();
+        let want = if added {
+            format!("{text}\n/.czar/\n")
+        } else {
+            text.to_string()
+        };
+        assert_eq!(after, want);
+    }
+    // A nested or configured state folder is written as its path; one outside needs nothing.
+    std::fs::write(&ignore, "").unwrap();
+    let nested = root.join("var/czar");
+    assert_eq!(
+        czar::config::ignore_state_dir(&root, &nested)
+            .unwrap()
+            .as_deref(),
+        Some("/var/czar/")
+    );
+    let outside = root.parent().unwrap().join("state");
+    assert_eq!(
+        czar::config::ignore_state_dir(&root, &outside).unwrap(),
+        None
+    );
+    assert_eq!(std::fs::read_to_string(&ignore).unwrap(), "/var/czar/\n");
+}

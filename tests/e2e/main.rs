@@ -9,5 +9,6 @@ mod demo;
 mod errors;
 mod explain;
 mod hostile;
+mod init;
 mod refused;
 mod task_input;
