@@ -8,39 +8,68 @@ use crate::core::observation::Signal;
 use crate::engine::{now_ms, status};
 use crate::project::{self, UsageError};
 use crate::tasks::{self, NewTask};
+use crate::visible::visible;
 use anyhow::Context;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+/// Works before the first commit (that is when people run it): nothing here needs one.
 pub fn init(dir: &Path) -> anyhow::Result<()> {
     let (root, _) = project::repo_root(dir)?;
-    let written = crate::config::init(&root).map_err(|e| UsageError(e.to_string()))?;
+    let usage = |e: crate::config::ConfigError| UsageError(e.to_string());
+    let written = crate::config::init(&root).map_err(usage)?;
     for p in written {
-        println!("wrote {}", p.display());
+        println!("wrote {}", visible(&p.display().to_string()));
+    }
+    // Where the new czar.toml puts the state; which branch is checked out does not matter here.
+    let cfg = crate::config::load(&root, Some("HEAD")).map_err(usage)?;
+    if let Some(line) =
+        crate::config::ignore_state_dir(&root, &cfg.paths.state_dir).map_err(usage)?
+    {
+        println!(
+            "added {} to {}",
+            visible(&line),
+            root.join(".gitignore").display()
+        );
     }
     Ok(())
 }
 
+/// `czar task add`: the text gets the checks a task file's gets (text, not empty, no paste
+/// end marker, with the line in the file or on standard input), and `--agent` must name a
+/// profile; anything refused exits 2 and writes nothing.
 pub fn task_add(dir: &Path, args: &TaskAddArgs) -> anyhow::Result<()> {
     let cfg = project::load(dir)?;
-    let body = match &args.file {
-        Some(f) => {
-            std::fs::read_to_string(f).map_err(|e| UsageError(format!("{}: {e}", f.display())))?
-        }
+    let agents: Vec<&str> = cfg.profiles.keys().map(String::as_str).collect();
+    if let Some(agent) = args.agent.as_deref().filter(|a| !agents.contains(a)) {
+        return Err(UsageError(format!(
+            "--agent {agent:?}: no agent profile named so (known profiles: {}; add one as \
+             [agents.<name>] in czar.toml)",
+            agents.join(", ")
+        ))
+        .into());
+    }
+    let (source, bytes) = match &args.file {
+        Some(f) => (
+            f.clone(),
+            std::fs::read(f).map_err(|e| UsageError(format!("{}: {e}", f.display())))?,
+        ),
         None => {
-            let mut s = String::new();
-            std::io::stdin().read_to_string(&mut s).map_err(|e| {
+            let mut bytes = Vec::new();
+            std::io::stdin().read_to_end(&mut bytes).map_err(|e| {
                 UsageError(format!("reading the task text from standard input: {e}"))
             })?;
-            s
+            (PathBuf::from("<standard input>"), bytes)
         }
     };
+    let body = tasks::decode(&source, bytes).map_err(|e| UsageError(e.to_string()))?;
     if body.trim().is_empty() {
         return Err(UsageError(
             "the task text is empty (give --file FILE or text on standard input)".into(),
         )
         .into());
     }
+    tasks::check_body(&source, &body, 1).map_err(|e| UsageError(e.to_string()))?;
     let new = NewTask {
         id: args.id.clone(),
         title: args.title.clone(),
@@ -50,9 +79,9 @@ pub fn task_add(dir: &Path, args: &TaskAddArgs) -> anyhow::Result<()> {
         verify: args.verify.clone(),
         body,
     };
-    let path =
-        tasks::write_task(&cfg.paths.tasks_dir, &new).map_err(|e| UsageError(e.to_string()))?;
-    println!("{}", path.display());
+    let path = tasks::write_task(&cfg.paths.tasks_dir, &new, &agents)
+        .map_err(|e| UsageError(e.to_string()))?;
+    println!("{}", visible(&path.display().to_string()));
     Ok(())
 }
 
@@ -64,7 +93,10 @@ pub fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
     model.tasks = tasks;
     model.workers = workers;
     // Tasks queued in files that no czar has read yet are part of the queue too.
-    for t in tasks::load_dir(&cfg.paths.tasks_dir).tasks {
+    let agents: Vec<&String> = cfg.profiles.keys().collect();
+    let set = tasks::load_dir(&cfg.paths.tasks_dir, &agents);
+    model.task_file_errors = set.errors_by_file();
+    for t in set.tasks {
         let def = crate::engine::to_def(t);
         model
             .tasks

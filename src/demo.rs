@@ -105,8 +105,21 @@ fn create(root: &Path, args: &DemoArgs, socket: &str) -> anyhow::Result<(PathBuf
     Ok((repo_dir, tasks.iter().map(|t| t.duration).sum()))
 }
 
+/// `dir` is the global `-C/--dir`, which names the sandbox too; `--sandbox` is the demo's own.
 pub async fn run(args: &DemoArgs, dir: Option<&Path>) -> anyhow::Result<i32> {
-    let root = sandbox_root(dir)?;
+    let chosen = match (args.sandbox.as_deref(), dir) {
+        (Some(sandbox), Some(dir)) if sandbox != dir => {
+            return Err(UsageError(format!(
+                "--sandbox {} and -C/--dir {} name different folders; give one",
+                sandbox.display(),
+                dir.display()
+            ))
+            .into());
+        }
+        (Some(sandbox), _) => Some(sandbox),
+        (None, dir) => dir,
+    };
+    let root = sandbox_root(chosen)?;
     let socket = args
         .socket
         .clone()

@@ -9,6 +9,7 @@ use crate::core::explain::explain;
 use crate::core::model::WorkerId;
 use crate::engine::now_ms;
 use crate::project::{self, UsageError};
+use crate::visible::{one_line, visible};
 use serde_json::json;
 use std::path::Path;
 
@@ -64,23 +65,24 @@ pub async fn run(dir: &Path, worker: WorkerId, json: bool) -> anyhow::Result<()>
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
+    // Everything below quotes the agent (its screen, its title) or the task: shown escaped.
     println!(
         "worker {worker} ({}), profile {}, task {}",
-        w.session,
-        w.profile,
-        w.task.as_deref().unwrap_or("-")
+        one_line(&w.session),
+        one_line(&w.profile),
+        one_line(w.task.as_deref().unwrap_or("-"))
     );
     println!(
         "czar's view: {} for {since}s: {}",
         w.agent.as_str(),
-        w.reason
+        one_line(&w.reason)
     );
-    println!("process: {process}");
+    println!("process: {}", one_line(&process));
     if let Some(p) = &pane {
-        println!("title: {}", p.title);
+        println!("title: {}", one_line(&p.title));
     }
     match &reading {
-        Some(e) => print!("screen now:\n{}", indent(&as_text(e))),
+        Some(e) => print!("screen now:\n{}", indent(&visible(&as_text(e)))),
         None => println!("screen now: none (no live pane)"),
     }
     Ok(())

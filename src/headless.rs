@@ -5,7 +5,7 @@ use crate::adapters::git::Git;
 use crate::core::command::{Event, EventKind};
 use crate::core::model::{Model, TaskState, branch_for};
 use crate::engine::{Engine, Setup};
-use crate::project::UsageError;
+use crate::visible::one_line;
 use std::io::Write;
 
 pub struct Outcome {
@@ -13,13 +13,15 @@ pub struct Outcome {
     pub failed: usize,
     pub done: usize,
     pub wall_secs: f64,
+    /// Task files that still did not load at the end: their tasks never ran.
+    pub broken_files: Vec<String>,
 }
 
 impl Outcome {
     pub fn exit_code(&self) -> i32 {
         if self.interrupted {
             130
-        } else if self.failed > 0 {
+        } else if self.failed > 0 || !self.broken_files.is_empty() {
             1
         } else {
             0
@@ -27,34 +29,11 @@ impl Outcome {
     }
 }
 
-/// Refuses to start when a task file is malformed: the operator fixes it first, nothing runs.
-pub fn check_tasks(setup: &Setup) -> Result<(), UsageError> {
-    let set = crate::tasks::load_dir(&setup.paths.tasks_dir);
-    let mut lines: Vec<String> = set.errors.iter().map(|e| format!("  {e}")).collect();
-    for t in &set.tasks {
-        if let Some(agent) = t.agent.as_ref().filter(|a| setup.profile(a).is_none()) {
-            let known: Vec<&str> = setup.profiles.keys().map(String::as_str).collect();
-            lines.push(format!(
-                "  {}: agent {agent:?} is not an agent profile (known: {})",
-                t.file.display(),
-                known.join(", ")
-            ));
-        }
-    }
-    if lines.is_empty() {
-        return Ok(());
-    }
-    Err(UsageError(format!(
-        "task files have errors; nothing was started:\n{}",
-        lines.join("\n")
-    )))
-}
-
 /// With `watch`, a drained queue does not end the run: only Ctrl-C does. Without it, a profile
 /// whose agents keep failing to start is never tried again, and the tasks no agent can run
 /// fail with the cause, so the run ends (see `core::park`).
 pub async fn run(mut setup: Setup, watch: bool) -> anyhow::Result<Outcome> {
-    check_tasks(&setup)?;
+    crate::project::check_tasks(&setup)?;
     crate::preflight::check(&setup).await?;
     if !watch {
         setup.policy.spawn.probe_after_ms = None;
@@ -83,6 +62,15 @@ pub async fn run(mut setup: Setup, watch: bool) -> anyhow::Result<Outcome> {
     }
     print_summary(engine.setup(), model);
     print_blocked(engine.setup(), model);
+    let broken_files: Vec<String> = model.task_file_errors.values().cloned().collect();
+    if !broken_files.is_empty() {
+        println!("czar: task files that did not load, whose tasks never ran:");
+        for e in &broken_files {
+            for line in e.lines() {
+                println!("  {}", one_line(line));
+            }
+        }
+    }
     let failed = model
         .tasks
         .values()
@@ -98,6 +86,7 @@ pub async fn run(mut setup: Setup, watch: bool) -> anyhow::Result<Outcome> {
         failed,
         done,
         wall_secs,
+        broken_files,
     })
 }
 
@@ -119,13 +108,22 @@ fn print_event(at: f64, e: &Event) {
             | EventKind::ProfileAvailable
             | EventKind::Throttled
             | EventKind::Report
+            | EventKind::TaskFileError
+            | EventKind::TaskFileFixed
     );
     if !shown {
         return;
     }
     let who = e.worker.map_or(String::new(), |w| format!(" worker {w}"));
-    let task = e.task.as_deref().map_or(String::new(), |t| format!(" {t}"));
-    let first = e.detail.lines().next().unwrap_or("");
+    let task = e
+        .task
+        .as_deref()
+        .map_or(String::new(), |t| format!(" {}", one_line(t)));
+    let first = if e.kind == EventKind::TaskFileError {
+        one_line(&e.detail.replace('\n', "; ")).into_owned()
+    } else {
+        one_line(e.detail.lines().next().unwrap_or("")).into_owned()
+    };
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "[{at:7.1}s]{who}{task}: {} {first}", e.kind.as_str());
 }
@@ -155,7 +153,14 @@ pub fn print_summary(setup: &Setup, model: &Model) {
             (s, _) => s.as_str().to_string(),
         };
         let worker = t.worker.map_or("-".to_string(), |w| w.to_string());
-        rows.push([t.def.id.clone(), worker, branch, commits, duration, outcome]);
+        rows.push([
+            one_line(&t.def.id).into_owned(),
+            worker,
+            one_line(&branch).into_owned(),
+            commits,
+            duration,
+            one_line(&outcome).into_owned(),
+        ]);
     }
     let widths: Vec<usize> = (0..5)
         .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))

@@ -23,3 +23,4 @@ pub mod sim_cmd;
 pub mod stats;
 pub mod tasks;
 pub mod tui;
+pub mod visible;

@@ -2,6 +2,7 @@ use clap::Parser;
 use czar::cli::{Cli, Cmd, TaskCmd};
 use czar::core::observation::Signal;
 use czar::project::UsageError;
+use czar::visible::visible;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -61,12 +62,13 @@ async fn dispatch(cli: Cli, dir: PathBuf) -> anyhow::Result<i32> {
 fn exit(result: anyhow::Result<i32>) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+        // Errors quote user input (file names, values, task text): shown escaped.
         Err(e) if e.downcast_ref::<UsageError>().is_some() => {
-            eprintln!("czar: {e}");
+            eprintln!("czar: {}", visible(&e.to_string()));
             ExitCode::from(2)
         }
         Err(e) => {
-            eprintln!("czar: {e:#}");
+            eprintln!("czar: {}", visible(&format!("{e:#}")));
             ExitCode::from(1)
         }
     }

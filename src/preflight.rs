@@ -142,7 +142,8 @@ pub fn check_profile(setup: &Setup, name: &str, used_by: &UsedBy) -> Result<Path
 /// The profiles this run will start: the default one, and those named by the task files.
 pub fn profiles_in_use(setup: &Setup) -> Vec<(String, UsedBy)> {
     let mut used = vec![(setup.policy.default_profile.clone(), UsedBy::Default)];
-    for t in crate::tasks::load_dir(&setup.paths.tasks_dir).tasks {
+    let agents: Vec<&String> = setup.profiles.keys().collect();
+    for t in crate::tasks::load_dir(&setup.paths.tasks_dir, &agents).tasks {
         let Some(agent) = t.agent else { continue };
         let root = &setup.paths.repo_root;
         let file = t

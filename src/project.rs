@@ -2,7 +2,10 @@
 
 use crate::adapters::git::Git;
 use crate::adapters::tmux::{Socket, SubmitKey as TmuxSubmit};
-use crate::config::{self, AgentProfile, PatternList, ProjectConfig, SubmitKey, TmuxSocket};
+use crate::config::{
+    self, AgentProfile, ConfigError, ConfigErrorKind, Location, PatternList, ProjectConfig,
+    SubmitKey, TmuxSocket,
+};
 use crate::core::answer::AnswerRule;
 use crate::core::classify::ScreenRules;
 use crate::core::model::{AgentDelivery, DeliveryPolicy, Policy};
@@ -22,9 +25,57 @@ pub fn repo_root(dir: &Path) -> anyhow::Result<(PathBuf, Option<String>)> {
     Ok((git.root().to_path_buf(), git.current_branch().ok()))
 }
 
+/// The repository's configuration, checked against the repository itself: it has commits,
+/// and `base` names one of its branches (or anything else git resolves to a commit).
 pub fn load(dir: &Path) -> anyhow::Result<ProjectConfig> {
-    let (root, branch) = repo_root(dir)?;
-    config::load(&root, branch.as_deref()).map_err(|e| UsageError(e.to_string()).into())
+    let git = Git::discover(dir)
+        .map_err(|e| UsageError(format!("{}: not in a git repository ({e})", dir.display())))?;
+    let root = git.root().to_path_buf();
+    if git.has_no_commits() {
+        return Err(UsageError(format!(
+            "{}: the repository has no commits yet, and every task branch starts from one; \
+             make a first commit (`git add -A && git commit -m \"first commit\"`), then run czar again",
+            root.display()
+        ))
+        .into());
+    }
+    let branch = git.current_branch().ok();
+    let cfg = config::load(&root, branch.as_deref()).map_err(|e| UsageError(e.to_string()))?;
+    if git.commit_of(&cfg.base).is_err() {
+        let reason = format!(
+            "names no branch of {} (its branches: {})",
+            root.display(),
+            some_branches(&git.branch_names())
+        );
+        let at = cfg.base_at.clone().unwrap_or_else(|| Location {
+            file: root.join(config::CONFIG_FILE_NAME).display().to_string(),
+            key: "base".into(),
+            line: None,
+        });
+        let kind = ConfigErrorKind::Invalid {
+            value: cfg.base.clone(),
+            reason,
+        };
+        return Err(UsageError(ConfigError::new(at, kind).to_string()).into());
+    }
+    Ok(cfg)
+}
+
+/// A few branch names for an error message: the operator's own first, czar's task branches
+/// after them, at most eight.
+fn some_branches(names: &[String]) -> String {
+    const SHOWN: usize = 8;
+    if names.is_empty() {
+        return "none".into();
+    }
+    let (tasks, own): (Vec<&String>, Vec<&String>) =
+        names.iter().partition(|n| n.starts_with("czar/"));
+    let all: Vec<&str> = own.into_iter().chain(tasks).map(String::as_str).collect();
+    let mut text = all[..all.len().min(SHOWN)].join(", ");
+    if all.len() > SHOWN {
+        text.push_str(&format!(" and {} more", all.len() - SHOWN));
+    }
+    text
 }
 
 pub fn setup(cfg: &ProjectConfig) -> anyhow::Result<Setup> {
@@ -102,6 +153,22 @@ fn delivery_policy(cfg: &ProjectConfig) -> DeliveryPolicy {
         status_md: state.join("status.md").display().to_string(),
         status_json: state.join("status.json").display().to_string(),
     }
+}
+
+/// Refuses to start when a task file is malformed: the operator fixes it first, nothing runs.
+/// Both front ends call it; the loader checks each task's `agent` against the profiles itself,
+/// with the line. A file that breaks later is the engine's to report (`task_file_error`).
+pub fn check_tasks(setup: &Setup) -> Result<(), UsageError> {
+    let agents: Vec<&String> = setup.profiles.keys().collect();
+    let set = crate::tasks::load_dir(&setup.paths.tasks_dir, &agents);
+    let lines: Vec<String> = set.errors.iter().map(|e| format!("  {e}")).collect();
+    if lines.is_empty() {
+        return Ok(());
+    }
+    Err(UsageError(format!(
+        "task files have errors; nothing was started:\n{}",
+        lines.join("\n")
+    )))
 }
 
 /// The classifier's view of a profile's patterns.

@@ -229,7 +229,7 @@ pub fn table(s: &RunStats) -> String {
     for t in &s.per_task {
         out.push_str(&format!(
             "{:<24} {:<9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n",
-            t.id,
+            crate::visible::one_line(&t.id),
             t.state,
             t.attempts,
             fmt(t.queued_secs),

@@ -5,8 +5,10 @@
 
 mod answer;
 mod error;
+mod init;
 mod keys;
 mod layer;
+mod paths;
 mod patterns;
 mod profile;
 mod reader;
@@ -15,13 +17,13 @@ mod resolve;
 mod tests;
 
 use std::collections::BTreeMap;
-use std::fs::OpenOptions;
-use std::io::{ErrorKind, Write};
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use answer::AnswerRule;
 pub use error::{ConfigError, ConfigErrorKind, Location};
+pub use init::{ignore_state_dir, init};
 pub use keys::{ACTIONS, Key, KeySpec, key_label, parse_key, resolve_keys};
 pub use patterns::{DEFAULT_REGION_LINES, Hit, Pattern, PatternKind, PatternList, Patterns};
 pub use profile::{AgentProfile, CZAR_PLACEHOLDER, SubmitKey};
@@ -64,6 +66,9 @@ pub struct ProjectConfig {
     pub project: String,
     /// Branch that task branches start from.
     pub base: String,
+    /// Where `base` was set; `None` when it is the branch checked out. Whether it names a
+    /// branch is for git to say (see `project::load`), and its error must point here.
+    pub base_at: Option<Location>,
     pub workers: usize,
     /// Name of the default agent profile; always a key of `profiles`.
     pub agent: String,
@@ -207,43 +212,9 @@ pub fn load_with(
         config_file: user_text.map(|_| user_file),
         current_branch,
         defaults_name: &defaults.name,
+        home: std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(|h| resolve::normalize(Path::new(&h))),
     };
     resolve::resolve(layer, &ctx)
-}
-
-/// Writes the starter czar.toml (never over an existing one) and tasks/example.md
-/// (skipped when present). Returns the files written.
-pub fn init(repo_root: &Path) -> Result<Vec<PathBuf>, ConfigError> {
-    let config = repo_root.join(CONFIG_FILE_NAME);
-    let mut written = Vec::new();
-    if !write_new(&config, INIT_TOML)? {
-        let at = Location {
-            file: config.display().to_string(),
-            key: String::new(),
-            line: None,
-        };
-        return Err(ConfigError::new(at, ConfigErrorKind::AlreadyExists(config)));
-    }
-    written.push(config);
-    let tasks = repo_root.join("tasks");
-    std::fs::create_dir_all(&tasks).map_err(|e| ConfigError::io(&tasks, "create it", e))?;
-    let example = tasks.join("example.md");
-    if write_new(&example, EXAMPLE_TASK)? {
-        written.push(example);
-    }
-    Ok(written)
-}
-
-/// Creates `path` with `text`; `Ok(false)` when it already exists. `create_new` makes the
-/// existence check and the creation one step, so a concurrent init cannot be clobbered.
-fn write_new(path: &Path, text: &str) -> Result<bool, ConfigError> {
-    let mut file = match OpenOptions::new().write(true).create_new(true).open(path) {
-        Ok(file) => file,
-        Err(err) if err.kind() == ErrorKind::AlreadyExists => return Ok(false),
-        Err(err) => return Err(ConfigError::io(path, "create it", err)),
-    };
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|err| ConfigError::io(path, "write it", err))?;
-    Ok(true)
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::error::{ConfigError, ConfigErrorKind, Location};
 use super::layer::ProjectLayer;
+use super::paths;
 use super::profile::Sourced;
 use super::{Paths, ProjectConfig, Timing, TmuxSocket};
 
@@ -16,6 +17,8 @@ pub(super) struct Context<'a> {
     pub current_branch: Option<&'a str>,
     /// File name under which a missing built-in key is reported.
     pub defaults_name: &'a str,
+    /// The user's home folder, which is never one of czar's folders.
+    pub home: Option<PathBuf>,
 }
 
 fn invalid(at: &Location, value: &str, reason: &str) -> ConfigError {
@@ -62,18 +65,21 @@ pub(super) fn resolve(
         None => project_from_folder(&repo_root),
     };
 
-    let base = match (take("base"), ctx.current_branch) {
+    let (base, base_at) = match (take("base"), ctx.current_branch) {
         (Some(b), _) => {
             let bad =
                 b.value.is_empty() || b.value.chars().any(|c| c.is_whitespace() || c.is_control());
             if bad {
                 return Err(invalid(&b.at, &b.value, "a branch name, without spaces"));
             }
-            b.value
+            (b.value, Some(b.at))
         }
-        (None, Some(branch)) => branch.to_string(),
+        (None, Some(branch)) => (branch.to_string(), None),
         (None, None) => {
-            let what = "not set and HEAD is not on a branch; set `base` in czar.toml".into();
+            let what =
+                "not set, and HEAD is not on a branch with commits; set `base` in czar.toml \
+                        to the branch tasks start from"
+                    .into();
             return Err(missing("base", what));
         }
     };
@@ -85,26 +91,26 @@ pub(super) fn resolve(
         .value as usize;
     let agent = take("agent").ok_or_else(|| built_in("agent"))?;
 
-    let mut dir = |key: &str| -> Result<PathBuf, ConfigError> {
+    let mut dir = |key: &'static str| -> Result<paths::Dir, ConfigError> {
         let value = take(key).ok_or_else(|| built_in(key))?;
         let text = value.value.replace("{project}", &project);
         if text.trim().is_empty() {
             return Err(invalid(&value.at, &value.value, "must not be empty"));
         }
-        let path = normalize(&repo_root.join(text));
-        if path == repo_root {
-            return Err(invalid(
-                &value.at,
-                &value.value,
-                "resolves to the repository root itself",
-            ));
-        }
-        Ok(path)
+        Ok(paths::Dir {
+            key,
+            path: normalize(&repo_root.join(text)),
+            user_set: value.at.file != ctx.defaults_name,
+            at: value.at,
+        })
     };
+    let dirs = [dir("tasks_dir")?, dir("worktrees_dir")?, dir("state_dir")?];
+    paths::check(&dirs, &repo_root, ctx.home.as_deref())?;
+    let [tasks_dir, worktrees_dir, state_dir] = dirs.map(|d| d.path);
     let paths = Paths {
-        tasks_dir: dir("tasks_dir")?,
-        worktrees_dir: dir("worktrees_dir")?,
-        state_dir: dir("state_dir")?,
+        tasks_dir,
+        worktrees_dir,
+        state_dir,
         repo_root,
         config_file: ctx.config_file.clone(),
     };
@@ -177,6 +183,7 @@ pub(super) fn resolve(
         keys,
         project,
         base,
+        base_at,
         workers,
         agent: agent.value,
         paths,
@@ -190,15 +197,56 @@ pub(super) fn resolve(
 
 fn tmux_socket(value: &Sourced<String>) -> Result<TmuxSocket, ConfigError> {
     let text = value.value.as_str();
+    let refuse = |reason: &str| Err(invalid(&value.at, text, reason));
     if text.is_empty() {
         Ok(TmuxSocket::Default)
+    } else if text.trim().is_empty() {
+        refuse("a blank name; leave the key out (or set \"\") for your own tmux server")
     } else if text.starts_with('/') {
-        Ok(TmuxSocket::Path(normalize(Path::new(text))))
+        let path = normalize(Path::new(text));
+        socket_path_problem(text, &path).map_or(Ok(TmuxSocket::Path(path)), |r| refuse(&r))
     } else if text.contains('/') || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        let reason = "a socket name has no `/` or spaces; use an absolute path for `tmux -S`";
-        Err(invalid(&value.at, text, reason))
+        refuse("a socket name has no `/` or spaces; use an absolute path for `tmux -S`")
+    } else if text == "." || text == ".." {
+        refuse("names a folder, not a socket; use letters, digits, `_` or `-`")
     } else {
         Ok(TmuxSocket::Name(text.to_string()))
+    }
+}
+
+/// Unix sockets have room for about a hundred bytes of path (104 on macOS, 108 on Linux).
+const MAX_SOCKET_PATH: usize = 103;
+
+/// Why tmux could not make (or reach) a server at `path`, caught here rather than by a tmux
+/// that fails for every worker.
+fn socket_path_problem(text: &str, path: &Path) -> Option<String> {
+    use std::os::unix::fs::FileTypeExt;
+    if text.ends_with('/') || path.file_name().is_none() {
+        return Some("names a folder; give the path of a socket file, e.g. /tmp/czar.sock".into());
+    }
+    if path.as_os_str().len() > MAX_SOCKET_PATH {
+        return Some(format!(
+            "longer than a socket path may be ({MAX_SOCKET_PATH} bytes)"
+        ));
+    }
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => {
+            return Some("is a folder; give the path of a socket file in it".into());
+        }
+        Ok(m) if !m.file_type().is_socket() => {
+            return Some("exists and is not a socket; tmux would not use it".into());
+        }
+        Ok(_) => return None,
+        Err(_) => {}
+    }
+    let parent = path.parent()?;
+    match std::fs::metadata(parent) {
+        Ok(m) if m.is_dir() => None,
+        Ok(_) => Some(format!("{} is not a folder", parent.display())),
+        Err(_) => Some(format!(
+            "its folder {} does not exist; create it first",
+            parent.display()
+        )),
     }
 }
 

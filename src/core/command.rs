@@ -104,6 +104,10 @@ pub enum EventKind {
     ProfileAvailable,
     /// The cap on starts per profile per minute held a start back.
     Throttled,
+    /// A task file does not load (recorded once per distinct error).
+    TaskFileError,
+    /// A task file that did not load has no error any more (fixed or removed).
+    TaskFileFixed,
 }
 
 impl EventKind {
@@ -138,6 +142,8 @@ impl EventKind {
             EventKind::ProfileUnavailable => "profile_unavailable",
             EventKind::ProfileAvailable => "profile_available",
             EventKind::Throttled => "start_throttled",
+            EventKind::TaskFileError => "task_file_error",
+            EventKind::TaskFileFixed => "task_file_fixed",
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod queue;
 mod repair;
 pub mod spawn;
 pub mod survey;
+mod task_files;
 pub mod update;
 mod workers;
 

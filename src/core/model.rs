@@ -482,6 +482,8 @@ pub struct Model {
     pub survey: super::survey::Survey,
     /// How starting each agent profile has gone (not stored either: see `spawn`).
     pub profiles: BTreeMap<String, super::spawn::ProfileHealth>,
+    /// Task files that do not load, file → why (not stored: the files are read again).
+    pub task_file_errors: BTreeMap<String, String>,
 }
 
 impl Model {

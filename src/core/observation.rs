@@ -7,6 +7,9 @@ use super::model::{AgentState, BranchInfo, Input, TaskDef, TaskId, WorkerId};
 pub enum Observation {
     /// The task files as they are now (first load or a reload).
     TasksLoaded(Vec<TaskDef>),
+    /// Every task file that does not load now, with why (file → the error as the operator
+    /// reads it). Sent when that set changes; empty when all are fixed.
+    TaskFileErrors(std::collections::BTreeMap<String, String>),
     /// Every worker session tmux knows of, from one listing.
     Sessions(Vec<SessionSeen>),
     /// A worker's agent state, read from its screen and title.

@@ -12,6 +12,9 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
     let mut out = Vec::new();
     match obs {
         Observation::TasksLoaded(defs) => tasks_loaded(model, defs, now, &mut out),
+        Observation::TaskFileErrors(errors) => {
+            super::task_files::errors_seen(model, errors, &mut out)
+        }
         Observation::Sessions(seen) => workers::sessions(model, &seen, now, &mut out),
         Observation::AgentSeen {
             worker,

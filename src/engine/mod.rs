@@ -391,8 +391,9 @@ impl Engine {
 
     async fn poll(&mut self) -> Result<(), EngineError> {
         let now = now_ms();
-        if let Some(defs) = self.monitor.tasks_if_changed(&self.ctx.setup, now) {
-            self.step(Observation::TasksLoaded(defs), &[])?;
+        let scanned = self.monitor.scan_tasks(&self.ctx.setup, now);
+        if !scanned.is_empty() {
+            self.step_all(scanned, &[])?;
         }
         self.take_signals()?;
         let moved = self

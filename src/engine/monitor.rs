@@ -8,9 +8,9 @@ use super::setup::Setup;
 use crate::adapters::output_watch::{Output, Outputs};
 use crate::adapters::tmux::PaneInfo;
 use crate::core::model::{AgentState, Model, TaskDef, WorkerId};
-use crate::core::observation::SessionSeen;
+use crate::core::observation::{Observation, SessionSeen};
 use crate::tasks::{self, TaskSpec};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 const TASK_SCAN_MS: u64 = 2_000;
@@ -77,8 +77,8 @@ pub(crate) struct Monitor {
     last_task_scan: Option<u64>,
     last_defs: Vec<TaskDef>,
     reported: BTreeSet<String>,
-    /// Problems with task files, as the operator should read them.
-    pub task_errors: Vec<String>,
+    /// The task files that did not load at the last scan, file → why.
+    last_errors: BTreeMap<String, String>,
     pub outputs: Arc<Outputs>,
     panes: HashMap<WorkerId, Pane>,
     last_list: Option<u64>,
@@ -109,7 +109,7 @@ impl Default for Monitor {
             last_task_scan: None,
             last_defs: Vec::new(),
             reported: BTreeSet::new(),
-            task_errors: Vec::new(),
+            last_errors: BTreeMap::new(),
             outputs: Arc::default(),
             panes: HashMap::new(),
             last_list: None,
@@ -127,27 +127,35 @@ impl Default for Monitor {
 }
 
 impl Monitor {
-    pub fn tasks_if_changed(&mut self, setup: &Setup, now: u64) -> Option<Vec<TaskDef>> {
+    /// Reads the task files when a scan is due: the tasks, when they changed, and the files
+    /// that do not load, when that changed (the core records each new error as an event).
+    pub fn scan_tasks(&mut self, setup: &Setup, now: u64) -> Vec<Observation> {
         if self
             .last_task_scan
             .is_some_and(|t| now.saturating_sub(t) < TASK_SCAN_MS)
         {
-            return None;
+            return Vec::new();
         }
         self.last_task_scan = Some(now);
-        let set = tasks::load_dir(&setup.paths.tasks_dir);
-        self.task_errors = set.errors.iter().map(|e| e.to_string()).collect();
-        for e in &self.task_errors {
+        let agents: Vec<&String> = setup.profiles.keys().collect();
+        let set = tasks::load_dir(&setup.paths.tasks_dir, &agents);
+        let mut out = Vec::new();
+        let errors = set.errors_by_file();
+        for e in errors.values() {
             if self.reported.insert(e.clone()) {
                 tracing::warn!("task skipped: {e}");
             }
         }
-        let defs: Vec<TaskDef> = set.tasks.into_iter().map(to_def).collect();
-        if defs == self.last_defs {
-            return None;
+        if errors != self.last_errors {
+            self.last_errors = errors.clone();
+            out.push(Observation::TaskFileErrors(errors));
         }
-        self.last_defs = defs.clone();
-        Some(defs)
+        let defs: Vec<TaskDef> = set.tasks.into_iter().map(to_def).collect();
+        if defs != self.last_defs {
+            self.last_defs = defs.clone();
+            out.push(Observation::TasksLoaded(defs));
+        }
+        out
     }
 
     fn list_due(&self, now: u64) -> bool {

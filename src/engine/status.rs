@@ -3,6 +3,7 @@
 
 use super::setup::Setup;
 use crate::core::model::{Model, TaskState};
+use crate::visible::one_line;
 use serde::Serialize;
 use std::path::Path;
 
@@ -44,6 +45,8 @@ pub struct Status {
     pub tasks: Vec<TaskRow>,
     /// Files claimed with `czar claim` by workers still on the task they claimed them for.
     pub claims: Vec<crate::adapters::claims::Claim>,
+    /// Task files that do not load, each with why: their tasks do not run until fixed.
+    pub task_file_errors: Vec<String>,
 }
 
 pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Status {
@@ -111,6 +114,7 @@ pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Sta
     });
     Status {
         claims,
+        task_file_errors: model.task_file_errors.values().cloned().collect(),
         project: model.project.clone(),
         base: model.base.clone(),
         workers,
@@ -118,10 +122,13 @@ pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Sta
     }
 }
 
+/// Everything user-written in it (titles, file names, claims) goes through `one_line`: the file
+/// is read in terminals and by agents, and `czar status` prints it.
 pub fn markdown(s: &Status) -> String {
     let mut out = format!(
         "# czar status: {} (base `{}`)\n\n## Workers\n\n",
-        s.project, s.base
+        one_line(&s.project),
+        one_line(&s.base)
     );
     out.push_str(
         "| worker | state | task | branch | commits | files |\n|---|---|---|---|---|---|\n",
@@ -131,8 +138,8 @@ pub fn markdown(s: &Status) -> String {
             "| {} | {} | {} | {} | {} | {} (+{} −{}) |\n",
             w.id,
             w.state,
-            w.task.as_deref().unwrap_or("-"),
-            w.branch.as_deref().unwrap_or("-"),
+            one_line(w.task.as_deref().unwrap_or("-")),
+            one_line(w.branch.as_deref().unwrap_or("-")),
             w.ahead,
             w.files_changed,
             w.added,
@@ -143,7 +150,7 @@ pub fn markdown(s: &Status) -> String {
         out.push_str(&format!(
             "\nWorker {} touches: {}\n",
             w.id,
-            w.files.join(", ")
+            one_line(&w.files.join(", "))
         ));
     }
     if !s.claims.is_empty() {
@@ -151,8 +158,16 @@ pub fn markdown(s: &Status) -> String {
         for c in &s.claims {
             out.push_str(&format!(
                 "- `{}`: worker {} ({})\n",
-                c.path, c.worker, c.task
+                one_line(&c.path),
+                c.worker,
+                one_line(&c.task)
             ));
+        }
+    }
+    if !s.task_file_errors.is_empty() {
+        out.push_str("\n## Task files that do not load\n\n");
+        for e in s.task_file_errors.iter().flat_map(|e| e.lines()) {
+            out.push_str(&format!("- {}\n", one_line(e)));
         }
     }
     out.push_str(
@@ -161,15 +176,15 @@ pub fn markdown(s: &Status) -> String {
     for t in &s.tasks {
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} |\n",
-            t.id,
+            one_line(&t.id),
             t.state,
             t.worker.map_or("-".to_string(), |w| w.to_string()),
             if t.needs.is_empty() {
                 "-".to_string()
             } else {
-                t.needs.join(", ")
+                one_line(&t.needs.join(", ")).into_owned()
             },
-            t.title.replace('|', "\\|")
+            one_line(&t.title).replace('|', "\\|")
         ));
     }
     out

@@ -3,12 +3,14 @@
 
 mod graph;
 mod parse;
+mod text;
 mod write;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use parse::{parse_task, validate_id};
+pub use text::{PASTE_END, check_body, decode};
 pub use write::{NewTask, render_task, slug, write_task};
 
 /// The front-matter keys a task file may use.
@@ -31,8 +33,8 @@ pub struct TaskSpec {
     pub priority: i64,
     /// Ids of tasks that must finish first.
     pub needs: Vec<String>,
-    /// Agent profile name; `None` means the project's default. Not checked against the
-    /// profiles here (this module does not know them).
+    /// Agent profile name, one of the profiles the loader was given; `None` means the
+    /// project's default.
     pub agent: Option<String>,
     /// Command that must succeed in the worktree before the task counts as done.
     pub verify: Option<String>,
@@ -99,8 +101,19 @@ pub enum TaskErrorKind {
         action: &'static str,
         source: std::io::Error,
     },
-    #[error("not UTF-8 text")]
-    NotUtf8,
+    #[error("not text: {what} (a task file is UTF-8 text, pasted to the agent as it is)")]
+    NotText { what: &'static str },
+    #[error("the task text is empty; write what the agent should do after the front matter")]
+    EmptyBody,
+    #[error(
+        "the task text contains the bracketed-paste end marker ESC[201~, which would end the \
+         paste early and reach the agent as typed keys; remove it"
+    )]
+    PasteEnd,
+    #[error("agent: no agent profile named {name:?} (known profiles: {known})")]
+    UnknownAgent { name: String, known: String },
+    #[error("{0}; a symlinked task file must point to a regular file")]
+    BadLink(String),
     #[error("front matter opened with `+++` is never closed by a `+++` line")]
     Unclosed,
     #[error("invalid TOML in front matter: {0}")]
@@ -168,32 +181,80 @@ impl TaskSet {
     pub fn get(&self, id: &str) -> Option<&TaskSpec> {
         self.tasks.iter().find(|t| t.id == id)
     }
+
+    /// The errors by file (one file can have two: its own, and a task it needs that broke),
+    /// each as the operator reads it, one per line.
+    pub fn errors_by_file(&self) -> std::collections::BTreeMap<String, String> {
+        let mut out = std::collections::BTreeMap::new();
+        for e in &self.errors {
+            let all: &mut String = out.entry(e.file.display().to_string()).or_default();
+            if !all.is_empty() {
+                all.push('\n');
+            }
+            all.push_str(&e.to_string());
+        }
+        out
+    }
 }
 
-/// The `*.md` files directly in `dir` (names starting with `.` excluded: editor
-/// swap files and czar's own temp files), sorted by name.
-fn task_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+/// The `*.md` files directly in `dir` (names starting with `.` excluded: editor swap files
+/// and czar's own temp files), sorted by name, and a symlink's problem when it leads to no
+/// regular file. A symlink is followed wherever it points; a FIFO or a device is not read (a
+/// FIFO would block the czar).
+fn task_files(dir: &Path) -> std::io::Result<(Vec<PathBuf>, Vec<TaskError>)> {
     let mut files = Vec::new();
+    let mut errors = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with('.') || !name.ends_with(".md") || !entry.file_type()?.is_file() {
+        if name.starts_with('.') || !name.ends_with(".md") {
             continue;
         }
-        files.push(entry.path());
+        let kind = entry.file_type()?;
+        let path = entry.path();
+        if kind.is_file() {
+            files.push(path);
+        } else if kind.is_symlink() {
+            match link_problem(&path) {
+                None => files.push(path),
+                Some(err) => errors.push(err),
+            }
+        }
     }
     files.sort();
-    Ok(files)
+    errors.sort_by(|a, b| a.file.cmp(&b.file));
+    Ok((files, errors))
 }
 
-/// Loads every task in `dir`. Broken files, duplicate ids, unknown `needs` and
-/// dependency cycles are reported in `errors` and the tasks involved are left out, so
-/// what remains is complete: every `needs` names a loaded task and there is no cycle.
-pub fn load_dir(dir: &Path) -> TaskSet {
+/// Why the symlink at `path` gives no task file, if it does not.
+fn link_problem(path: &Path) -> Option<TaskError> {
+    let target =
+        std::fs::read_link(path).map_or_else(|_| "?".to_string(), |t| t.display().to_string());
+    let why = match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => return None,
+        Ok(m) if m.is_dir() => format!("is a symlink to {target}, a folder"),
+        Ok(_) => format!("is a symlink to {target}, which is not a regular file"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            format!("is a symlink to {target}, which does not exist")
+        }
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            format!("is a symlink loop (through {target})")
+        }
+        Err(e) => format!("is a symlink to {target}, which cannot be read: {e}"),
+    };
+    Some(TaskError::new(path, None, TaskErrorKind::BadLink(why)))
+}
+
+/// Loads every task in `dir`; `agents` are the profile names a task's `agent` may name.
+/// Broken files, duplicate ids, unknown `needs` and dependency cycles are reported in
+/// `errors` and the tasks involved are left out, so what remains is complete: every `needs`
+/// names a loaded task and there is no cycle.
+pub fn load_dir<S: AsRef<str>>(dir: &Path, agents: &[S]) -> TaskSet {
+    let agents: Vec<&str> = agents.iter().map(AsRef::as_ref).collect();
     let mut set = TaskSet::default();
-    let files = match task_files(dir) {
-        Ok(files) => files,
+    let (files, link_errors) = match task_files(dir) {
+        Ok(found) => found,
         Err(source) => {
             let kind = TaskErrorKind::Io {
                 action: "read the tasks folder",
@@ -203,32 +264,26 @@ pub fn load_dir(dir: &Path) -> TaskSet {
             return set;
         }
     };
+    let mut broken: Vec<PathBuf> = link_errors.iter().map(|e| e.file.clone()).collect();
+    set.errors.extend(link_errors);
     let mut parsed = Vec::new();
-    let mut broken = Vec::new();
     for file in files {
-        match std::fs::read(&file) {
-            Err(source) => {
-                let kind = TaskErrorKind::Io {
-                    action: "read it",
-                    source,
-                };
-                set.errors.push(TaskError::new(&file, None, kind));
+        let read = std::fs::read(&file).map_err(|source| {
+            let kind = TaskErrorKind::Io {
+                action: "read it",
+                source,
+            };
+            TaskError::new(&file, None, kind)
+        });
+        let entry = read
+            .and_then(|bytes| text::decode(&file, bytes))
+            .and_then(|text| parse::parse_entry(&file, &text, &agents));
+        match entry {
+            Ok(entry) => parsed.push(entry),
+            Err(err) => {
+                set.errors.push(err);
                 broken.push(file);
             }
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Err(_) => {
-                    set.errors
-                        .push(TaskError::new(&file, None, TaskErrorKind::NotUtf8));
-                    broken.push(file);
-                }
-                Ok(text) => match parse::parse_entry(&file, &text) {
-                    Ok(entry) => parsed.push(entry),
-                    Err(err) => {
-                        set.errors.push(err);
-                        broken.push(file);
-                    }
-                },
-            },
         }
     }
     set.tasks = graph::check(parsed, &broken, &mut set.errors);

@@ -40,8 +40,14 @@ pub fn validate_id(id: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-pub fn parse_task(file: &Path, text: &str) -> Result<TaskSpec, TaskError> {
-    parse_entry(file, text).map(|e| e.spec)
+/// One task file's text; `agents` are the profile names its `agent` may name.
+pub fn parse_task<S: AsRef<str>>(
+    file: &Path,
+    text: &str,
+    agents: &[S],
+) -> Result<TaskSpec, TaskError> {
+    let agents: Vec<&str> = agents.iter().map(AsRef::as_ref).collect();
+    parse_entry(file, text, &agents).map(|e| e.spec)
 }
 
 /// Splits off the front matter: `(front, body)`, or `None` when the file has none.
@@ -70,7 +76,7 @@ fn split(text: &str) -> Result<Option<(&str, &str)>, TaskErrorKind> {
     Err(TaskErrorKind::Unclosed)
 }
 
-pub(super) fn parse_entry(file: &Path, text: &str) -> Result<Entry, TaskError> {
+pub(super) fn parse_entry(file: &Path, text: &str, agents: &[&str]) -> Result<Entry, TaskError> {
     // A BOM is an editor artefact, not task text; without stripping it the `+++` fence
     // would go unseen and the front matter would be sent to the agent.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -144,14 +150,30 @@ pub(super) fn parse_entry(file: &Path, text: &str) -> Result<Entry, TaskError> {
             return Err(front.wrong_type(v, "needs", "an array of task ids"));
         };
         for (i, item) in items.iter().enumerate() {
-            let need = front.id(item, &format!("needs[{i}]"))?;
-            // Listing a dependency twice means the same thing as once.
-            if !needs.contains(&need) {
+            let key = format!("needs[{i}]");
+            let need = front.id(item, &key)?;
+            let reason = if need == id {
+                "names this task itself, which would wait for ever"
+            } else if needs.contains(&need) {
+                "repeats an id listed before it"
+            } else {
                 needs.push(need);
-            }
+                continue;
+            };
+            let kind = TaskErrorKind::Invalid { key, reason };
+            return Err(front.error(item.span().start, kind));
         }
     }
     let agent = front.optional_text(table.get("agent"), "agent")?;
+    if let (Some(name), Some(v)) = (&agent, table.get("agent"))
+        && !agents.contains(&name.as_str())
+    {
+        let kind = TaskErrorKind::UnknownAgent {
+            name: name.clone(),
+            known: agents.join(", "),
+        };
+        return Err(front.error(v.span().start, kind));
+    }
     let verify = front.optional_text(table.get("verify"), "verify")?;
     let no_changes = match table.get("no_changes") {
         Some(v) => match v.get_ref() {
@@ -160,6 +182,8 @@ pub(super) fn parse_entry(file: &Path, text: &str) -> Result<Entry, TaskError> {
         },
         None => false,
     };
+    let body_line = 1 + text[..text.len() - body.len()].matches('\n').count();
+    super::text::check_body(file, body, body_line)?;
     let spec = TaskSpec {
         id,
         title,

@@ -7,6 +7,7 @@ use std::io::{ErrorKind, Write as _};
 use std::path::{Path, PathBuf};
 
 use super::parse::{parse_task, validate_id};
+use super::text::check_body;
 use super::{TaskError, TaskErrorKind, task_files};
 
 /// What `czar task add` knows about a new task.
@@ -85,7 +86,7 @@ pub fn render_task(id: &str, new: &NewTask) -> String {
     out
 }
 
-fn check(new: &NewTask, dir: &Path) -> Result<(), TaskError> {
+fn check(new: &NewTask, dir: &Path, agents: &[&str]) -> Result<(), TaskError> {
     let invalid = |key: &str, reason| {
         let kind = TaskErrorKind::Invalid {
             key: key.into(),
@@ -100,6 +101,25 @@ fn check(new: &NewTask, dir: &Path) -> Result<(), TaskError> {
     for (key, value) in [("agent", &new.agent), ("verify", &new.verify)] {
         if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
             return Err(invalid(key, "must not be empty"));
+        }
+    }
+    if let Some(name) = new.agent.as_deref().filter(|a| !agents.contains(a)) {
+        let kind = TaskErrorKind::UnknownAgent {
+            name: name.to_string(),
+            known: agents.join(", "),
+        };
+        return Err(TaskError::new(dir, None, kind));
+    }
+    check_body(Path::new("<task text>"), &new.body, 1)?;
+    for (i, need) in new.needs.iter().enumerate() {
+        if new.id.as_ref() == Some(need) {
+            return Err(invalid(&format!("needs[{i}]"), "names this task itself"));
+        }
+        if new.needs[..i].contains(need) {
+            return Err(invalid(
+                &format!("needs[{i}]"),
+                "repeats an id listed before it",
+            ));
         }
     }
     let ids = new.id.iter().map(|id| ("id".to_string(), id));
@@ -122,8 +142,8 @@ fn check(new: &NewTask, dir: &Path) -> Result<(), TaskError> {
 }
 
 /// Ids in use in `dir`: every task file's stem and every id its front matter declares.
-fn taken_ids(dir: &Path) -> Result<BTreeSet<String>, TaskError> {
-    let files = task_files(dir).map_err(|source| {
+fn taken_ids(dir: &Path, agents: &[&str]) -> Result<BTreeSet<String>, TaskError> {
+    let (files, _) = task_files(dir).map_err(|source| {
         let kind = TaskErrorKind::Io {
             action: "read the tasks folder",
             source,
@@ -136,7 +156,7 @@ fn taken_ids(dir: &Path) -> Result<BTreeSet<String>, TaskError> {
             ids.insert(stem.to_string_lossy().into_owned());
         }
         if let Ok(text) = std::fs::read_to_string(&file)
-            && let Ok(spec) = parse_task(&file, &text)
+            && let Ok(spec) = parse_task(&file, &text, agents)
         {
             ids.insert(spec.id);
         }
@@ -144,9 +164,15 @@ fn taken_ids(dir: &Path) -> Result<BTreeSet<String>, TaskError> {
     Ok(ids)
 }
 
-/// Writes `new` as `<dir>/<id>.md` (creating `dir`), and returns that path.
-pub fn write_task(dir: &Path, new: &NewTask) -> Result<PathBuf, TaskError> {
-    check(new, dir)?;
+/// Writes `new` as `<dir>/<id>.md` (creating `dir`), and returns that path. `agents` are the
+/// profile names its `agent` may name; its text is checked as a task file's is.
+pub fn write_task<S: AsRef<str>>(
+    dir: &Path,
+    new: &NewTask,
+    agents: &[S],
+) -> Result<PathBuf, TaskError> {
+    let agents: Vec<&str> = agents.iter().map(AsRef::as_ref).collect();
+    check(new, dir, &agents)?;
     std::fs::create_dir_all(dir).map_err(|source| {
         let kind = TaskErrorKind::Io {
             action: "create the tasks folder",
@@ -154,7 +180,7 @@ pub fn write_task(dir: &Path, new: &NewTask) -> Result<PathBuf, TaskError> {
         };
         TaskError::new(dir, None, kind)
     })?;
-    let taken = taken_ids(dir)?;
+    let taken = taken_ids(dir, &agents)?;
     for need in &new.needs {
         if !taken.contains(need) {
             let kind = TaskErrorKind::UnknownNeed {

@@ -101,11 +101,13 @@ pub async fn run(
                             Effect::EditTask => {
                                 drop(keys);
                                 let p = &src.setup.paths;
-                                ui.flash = outside::edit_task(term, &p.tasks_dir, &p.state_dir).await;
+                                let agents: Vec<&str> = src.setup.profiles.keys().map(String::as_str).collect();
+                                ui.flash = outside::edit_task(term, &p.tasks_dir, &p.state_dir, &agents).await;
                                 keys = EventStream::new();
                             }
                             Effect::WriteTask(new) => {
-                                ui.flash = outside::write_task(&src.setup.paths.tasks_dir, &new);
+                                let agents: Vec<&str> = src.setup.profiles.keys().map(String::as_str).collect();
+                                ui.flash = outside::write_task(&src.setup.paths.tasks_dir, &new, &agents);
                             }
                         }
                     }

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 /// Runs the dashboard until the operator quits. Workers keep running after it.
 pub async fn run(cfg: &ProjectConfig, setup: Setup) -> anyhow::Result<i32> {
-    crate::headless::check_tasks(&setup)?;
+    crate::project::check_tasks(&setup)?;
     crate::preflight::check(&setup).await?;
     let (log, _log_guard) = crate::logging::init(&setup.paths.state_dir)?;
     let mut engine = Engine::open(setup.clone())?;

@@ -77,8 +77,14 @@ pub async fn attach(term: &mut Term, socket: &Socket, session: &str) -> std::io:
 
 const TEMPLATE: &str = "+++\ntitle = \"\"\npriority = 0\n# needs = [\"other-task-id\"]\n# verify = \"cargo test\"\n+++\nWhat the agent should do, in full.\n";
 
-/// Opens `$EDITOR` on a new task; a task with a title is written to the tasks folder.
-pub async fn edit_task(term: &mut Term, tasks_dir: &Path, state_dir: &Path) -> String {
+/// Opens `$EDITOR` on a new task; a task with a title is written to the tasks folder. It
+/// gets the checks a task file gets, its `agent` against `agents`.
+pub async fn edit_task(
+    term: &mut Term,
+    tasks_dir: &Path,
+    state_dir: &Path,
+    agents: &[&str],
+) -> String {
     let draft = state_dir.join("new-task.md");
     if let Err(e) = std::fs::write(&draft, TEMPLATE) {
         return format!("could not write {}: {e}", draft.display());
@@ -106,7 +112,7 @@ pub async fn edit_task(term: &mut Term, tasks_dir: &Path, state_dir: &Path) -> S
         Ok(t) => t,
         Err(e) => return format!("reading {}: {e}", draft.display()),
     };
-    let spec = match tasks::parse_task(&draft, &text) {
+    let spec = match tasks::parse_task(&draft, &text, agents) {
         Ok(s) => s,
         Err(e) => return format!("not added: {e}"),
     };
@@ -124,11 +130,12 @@ pub async fn edit_task(term: &mut Term, tasks_dir: &Path, state_dir: &Path) -> S
             verify: spec.verify,
             body: spec.body,
         },
+        agents,
     )
 }
 
-pub fn write_task(tasks_dir: &Path, new: &NewTask) -> String {
-    match tasks::write_task(tasks_dir, new) {
+pub fn write_task(tasks_dir: &Path, new: &NewTask, agents: &[&str]) -> String {
+    match tasks::write_task(tasks_dir, new, agents) {
         Ok(p) => format!(
             "added {}",
             p.file_stem()
@@ -163,7 +170,16 @@ mod tests {
             body: "Fix it.\n".into(),
             ..NewTask::default()
         };
-        assert_eq!(write_task(dir.path(), &new), "added fix-login");
+        assert_eq!(write_task(dir.path(), &new, &["sim"]), "added fix-login");
+        let claud = NewTask {
+            agent: Some("claud".into()),
+            ..new.clone()
+        };
+        let refused = write_task(dir.path(), &claud, &["sim"]);
+        assert!(
+            refused.contains("no agent profile named \"claud\""),
+            "{refused}"
+        );
         let text = std::fs::read_to_string(dir.path().join("fix-login.md")).unwrap();
         assert!(text.ends_with("Fix it.\n"), "{text}");
     }

@@ -3,6 +3,7 @@
 
 use crate::adapters::store::EventRow;
 use crate::core::model::{AgentState, Model, Task, TaskState, Worker};
+use crate::visible::one_line;
 
 /// The workers shown, in id order, after the filter.
 pub fn visible_workers<'m>(model: &'m Model, filter: &str) -> Vec<&'m Worker> {
@@ -146,7 +147,7 @@ pub fn alerts(model: &Model, events: &[EventRow]) -> Vec<Alert> {
             if w.agent == AgentState::Crashed && !w.retired {
                 out.push(Alert {
                     level: Level::Warn,
-                    text: format!("w{} crashed: {}", w.id, w.reason),
+                    text: format!("w{} crashed: {}", w.id, one_line(&w.reason)),
                 });
             }
             continue;
@@ -160,11 +161,27 @@ pub fn alerts(model: &Model, events: &[EventRow]) -> Vec<Alert> {
         };
         out.push(Alert {
             level,
-            text: format!("w{} {what}", w.id),
+            text: format!("w{} {}", w.id, one_line(&what)),
+        });
+    }
+    // A task file that does not load shows until it is fixed: its task cannot run meanwhile.
+    // Its folder is the tasks folder, so the file name says which in the narrow panel.
+    for (file, error) in &model.task_file_errors {
+        let name = std::path::Path::new(file)
+            .file_name()
+            .map_or(file.clone(), |n| n.to_string_lossy().into_owned());
+        let error = error.replace(file.as_str(), &name).replace('\n', "; ");
+        out.push(Alert {
+            level: Level::Warn,
+            text: format!("task file {}", one_line(&error)),
         });
     }
     for e in events.iter().rev() {
         let level = match e.kind.as_str() {
+            // Still broken: shown above already.
+            "task_file_error" if model.task_file_errors.values().any(|m| *m == e.detail) => {
+                continue;
+            }
             "worker_crashed"
             | "failed"
             | "worker_retired"
@@ -174,19 +191,22 @@ pub fn alerts(model: &Model, events: &[EventRow]) -> Vec<Alert> {
             | "conflict"
             | "early_exit"
             | "profile_unavailable"
-            | "start_throttled" => Level::Warn,
+            | "start_throttled"
+            | "repair"
+            | "task_file_error" => Level::Warn,
             // The core records `czar done` as a report too; the `done` event says it better.
             "report" if e.detail == "worker said done" => continue,
             "done" | "operator" | "report" | "verify_failed" | "requeued" | "auto_answer"
-            | "profile_available" | "worker_added" => Level::Info,
+            | "profile_available" | "worker_added" | "task_file_fixed" => Level::Info,
             _ => continue,
         };
         let who = e.worker.map_or(String::new(), |w| format!("w{w} "));
         let task = e.task.as_deref().map_or(String::new(), |t| format!("{t} "));
         let first = e.detail.lines().next().unwrap_or("");
+        let text = format!("{who}{task}{}: {first}", e.kind.replace('_', " "));
         out.push(Alert {
             level,
-            text: format!("{who}{task}{}: {first}", e.kind.replace('_', " ")),
+            text: one_line(&text).into_owned(),
         });
     }
     out
@@ -262,6 +282,44 @@ mod tests {
         assert_eq!(ids(&q.active), ["d"]);
         assert_eq!(ready_tasks(&m), ["e", "b"]);
         assert_eq!(ids(&queue(&m, "title e").pending), ["e"]);
+    }
+
+    #[test]
+    fn a_broken_task_file_is_an_alert_until_it_is_fixed() {
+        let mut m = Model::default();
+        let error = "tasks/bad.md:3: the task text is empty";
+        m.task_file_errors
+            .insert("tasks/bad.md".into(), error.into());
+        let row = |seq, kind: &str, detail: &str| EventRow {
+            seq,
+            at: seq as u64,
+            worker: None,
+            task: None,
+            kind: kind.into(),
+            detail: detail.into(),
+        };
+        let events = [row(1, "task_file_error", error)];
+        let a = alerts(&m, &events);
+        assert_eq!(a.len(), 1, "shown once, not again as an event: {a:?}");
+        assert_eq!(a[0].text, "task file bad.md:3: the task text is empty");
+        assert_eq!(a[0].level, Level::Warn);
+        assert_eq!(alert_count(&m), 1);
+        m.task_file_errors.clear();
+        let fixed = "tasks/bad.md: no error any more (it was: ...)";
+        let events = [
+            row(1, "task_file_error", error),
+            row(2, "task_file_fixed", fixed),
+        ];
+        let a = alerts(&m, &events);
+        let texts: Vec<&str> = a.iter().map(|a| a.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                format!("task file fixed: {fixed}"),
+                format!("task file error: {error}")
+            ]
+        );
+        assert_eq!(alert_count(&m), 0);
     }
 
     #[test]

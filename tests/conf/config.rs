@@ -99,9 +99,11 @@ poll_ms = 100
         "untouched keys keep defaults"
     );
 
-    let cfg = load(&root, "tmux_socket = \"/run/x/../tmux.sock\"\n").unwrap();
-    assert_eq!(cfg.tmux, TmuxSocket::Path(PathBuf::from("/run/tmux.sock")));
-    assert_eq!(cfg.tmux.args(), ["-S", "/run/tmux.sock"]);
+    let sock = dir.path().join("x/../tmux.sock");
+    let cfg = load(&root, &format!("tmux_socket = \"{}\"\n", sock.display())).unwrap();
+    let want = dir.path().join("tmux.sock");
+    assert_eq!(cfg.tmux, TmuxSocket::Path(want.clone()));
+    assert_eq!(cfg.tmux.args(), ["-S", want.to_str().unwrap()]);
     drop(dir);
 }
 

@@ -2,5 +2,7 @@
 
 mod answers;
 mod config;
+mod folders;
 mod profiles;
+mod task_text;
 mod tasks;

@@ -2,8 +2,11 @@ use std::path::{Path, PathBuf};
 
 use czar::tasks::{self, NewTask, TaskErrorKind, TaskSet};
 
+/// The agent profiles a task's `agent` may name in these tests.
+const AGENTS: &[&str] = &["claude", "codex", "sim"];
+
 fn parse_err(name: &str, text: &str) -> String {
-    let err = tasks::parse_task(&Path::new("tasks").join(name), text).unwrap_err();
+    let err = tasks::parse_task(&Path::new("tasks").join(name), text, AGENTS).unwrap_err();
     err.to_string()
 }
 
@@ -27,8 +30,8 @@ fn messages(set: &TaskSet) -> Vec<String> {
 
 #[test]
 fn front_matter_sets_every_field() {
-    let text = "+++\nid = \"fix-1\"\ntitle = \"Fix it\"\npriority = -3\nneeds = [\"a\", \"b\", \"a\"]\nagent = \"codex\"\nverify = \"cargo test\"\n+++\n# Heading\nbody\n";
-    let t = tasks::parse_task(Path::new("tasks/x.md"), text).unwrap();
+    let text = "+++\nid = \"fix-1\"\ntitle = \"Fix it\"\npriority = -3\nneeds = [\"a\", \"b\"]\nagent = \"codex\"\nverify = \"cargo test\"\n+++\n# Heading\nbody\n";
+    let t = tasks::parse_task(Path::new("tasks/x.md"), text, AGENTS).unwrap();
     assert_eq!(t.id, "fix-1");
     assert_eq!(t.title, "Fix it");
     assert_eq!(t.priority, -3);
@@ -42,18 +45,19 @@ fn front_matter_sets_every_field() {
 #[test]
 fn defaults_without_front_matter() {
     let text = "\n## Add a README ##\n\nDetails.\n";
-    let t = tasks::parse_task(Path::new("tasks/readme.md"), text).unwrap();
+    let t = tasks::parse_task(Path::new("tasks/readme.md"), text, AGENTS).unwrap();
     assert_eq!(
         (t.id.as_str(), t.title.as_str(), t.priority),
         ("readme", "Add a README", 0)
     );
     assert!(t.needs.is_empty() && t.agent.is_none() && t.verify.is_none());
     assert_eq!(t.body, text);
-    let t = tasks::parse_task(Path::new("tasks/empty.md"), "").unwrap();
-    assert_eq!((t.title.as_str(), t.body.as_str()), ("empty", ""));
+    let t = tasks::parse_task(Path::new("tasks/plain.md"), "  do it\n", AGENTS).unwrap();
+    assert_eq!((t.title.as_str(), t.body.as_str()), ("do it", "  do it\n"));
     let t = tasks::parse_task(
         Path::new("tasks/bom.md"),
         "\u{feff}+++\npriority = 2\n+++\nx",
+        AGENTS,
     )
     .unwrap();
     assert_eq!((t.priority, t.body.as_str()), (2, "x"));
@@ -62,7 +66,7 @@ fn defaults_without_front_matter() {
 #[test]
 fn crlf_files_parse_and_keep_their_body() {
     let text = "+++\r\ntitle = \"T\"\r\npriority = 1\r\n+++\r\nline one\r\nline two\r\n";
-    let t = tasks::parse_task(Path::new("tasks/crlf.md"), text).unwrap();
+    let t = tasks::parse_task(Path::new("tasks/crlf.md"), text, AGENTS).unwrap();
     assert_eq!((t.title.as_str(), t.priority), ("T", 1));
     assert_eq!(t.body, "line one\r\nline two\r\n");
 }
@@ -147,7 +151,8 @@ fn task_ids_must_fit_a_branch_name() {
     assert!(
         tasks::parse_task(
             Path::new("tasks/my task.md"),
-            "+++\nid = \"my-task\"\n+++\n"
+            "+++\nid = \"my-task\"\n+++\nx\n",
+            AGENTS
         )
         .is_ok()
     );
@@ -164,7 +169,7 @@ fn load_dir_skips_broken_files_and_keeps_the_rest() {
     ]);
     std::fs::create_dir(dir.join("sub.md")).unwrap();
     std::fs::write(dir.join("latin1.md"), b"caf\xe9").unwrap();
-    let set = tasks::load_dir(&dir);
+    let set = tasks::load_dir(&dir, AGENTS);
     assert_eq!(ids(&set), ["a", "b"]);
     let msgs = messages(&set);
     assert_eq!(msgs.len(), 2, "{msgs:#?}");
@@ -181,7 +186,7 @@ fn load_dir_skips_broken_files_and_keeps_the_rest() {
 
 #[test]
 fn a_missing_folder_is_one_error() {
-    let set = tasks::load_dir(Path::new("/nonexistent/czar/tasks"));
+    let set = tasks::load_dir(Path::new("/nonexistent/czar/tasks"), AGENTS);
     assert!(set.tasks.is_empty());
     assert!(messages(&set)[0].starts_with("/nonexistent/czar/tasks: cannot read the tasks folder"));
 }
@@ -189,11 +194,11 @@ fn a_missing_folder_is_one_error() {
 #[test]
 fn duplicate_ids_name_both_files_and_skip_every_copy() {
     let (_tmp, dir) = dir_with(&[
-        ("one.md", "+++\nid = \"same\"\n+++\n"),
+        ("one.md", "+++\nid = \"same\"\n+++\none\n"),
         ("same.md", "x"),
         ("other.md", "y"),
     ]);
-    let set = tasks::load_dir(&dir);
+    let set = tasks::load_dir(&dir, AGENTS);
     assert_eq!(ids(&set), ["other"]);
     assert_eq!(set.errors.len(), 1);
     let msg = set.errors[0].to_string();
@@ -209,13 +214,13 @@ fn duplicate_ids_name_both_files_and_skip_every_copy() {
 #[test]
 fn unknown_needs_name_both_tasks_and_strand_dependents() {
     let (_tmp, dir) = dir_with(&[
-        ("a.md", "+++\nneeds = [\"ghost\"]\n+++\n"),
-        ("b.md", "+++\n\nneeds = [\"a\"]\n+++\n"),
-        ("c.md", "+++\nneeds = [\"broken\"]\n+++\n"),
+        ("a.md", "+++\nneeds = [\"ghost\"]\n+++\na\n"),
+        ("b.md", "+++\n\nneeds = [\"a\"]\n+++\nb\n"),
+        ("c.md", "+++\nneeds = [\"broken\"]\n+++\nc\n"),
         ("broken.md", "+++\nid = 5\n+++\n"),
         ("ok.md", "fine"),
     ]);
-    let set = tasks::load_dir(&dir);
+    let set = tasks::load_dir(&dir, AGENTS);
     assert_eq!(ids(&set), ["ok"]);
     let msgs = messages(&set);
     assert_eq!(msgs.len(), 4, "{msgs:#?}");
@@ -243,14 +248,14 @@ fn unknown_needs_name_both_tasks_and_strand_dependents() {
 #[test]
 fn cycles_name_every_task_in_them() {
     let (_tmp, dir) = dir_with(&[
-        ("a.md", "+++\nneeds = [\"b\"]\n+++\n"),
-        ("b.md", "+++\nneeds = [\"c\"]\n+++\n"),
-        ("c.md", "+++\nneeds = [\"a\"]\n+++\n"),
-        ("d.md", "+++\nneeds = [\"c\"]\n+++\n"),
+        ("a.md", "+++\nneeds = [\"b\"]\n+++\na\n"),
+        ("b.md", "+++\nneeds = [\"c\"]\n+++\nb\n"),
+        ("c.md", "+++\nneeds = [\"a\"]\n+++\nc\n"),
+        ("d.md", "+++\nneeds = [\"c\"]\n+++\nd\n"),
         ("e.md", "e"),
-        ("f.md", "+++\nneeds = [\"e\"]\n+++\n"),
+        ("f.md", "+++\nneeds = [\"e\"]\n+++\nf\n"),
     ]);
-    let set = tasks::load_dir(&dir);
+    let set = tasks::load_dir(&dir, AGENTS);
     assert_eq!(ids(&set), ["e", "f"]);
     let msgs = messages(&set);
     assert_eq!(msgs.len(), 2, "{msgs:#?}");
@@ -279,11 +284,11 @@ fn write_task_round_trips_awkward_text() {
         body: body.into(),
         id: None,
     };
-    let path = tasks::write_task(&dir, &new).unwrap();
+    let path = tasks::write_task(&dir, &new, AGENTS).unwrap();
     assert_eq!(path, dir.join("fix-the-caf-bug-now.md"));
     let raw = std::fs::read_to_string(&path).unwrap();
     assert!(raw.ends_with(body), "body written exactly");
-    let t = tasks::parse_task(&path, &raw).unwrap();
+    let t = tasks::parse_task(&path, &raw, AGENTS).unwrap();
     assert_eq!(t.id, "fix-the-caf-bug-now");
     assert_eq!(t.title, new.title);
     assert_eq!(t.priority, 7);
@@ -298,14 +303,14 @@ fn write_task_round_trips_awkward_text() {
         ..new.clone()
     };
     assert_eq!(
-        tasks::write_task(&dir, &again).unwrap(),
+        tasks::write_task(&dir, &again, AGENTS).unwrap(),
         dir.join("fix-the-caf-bug-now-2.md")
     );
     assert_eq!(
-        tasks::write_task(&dir, &new).unwrap(),
+        tasks::write_task(&dir, &new, AGENTS).unwrap(),
         dir.join("fix-the-caf-bug-now-3.md")
     );
-    let set = tasks::load_dir(&dir);
+    let set = tasks::load_dir(&dir, AGENTS);
     assert!(set.errors.is_empty(), "{:#?}", messages(&set));
     assert_eq!(set.tasks.len(), 3);
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
@@ -322,47 +327,48 @@ fn write_task_round_trips_awkward_text() {
 fn write_task_refuses_clashes_and_bad_input() {
     let (_tmp, dir) = dir_with(&[
         ("taken.md", "x"),
-        ("other.md", "+++\nid = \"declared\"\n+++\n"),
+        ("other.md", "+++\nid = \"declared\"\n+++\nother\n"),
     ]);
     let new = |id: Option<&str>, title: &str| NewTask {
         id: id.map(str::to_string),
         title: title.into(),
+        body: "Do it.\n".into(),
         ..NewTask::default()
     };
-    let err = tasks::write_task(&dir, &new(Some("taken"), "T")).unwrap_err();
+    let err = tasks::write_task(&dir, &new(Some("taken"), "T"), AGENTS).unwrap_err();
     assert!(matches!(err.kind, TaskErrorKind::IdTaken { .. }), "{err}");
     assert_eq!(std::fs::read_to_string(dir.join("taken.md")).unwrap(), "x");
-    let err = tasks::write_task(&dir, &new(Some("declared"), "T")).unwrap_err();
+    let err = tasks::write_task(&dir, &new(Some("declared"), "T"), AGENTS).unwrap_err();
     assert!(
         err.to_string().contains("\"declared\" is already used"),
         "{err}"
     );
     assert_eq!(
-        tasks::write_task(&dir, &new(None, "Taken")).unwrap(),
+        tasks::write_task(&dir, &new(None, "Taken"), AGENTS).unwrap(),
         dir.join("taken-2.md")
     );
     assert_eq!(
-        tasks::write_task(&dir, &new(Some("mine"), "T")).unwrap(),
+        tasks::write_task(&dir, &new(Some("mine"), "T"), AGENTS).unwrap(),
         dir.join("mine.md")
     );
     assert_eq!(
-        tasks::write_task(&dir, &new(None, "修复")).unwrap(),
+        tasks::write_task(&dir, &new(None, "修复"), AGENTS).unwrap(),
         dir.join("task.md")
     );
 
-    let err = tasks::write_task(&dir, &new(Some("bad id"), "T")).unwrap_err();
+    let err = tasks::write_task(&dir, &new(Some("bad id"), "T"), AGENTS).unwrap_err();
     assert!(
         err.to_string()
             .contains("id: \"bad id\" is not a valid task id"),
         "{err}"
     );
-    assert!(tasks::write_task(&dir, &new(None, "  ")).is_err());
-    assert!(tasks::write_task(&dir, &new(None, "two\nlines")).is_err());
+    assert!(tasks::write_task(&dir, &new(None, "  "), AGENTS).is_err());
+    assert!(tasks::write_task(&dir, &new(None, "two\nlines"), AGENTS).is_err());
     let needs_ghost = NewTask {
         needs: vec!["ghost".into()],
         ..new(None, "T")
     };
-    let err = tasks::write_task(&dir, &needs_ghost).unwrap_err();
+    let err = tasks::write_task(&dir, &needs_ghost, AGENTS).unwrap_err();
     assert!(
         err.to_string()
             .contains("needs \"ghost\", but no task has that id"),
@@ -378,8 +384,10 @@ fn write_task_creates_the_folder() {
         &dir,
         &NewTask {
             title: "First".into(),
+            body: "Do it.\n".into(),
             ..NewTask::default()
         },
+        AGENTS,
     )
     .unwrap();
     assert_eq!(path, dir.join("first.md"));
@@ -387,7 +395,12 @@ fn write_task_creates_the_folder() {
 
 #[test]
 fn the_example_task_from_init_parses() {
-    let t = tasks::parse_task(Path::new("tasks/example.md"), czar::config::EXAMPLE_TASK).unwrap();
+    let t = tasks::parse_task(
+        Path::new("tasks/example.md"),
+        czar::config::EXAMPLE_TASK,
+        AGENTS,
+    )
+    .unwrap();
     assert_eq!(t.id, "example");
     assert_eq!(
         t.title,

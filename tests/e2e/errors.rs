@@ -90,6 +90,9 @@ fn a_task_naming_an_unknown_agent_profile_is_refused_before_anything_starts() {
     let out = p.run_auto(Duration::from_secs(30));
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("x.md") && err.contains("\"clade\""), "{err}");
+    assert!(
+        err.contains("x.md:3: agent") && err.contains("\"clade\""),
+        "{err}"
+    );
     assert_nothing_started(&p);
 }

@@ -330,3 +330,33 @@ fn the_operator_runs_the_demo_fleet_from_the_dashboard() {
     let sessions = String::from_utf8_lossy(&sessions.stdout);
     assert!(sessions.contains("demo-worker-2"), "{sessions}");
 }
+
+#[test]
+fn a_task_file_broken_while_the_dashboard_runs_is_an_alert_until_fixed() {
+    let room = Room::open(250, 60);
+    let long = Duration::from_secs(60);
+    room.wait_screen("the dashboard", long, |s| s.contains("Workers (2)"));
+    let bad = room.repo().join("tasks/bad.md");
+    std::fs::write(
+        &bad,
+        "+++\ntitle = \"Bad\"\nagent = \"claud\"\n+++\nDo it.\n",
+    )
+    .unwrap();
+    let s = room.wait_screen("the broken file among the alerts", long, |s| {
+        s.contains("task file bad.md:3: agent")
+    });
+    assert!(s.contains("no agent profile named \"claud\""), "{s}");
+    std::fs::write(
+        &bad,
+        "+++\ntitle = \"Bad no more\"\n+++\nDo it.\n\nsim: duration=0.5\n",
+    )
+    .unwrap();
+    room.wait_screen("the fix noted, the alert gone", long, |s| {
+        s.contains("task file fixed") && !s.contains("task file bad.md")
+    });
+    room.wait_status("the fixed task done", long, |s| {
+        task(s, "bad")["state"] == "done"
+    });
+    room.keys(&["q"]);
+    room.wait_screen("the goodbye line", long, |s| s.contains("dashboard closed"));
+}

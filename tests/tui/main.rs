@@ -3,5 +3,6 @@
 
 mod e2e;
 mod fixture;
+mod hostile;
 mod keys;
 mod snapshots;

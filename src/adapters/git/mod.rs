@@ -104,6 +104,33 @@ impl Git {
         Ok(name)
     }
 
+    /// A repository with no commit at all (a fresh `git init`): nothing to branch from.
+    pub fn has_no_commits(&self) -> bool {
+        // Not libgit2's `is_empty`: it knows only `master` as the unborn default branch.
+        let repo = self.repo();
+        let unborn = repo
+            .head()
+            .is_err_and(|e| e.code() == git2::ErrorCode::UnbornBranch);
+        let no_branch = repo
+            .branches(Some(BranchType::Local))
+            .is_ok_and(|mut b| b.next().is_none());
+        unborn && no_branch
+    }
+
+    /// The local branches' short names, sorted.
+    pub fn branch_names(&self) -> Vec<String> {
+        let repo = self.repo();
+        let Ok(branches) = repo.branches(Some(BranchType::Local)) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = branches
+            .filter_map(|b| b.ok())
+            .filter_map(|(b, _)| b.name().ok().flatten().map(str::to_string))
+            .collect();
+        names.sort();
+        names
+    }
+
     /// Whether a local branch with this short name exists.
     pub fn branch_exists(&self, name: &str) -> bool {
         self.repo().find_branch(name, BranchType::Local).is_ok()

@@ -45,6 +45,24 @@ pub fn render(frame: &mut Frame, model: &Model, ui: &UiState) {
     side::alerts(frame, alerts, model, ui);
 
     overlay::render(frame, area, model, ui);
+    scrub(frame.buffer_mut());
+}
+
+/// ratatui drops control characters from what it draws, but not zero-width format characters:
+/// a bidi override in an agent's screen or a title would reach the terminal inside a cell and
+/// reorder what follows it. The views escape user text visibly; this catches whatever else (the
+/// agent's own screen in the preview) still carries one.
+fn scrub(buf: &mut ratatui::buffer::Buffer) {
+    for cell in buf.content.iter_mut() {
+        let symbol = cell.symbol();
+        if symbol.chars().any(crate::visible::is_unsafe) {
+            let kept: String = symbol
+                .chars()
+                .filter(|c| !crate::visible::is_unsafe(*c))
+                .collect();
+            cell.set_symbol(if kept.is_empty() { " " } else { &kept });
+        }
+    }
 }
 
 /// A style that is plain when colours are off (`NO_COLOR`).
@@ -113,5 +131,29 @@ pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
         y: area.y + (area.height - h) / 2,
         width: w,
         height: h,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::buffer::Buffer;
+    use ratatui::widgets::{Cell, Row, Table, Widget};
+
+    #[test]
+    fn a_bidi_override_ratatui_lets_through_is_scrubbed() {
+        // A table cell appends a zero-width character to the cell before it, raw.
+        let area = Rect::new(0, 0, 12, 1);
+        let mut buf = Buffer::empty(area);
+        let row = Row::new([Cell::from("ab\u{202e}cd\u{2066}")]);
+        Table::new([row], [Constraint::Length(12)]).render(area, &mut buf);
+        let drawn = |b: &Buffer| b.content.iter().map(|c| c.symbol()).collect::<String>();
+        assert!(
+            drawn(&buf).contains('\u{202e}'),
+            "ratatui changed: {:?}",
+            drawn(&buf)
+        );
+        scrub(&mut buf);
+        assert_eq!(drawn(&buf).trim_end(), "abcd");
     }
 }

@@ -5,6 +5,7 @@ use super::{centered, fg, paint};
 use crate::core::model::{Model, branch_for};
 use crate::tui::keymap::Action;
 use crate::tui::state::{Dialog, TaskForm, UiState};
+use crate::visible::one_line;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -45,7 +46,8 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
             ))];
             for (i, id) in tasks.iter().enumerate() {
                 let title = model.tasks.get(id).map_or("", |t| t.def.title.as_str());
-                let line = format!("{} {id}  {title}", if i == *selected { "▶" } else { " " });
+                let mark = if i == *selected { "▶" } else { " " };
+                let line = format!("{mark} {}  {}", one_line(id), one_line(title));
                 lines.push(if i == *selected {
                     Line::styled(
                         line,

@@ -6,6 +6,7 @@ use crate::adapters::git::BranchStats;
 use crate::core::model::{Model, branch_for};
 use crate::tui::rows;
 use crate::tui::state::{PreviewMode, UiState};
+use crate::visible::one_line;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -84,7 +85,7 @@ fn branch_text(ui: &UiState, s: &BranchStats) -> Text<'static> {
     for c in &s.commits {
         lines.push(Line::from(vec![
             Span::styled(format!("{} ", c.id), fg(ui, Color::Yellow)),
-            Span::raw(c.subject.clone()),
+            Span::raw(one_line(&c.subject).into_owned()),
         ]));
     }
     let added: usize = s.files.iter().map(|f| f.added).sum();
@@ -104,7 +105,7 @@ fn branch_text(ui: &UiState, s: &BranchStats) -> Text<'static> {
                 format!("{:>5} ", format!("−{}", f.removed)),
                 fg(ui, Color::Red),
             ),
-            Span::raw(f.path.clone()),
+            Span::raw(one_line(&f.path).into_owned()),
         ]));
     }
     Text::from(lines)

@@ -5,6 +5,7 @@ use super::{fg, paint, panel};
 use crate::core::model::Model;
 use crate::tui::rows::{self, Level};
 use crate::tui::state::{Panel, UiState};
+use crate::visible::one_line;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -24,19 +25,25 @@ pub fn queue(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
     for t in &q.pending {
         lines.push(Line::raw(format!(
             "  {} p{} {}",
-            t.def.id, t.def.priority, t.def.title
+            one_line(&t.def.id),
+            t.def.priority,
+            one_line(&t.def.title)
         )));
     }
     lines.push(head(ui, "blocked", q.blocked.len(), Color::Yellow));
     for (t, by) in &q.blocked {
-        lines.push(Line::raw(format!("  {} ← {}", t.def.id, by.join(", "))));
+        lines.push(Line::raw(format!(
+            "  {} ← {}",
+            one_line(&t.def.id),
+            one_line(&by.join(", "))
+        )));
     }
     lines.push(head(ui, "active", q.active.len(), Color::Green));
     for t in &q.active {
         let w = t.worker.map_or("-".to_string(), |w| format!("w{w}"));
         lines.push(Line::raw(format!(
             "  {} → {w} {}",
-            t.def.id,
+            one_line(&t.def.id),
             t.state.as_str()
         )));
     }
@@ -48,13 +55,17 @@ pub fn queue(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
             .and_then(|r| r.lines().next())
             .unwrap_or("");
         lines.push(Line::from(vec![
-            Span::raw(format!("  {} ", t.def.id)),
-            Span::styled(why.to_string(), fg(ui, Color::Red)),
+            Span::raw(format!("  {} ", one_line(&t.def.id))),
+            Span::styled(one_line(why).into_owned(), fg(ui, Color::Red)),
         ]));
     }
     lines.push(head(ui, "done", q.done.len(), Color::Blue));
     for t in &q.done {
-        lines.push(Line::raw(format!("  {} {}", t.def.id, t.def.title)));
+        lines.push(Line::raw(format!(
+            "  {} {}",
+            one_line(&t.def.id),
+            one_line(&t.def.title)
+        )));
     }
     let inner = area.height.saturating_sub(2) as usize;
     let scroll = ui.queue_scroll.min(lines.len().saturating_sub(inner));

@@ -4,6 +4,7 @@ use super::{fg, paint, panel, state_look};
 use crate::core::model::{Model, Worker};
 use crate::tui::rows::{self, ago};
 use crate::tui::state::{Panel, UiState};
+use crate::visible::one_line;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -82,10 +83,10 @@ fn row<'a>(w: &Worker, ui: &UiState, wide: bool) -> Row<'a> {
     } else {
         Default::default()
     };
-    let task = w.task.clone().unwrap_or_else(|| "-".into());
+    let task = one_line(w.task.as_deref().unwrap_or("-")).into_owned();
     let mut cells = vec![
         Cell::from(w.id.to_string()),
-        Cell::from(w.profile.clone()),
+        Cell::from(one_line(&w.profile).into_owned()),
         Cell::from(state),
         Cell::from(task),
     ];
@@ -94,7 +95,7 @@ fn row<'a>(w: &Worker, ui: &UiState, wide: bool) -> Row<'a> {
             .task
             .as_deref()
             .map_or("-".to_string(), crate::core::model::branch_for);
-        cells.push(Cell::from(branch));
+        cells.push(Cell::from(one_line(&branch).into_owned()));
     }
     let files = if b.files == 0 && b.added == 0 && b.removed == 0 {
         "-".to_string()
@@ -114,7 +115,10 @@ fn row<'a>(w: &Worker, ui: &UiState, wide: bool) -> Row<'a> {
         }),
         Cell::from(Line::from(vec![Span::styled(files, fg(ui, Color::Green))])),
         Cell::from(active),
-        Cell::from(Span::styled(w.last_line.clone(), fg(ui, Color::Gray))),
+        Cell::from(Span::styled(
+            one_line(&w.last_line).into_owned(),
+            fg(ui, Color::Gray),
+        )),
     ]);
     Row::new(cells)
 }
