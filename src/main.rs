@@ -48,6 +48,13 @@ async fn dispatch(cli: Cli, dir: PathBuf) -> anyhow::Result<i32> {
         Some(Cmd::SimAgent(_) | Cmd::PaneLog(_)) => Ok(0),
         None => {
             let cfg = czar::project::load(&dir)?;
+            let mode = if cli.auto {
+                czar::adapters::lock::Mode::Auto
+            } else {
+                czar::adapters::lock::Mode::Dashboard
+            };
+            // Held until the engine is done.
+            let _lock = czar::project::own_state(&cfg.paths.state_dir, mode)?;
             let setup = czar::project::setup(&cfg)?;
             if cli.auto {
                 Ok(czar::headless::run(setup, cli.watch).await?.exit_code())

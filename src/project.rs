@@ -2,6 +2,7 @@
 
 use crate::adapters::git::Git;
 use crate::adapters::tmux::{Socket, SubmitKey as TmuxSubmit};
+use crate::adapters::{lock, private};
 use crate::config::{self, AgentProfile, PatternList, ProjectConfig, SubmitKey, TmuxSocket};
 use crate::core::answer::AnswerRule;
 use crate::core::classify::ScreenRules;
@@ -25,6 +26,16 @@ pub fn repo_root(dir: &Path) -> anyhow::Result<(PathBuf, Option<String>)> {
 pub fn load(dir: &Path) -> anyhow::Result<ProjectConfig> {
     let (root, branch) = repo_root(dir)?;
     config::load(&root, branch.as_deref()).map_err(|e| UsageError(e.to_string()).into())
+}
+
+/// What the commands that run the engine do first: take the state folder's lock (another czar
+/// on it is an error naming it, before anything touches tmux, git or the store), then make
+/// whatever an older czar left there private.
+pub fn own_state(state_dir: &Path, mode: lock::Mode) -> anyhow::Result<lock::Lock> {
+    let lock = lock::acquire(state_dir, mode)?;
+    private::tighten_tree(state_dir)
+        .with_context(|| format!("making the state folder {} private", state_dir.display()))?;
+    Ok(lock)
 }
 
 pub fn setup(cfg: &ProjectConfig) -> anyhow::Result<Setup> {
