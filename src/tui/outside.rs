@@ -80,7 +80,7 @@ const TEMPLATE: &str = "+++\ntitle = \"\"\npriority = 0\n# needs = [\"other-task
 /// Opens `$EDITOR` on a new task; a task with a title is written to the tasks folder.
 pub async fn edit_task(term: &mut Term, tasks_dir: &Path, state_dir: &Path) -> String {
     let draft = state_dir.join("new-task.md");
-    if let Err(e) = std::fs::write(&draft, TEMPLATE) {
+    if let Err(e) = crate::adapters::private::write(&draft, TEMPLATE.as_bytes()) {
         return format!("could not write {}: {e}", draft.display());
     }
     let editor = std::env::var("EDITOR").unwrap_or_else(|_| "vi".into());
