@@ -14,7 +14,7 @@ fn main() -> ExitCode {
     // No async runtime: one of these runs in every worker's pane.
     if let Some(Cmd::PaneLog(args)) = &cli.command {
         return exit(
-            czar::pane_log::run(&args.log, &args.command)
+            czar::pane_log::run(args.log.as_deref(), args.env_file.as_deref(), &args.command)
                 .map_err(|e| anyhow::anyhow!("pane-log: {e}")),
         );
     }
