@@ -176,7 +176,7 @@ mod tests {
         assert_eq!(mode(&old), 0o600);
         assert_eq!(mode(&script), 0o700, "the owner's bits stay");
 
-        fs::set_permissions(&state.join("w"), fs::Permissions::from_mode(0o666)).unwrap();
+        fs::set_permissions(state.join("w"), fs::Permissions::from_mode(0o666)).unwrap();
         write(&state.join("w"), b"y").unwrap();
         assert_eq!(mode(&state.join("w")), 0o600, "rewriting tightens");
         fs::set_permissions(&state, fs::Permissions::from_mode(0o777)).unwrap();
