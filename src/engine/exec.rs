@@ -8,14 +8,8 @@ use crate::adapters::tmux::SessionSpec;
 use crate::core::command::{Command, Delivery};
 use crate::core::model::{Model, WorkerId};
 use crate::core::observation::Observation;
-use crate::engine::{Profile, Setup};
 use crate::prompt::{self, PromptContext};
-use std::ffi::OsString;
-use std::path::PathBuf;
 use std::sync::Arc;
-
-/// Variables a worker session must not inherit: they describe the czar's own terminal and tmux.
-const NOT_PASSED: [&str; 4] = ["TMUX", "TMUX_PANE", "COLUMNS", "LINES"];
 
 /// The worker's session name and agent profile name.
 pub(super) fn pane_of(model: &Model, worker: WorkerId) -> (String, String) {
@@ -228,7 +222,7 @@ async fn start_worker(ctx: &Ctx, worker: WorkerId, profile_name: &str) -> Result
             .await
             .map_err(|e| e.to_string())?;
     }
-    let (command, env_file) = agent_command(setup, worker, profile)?;
+    let (command, env_file) = super::launch::agent_command(setup, worker, profile)?;
     let spec = SessionSpec {
         name,
         cwd: wt,
@@ -244,73 +238,6 @@ async fn start_worker(ctx: &Ctx, worker: WorkerId, profile_name: &str) -> Result
         let _ = std::fs::remove_file(file);
     }
     started.map_err(|e| e.to_string())
-}
-
-/// The agent's environment: the czar's own (minus what describes the czar's terminal), the
-/// profile's `env` over it, and the worker's identity.
-fn agent_env(setup: &Setup, worker: WorkerId, profile: &Profile) -> Vec<(OsString, OsString)> {
-    let mut env: Vec<(OsString, OsString)> = std::env::vars_os()
-        .filter(|(k, _)| !NOT_PASSED.iter().any(|n| k == n) && crate::pane_log::env::valid_name(k))
-        .collect();
-    env.extend(profile.env.iter().map(|(k, v)| (k.into(), v.into())));
-    env.push(("CZAR_WORKER".into(), worker.to_string().into()));
-    env.push((
-        "CZAR_STATE_DIR".into(),
-        setup.paths.state_dir.clone().into(),
-    ));
-    env
-}
-
-/// The command tmux starts for the agent, and the environment file it names (deleted by
-/// pane-log once read). Every word is a tmux argument, so UTF-8; values never are words.
-fn agent_command(
-    setup: &Setup,
-    worker: WorkerId,
-    profile: &Profile,
-) -> Result<(Vec<String>, Option<PathBuf>), String> {
-    let Some(czar) = setup.czar_exe.as_deref() else {
-        let names: Vec<&str> = profile.env.iter().map(|(k, _)| k.as_str()).collect();
-        tracing::warn!(
-            worker,
-            "czar's own path is not UTF-8, so tmux cannot start the agent under czar pane-log:              its output is not logged, and it gets the tmux server's environment instead of              czar's. Not passed: czar's environment, the profile's env ({}), CZAR_WORKER and              CZAR_STATE_DIR (on tmux's command line every local user could read them)",
-            names.join(", ")
-        );
-        return Ok((profile.command.clone(), None));
-    };
-    // The agent's whole output, kept beyond tmux's scrollback for the operator and read by the
-    // monitor to learn which panes changed.
-    let log = setup.paths.output_log(worker);
-    let log_word = crate::adapters::private::dir(&setup.paths.log_dir())
-        .map_err(|e| e.to_string())
-        .and_then(|()| log.to_str().ok_or("the path is not UTF-8".to_string()));
-    if let Err(e) = &log_word {
-        tracing::warn!(worker, "not keeping the output log {}: {e}", log.display());
-    }
-    // The state folder is private; a temporary folder only when its path cannot be a word.
-    let state = setup.state_dir();
-    let env_dir = if state.to_str().is_some() {
-        state.to_path_buf()
-    } else {
-        std::env::temp_dir()
-    };
-    crate::pane_log::env::sweep(&env_dir);
-    let file =
-        crate::pane_log::env::write_file(&env_dir, worker, &agent_env(setup, worker, profile))
-            .map_err(|e| {
-                format!(
-                    "writing the agent's environment in {}: {e}",
-                    env_dir.display()
-                )
-            })?;
-    let Some(file_word) = file.to_str().map(str::to_string) else {
-        let _ = std::fs::remove_file(&file);
-        return Err(format!(
-            "no folder with a UTF-8 path for the agent's environment file ({} is not)",
-            env_dir.display()
-        ));
-    };
-    let command = crate::pane_log::wrap_agent(czar, log_word.ok(), &file_word, &profile.command);
-    Ok((command, Some(file)))
 }
 
 fn prepare_branch(ctx: &Ctx, worker: WorkerId, branch: &str) -> Result<usize, String> {

@@ -4,6 +4,7 @@
 mod branches;
 mod deliver;
 mod exec;
+mod launch;
 mod monitor;
 mod reading;
 mod schedule;
