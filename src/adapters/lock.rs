@@ -53,8 +53,10 @@ impl std::fmt::Display for Holder {
         if let Some(started) = &self.started {
             write!(f, ", started {started}")?;
         }
-        if let Some(mode) = &self.mode {
-            write!(f, ", running czar {mode}")?;
+        match self.mode.as_deref() {
+            Some("dashboard") => write!(f, ", running the dashboard")?,
+            Some(mode) => write!(f, ", running czar {mode}")?,
+            None => {}
         }
         Ok(())
     }
