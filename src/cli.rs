@@ -89,9 +89,14 @@ pub enum Cmd {
 
 #[derive(Debug, Args)]
 pub struct PaneLogArgs {
-    /// Append everything the command prints to this file.
+    /// Append everything the command prints to this file (created 0600).
     #[arg(long, value_name = "FILE")]
-    pub log: PathBuf,
+    pub log: Option<PathBuf>,
+    /// Run the command with exactly the environment in this file (NUL-separated KEY=VALUE
+    /// records), plus the pane's TERM, TMUX, TMUX_PANE and PWD; the file is deleted once read.
+    /// Values never go on a command line, where every local user could read them.
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
     /// The command and its arguments (after `--`).
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,

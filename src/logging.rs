@@ -1,4 +1,5 @@
-//! tracing goes to a file under the state folder, never to the terminal the czar runs in.
+//! tracing goes to a file under the state folder (0600, like everything there), never to the
+//! terminal the czar runs in.
 
 use std::path::{Path, PathBuf};
 use tracing_appender::non_blocking::WorkerGuard;
@@ -8,9 +9,10 @@ use tracing_subscriber::EnvFilter;
 /// (default `info`).
 pub fn init(state_dir: &Path) -> std::io::Result<(PathBuf, WorkerGuard)> {
     let dir = state_dir.join("logs");
-    std::fs::create_dir_all(&dir)?;
-    let appender = tracing_appender::rolling::never(&dir, "czar.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    crate::adapters::private::dir(&dir)?;
+    // Opened here rather than by tracing_appender, which would create it with the umask's mode.
+    let file = crate::adapters::private::open_append(&dir.join("czar.log"))?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
     let filter = EnvFilter::try_from_env("CZAR_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     // A second init (tests, demo runs in one process) keeps the first subscriber; that is fine.
     let _ = tracing_subscriber::fmt()

@@ -15,7 +15,7 @@ fn main() -> ExitCode {
     // No async runtime: one of these runs in every worker's pane.
     if let Some(Cmd::PaneLog(args)) = &cli.command {
         return exit(
-            czar::pane_log::run(&args.log, &args.command)
+            czar::pane_log::run(args.log.as_deref(), args.env_file.as_deref(), &args.command)
                 .map_err(|e| anyhow::anyhow!("pane-log: {e}")),
         );
     }
@@ -49,6 +49,13 @@ async fn dispatch(cli: Cli, dir: PathBuf) -> anyhow::Result<i32> {
         Some(Cmd::SimAgent(_) | Cmd::PaneLog(_)) => Ok(0),
         None => {
             let cfg = czar::project::load(&dir)?;
+            let mode = if cli.auto {
+                czar::adapters::lock::Mode::Auto
+            } else {
+                czar::adapters::lock::Mode::Dashboard
+            };
+            // Held until the engine is done.
+            let _lock = czar::project::own_state(&cfg.paths.state_dir, mode)?;
             let setup = czar::project::setup(&cfg)?;
             if cli.auto {
                 Ok(czar::headless::run(setup, cli.watch).await?.exit_code())

@@ -2,6 +2,7 @@
 
 use crate::adapters::git::Git;
 use crate::adapters::tmux::{Socket, SubmitKey as TmuxSubmit};
+use crate::adapters::{lock, private};
 use crate::config::{
     self, AgentProfile, ConfigError, ConfigErrorKind, Location, PatternList, ProjectConfig,
     SubmitKey, TmuxSocket,
@@ -76,6 +77,16 @@ fn some_branches(names: &[String]) -> String {
         text.push_str(&format!(" and {} more", all.len() - SHOWN));
     }
     text
+}
+
+/// What the commands that run the engine do first: take the state folder's lock (another czar
+/// on it is an error naming it, before anything touches tmux, git or the store), then make
+/// whatever an older czar left there private.
+pub fn own_state(state_dir: &Path, mode: lock::Mode) -> anyhow::Result<lock::Lock> {
+    let lock = lock::acquire(state_dir, mode)?;
+    private::tighten_tree(state_dir)
+        .with_context(|| format!("making the state folder {} private", state_dir.display()))?;
+    Ok(lock)
 }
 
 pub fn setup(cfg: &ProjectConfig) -> anyhow::Result<Setup> {

@@ -34,7 +34,7 @@ impl Bell {
     /// delays a signal.
     pub fn ring(&self) {
         // Written, not just touched: a write is an event on every platform notify serves.
-        if let Err(e) = std::fs::write(&self.path, b"ring\n") {
+        if let Err(e) = super::private::write(&self.path, b"ring\n") {
             tracing::debug!("could not ring {}: {e}", self.path.display());
         }
     }
@@ -47,7 +47,7 @@ impl Bell {
             source,
         };
         if !self.path.exists() {
-            std::fs::write(&self.path, b"").map_err(|e| err(notify::Error::io(e)))?;
+            super::private::write(&self.path, b"").map_err(|e| err(notify::Error::io(e)))?;
         }
         let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
             if res.is_ok_and(|e| matches!(e.kind, EventKind::Modify(_) | EventKind::Create(_))) {

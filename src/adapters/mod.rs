@@ -1,6 +1,9 @@
 pub mod bell;
 pub mod claims;
 pub mod git;
+pub mod group;
+pub mod lock;
 pub mod output_watch;
+pub mod private;
 pub mod store;
 pub mod tmux;

@@ -63,12 +63,17 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 ";
 
 impl Store {
+    /// Opens (or creates) the store, private to the user: a worker's `czar done` may be the
+    /// first to create it.
     pub fn open(state_dir: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(state_dir).map_err(|source| StoreError::Io {
-            path: state_dir.to_path_buf(),
-            source,
-        })?;
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| StoreError::Io { path, source }
+        };
+        super::private::dir(state_dir).map_err(io(state_dir))?;
         let path = state_dir.join("czar.db");
+        // SQLite creates the -wal and -shm files with the db's mode: the db comes first, 0600.
+        super::private::touch(&path).map_err(io(&path))?;
         let sql = |source| StoreError::Sql {
             path: path.clone(),
             source,
@@ -81,6 +86,13 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(sql)?;
         conn.execute_batch(SCHEMA).map_err(sql)?;
+        // Left looser by an older czar: SQLite keeps the mode of files it finds.
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.clone().into_os_string();
+            side.push(suffix);
+            let side = PathBuf::from(side);
+            super::private::tighten_file(&side).map_err(io(&side))?;
+        }
         Ok(Store { conn, path })
     }
 

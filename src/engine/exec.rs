@@ -3,14 +3,12 @@
 
 use super::{Ctx, Msg, fault};
 use crate::adapters::git::{self, Git};
+use crate::adapters::group;
 use crate::adapters::tmux::SessionSpec;
 use crate::core::command::Command;
 use crate::core::model::{Model, WorkerId};
 use crate::core::observation::{Observation, PasteRefused, Prepared};
 use std::sync::Arc;
-
-/// Variables a worker session must not inherit: they describe the czar's own terminal and tmux.
-const NOT_PASSED: [&str; 4] = ["TMUX", "TMUX_PANE", "COLUMNS", "LINES"];
 
 /// The worker's pane as a tmux target (its session, exactly: a bare name would also match a
 /// longer one, `p-worker-1` finding `p-worker-10` once the first is gone) and its agent
@@ -284,46 +282,22 @@ async fn start_worker(ctx: &Ctx, worker: WorkerId, profile_name: &str) -> Result
             .await
             .map_err(|e| e.to_string())?;
     }
-    let mut env: Vec<(String, String)> = std::env::vars()
-        .filter(|(k, _)| !NOT_PASSED.contains(&k.as_str()))
-        .collect();
-    env.extend(profile.env.iter().cloned());
-    env.push(("CZAR_WORKER".into(), worker.to_string()));
-    env.push((
-        "CZAR_STATE_DIR".into(),
-        setup.paths.state_dir.display().to_string(),
-    ));
-    // The agent's whole output, kept beyond tmux's scrollback for the operator and read by the
-    // monitor to learn which panes changed.
-    let log = setup.paths.output_log(worker);
-    let loggable = std::fs::create_dir_all(setup.paths.log_dir())
-        .map_err(|e| e.to_string())
-        .and_then(|()| log.to_str().ok_or("the path is not UTF-8".to_string()))
-        .and_then(|log| {
-            let czar = setup.czar_exe.as_deref();
-            czar.map(|c| (c, log))
-                .ok_or("czar's own path is not UTF-8".to_string())
-        });
-    let command = match loggable {
-        Ok((czar, log)) => crate::pane_log::wrap(czar, log, &profile.command),
-        Err(e) => {
-            tracing::warn!(worker, "not keeping the output log {}: {e}", log.display());
-            profile.command.clone()
-        }
-    };
+    let (command, env_file) = super::launch::agent_command(setup, worker, profile)?;
     let spec = SessionSpec {
         name,
         cwd: wt,
         command,
-        env,
+        // Nothing: every value given here is on the tmux server's command line for all to see.
+        env: Vec::new(),
         width: setup.pane_size.0,
         height: setup.pane_size.1,
     };
-    ctx.tmux
-        .new_session(&spec)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(())
+    let started = ctx.tmux.new_session(&spec).await;
+    if let (Err(_), Some(file)) = (&started, &env_file) {
+        // No pane-log will take it.
+        let _ = std::fs::remove_file(file);
+    }
+    started.map_err(|e| e.to_string())
 }
 
 fn prepare_branch(ctx: &Ctx, worker: WorkerId, branch: &str) -> Result<Prepared, String> {
@@ -374,35 +348,34 @@ fn is_ours(path: &std::path::Path, worktrees_dir: &std::path::Path) -> bool {
 
 /// The verify command is the operator's own command line from the task file, so it runs through
 /// `sh -c` like a Makefile recipe would; task text never does.
+/// It runs in a process group of its own, ended whole when it times out or the czar stops
+/// (see `adapters::group`): `sh` alone would leave `make test` and its children running.
 async fn run_verify(ctx: &Ctx, worker: WorkerId, command: &str) -> (bool, String) {
     let wt = ctx.setup.paths.worktree(worker);
     // Run anywhere else, a check could pass on work that is not there.
     if !wt.is_dir() {
         return (false, format!("the worktree {} is gone", wt.display()));
     }
-    let child = tokio::process::Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .current_dir(&wt)
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    match tokio::time::timeout(ctx.setup.timing.verify_timeout, child).await {
-        Ok(Ok(out)) => {
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c").arg(command).current_dir(&wt);
+    match group::run(cmd, ctx.setup.timing.verify_timeout).await {
+        Ok(out) => {
             let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
             text.push_str(&String::from_utf8_lossy(&out.stderr));
-            (out.status.success(), text)
+            match out.status {
+                Some(status) => (status.success(), text),
+                None => (
+                    false,
+                    format!(
+                        "`{command}` did not finish within {:?}\n{text}",
+                        ctx.setup.timing.verify_timeout
+                    ),
+                ),
+            }
         }
-        Ok(Err(e)) => (
+        Err(e) => (
             false,
             format!("could not run `{command}` in {}: {e}", wt.display()),
-        ),
-        Err(_) => (
-            false,
-            format!(
-                "`{command}` did not finish within {:?}",
-                ctx.setup.timing.verify_timeout
-            ),
         ),
     }
 }

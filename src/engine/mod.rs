@@ -5,6 +5,7 @@ mod branches;
 mod exec;
 mod exits;
 mod fault;
+mod launch;
 mod monitor;
 mod reading;
 mod schedule;

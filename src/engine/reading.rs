@@ -68,7 +68,7 @@ pub(crate) fn watch_outputs(
     outputs: &Arc<Outputs>,
 ) -> Option<output_watch::OutputWatch> {
     let dir = ctx.setup.paths.log_dir();
-    let watched = std::fs::create_dir_all(&dir)
+    let watched = crate::adapters::private::dir(&dir)
         .map_err(|e| e.to_string())
         .and_then(|()| {
             let names = output_watch::LogNames {

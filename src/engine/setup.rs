@@ -7,15 +7,31 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Profile {
     pub name: String,
     /// argv, already expanded (`{czar}` replaced by the czar's own path).
     pub command: Vec<String>,
+    /// May hold keys: passed to the agent through a private file, never printed.
     pub env: Vec<(String, String)>,
     pub submit: SubmitKey,
     pub settle: Duration,
     pub rules: ScreenRules,
+}
+
+/// The env's names only (a `Setup` printed for debugging must not carry keys).
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let env: Vec<&str> = self.env.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("Profile")
+            .field("name", &self.name)
+            .field("command", &self.command)
+            .field("env", &env)
+            .field("submit", &self.submit)
+            .field("settle", &self.settle)
+            .field("rules", &self.rules)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone)]

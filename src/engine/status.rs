@@ -233,7 +233,8 @@ pub fn write(
 
 fn write_atomic(path: &Path, text: &str) -> bool {
     let tmp = path.with_extension("tmp");
-    let result = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
+    let result = crate::adapters::private::write(&tmp, text.as_bytes())
+        .and_then(|()| std::fs::rename(&tmp, path));
     if let Err(e) = &result {
         tracing::warn!("writing {}: {e}", path.display());
     }

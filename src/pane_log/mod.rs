@@ -9,10 +9,17 @@
 //!
 //! The agent sees a terminal like the pane's (same settings and size, resized with it); its exit
 //! status, or the signal that killed it, becomes this process's, so tmux reports the agent's.
+//! Its environment comes from `--env-file` (see `env`), never from the command line.
+//!
+//! The agent leads a session and process group of its own on that terminal, so when the pane
+//! goes (tmux kill-session sends this process SIGHUP) nothing else would end it or its
+//! children: this process hangs the group up, then SIGTERM, then SIGKILL after a grace.
 
+pub mod env;
 mod pty;
 
-use std::fs::{File, OpenOptions};
+use std::ffi::OsString;
+use std::fs::File;
 use std::io::{self, Write};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
@@ -28,7 +35,10 @@ const STDOUT: RawFd = libc::STDOUT_FILENO;
 /// left behind may hold its terminal open for ever).
 const DRAIN: Duration = Duration::from_millis(200);
 
-/// Where the signal handler writes: one byte per SIGWINCH or SIGCHLD.
+/// How long the agent's group has between SIGTERM and SIGKILL when the pane goes.
+const GRACE: Duration = Duration::from_secs(2);
+
+/// Where the signal handler writes: one byte per SIGWINCH, SIGCHLD, SIGHUP or SIGTERM.
 static SIGNAL_FD: AtomicI32 = AtomicI32::new(-1);
 
 extern "C" fn on_signal(sig: libc::c_int) {
@@ -52,18 +62,53 @@ pub fn wrap(czar: &str, log: &str, command: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// The argv that runs an agent: `czar pane-log [--log LOG] --env-file FILE -- COMMAND..`.
+pub fn wrap_agent(
+    czar: &str,
+    log: Option<&str>,
+    env_file: &str,
+    command: &[String],
+) -> Vec<String> {
+    let mut argv = vec![czar.to_string(), "pane-log".to_string()];
+    if let Some(log) = log {
+        argv.extend(["--log".to_string(), log.to_string()]);
+    }
+    argv.extend([
+        "--env-file".to_string(),
+        env_file.to_string(),
+        "--".to_string(),
+    ]);
+    argv.extend(command.iter().cloned());
+    argv
+}
+
 /// Whether a process's command line (NUL-separated, as in /proc/PID/cmdline) is a pane-log's.
 pub fn is_pane_log(cmdline: &[u8]) -> bool {
     cmdline.split(|b| *b == 0).nth(1) == Some(b"pane-log".as_slice())
 }
 
 /// Runs `command` and returns its exit code; a signal that killed it is raised again here.
-pub fn run(log: &Path, command: &[String]) -> io::Result<i32> {
+/// With `env_file`, the agent gets that environment (see `env::for_agent`), else this one's.
+pub fn run(log: Option<&Path>, env_file: Option<&Path>, command: &[String]) -> io::Result<i32> {
     let Some((program, args)) = command.split_first() else {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "no command"));
     };
     // A log that cannot be opened costs the log, never the agent.
-    let mut log_file = OpenOptions::new().append(true).create(true).open(log).ok();
+    let mut log_file = log.and_then(|l| crate::adapters::private::open_append(l).ok());
+    let env = match env_file.map(env::take).transpose() {
+        Ok(vars) => vars.map(|v| env::for_agent(v, std::env::vars_os())),
+        Err(e) => {
+            // Without its environment the agent would run without the czar's variables and
+            // keys: it does not run at all, and says why.
+            let path = env_file.map_or(String::new(), |p| p.display().to_string());
+            let msg = format!("czar pane-log: cannot read the agent's environment {path}: {e}\r\n");
+            let _ = pty::write_all(STDOUT, msg.as_bytes());
+            if let Some(f) = log_file.as_mut() {
+                let _ = f.write_all(msg.as_bytes());
+            }
+            return Ok(126);
+        }
+    };
     let pty = match pty::open() {
         Ok(pty) => pty,
         Err(e) => {
@@ -71,7 +116,10 @@ pub fn run(log: &Path, command: &[String]) -> io::Result<i32> {
             if let Some(f) = log_file.as_mut() {
                 let _ = writeln!(f, "czar pane-log: no terminal for the agent ({e}); no log");
             }
-            return Err(Command::new(program).args(args).exec());
+            let mut cmd = Command::new(program);
+            cmd.args(args);
+            with_env(&mut cmd, env.as_deref());
+            return Err(cmd.exec());
         }
     };
     let outer = pty::is_tty(STDIN)
@@ -87,8 +135,8 @@ pub fn run(log: &Path, command: &[String]) -> io::Result<i32> {
     wake_tx.set_nonblocking(true)?;
     wake_rx.set_nonblocking(true)?;
     SIGNAL_FD.store(wake_tx.as_raw_fd(), Ordering::Relaxed);
-    install(&[libc::SIGWINCH, libc::SIGCHLD]);
-    let mut child = match spawn(program, args, &pty.slave) {
+    install(&[libc::SIGWINCH, libc::SIGCHLD, libc::SIGHUP, libc::SIGTERM]);
+    let mut child = match spawn(program, args, &pty.slave, env.as_deref()) {
         Ok(c) => c,
         Err(e) => {
             let msg = format!("czar pane-log: cannot run {program}: {e}\r\n");
@@ -106,9 +154,30 @@ pub fn run(log: &Path, command: &[String]) -> io::Result<i32> {
     drop(pty.slave);
     let guard = outer.and_then(|attrs| pty::RawGuard::enter(STDIN, attrs).ok());
     forward_input(&pty.master)?;
-    let status = copy_output(&pty.master, &wake_rx, &mut child, &mut log_file)?;
+    let pgid = child.id() as libc::pid_t;
+    let status = match copy_output(&pty.master, &wake_rx, &mut child, &mut log_file) {
+        Ok(End::Exited(status)) => {
+            // What it left in its group outlives it only if it ignored the hangup its exit
+            // sent; the worker's next agent must not find it still at work.
+            crate::adapters::group::end_leftovers(pgid, Instant::now() + GRACE);
+            status
+        }
+        Ok(End::PaneGone) | Err(_) => {
+            // What the agent would get from its terminal if this process were not between.
+            crate::adapters::group::signal(pgid, libc::SIGHUP);
+            crate::adapters::group::end(&mut child, GRACE)?
+        }
+    };
     drop(guard);
     Ok(exit_code(status))
+}
+
+/// The agent's environment, when the czar gave one: exactly that, nothing of ours.
+fn with_env(cmd: &mut Command, env: Option<&[(OsString, OsString)]>) {
+    if let Some(vars) = env {
+        // std looks the program up with the PATH given here, so a profile's PATH finds it.
+        cmd.env_clear().envs(vars.iter().map(|(k, v)| (k, v)));
+    }
 }
 
 fn install(signals: &[libc::c_int]) {
@@ -125,8 +194,14 @@ fn install(signals: &[libc::c_int]) {
     }
 }
 
-fn spawn(program: &str, args: &[String], slave: &OwnedFd) -> io::Result<Child> {
+fn spawn(
+    program: &str,
+    args: &[String],
+    slave: &OwnedFd,
+    env: Option<&[(OsString, OsString)]>,
+) -> io::Result<Child> {
     let mut cmd = Command::new(program);
+    with_env(&mut cmd, env);
     cmd.args(args)
         .stdin(Stdio::from(slave.try_clone()?))
         .stdout(Stdio::from(slave.try_clone()?))
@@ -160,12 +235,19 @@ fn forward_input(master: &OwnedFd) -> io::Result<()> {
     Ok(())
 }
 
+/// Why the copying stopped.
+enum End {
+    Exited(ExitStatus),
+    /// The pane was closed, or this process told to end, while the agent still ran.
+    PaneGone,
+}
+
 fn copy_output(
     master: &OwnedFd,
     wake: &UnixStream,
     child: &mut Child,
     log: &mut Option<File>,
-) -> io::Result<ExitStatus> {
+) -> io::Result<End> {
     let mut buf = vec![0u8; 64 * 1024];
     let mut exited: Option<(ExitStatus, Instant)> = None;
     loop {
@@ -189,11 +271,16 @@ fn copy_output(
         if fds[1].revents != 0 {
             let mut sigs = [0u8; 64];
             let got = pty::read(wake.as_raw_fd(), &mut sigs).unwrap_or(0);
-            if sigs[..got].contains(&(libc::SIGWINCH as u8)) {
+            let got = &sigs[..got];
+            if got.contains(&(libc::SIGWINCH as u8)) {
                 let _ = pty::copy_size(STDIN, master);
             }
             if exited.is_none() {
                 exited = child.try_wait()?.map(|s| (s, Instant::now()));
+            }
+            let ending = [libc::SIGHUP, libc::SIGTERM].map(|s| s as u8);
+            if exited.is_none() && got.iter().any(|s| ending.contains(s)) {
+                return Ok(End::PaneGone);
             }
         }
         if fds[0].revents != 0 {
@@ -201,8 +288,13 @@ fn copy_output(
             if got == 0 {
                 break;
             }
-            // The pane gone means nobody can see the agent any more: stop, it gets a hangup.
-            pty::write_all(STDOUT, &buf[..got])?;
+            // The pane gone means nobody can see the agent any more.
+            if pty::write_all(STDOUT, &buf[..got]).is_err() {
+                if exited.is_none() {
+                    return Ok(End::PaneGone);
+                }
+                break;
+            }
             if let Some(f) = log.as_mut()
                 && f.write_all(&buf[..got]).is_err()
             {
@@ -211,8 +303,8 @@ fn copy_output(
         }
     }
     match exited {
-        Some((status, _)) => Ok(status),
-        None => child.wait(),
+        Some((status, _)) => Ok(End::Exited(status)),
+        None => child.wait().map(End::Exited),
     }
 }
 

@@ -86,7 +86,7 @@ pub async fn edit_task(
     agents: &[&str],
 ) -> String {
     let draft = state_dir.join("new-task.md");
-    if let Err(e) = std::fs::write(&draft, TEMPLATE) {
+    if let Err(e) = crate::adapters::private::write(&draft, TEMPLATE.as_bytes()) {
         return format!("could not write {}: {e}", draft.display());
     }
     let editor = std::env::var("EDITOR").unwrap_or_else(|_| "vi".into());

@@ -1,6 +1,7 @@
 //! The czar binary end to end: real tmux on private sockets, real git, simulated agents.
 
 mod auto;
+mod background;
 mod broken_midrun;
 mod chaos;
 mod common;
@@ -8,9 +9,13 @@ mod crash;
 mod demo;
 mod errors;
 mod explain;
-mod kills;
-mod storms;
 mod hostile;
 mod init;
+mod kills;
+mod lock;
+mod orphans;
+mod private;
 mod refused;
+mod secrets;
+mod storms;
 mod task_input;

@@ -167,3 +167,52 @@ fn an_agent_that_cannot_get_a_terminal_of_its_own_still_runs_unlogged() {
         "{text}"
     );
 }
+
+/// Whether `pid` is gone (a zombie nobody reaped yet counts as gone: it runs nothing).
+fn gone(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+        Err(_) => true,
+    }
+}
+
+#[tokio::test]
+async fn killing_the_session_ends_the_agent_and_its_children_even_those_deaf_to_hangups() {
+    let server = TestServer::new();
+    let dir = tempfile::tempdir().unwrap();
+    let mut started = Vec::new();
+    // "plain" ignores nothing; "deaf" and the child it starts ignore SIGHUP and SIGTERM, so
+    // only SIGKILL ends them (ignored signals stay ignored across exec).
+    for (name, traps) in [("plain", ""), ("deaf", "trap '' HUP TERM; ")] {
+        let log = dir.path().join(format!("{name}.log"));
+        let pids = dir.path().join(format!("{name}.pids"));
+        let script = format!(
+            "{traps}sleep 300 & echo $$ $! > '{}'; echo started; wait",
+            pids.display()
+        );
+        start(&server, name, dir.path(), &log, &["sh", "-c", &script]).await;
+        wait_for_log(&log, "started").await;
+        let text = std::fs::read_to_string(&pids).unwrap();
+        let pids: Vec<u32> = text
+            .split_whitespace()
+            .map(|p| p.parse().unwrap())
+            .collect();
+        assert_eq!(pids.len(), 2, "{text:?}");
+        assert!(pids.iter().all(|p| !gone(*p)), "{name}: not running yet");
+        started.push((name, pids));
+    }
+    for (name, _) in &started {
+        server.tmux.kill_session(name).await.unwrap();
+    }
+    for (name, pids) in &started {
+        for pid in pids {
+            wait_for(&format!("{name}: pid {pid} gone"), 15, || async {
+                gone(*pid).then_some(())
+            })
+            .await;
+        }
+    }
+}

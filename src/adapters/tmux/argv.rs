@@ -16,18 +16,35 @@ use super::error::TmuxError;
 use super::parse::pane_format;
 
 /// How to start one agent session.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SessionSpec {
     /// Session name; must already be sanitised (see `sanitize_session_name`).
     pub name: String,
     pub cwd: PathBuf,
     /// Program and arguments, exec'd by tmux without a shell. Must not be empty.
     pub command: Vec<String>,
-    /// Passed with `-e`, because the tmux server's own environment is whatever
-    /// it was when the server started.
+    /// Passed with `-e`, so ON THE COMMAND LINE: the tmux server that the client starts keeps
+    /// its first command line for life, and `ps` shows it to every local user. Never secrets;
+    /// the czar passes an agent's environment through `czar pane-log --env-file`. tmux also
+    /// replaces a `PATH` given here with the client's own.
     pub env: Vec<(String, String)>,
     pub width: u16,
     pub height: u16,
+}
+
+/// Names of the environment variables only: a debug print must not carry their values.
+impl std::fmt::Debug for SessionSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let env: Vec<&str> = self.env.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("SessionSpec")
+            .field("name", &self.name)
+            .field("cwd", &self.cwd)
+            .field("command", &self.command)
+            .field("env", &env)
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .finish()
+    }
 }
 
 /// Which key submits a prompt.

@@ -153,6 +153,11 @@ impl RealRunner {
             })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
+            // A group of its own: the terminal's Ctrl-C goes to the czar's group, and must not
+            // kill a client halfway through a paste; the czar stops in its own time. Ended on
+            // timeout or drop by its pid alone, never its group: a client that started the
+            // server forked it, and the server must outlive every client.
+            .process_group(0)
             .kill_on_drop(true);
         cmd
     }

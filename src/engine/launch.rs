@@ -1,0 +1,190 @@
+//! How an agent is started: the command tmux runs (the agent under `czar pane-log`) and the
+//! environment it gets, which goes through a private file, never onto a command line (see
+//! `pane_log::env`).
+
+use super::{Profile, Setup};
+use crate::core::model::WorkerId;
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// Variables a worker session must not inherit: they describe the czar's own terminal and tmux.
+const NOT_PASSED: [&str; 4] = ["TMUX", "TMUX_PANE", "COLUMNS", "LINES"];
+
+/// The agent's environment: the czar's own (minus what describes the czar's terminal), the
+/// profile's `env` over it, and the worker's identity.
+fn agent_env(setup: &Setup, worker: WorkerId, profile: &Profile) -> Vec<(OsString, OsString)> {
+    let mut env: Vec<(OsString, OsString)> = std::env::vars_os()
+        .filter(|(k, _)| !NOT_PASSED.iter().any(|n| k == n) && crate::pane_log::env::valid_name(k))
+        .collect();
+    env.extend(profile.env.iter().map(|(k, v)| (k.into(), v.into())));
+    env.push(("CZAR_WORKER".into(), worker.to_string().into()));
+    env.push((
+        "CZAR_STATE_DIR".into(),
+        setup.paths.state_dir.clone().into(),
+    ));
+    env
+}
+
+/// The command tmux starts for the agent, and the environment file it names (deleted by
+/// pane-log once read). Every word is a tmux argument, so UTF-8; values never are words.
+pub(super) fn agent_command(
+    setup: &Setup,
+    worker: WorkerId,
+    profile: &Profile,
+) -> Result<(Vec<String>, Option<PathBuf>), String> {
+    let Some(czar) = setup.czar_exe.as_deref() else {
+        let names: Vec<&str> = profile.env.iter().map(|(k, _)| k.as_str()).collect();
+        tracing::warn!(
+            worker,
+            "czar's own path is not UTF-8, so tmux cannot start the agent under czar pane-log: \
+             its output is not logged, and it gets the tmux server's environment instead of \
+             czar's. Not passed: czar's environment, the profile's env ({}), CZAR_WORKER and \
+             CZAR_STATE_DIR (on tmux's command line every local user could read them)",
+            names.join(", ")
+        );
+        return Ok((profile.command.clone(), None));
+    };
+    // The agent's whole output, kept beyond tmux's scrollback for the operator and read by the
+    // monitor to learn which panes changed.
+    let log = setup.paths.output_log(worker);
+    let log_word = crate::adapters::private::dir(&setup.paths.log_dir())
+        .map_err(|e| e.to_string())
+        .and_then(|()| log.to_str().ok_or("the path is not UTF-8".to_string()));
+    if let Err(e) = &log_word {
+        tracing::warn!(worker, "not keeping the output log {}: {e}", log.display());
+    }
+    // The state folder is private; a temporary folder only when its path cannot be a word.
+    let state = setup.state_dir();
+    let env_dir = if state.to_str().is_some() {
+        state.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    };
+    crate::pane_log::env::sweep(&env_dir);
+    let file =
+        crate::pane_log::env::write_file(&env_dir, worker, &agent_env(setup, worker, profile))
+            .map_err(|e| {
+                format!(
+                    "writing the agent's environment in {}: {e}",
+                    env_dir.display()
+                )
+            })?;
+    let Some(file_word) = file.to_str().map(str::to_string) else {
+        let _ = std::fs::remove_file(&file);
+        return Err(format!(
+            "no folder with a UTF-8 path for the agent's environment file ({} is not)",
+            env_dir.display()
+        ));
+    };
+    let command = crate::pane_log::wrap_agent(czar, log_word.ok(), &file_word, &profile.command);
+    Ok((command, Some(file)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::tmux::{Socket, SubmitKey};
+    use crate::engine::{Paths, Timing};
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::PermissionsExt;
+    use std::path::Path;
+    use std::time::Duration;
+
+    const SECRET: &str = "profile-secret-value";
+
+    fn setup(state_dir: &Path, czar_exe: Option<&str>) -> (Setup, Profile) {
+        let profile = Profile {
+            name: "probe".into(),
+            command: vec!["agent".into(), "--flag".into()],
+            env: vec![("PROBE_KEY".into(), SECRET.into())],
+            submit: SubmitKey::Enter,
+            settle: Duration::ZERO,
+            rules: Default::default(),
+        };
+        let d = Duration::from_secs(1);
+        let setup = Setup {
+            project: "p".into(),
+            base: "main".into(),
+            paths: Paths {
+                repo_root: state_dir.into(),
+                state_dir: state_dir.into(),
+                tasks_dir: state_dir.into(),
+                worktrees_dir: state_dir.into(),
+            },
+            socket: Socket::Default,
+            profiles: [("probe".to_string(), profile.clone())].into(),
+            timing: Timing {
+                poll: d,
+                ready_timeout: d,
+                submit_confirm: d,
+                submit_retries: 0,
+                verify_timeout: d,
+                branch_rescan: d,
+            },
+            policy: Default::default(),
+            pane_size: (80, 24),
+            czar_exe: czar_exe.map(str::to_string),
+        };
+        (setup, profile)
+    }
+
+    fn has(vars: &[(OsString, OsString)], key: &str, value: &[u8]) -> bool {
+        vars.iter().any(|(k, v)| k == key && v.as_bytes() == value)
+    }
+
+    #[test]
+    fn the_command_names_a_private_file_that_holds_the_environment_and_no_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        let (setup, profile) = setup(&state, Some("/bin/czar"));
+        let (command, file) = agent_command(&setup, 4, &profile).unwrap();
+        let file = file.unwrap();
+        assert_eq!(file.parent(), Some(state.as_path()));
+        let log = setup.paths.output_log(4).display().to_string();
+        let file_word = file.display().to_string();
+        let want = [
+            "/bin/czar",
+            "pane-log",
+            "--log",
+            &log,
+            "--env-file",
+            &file_word,
+            "--",
+            "agent",
+            "--flag",
+        ];
+        assert_eq!(command, want);
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let vars = crate::pane_log::env::take(&file).unwrap();
+        assert!(has(&vars, "PROBE_KEY", SECRET.as_bytes()));
+        assert!(has(&vars, "CZAR_WORKER", b"4"));
+        assert!(has(&vars, "CZAR_STATE_DIR", state.as_os_str().as_bytes()));
+        assert!(!vars.iter().any(|(k, _)| k == "TMUX"));
+    }
+
+    #[test]
+    fn a_state_folder_that_is_not_utf8_keeps_no_log_and_puts_the_file_in_the_temporary_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join(std::ffi::OsStr::from_bytes(b"state-\xff"));
+        let (setup, profile) = setup(&state, Some("/bin/czar"));
+        let (command, file) = agent_command(&setup, 1, &profile).unwrap();
+        let file = file.unwrap();
+        assert_eq!(file.parent(), Some(std::env::temp_dir().as_path()));
+        assert!(!command.iter().any(|w| w == "--log"), "{command:?}");
+        assert!(command.contains(&"--env-file".to_string()));
+        let vars = crate::pane_log::env::take(&file).unwrap();
+        assert!(has(&vars, "PROBE_KEY", SECRET.as_bytes()));
+    }
+
+    #[test]
+    fn without_a_utf8_czar_path_the_agent_runs_bare_and_nothing_is_passed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (setup, profile) = setup(dir.path(), None);
+        let (command, file) = agent_command(&setup, 1, &profile).unwrap();
+        assert_eq!(command, profile.command);
+        assert!(file.is_none());
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+}
