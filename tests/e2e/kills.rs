@@ -251,15 +251,15 @@ fn check(s: &Sandbox, figures: &mut Figures) {
     assert_eq!(check, "ok");
 }
 
-/// A done task's branch changes only its own file (and the file a "fail verify once" sim
-/// writes by mistake first): no other task's work is on it.
+/// A done task's branch changes only its own file, or the file a "fail verify once" sim writes
+/// by mistake (a task without a verify command is done with that): no other task's work.
 fn own_work_only(repo: &Path, id: &str) {
     let n: u32 = id.trim_start_matches("task-").parse().unwrap();
     let changed = git(repo, &["diff", "--name-only", &format!("main...czar/{id}")]);
     let own = format!("src/feature_{n}.txt");
     assert!(
-        changed.lines().any(|f| f == own),
-        "{id}: its file is not on its branch"
+        !changed.trim().is_empty(),
+        "{id}: done with nothing on its branch"
     );
     for file in changed.lines() {
         assert!(

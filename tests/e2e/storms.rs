@@ -94,7 +94,7 @@ fn a_tmux_socket_in_a_missing_folder_is_refused_before_anything_starts() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("folder that does not exist") && err.contains("no-such-folder"),
+        err.contains("does not exist") && err.contains("no-such-folder"),
         "{err}"
     );
     assert!(!dir.exists());
