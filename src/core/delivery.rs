@@ -390,9 +390,13 @@ fn confirmed(model: &mut Model, worker: WorkerId, how: &str, now: u64, out: &mut
     let Some(d) = w.delivery.take() else {
         return;
     };
-    // A screen right after Enter may not show the spinner yet; the agent's state counts from
-    // now, so an idle reading later is judged from now too.
-    if w.agent.is_ready() || w.agent == AgentState::Starting {
+    // The agent's state counts from the submit: a prompt seen since (a screen right after Enter,
+    // before the spinner; or a shell that already ran the lines) is judged from now, not from
+    // when it first sat there idle.
+    if w.agent.is_ready() {
+        super::update::set_agent(w, AgentState::Idle, "at its prompt after the submit", now);
+        w.since = now;
+    } else if w.agent == AgentState::Starting {
         super::update::set_agent(w, AgentState::Busy, "delivery confirmed", now);
     }
     if let Some(t) = model.tasks.get_mut(&d.task) {
@@ -407,6 +411,9 @@ fn confirmed(model: &mut Model, worker: WorkerId, how: &str, now: u64, out: &mut
         EventKind::Delivered,
         format!("{what} submitted; confirmed: {how}"),
     ));
+    // Whatever the agent did with it may show on the branch already (a shell is that quick).
+    out.push(Command::RefreshBranch { worker });
+    lifecycle::check_finished(model, worker, now, out);
 }
 
 fn fail(model: &mut Model, worker: WorkerId, why: &str, now: u64, out: &mut Vec<Command>) {

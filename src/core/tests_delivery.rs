@@ -159,7 +159,10 @@ fn enter_is_pressed_again_only_while_the_text_sits_in_the_box() {
     );
     assert_eq!(events(&out, EventKind::Delivered).len(), 1);
     assert_eq!(m.tasks["a"].state, TaskState::Working);
-    assert_eq!(m.workers[&1].agent, AgentState::Busy);
+    // Seen at its prompt after the submit: idle, counted from the submit (its idle grace
+    // starts now, not when it first sat at the prompt).
+    assert_eq!(m.workers[&1].agent, AgentState::Idle);
+    assert_eq!(m.workers[&1].since, 1_050);
     assert_eq!(step(&m), None);
 }
 

@@ -16,6 +16,7 @@ mod lock;
 mod orphans;
 mod private;
 mod refused;
+mod repair;
 mod secrets;
 mod storms;
 mod task_input;
