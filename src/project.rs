@@ -7,7 +7,6 @@ use crate::config::{
     self, AgentProfile, ConfigError, ConfigErrorKind, Location, PatternList, ProjectConfig,
     SubmitKey, TmuxSocket,
 };
-use crate::core::answer::AnswerRule;
 use crate::core::classify::ScreenRules;
 use crate::core::model::{AgentDelivery, DeliveryPolicy, Policy};
 use crate::engine::{Paths, Profile, Setup, Timing};
@@ -198,16 +197,7 @@ pub fn rules(p: &AgentProfile) -> ScreenRules {
         turn_start: list(&pat.turn_start),
         input: list(&pat.input),
         input_empty: list(&pat.input_empty),
-        auto_answer: p
-            .auto_answer
-            .iter()
-            .map(|r| AnswerRule {
-                pattern: r.pattern.regex.clone(),
-                keys: r.keys.clone(),
-                command: r.command.as_ref().map(|c| c.regex.clone()),
-                allow: r.allow.iter().map(|a| a.regex.clone()).collect(),
-            })
-            .collect(),
+        auto_answer: p.auto_answer.clone(),
         region_lines: pat.region_lines,
     }
 }

@@ -2,23 +2,10 @@
 //! the keys that answer it. Any other waiting screen is raised to the operator.
 
 use super::error::{ConfigError, ConfigErrorKind};
-use super::patterns::Pattern;
-use super::profile::read_regex;
+use super::patterns::{Pattern, read_regex};
 use super::reader::Node;
-
-/// One dialog the czar may answer by itself.
-#[derive(Debug, Clone)]
-pub struct AnswerRule {
-    /// A screen line that identifies the dialog (matched like the `[patterns]` lists).
-    pub pattern: Pattern,
-    /// tmux key names pressed in order.
-    pub keys: Vec<String>,
-    /// Where the dialog shows the command it asks about: matched against the screen region as
-    /// one text; its first capture group is the command.
-    pub command: Option<Pattern>,
-    /// The allow-list: `source` as written, `regex` anchored so it must match the whole command.
-    pub allow: Vec<Pattern>,
-}
+use crate::core::answer::AnswerRule;
+use regex::Regex;
 
 const RULE_KEYS: &[&str] = &["pattern", "keys", "command", "allow"];
 
@@ -63,9 +50,9 @@ pub(super) fn read_rules(node: &Node) -> Result<Vec<AnswerRule>, ConfigError> {
             return Err(item.error(ConfigErrorKind::Missing { what }));
         }
         rules.push(AnswerRule {
-            pattern,
+            pattern: pattern.regex,
             keys,
-            command,
+            command: command.map(|c| c.regex),
             allow,
         });
     }
@@ -104,17 +91,13 @@ fn read_command(node: &Node) -> Result<Pattern, ConfigError> {
 
 /// An allow-list entry: checked as written, kept anchored, so that `git status` does not allow
 /// `git status; rm -rf ~`.
-fn read_allowed(node: &Node) -> Result<Pattern, ConfigError> {
+fn read_allowed(node: &Node) -> Result<Regex, ConfigError> {
     let written = read_regex(node)?;
     let anchored = format!("^(?:{})$", written.source);
-    let regex = regex::Regex::new(&anchored).map_err(|e| {
+    Regex::new(&anchored).map_err(|e| {
         node.error(ConfigErrorKind::BadRegex {
             pattern: written.source.clone(),
             reason: e.to_string(),
         })
-    })?;
-    Ok(Pattern {
-        source: written.source,
-        regex,
     })
 }

@@ -21,7 +21,6 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use answer::AnswerRule;
 pub use error::{ConfigError, ConfigErrorKind, Location};
 pub use init::{ignore_state_dir, init};
 pub use keys::{ACTIONS, Key, KeySpec, key_label, parse_key, resolve_keys};

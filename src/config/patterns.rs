@@ -1,6 +1,8 @@
 //! Compiled screen patterns of an agent profile, and what `region_lines` and
 //! `ignore_lines` mean (the classifier builds its precedence on top of these).
 
+use super::error::{ConfigError, ConfigErrorKind};
+use super::reader::Node;
 use regex::Regex;
 
 /// One compiled regex, with the text it came from for display.
@@ -153,6 +155,28 @@ impl Patterns {
             None
         }
     }
+}
+
+/// One regex of a profile, non-empty and compiled; errors name the key and keep regex's reason.
+pub(super) fn read_regex(item: &Node) -> Result<Pattern, ConfigError> {
+    let source = item.string()?;
+    if source.is_empty() {
+        let reason = "an empty pattern matches every line".to_string();
+        return Err(item.error(ConfigErrorKind::BadRegex {
+            pattern: source,
+            reason,
+        }));
+    }
+    Pattern::new(&source).map_err(|err| {
+        // regex's message is multi-line with an ASCII caret diagram; keep its last line.
+        let text = err.to_string();
+        let last = text.lines().last().unwrap_or("invalid").trim();
+        let reason = last.trim_start_matches("error: ").to_string();
+        item.error(ConfigErrorKind::BadRegex {
+            pattern: source.clone(),
+            reason,
+        })
+    })
 }
 
 #[cfg(test)]

@@ -5,10 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use super::answer::{AnswerRule, read_keys, read_rules};
+use super::answer::{read_keys, read_rules};
 use super::error::{ConfigError, ConfigErrorKind, Location};
-use super::patterns::{DEFAULT_REGION_LINES, Pattern, PatternList, Patterns};
-use super::reader::{Node, TableView};
+use super::patterns::{DEFAULT_REGION_LINES, PatternList, Patterns, read_regex};
+use super::reader::TableView;
+use crate::core::answer::AnswerRule;
 
 /// The word in `command` that stands for the czar executable; the caller expands it.
 pub const CZAR_PLACEHOLDER: &str = "{czar}";
@@ -262,28 +263,6 @@ impl ProfileLayer {
             preamble: self.preamble.unwrap_or(true),
         })
     }
-}
-
-/// One regex of a profile, non-empty and compiled; errors name the key and keep regex's reason.
-pub(super) fn read_regex(item: &Node) -> Result<Pattern, ConfigError> {
-    let source = item.string()?;
-    if source.is_empty() {
-        let reason = "an empty pattern matches every line".to_string();
-        return Err(item.error(ConfigErrorKind::BadRegex {
-            pattern: source,
-            reason,
-        }));
-    }
-    Pattern::new(&source).map_err(|err| {
-        // regex's message is multi-line with an ASCII caret diagram; keep its last line.
-        let text = err.to_string();
-        let last = text.lines().last().unwrap_or("invalid").trim();
-        let reason = last.trim_start_matches("error: ").to_string();
-        item.error(ConfigErrorKind::BadRegex {
-            pattern: source.clone(),
-            reason,
-        })
-    })
 }
 
 /// A key an older profile format used: say where its meaning went instead of "unknown key".

@@ -15,11 +15,10 @@
 //! of pasted again: at most once, never twice.
 
 use super::command::{Command, EventKind};
-use super::lifecycle;
 use super::model::{AgentState, Input, Model, Screen, TaskId, TaskState, WorkerId};
+pub use super::model::{Delivery, Step};
 use super::observation::PasteRefused;
 use super::prompt::{PromptContext, render};
-use serde::{Deserialize, Serialize};
 
 /// How long a clear is given to show on screen before the keys are pressed again.
 const CLEAR_WAIT_MS: u64 = 1_000;
@@ -32,41 +31,6 @@ const REREAD_MS: u64 = 1_000;
 /// After a restart, a paste or Enter the killed czar had started may still be on its way
 /// through a tmux client of its own: screens read before this long are not trusted.
 const RESUME_SETTLE_MS: u64 = 1_500;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Delivery {
-    /// Numbers deliveries on the worker (see `Vitals::deliveries`).
-    pub id: u64,
-    pub task: TaskId,
-    /// A note about the task (a failed verify's output, a nudge); `None`: the task itself.
-    pub note: Option<String>,
-    pub step: Step,
-    /// When the delivery began: the agent has `ready_timeout_ms` from here to be ready.
-    pub began: u64,
-    /// When the current step began: only screens read from here on count for it.
-    pub since: u64,
-    /// Clears in the Clearing step, presses of Enter in the Submitting step.
-    pub tries: u32,
-    /// Digest of the screen with the text typed, for a box the profile cannot read.
-    pub typed: Option<u64>,
-    /// When a screen was last asked for, so a wait asks again only now and then.
-    pub asked: u64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Step {
-    /// Waiting for the agent's prompt with an empty input box.
-    Ready,
-    /// The clear keys were pressed; waiting for the box to show empty.
-    Clearing,
-    /// The paste was ordered: it may or may not have reached the pane.
-    Pasting,
-    /// The text is in the box; Enter comes once the paste settled.
-    Pasted,
-    /// Enter was ordered: waiting to see the text leave the box.
-    Submitting,
-}
 
 /// Starts handing the task the worker holds (or `note` about it) to its agent.
 pub(super) fn begin(
@@ -394,10 +358,10 @@ fn confirmed(model: &mut Model, worker: WorkerId, how: &str, now: u64, out: &mut
     // before the spinner; or a shell that already ran the lines) is judged from now, not from
     // when it first sat there idle.
     if w.agent.is_ready() {
-        super::update::set_agent(w, AgentState::Idle, "at its prompt after the submit", now);
+        w.set_agent(AgentState::Idle, "at its prompt after the submit", now);
         w.since = now;
     } else if w.agent == AgentState::Starting {
-        super::update::set_agent(w, AgentState::Busy, "delivery confirmed", now);
+        w.set_agent(AgentState::Busy, "delivery confirmed", now);
     }
     if let Some(t) = model.tasks.get_mut(&d.task) {
         t.state = TaskState::Working;
@@ -411,9 +375,9 @@ fn confirmed(model: &mut Model, worker: WorkerId, how: &str, now: u64, out: &mut
         EventKind::Delivered,
         format!("{what} submitted; confirmed: {how}"),
     ));
-    // Whatever the agent did with it may show on the branch already (a shell is that quick).
+    // Whatever the agent did with it may show on the branch already (a shell is that quick);
+    // `update` looks whether the task is finished.
     out.push(Command::RefreshBranch { worker });
-    lifecycle::check_finished(model, worker, now, out);
 }
 
 fn fail(model: &mut Model, worker: WorkerId, why: &str, now: u64, out: &mut Vec<Command>) {
@@ -430,7 +394,7 @@ fn fail(model: &mut Model, worker: WorkerId, why: &str, now: u64, out: &mut Vec<
         EventKind::DeliveryFailed,
         why,
     ));
-    lifecycle::requeue(model, &d.task, &format!("delivery failed: {why}"), now, out);
+    super::outcome::requeue(model, &d.task, &format!("delivery failed: {why}"), now, out);
 }
 
 /// After a restart: every delivery journaled but not confirmed is resolved from what the pane

@@ -43,7 +43,7 @@ pub(super) fn check_stuck(model: &mut Model, id: WorkerId, now: u64, out: &mut V
     // Past the configured steps, a restart is the last resort.
     let nudge = policy.nudges.get(step).copied().unwrap_or(Nudge::Restart);
     if let Some(w) = model.workers.get_mut(&id) {
-        super::update::set_agent(w, AgentState::Stuck, &why, now);
+        w.set_agent(AgentState::Stuck, &why, now);
         w.vitals.nudges += 1;
         w.vitals.nudged_at = Some(now);
     }
@@ -100,7 +100,7 @@ pub(super) fn rate_limited(model: &mut Model, id: WorkerId, out: &mut Vec<Comman
         w.let_go();
     }
     // The limited worker holds nothing now, but it is not idle, so the queue skips it.
-    super::lifecycle::give_back(model, &task, &why, out);
+    super::outcome::give_back(model, &task, &why, out);
 }
 
 #[cfg(test)]

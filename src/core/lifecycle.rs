@@ -3,7 +3,7 @@
 use super::command::{Command, EventKind};
 use super::model::{AgentState, Model, TaskState, WorkerId};
 use super::observation::Prepared;
-use super::queue;
+use super::outcome;
 
 pub(super) fn branch_prepared(
     model: &mut Model,
@@ -26,8 +26,8 @@ pub(super) fn branch_prepared(
             super::delivery::begin(model, worker, None, now, out);
         }
         Err(e) => {
-            release(model, worker);
-            requeue(
+            outcome::release(model, worker);
+            outcome::requeue(
                 model,
                 task,
                 &format!("could not prepare its branch: {e}"),
@@ -73,8 +73,8 @@ pub(super) fn check_finished(
     if !(t.done_signal || new_commits) {
         if grace_over {
             let why = "the agent went back to its prompt without new commits or `czar done`";
-            release(model, worker);
-            requeue(model, &task_id, why, now, out);
+            outcome::release(model, worker);
+            outcome::requeue(model, &task_id, why, now, out);
         }
         return;
     }
@@ -85,8 +85,8 @@ pub(super) fn check_finished(
                 "the worker said done, but {branch} has no commits of this task (a task that \
                  changes nothing says `no_changes = true`)"
             );
-            release(model, worker);
-            requeue(model, &task_id, &why, now, out);
+            outcome::release(model, worker);
+            outcome::requeue(model, &task_id, &why, now, out);
         }
         return;
     }
@@ -112,7 +112,7 @@ pub(super) fn check_finished(
                 command,
             });
         }
-        None => complete(model, worker, &task_id, now, out),
+        None => outcome::complete(model, worker, &task_id, now, out),
     }
 }
 
@@ -129,7 +129,7 @@ pub(super) fn verified(
         return;
     }
     if passed {
-        complete(model, worker, task, now, out);
+        outcome::complete(model, worker, task, now, out);
         return;
     }
     let max = model.policy.max_verify_attempts;
@@ -154,8 +154,8 @@ pub(super) fn verified(
             "verify failed {} times; last output:\n{tail}",
             t.verify_failures
         );
-        release(model, worker);
-        fail(model, task, &reason, now, out);
+        outcome::release(model, worker);
+        outcome::fail(model, task, &reason, now, out);
         return;
     }
     // Same worker, same branch: it has the context to fix what failed.
@@ -169,83 +169,6 @@ pub(super) fn verified(
     super::delivery::begin(model, worker, Some(note), now, out);
 }
 
-fn complete(model: &mut Model, worker: WorkerId, task: &str, now: u64, out: &mut Vec<Command>) {
-    if let Some(t) = model.tasks.get_mut(task) {
-        t.state = TaskState::Done;
-        t.times.finished = Some(now);
-        t.worker = Some(worker);
-    }
-    if let Some(w) = model.workers.get_mut(&worker) {
-        w.let_go();
-        // Its prompt says idle; what the operator wants to know is that it finished.
-        super::update::set_agent(w, AgentState::Done, &format!("finished {task}"), now);
-    }
-    out.push(Command::record(
-        Some(worker),
-        Some(task),
-        EventKind::Done,
-        "task done",
-    ));
-}
-
-/// Back to the queue, unless it has used its attempts.
-pub(super) fn requeue(model: &mut Model, task: &str, why: &str, now: u64, out: &mut Vec<Command>) {
-    let Some(t) = model.tasks.get(task) else {
-        return;
-    };
-    if t.attempts >= model.policy.max_attempts {
-        let reason = format!("gave up after {} attempts; last: {why}", t.attempts);
-        fail(model, task, &reason, now, out);
-        return;
-    }
-    give_back(model, task, why, out);
-}
-
-/// Back to the queue for a reason that is not the task's fault (the operator's doing): no
-/// attempt limit applies.
-pub(super) fn give_back(model: &mut Model, task: &str, why: &str, out: &mut Vec<Command>) {
-    let Some(t) = model.tasks.get_mut(task) else {
-        return;
-    };
-    if t.state.is_final() {
-        return;
-    }
-    t.state = TaskState::Pending;
-    t.worker = None;
-    t.done_signal = false;
-    t.held_by = None;
-    t.reason = Some(why.to_string());
-    out.push(Command::record(None, Some(task), EventKind::Requeued, why));
-}
-
-pub(super) fn fail(model: &mut Model, task: &str, reason: &str, now: u64, out: &mut Vec<Command>) {
-    let Some(t) = model.tasks.get_mut(task) else {
-        return;
-    };
-    t.state = TaskState::Failed;
-    t.times.finished = Some(now);
-    t.reason = Some(reason.to_string());
-    out.push(Command::record(
-        t.worker,
-        Some(task),
-        EventKind::Failed,
-        reason,
-    ));
-}
-
-/// Tasks whose dependency failed fail too, each saying which one.
-pub(super) fn fail_doomed(model: &mut Model, now: u64, out: &mut Vec<Command>) {
-    for (task, need) in queue::doomed_by_failure(model) {
-        fail(
-            model,
-            &task,
-            &format!("it needs `{need}`, which failed"),
-            now,
-            out,
-        );
-    }
-}
-
 fn holds(model: &Model, worker: WorkerId, task: &str, state: TaskState) -> bool {
     model
         .tasks
@@ -255,12 +178,6 @@ fn holds(model: &Model, worker: WorkerId, task: &str, state: TaskState) -> bool 
             .workers
             .get(&worker)
             .is_some_and(|w| w.task.as_deref() == Some(task))
-}
-
-fn release(model: &mut Model, worker: WorkerId) {
-    if let Some(w) = model.workers.get_mut(&worker) {
-        w.let_go();
-    }
 }
 
 fn tail_lines(text: &str, n: usize) -> String {

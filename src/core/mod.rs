@@ -12,6 +12,7 @@ mod lifecycle;
 pub mod model;
 pub mod observation;
 mod operator;
+mod outcome;
 mod park;
 pub mod prompt;
 pub mod queue;

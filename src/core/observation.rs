@@ -70,7 +70,7 @@ pub enum Observation {
     },
     Intent(Intent),
     /// Overlapping work and predicted conflicts, as git sees them now.
-    Surveyed(super::survey::Survey),
+    Surveyed(super::model::Survey),
     /// Time passed; lets timeouts fire.
     Tick,
     /// The czar restarted with this model from the store: whatever was in flight is lost.

@@ -1,7 +1,6 @@
 //! Operator intents: the dashboard's keys and scripts go through here, never around the core.
 
 use super::command::{Command, EventKind};
-use super::lifecycle;
 use super::model::{Model, TaskState, WorkerId};
 use super::observation::Intent;
 use super::queue;
@@ -66,7 +65,7 @@ fn kill(model: &mut Model, id: WorkerId, out: &mut Vec<Command>) {
         w.live = false;
     }
     if let Some(task) = w.let_go() {
-        lifecycle::give_back(model, &task, "its worker was killed by the operator", out);
+        super::outcome::give_back(model, &task, "its worker was killed by the operator", out);
     }
 }
 
@@ -91,12 +90,12 @@ fn reassign(model: &mut Model, id: WorkerId, task: &str, out: &mut Vec<Command>)
             worker: id,
             keys: vec!["Escape".into()],
         });
-        lifecycle::give_back(
+        super::outcome::give_back(
             model,
             &old,
             "the operator gave its worker another task",
             out,
         );
     }
-    super::update::assign_one(model, id, task, out);
+    super::outcome::assign_one(model, id, task, out);
 }

@@ -5,7 +5,6 @@
 //! and tries them again.
 
 use super::command::{Command, EventKind};
-use super::lifecycle;
 use super::model::{Model, Task, TaskId, TaskState, Worker};
 use super::queue;
 
@@ -44,7 +43,7 @@ pub(super) fn review(model: &mut Model, now: u64, out: &mut Vec<Command>) {
             Some(why) => {
                 let reason = format!("no agent can run it: {why}");
                 t.unrunnable = Some(why);
-                lifecycle::fail(model, &id, &reason, now, out);
+                super::outcome::fail(model, &id, &reason, now, out);
             }
         }
     }
@@ -60,7 +59,7 @@ pub(super) fn review(model: &mut Model, now: u64, out: &mut Vec<Command>) {
             t.unrunnable = Some(why);
         }
         let reason = format!("it needs `{need}`, which no agent can run");
-        lifecycle::fail(model, &id, &reason, now, out);
+        super::outcome::fail(model, &id, &reason, now, out);
     }
 }
 

@@ -3,7 +3,6 @@
 //! the operator is told what happened and what was done, and work is kept wherever it still is.
 
 use super::command::{Command, EventKind};
-use super::lifecycle;
 use super::model::{AgentState, BranchInfo, Model, WorkerId};
 
 /// The worker's worktree folder is gone: its agent runs in a folder that no longer exists. The
@@ -31,9 +30,9 @@ pub(super) fn worktree_missing(
     ));
     out.push(Command::KillWorker { worker });
     w.live = false;
-    super::update::set_agent(w, AgentState::Crashed, "its worktree was removed", now);
+    w.set_agent(AgentState::Crashed, "its worktree was removed", now);
     if let Some(task) = task {
-        lifecycle::give_back(model, &task, "its worker's worktree was removed", out);
+        super::outcome::give_back(model, &task, "its worker's worktree was removed", out);
     }
 }
 
@@ -117,7 +116,7 @@ pub(super) fn branch_seen(
         w.let_go();
         w.branch = None;
     }
-    lifecycle::give_back(model, &task_id, "its branch lost its history", out);
+    super::outcome::give_back(model, &task_id, "its branch lost its history", out);
 }
 
 fn short(id: &str) -> &str {

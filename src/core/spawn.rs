@@ -6,75 +6,10 @@
 //! what `ensure_workers` asks for, and the engine's tick lets waits run out.
 
 use super::command::{Command, EventKind};
-use super::model::{Model, WorkerId};
-use serde::{Deserialize, Serialize};
-
-/// How patient the czar is with an agent that does not start.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SpawnPolicy {
-    /// An agent that exits (or whose session vanishes) this soon after its session started,
-    /// before it showed a screen its profile knows, failed to start.
-    pub early_exit_ms: u64,
-    /// The wait after the first failed start; it doubles with each failure in a row.
-    pub backoff_ms: u64,
-    pub backoff_max_ms: u64,
-    /// Failed starts in a row that make a profile unavailable.
-    pub breaker_after: u32,
-    /// An unavailable profile gets one probe start after this long (doubling after each failed
-    /// probe, up to 16 times as long). `None`: never; a headless run that must end gives up.
-    pub probe_after_ms: Option<u64>,
-    /// Starts per profile per minute beyond `workers`, whatever else goes wrong.
-    pub spare_starts_per_minute: u32,
-}
-
-impl Default for SpawnPolicy {
-    fn default() -> Self {
-        SpawnPolicy {
-            early_exit_ms: 5_000,
-            backoff_ms: 1_000,
-            backoff_max_ms: 60_000,
-            breaker_after: 4,
-            probe_after_ms: Some(300_000),
-            spare_starts_per_minute: 10,
-        }
-    }
-}
+use super::model::{Model, Unavailable, WorkerId};
 
 /// The window the start cap counts in.
 pub const CAP_WINDOW_MS: u64 = 60_000;
-
-/// How starting the agents of one profile has gone. Kept in memory only: a new czar checks the
-/// profiles before it starts (see `preflight`) and learns the rest again.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct ProfileHealth {
-    /// Failed starts since the last agent of this profile came up.
-    pub failures: u32,
-    /// No start of this profile before this time (ms).
-    pub next_start_at: u64,
-    /// When its agents were started within the last `CAP_WINDOW_MS`.
-    pub recent_starts: Vec<u64>,
-    /// The latest failed start: what happened, and the worker it happened to.
-    pub last_failure: Option<(WorkerId, String)>,
-    /// The breaker is open: nothing of this profile starts but an occasional probe.
-    pub unavailable: Option<Unavailable>,
-    /// When the cap last held a start back (one event per window, not one per tick).
-    pub throttled_at: Option<u64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Unavailable {
-    pub since: u64,
-    /// The last failure, as the operator should read it.
-    pub cause: String,
-    /// The worker that failed last (its output log has the whole story).
-    pub worker: WorkerId,
-    /// Probes that failed since the breaker opened.
-    pub probes: u32,
-    /// When the next probe may start; `None`: never.
-    pub probe_at: Option<u64>,
-    /// A probe start is under way.
-    pub probing: bool,
-}
 
 /// Whether a worker of a profile may start now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,15 +19,6 @@ pub enum Gate {
     Wait,
     /// The profile is unavailable and no probe is due.
     Closed,
-}
-
-impl Model {
-    /// The profile's agents can be started (its breaker is closed).
-    pub fn profile_available(&self, profile: &str) -> bool {
-        self.profiles
-            .get(profile)
-            .is_none_or(|h| h.unavailable.is_none())
-    }
 }
 
 /// Most starts one profile may have in a minute: the fleet plus some spare for restarts.

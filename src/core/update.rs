@@ -3,9 +3,8 @@
 
 use super::command::{Command, EventKind};
 use super::lifecycle;
-use super::model::{AgentState, Model, Screen, Task, TaskDef, TaskState, Worker, WorkerId};
+use super::model::{AgentState, Model, Screen, Task, TaskDef, TaskState, WorkerId};
 use super::observation::{Observation, Signal};
-use super::queue;
 use super::workers;
 
 pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
@@ -46,6 +45,8 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
             }
             auto_answer(model, worker, now, &mut out);
             super::delivery::advance(model, worker, now, &mut out);
+            // A reading that confirmed a delivery may show the work over already.
+            lifecycle::check_finished(model, worker, now, &mut out);
         }
         Observation::WorkerStarted { worker, result } => {
             workers::worker_started(model, worker, result, now, &mut out)
@@ -91,23 +92,23 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
         Observation::Tick => {
             let ids: Vec<WorkerId> = model.workers.keys().copied().collect();
             for id in ids {
+                super::delivery::advance(model, id, now, &mut out);
                 lifecycle::check_finished(model, id, now, &mut out);
                 super::healing::check_stuck(model, id, now, &mut out);
                 screen_after_hook(model, id, now, &mut out);
                 // A dialog on a screen that has not changed since is still up: its screen is not
                 // read again (nothing printed), so time alone decides when to answer.
                 auto_answer(model, id, now, &mut out);
-                super::delivery::advance(model, id, now, &mut out);
             }
         }
     }
-    lifecycle::fail_doomed(model, now, &mut out);
+    super::outcome::fail_doomed(model, now, &mut out);
     super::survey::release_held(model, now, &mut out);
     if !model.stopping {
         workers::ensure_workers(model, now, &mut out);
         super::park::review(model, now, &mut out);
         if model.policy.auto_assign {
-            assign(model, &mut out);
+            super::outcome::assign(model, &mut out);
         }
     }
     out
@@ -141,8 +142,7 @@ fn resumed(model: &mut Model, now: u64, out: &mut Vec<Command>) {
     for w in model.workers.values_mut() {
         w.live = true;
         w.starting = false;
-        set_agent(
-            w,
+        w.set_agent(
             AgentState::Starting,
             "czar restarted; reading the screen again",
             now,
@@ -156,7 +156,7 @@ fn resumed(model: &mut Model, now: u64, out: &mut Vec<Command>) {
         .collect();
     for (id, state, worker) in active {
         let Some(worker) = worker.filter(|w| model.workers.contains_key(w)) else {
-            lifecycle::requeue(
+            super::outcome::requeue(
                 model,
                 &id,
                 "its worker is unknown after a restart",
@@ -241,7 +241,7 @@ fn agent_seen(
     ));
     let went_idle = state == AgentState::Idle;
     let limited = state == AgentState::RateLimited;
-    set_agent(w, state, &reason, now);
+    w.set_agent(state, &reason, now);
     if went_idle && w.task.is_some() {
         // Coming back to the prompt is when new commits matter: look at the branch now.
         out.push(Command::RefreshBranch { worker: id });
@@ -322,50 +322,6 @@ fn auto_answer(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>
         EventKind::AutoAnswer,
         detail,
     ));
-}
-
-pub(super) fn set_agent(w: &mut Worker, state: AgentState, reason: &str, now: u64) {
-    if w.agent != state {
-        w.since = now;
-    }
-    w.agent = state;
-    w.reason = reason.to_string();
-}
-
-fn assign(model: &mut Model, out: &mut Vec<Command>) {
-    for (worker, task) in queue::plan_assignments(model) {
-        assign_one(model, worker, &task, out);
-    }
-}
-
-pub(super) fn assign_one(model: &mut Model, worker: WorkerId, task: &str, out: &mut Vec<Command>) {
-    let Some(t) = model.tasks.get_mut(task) else {
-        return;
-    };
-    t.state = TaskState::Assigned;
-    t.worker = Some(worker);
-    t.attempts += 1;
-    t.done_signal = false;
-    t.reason = None;
-    let branch = t.branch();
-    let attempt = t.attempts;
-    if let Some(w) = model.workers.get_mut(&worker) {
-        w.task = Some(task.to_string());
-        w.branch = None;
-        w.vitals.nudges = 0;
-        w.vitals.nudged_at = None;
-    }
-    out.push(Command::record(
-        Some(worker),
-        Some(task),
-        EventKind::Assigned,
-        format!("attempt {attempt} on {branch}"),
-    ));
-    out.push(Command::PrepareBranch {
-        worker,
-        task: task.to_string(),
-        branch,
-    });
 }
 
 fn signal(model: &mut Model, id: WorkerId, signal: Signal, now: u64, out: &mut Vec<Command>) {

@@ -2,11 +2,9 @@
 //! came up is a failed start of its profile (see `spawn`).
 
 use super::command::{Command, EventKind};
-use super::lifecycle;
 use super::model::{AgentState, HookSaid, Model, Worker, WorkerId};
 use super::observation::SessionSeen;
 use super::spawn::{self, Gate};
-use super::update::set_agent;
 
 pub(super) fn sessions(model: &mut Model, seen: &[SessionSeen], now: u64, out: &mut Vec<Command>) {
     for s in seen {
@@ -111,12 +109,7 @@ fn failed_start(model: &mut Model, id: WorkerId, cause: &str, now: u64, out: &mu
     };
     w.launched_at = None;
     // Not a crash to count toward retiring the worker: the profile's breaker deals with it.
-    set_agent(
-        w,
-        AgentState::Error,
-        &format!("failed to start: {cause}"),
-        now,
-    );
+    w.set_agent(AgentState::Error, &format!("failed to start: {cause}"), now);
     let profile = w.profile.clone();
     spawn::failed(model, id, &profile, cause, now, out);
 }
@@ -178,14 +171,14 @@ fn lost(
     let Some(w) = model.workers.get_mut(&id) else {
         return;
     };
-    set_agent(w, AgentState::Crashed, why, now);
+    w.set_agent(AgentState::Crashed, why, now);
     out.push(Command::record(Some(id), w.task.as_deref(), kind, why));
     if w.live {
         out.push(Command::KillWorker { worker: id });
         w.live = false;
     }
     if let Some(task) = w.let_go() {
-        lifecycle::requeue(
+        super::outcome::requeue(
             model,
             &task,
             &format!("worker {id} crashed: {why}"),
@@ -210,7 +203,7 @@ pub(super) fn worker_started(
         Ok(()) => {
             w.live = true;
             w.launched_at = Some(now);
-            set_agent(w, AgentState::Starting, "session started", now);
+            w.set_agent(AgentState::Starting, "session started", now);
             out.push(Command::record(
                 Some(id),
                 None,
@@ -221,7 +214,7 @@ pub(super) fn worker_started(
         Err(e) => {
             // Not a restart: failed starts are the profile's to count (see `spawn`).
             w.live = false;
-            set_agent(w, AgentState::Error, &e, now);
+            w.set_agent(AgentState::Error, &e, now);
             out.push(Command::record(
                 Some(id),
                 None,
@@ -362,7 +355,7 @@ pub(super) fn hook(
             EventKind::AgentState,
             format!("{} -> {} (hook {event})", w.agent.as_str(), state.as_str()),
         ));
-        set_agent(w, state, &format!("hook {event}"), now);
+        w.set_agent(state, &format!("hook {event}"), now);
         if state == AgentState::Idle && w.task.is_some() {
             out.push(Command::RefreshBranch { worker: id });
         }

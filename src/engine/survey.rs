@@ -8,9 +8,10 @@
 
 use super::{Ctx, Msg};
 use crate::adapters::git::{Git, GitError};
+use crate::core::model::{Conflict, Survey};
 use crate::core::model::{Model, TaskState, WorkerId, branch_for};
 use crate::core::observation::Observation;
-use crate::core::survey::{self, Conflict, Survey};
+use crate::core::survey;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

@@ -349,7 +349,7 @@ mod tests {
         t.unrunnable = Some("the broken agent is unavailable: exit 127".into());
         m.tasks.insert("x".into(), t);
         let health = m.profiles.entry("broken".into()).or_default();
-        health.unavailable = Some(crate::core::spawn::Unavailable {
+        health.unavailable = Some(crate::core::model::Unavailable {
             since: 0,
             cause: "exited with status 127".into(),
             worker: 3,

@@ -21,7 +21,7 @@ fn shipped_claude_answers_trust_and_its_api_key_and_only_the_czars_own_commands(
         ]
     );
     let permission = &rules[2];
-    let allowed = |cmd: &str| permission.allow.iter().any(|a| a.regex.is_match(cmd));
+    let allowed = |cmd: &str| permission.allow.iter().any(|a| a.is_match(cmd));
     for ok in [
         "czar done",
         "/work/target/debug/czar done",
@@ -54,7 +54,7 @@ fn czar_toml_replaces_the_whole_list() {
     let cfg = load(&root, text).unwrap();
     let rules = &cfg.profiles["claude"].auto_answer;
     assert_eq!(rules.len(), 1);
-    assert_eq!(rules[0].pattern.source, "Continue\\?");
+    assert_eq!(rules[0].pattern.as_str(), "Continue\\?");
     assert!(rules[0].command.is_none());
     let cfg = load(&root, "[agents.claude]\nauto_answer = []\n").unwrap();
     assert!(cfg.profiles["claude"].auto_answer.is_empty());

@@ -1,5 +1,15 @@
 //! The fleet as plain data. The engine owns one `Model`; the store mirrors it.
 
+mod delivery;
+mod health;
+mod policy;
+mod survey;
+
+pub use delivery::{Delivery, Step};
+pub use health::{ProfileHealth, Unavailable};
+pub use policy::{AgentDelivery, DeliveryPolicy, Nudge, Policy, SpawnPolicy};
+pub use survey::{Conflict, Overlap, Survey};
+
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -261,10 +271,19 @@ pub struct Worker {
     /// The text being handed to its agent, step by step (see `delivery`); stored with each step
     /// so a restarted czar knows what may already be in the pane.
     #[serde(default)]
-    pub delivery: Option<super::delivery::Delivery>,
+    pub delivery: Option<Delivery>,
 }
 
 impl Worker {
+    /// Its agent is `state` now, for `reason`; `since` moves only when the state changes.
+    pub fn set_agent(&mut self, state: AgentState, reason: &str, now: u64) {
+        if self.agent != state {
+            self.since = now;
+        }
+        self.agent = state;
+        self.reason = reason.to_string();
+    }
+
     /// It stops holding its task: whatever was being handed to its agent is over too.
     pub fn let_go(&mut self) -> Option<TaskId> {
         self.delivery = None;
@@ -288,7 +307,7 @@ pub struct Vitals {
     /// A dialog on its latest screen that its profile lets the czar answer. Not stored: a
     /// restarted czar reads the screen again.
     #[serde(skip)]
-    pub dialog: Option<super::answer::Answer>,
+    pub dialog: Option<crate::core::answer::Answer>,
     /// The latest screen reading, when a fresh hook outranked it: (state, reason). The screen
     /// is read only when it prints, so this reading counts once the hook has gone stale.
     #[serde(skip)]
@@ -339,136 +358,6 @@ pub struct HookSaid {
     pub at: u64,
 }
 
-/// Settings the core needs; everything else about the project stays in the adapters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Policy {
-    pub workers: u32,
-    pub default_profile: String,
-    /// An idle agent with the task and no new commits, this long after delivery, failed its attempt.
-    pub idle_grace_ms: u64,
-    pub max_attempts: u32,
-    pub max_verify_attempts: u32,
-    /// Hand out tasks by itself (the dashboard can pause this).
-    pub auto_assign: bool,
-    pub max_restarts: u32,
-    /// Busy with no screen change this long is stuck.
-    pub stuck_ms: u64,
-    /// Working on one task longer than this is stuck (0: no limit).
-    pub max_task_ms: u64,
-    /// Two workers changing the same files: stop the later one until the earlier finishes.
-    pub hold_overlaps: bool,
-    /// What to try, in order and with doubling waits, on a stuck agent (then a restart).
-    pub nudges: Vec<Nudge>,
-    /// How task text is handed to agents.
-    pub delivery: DeliveryPolicy,
-    /// Backoff, breaker and cap for agents that fail to start.
-    #[serde(default)]
-    pub spawn: super::spawn::SpawnPolicy,
-}
-
-/// How text is handed to agents: timings, and what each agent profile needs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeliveryPolicy {
-    /// How long an agent may take to show its prompt with an empty input box.
-    pub ready_timeout_ms: u64,
-    /// After Enter, how long to wait for the text to leave the box before pressing it again.
-    pub confirm_ms: u64,
-    /// How many more times Enter is pressed while the text stays in the box.
-    pub retries: u32,
-    /// Per agent profile.
-    pub agents: BTreeMap<String, AgentDelivery>,
-    /// Where workers read what the others do (named in the preamble).
-    pub status_md: String,
-    pub status_json: String,
-}
-
-/// What handing text to one agent profile needs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AgentDelivery {
-    /// Pause between the paste and Enter: agents read an Enter inside a paste burst as a newline.
-    pub settle_ms: u64,
-    /// Keys that empty the agent's input box.
-    pub clear_keys: Vec<String>,
-    /// Whether the task goes with the worker preamble (a plain shell gets only what the task's
-    /// author wrote).
-    pub preamble: bool,
-    /// The profile can read the agent's input box (it has `input` patterns).
-    pub reads_input: bool,
-}
-
-impl Default for AgentDelivery {
-    fn default() -> Self {
-        AgentDelivery {
-            settle_ms: 300,
-            clear_keys: vec!["C-c".into()],
-            preamble: true,
-            reads_input: false,
-        }
-    }
-}
-
-impl Default for DeliveryPolicy {
-    fn default() -> Self {
-        DeliveryPolicy {
-            ready_timeout_ms: 60_000,
-            confirm_ms: 5_000,
-            retries: 3,
-            agents: BTreeMap::new(),
-            status_md: ".czar/status.md".into(),
-            status_json: ".czar/status.json".into(),
-        }
-    }
-}
-
-impl DeliveryPolicy {
-    /// A profile without settings of its own gets the defaults.
-    pub fn agent(&self, profile: &str) -> AgentDelivery {
-        self.agents.get(profile).cloned().unwrap_or_default()
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Nudge {
-    /// Press Escape: the agent stops its turn and comes back to its prompt.
-    Escape,
-    /// Send a short note asking it to go on.
-    Resend,
-    /// Kill and restart the agent in the same worktree; the task goes back to the queue.
-    Restart,
-}
-
-impl Nudge {
-    pub fn parse(s: &str) -> Option<Nudge> {
-        match s {
-            "escape" => Some(Nudge::Escape),
-            "resend" => Some(Nudge::Resend),
-            "restart" => Some(Nudge::Restart),
-            _ => None,
-        }
-    }
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        Policy {
-            workers: 2,
-            default_profile: "sim".into(),
-            idle_grace_ms: 10_000,
-            max_attempts: 3,
-            max_verify_attempts: 3,
-            auto_assign: true,
-            max_restarts: 3,
-            stuck_ms: 300_000,
-            max_task_ms: 0,
-            hold_overlaps: false,
-            nudges: vec![Nudge::Escape, Nudge::Restart],
-            delivery: DeliveryPolicy::default(),
-            spawn: super::spawn::SpawnPolicy::default(),
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Model {
     pub project: String,
@@ -479,9 +368,9 @@ pub struct Model {
     /// Asked to stop: assign nothing more.
     pub stopping: bool,
     /// The latest look at overlapping work (not stored: it is taken again after a restart).
-    pub survey: super::survey::Survey,
+    pub survey: Survey,
     /// How starting each agent profile has gone (not stored either: see `spawn`).
-    pub profiles: BTreeMap<String, super::spawn::ProfileHealth>,
+    pub profiles: BTreeMap<String, ProfileHealth>,
     /// Task files that do not load, file → why (not stored: the files are read again).
     pub task_file_errors: BTreeMap<String, String>,
 }

@@ -1,0 +1,166 @@
+//! What the operator's configuration tells the core: how many workers, how patient to be, how
+//! text reaches each agent profile, and how to treat agents that do not start.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Settings the core needs; everything else about the project stays in the adapters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub workers: u32,
+    pub default_profile: String,
+    /// An idle agent with the task and no new commits, this long after delivery, failed its attempt.
+    pub idle_grace_ms: u64,
+    pub max_attempts: u32,
+    pub max_verify_attempts: u32,
+    /// Hand out tasks by itself (the dashboard can pause this).
+    pub auto_assign: bool,
+    pub max_restarts: u32,
+    /// Busy with no screen change this long is stuck.
+    pub stuck_ms: u64,
+    /// Working on one task longer than this is stuck (0: no limit).
+    pub max_task_ms: u64,
+    /// Two workers changing the same files: stop the later one until the earlier finishes.
+    pub hold_overlaps: bool,
+    /// What to try, in order and with doubling waits, on a stuck agent (then a restart).
+    pub nudges: Vec<Nudge>,
+    /// How task text is handed to agents.
+    pub delivery: DeliveryPolicy,
+    /// Backoff, breaker and cap for agents that fail to start.
+    #[serde(default)]
+    pub spawn: SpawnPolicy,
+}
+
+/// How text is handed to agents: timings, and what each agent profile needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryPolicy {
+    /// How long an agent may take to show its prompt with an empty input box.
+    pub ready_timeout_ms: u64,
+    /// After Enter, how long to wait for the text to leave the box before pressing it again.
+    pub confirm_ms: u64,
+    /// How many more times Enter is pressed while the text stays in the box.
+    pub retries: u32,
+    /// Per agent profile.
+    pub agents: BTreeMap<String, AgentDelivery>,
+    /// Where workers read what the others do (named in the preamble).
+    pub status_md: String,
+    pub status_json: String,
+}
+
+/// What handing text to one agent profile needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentDelivery {
+    /// Pause between the paste and Enter: agents read an Enter inside a paste burst as a newline.
+    pub settle_ms: u64,
+    /// Keys that empty the agent's input box.
+    pub clear_keys: Vec<String>,
+    /// Whether the task goes with the worker preamble (a plain shell gets only what the task's
+    /// author wrote).
+    pub preamble: bool,
+    /// The profile can read the agent's input box (it has `input` patterns).
+    pub reads_input: bool,
+}
+
+impl Default for AgentDelivery {
+    fn default() -> Self {
+        AgentDelivery {
+            settle_ms: 300,
+            clear_keys: vec!["C-c".into()],
+            preamble: true,
+            reads_input: false,
+        }
+    }
+}
+
+impl Default for DeliveryPolicy {
+    fn default() -> Self {
+        DeliveryPolicy {
+            ready_timeout_ms: 60_000,
+            confirm_ms: 5_000,
+            retries: 3,
+            agents: BTreeMap::new(),
+            status_md: ".czar/status.md".into(),
+            status_json: ".czar/status.json".into(),
+        }
+    }
+}
+
+impl DeliveryPolicy {
+    /// A profile without settings of its own gets the defaults.
+    pub fn agent(&self, profile: &str) -> AgentDelivery {
+        self.agents.get(profile).cloned().unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Nudge {
+    /// Press Escape: the agent stops its turn and comes back to its prompt.
+    Escape,
+    /// Send a short note asking it to go on.
+    Resend,
+    /// Kill and restart the agent in the same worktree; the task goes back to the queue.
+    Restart,
+}
+
+impl Nudge {
+    pub fn parse(s: &str) -> Option<Nudge> {
+        match s {
+            "escape" => Some(Nudge::Escape),
+            "resend" => Some(Nudge::Resend),
+            "restart" => Some(Nudge::Restart),
+            _ => None,
+        }
+    }
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            workers: 2,
+            default_profile: "sim".into(),
+            idle_grace_ms: 10_000,
+            max_attempts: 3,
+            max_verify_attempts: 3,
+            auto_assign: true,
+            max_restarts: 3,
+            stuck_ms: 300_000,
+            max_task_ms: 0,
+            hold_overlaps: false,
+            nudges: vec![Nudge::Escape, Nudge::Restart],
+            delivery: DeliveryPolicy::default(),
+            spawn: SpawnPolicy::default(),
+        }
+    }
+}
+
+/// How patient the czar is with an agent that does not start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpawnPolicy {
+    /// An agent that exits (or whose session vanishes) this soon after its session started,
+    /// before it showed a screen its profile knows, failed to start.
+    pub early_exit_ms: u64,
+    /// The wait after the first failed start; it doubles with each failure in a row.
+    pub backoff_ms: u64,
+    pub backoff_max_ms: u64,
+    /// Failed starts in a row that make a profile unavailable.
+    pub breaker_after: u32,
+    /// An unavailable profile gets one probe start after this long (doubling after each failed
+    /// probe, up to 16 times as long). `None`: never; a headless run that must end gives up.
+    pub probe_after_ms: Option<u64>,
+    /// Starts per profile per minute beyond `workers`, whatever else goes wrong.
+    pub spare_starts_per_minute: u32,
+}
+
+impl Default for SpawnPolicy {
+    fn default() -> Self {
+        SpawnPolicy {
+            early_exit_ms: 5_000,
+            backoff_ms: 1_000,
+            backoff_max_ms: 60_000,
+            breaker_after: 4,
+            probe_after_ms: Some(300_000),
+            spare_starts_per_minute: 10,
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! Where a task goes next, and the worker with it: given to a worker, done, back to the queue
+//! (with or without an attempt counted), failed. The moves every decision ends in; they decide
+//! nothing themselves.
+
+use super::command::{Command, EventKind};
+use super::model::{AgentState, Model, TaskState, WorkerId};
+use super::queue;
+
+/// Gives every idle worker the best ready task it may take.
+pub(super) fn assign(model: &mut Model, out: &mut Vec<Command>) {
+    for (worker, task) in queue::plan_assignments(model) {
+        assign_one(model, worker, &task, out);
+    }
+}
+
+pub(super) fn assign_one(model: &mut Model, worker: WorkerId, task: &str, out: &mut Vec<Command>) {
+    let Some(t) = model.tasks.get_mut(task) else {
+        return;
+    };
+    t.state = TaskState::Assigned;
+    t.worker = Some(worker);
+    t.attempts += 1;
+    t.done_signal = false;
+    t.reason = None;
+    let branch = t.branch();
+    let attempt = t.attempts;
+    if let Some(w) = model.workers.get_mut(&worker) {
+        w.task = Some(task.to_string());
+        w.branch = None;
+        w.vitals.nudges = 0;
+        w.vitals.nudged_at = None;
+    }
+    out.push(Command::record(
+        Some(worker),
+        Some(task),
+        EventKind::Assigned,
+        format!("attempt {attempt} on {branch}"),
+    ));
+    out.push(Command::PrepareBranch {
+        worker,
+        task: task.to_string(),
+        branch,
+    });
+}
+
+pub(super) fn complete(
+    model: &mut Model,
+    worker: WorkerId,
+    task: &str,
+    now: u64,
+    out: &mut Vec<Command>,
+) {
+    if let Some(t) = model.tasks.get_mut(task) {
+        t.state = TaskState::Done;
+        t.times.finished = Some(now);
+        t.worker = Some(worker);
+    }
+    if let Some(w) = model.workers.get_mut(&worker) {
+        w.let_go();
+        // Its prompt says idle; what the operator wants to know is that it finished.
+        w.set_agent(AgentState::Done, &format!("finished {task}"), now);
+    }
+    out.push(Command::record(
+        Some(worker),
+        Some(task),
+        EventKind::Done,
+        "task done",
+    ));
+}
+
+/// Back to the queue, unless it has used its attempts.
+pub(super) fn requeue(model: &mut Model, task: &str, why: &str, now: u64, out: &mut Vec<Command>) {
+    let Some(t) = model.tasks.get(task) else {
+        return;
+    };
+    if t.attempts >= model.policy.max_attempts {
+        let reason = format!("gave up after {} attempts; last: {why}", t.attempts);
+        fail(model, task, &reason, now, out);
+        return;
+    }
+    give_back(model, task, why, out);
+}
+
+/// Back to the queue for a reason that is not the task's fault (the operator's doing): no
+/// attempt limit applies.
+pub(super) fn give_back(model: &mut Model, task: &str, why: &str, out: &mut Vec<Command>) {
+    let Some(t) = model.tasks.get_mut(task) else {
+        return;
+    };
+    if t.state.is_final() {
+        return;
+    }
+    t.state = TaskState::Pending;
+    t.worker = None;
+    t.done_signal = false;
+    t.held_by = None;
+    t.reason = Some(why.to_string());
+    out.push(Command::record(None, Some(task), EventKind::Requeued, why));
+}
+
+pub(super) fn fail(model: &mut Model, task: &str, reason: &str, now: u64, out: &mut Vec<Command>) {
+    let Some(t) = model.tasks.get_mut(task) else {
+        return;
+    };
+    t.state = TaskState::Failed;
+    t.times.finished = Some(now);
+    t.reason = Some(reason.to_string());
+    out.push(Command::record(
+        t.worker,
+        Some(task),
+        EventKind::Failed,
+        reason,
+    ));
+}
+
+/// Tasks whose dependency failed fail too, each saying which one.
+pub(super) fn fail_doomed(model: &mut Model, now: u64, out: &mut Vec<Command>) {
+    for (task, need) in queue::doomed_by_failure(model) {
+        fail(
+            model,
+            &task,
+            &format!("it needs `{need}`, which failed"),
+            now,
+            out,
+        );
+    }
+}
+
+pub(super) fn release(model: &mut Model, worker: WorkerId) {
+    if let Some(w) = model.workers.get_mut(&worker) {
+        w.let_go();
+    }
+}
