@@ -1,15 +1,13 @@
 //! Finding the project from a folder and turning its configuration into the engine's `Setup`.
 
 use crate::adapters::git::Git;
-use crate::adapters::tmux::{Socket, SubmitKey as TmuxSubmit};
 use crate::adapters::{lock, private};
 use crate::config::{
     self, AgentProfile, ConfigError, ConfigErrorKind, Location, PatternList, ProjectConfig,
-    SubmitKey, TmuxSocket,
 };
 use crate::core::classify::ScreenRules;
 use crate::core::model::{AgentDelivery, DeliveryPolicy, Policy};
-use crate::engine::{Paths, Profile, Setup, Timing};
+use crate::engine::{Profile, Setup};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 
@@ -100,26 +98,10 @@ pub fn setup(cfg: &ProjectConfig) -> anyhow::Result<Setup> {
     Ok(Setup {
         project: cfg.project.clone(),
         base: cfg.base.clone(),
-        paths: Paths {
-            repo_root: cfg.paths.repo_root.clone(),
-            state_dir: cfg.paths.state_dir.clone(),
-            tasks_dir: cfg.paths.tasks_dir.clone(),
-            worktrees_dir: cfg.paths.worktrees_dir.clone(),
-        },
-        socket: match &cfg.tmux {
-            TmuxSocket::Default => Socket::Default,
-            TmuxSocket::Name(n) => Socket::Name(n.clone()),
-            TmuxSocket::Path(p) => Socket::Path(p.clone()),
-        },
+        paths: cfg.paths.clone(),
+        socket: cfg.tmux.clone(),
         profiles,
-        timing: Timing {
-            poll: t.poll,
-            ready_timeout: t.ready_timeout,
-            submit_confirm: t.submit_confirm,
-            submit_retries: t.submit_retries,
-            verify_timeout: t.verify_timeout,
-            branch_rescan: t.branch_rescan,
-        },
+        timing: cfg.timing.clone(),
         policy: Policy {
             workers: cfg.workers as u32,
             default_profile: cfg.agent.clone(),
@@ -221,10 +203,7 @@ fn profile(cfg: &ProjectConfig, p: &AgentProfile, exe: &str) -> Profile {
             })
             .collect(),
         env: p.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        submit: match p.submit {
-            SubmitKey::Enter => TmuxSubmit::Enter,
-            SubmitKey::Cr => TmuxSubmit::CarriageReturn,
-        },
+        submit: p.submit,
         settle: cfg.settle_for(p),
         rules: rules(p),
     }

@@ -25,7 +25,7 @@ pub use error::{ConfigError, ConfigErrorKind, Location};
 pub use init::{ignore_state_dir, init};
 pub use keys::{ACTIONS, Key, KeySpec, key_label, parse_key, resolve_keys};
 pub use patterns::{DEFAULT_REGION_LINES, Hit, Pattern, PatternKind, PatternList, Patterns};
-pub use profile::{AgentProfile, CZAR_PLACEHOLDER, SubmitKey};
+pub use profile::{AgentProfile, CZAR_PLACEHOLDER};
 pub(crate) use reader::kind_of as toml_kind_of;
 
 use layer::ProjectLayer;
@@ -72,7 +72,7 @@ pub struct ProjectConfig {
     /// Name of the default agent profile; always a key of `profiles`.
     pub agent: String,
     pub paths: Paths,
-    pub tmux: TmuxSocket,
+    pub tmux: crate::adapters::tmux::Socket,
     /// When two workers change the same files: hold the later one until the earlier finishes
     /// (`overlap = "hold"`), or only raise an alert (`"alert"`).
     pub hold_overlaps: bool,
@@ -111,28 +111,6 @@ pub struct Paths {
     pub tasks_dir: PathBuf,
     pub worktrees_dir: PathBuf,
     pub state_dir: PathBuf,
-}
-
-/// Which tmux server czar talks to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TmuxSocket {
-    /// The user's own default server (no flag).
-    Default,
-    /// `tmux -L <name>`.
-    Name(String),
-    /// `tmux -S <path>`.
-    Path(PathBuf),
-}
-
-impl TmuxSocket {
-    /// The flags that select this server, to put right after `tmux`.
-    pub fn args(&self) -> Vec<String> {
-        match self {
-            TmuxSocket::Default => Vec::new(),
-            TmuxSocket::Name(name) => vec!["-L".into(), name.clone()],
-            TmuxSocket::Path(path) => vec!["-S".into(), path.display().to_string()],
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::adapters::tmux::SubmitKey;
+
 use super::answer::{read_keys, read_rules};
 use super::error::{ConfigError, ConfigErrorKind, Location};
 use super::patterns::{DEFAULT_REGION_LINES, PatternList, Patterns, read_regex};
@@ -13,15 +15,6 @@ use crate::core::answer::AnswerRule;
 
 /// The word in `command` that stands for the czar executable; the caller expands it.
 pub const CZAR_PLACEHOLDER: &str = "{czar}";
-
-/// How the prompt is submitted after the paste settles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SubmitKey {
-    /// tmux key name `Enter`.
-    Enter,
-    /// A literal carriage return, for tmux versions or agents that miss the key name.
-    Cr,
-}
 
 #[derive(Debug, Clone)]
 pub struct AgentProfile {
@@ -133,7 +126,7 @@ impl ProfileLayer {
         if let Some(node) = view.get("submit") {
             let value = match node.string()?.as_str() {
                 "enter" => SubmitKey::Enter,
-                "cr" => SubmitKey::Cr,
+                "cr" => SubmitKey::CarriageReturn,
                 other => {
                     let reason = "expected \"enter\" or \"cr\"".to_string();
                     let value = other.to_string();

@@ -9,7 +9,8 @@ use super::error::{ConfigError, ConfigErrorKind, Location};
 use super::layer::ProjectLayer;
 use super::paths;
 use super::profile::Sourced;
-use super::{Paths, ProjectConfig, Timing, TmuxSocket};
+use super::{Paths, ProjectConfig, Timing};
+use crate::adapters::tmux::Socket as TmuxSocket;
 
 pub(super) struct Context<'a> {
     pub repo_root: &'a Path,

@@ -83,8 +83,7 @@ pub(super) fn agent_command(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::adapters::tmux::{Socket, SubmitKey};
-    use crate::engine::{Paths, Timing};
+    use crate::adapters::tmux::SubmitKey;
     use std::os::unix::ffi::OsStrExt;
     use std::os::unix::fs::PermissionsExt;
     use std::path::Path;
@@ -101,30 +100,12 @@ mod tests {
             settle: Duration::ZERO,
             rules: Default::default(),
         };
-        let d = Duration::from_secs(1);
-        let setup = Setup {
-            project: "p".into(),
-            base: "main".into(),
-            paths: Paths {
-                repo_root: state_dir.into(),
-                state_dir: state_dir.into(),
-                tasks_dir: state_dir.into(),
-                worktrees_dir: state_dir.into(),
-            },
-            socket: Socket::Default,
-            profiles: [("probe".to_string(), profile.clone())].into(),
-            timing: Timing {
-                poll: d,
-                ready_timeout: d,
-                submit_confirm: d,
-                submit_retries: 0,
-                verify_timeout: d,
-                branch_rescan: d,
-            },
-            policy: Default::default(),
-            pane_size: (80, 24),
-            czar_exe: czar_exe.map(str::to_string),
-        };
+        // The shipped defaults, with this test's folders and its one profile.
+        let cfg = crate::config::load_with(state_dir, None, Some("main")).unwrap();
+        let mut setup = crate::project::setup(&cfg).unwrap();
+        setup.paths.state_dir = state_dir.into();
+        setup.profiles = [("probe".to_string(), profile.clone())].into();
+        setup.czar_exe = czar_exe.map(str::to_string);
         (setup, profile)
     }
 

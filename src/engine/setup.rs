@@ -1,10 +1,11 @@
 //! Everything the engine needs to know about the project, resolved once at start.
 
 use crate::adapters::tmux::{Socket, SubmitKey};
+pub use crate::config::{Paths, Timing};
 use crate::core::classify::ScreenRules;
 use crate::core::model::{Policy, WorkerId};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 #[derive(Clone)]
@@ -31,61 +32,6 @@ impl std::fmt::Debug for Profile {
             .field("settle", &self.settle)
             .field("rules", &self.rules)
             .finish()
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Timing {
-    pub poll: Duration,
-    pub ready_timeout: Duration,
-    pub submit_confirm: Duration,
-    pub submit_retries: u32,
-    pub verify_timeout: Duration,
-    pub branch_rescan: Duration,
-}
-
-#[derive(Debug, Clone)]
-pub struct Paths {
-    pub repo_root: PathBuf,
-    pub state_dir: PathBuf,
-    pub tasks_dir: PathBuf,
-    pub worktrees_dir: PathBuf,
-}
-
-impl Paths {
-    pub fn worktree(&self, worker: WorkerId) -> PathBuf {
-        self.worktrees_dir.join(format!("worker-{worker}"))
-    }
-
-    pub fn log_dir(&self) -> PathBuf {
-        self.state_dir.join("logs")
-    }
-
-    /// Everything worker `worker`'s pane ever printed.
-    pub fn output_log(&self, worker: WorkerId) -> PathBuf {
-        self.log_dir().join(Self::log_name(worker))
-    }
-
-    /// The file name of worker `worker`'s output log.
-    pub fn log_name(worker: WorkerId) -> String {
-        format!("worker-{worker}.log")
-    }
-
-    /// The worker whose output log this file name is (see [`Paths::output_log`]).
-    pub fn worker_of_log(name: &std::ffi::OsStr) -> Option<WorkerId> {
-        name.to_str()?
-            .strip_prefix("worker-")?
-            .strip_suffix(".log")?
-            .parse()
-            .ok()
-    }
-
-    pub fn status_md(&self) -> PathBuf {
-        self.state_dir.join("status.md")
-    }
-
-    pub fn status_json(&self) -> PathBuf {
-        self.state_dir.join("status.json")
     }
 }
 

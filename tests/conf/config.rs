@@ -1,9 +1,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use czar::config::{
-    self, ConfigErrorKind, INIT_TOML, ProjectConfig, SHIPPED_PROFILES, SubmitKey, TmuxSocket,
-};
+use czar::adapters::tmux::{Socket as TmuxSocket, SubmitKey};
+use czar::config::{self, ConfigErrorKind, INIT_TOML, ProjectConfig, SHIPPED_PROFILES};
 
 pub fn repo() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -149,7 +148,7 @@ fn a_new_profile_can_be_added() {
     let mine = cfg.default_profile().unwrap();
     assert_eq!(mine.name, "mine");
     assert_eq!(mine.command, ["my-agent", "--yes"]);
-    assert_eq!(mine.submit, SubmitKey::Cr);
+    assert_eq!(mine.submit, SubmitKey::CarriageReturn);
     assert_eq!(mine.settle_ms, None);
     assert!(mine.patterns.busy.is_empty());
     assert_eq!(mine.patterns.region_lines, config::DEFAULT_REGION_LINES);

@@ -2,7 +2,7 @@
 //! repository's .git, the home folder, or into each other, are refused at load with the line.
 
 use crate::config::{error_at, load, repo};
-use czar::config::TmuxSocket;
+use czar::adapters::tmux::Socket as TmuxSocket;
 use std::path::Path;
 
 /// The error for `text` loaded in `root`; asserts it names czar.toml, `line` and `key`.

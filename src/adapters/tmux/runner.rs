@@ -22,6 +22,17 @@ pub enum Socket {
     Path(PathBuf),
 }
 
+impl Socket {
+    /// The flags that select this server, to put right after `tmux`.
+    pub fn args(&self) -> Vec<std::ffi::OsString> {
+        match self {
+            Socket::Default => Vec::new(),
+            Socket::Name(name) => vec!["-L".into(), name.into()],
+            Socket::Path(path) => vec!["-S".into(), path.into()],
+        }
+    }
+}
+
 /// What one tmux client run produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunOutput {
@@ -136,15 +147,7 @@ impl RealRunner {
         if let Some(config) = &self.config_file {
             cmd.arg("-f").arg(config);
         }
-        match &self.socket {
-            Socket::Default => {}
-            Socket::Name(name) => {
-                cmd.arg("-L").arg(name);
-            }
-            Socket::Path(path) => {
-                cmd.arg("-S").arg(path);
-            }
-        }
+        cmd.args(self.socket.args());
         cmd.args(args)
             .stdin(if with_stdin {
                 Stdio::piped()
