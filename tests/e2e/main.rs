@@ -7,6 +7,7 @@ mod chaos;
 mod common;
 mod crash;
 mod demo;
+mod doctor;
 mod errors;
 mod explain;
 mod hostile;
