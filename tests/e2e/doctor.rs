@@ -15,7 +15,7 @@ const SHIPPED: [&str; 7] = [
     "aider", "claude", "codex", "gemini", "opencode", "shell", "sim",
 ];
 
-fn doctor(p: &Project, json: bool) -> Output {
+pub fn doctor(p: &Project, json: bool) -> Output {
     let args: &[&str] = if json {
         &["doctor", "--json"]
     } else {
@@ -25,7 +25,7 @@ fn doctor(p: &Project, json: bool) -> Output {
 }
 
 /// Runs a czar command to its end, killed (and the test failed) if it takes a minute.
-fn run(mut cmd: std::process::Command) -> Output {
+pub fn run(mut cmd: std::process::Command) -> Output {
     let child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -35,14 +35,14 @@ fn run(mut cmd: std::process::Command) -> Output {
 }
 
 /// `czar doctor --json`: its exit code and report.
-fn report(p: &Project) -> (Option<i32>, Value) {
+pub fn report(p: &Project) -> (Option<i32>, Value) {
     let out = doctor(p, true);
     let v: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(&out)));
     (out.status.code(), v)
 }
 
-fn check<'a>(v: &'a Value, name: &str) -> &'a Value {
+pub fn check<'a>(v: &'a Value, name: &str) -> &'a Value {
     v["checks"]
         .as_array()
         .unwrap()
@@ -369,66 +369,4 @@ fn a_stray_worker_session_the_store_does_not_know_is_stale() {
     p.tmux(&["kill-session", "-t", "=e2e-worker-9"]).unwrap();
     let (_, v) = report(&p);
     assert_eq!(check(&v, "sessions")["status"], "ok", "{v:#}");
-}
-
-/// An executable script in `dir`.
-fn script(dir: &Path, name: &str, body: &str) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, format!("#!/bin/sh\n{body}")).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    path.display().to_string()
-}
-
-#[test]
-fn versions_are_asked_with_the_agents_environment_and_its_values_never_shown() {
-    let bin = tempfile::tempdir().unwrap();
-    let leaky = script(bin.path(), "leaky", "echo \"leaky 1.0 key=$LEAKY_TOKEN\"\n");
-    let extra = format!(
-        "\n[agents.leaky]\ncommand = [\"{leaky}\"]\nenv = {{ LEAKY_TOKEN = \"s3cret-value-42\" }}\n"
-    );
-    let p = Project::new(1, &extra);
-    for json in [false, true] {
-        let out = doctor(&p, json);
-        let all = text(&out);
-        assert_eq!(out.status.code(), Some(0), "{all}");
-        assert!(
-            !all.contains("s3cret-value-42"),
-            "a secret was printed: {all}"
-        );
-        // The value reached the program (its version line had it), and was hidden.
-        assert!(all.contains("leaky 1.0 key=<hidden>"), "{all}");
-    }
-}
-
-#[test]
-fn a_needed_agent_that_does_not_answer_is_reported_and_ended_not_waited_on() {
-    let bin = tempfile::tempdir().unwrap();
-    let started = bin.path().join("hangs.started");
-    let hangs = script(
-        bin.path(),
-        "hangs",
-        &format!("echo $$ > '{}'\nsleep 300\n", started.display()),
-    );
-    let p = Project::new(1, &format!("\n[agents.hangs]\ncommand = [\"{hangs}\"]\n"));
-    p.task("a", "title = \"A\"\nagent = \"hangs\"", "hello\n");
-    let (code, v) = report(&p);
-    // Named by a task, it is needed; found but silent, it is a warning.
-    assert_eq!(code, Some(0), "{v:#}");
-    let h = check(&v, "profile.hangs");
-    assert_eq!(h["status"], "warning", "{h}");
-    let detail = h["detail"].as_str().unwrap();
-    assert!(
-        detail.contains("did not answer within 5 s") && detail.contains("named by tasks/a.md"),
-        "{h}"
-    );
-    assert!(h["fix"].as_str().unwrap().contains("by hand"), "{h}");
-    // Its process group was ended with it.
-    let pid: u32 = std::fs::read_to_string(&started)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    wait_until(&format!("the probe's shell (pid {pid}) to end"), 10, || {
-        crate::background::gone(pid)
-    });
 }

@@ -8,6 +8,7 @@ mod common;
 mod crash;
 mod demo;
 mod doctor;
+mod doctor_versions;
 mod errors;
 mod explain;
 mod hostile;
