@@ -74,6 +74,14 @@ pub enum Cmd {
         /// The note.
         note: String,
     },
+    /// Check what czar needs: tmux and git, each agent profile's program and version, task
+    /// files, the state folder's permissions, the lock and its holder, and stale worktrees and
+    /// sessions. Exits 1 when something is a problem, saying how to fix each thing.
+    Doctor {
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Read a screen (standard input) as an agent profile would: state, reason, signals.
     Classify(ClassifyArgs),
     /// Run the czar on a sandbox repository with simulated agents.

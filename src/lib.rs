@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod core;
 pub mod demo;
+pub mod doctor;
 pub mod engine;
 pub mod explain_cmd;
 mod fdio;

@@ -44,6 +44,7 @@ async fn dispatch(cli: Cli, dir: PathBuf) -> anyhow::Result<i32> {
         Some(Cmd::Report { note }) => {
             czar::commands::signal(&dir, Signal::Report(note)).map(|()| 0)
         }
+        Some(Cmd::Doctor { json }) => czar::doctor::run(&dir, json).await,
         Some(Cmd::Classify(args)) => czar::classify_cmd::run(&dir, &args).map(|()| 0),
         Some(Cmd::Demo(args)) => czar::demo::run(&args, cli.dir.as_deref()).await,
         Some(Cmd::SimAgent(_) | Cmd::PaneLog(_)) => Ok(0),

@@ -88,11 +88,13 @@ fn install_hint(program: &str) -> Option<&'static str> {
     })
 }
 
-/// Who uses a profile, for the fix: the project's default `agent`, or the tasks that name it.
+/// Who uses a profile, for the fix: the project's default `agent`, the tasks that name it, or
+/// nobody (`czar doctor` checks every profile).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UsedBy {
     Default,
     Tasks(Vec<String>),
+    Nobody,
 }
 
 /// The profile's agent command can be run: its program resolves on the agent's PATH.
@@ -132,6 +134,7 @@ pub fn check_profile(setup: &Setup, name: &str, used_by: &UsedBy) -> Result<Path
     let other = match used_by {
         UsedBy::Default => "or pick another agent with `agent = ...`".to_string(),
         UsedBy::Tasks(files) => format!("or change `agent` in {}", files.join(", ")),
+        UsedBy::Nobody => "or ignore this while nothing uses it".into(),
     };
     Err(Problem {
         what,
@@ -154,7 +157,7 @@ pub fn profiles_in_use(setup: &Setup) -> Vec<(String, UsedBy)> {
             .to_string();
         match used.iter_mut().find(|(p, _)| *p == agent) {
             Some((_, UsedBy::Tasks(files))) => files.push(file),
-            Some((_, UsedBy::Default)) => {}
+            Some((_, UsedBy::Default | UsedBy::Nobody)) => {}
             None => used.push((agent, UsedBy::Tasks(vec![file]))),
         }
     }
@@ -260,7 +263,7 @@ pub fn advice(setup: &Setup, profile: &str, worker: u32) -> String {
 }
 
 /// An argv as a shell would take it back, for the operator to copy.
-fn shown(argv: &[String]) -> String {
+pub(crate) fn shown(argv: &[String]) -> String {
     let word = |w: &String| {
         let plain = !w.is_empty()
             && w.chars()

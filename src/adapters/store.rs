@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod read_only;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("state store {path}: {source}")]

@@ -10,13 +10,20 @@ use std::path::PathBuf;
 /// Variables a worker session must not inherit: they describe the czar's own terminal and tmux.
 const NOT_PASSED: [&str; 4] = ["TMUX", "TMUX_PANE", "COLUMNS", "LINES"];
 
-/// The agent's environment: the czar's own (minus what describes the czar's terminal), the
-/// profile's `env` over it, and the worker's identity.
-fn agent_env(setup: &Setup, worker: WorkerId, profile: &Profile) -> Vec<(OsString, OsString)> {
+/// What any program of the profile gets: the czar's own environment (minus what describes the
+/// czar's terminal) with the profile's `env` over it. `czar doctor` asks the agent its version
+/// with it, so what it finds is what a worker would find.
+pub fn profile_env(profile: &Profile) -> Vec<(OsString, OsString)> {
     let mut env: Vec<(OsString, OsString)> = std::env::vars_os()
         .filter(|(k, _)| !NOT_PASSED.iter().any(|n| k == n) && crate::pane_log::env::valid_name(k))
         .collect();
     env.extend(profile.env.iter().map(|(k, v)| (k.into(), v.into())));
+    env
+}
+
+/// The agent's environment: [`profile_env`] and the worker's identity.
+fn agent_env(setup: &Setup, worker: WorkerId, profile: &Profile) -> Vec<(OsString, OsString)> {
+    let mut env = profile_env(profile);
     env.push(("CZAR_WORKER".into(), worker.to_string().into()));
     env.push((
         "CZAR_STATE_DIR".into(),

@@ -7,6 +7,8 @@ mod chaos;
 mod common;
 mod crash;
 mod demo;
+mod doctor;
+mod doctor_versions;
 mod errors;
 mod explain;
 mod hostile;

@@ -6,6 +6,7 @@
 mod error;
 mod history;
 mod init;
+mod listing;
 mod overlap;
 mod signature;
 mod stats;
@@ -21,6 +22,7 @@ use git2::{BranchType, Commit, Repository};
 
 pub use error::GitError;
 pub use init::init_repo;
+pub use listing::Registered;
 pub use overlap::{branch_at, checkout_root};
 pub use signature::{FALLBACK_EMAIL, FALLBACK_NAME, signature_from_config};
 pub use stats::{BranchStats, CommitInfo, FileChange};
