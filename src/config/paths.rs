@@ -210,6 +210,43 @@ fn where_set(at: &Location) -> String {
     }
 }
 
+impl Paths {
+    pub fn worktree(&self, worker: WorkerId) -> PathBuf {
+        self.worktrees_dir.join(format!("worker-{worker}"))
+    }
+
+    pub fn log_dir(&self) -> PathBuf {
+        self.state_dir.join("logs")
+    }
+
+    /// Everything worker `worker`'s pane ever printed.
+    pub fn output_log(&self, worker: WorkerId) -> PathBuf {
+        self.log_dir().join(Self::log_name(worker))
+    }
+
+    /// The file name of worker `worker`'s output log.
+    pub fn log_name(worker: WorkerId) -> String {
+        format!("worker-{worker}.log")
+    }
+
+    /// The worker whose output log this file name is (see [`Paths::output_log`]).
+    pub fn worker_of_log(name: &std::ffi::OsStr) -> Option<WorkerId> {
+        name.to_str()?
+            .strip_prefix("worker-")?
+            .strip_suffix(".log")?
+            .parse()
+            .ok()
+    }
+
+    pub fn status_md(&self) -> PathBuf {
+        self.state_dir.join("status.md")
+    }
+
+    pub fn status_json(&self) -> PathBuf {
+        self.state_dir.join("status.json")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,42 +289,5 @@ mod tests {
         let etc = std::fs::canonicalize("/etc").unwrap();
         assert_eq!(real(&base.join("link/new/dir")), etc.join("new/dir"));
         assert_eq!(real(&base.join("not/yet")), base.join("not/yet"));
-    }
-}
-
-impl Paths {
-    pub fn worktree(&self, worker: WorkerId) -> PathBuf {
-        self.worktrees_dir.join(format!("worker-{worker}"))
-    }
-
-    pub fn log_dir(&self) -> PathBuf {
-        self.state_dir.join("logs")
-    }
-
-    /// Everything worker `worker`'s pane ever printed.
-    pub fn output_log(&self, worker: WorkerId) -> PathBuf {
-        self.log_dir().join(Self::log_name(worker))
-    }
-
-    /// The file name of worker `worker`'s output log.
-    pub fn log_name(worker: WorkerId) -> String {
-        format!("worker-{worker}.log")
-    }
-
-    /// The worker whose output log this file name is (see [`Paths::output_log`]).
-    pub fn worker_of_log(name: &std::ffi::OsStr) -> Option<WorkerId> {
-        name.to_str()?
-            .strip_prefix("worker-")?
-            .strip_suffix(".log")?
-            .parse()
-            .ok()
-    }
-
-    pub fn status_md(&self) -> PathBuf {
-        self.state_dir.join("status.md")
-    }
-
-    pub fn status_json(&self) -> PathBuf {
-        self.state_dir.join("status.json")
     }
 }

@@ -9,7 +9,7 @@ use crate::adapters::git::{Git, Registered};
 use crate::adapters::lock::Holder;
 use crate::adapters::store::Store;
 use crate::adapters::tmux::PaneInfo;
-use crate::config::TmuxSocket;
+use crate::adapters::tmux::Socket as TmuxSocket;
 use crate::core::model::{Worker, WorkerId};
 use crate::engine::Setup;
 use crate::preflight::shown;
@@ -194,7 +194,12 @@ pub fn sessions(
     };
     let kill = |session: &str| {
         let mut argv = vec!["tmux".to_string()];
-        argv.extend(socket.args());
+        argv.extend(
+            socket
+                .args()
+                .iter()
+                .map(|a| a.to_string_lossy().into_owned()),
+        );
         argv.extend(["kill-session".into(), "-t".into(), format!("={session}")]);
         shown(&argv)
     };
