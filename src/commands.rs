@@ -3,11 +3,12 @@
 use crate::adapters::store::Store;
 use crate::cli::TaskAddArgs;
 use crate::core::model::AgentState;
+use crate::core::model::TaskDef;
 use crate::core::model::{Model, WorkerId};
 use crate::core::observation::Signal;
 use crate::engine::{now_ms, status};
 use crate::project::{self, UsageError};
-use crate::tasks::{self, NewTask};
+use crate::tasks;
 use crate::visible::visible;
 use anyhow::Context;
 use std::io::Read;
@@ -70,13 +71,14 @@ pub fn task_add(dir: &Path, args: &TaskAddArgs) -> anyhow::Result<()> {
         .into());
     }
     tasks::check_body(&source, &body, 1).map_err(|e| UsageError(e.to_string()))?;
-    let new = NewTask {
-        id: args.id.clone(),
+    let new = TaskDef {
+        id: args.id.clone().unwrap_or_default(),
         title: args.title.clone(),
         priority: args.priority,
         needs: args.needs.clone(),
         agent: args.agent.clone(),
         verify: args.verify.clone(),
+        no_changes: false,
         body,
     };
     let path = tasks::write_task(&cfg.paths.tasks_dir, &new, &agents)
@@ -96,8 +98,7 @@ pub fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
     let agents: Vec<&String> = cfg.profiles.keys().collect();
     let set = tasks::load_dir(&cfg.paths.tasks_dir, &agents);
     model.task_file_errors = set.errors_by_file();
-    for t in set.tasks {
-        let def = crate::engine::to_def(t);
+    for def in set.tasks {
         model
             .tasks
             .entry(def.id.clone())

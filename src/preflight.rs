@@ -146,13 +146,16 @@ pub fn check_profile(setup: &Setup, name: &str, used_by: &UsedBy) -> Result<Path
 pub fn profiles_in_use(setup: &Setup) -> Vec<(String, UsedBy)> {
     let mut used = vec![(setup.policy.default_profile.clone(), UsedBy::Default)];
     let agents: Vec<&String> = setup.profiles.keys().collect();
-    for t in crate::tasks::load_dir(&setup.paths.tasks_dir, &agents).tasks {
-        let Some(agent) = t.agent else { continue };
+    let set = crate::tasks::load_dir(&setup.paths.tasks_dir, &agents);
+    for t in &set.tasks {
+        let Some(agent) = t.agent.clone() else {
+            continue;
+        };
         let root = &setup.paths.repo_root;
-        let file = t
-            .file
+        let path = set.file_of(&t.id).unwrap_or(std::path::Path::new(&t.id));
+        let file = path
             .strip_prefix(root)
-            .unwrap_or(&t.file)
+            .unwrap_or(path)
             .display()
             .to_string();
         match used.iter_mut().find(|(p, _)| *p == agent) {

@@ -13,7 +13,6 @@ pub mod setup;
 pub mod status;
 mod survey;
 pub use launch::profile_env;
-pub(crate) use monitor::to_def;
 
 use crate::adapters::store::{Step, Store, StoreError};
 use crate::adapters::tmux::Tmux;

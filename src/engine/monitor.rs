@@ -9,7 +9,7 @@ use crate::adapters::output_watch::{Output, Outputs};
 use crate::adapters::tmux::PaneInfo;
 use crate::core::model::{AgentState, Model, TaskDef, WorkerId};
 use crate::core::observation::{Observation, SessionSeen};
-use crate::tasks::{self, TaskSpec};
+use crate::tasks;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -150,7 +150,7 @@ impl Monitor {
             self.last_errors = errors.clone();
             out.push(Observation::TaskFileErrors(errors));
         }
-        let defs: Vec<TaskDef> = set.tasks.into_iter().map(to_def).collect();
+        let defs: Vec<TaskDef> = set.tasks;
         if defs != self.last_defs {
             self.last_defs = defs.clone();
             out.push(Observation::TasksLoaded(defs));
@@ -337,19 +337,6 @@ fn fleet_streaming_every(model: &Model) -> u64 {
         .values()
         .filter(|w| w.agent == AgentState::Busy);
     streaming_every(busy.count())
-}
-
-pub(crate) fn to_def(t: TaskSpec) -> TaskDef {
-    TaskDef {
-        id: t.id,
-        title: t.title,
-        priority: t.priority,
-        needs: t.needs,
-        agent: t.agent,
-        verify: t.verify,
-        no_changes: t.no_changes,
-        body: t.body,
-    }
 }
 
 #[cfg(test)]

@@ -5,13 +5,14 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::PathBuf;
 
 use super::parse::Entry;
-use super::{TaskError, TaskErrorKind, TaskSpec};
+use super::{TaskError, TaskErrorKind};
+use crate::core::model::TaskDef;
 
 pub(super) fn check(
     entries: Vec<Entry>,
     broken: &[PathBuf],
     errors: &mut Vec<TaskError>,
-) -> Vec<TaskSpec> {
+) -> Vec<(TaskDef, PathBuf)> {
     // Tasks that are gone, by id, so a task that needs one can say why it is gone. A file
     // that failed to parse is known only by its stem, the id it most likely meant.
     let mut skipped: BTreeMap<String, PathBuf> = BTreeMap::new();
@@ -23,7 +24,7 @@ pub(super) fn check(
 
     let mut by_id: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
     for entry in entries {
-        by_id.entry(entry.spec.id.clone()).or_default().push(entry);
+        by_id.entry(entry.def.id.clone()).or_default().push(entry);
     }
     let mut present: BTreeMap<String, Entry> = BTreeMap::new();
     for (id, mut copies) in by_id {
@@ -32,21 +33,21 @@ pub(super) fn check(
             continue;
         }
         let first = &copies[0];
-        let others = copies[1..].iter().map(|e| e.spec.file.clone()).collect();
+        let others = copies[1..].iter().map(|e| e.file.clone()).collect();
         let kind = TaskErrorKind::Duplicate {
             id: id.clone(),
             others,
         };
-        errors.push(TaskError::new(&first.spec.file, first.id_line, kind));
-        skipped.insert(id, first.spec.file.clone());
+        errors.push(TaskError::new(&first.file, first.id_line, kind));
+        skipped.insert(id, first.file.clone());
     }
 
     for cycle in cycles(&present) {
-        let file_of = |id: &String| (id.clone(), present[id].spec.file.clone());
+        let file_of = |id: &String| (id.clone(), present[id].file.clone());
         let path: Vec<(String, PathBuf)> = cycle.path.iter().map(file_of).collect();
         let others = cycle.others.iter().map(file_of).collect();
         let first = &present[&cycle.path[0]];
-        let (file, line) = (first.spec.file.clone(), first.needs_line);
+        let (file, line) = (first.file.clone(), first.needs_line);
         errors.push(TaskError::new(
             &file,
             line,
@@ -54,7 +55,7 @@ pub(super) fn check(
         ));
         for id in cycle.path.iter().chain(&cycle.others) {
             if let Some(entry) = present.remove(id) {
-                skipped.insert(id.clone(), entry.spec.file);
+                skipped.insert(id.clone(), entry.file);
             }
         }
     }
@@ -64,7 +65,7 @@ pub(super) fn check(
         let mut dropped = Vec::new();
         for (id, entry) in &present {
             let missing: Vec<&String> = entry
-                .spec
+                .def
                 .needs
                 .iter()
                 .filter(|n| !present.contains_key(*n))
@@ -79,7 +80,7 @@ pub(super) fn check(
                     },
                     None => TaskErrorKind::UnknownNeed { task, need },
                 };
-                errors.push(TaskError::new(&entry.spec.file, entry.needs_line, kind));
+                errors.push(TaskError::new(&entry.file, entry.needs_line, kind));
             }
             if !missing.is_empty() {
                 dropped.push(id.clone());
@@ -90,13 +91,14 @@ pub(super) fn check(
         }
         for id in dropped {
             if let Some(entry) = present.remove(&id) {
-                skipped.insert(id, entry.spec.file);
+                skipped.insert(id, entry.file);
             }
         }
     }
 
-    let mut tasks: Vec<TaskSpec> = present.into_values().map(|e| e.spec).collect();
-    tasks.sort_by(|a, b| a.file.cmp(&b.file));
+    let mut tasks: Vec<(TaskDef, PathBuf)> =
+        present.into_values().map(|e| (e.def, e.file)).collect();
+    tasks.sort_by(|a, b| a.1.cmp(&b.1));
     tasks
 }
 
@@ -110,7 +112,7 @@ struct Cycle {
 /// The needs of `id` that are still loaded.
 fn needs<'p>(present: &'p BTreeMap<String, Entry>, id: &str) -> Vec<&'p str> {
     present.get(id).map_or(Vec::new(), |e| {
-        e.spec
+        e.def
             .needs
             .iter()
             .filter(|n| present.contains_key(*n))
@@ -194,24 +196,20 @@ mod tests {
 
     fn entry(id: &str, needs: &[&str]) -> Entry {
         Entry {
-            spec: TaskSpec {
+            def: TaskDef {
                 id: id.into(),
                 title: id.into(),
-                priority: 0,
                 needs: needs.iter().map(|n| n.to_string()).collect(),
-                agent: None,
-                verify: None,
-                no_changes: false,
-                body: String::new(),
-                file: Path::new("tasks").join(format!("{id}.md")),
+                ..TaskDef::default()
             },
+            file: Path::new("tasks").join(format!("{id}.md")),
             id_line: None,
             needs_line: Some(3),
         }
     }
 
-    fn ids(tasks: &[TaskSpec]) -> Vec<&str> {
-        tasks.iter().map(|t| t.id.as_str()).collect()
+    fn ids(tasks: &[(TaskDef, PathBuf)]) -> Vec<&str> {
+        tasks.iter().map(|(t, _)| t.id.as_str()).collect()
     }
 
     #[test]

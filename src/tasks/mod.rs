@@ -6,12 +6,14 @@ mod parse;
 mod text;
 mod write;
 
+use crate::core::model::TaskDef;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use parse::{parse_task, validate_id};
 pub use text::{PASTE_END, check_body, decode};
-pub use write::{NewTask, render_task, slug, write_task};
+pub use write::{render_task, slug, write_task};
 
 /// The front-matter keys a task file may use.
 pub const KNOWN_KEYS: &[&str] = &[
@@ -23,27 +25,6 @@ pub const KNOWN_KEYS: &[&str] = &[
     "verify",
     "no_changes",
 ];
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TaskSpec {
-    /// Also names the branch `czar/<id>`.
-    pub id: String,
-    pub title: String,
-    /// Higher runs first.
-    pub priority: i64,
-    /// Ids of tasks that must finish first.
-    pub needs: Vec<String>,
-    /// Agent profile name, one of the profiles the loader was given; `None` means the
-    /// project's default.
-    pub agent: Option<String>,
-    /// Command that must succeed in the worktree before the task counts as done.
-    pub verify: Option<String>,
-    /// The task legitimately changes nothing: it may be done without commits of its own.
-    pub no_changes: bool,
-    /// Everything after the closing `+++` line, byte for byte.
-    pub body: String,
-    pub file: PathBuf,
-}
 
 /// A task file problem, displayed as `tasks/foo.md:3: what`.
 #[derive(Debug)]
@@ -173,13 +154,20 @@ fn also(others: &[(String, PathBuf)]) -> String {
 #[derive(Debug, Default)]
 pub struct TaskSet {
     /// In file-name order.
-    pub tasks: Vec<TaskSpec>,
+    pub tasks: Vec<TaskDef>,
+    /// The file each task was read from, by id.
+    pub files: BTreeMap<String, PathBuf>,
     pub errors: Vec<TaskError>,
 }
 
 impl TaskSet {
-    pub fn get(&self, id: &str) -> Option<&TaskSpec> {
+    pub fn get(&self, id: &str) -> Option<&TaskDef> {
         self.tasks.iter().find(|t| t.id == id)
+    }
+
+    /// The file task `id` was read from.
+    pub fn file_of(&self, id: &str) -> Option<&Path> {
+        self.files.get(id).map(PathBuf::as_path)
     }
 
     /// The errors by file (one file can have two: its own, and a task it needs that broke),
@@ -286,6 +274,9 @@ pub fn load_dir<S: AsRef<str>>(dir: &Path, agents: &[S]) -> TaskSet {
             }
         }
     }
-    set.tasks = graph::check(parsed, &broken, &mut set.errors);
+    for (def, file) in graph::check(parsed, &broken, &mut set.errors) {
+        set.files.insert(def.id.clone(), file);
+        set.tasks.push(def);
+    }
     set
 }

@@ -1,15 +1,17 @@
 //! One task file: `+++` front matter (TOML), then the body, kept byte for byte.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::{KNOWN_KEYS, TaskError, TaskErrorKind, TaskSpec};
+use super::{KNOWN_KEYS, TaskError, TaskErrorKind};
+use crate::core::model::TaskDef;
 
-/// A parsed task plus the lines that later cross-file errors point at.
+/// A parsed task, its file, and the lines that later cross-file errors point at.
 pub(super) struct Entry {
-    pub spec: TaskSpec,
+    pub def: TaskDef,
+    pub file: PathBuf,
     pub id_line: Option<usize>,
     pub needs_line: Option<usize>,
 }
@@ -45,9 +47,9 @@ pub fn parse_task<S: AsRef<str>>(
     file: &Path,
     text: &str,
     agents: &[S],
-) -> Result<TaskSpec, TaskError> {
+) -> Result<TaskDef, TaskError> {
     let agents: Vec<&str> = agents.iter().map(AsRef::as_ref).collect();
-    parse_entry(file, text, &agents).map(|e| e.spec)
+    parse_entry(file, text, &agents).map(|e| e.def)
 }
 
 /// Splits off the front matter: `(front, body)`, or `None` when the file has none.
@@ -184,7 +186,7 @@ pub(super) fn parse_entry(file: &Path, text: &str, agents: &[&str]) -> Result<En
     };
     let body_line = 1 + text[..text.len() - body.len()].matches('\n').count();
     super::text::check_body(file, body, body_line)?;
-    let spec = TaskSpec {
+    let def = TaskDef {
         id,
         title,
         priority,
@@ -193,10 +195,10 @@ pub(super) fn parse_entry(file: &Path, text: &str, agents: &[&str]) -> Result<En
         verify,
         no_changes,
         body: body.to_string(),
-        file: file.to_path_buf(),
     };
     Ok(Entry {
-        spec,
+        def,
+        file: file.to_path_buf(),
         id_line,
         needs_line,
     })

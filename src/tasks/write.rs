@@ -9,20 +9,7 @@ use std::path::{Path, PathBuf};
 use super::parse::{parse_task, validate_id};
 use super::text::check_body;
 use super::{TaskError, TaskErrorKind, task_files};
-
-/// What `czar task add` knows about a new task.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NewTask {
-    /// `None`: a slug of the title, made unique in the folder.
-    pub id: Option<String>,
-    pub title: String,
-    pub priority: i64,
-    pub needs: Vec<String>,
-    pub agent: Option<String>,
-    pub verify: Option<String>,
-    /// Written exactly as given.
-    pub body: String,
-}
+use crate::core::model::TaskDef;
 
 /// Lower-case ASCII letters and digits, other runs turned into one `-`, at most 60
 /// characters; `task` when nothing is left (a title in another script, say).
@@ -67,8 +54,13 @@ fn quote(text: &str) -> String {
     out
 }
 
+/// The id a new task asked for; `None` (an empty id) means one made from its title.
+fn chosen(new: &TaskDef) -> Option<&String> {
+    (!new.id.is_empty()).then_some(&new.id)
+}
+
 /// The file text for `new` under `id`: front matter with every field, then the body.
-pub fn render_task(id: &str, new: &NewTask) -> String {
+pub fn render_task(id: &str, new: &TaskDef) -> String {
     let mut out = String::from("+++\n");
     let _ = writeln!(out, "id = {}", quote(id));
     let _ = writeln!(out, "title = {}", quote(new.title.trim()));
@@ -81,12 +73,15 @@ pub fn render_task(id: &str, new: &NewTask) -> String {
     if let Some(verify) = &new.verify {
         let _ = writeln!(out, "verify = {}", quote(verify));
     }
+    if new.no_changes {
+        out.push_str("no_changes = true\n");
+    }
     out.push_str("+++\n");
     out.push_str(&new.body);
     out
 }
 
-fn check(new: &NewTask, dir: &Path, agents: &[&str]) -> Result<(), TaskError> {
+fn check(new: &TaskDef, dir: &Path, agents: &[&str]) -> Result<(), TaskError> {
     let invalid = |key: &str, reason| {
         let kind = TaskErrorKind::Invalid {
             key: key.into(),
@@ -112,7 +107,7 @@ fn check(new: &NewTask, dir: &Path, agents: &[&str]) -> Result<(), TaskError> {
     }
     check_body(Path::new("<task text>"), &new.body, 1)?;
     for (i, need) in new.needs.iter().enumerate() {
-        if new.id.as_ref() == Some(need) {
+        if chosen(new) == Some(need) {
             return Err(invalid(&format!("needs[{i}]"), "names this task itself"));
         }
         if new.needs[..i].contains(need) {
@@ -122,13 +117,13 @@ fn check(new: &NewTask, dir: &Path, agents: &[&str]) -> Result<(), TaskError> {
             ));
         }
     }
-    let ids = new.id.iter().map(|id| ("id".to_string(), id));
+    let ids = chosen(new).map(|id| ("id".to_string(), id));
     let needs = new
         .needs
         .iter()
         .enumerate()
         .map(|(i, n)| (format!("needs[{i}]"), n));
-    for (key, value) in ids.chain(needs) {
+    for (key, value) in ids.into_iter().chain(needs) {
         validate_id(value).map_err(|reason| {
             let kind = TaskErrorKind::InvalidId {
                 key,
@@ -164,11 +159,12 @@ fn taken_ids(dir: &Path, agents: &[&str]) -> Result<BTreeSet<String>, TaskError>
     Ok(ids)
 }
 
-/// Writes `new` as `<dir>/<id>.md` (creating `dir`), and returns that path. `agents` are the
-/// profile names its `agent` may name; its text is checked as a task file's is.
+/// Writes `new` as `<dir>/<id>.md` (creating `dir`), and returns that path; an empty id is
+/// made from the title, unique in the folder. `agents` are the profile names its `agent` may
+/// name; its text is checked as a task file's is.
 pub fn write_task<S: AsRef<str>>(
     dir: &Path,
-    new: &NewTask,
+    new: &TaskDef,
     agents: &[S],
 ) -> Result<PathBuf, TaskError> {
     let agents: Vec<&str> = agents.iter().map(AsRef::as_ref).collect();
@@ -184,13 +180,13 @@ pub fn write_task<S: AsRef<str>>(
     for need in &new.needs {
         if !taken.contains(need) {
             let kind = TaskErrorKind::UnknownNeed {
-                task: new.id.clone().unwrap_or_else(|| slug(&new.title)),
+                task: chosen(new).cloned().unwrap_or_else(|| slug(&new.title)),
                 need: need.clone(),
             };
             return Err(TaskError::new(dir, None, kind));
         }
     }
-    let base = match &new.id {
+    let base = match chosen(new) {
         Some(id) if taken.contains(id) => {
             let kind = TaskErrorKind::IdTaken { id: id.clone() };
             return Err(TaskError::new(&dir.join(format!("{id}.md")), None, kind));
@@ -214,7 +210,7 @@ pub fn write_task<S: AsRef<str>>(
             Ok(()) => return Ok(path),
             // Someone created it since the folder was read: an explicit id is refused,
             // a generated one moves on to the next suffix.
-            Err(err) if matches!(err.kind, TaskErrorKind::Exists) && new.id.is_none() => {}
+            Err(err) if matches!(err.kind, TaskErrorKind::Exists) && chosen(new).is_none() => {}
             Err(err) => return Err(err),
         }
     }

@@ -5,9 +5,9 @@ use super::keymap::Action;
 use super::rows;
 use super::state::{Dialog, Panel, PreviewMode, TaskForm, UiState};
 use crate::config::{Key, KeySpec};
+use crate::core::model::TaskDef;
 use crate::core::model::{AgentState, Model, WorkerId};
 use crate::core::observation::Intent;
-use crate::tasks::NewTask;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
@@ -16,7 +16,7 @@ pub enum Effect {
     Attach(WorkerId),
     /// Open `$EDITOR` on a new task file.
     EditTask,
-    WriteTask(NewTask),
+    WriteTask(TaskDef),
     /// Read the preview again now (the selection or the mode changed).
     Refresh,
     Quit,
@@ -282,11 +282,11 @@ fn add_task_key(
             } else {
                 form.text.clone()
             };
-            out.push(Effect::WriteTask(NewTask {
+            out.push(Effect::WriteTask(TaskDef {
                 title: form.title.trim().to_string(),
                 priority,
                 body: format!("{body}\n"),
-                ..NewTask::default()
+                ..TaskDef::default()
             }));
             return Dialog::None;
         }

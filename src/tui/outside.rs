@@ -4,7 +4,8 @@
 
 use super::terminal::{self, Term};
 use crate::adapters::tmux::Socket;
-use crate::tasks::{self, NewTask};
+use crate::core::model::TaskDef;
+use crate::tasks;
 use std::path::{Path, PathBuf};
 
 /// The tmux flags that select the workers' server.
@@ -119,22 +120,15 @@ pub async fn edit_task(
     if spec.title.trim().is_empty() {
         return "no title: no task added".into();
     }
-    write_task(
-        tasks_dir,
-        &NewTask {
-            id: None,
-            title: spec.title,
-            priority: spec.priority,
-            needs: spec.needs,
-            agent: spec.agent,
-            verify: spec.verify,
-            body: spec.body,
-        },
-        agents,
-    )
+    // The draft's file name is the editor's; the task's own is made from its title.
+    let new = TaskDef {
+        id: String::new(),
+        ..spec
+    };
+    write_task(tasks_dir, &new, agents)
 }
 
-pub fn write_task(tasks_dir: &Path, new: &NewTask, agents: &[&str]) -> String {
+pub fn write_task(tasks_dir: &Path, new: &TaskDef, agents: &[&str]) -> String {
     match tasks::write_task(tasks_dir, new, agents) {
         Ok(p) => format!(
             "added {}",
@@ -165,13 +159,13 @@ mod tests {
     #[test]
     fn a_form_task_lands_in_the_tasks_folder() {
         let dir = tempfile::tempdir().unwrap();
-        let new = NewTask {
+        let new = TaskDef {
             title: "Fix login".into(),
             body: "Fix it.\n".into(),
-            ..NewTask::default()
+            ..TaskDef::default()
         };
         assert_eq!(write_task(dir.path(), &new, &["sim"]), "added fix-login");
-        let claud = NewTask {
+        let claud = TaskDef {
             agent: Some("claud".into()),
             ..new.clone()
         };

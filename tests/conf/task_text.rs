@@ -2,7 +2,8 @@
 //! something, no paste end marker, no binary bytes, an `agent` that names a profile, `needs`
 //! without itself or repeats; and symlinked task files. Every error names the file and line.
 
-use czar::tasks::{self, NewTask};
+use czar::core::model::TaskDef;
+use czar::tasks;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
@@ -104,7 +105,7 @@ fn a_symlink_to_a_regular_file_anywhere_is_a_task() {
     assert_eq!(set.get("again").map(|t| t.title.as_str()), Some("Linked"));
     let t = set.get("linked").expect("the linked task loads");
     assert_eq!(t.title, "Linked");
-    assert_eq!(t.file, dir.join("linked.md"));
+    assert_eq!(set.file_of("linked"), Some(dir.join("linked.md").as_path()));
 }
 
 #[test]
@@ -139,31 +140,31 @@ fn a_symlink_that_leads_to_no_file_is_an_error_naming_it() {
 #[test]
 fn a_new_task_gets_the_same_checks_and_nothing_is_written() {
     let (_tmp, dir) = folder();
-    let new = |body: &str| NewTask {
+    let new = |body: &str| TaskDef {
         title: "T".into(),
         body: body.into(),
-        ..NewTask::default()
+        ..TaskDef::default()
     };
     let refused = [
         (new(""), "the task text is empty"),
         (new("a\n\x1b[201~b\n"), "<task text>:2: "),
         (
-            NewTask {
+            TaskDef {
                 agent: Some("claud".into()),
                 ..new("x\n")
             },
             "no agent profile named \"claud\" (known profiles: claude, codex, sim)",
         ),
         (
-            NewTask {
-                id: Some("me".into()),
+            TaskDef {
+                id: "me".into(),
                 needs: vec!["me".into()],
                 ..new("x\n")
             },
             "needs[0]: names this task itself",
         ),
         (
-            NewTask {
+            TaskDef {
                 needs: vec!["a".into(), "a".into()],
                 ..new("x\n")
             },

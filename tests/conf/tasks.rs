@@ -1,6 +1,7 @@
 use std::path::{Path, PathBuf};
 
-use czar::tasks::{self, NewTask, TaskErrorKind, TaskSet};
+use czar::core::model::TaskDef;
+use czar::tasks::{self, TaskErrorKind, TaskSet};
 
 /// The agent profiles a task's `agent` may name in these tests.
 const AGENTS: &[&str] = &["claude", "codex", "sim"];
@@ -39,7 +40,6 @@ fn front_matter_sets_every_field() {
     assert_eq!(t.agent.as_deref(), Some("codex"));
     assert_eq!(t.verify.as_deref(), Some("cargo test"));
     assert_eq!(t.body, "# Heading\nbody\n");
-    assert_eq!(t.file, Path::new("tasks/x.md"));
 }
 
 #[test]
@@ -275,14 +275,14 @@ fn cycles_name_every_task_in_them() {
 fn write_task_round_trips_awkward_text() {
     let (_tmp, dir) = dir_with(&[]);
     let body = "Intro \"quoted\" and 'single'\r\n+++\r\nid = \"evil\"\r\n+++\r\nnon-ASCII: café ✳ 修复 — done\n\\n literal backslash-n\n";
-    let new = NewTask {
+    let new = TaskDef {
         title: "Fix \"the\" café bug \\ now".into(),
         priority: 7,
         needs: vec![],
         agent: Some("sim".into()),
         verify: Some("sh -c 'test -f \"x y\"'".into()),
         body: body.into(),
-        id: None,
+        ..TaskDef::default()
     };
     let path = tasks::write_task(&dir, &new, AGENTS).unwrap();
     assert_eq!(path, dir.join("fix-the-caf-bug-now.md"));
@@ -298,7 +298,7 @@ fn write_task_round_trips_awkward_text() {
     assert_eq!(raw, tasks::render_task(&t.id, &new));
 
     // Generated ids stay unique; the second task may need the first.
-    let again = NewTask {
+    let again = TaskDef {
         needs: vec![t.id.clone()],
         ..new.clone()
     };
@@ -329,11 +329,11 @@ fn write_task_refuses_clashes_and_bad_input() {
         ("taken.md", "x"),
         ("other.md", "+++\nid = \"declared\"\n+++\nother\n"),
     ]);
-    let new = |id: Option<&str>, title: &str| NewTask {
-        id: id.map(str::to_string),
+    let new = |id: Option<&str>, title: &str| TaskDef {
+        id: id.map(str::to_string).unwrap_or_default(),
         title: title.into(),
         body: "Do it.\n".into(),
-        ..NewTask::default()
+        ..TaskDef::default()
     };
     let err = tasks::write_task(&dir, &new(Some("taken"), "T"), AGENTS).unwrap_err();
     assert!(matches!(err.kind, TaskErrorKind::IdTaken { .. }), "{err}");
@@ -364,7 +364,7 @@ fn write_task_refuses_clashes_and_bad_input() {
     );
     assert!(tasks::write_task(&dir, &new(None, "  "), AGENTS).is_err());
     assert!(tasks::write_task(&dir, &new(None, "two\nlines"), AGENTS).is_err());
-    let needs_ghost = NewTask {
+    let needs_ghost = TaskDef {
         needs: vec!["ghost".into()],
         ..new(None, "T")
     };
@@ -382,10 +382,10 @@ fn write_task_creates_the_folder() {
     let dir = tmp.path().join("new/tasks");
     let path = tasks::write_task(
         &dir,
-        &NewTask {
+        &TaskDef {
             title: "First".into(),
             body: "Do it.\n".into(),
-            ..NewTask::default()
+            ..TaskDef::default()
         },
         AGENTS,
     )

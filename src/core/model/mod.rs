@@ -139,19 +139,26 @@ impl TaskState {
     }
 }
 
-/// What the user wrote in the task file.
+/// A task as its author wrote it: a task file, `czar task add`, the dashboard's form.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TaskDef {
+    /// Also names the branch `czar/<id>`. Empty only in a new task whose file name is still to
+    /// be made from its title (`tasks::write_task`).
     pub id: TaskId,
     pub title: String,
+    /// Higher runs first.
     pub priority: i64,
+    /// Ids of tasks that must be done first.
     pub needs: Vec<TaskId>,
+    /// Agent profile name; `None` means the project's default.
     pub agent: Option<String>,
+    /// Command that must succeed in the worktree for the task to count as done.
     pub verify: Option<String>,
     /// The task legitimately changes nothing (front matter `no_changes = true`): it may be done
     /// without commits of its own.
     #[serde(default)]
     pub no_changes: bool,
+    /// Everything after the front matter, byte for byte: what the agent is given.
     pub body: String,
 }
 
