@@ -54,18 +54,30 @@ pub fn answer(rules: &[AnswerRule], region: &[&str]) -> Option<Answer> {
     })
 }
 
-/// The operator's yes or no to what the agent shows: a dialog the profile knows (a rule's line is
-/// on screen) gets the rule's keys for yes (the operator decides, so no allow-list applies) and
-/// Escape for no, which cancels such dialogs. `None`: no known dialog; the answer is typed.
-pub fn operator_keys(rules: &[AnswerRule], region: &[&str], yes: bool) -> Option<Vec<String>> {
+/// The keys that say yes to a dialog the profile knows (a rule's line is on screen), for the
+/// operator: the operator decides, so no allow-list applies. `None`: no known dialog.
+pub fn dialog_keys(rules: &[AnswerRule], region: &[&str]) -> Option<Vec<String>> {
     let rule = rules
         .iter()
         .find(|r| region.iter().any(|l| r.pattern.is_match(l)))?;
-    Some(if yes {
-        rule.keys.clone()
-    } else {
-        vec!["Escape".to_string()]
-    })
+    Some(rule.keys.clone())
+}
+
+/// The operator's yes or no to what the agent shows: a known dialog (`keys`: its yes) gets those
+/// keys for yes and Escape for no, which cancels such dialogs; any other question is answered
+/// in words, `y` or `n` typed and submitted.
+pub fn operator_answer(keys: Option<&[String]>, yes: bool) -> OperatorAnswer {
+    match keys {
+        Some(keys) if yes => OperatorAnswer::Keys(keys.to_vec()),
+        Some(_) => OperatorAnswer::Keys(vec!["Escape".to_string()]),
+        None => OperatorAnswer::Words(if yes { "y" } else { "n" }.to_string()),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OperatorAnswer {
+    Keys(Vec<String>),
+    Words(String),
 }
 
 #[cfg(test)]
@@ -103,14 +115,23 @@ mod tests {
         let rules = [permission(&["czar done"])];
         assert_eq!(answer(&rules, &region), None, "not allowed by itself");
         assert_eq!(
-            operator_keys(&rules, &region, true),
+            dialog_keys(&rules, &region),
             Some(vec!["Home".to_string(), "Enter".to_string()])
         );
+        let keys = dialog_keys(&rules, &region);
         assert_eq!(
-            operator_keys(&rules, &region, false),
-            Some(vec!["Escape".to_string()])
+            operator_answer(keys.as_deref(), true),
+            OperatorAnswer::Keys(vec!["Home".into(), "Enter".into()])
         );
-        assert_eq!(operator_keys(&rules, &["Proceed? (y/n)"], true), None);
+        assert_eq!(
+            operator_answer(keys.as_deref(), false),
+            OperatorAnswer::Keys(vec!["Escape".into()])
+        );
+        assert_eq!(dialog_keys(&rules, &["Proceed? (y/n)"]), None);
+        assert_eq!(
+            operator_answer(None, false),
+            OperatorAnswer::Words("n".into())
+        );
     }
 
     #[test]

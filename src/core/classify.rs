@@ -1,7 +1,7 @@
 //! Screen text + pane title -> what the agent is doing, with the rule that said so.
 //! Patterns come from the agent's profile (data, never code): this only applies them.
 
-use super::answer::{Answer, AnswerRule, answer};
+use super::answer::{Answer, AnswerRule, answer, dialog_keys};
 use super::model::{AgentState, Input};
 use regex::Regex;
 
@@ -40,6 +40,8 @@ pub struct Reading {
     pub last_line: String,
     /// Waiting on a dialog the profile allows the czar to answer: how, and the screen it answers.
     pub answerable: Option<Answer>,
+    /// Waiting on a dialog the profile knows: the keys that say yes to it (the operator's).
+    pub dialog_keys: Option<Vec<String>>,
     /// What the operator needs besides the state: the question a waiting agent asks, the
     /// retry or reset time a rate-limited one shows, the message of an error.
     pub detail: Option<String>,
@@ -93,16 +95,21 @@ fn classify_state(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
     ];
     for (patterns, lines, state, name) in screen_checks {
         if let Some(reason) = first_match(patterns, lines, name) {
-            let answerable = if state == AgentState::Waiting {
-                answer(&rules.auto_answer, &region)
+            let (answerable, keys) = if state == AgentState::Waiting {
+                let region = &region;
+                (
+                    answer(&rules.auto_answer, region),
+                    dialog_keys(&rules.auto_answer, region),
+                )
             } else {
-                None
+                (None, None)
             };
             return Reading {
                 state: Some(state),
                 reason,
                 last_line,
                 answerable,
+                dialog_keys: keys,
                 detail: None,
                 input: Input::Unknown,
             };
@@ -124,6 +131,7 @@ fn classify_state(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
         reason: "no pattern matched".into(),
         last_line,
         answerable: None,
+        dialog_keys: None,
         detail: None,
         input: Input::Unknown,
     }
@@ -162,6 +170,7 @@ fn plain(state: AgentState, reason: String, last_line: String) -> Reading {
         reason,
         last_line,
         answerable: None,
+        dialog_keys: None,
         detail: None,
         input: Input::Unknown,
     }

@@ -47,8 +47,6 @@ pub enum Command {
     TypeText { worker: WorkerId, text: String },
     /// Press named keys in the worker's pane (e.g. `Escape`), from the operator or a profile.
     PressKeys { worker: WorkerId, keys: Vec<String> },
-    /// The operator's yes or no to what the worker's agent asks (see `answer::operator_keys`).
-    OperatorAnswer { worker: WorkerId, yes: bool },
     /// Answer the dialog the worker's agent shows, as its profile's rule says.
     AutoAnswer { worker: WorkerId, keys: Vec<String> },
     /// Read the worker's branch statistics again.

@@ -15,16 +15,7 @@ pub enum Observation {
     /// A worker's agent state, read from its screen and title.
     AgentSeen {
         worker: WorkerId,
-        state: AgentState,
-        reason: String,
-        last_line: String,
-        /// Waiting on a dialog its profile lets the czar answer: how, and the screen it answers.
-        answerable: Option<Answer>,
-        /// What its input box holds.
-        input: Input,
-        /// When the capture was taken (ms) and a digest of its text.
-        taken_at: u64,
-        hash: u64,
+        seen: Seen,
     },
     /// A worker's session and worktree were started (or could not be).
     WorkerStarted {
@@ -75,6 +66,24 @@ pub enum Observation {
     Tick,
     /// The czar restarted with this model from the store: whatever was in flight is lost.
     Resumed,
+}
+
+/// What one reading of a worker's screen (and pane title) showed.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Seen {
+    pub state: AgentState,
+    pub reason: String,
+    pub last_line: String,
+    /// Waiting on a dialog its profile lets the czar answer: how, and the screen it answers.
+    pub answerable: Option<Answer>,
+    /// Waiting on a dialog its profile knows (allowed or not): the keys that say yes to it,
+    /// for the operator's answer.
+    pub dialog_keys: Option<Vec<String>>,
+    /// What its input box holds.
+    pub input: Input,
+    /// When the capture was taken (ms) and a digest of its text.
+    pub taken_at: u64,
+    pub hash: u64,
 }
 
 /// A task's branch, checked out in its worker's worktree.

@@ -1,5 +1,6 @@
 //! Operator intents: the dashboard's keys and scripts go through here, never around the core.
 
+use super::answer::OperatorAnswer;
 use super::command::{Command, EventKind};
 use super::model::{Model, TaskState, WorkerId};
 use super::observation::Intent;
@@ -32,7 +33,7 @@ pub(super) fn intent(model: &mut Model, intent: Intent, out: &mut Vec<Command>) 
         Intent::Kill { worker } => kill(model, worker, out),
         Intent::Reassign { worker, task } => reassign(model, worker, &task, out),
         Intent::Type { worker, text } => out.push(Command::TypeText { worker, text }),
-        Intent::Answer { worker, yes } => out.push(Command::OperatorAnswer { worker, yes }),
+        Intent::Answer { worker, yes } => answer(model, worker, yes, out),
     }
 }
 
@@ -98,4 +99,16 @@ fn reassign(model: &mut Model, id: WorkerId, task: &str, out: &mut Vec<Command>)
         );
     }
     super::outcome::assign_one(model, id, task, out);
+}
+
+/// The operator's yes or no, said the way the worker's latest screen needs.
+fn answer(model: &Model, worker: WorkerId, yes: bool, out: &mut Vec<Command>) {
+    let keys = model
+        .workers
+        .get(&worker)
+        .and_then(|w| w.vitals.dialog_keys.as_deref());
+    out.push(match super::answer::operator_answer(keys, yes) {
+        OperatorAnswer::Keys(keys) => Command::PressKeys { worker, keys },
+        OperatorAnswer::Words(text) => Command::TypeText { worker, text },
+    });
 }

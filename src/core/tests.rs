@@ -4,7 +4,7 @@ use super::command::Command;
 use super::model::{
     AgentDelivery, AgentState, BranchInfo, Input, Model, Policy, TaskDef, TaskState,
 };
-use super::observation::{Observation, Prepared, SessionSeen, Signal};
+use super::observation::{Observation, Prepared, Seen, SessionSeen, Signal};
 use super::update;
 
 pub(super) fn def(id: &str, needs: &[&str], verify: Option<&str>) -> TaskDef {
@@ -40,13 +40,16 @@ pub(super) fn model(workers: u32) -> Model {
 pub(super) fn seen(w: u32, state: AgentState, input: Input, now: u64) -> Observation {
     Observation::AgentSeen {
         worker: w,
-        state,
-        reason: state.as_str().into(),
-        last_line: String::new(),
-        answerable: None,
-        input,
-        taken_at: now,
-        hash: 0,
+        seen: Seen {
+            state,
+            reason: state.as_str().into(),
+            last_line: String::new(),
+            answerable: None,
+            input,
+            taken_at: now,
+            hash: 0,
+            ..Seen::default()
+        },
     }
 }
 

@@ -4,7 +4,7 @@
 use super::answer::Answer;
 use super::command::{Command, EventKind};
 use super::model::{AgentState, Model, Policy};
-use super::observation::Observation;
+use super::observation::{Observation, Seen};
 use super::update;
 
 fn started() -> Model {
@@ -25,13 +25,16 @@ fn started() -> Model {
 fn waiting(answerable: Option<Answer>) -> Observation {
     Observation::AgentSeen {
         worker: 1,
-        state: AgentState::Waiting,
-        reason: "waiting pattern matched".into(),
-        last_line: "Enter to confirm · Esc to cancel".into(),
-        answerable,
-        input: crate::core::model::Input::Hidden,
-        taken_at: 0,
-        hash: 0,
+        seen: Seen {
+            state: AgentState::Waiting,
+            reason: "waiting pattern matched".into(),
+            last_line: "Enter to confirm · Esc to cancel".into(),
+            answerable,
+            input: crate::core::model::Input::Hidden,
+            taken_at: 0,
+            hash: 0,
+            ..Seen::default()
+        },
     }
 }
 
@@ -137,13 +140,16 @@ fn only_a_worker_seen_waiting_is_answered() {
     // A stale reading that still carries the answer while the worker reads as busy.
     let busy = || Observation::AgentSeen {
         worker: 1,
-        state: AgentState::Busy,
-        reason: "spinner".into(),
-        last_line: String::new(),
-        answerable: Some(trust()),
-        input: crate::core::model::Input::Empty,
-        taken_at: 0,
-        hash: 0,
+        seen: Seen {
+            state: AgentState::Busy,
+            reason: "spinner".into(),
+            last_line: String::new(),
+            answerable: Some(trust()),
+            input: crate::core::model::Input::Empty,
+            taken_at: 0,
+            hash: 0,
+            ..Seen::default()
+        },
     };
     assert!(answers(&update(&mut m, busy(), 3_000)).is_empty());
     assert!(answers(&update(&mut m, busy(), 5_000)).is_empty());

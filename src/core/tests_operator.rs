@@ -2,7 +2,7 @@
 
 use super::command::{Command, EventKind};
 use super::model::{AgentState, Model, Policy, TaskDef, TaskState};
-use super::observation::{Intent, Observation};
+use super::observation::{Intent, Observation, Seen};
 use super::update;
 
 fn running(workers: u32, tasks: &[&str]) -> Model {
@@ -34,13 +34,16 @@ fn running(workers: u32, tasks: &[&str]) -> Model {
         );
         let seen = Observation::AgentSeen {
             worker: w,
-            state: AgentState::Idle,
-            reason: "prompt".into(),
-            last_line: String::new(),
-            answerable: None,
-            input: crate::core::model::Input::Empty,
-            taken_at: 0,
-            hash: 0,
+            seen: Seen {
+                state: AgentState::Idle,
+                reason: "prompt".into(),
+                last_line: String::new(),
+                answerable: None,
+                input: crate::core::model::Input::Empty,
+                taken_at: 0,
+                hash: 0,
+                ..Seen::default()
+            },
         };
         update(&mut m, seen, 2);
     }
@@ -177,13 +180,16 @@ fn a_fresh_hook_outranks_the_screen_then_the_screen_wins_again() {
     assert_eq!(m.workers[&1].agent, AgentState::Waiting);
     let screen = || Observation::AgentSeen {
         worker: 1,
-        state: AgentState::Busy,
-        reason: "spinner".into(),
-        last_line: String::new(),
-        answerable: None,
-        input: crate::core::model::Input::Empty,
-        taken_at: 0,
-        hash: 0,
+        seen: Seen {
+            state: AgentState::Busy,
+            reason: "spinner".into(),
+            last_line: String::new(),
+            answerable: None,
+            input: crate::core::model::Input::Empty,
+            taken_at: 0,
+            hash: 0,
+            ..Seen::default()
+        },
     };
     update(&mut m, screen(), 11_000);
     assert_eq!(
@@ -212,13 +218,16 @@ fn a_screen_reading_a_hook_outranked_counts_once_the_hook_is_stale_without_a_new
     hook(&mut m, AgentState::Busy, "PreToolUse", 10_000);
     let dialog = Observation::AgentSeen {
         worker: 1,
-        state: AgentState::Waiting,
-        reason: "waiting pattern matched".into(),
-        last_line: String::new(),
-        answerable: None,
-        input: crate::core::model::Input::Empty,
-        taken_at: 0,
-        hash: 0,
+        seen: Seen {
+            state: AgentState::Waiting,
+            reason: "waiting pattern matched".into(),
+            last_line: String::new(),
+            answerable: None,
+            input: crate::core::model::Input::Empty,
+            taken_at: 0,
+            hash: 0,
+            ..Seen::default()
+        },
     };
     update(&mut m, dialog, 10_500);
     assert_eq!(m.workers[&1].agent, AgentState::Busy, "the hook is fresh");
@@ -235,21 +244,39 @@ fn a_screen_reading_a_hook_outranked_counts_once_the_hook_is_stale_without_a_new
 }
 
 #[test]
-fn the_operators_answer_goes_to_the_engine_to_be_said_the_profiles_way() {
+fn the_operators_answer_is_said_the_way_the_screen_needs() {
     let mut m = running(1, &[]);
-    let out = update(
-        &mut m,
-        Observation::Intent(Intent::Answer {
-            worker: 1,
-            yes: false,
-        }),
-        5,
-    );
-    assert!(out.contains(&Command::OperatorAnswer {
+    let answer = |m: &mut Model, yes| {
+        let intent = Observation::Intent(Intent::Answer { worker: 1, yes });
+        update(m, intent, 5)
+    };
+    // A question no rule of the profile knows: answered in words.
+    let out = answer(&mut m, false);
+    assert!(out.contains(&Command::TypeText {
         worker: 1,
-        yes: false
+        text: "n".into()
     }));
     assert_eq!(operator_events(&out), 1);
+    // A dialog the profile knows (its auto-answer may not allow it): its keys say yes, Escape no.
+    let dialog = Observation::AgentSeen {
+        worker: 1,
+        seen: Seen {
+            state: AgentState::Waiting,
+            dialog_keys: Some(vec!["Home".into(), "Enter".into()]),
+            ..Seen::default()
+        },
+    };
+    update(&mut m, dialog, 4);
+    let out = answer(&mut m, true);
+    assert!(out.contains(&Command::PressKeys {
+        worker: 1,
+        keys: vec!["Home".into(), "Enter".into()]
+    }));
+    let out = answer(&mut m, false);
+    assert!(out.contains(&Command::PressKeys {
+        worker: 1,
+        keys: vec!["Escape".into()]
+    }));
 }
 
 #[test]
@@ -261,13 +288,16 @@ fn a_rate_limited_workers_task_moves_to_an_idle_agent_of_another_profile() {
     m.tasks.get_mut("a").unwrap().state = TaskState::Working;
     let limited = Observation::AgentSeen {
         worker: holder,
-        state: AgentState::RateLimited,
-        reason: "rate limit: resets in 3600s".into(),
-        last_line: String::new(),
-        answerable: None,
-        input: crate::core::model::Input::Empty,
-        taken_at: 0,
-        hash: 0,
+        seen: Seen {
+            state: AgentState::RateLimited,
+            reason: "rate limit: resets in 3600s".into(),
+            last_line: String::new(),
+            answerable: None,
+            input: crate::core::model::Input::Empty,
+            taken_at: 0,
+            hash: 0,
+            ..Seen::default()
+        },
     };
     let out = update(&mut m, limited, 5);
     assert!(out.contains(&Command::PressKeys {

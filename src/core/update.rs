@@ -15,34 +15,37 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
             super::task_files::errors_seen(model, errors, &mut out)
         }
         Observation::Sessions(seen) => workers::sessions(model, &seen, now, &mut out),
-        Observation::AgentSeen {
-            worker,
-            state,
-            reason,
-            last_line,
-            answerable,
-            input,
-            taken_at,
-            hash,
-        } => {
+        Observation::AgentSeen { worker, seen } => {
+            let state = seen.state;
             if let Some(w) = model.workers.get_mut(&worker) {
                 let screen = Screen {
                     state: Some(state),
-                    input,
-                    at: taken_at,
-                    hash,
+                    input: seen.input,
+                    at: seen.taken_at,
+                    hash: seen.hash,
                 };
                 // A reading that overtook a newer one on its way here says nothing new.
-                if w.vitals.screen.as_ref().is_none_or(|s| s.at <= taken_at) {
+                if w.vitals
+                    .screen
+                    .as_ref()
+                    .is_none_or(|s| s.at <= seen.taken_at)
+                {
                     w.vitals.screen = Some(screen);
                 }
+                // The newest screen says which dialog, if any, is up: a changed one drops the old.
+                w.vitals.dialog = seen.answerable;
+                w.vitals.dialog_keys = seen.dialog_keys;
             }
-            agent_seen(model, worker, state, reason, last_line, now, &mut out);
+            agent_seen(
+                model,
+                worker,
+                state,
+                seen.reason,
+                seen.last_line,
+                now,
+                &mut out,
+            );
             workers::check_up(model, worker, false, now, &mut out);
-            // The newest screen says which dialog, if any, is up: a changed screen drops the old.
-            if let Some(w) = model.workers.get_mut(&worker) {
-                w.vitals.dialog = answerable;
-            }
             auto_answer(model, worker, now, &mut out);
             super::delivery::advance(model, worker, now, &mut out);
             // A reading that confirmed a delivery may show the work over already.

@@ -161,26 +161,6 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
             let (target, profile) = pane_of(model, worker);
             tokio::spawn(async move { type_line(&ctx, &target, &profile, &text).await });
         }
-        Command::OperatorAnswer { worker, yes } => {
-            let (session, profile) = pane_of(model, worker);
-            tokio::spawn(async move {
-                let keys = match (
-                    ctx.tmux.capture(&session, false).await,
-                    ctx.setup.profile(&profile),
-                ) {
-                    (Ok(screen), Some(p)) => {
-                        let region = crate::core::classify::region(&p.rules, &screen);
-                        crate::core::answer::operator_keys(&p.rules.auto_answer, &region, yes)
-                    }
-                    _ => None,
-                };
-                match keys {
-                    Some(keys) => press(&ctx, &session, &keys).await,
-                    // A question the profile has no dialog rule for is answered in words.
-                    None => type_line(&ctx, &session, &profile, if yes { "y" } else { "n" }).await,
-                }
-            });
-        }
         Command::AutoAnswer { worker, keys } => {
             execute(&ctx, model, Command::PressKeys { worker, keys });
         }

@@ -8,7 +8,7 @@ use crate::adapters::git::{self, Git};
 use crate::adapters::output_watch::{self, Outputs};
 use crate::core::classify::classify;
 use crate::core::model::{Model, WorkerId};
-use crate::core::observation::Observation;
+use crate::core::observation::{Observation, Seen};
 use std::sync::Arc;
 
 /// Reads the screens of `reads` (worker, target) in one tmux run and says what each agent is
@@ -29,8 +29,7 @@ pub(crate) fn read_screens(ctx: &Arc<Ctx>, model: &Model, reads: Vec<(WorkerId, 
                 (Ok(s), Some(p)) => {
                     let r = classify(&p.rules, &s.text, &s.title);
                     if let Some(state) = r.state {
-                        let obs = Observation::AgentSeen {
-                            worker: *worker,
+                        let seen = Seen {
                             state,
                             // The question, retry time or error message rides along for the operator.
                             reason: match &r.detail {
@@ -39,9 +38,14 @@ pub(crate) fn read_screens(ctx: &Arc<Ctx>, model: &Model, reads: Vec<(WorkerId, 
                             },
                             last_line: r.last_line,
                             answerable: r.answerable,
+                            dialog_keys: r.dialog_keys,
                             input: r.input,
                             taken_at,
                             hash: digest(&s.text),
+                        };
+                        let obs = Observation::AgentSeen {
+                            worker: *worker,
+                            seen,
                         };
                         send(&ctx, obs);
                     }

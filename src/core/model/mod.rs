@@ -315,6 +315,10 @@ pub struct Vitals {
     /// restarted czar reads the screen again.
     #[serde(skip)]
     pub dialog: Option<crate::core::answer::Answer>,
+    /// A dialog its profile knows is on its latest screen: the keys that say yes to it (the
+    /// operator's answer; Escape says no). Not stored either.
+    #[serde(skip)]
+    pub dialog_keys: Option<Vec<String>>,
     /// The latest screen reading, when a fresh hook outranked it: (state, reason). The screen
     /// is read only when it prints, so this reading counts once the hook has gone stale.
     #[serde(skip)]
