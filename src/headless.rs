@@ -1,7 +1,6 @@
 //! `czar --auto`: the same engine with nobody watching. Prints one line per event that matters,
 //! exits when the queue is drained, and ends with a summary table.
 
-use crate::adapters::git::Git;
 use crate::core::command::{Event, EventKind};
 use crate::core::model::{Model, TaskState, branch_for};
 use crate::engine::{Engine, Setup};
@@ -33,8 +32,6 @@ impl Outcome {
 /// whose agents keep failing to start is never tried again, and the tasks no agent can run
 /// fail with the cause, so the run ends (see `core::park`).
 pub async fn run(mut setup: Setup, watch: bool) -> anyhow::Result<Outcome> {
-    crate::project::check_tasks(&setup)?;
-    crate::preflight::check(&setup).await?;
     if !watch {
         setup.policy.spawn.probe_after_ms = None;
     }
@@ -47,7 +44,7 @@ pub async fn run(mut setup: Setup, watch: bool) -> anyhow::Result<Outcome> {
         log.display()
     );
     let start = std::time::Instant::now();
-    let mut engine = Engine::open(setup)?;
+    let mut engine = Engine::start(setup).await?;
     engine.on_event(move |e| print_event(start.elapsed().as_secs_f64(), e));
     // `until` is asked after each poll, and the first poll reads the task files: an empty model
     // is never mistaken for a drained queue.
@@ -60,7 +57,7 @@ pub async fn run(mut setup: Setup, watch: bool) -> anyhow::Result<Outcome> {
     if interrupted {
         println!("czar: stopped. Worker sessions keep running; run czar again to resume.");
     }
-    print_summary(engine.setup(), model);
+    print_summary(&engine);
     print_blocked(engine.setup(), model);
     let broken_files: Vec<String> = model.task_file_errors.values().cloned().collect();
     if !broken_files.is_empty() {
@@ -128,8 +125,8 @@ fn print_event(at: f64, e: &Event) {
     let _ = writeln!(out, "[{at:7.1}s]{who}{task}: {} {first}", e.kind.as_str());
 }
 
-pub fn print_summary(setup: &Setup, model: &Model) {
-    let git = Git::discover(&setup.paths.repo_root).ok();
+pub fn print_summary(engine: &Engine) {
+    let model = engine.model();
     let mut rows = vec![[
         "TASK".to_string(),
         "WORKER".into(),
@@ -140,10 +137,9 @@ pub fn print_summary(setup: &Setup, model: &Model) {
     ]];
     for t in model.tasks.values() {
         let branch = branch_for(&t.def.id);
-        let commits = git
-            .as_ref()
-            .and_then(|g| g.branch_stats(&setup.base, &branch).ok())
-            .map_or("-".to_string(), |s| s.ahead.to_string());
+        let commits = engine
+            .commits_ahead(&t.def.id)
+            .map_or("-".to_string(), |n| n.to_string());
         let duration = match (t.times.started, t.times.finished) {
             (Some(s), Some(f)) => format!("{:.1}s", f.saturating_sub(s) as f64 / 1000.0),
             _ => "-".into(),

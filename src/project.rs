@@ -147,22 +147,6 @@ fn delivery_policy(cfg: &ProjectConfig) -> DeliveryPolicy {
     }
 }
 
-/// Refuses to start when a task file is malformed: the operator fixes it first, nothing runs.
-/// Both front ends call it; the loader checks each task's `agent` against the profiles itself,
-/// with the line. A file that breaks later is the engine's to report (`task_file_error`).
-pub fn check_tasks(setup: &Setup) -> Result<(), UsageError> {
-    let agents: Vec<&String> = setup.profiles.keys().collect();
-    let set = crate::tasks::load_dir(&setup.paths.tasks_dir, &agents);
-    let lines: Vec<String> = set.errors.iter().map(|e| format!("  {e}")).collect();
-    if lines.is_empty() {
-        return Ok(());
-    }
-    Err(UsageError(format!(
-        "task files have errors; nothing was started:\n{}",
-        lines.join("\n")
-    )))
-}
-
 /// The classifier's view of a profile's patterns.
 pub fn rules(p: &AgentProfile) -> ScreenRules {
     let list = |l: &PatternList| l.0.iter().map(|p| p.regex.clone()).collect::<Vec<_>>();

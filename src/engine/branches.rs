@@ -4,8 +4,8 @@
 //! all and only a branch whose tip (or base) moved is worked out again.
 
 use super::Ctx;
-use super::exec::send;
-use crate::adapters::git::{Git, GitError};
+use super::ports::Repo;
+use crate::adapters::git::GitError;
 use crate::core::model::{BranchInfo, Model, WorkerId, branch_for};
 use crate::core::observation::Observation;
 use std::collections::HashMap;
@@ -53,7 +53,7 @@ pub(crate) fn refresh(ctx: &Arc<Ctx>, model: &Model, workers: &[WorkerId], force
 }
 
 fn refresh_blocking(ctx: &Ctx, wanted: &[Wanted]) -> Result<(), GitError> {
-    let git = Git::discover(&ctx.setup.paths.repo_root)?;
+    let git = ctx.repo.as_ref();
     let base = git.commit_of(&ctx.setup.base)?;
     let mut sent = ctx.branches.lock().unwrap_or_else(|p| p.into_inner());
     for want in wanted {
@@ -66,7 +66,7 @@ fn refresh_blocking(ctx: &Ctx, wanted: &[Wanted]) -> Result<(), GitError> {
                     branch: want.branch.clone(),
                     ..BranchInfo::default()
                 };
-                send(ctx, Observation::BranchSeen { worker, info });
+                ctx.send(Observation::BranchSeen { worker, info });
             }
             continue;
         };
@@ -74,9 +74,9 @@ fn refresh_blocking(ctx: &Ctx, wanted: &[Wanted]) -> Result<(), GitError> {
         if !want.always && sent.get(&worker) == Some(&key) {
             continue;
         }
-        match branch_info(&git, &key.1, want) {
+        match branch_info(git, &key.1, want) {
             Ok(info) => {
-                send(ctx, Observation::BranchSeen { worker, info });
+                ctx.send(Observation::BranchSeen { worker, info });
                 sent.insert(worker, key);
             }
             Err(e) => tracing::warn!("branch figures for worker {worker}: {e}"),
@@ -85,7 +85,7 @@ fn refresh_blocking(ctx: &Ctx, wanted: &[Wanted]) -> Result<(), GitError> {
     Ok(())
 }
 
-fn branch_info(git: &Git, base: &str, want: &Wanted) -> Result<BranchInfo, GitError> {
+fn branch_info(git: &dyn Repo, base: &str, want: &Wanted) -> Result<BranchInfo, GitError> {
     let branch = &want.branch;
     let s = git.branch_stats(base, branch)?;
     let tip = git.branch_tip(branch).unwrap_or_default();

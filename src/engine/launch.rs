@@ -2,10 +2,12 @@
 //! environment it gets, which goes through a private file, never onto a command line (see
 //! `pane_log::env`).
 
-use super::{Profile, Setup};
+use super::{Ctx, Profile, Setup};
+use crate::adapters::tmux::SessionSpec;
 use crate::core::model::WorkerId;
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Variables a worker session must not inherit: they describe the czar's own terminal and tmux.
 const NOT_PASSED: [&str; 4] = ["TMUX", "TMUX_PANE", "COLUMNS", "LINES"];
@@ -85,6 +87,60 @@ pub(super) fn agent_command(
     };
     let command = crate::pane_log::wrap_agent(czar, log_word.ok(), &file_word, &profile.command);
     Ok((command, Some(file)))
+}
+
+/// Makes the worker's worktree (saving what a crashed agent left there) and starts its agent.
+pub(super) async fn start_worker(
+    ctx: &Ctx,
+    worker: WorkerId,
+    profile_name: &str,
+) -> Result<(), String> {
+    let setup = &ctx.setup;
+    let profile = setup
+        .profile(profile_name)
+        .ok_or_else(|| format!("unknown agent profile {profile_name:?}"))?;
+    let wt = setup.paths.worktree(worker);
+    let (repo, base, wt2) = (Arc::clone(&ctx.repo), setup.base.clone(), wt.clone());
+    let saved = tokio::task::spawn_blocking(move || {
+        repo.ensure_worktree(&wt2, &format!("worker-{worker}"), &base)
+            .map_err(|e| e.to_string())?;
+        // A crashed agent may have left work behind: keep it before anything else runs there.
+        Ok::<_, String>(repo.commit_wip(&wt2, "agent restarted"))
+    })
+    .await
+    .map_err(|e| format!("worktree task failed: {e}"))??;
+    match saved {
+        Ok(Some(id)) => tracing::info!(
+            worker,
+            "saved leftovers of the previous agent as WIP commit {id}"
+        ),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(worker, "could not save leftovers before restarting: {e}"),
+    }
+    let name = crate::core::model::session_name(&setup.project, worker);
+    // A dead pane left from a crash holds the name.
+    if ctx.panes.exists(name.clone()).await.unwrap_or(false) {
+        ctx.panes
+            .kill(name.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let (command, env_file) = agent_command(setup, worker, profile)?;
+    let spec = SessionSpec {
+        name,
+        cwd: wt,
+        command,
+        // Nothing: every value given here is on the tmux server's command line for all to see.
+        env: Vec::new(),
+        width: setup.pane_size.0,
+        height: setup.pane_size.1,
+    };
+    let started = ctx.panes.start(spec).await;
+    if let (Err(_), Some(file)) = (&started, &env_file) {
+        // No pane-log will take it.
+        let _ = std::fs::remove_file(file);
+    }
+    started.map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

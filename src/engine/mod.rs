@@ -1,38 +1,46 @@
 //! The one engine behind both front ends: owns the model, turns observations into commands with
-//! `core::update`, makes each step durable in the store, then carries the commands out.
+//! `core::update`, makes each step durable in the store, then carries the commands out. It
+//! reaches the world only through its ports (`ports`), opened once.
 
 mod branches;
 mod exec;
 mod exits;
 mod fault;
+mod handle;
 mod launch;
 mod monitor;
+pub mod ports;
 mod reading;
+mod real;
+mod run;
 mod schedule;
 pub mod setup;
 pub mod status;
 mod survey;
+mod worktrees;
+
+pub use handle::Handle;
 pub use launch::profile_env;
-
-use crate::adapters::store::{Step, Store, StoreError};
-use crate::adapters::tmux::Tmux;
-use crate::core::command::{Command, Event};
-use crate::core::model::Model;
-use crate::core::observation::{Intent, Observation};
-use crate::core::update;
 pub use setup::{Paths, Profile, Setup, Timing};
-use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
-use tokio::sync::{mpsc, watch};
 
+use crate::adapters::git::GitError;
+use crate::adapters::store::{EventRow, Step, StoreError};
+use crate::core::command::{Command, Event};
+use crate::core::model::{Model, WorkerId};
+use crate::core::observation::Observation;
+use crate::core::update;
+use ports::{Clock, Panes, Ports, Processes, Repo, State};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// The time by this machine's clock, for the commands that run without an engine.
 pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-/// What the adapters' tasks send back to the loop.
-#[derive(Debug)]
+/// What the adapters' tasks and the front ends send the loop.
 pub(crate) enum Msg {
     Obs(Observation),
     /// A batch of screen reads ended (with or without readings).
@@ -43,16 +51,30 @@ pub(crate) enum Msg {
     Listed(Result<Vec<crate::adapters::tmux::PaneInfo>, String>),
     /// git says refs moved: refresh branch figures soon.
     RefsMoved,
-    /// A worker wrote to the inbox (see `adapters::bell`).
+    /// A worker wrote to the inbox.
     Signals,
     /// Read this worker's screen at the next round, whether or not it printed.
-    ReadSoon(crate::core::model::WorkerId),
+    ReadSoon(WorkerId),
+    /// A front end asks for a worker's screen as it is now (with colours when `ansi`).
+    Screen {
+        worker: WorkerId,
+        ansi: bool,
+        reply: oneshot::Sender<Result<String, String>>,
+    },
+    /// A front end asks for a task branch's figures.
+    Branch {
+        task: String,
+        reply: oneshot::Sender<Result<crate::adapters::git::BranchStats, String>>,
+    },
 }
 
 /// Shared by the engine and the tasks it spawns.
 pub(crate) struct Ctx {
     pub setup: Setup,
-    pub tmux: Tmux,
+    pub panes: Arc<dyn Panes>,
+    pub repo: Arc<dyn Repo>,
+    pub processes: Arc<dyn Processes>,
+    pub clock: Arc<dyn Clock>,
     pub tx: mpsc::UnboundedSender<Msg>,
     /// What earlier surveys learned (see `survey`).
     pub survey: survey::SharedCache,
@@ -62,70 +84,82 @@ pub(crate) struct Ctx {
     pub log_marks: exits::Marks,
 }
 
-type EventSink = Box<dyn FnMut(&Event) + Send>;
+impl Ctx {
+    pub fn now(&self) -> u64 {
+        self.clock.now_ms()
+    }
 
-/// Messages taken at once before the loop looks at its timers again.
-const MAX_TAKEN: usize = 256;
+    /// An outcome back to the loop. The loop is gone only when the czar is shutting down, and
+    /// the outcome no longer matters then.
+    pub fn send(&self, obs: Observation) {
+        let _ = self.tx.send(Msg::Obs(obs));
+    }
+}
+
+type EventSink = Box<dyn FnMut(&Event) + Send>;
+type CommandTap = Box<dyn FnMut(&Command) + Send>;
+
+/// Events a front end can show without asking the store.
+const RECENT_EVENTS: usize = 200;
 
 pub struct Engine {
     ctx: Arc<Ctx>,
     model: Model,
     /// The model as the store has it, to write only what changed.
     saved: Model,
-    store: Store,
+    state: Box<dyn State>,
     rx: mpsc::UnboundedReceiver<Msg>,
     monitor: monitor::Monitor,
     on_event: Option<EventSink>,
+    on_command: Option<CommandTap>,
     last_status: String,
     last_counts: crate::adapters::tmux::TmuxCounts,
     published: watch::Sender<Arc<Model>>,
-}
-
-/// How a front end talks to a running engine: intents in, snapshots of the model out.
-#[derive(Clone)]
-pub struct Handle {
-    tx: mpsc::UnboundedSender<Msg>,
-    model: watch::Receiver<Arc<Model>>,
-}
-
-impl Handle {
-    /// Returns false when the engine is gone.
-    pub fn send(&self, intent: Intent) -> bool {
-        self.tx.send(Msg::Obs(Observation::Intent(intent))).is_ok()
-    }
-
-    /// The model as of the engine's last step that changed it.
-    pub fn model(&self) -> Arc<Model> {
-        self.model.borrow().clone()
-    }
-
-    /// Resolves when a newer model is published; Err when the engine is gone.
-    pub async fn changed(&mut self) -> Result<(), watch::error::RecvError> {
-        self.model.changed().await
-    }
+    /// The latest events, oldest first, and the sequence number the next one gets.
+    recent: watch::Sender<Arc<Vec<EventRow>>>,
+    next_seq: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Git(#[from] GitError),
 }
 
 impl Engine {
-    /// Opens the store and takes over whatever a previous czar left: its model and its sessions.
+    /// Checks what the czar needs before it starts anything (the task files, the agents'
+    /// programs, the tmux socket), then opens the engine. Both front ends start this way.
+    pub async fn start(setup: Setup) -> anyhow::Result<Engine> {
+        check_tasks(&setup)?;
+        crate::preflight::check(&setup).await?;
+        Ok(Engine::open(setup)?)
+    }
+
+    /// Opens the real ports and takes over whatever a previous czar left: its model and its
+    /// sessions.
     pub fn open(setup: Setup) -> Result<Engine, EngineError> {
-        let store = Store::open(setup.state_dir())?;
-        let (tasks, workers) = store.load()?;
+        let ports = real::open(&setup)?;
+        Engine::with_ports(setup, ports)
+    }
+
+    /// The engine on the given ports (the real ones, or the tests' own).
+    pub fn with_ports(setup: Setup, ports: Ports) -> Result<Engine, EngineError> {
+        let (tasks, workers) = ports.state.load()?;
         let mut model = Model::new(&setup.project, &setup.base, setup.policy.clone());
         let resumed = !tasks.is_empty() || !workers.is_empty();
         model.tasks = tasks;
         model.workers = workers;
-        let saved = model.clone();
+        let recent = ports.state.events(RECENT_EVENTS)?;
+        let next_seq = recent.last().map_or(1, |e| e.seq + 1);
         let (tx, rx) = mpsc::unbounded_channel();
-        let tmux = Tmux::new(setup.socket.clone());
         let ctx = Arc::new(Ctx {
             setup,
-            tmux,
+            panes: ports.panes,
+            repo: ports.repo,
+            processes: ports.processes,
+            clock: ports.clock,
             tx,
             survey: Default::default(),
             branches: Default::default(),
@@ -133,15 +167,18 @@ impl Engine {
         });
         let mut engine = Engine {
             ctx,
+            saved: model.clone(),
             model,
-            saved,
-            store,
+            state: ports.state,
             rx,
             monitor: monitor::Monitor::default(),
             on_event: None,
+            on_command: None,
             last_status: String::new(),
             last_counts: Default::default(),
             published: watch::Sender::new(Arc::new(Model::default())),
+            recent: watch::Sender::new(Arc::new(recent)),
+            next_seq,
         };
         if resumed {
             engine.step(Observation::Resumed, &[])?;
@@ -154,27 +191,32 @@ impl Engine {
         self.on_event = Some(Box::new(f));
     }
 
-    pub fn handle(&self) -> Handle {
-        Handle {
-            tx: self.ctx.tx.clone(),
-            model: self.published.subscribe(),
-        }
+    /// Called with every command as it is carried out (the engine's own tests watch them).
+    pub fn on_command(&mut self, f: impl FnMut(&Command) + Send + 'static) {
+        self.on_command = Some(Box::new(f));
     }
 
-    pub fn tmux(&self) -> &Tmux {
-        &self.ctx.tmux
+    pub fn handle(&self) -> Handle {
+        Handle::new(
+            self.ctx.tx.clone(),
+            self.published.subscribe(),
+            self.recent.subscribe(),
+        )
     }
 
     pub fn model(&self) -> &Model {
         &self.model
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
     pub fn setup(&self) -> &Setup {
         &self.ctx.setup
+    }
+
+    /// Commits the task's branch has beyond the base, as the repository says now.
+    pub fn commits_ahead(&self, task: &str) -> Option<usize> {
+        let branch = crate::core::model::branch_for(task);
+        let stats = self.ctx.repo.branch_stats(&self.ctx.setup.base, &branch);
+        stats.ok().map(|s| s.ahead)
     }
 
     /// One observation through the core: the result is stored before anything is carried out,
@@ -192,7 +234,7 @@ impl Engine {
         observations: Vec<Observation>,
         inbox_taken: &[i64],
     ) -> Result<(), EngineError> {
-        let now = now_ms();
+        let now = self.ctx.now();
         let mut commands = Vec::new();
         for obs in observations {
             commands.extend(update(&mut self.model, obs, now));
@@ -219,7 +261,7 @@ impl Engine {
         // Every change of the model shows as a changed record or an event (intents record one).
         let changed = !tasks.is_empty() || !workers.is_empty() || !events.is_empty();
         if changed || !inbox_taken.is_empty() {
-            self.store.commit_step(&Step {
+            self.state.commit_step(&Step {
                 now,
                 tasks: &tasks,
                 workers: &workers,
@@ -233,13 +275,11 @@ impl Engine {
                 self.saved.workers.insert(w.id, w.clone());
             }
         }
-        for e in &events {
-            tracing::info!(worker = ?e.worker, task = ?e.task, kind = e.kind.as_str(), "{}", e.detail);
-            if let Some(f) = self.on_event.as_mut() {
-                f(e);
-            }
-        }
+        self.recorded(&events, now);
         for c in commands {
+            if let Some(tap) = self.on_command.as_mut() {
+                tap(&c);
+            }
             exec::execute(&self.ctx, &self.model, c);
         }
         if changed {
@@ -248,185 +288,45 @@ impl Engine {
         Ok(())
     }
 
-    /// Runs until `until` says the work is over, or Ctrl-C. Worker sessions outlive it.
-    pub async fn run(&mut self, mut until: impl FnMut(&Model) -> bool) -> Result<(), EngineError> {
-        let mut tick = tokio::time::interval(self.ctx.setup.timing.poll);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let _watcher = reading::watch_refs(&self.ctx);
-        let _outputs = reading::watch_outputs(&self.ctx, &self.monitor.outputs);
-        let _signals = reading::listen_for_signals(&self.ctx);
-        let outputs = Arc::clone(&self.monitor.outputs);
-        let ctrl_c = tokio::signal::ctrl_c();
-        tokio::pin!(ctrl_c);
-        loop {
-            let now = now_ms();
-            let round_at = self.monitor.next_round(&self.model);
-            // A delivery's steps keep time of their own (Enter once a paste settled, a look
-            // after a while without a screen): the core says when it next has something to do.
-            let due_at = crate::core::delivery::next_due(&self.model).unwrap_or(u64::MAX);
-            let wait = round_at.min(due_at).saturating_sub(now);
-            tokio::select! {
-                _ = &mut ctrl_c => {
-                    self.step(Observation::Intent(Intent::Stop), &[])?;
-                    return Ok(());
-                }
-                msg = self.rx.recv() => {
-                    match msg {
-                        Some(msg) => self.take(msg)?,
-                        None => return Ok(()),
-                    }
-                }
-                // New output only wakes the loop to work out when to read it.
-                _ = outputs.changed() => {}
-                _ = tokio::time::sleep(std::time::Duration::from_millis(wait)) => {
-                    let now = now_ms();
-                    if now >= due_at {
-                        self.step(Observation::Tick, &[])?;
-                    }
-                    if now >= round_at {
-                        self.monitor_round();
-                    }
-                }
-                _ = tick.tick() => {
-                    self.poll().await?;
-                    if until(&self.model) {
-                        return Ok(());
-                    }
-                }
+    /// Events just stored: logged, handed to whoever listens, and kept for the front ends.
+    fn recorded(&mut self, events: &[Event], now: u64) {
+        if events.is_empty() {
+            return;
+        }
+        let mut recent: Vec<EventRow> = self.recent.borrow().as_ref().clone();
+        for e in events {
+            tracing::info!(worker = ?e.worker, task = ?e.task, kind = e.kind.as_str(), "{}", e.detail);
+            if let Some(f) = self.on_event.as_mut() {
+                f(e);
             }
-        }
-    }
-
-    /// A message, and those already queued behind it, in order; observations in a row go
-    /// through the core as one step.
-    fn take(&mut self, first: Msg) -> Result<(), EngineError> {
-        let mut observations = Vec::new();
-        let mut next = Some(first);
-        let mut taken = 0;
-        while let Some(msg) = next.take() {
-            taken += 1;
-            match msg {
-                Msg::Obs(obs) => observations.push(obs),
-                other => {
-                    if !observations.is_empty() {
-                        self.step_all(std::mem::take(&mut observations), &[])?;
-                    }
-                    self.take_other(other)?;
-                }
-            }
-            if taken < MAX_TAKEN {
-                next = self.rx.try_recv().ok();
-            }
-        }
-        if observations.is_empty() {
-            Ok(())
-        } else {
-            self.step_all(observations, &[])
-        }
-    }
-
-    fn take_other(&mut self, msg: Msg) -> Result<(), EngineError> {
-        match msg {
-            Msg::Obs(obs) => self.step(obs, &[])?,
-            Msg::BatchDone => self.monitor.batch.done(),
-            Msg::Listed(panes) => self.listed(panes)?,
-            Msg::ListSoon => self.monitor.list_soon = true,
-            Msg::RefsMoved => self.monitor.refs_moved = true,
-            Msg::Signals => self.take_signals()?,
-            Msg::ReadSoon(worker) => self.monitor.look_soon(worker, now_ms()),
-        }
-        Ok(())
-    }
-
-    /// Lists the sessions when that is due, and reads the screens worth reading, in one batch.
-    /// Neither is waited for: the loop goes on taking observations while tmux answers.
-    fn monitor_round(&mut self) {
-        if self.monitor.listing_due(now_ms()) {
-            let ctx = Arc::clone(&self.ctx);
-            tokio::spawn(async move {
-                let panes = ctx.tmux.list_panes().await.map_err(|e| e.to_string());
-                let _ = ctx.tx.send(Msg::Listed(panes));
+            recent.push(EventRow {
+                seq: self.next_seq,
+                at: now,
+                worker: e.worker,
+                task: e.task.clone(),
+                kind: e.kind.as_str().to_string(),
+                detail: e.detail.clone(),
             });
+            self.next_seq += 1;
         }
-        let reads = self.monitor.due_reads(&self.model, now_ms());
-        if !reads.is_empty() {
-            self.monitor.batch.start(now_ms());
-            reading::read_screens(&self.ctx, &self.model, reads);
-        }
+        let excess = recent.len().saturating_sub(RECENT_EVENTS);
+        recent.drain(..excess);
+        self.recent.send_replace(Arc::new(recent));
     }
+}
 
-    fn listed(
-        &mut self,
-        panes: Result<Vec<crate::adapters::tmux::PaneInfo>, String>,
-    ) -> Result<(), EngineError> {
-        match panes {
-            Ok(panes) => {
-                let seen = self.monitor.listed(&self.ctx, panes, now_ms());
-                self.step(Observation::Sessions(seen), &[])
-            }
-            Err(e) => {
-                self.monitor.listing.done();
-                tracing::warn!("listing tmux panes failed: {e}");
-                Ok(())
-            }
-        }
+/// Refuses to start when a task file is malformed: the operator fixes it first, nothing runs.
+/// `Engine::start` calls it for both front ends; the loader checks each task's `agent` against the profiles itself,
+/// with the line. A file that breaks later is the engine's to report (`task_file_error`).
+fn check_tasks(setup: &Setup) -> Result<(), crate::project::UsageError> {
+    let agents: Vec<&String> = setup.profiles.keys().collect();
+    let set = crate::tasks::load_dir(&setup.paths.tasks_dir, &agents);
+    let lines: Vec<String> = set.errors.iter().map(|e| format!("  {e}")).collect();
+    if lines.is_empty() {
+        return Ok(());
     }
-
-    /// The workers' signals from the inbox, in one step. A worker that signalled has its screen
-    /// looked at soon too: what it says (done, a hook's state) usually shows there at once.
-    fn take_signals(&mut self) -> Result<(), EngineError> {
-        let pending = self.store.pending_signals()?;
-        if pending.is_empty() {
-            return Ok(());
-        }
-        let now = now_ms();
-        let mut seqs = Vec::with_capacity(pending.len());
-        let mut signals = Vec::with_capacity(pending.len());
-        for (seq, worker, signal) in pending {
-            self.monitor.look_soon(worker, now);
-            seqs.push(seq);
-            signals.push(Observation::Signal { worker, signal });
-        }
-        self.step_all(signals, &seqs)
-    }
-
-    async fn poll(&mut self) -> Result<(), EngineError> {
-        let now = now_ms();
-        let scanned = self.monitor.scan_tasks(&self.ctx.setup, now);
-        if !scanned.is_empty() {
-            self.step_all(scanned, &[])?;
-        }
-        self.take_signals()?;
-        let moved = self
-            .monitor
-            .branches_to_refresh(&self.ctx.setup, &self.model, now);
-        branches::refresh(&self.ctx, &self.model, &moved, false);
-        if now.saturating_sub(self.monitor.last_survey) >= survey::EVERY_MS
-            && self.model.tasks.values().any(|t| t.state.is_active())
-        {
-            self.monitor.last_survey = now;
-            survey::spawn(&self.ctx, &self.model, now);
-        }
-        // A worktree folder removed under a running agent: its worker must be put back together.
-        let gone: Vec<Observation> = self
-            .model
-            .workers
-            .values()
-            .filter(|w| w.live && !w.starting && !w.retired)
-            .filter(|w| !self.ctx.setup.paths.worktree(w.id).is_dir())
-            .map(|w| Observation::WorktreeMissing { worker: w.id })
-            .collect();
-        if !gone.is_empty() {
-            self.step_all(gone, &[])?;
-        }
-        self.step(Observation::Tick, &[])?;
-        let claims = self.store.claims().unwrap_or_default();
-        status::write(&self.ctx.setup, &self.model, &claims, &mut self.last_status);
-        status::write_monitor(
-            &self.ctx.setup,
-            self.ctx.tmux.counts(),
-            &mut self.last_counts,
-        );
-        Ok(())
-    }
+    Err(crate::project::UsageError(format!(
+        "task files have errors; nothing was started:\n{}",
+        lines.join("\n")
+    )))
 }

@@ -1,11 +1,10 @@
 //! How the engine learns what panes show: output logs watched for growth, refs watched for
 //! moves, and batches of screens read and classified.
 
-use super::exec::{pane_of, send};
+use super::exec::pane_of;
+use super::ports::{Guard, State};
 use super::{Ctx, Msg};
-use crate::adapters::bell;
-use crate::adapters::git::{self, Git};
-use crate::adapters::output_watch::{self, Outputs};
+use crate::adapters::output_watch::Outputs;
 use crate::core::classify::classify;
 use crate::core::model::{Model, WorkerId};
 use crate::core::observation::{Observation, Seen};
@@ -19,8 +18,8 @@ pub(crate) fn read_screens(ctx: &Arc<Ctx>, model: &Model, reads: Vec<(WorkerId, 
     tokio::spawn(async move {
         let targets: Vec<String> = reads.iter().map(|(_, t)| t.clone()).collect();
         // Stamped before the capture: nothing it shows is older than this.
-        let taken_at = super::now_ms();
-        let screens = ctx.tmux.capture_many(&targets).await;
+        let taken_at = ctx.now();
+        let screens = ctx.panes.read(targets).await;
         for (((worker, target), profile), screen) in reads.iter().zip(&profiles).zip(screens) {
             match (screen, ctx.setup.profile(profile)) {
                 (Ok(s), _) if s.dead => {
@@ -47,7 +46,7 @@ pub(crate) fn read_screens(ctx: &Arc<Ctx>, model: &Model, reads: Vec<(WorkerId, 
                             worker: *worker,
                             seen,
                         };
-                        send(&ctx, obs);
+                        ctx.send(obs);
                     }
                 }
                 (Err(e), _) => tracing::debug!("reading {target} failed: {e}"),
@@ -66,60 +65,23 @@ fn digest(text: &str) -> u64 {
     h.finish()
 }
 
-/// Learns which panes print from their output logs growing (see `adapters::output_watch`).
-pub(crate) fn watch_outputs(
-    ctx: &Arc<Ctx>,
-    outputs: &Arc<Outputs>,
-) -> Option<output_watch::OutputWatch> {
-    let dir = ctx.setup.paths.log_dir();
-    let watched = crate::adapters::private::dir(&dir)
-        .map_err(|e| e.to_string())
-        .and_then(|()| {
-            let names = output_watch::LogNames {
-                dir: &dir,
-                worker_of: super::Paths::worker_of_log,
-                file_of: super::Paths::log_name,
-            };
-            output_watch::watch(names, Arc::clone(outputs)).map_err(|e| e.to_string())
-        });
-    match watched {
-        Ok(w) => Some(w),
-        Err(e) => {
-            tracing::warn!(
-                "not watching output logs in {} ({e}); panes are read when tmux's activity stamp moves",
-                dir.display()
-            );
-            None
-        }
-    }
+/// Learns which panes print as they print (see `ports::Panes::watch_outputs`).
+pub(crate) fn watch_outputs(ctx: &Arc<Ctx>, outputs: &Arc<Outputs>) -> Option<Guard> {
+    ctx.panes.watch_outputs(Arc::clone(outputs))
 }
 
-/// Takes workers' signals as soon as they ring (see `adapters::bell`); the poll still finds
-/// them if this cannot run.
-pub(crate) fn listen_for_signals(ctx: &Arc<Ctx>) -> Option<bell::Listener> {
+/// Takes workers' signals as soon as they ring; the poll still finds them if this cannot run.
+pub(crate) fn listen_for_signals(ctx: &Arc<Ctx>, state: &dyn State) -> Option<Guard> {
     let tx = ctx.tx.clone();
-    let bell = bell::Bell::in_dir(ctx.setup.state_dir());
-    match bell.listen(move || {
+    state.listen(Box::new(move || {
         let _ = tx.send(Msg::Signals);
-    }) {
-        Ok(l) => Some(l),
-        Err(e) => {
-            tracing::warn!("{e}; workers' signals are taken at each poll");
-            None
-        }
-    }
+    }))
 }
 
-pub(crate) fn watch_refs(ctx: &Arc<Ctx>) -> Option<git::RefWatcher> {
+/// Hears refs move, so branch figures are read again soon.
+pub(crate) fn watch_refs(ctx: &Arc<Ctx>) -> Option<Guard> {
     let tx = ctx.tx.clone();
-    let git = Git::discover(&ctx.setup.paths.repo_root).ok()?;
-    match git::watch_refs(git.git_dir(), move || {
+    ctx.repo.watch(Box::new(move || {
         let _ = tx.send(Msg::RefsMoved);
-    }) {
-        Ok(w) => Some(w),
-        Err(e) => {
-            tracing::warn!("not watching refs ({e}); relying on the periodic rescan");
-            None
-        }
-    }
+    }))
 }

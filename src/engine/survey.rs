@@ -6,8 +6,9 @@
 //! moves, and only a few worktrees have their status read per round (a hundred `git status`
 //! every five seconds would cost a core on a large repository).
 
+use super::ports::Repo;
 use super::{Ctx, Msg};
-use crate::adapters::git::{Git, GitError};
+use crate::adapters::git::GitError;
 use crate::core::model::{Conflict, Survey};
 use crate::core::model::{Model, TaskState, WorkerId, branch_for};
 use crate::core::observation::Observation;
@@ -71,7 +72,7 @@ fn gather(
     started: &[String],
     now: u64,
 ) -> Result<Survey, GitError> {
-    let git = Git::discover(&ctx.setup.paths.repo_root)?;
+    let git = ctx.repo.as_ref();
     let base = git.commit_of(&ctx.setup.base)?;
     let mut tips: HashMap<String, String> = HashMap::new();
     let mut committed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -98,7 +99,7 @@ fn gather(
         .committed
         .retain(|task, _| committed.contains_key(task));
 
-    read_statuses(&git, cache, active, now);
+    read_statuses(git, cache, active, now);
     let mut by_task = committed.clone();
     let mut by_worker: BTreeMap<WorkerId, BTreeSet<String>> = BTreeMap::new();
     for (worker, branch, _) in active {
@@ -156,7 +157,7 @@ fn gather(
 
 /// Reads the status of the worktrees that have waited longest, a few per round.
 fn read_statuses(
-    git: &Git,
+    git: &dyn Repo,
     cache: &mut SurveyCache,
     active: &[(WorkerId, String, PathBuf)],
     now: u64,

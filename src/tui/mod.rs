@@ -11,35 +11,23 @@ pub mod state;
 mod terminal;
 pub mod view;
 
-use crate::adapters::git::Git;
-use crate::adapters::store::Store;
-use crate::adapters::tmux::Tmux;
 use crate::config::ProjectConfig;
 use crate::core::observation::Intent;
 use crate::engine::{Engine, Setup};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Runs the dashboard until the operator quits. Workers keep running after it.
 pub async fn run(cfg: &ProjectConfig, setup: Setup) -> anyhow::Result<i32> {
-    crate::project::check_tasks(&setup)?;
-    crate::preflight::check(&setup).await?;
     let (log, _log_guard) = crate::logging::init(&setup.paths.state_dir)?;
-    let mut engine = Engine::open(setup.clone())?;
+    let mut engine = Engine::start(setup.clone()).await?;
     let mut handle = engine.handle();
-    let sources = app::Sources {
-        tmux: Arc::new(Tmux::new(setup.socket.clone())),
-        git: Git::discover(&setup.paths.repo_root).ok().map(Arc::new),
-        store: Store::open(&setup.paths.state_dir).ok(),
-        setup,
-    };
     let engine_task = tokio::spawn(async move { engine.run(|m| m.stopping).await });
 
     let mut ui = state::UiState::new(keymap::Keymap::new(&cfg.keys), state::color_from_env());
     let result = match terminal::enter() {
         Ok(mut term) => {
             let _restore = terminal::Guard;
-            app::run(&mut term, &mut handle, &mut ui, &sources).await
+            app::run(&mut term, &mut handle, &mut ui, &setup).await
         }
         Err(e) => Err(anyhow::anyhow!("setting up the terminal: {e}")),
     };

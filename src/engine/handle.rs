@@ -1,0 +1,114 @@
+//! How a front end talks to a running engine: intents in; snapshots of the model, the latest
+//! events, and a worker's screen or branch on request out. The front ends open nothing of the
+//! world themselves: what they show comes through here.
+
+use super::{Ctx, Msg};
+use crate::adapters::git::BranchStats;
+use crate::adapters::store::EventRow;
+use crate::core::model::{Model, WorkerId, branch_for};
+use crate::core::observation::{Intent, Observation};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot, watch};
+
+#[derive(Clone)]
+pub struct Handle {
+    tx: mpsc::UnboundedSender<Msg>,
+    model: watch::Receiver<Arc<Model>>,
+    events: watch::Receiver<Arc<Vec<EventRow>>>,
+}
+
+impl Handle {
+    pub(super) fn new(
+        tx: mpsc::UnboundedSender<Msg>,
+        model: watch::Receiver<Arc<Model>>,
+        events: watch::Receiver<Arc<Vec<EventRow>>>,
+    ) -> Handle {
+        Handle { tx, model, events }
+    }
+
+    /// Returns false when the engine is gone.
+    pub fn send(&self, intent: Intent) -> bool {
+        self.tx.send(Msg::Obs(Observation::Intent(intent))).is_ok()
+    }
+
+    /// The model as of the engine's last step that changed it.
+    pub fn model(&self) -> Arc<Model> {
+        self.model.borrow().clone()
+    }
+
+    /// The latest events, oldest first.
+    pub fn events(&self) -> Arc<Vec<EventRow>> {
+        self.events.borrow().clone()
+    }
+
+    /// Resolves when a newer model is published; Err when the engine is gone.
+    pub async fn changed(&mut self) -> Result<(), watch::error::RecvError> {
+        self.model.changed().await
+    }
+
+    /// Worker `worker`'s screen as it is now; with `ansi`, its colours as escape codes.
+    pub async fn screen(&self, worker: WorkerId, ansi: bool) -> Result<String, String> {
+        let (reply, answer) = oneshot::channel();
+        let msg = Msg::Screen {
+            worker,
+            ansi,
+            reply,
+        };
+        self.ask(msg, answer).await
+    }
+
+    /// Task `task`'s branch against the base: its commits and changed files.
+    pub async fn branch(&self, task: &str) -> Result<BranchStats, String> {
+        let (reply, answer) = oneshot::channel();
+        let msg = Msg::Branch {
+            task: task.to_string(),
+            reply,
+        };
+        self.ask(msg, answer).await
+    }
+
+    async fn ask<T>(
+        &self,
+        msg: Msg,
+        answer: oneshot::Receiver<Result<T, String>>,
+    ) -> Result<T, String> {
+        self.tx
+            .send(msg)
+            .map_err(|_| "the engine has stopped".to_string())?;
+        answer
+            .await
+            .map_err(|_| "the engine has stopped".to_string())?
+    }
+}
+
+/// Reads a worker's screen for a front end, off the loop.
+pub(super) fn screen(
+    ctx: &Arc<Ctx>,
+    model: &Model,
+    worker: WorkerId,
+    ansi: bool,
+    reply: oneshot::Sender<Result<String, String>>,
+) {
+    let target = format!("={}:", model.session_name(worker));
+    let ctx = Arc::clone(ctx);
+    tokio::spawn(async move {
+        let screen = ctx.panes.capture(target, ansi).await;
+        let _ = reply.send(screen.map_err(|e| e.to_string()));
+    });
+}
+
+/// Reads a task branch's figures for a front end, off the loop.
+pub(super) fn branch(
+    ctx: &Arc<Ctx>,
+    task: String,
+    reply: oneshot::Sender<Result<BranchStats, String>>,
+) {
+    let ctx = Arc::clone(ctx);
+    tokio::task::spawn_blocking(move || {
+        let stats = ctx
+            .repo
+            .branch_stats(&ctx.setup.base, &branch_for(&task))
+            .map_err(|e| e.to_string());
+        let _ = reply.send(stats);
+    });
+}
