@@ -165,7 +165,7 @@ impl Repo for Git {
     }
 
     fn watch(&self, on_move: OnChange) -> Option<Guard> {
-        match git::watch_refs(self.git_dir(), move || on_move()) {
+        match git::watch_refs(self.git_dir(), on_move) {
             Ok(w) => Some(Box::new(w)),
             Err(e) => {
                 tracing::warn!("not watching refs ({e}); relying on the periodic rescan");
@@ -198,7 +198,7 @@ impl State for Store {
 
     fn listen(&self, on_signal: OnChange) -> Option<Guard> {
         let dir = self.path().parent()?.to_path_buf();
-        match Bell::in_dir(&dir).listen(move || on_signal()) {
+        match Bell::in_dir(&dir).listen(on_signal) {
             Ok(l) => Some(Box::new(l)),
             Err(e) => {
                 tracing::warn!("{e}; workers' signals are taken at each poll");
