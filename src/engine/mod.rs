@@ -17,6 +17,8 @@ mod schedule;
 pub mod setup;
 pub mod status;
 mod survey;
+#[cfg(test)]
+mod tests;
 mod worktrees;
 
 pub use handle::Handle;
@@ -118,6 +120,8 @@ pub struct Engine {
     /// The latest events, oldest first, and the sequence number the next one gets.
     recent: watch::Sender<Arc<Vec<EventRow>>>,
     next_seq: i64,
+    /// A previous czar left a model: the loop takes it over first (see `Observation::Resumed`).
+    resuming: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -165,7 +169,7 @@ impl Engine {
             branches: Default::default(),
             log_marks: Default::default(),
         });
-        let mut engine = Engine {
+        Ok(Engine {
             ctx,
             saved: model.clone(),
             model,
@@ -179,11 +183,8 @@ impl Engine {
             published: watch::Sender::new(Arc::new(Model::default())),
             recent: watch::Sender::new(Arc::new(recent)),
             next_seq,
-        };
-        if resumed {
-            engine.step(Observation::Resumed, &[])?;
-        }
-        Ok(engine)
+            resuming: resumed,
+        })
     }
 
     /// Called with every event as it is recorded (headless prints them).

@@ -13,6 +13,9 @@ const MAX_TAKEN: usize = 256;
 impl Engine {
     /// Runs until `until` says the work is over, or Ctrl-C. Worker sessions outlive it.
     pub async fn run(&mut self, mut until: impl FnMut(&Model) -> bool) -> Result<(), EngineError> {
+        if std::mem::take(&mut self.resuming) {
+            self.step(Observation::Resumed, &[])?;
+        }
         let mut tick = tokio::time::interval(self.ctx.setup.timing.poll);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let _watcher = reading::watch_refs(&self.ctx);
