@@ -94,6 +94,7 @@ fn main() {
                 critical_ms: r.plan.critical_path_ms(),
             };
             report::round_line(round, s.label, &m, &r.summary);
+            drop(r);
             s.rounds.push(m);
         }
     }

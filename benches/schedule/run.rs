@@ -18,6 +18,8 @@ pub struct Round {
     pub plan: Plan,
     /// The demo's own last line about the run ("40 done, 0 failed in 19.5s; ideal ...").
     pub summary: String,
+    /// The round's folder and tmux server, gone when the round is dropped.
+    pub _scratch: Scratch,
 }
 
 /// The demo process, ended if the bench gives up on it (a panic included) before the scratch
@@ -75,8 +77,11 @@ pub fn run(bin: &Path, workers: usize, tasks: usize) -> Round {
         "the demo ended with {status}; it printed:\n{printed}"
     );
     let repo = sandbox.join("repo");
-    let store = czar::adapters::store::Store::open(&repo.join(".czar")).expect("the demo's store");
-    let events = store.events(1_000_000).expect("the demo's events");
+    let events = {
+        let store =
+            czar::adapters::store::Store::open(&repo.join(".czar")).expect("the demo's store");
+        store.events(1_000_000).expect("the demo's events")
+    };
     let marks = shared::read_timeline(&timeline);
     assert!(
         !marks.is_empty(),
@@ -95,5 +100,6 @@ pub fn run(bin: &Path, workers: usize, tasks: usize) -> Round {
         events,
         plan: Plan::load(&repo.join("tasks")),
         summary,
+        _scratch: scratch,
     }
 }
