@@ -1,4 +1,5 @@
-//! How fast work changes hands: `cargo bench --bench schedule` (about a minute and a half).
+//! How fast work changes hands: `cargo bench --bench schedule` (about a minute; two with a
+//! second binary).
 //!
 //! Runs `czar demo --auto --workers 6 --tasks 40` (no chaos) a few times, each in a scratch
 //! folder on a private tmux socket, with every simulated agent noting when it took and ended a
