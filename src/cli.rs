@@ -186,7 +186,8 @@ pub struct SimArgs {
     #[arg(long)]
     pub no_done: bool,
     /// Append "<unix ms> <worker> busy|idle" to FILE whenever the sim starts or ends a task
-    /// (the worker is $CZAR_WORKER), so a benchmark can tell when each screen changed.
+    /// (the worker is $CZAR_WORKER), so a benchmark can tell when each screen changed
+    /// (default: $CZAR_SIM_TIMELINE when set).
     #[arg(long, value_name = "FILE")]
     pub timeline: Option<PathBuf>,
     /// Run this command instead of `czar done` after finishing a task (after `--`).

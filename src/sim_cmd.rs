@@ -15,7 +15,7 @@ pub fn run(args: &SimArgs) -> anyhow::Result<i32> {
         done_command,
         name: args.name.clone(),
         chaos: args.chaos,
-        timeline: args.timeline.clone(),
+        timeline: args.timeline.clone().or_else(timeline_from_env),
     };
     Ok(sim_agent::run(opts)?)
 }
@@ -28,4 +28,12 @@ fn record_dir_from_env() -> Option<std::path::PathBuf> {
     let worker = std::env::var("CZAR_WORKER").unwrap_or_else(|_| "x".into());
     let name = format!("worker-{worker}-{}", std::process::id());
     Some(std::path::PathBuf::from(parent).join(name))
+}
+
+/// `CZAR_SIM_TIMELINE`: where every sim of a fleet notes when it starts and ends a task, for a
+/// benchmark that drives a czar whose config gives the sim profile no `--timeline` (`czar demo`).
+fn timeline_from_env() -> Option<std::path::PathBuf> {
+    std::env::var_os("CZAR_SIM_TIMELINE")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
 }

@@ -140,16 +140,9 @@ pub fn run(b: &Bench) -> Baseline {
         pipe_all(b, &panes, false);
         shared.pause.store(false, Ordering::Relaxed);
         let done = |b: &Bench| {
-            std::fs::read_to_string(&b.timeline)
-                .unwrap_or_default()
-                .lines()
-                .filter(|l| l.ends_with(" idle"))
-                .filter(|l| {
-                    l.split_whitespace()
-                        .next()
-                        .and_then(|t| t.parse::<u64>().ok())
-                        .is_some_and(|t| t >= started)
-                })
+            super::shared::read_timeline(&b.timeline)
+                .iter()
+                .filter(|m| m.state == "idle" && m.at >= started)
                 .count()
         };
         super::wait_until("every baseline task done", Duration::from_secs(300), || {

@@ -24,6 +24,9 @@
 //! `CZAR_BENCH_KEEP=1` keeps the repository with czar's state folder (its log, events and the
 //! workers' output logs) and prints where, to see where time went.
 
+#[path = "../shared/mod.rs"]
+mod shared;
+
 mod baseline;
 mod logs;
 mod measure;
@@ -47,17 +50,15 @@ const PAIR_WINDOW: Duration = Duration::from_secs(3);
 pub struct Bench {
     pub workers: usize,
     pub window: Duration,
-    pub socket: String,
     pub repo: PathBuf,
     pub timeline: PathBuf,
-    _dir: tempfile::TempDir,
+    /// The temp folder and the tmux server, both gone when the bench ends.
+    pub scratch: shared::Scratch,
 }
 
 impl Bench {
     pub fn tmux(&self) -> Command {
-        let mut c = Command::new("tmux");
-        c.args(["-u", "-L", &self.socket]).stdin(Stdio::null());
-        c
+        self.scratch.tmux()
     }
 
     pub fn tmux_out(&self, args: &[&str]) -> String {
@@ -72,16 +73,6 @@ impl Bench {
             "sim: duration={TASK_SECS} stream={STREAM_LINES_PER_SEC} done={}",
             if done { "yes" } else { "no" }
         )
-    }
-}
-
-impl Drop for Bench {
-    fn drop(&mut self) {
-        let _ = self.tmux().arg("kill-server").output();
-        if std::env::var_os("CZAR_BENCH_KEEP").is_some_and(|v| v == "1") {
-            let kept = std::mem::replace(&mut self._dir, tempfile::tempdir().expect("temp dir"));
-            println!("kept: {}", kept.keep().display());
-        }
     }
 }
 
@@ -103,12 +94,9 @@ fn git(dir: &Path, args: &[&str]) {
 }
 
 fn setup() -> Bench {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("monitor bench: tmux is not installed; nothing measured");
-        std::process::exit(2);
-    }
-    let dir = tempfile::tempdir().expect("temp dir");
-    let repo = dir.path().join("repo");
+    shared::require_tmux("monitor");
+    let scratch = shared::Scratch::new("monitor");
+    let repo = scratch.path().join("repo");
     std::fs::create_dir_all(repo.join("tasks")).expect("repo dir");
     std::fs::write(repo.join(".gitignore"), ".czar/\n").expect("write");
     git(&repo, &["init", "-q", "-b", "main"]);
@@ -127,8 +115,8 @@ fn setup() -> Bench {
         ],
     );
     let workers = env_num("CZAR_BENCH_WORKERS", 100) as usize;
-    let socket = format!("czar-bench-{}", std::process::id());
-    let timeline = dir.path().join("timeline.log");
+    let socket = &scratch.socket;
+    let timeline = shared::timeline_path(&scratch);
     let config = format!(
         "project = \"bench\"\nworkers = {workers}\nagent = \"sim\"\nworktrees_dir = \"../wt\"\n\
          tmux_socket = \"{socket}\"\n\n[agents.sim]\n\
@@ -139,10 +127,9 @@ fn setup() -> Bench {
     Bench {
         workers,
         window: Duration::from_secs(env_num("CZAR_BENCH_WINDOW_SECS", 20)),
-        socket,
         repo,
         timeline,
-        _dir: dir,
+        scratch,
     }
 }
 
@@ -275,7 +262,7 @@ fn main() {
         "monitor bench: {} simulated workers, {}s windows, tmux -L {}",
         b.workers,
         b.window.as_secs(),
-        b.socket
+        b.scratch.socket
     );
     let czar = run_czar(&b);
     let base = baseline::run(&b);

@@ -1,6 +1,8 @@
 //! CPU from /proc, tmux command counts, and latencies from the sims' timeline.
 
 use super::Bench;
+pub use super::shared::percentile;
+use super::shared::read_timeline;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -222,31 +224,12 @@ pub struct Latency {
     pub missed: std::collections::BTreeMap<String, usize>,
 }
 
-pub fn percentile(samples: &[u64], p: f64) -> Option<u64> {
-    if samples.is_empty() {
-        return None;
-    }
-    let mut s = samples.to_vec();
-    s.sort_unstable();
-    let i = ((p / 100.0) * (s.len() - 1) as f64).round() as usize;
-    Some(s[i.min(s.len() - 1)])
-}
-
 pub fn latencies(timeline: &Path, changes: &[Change], from: u64, to: u64) -> Latency {
-    let text = std::fs::read_to_string(timeline).unwrap_or_default();
-    let mut marks: Vec<(u64, u32, String)> = text
-        .lines()
-        .filter_map(|l| {
-            let mut w = l.split_whitespace();
-            Some((
-                w.next()?.parse().ok()?,
-                w.next()?.parse().ok()?,
-                w.next()?.to_string(),
-            ))
-        })
-        .filter(|(at, _, _)| *at >= from && *at < to)
+    let marks: Vec<(u64, u32, String)> = read_timeline(timeline)
+        .into_iter()
+        .filter(|m| m.at >= from && m.at < to)
+        .map(|m| (m.at, m.worker, m.state))
         .collect();
-    marks.sort();
     let mut lat = Latency {
         samples: Vec::new(),
         by_state: Default::default(),

@@ -222,3 +222,46 @@ fn empty_enter_is_ignored_and_ctrl_c_twice_or_ctrl_d_exit_zero() {
     tmux.ok(&["send-keys", "-t", "b", "C-d"]);
     tmux.wait_until("b", "exit 0 after Ctrl-D", |t| t.pane_state("b") == "1 0");
 }
+
+/// `CZAR_SIM_TIMELINE` is where a sim notes its task's start and end when no `--timeline` is
+/// given (the benchmark's way in through `czar demo`); the flag still wins over it.
+#[test]
+fn timeline_from_the_environment_and_the_flag_over_it() {
+    let repo = repo_with_worktree("czar/timeline");
+    let dir = tempfile::tempdir().unwrap();
+    let (from_env, from_flag) = (dir.path().join("env.log"), dir.path().join("flag.log"));
+    let env = [
+        format!("CZAR_SIM_TIMELINE={}", from_env.display()),
+        "CZAR_WORKER=7".to_string(),
+    ];
+    let env: Vec<&str> = env.iter().map(String::as_str).collect();
+    let tmux = Tmux::new();
+    tmux.start_sim_env("a", &repo.worktree, (120, 40), &env, &[]);
+    let flag = from_flag.to_str().unwrap();
+    tmux.start_sim_env("b", &repo.worktree, (120, 40), &env, &["--timeline", flag]);
+    for s in ["a", "b"] {
+        tmux.wait_ready(s);
+        tmux.deliver(s, b"Note the time\nsim: duration=0.5 commits=0\n");
+    }
+    for s in ["a", "b"] {
+        tmux.wait_busy(s);
+        tmux.wait_ready(s);
+    }
+    let marks = |path: &std::path::Path| -> Vec<(u64, String)> {
+        let text = fs::read_to_string(path).unwrap_or_default();
+        text.lines()
+            .map(|l| {
+                let w: Vec<&str> = l.split(' ').collect();
+                assert_eq!(w.len(), 3, "{l:?}");
+                assert_eq!(w[1], "7", "{l:?}");
+                (w[0].parse().unwrap(), w[2].to_string())
+            })
+            .collect()
+    };
+    for path in [&from_env, &from_flag] {
+        tmux.wait_until("a", "both marks", |_| marks(path).len() == 2);
+        let m = marks(path);
+        assert_eq!([m[0].1.as_str(), m[1].1.as_str()], ["busy", "idle"]);
+        assert!(m[1].0 >= m[0].0 + 500, "{m:?}");
+    }
+}

@@ -1,0 +1,127 @@
+//! What the benches that drive a fleet share (included by each with `#[path]`): a scratch
+//! folder with a private tmux server that both go at the end, even when a bench fails, the
+//! simulated agents' timeline, and percentiles.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Exits loudly (status 2) when tmux is missing: nothing can be measured without it.
+pub fn require_tmux(bench: &str) {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("{bench} bench: tmux is not installed; nothing measured");
+        std::process::exit(2);
+    }
+}
+
+/// A temporary folder and a tmux socket name of its own. Dropped (a panic included), it kills
+/// the tmux server on that socket and removes its socket file, then deletes the folder, unless `CZAR_BENCH_KEEP=1`, which
+/// keeps it (czar's state folder: its log and events) and prints where.
+pub struct Scratch {
+    pub socket: String,
+    dir: Option<tempfile::TempDir>,
+}
+
+impl Scratch {
+    /// `name` tells this bench's sockets from others' (and from another run's).
+    pub fn new(name: &str) -> Scratch {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("czar-bench-{name}-"))
+            .tempdir()
+            .expect("temp dir");
+        let unique = dir
+            .path()
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Scratch {
+            socket: unique,
+            dir: Some(dir),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir
+            .as_ref()
+            .expect("the scratch folder, until dropped")
+            .path()
+    }
+
+    /// A tmux client on this scratch's server.
+    pub fn tmux(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-u", "-L", &self.socket]).stdin(Stdio::null());
+        c
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        // tmux leaves its socket file behind after kill-server: it goes too.
+        let socket = self
+            .tmux()
+            .args(["display-message", "-p", "#{socket_path}"])
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+        let _ = self
+            .tmux()
+            .arg("kill-server")
+            .stderr(Stdio::null())
+            .output();
+        if let Some(path) = socket.filter(|p| !p.is_empty()) {
+            let _ = std::fs::remove_file(path);
+        }
+        let Some(dir) = self.dir.take() else {
+            return;
+        };
+        if std::env::var_os("CZAR_BENCH_KEEP").is_some_and(|v| v == "1") {
+            println!("kept: {}", dir.keep().display());
+        }
+    }
+}
+
+/// A simulated agent's note that its screen changed (`czar sim-agent --timeline`): at (unix
+/// ms), which worker, and `busy` (it took a task) or `idle` (it ended one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    pub at: u64,
+    pub worker: u32,
+    pub state: String,
+}
+
+/// Every mark in the timeline, oldest first; lines that do not read as one are left out (a
+/// sim outside a czar worker notes `-` for the worker).
+pub fn read_timeline(path: &Path) -> Vec<Mark> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut marks: Vec<Mark> = text
+        .lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            Some(Mark {
+                at: w.next()?.parse().ok()?,
+                worker: w.next()?.parse().ok()?,
+                state: w.next()?.to_string(),
+            })
+        })
+        .collect();
+    marks.sort_by_key(|m| m.at);
+    marks
+}
+
+/// The timeline file a bench's sims write, in its scratch folder.
+pub fn timeline_path(scratch: &Scratch) -> PathBuf {
+    scratch.path().join("timeline.log")
+}
+
+/// The sample at percentile `p` (0 to 100), nearest rank; `None` without samples.
+pub fn percentile(samples: &[u64], p: f64) -> Option<u64> {
+    if samples.is_empty() {
+        return None;
+    }
+    let mut s = samples.to_vec();
+    s.sort_unstable();
+    let i = ((p / 100.0) * (s.len() - 1) as f64).round() as usize;
+    Some(s[i.min(s.len() - 1)])
+}
