@@ -2,17 +2,65 @@
 
 use super::model::{Model, Task, TaskId, TaskState, WorkerId};
 use std::cmp::Reverse;
+use std::collections::HashMap;
 
-/// Pending tasks whose needs are all done, best first: priority (high first), then the order
-/// they were queued in, then id so the choice is stable.
+/// Pending tasks whose needs are all done, best first: priority (high first); among equals,
+/// the one with the longest chain of tasks waiting on it (so the critical path starts early and
+/// the run does not end with one worker going down a chain while the others sit idle); then
+/// the order they were queued in, then id so the choice is stable.
 pub fn ready_tasks(model: &Model) -> Vec<TaskId> {
+    let chains = chain_lengths(model);
     let mut ready: Vec<&Task> = model
         .tasks
         .values()
         .filter(|t| t.state == TaskState::Pending && needs_done(model, t))
         .collect();
-    ready.sort_by_key(|t| (Reverse(t.def.priority), t.times.queued, t.def.id.clone()));
+    ready.sort_by_key(|t| {
+        let chain = chains.get(&t.def.id).copied().unwrap_or(1);
+        (
+            Reverse(t.def.priority),
+            Reverse(chain),
+            t.times.queued,
+            t.def.id.clone(),
+        )
+    });
     ready.into_iter().map(|t| t.def.id.clone()).collect()
+}
+
+/// For each unfinished task, how many tasks its longest chain of dependents holds, itself
+/// included. The task files are checked for cycles, but a loop is cut anyway.
+fn chain_lengths(model: &Model) -> HashMap<TaskId, usize> {
+    let mut dependents: HashMap<&str, Vec<&str>> = HashMap::new();
+    for t in model.tasks.values().filter(|t| !t.state.is_final()) {
+        for need in &t.def.needs {
+            dependents.entry(need.as_str()).or_default().push(&t.def.id);
+        }
+    }
+    fn length<'a>(
+        id: &'a str,
+        dependents: &HashMap<&'a str, Vec<&'a str>>,
+        memo: &mut HashMap<&'a str, usize>,
+        depth: usize,
+    ) -> usize {
+        if let Some(n) = memo.get(id) {
+            return *n;
+        }
+        let below = match dependents.get(id) {
+            Some(ds) if depth < 1_000 => ds
+                .iter()
+                .map(|d| length(d, dependents, memo, depth + 1))
+                .max()
+                .unwrap_or(0),
+            _ => 0,
+        };
+        memo.insert(id, below + 1);
+        below + 1
+    }
+    let mut memo = HashMap::new();
+    for t in model.tasks.values().filter(|t| !t.state.is_final()) {
+        length(&t.def.id, &dependents, &mut memo, 0);
+    }
+    memo.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
 pub fn needs_done(model: &Model, task: &Task) -> bool {
@@ -126,6 +174,24 @@ mod tests {
         assert_eq!(ready_tasks(&m), vec!["c".to_string(), "a".to_string()]);
         m.tasks.get_mut("a").unwrap().state = TaskState::Done;
         assert_eq!(ready_tasks(&m), vec!["b".to_string(), "c".to_string()]);
+    }
+
+    #[test]
+    fn among_equals_the_task_with_the_longest_chain_waiting_on_it_goes_first() {
+        let m = model_with(
+            &[
+                ("a", 0, &[]),
+                ("b", 0, &[]),
+                ("b2", 0, &["b"]),
+                ("b3", 0, &["b2"]),
+                ("c", 1, &[]),
+            ],
+            &[],
+        );
+        assert_eq!(
+            ready_tasks(&m),
+            vec!["c".to_string(), "b".to_string(), "a".to_string()]
+        );
     }
 
     #[test]

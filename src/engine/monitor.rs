@@ -240,12 +240,14 @@ impl Monitor {
             last_output: out.last,
             unread_since: out.unread_since,
             busy: w.is_some_and(|w| w.agent == AgentState::Busy),
-            // Only a starting worker waits on a reading to move on, and one that signalled
-            // since; any other state stands until its screen changes.
-            stale: pane.read_at.is_some_and(|r| {
-                w.is_some_and(|w| w.agent == AgentState::Starting && r < w.since)
-                    || pane.signalled_at.is_some_and(|s| r < s)
-            }),
+            // Only a starting worker waits on a reading to move on, and one whose screen was asked
+            // for since (a signal, a delivery's step); any other state stands until it changes.
+            stale: pane
+                .read_at
+                .is_some_and(|r| w.is_some_and(|w| w.agent == AgentState::Starting && r < w.since)),
+            asked: pane
+                .signalled_at
+                .filter(|s| pane.read_at.is_none_or(|r| r < *s)),
         }
     }
 

@@ -19,8 +19,12 @@ pub const STREAMING_EVERY_MS: u64 = 5_000;
 /// all. They are a safety net: a busy agent's turn ending, a countdown, a question all leave
 /// the pane quiet for a moment and are read then.
 pub const STREAMING_READS_PER_SEC: u64 = 4;
-/// No pane is read more often than this, whatever it prints.
+/// No pane is read more often than this, whatever it prints...
 pub const MIN_GAP_MS: u64 = 250;
+/// ...unless a read was asked for (a delivery's next step, a worker's signal): those are few,
+/// and one that waited a quarter of a second would be a quarter of a second of every handoff.
+/// This gap only lets the pane finish drawing what it was told.
+pub const ASKED_GAP_MS: u64 = 30;
 
 /// What the monitor knows about one pane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +42,8 @@ pub struct PaneClock {
     /// The czar's state for it is newer than the last reading (a worker whose start was
     /// recorded after its first screen was read): the screen needs a fresh look even if quiet.
     pub stale: bool,
+    /// A read was asked for at this time, after the last one (see [`ASKED_GAP_MS`]).
+    pub asked: Option<u64>,
 }
 
 /// How often each of `busy` busy panes that never fall quiet is read.
@@ -51,6 +57,9 @@ pub fn next_read(p: &PaneClock) -> Option<u64> {
     let Some(read_at) = p.read_at else {
         return Some(0);
     };
+    if let Some(asked) = p.asked {
+        return Some(asked.max(read_at + ASKED_GAP_MS));
+    }
     if p.stale {
         return Some(read_at + MIN_GAP_MS);
     }
@@ -75,6 +84,7 @@ mod tests {
             busy,
             streaming_every: STREAMING_EVERY_MS,
             stale: false,
+            asked: None,
         }
     }
 
@@ -87,6 +97,7 @@ mod tests {
             busy: false,
             streaming_every: STREAMING_EVERY_MS,
             stale: false,
+            asked: None,
         };
         assert_eq!(next_read(&p), Some(0));
     }
@@ -98,6 +109,17 @@ mod tests {
             ..pane(1_000, 900, None, false)
         };
         assert_eq!(next_read(&p), Some(1_000 + MIN_GAP_MS));
+    }
+
+    #[test]
+    fn a_read_asked_for_comes_at_once_but_not_on_top_of_the_last_one() {
+        let asked = |at| PaneClock {
+            asked: Some(at),
+            ..pane(1_000, 900, None, true)
+        };
+        assert_eq!(next_read(&asked(1_500)), Some(1_500));
+        assert_eq!(next_read(&asked(1_010)), Some(1_000 + ASKED_GAP_MS));
+        assert!(ASKED_GAP_MS < MIN_GAP_MS);
     }
 
     #[test]
