@@ -154,7 +154,7 @@ pub fn run(log: Option<&Path>, env_file: Option<&Path>, command: &[String]) -> i
     drop(pty.slave);
     let guard = outer.and_then(|attrs| pty::RawGuard::enter(STDIN, attrs).ok());
     forward_input(&pty.master)?;
-    let pgid = child.id() as libc::pid_t;
+    let pgid = rustix::process::Pid::from_child(&child);
     let status = match copy_output(&pty.master, &wake_rx, &mut child, &mut log_file) {
         Ok(End::Exited(status)) => {
             // What it left in its group outlives it only if it ignored the hangup its exit
@@ -164,7 +164,7 @@ pub fn run(log: Option<&Path>, env_file: Option<&Path>, command: &[String]) -> i
         }
         Ok(End::PaneGone) | Err(_) => {
             // What the agent would get from its terminal if this process were not between.
-            crate::adapters::group::signal(pgid, libc::SIGHUP);
+            crate::adapters::group::signal(pgid, rustix::process::Signal::HUP);
             crate::adapters::group::end(&mut child, GRACE)?
         }
     };
