@@ -91,7 +91,7 @@ fn install_signal_handlers() {
 /// Writes straight to fd 1, bypassing std's buffer, so ordering with the
 /// signal handler's write is never in doubt.
 pub fn write_all_fd(bytes: &[u8]) -> io::Result<()> {
-    crate::fdio::write_all(STDOUT, bytes)
+    crate::fdio::write_all(rustix::stdio::stdout(), bytes)
 }
 
 /// Waits up to `timeout` for input; false on timeout or an interrupting signal.
@@ -117,7 +117,7 @@ pub fn wait_readable(timeout: Duration) -> io::Result<bool> {
 
 /// Reads what is available; 0 means the input is gone for good.
 pub fn read_input(buf: &mut [u8]) -> io::Result<usize> {
-    crate::fdio::read(STDIN, buf)
+    crate::fdio::read(rustix::stdio::stdin(), buf)
 }
 
 /// Columns of the pane, re-read on every draw so a resize is picked up.
