@@ -13,6 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use rustix::io::Errno;
+use rustix::process::{Pid, Signal, WaitId, WaitIdOptions};
+
 /// Between SIGTERM and SIGKILL.
 pub const GRACE: Duration = Duration::from_secs(2);
 
@@ -55,7 +58,7 @@ fn run_blocking(mut cmd: Command, timeout: Duration, cancel: &AtomicBool) -> io:
         .spawn()?;
     let stdout = Collector::start(child.stdout.take());
     let stderr = Collector::start(child.stderr.take());
-    let pid = child.id() as libc::pid_t;
+    let pid = Pid::from_child(&child);
     let deadline = Instant::now() + timeout;
     let done =
         wait_until(deadline, || cancel.load(Ordering::Relaxed) || exited(pid)) && exited(pid);
@@ -80,13 +83,13 @@ fn run_blocking(mut cmd: Command, timeout: Duration, cancel: &AtomicBool) -> io:
 /// Ends the process group led by `child`, our unreaped child: SIGTERM to all of it, SIGKILL
 /// to what still runs after `grace` (or once the leader is gone), then reaps the leader.
 pub fn end(child: &mut Child, grace: Duration) -> io::Result<ExitStatus> {
-    let pgid = child.id() as libc::pid_t;
+    let pgid = Pid::from_child(child);
     let deadline = Instant::now() + grace;
-    signal(pgid, libc::SIGTERM);
+    signal(pgid, Signal::TERM);
     // A stopped process acts on SIGTERM only once continued.
-    signal(pgid, libc::SIGCONT);
+    signal(pgid, Signal::CONT);
     if !wait_until(deadline, || exited(pgid)) {
-        signal(pgid, libc::SIGKILL);
+        signal(pgid, Signal::KILL);
     }
     let status = child.wait()?;
     end_leftovers(pgid, deadline);
@@ -95,50 +98,41 @@ pub fn end(child: &mut Child, grace: Duration) -> io::Result<ExitStatus> {
 
 /// Ends what is left in group `pgid` once its leader was reaped: SIGTERM, then SIGKILL at
 /// `deadline`. The group's id stays taken while any member lives, so it still names them.
-pub fn end_leftovers(pgid: libc::pid_t, deadline: Instant) {
+pub fn end_leftovers(pgid: Pid, deadline: Instant) {
     if !alive(pgid) {
         return;
     }
-    signal(pgid, libc::SIGTERM);
-    signal(pgid, libc::SIGCONT);
+    signal(pgid, Signal::TERM);
+    signal(pgid, Signal::CONT);
     if !wait_until(deadline, || !alive(pgid)) {
-        signal(pgid, libc::SIGKILL);
+        signal(pgid, Signal::KILL);
     }
 }
 
 /// Sends `sig` to every process of group `pgid`.
-pub fn signal(pgid: libc::pid_t, sig: libc::c_int) {
-    // A group id of 0 or 1 would be our own group or every process: never ours to end.
-    if pgid > 1 {
-        // SAFETY: kill takes no pointers; ESRCH (nobody left) is fine.
-        unsafe { libc::kill(-pgid, sig) };
+pub fn signal(pgid: Pid, sig: Signal) {
+    // Group 1 would be every process (a Pid is never 0, our own group): never ours to end.
+    // ESRCH (nobody left) is fine.
+    if !pgid.is_init() {
+        let _ = rustix::process::kill_process_group(pgid, sig);
     }
 }
 
 /// Whether any process of group `pgid` still exists.
-fn alive(pgid: libc::pid_t) -> bool {
-    // SAFETY: signal 0 only checks.
-    pgid > 1 && unsafe { libc::kill(-pgid, 0) } == 0
+fn alive(pgid: Pid) -> bool {
+    !pgid.is_init() && rustix::process::test_kill_process_group(pgid).is_ok()
 }
 
 /// Whether our child `pid` has exited, leaving it unreaped.
-pub fn exited(pid: libc::pid_t) -> bool {
-    // SAFETY: waitid writes only into `info`, which we own.
-    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-    let rc = unsafe {
-        libc::waitid(
-            libc::P_PID,
-            pid as libc::id_t,
-            &mut info,
-            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
-        )
-    };
-    if rc != 0 {
+pub fn exited(pid: Pid) -> bool {
+    let options = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
+    match rustix::process::waitid(WaitId::Pid(pid), options) {
+        // With NOHANG, nothing when no child changed state.
+        Ok(status) => status.is_some(),
+        Err(Errno::INTR) => false,
         // ECHILD: not (or no longer) ours to wait for, so not running as our child.
-        return io::Error::last_os_error().raw_os_error() != Some(libc::EINTR);
+        Err(_) => true,
     }
-    // SAFETY: with WNOHANG, si_pid is 0 when no child changed state.
-    unsafe { info.si_pid() != 0 }
 }
 
 /// Polls `ready` until it holds (true) or `deadline` passes (false).
@@ -209,9 +203,9 @@ mod tests {
         c
     }
 
-    fn gone(pid: libc::pid_t) -> bool {
-        // SAFETY: signal 0 only checks. A zombie still answers, so look at its state too.
-        let dead = unsafe { libc::kill(pid, 0) } != 0;
+    fn gone(pid: Pid) -> bool {
+        // A zombie still answers, so look at its state too.
+        let dead = rustix::process::test_kill_process(pid).is_err();
         dead || std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
             s.rsplit(')')
                 .next()
@@ -219,11 +213,11 @@ mod tests {
         })
     }
 
-    fn wait_gone(pid: libc::pid_t) -> bool {
+    fn wait_gone(pid: Pid) -> bool {
         wait_until(Instant::now() + Duration::from_secs(10), || gone(pid))
     }
 
-    fn read_pid(path: &std::path::Path) -> libc::pid_t {
+    fn read_pid(path: &std::path::Path) -> Pid {
         let mut text = String::new();
         assert!(
             wait_until(Instant::now() + Duration::from_secs(10), || {
@@ -233,7 +227,7 @@ mod tests {
             "no pid in {}",
             path.display()
         );
-        text.trim().parse().unwrap()
+        Pid::from_raw(text.trim().parse().unwrap()).unwrap()
     }
 
     #[tokio::test]

@@ -41,8 +41,7 @@ pub fn state_dir(dir: &Path) -> Check {
             ),
         );
     }
-    // SAFETY: geteuid cannot fail and takes nothing.
-    let me = unsafe { libc::geteuid() };
+    let me = rustix::process::geteuid().as_raw();
     if meta.uid() != me {
         return Check::problem(
             name,

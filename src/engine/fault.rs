@@ -34,9 +34,7 @@ pub(crate) fn point(name: &str) {
     };
     if count == n {
         tracing::warn!("CZAR_FAULT={spec}: killing this czar at {name} on purpose");
-        // SAFETY: kill(2) with our own pid and a valid signal number has no memory effects.
-        unsafe {
-            libc::kill(libc::getpid(), libc::SIGKILL);
-        }
+        use rustix::process::{Signal, getpid, kill_process};
+        let _ = kill_process(getpid(), Signal::KILL);
     }
 }

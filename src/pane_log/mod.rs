@@ -21,16 +21,20 @@ mod pty;
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Write};
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
-const STDIN: RawFd = libc::STDIN_FILENO;
-const STDOUT: RawFd = libc::STDOUT_FILENO;
+use rustix::event::{PollFd, PollFlags, Timespec};
+use rustix::process::{Pid, Signal};
+use rustix::stdio::{stdin, stdout};
+use signal_hook::consts::{SIGCHLD, SIGHUP, SIGKILL, SIGTERM, SIGWINCH};
+use signal_hook::iterator::backend::SignalDelivery;
+use signal_hook::iterator::exfiltrator::SignalOnly;
+
 /// After the agent exits, what it printed last is still read for this long (a process it
 /// left behind may hold its terminal open for ever).
 const DRAIN: Duration = Duration::from_millis(200);
@@ -38,18 +42,11 @@ const DRAIN: Duration = Duration::from_millis(200);
 /// How long the agent's group has between SIGTERM and SIGKILL when the pane goes.
 const GRACE: Duration = Duration::from_secs(2);
 
-/// Where the signal handler writes: one byte per SIGWINCH, SIGCHLD, SIGHUP or SIGTERM.
-static SIGNAL_FD: AtomicI32 = AtomicI32::new(-1);
-
-extern "C" fn on_signal(sig: libc::c_int) {
-    let byte = [sig as u8];
-    let fd = SIGNAL_FD.load(Ordering::Relaxed);
-    let errno = pty::errno();
-    // SAFETY: write is async-signal-safe; a full socket only loses a wake-up already pending.
-    unsafe { libc::write(fd, byte.as_ptr().cast(), 1) };
-    // A failed write must not change the errno of the call this signal interrupted.
-    pty::set_errno(errno);
-}
+/// The signals the copying loop wakes up for: resizes, the agent's exit, and this process told
+/// to end. signal-hook's handlers note them and wake a socket the loop polls, so they are
+/// handled in the loop and not in a handler; they restart interrupted calls (SA_RESTART), so the
+/// input thread's blocking reads go on.
+type Signals = SignalDelivery<UnixStream, SignalOnly>;
 
 /// The argv that runs `command` under `czar` (this executable's path) `pane-log`, logging to
 /// `log`: how the czar starts each worker's agent.
@@ -102,7 +99,7 @@ pub fn run(log: Option<&Path>, env_file: Option<&Path>, command: &[String]) -> i
             // keys: it does not run at all, and says why.
             let path = env_file.map_or(String::new(), |p| p.display().to_string());
             let msg = format!("czar pane-log: cannot read the agent's environment {path}: {e}\r\n");
-            let _ = pty::write_all(STDOUT, msg.as_bytes());
+            let _ = pty::write_all(stdout(), msg.as_bytes());
             if let Some(f) = log_file.as_mut() {
                 let _ = f.write_all(msg.as_bytes());
             }
@@ -122,25 +119,29 @@ pub fn run(log: Option<&Path>, env_file: Option<&Path>, command: &[String]) -> i
             return Err(cmd.exec());
         }
     };
-    let outer = pty::is_tty(STDIN)
-        .then(|| pty::get_attrs(STDIN).ok())
+    let outer = pty::is_tty(stdin())
+        .then(|| pty::get_attrs(stdin()).ok())
         .flatten();
     // Best effort from here on: a terminal setting that does not take is no reason to keep
     // the agent from running.
     if let Some(attrs) = &outer {
-        let _ = pty::set_attrs(pty.slave.as_raw_fd(), attrs);
-        let _ = pty::copy_size(STDIN, &pty.master);
+        let _ = pty::set_attrs(&pty.slave, attrs);
+        let _ = pty::copy_size(stdin(), &pty.master);
     }
     let (wake_rx, wake_tx) = UnixStream::pair()?;
     wake_tx.set_nonblocking(true)?;
     wake_rx.set_nonblocking(true)?;
-    SIGNAL_FD.store(wake_tx.as_raw_fd(), Ordering::Relaxed);
-    install(&[libc::SIGWINCH, libc::SIGCHLD, libc::SIGHUP, libc::SIGTERM]);
+    let mut signals = Signals::with_pipe(
+        wake_rx,
+        wake_tx,
+        SignalOnly,
+        [SIGWINCH, SIGCHLD, SIGHUP, SIGTERM],
+    )?;
     let mut child = match spawn(program, args, &pty.slave, env.as_deref()) {
         Ok(c) => c,
         Err(e) => {
             let msg = format!("czar pane-log: cannot run {program}: {e}\r\n");
-            let _ = pty::write_all(STDOUT, msg.as_bytes());
+            let _ = pty::write_all(stdout(), msg.as_bytes());
             if let Some(f) = log_file.as_mut() {
                 let _ = f.write_all(msg.as_bytes());
             }
@@ -152,10 +153,10 @@ pub fn run(log: Option<&Path>, env_file: Option<&Path>, command: &[String]) -> i
         }
     };
     drop(pty.slave);
-    let guard = outer.and_then(|attrs| pty::RawGuard::enter(STDIN, attrs).ok());
+    let guard = outer.and_then(|attrs| pty::RawGuard::enter(stdin(), attrs).ok());
     forward_input(&pty.master)?;
-    let pgid = child.id() as libc::pid_t;
-    let status = match copy_output(&pty.master, &wake_rx, &mut child, &mut log_file) {
+    let pgid = Pid::from_child(&child);
+    let status = match copy_output(&pty.master, &mut signals, &mut child, &mut log_file) {
         Ok(End::Exited(status)) => {
             // What it left in its group outlives it only if it ignored the hangup its exit
             // sent; the worker's next agent must not find it still at work.
@@ -164,7 +165,7 @@ pub fn run(log: Option<&Path>, env_file: Option<&Path>, command: &[String]) -> i
         }
         Ok(End::PaneGone) | Err(_) => {
             // What the agent would get from its terminal if this process were not between.
-            crate::adapters::group::signal(pgid, libc::SIGHUP);
+            crate::adapters::group::signal(pgid, Signal::HUP);
             crate::adapters::group::end(&mut child, GRACE)?
         }
     };
@@ -180,20 +181,6 @@ fn with_env(cmd: &mut Command, env: Option<&[(OsString, OsString)]>) {
     }
 }
 
-fn install(signals: &[libc::c_int]) {
-    for sig in signals {
-        // SAFETY: sigaction with a handler that only calls write; SA_RESTART keeps blocking
-        // reads in the input thread going.
-        unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-            sa.sa_flags = libc::SA_RESTART;
-            libc::sigemptyset(&mut sa.sa_mask);
-            libc::sigaction(*sig, &sa, std::ptr::null_mut());
-        }
-    }
-}
-
 fn spawn(
     program: &str,
     args: &[String],
@@ -206,13 +193,16 @@ fn spawn(
         .stdin(Stdio::from(slave.try_clone()?))
         .stdout(Stdio::from(slave.try_clone()?))
         .stderr(Stdio::from(slave.try_clone()?));
-    // SAFETY: only async-signal-safe calls between fork and exec. A session of its own with the
-    // new terminal as its controlling one, so Ctrl-C and job control work inside it.
+    // A session of its own with the new terminal as its controlling one, so Ctrl-C and job
+    // control work inside it. std has no safe way to start a session (`CommandExt::setsid` is
+    // unstable), so this is the one place pane-log needs `pre_exec`.
+    // SAFETY: between fork and exec the closure makes only two system calls (rustix's setsid
+    // and ioctl, no allocation, no locks), and turns their errno into an io::Error without
+    // allocating: all async-signal-safe.
     unsafe {
         cmd.pre_exec(|| {
-            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
-                return Err(io::Error::last_os_error());
-            }
+            rustix::process::setsid()?;
+            rustix::process::ioctl_tiocsctty(stdin())?;
             Ok(())
         });
     }
@@ -226,8 +216,8 @@ fn forward_input(master: &OwnedFd) -> io::Result<()> {
         .name("input".into())
         .spawn(move || {
             let mut buf = [0u8; 4096];
-            while let Ok(n @ 1..) = pty::read(STDIN, &mut buf) {
-                if pty::write_all(master.as_raw_fd(), &buf[..n]).is_err() {
+            while let Ok(n @ 1..) = pty::read(stdin(), &mut buf) {
+                if pty::write_all(&master, &buf[..n]).is_err() {
                     break;
                 }
             }
@@ -244,52 +234,49 @@ enum End {
 
 fn copy_output(
     master: &OwnedFd,
-    wake: &UnixStream,
+    signals: &mut Signals,
     child: &mut Child,
     log: &mut Option<File>,
 ) -> io::Result<End> {
     let mut buf = vec![0u8; 64 * 1024];
     let mut exited: Option<(ExitStatus, Instant)> = None;
     loop {
-        let timeout = match exited {
-            Some((_, at)) => DRAIN.saturating_sub(at.elapsed()).as_millis() as libc::c_int,
-            None => -1,
-        };
-        let mut fds = [poll_in(master.as_raw_fd()), poll_in(wake.as_raw_fd())];
-        // SAFETY: two valid pollfds.
-        let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, timeout) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue;
+        let timeout = exited.map(|(_, at)| {
+            let left = DRAIN.saturating_sub(at.elapsed());
+            Timespec::try_from(left).unwrap_or_default()
+        });
+        let (output, woken) = {
+            let mut fds = [
+                PollFd::new(master, PollFlags::IN),
+                PollFd::new(signals.get_read(), PollFlags::IN),
+            ];
+            match rustix::event::poll(&mut fds, timeout.as_ref()) {
+                Ok(0) if exited.is_some() => break,
+                Ok(_) => (!fds[0].revents().is_empty(), !fds[1].revents().is_empty()),
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(e.into()),
             }
-            return Err(e);
-        }
-        if n == 0 && exited.is_some() {
-            break;
-        }
-        if fds[1].revents != 0 {
-            let mut sigs = [0u8; 64];
-            let got = pty::read(wake.as_raw_fd(), &mut sigs).unwrap_or(0);
-            let got = &sigs[..got];
-            if got.contains(&(libc::SIGWINCH as u8)) {
-                let _ = pty::copy_size(STDIN, master);
+        };
+        if woken {
+            let got: Vec<i32> = signals.pending().collect();
+            if got.contains(&SIGWINCH) {
+                let _ = pty::copy_size(stdin(), master);
             }
             if exited.is_none() {
                 exited = child.try_wait()?.map(|s| (s, Instant::now()));
             }
-            let ending = [libc::SIGHUP, libc::SIGTERM].map(|s| s as u8);
+            let ending = [SIGHUP, SIGTERM];
             if exited.is_none() && got.iter().any(|s| ending.contains(s)) {
                 return Ok(End::PaneGone);
             }
         }
-        if fds[0].revents != 0 {
-            let got = pty::read(master.as_raw_fd(), &mut buf)?;
+        if output {
+            let got = pty::read(master, &mut buf)?;
             if got == 0 {
                 break;
             }
             // The pane gone means nobody can see the agent any more.
-            if pty::write_all(STDOUT, &buf[..got]).is_err() {
+            if pty::write_all(stdout(), &buf[..got]).is_err() {
                 if exited.is_none() {
                     return Ok(End::PaneGone);
                 }
@@ -308,24 +295,17 @@ fn copy_output(
     }
 }
 
-fn poll_in(fd: RawFd) -> libc::pollfd {
-    libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    }
-}
-
 /// The agent's exit code, or its killing signal raised again so tmux sees the same death.
 fn exit_code(status: ExitStatus) -> i32 {
     if let Some(code) = status.code() {
         return code;
     }
-    let sig = status.signal().unwrap_or(libc::SIGKILL);
-    // SAFETY: back to the default action, then raised at this process.
-    unsafe {
-        libc::signal(sig, libc::SIG_DFL);
-        libc::raise(sig);
+    let sig = status.signal().unwrap_or(SIGKILL);
+    // Back to the default action, then raised at this process. signal-hook knows the action of
+    // every standard signal; one it does not know (a real-time one) never had a handler here,
+    // so its action is still the default and raising it is enough.
+    if signal_hook::low_level::emulate_default_handler(sig).is_err() {
+        let _ = signal_hook::low_level::raise(sig);
     }
     128 + sig
 }

@@ -2,30 +2,35 @@
 //! undoing on every way out (return, panic unwind, fatal signal).
 
 use std::io;
-use std::sync::OnceLock;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-const STDIN: libc::c_int = libc::STDIN_FILENO;
-const STDOUT: libc::c_int = libc::STDOUT_FILENO;
+use rustix::event::{PollFd, PollFlags, Timespec};
+use rustix::stdio::{stdin, stdout};
+use rustix::termios::{self, OptionalActions, Termios};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+use signal_hook::iterator::Signals;
+
 const PASTE_ON: &[u8] = b"\x1b[?2004h";
 const PASTE_OFF: &[u8] = b"\x1b[?2004l";
 /// Bracketed paste off, then below the input line with the rest of the
 /// prompt block erased, so whatever runs next starts on a clean line.
 const SIGNAL_EXIT: &[u8] = b"\x1b[?2004l\r\n\x1b[J";
 
-/// The settings to put back from a signal handler, which cannot reach the guard.
-static SAVED: OnceLock<libc::termios> = OnceLock::new();
+/// Held for every write to the terminal. The thread that ends the sim on a
+/// fatal signal takes it and never gives it back, so no frame is drawn after
+/// the terminal was put back.
+static OUTPUT: Mutex<()> = Mutex::new(());
 
 /// Restores the terminal when dropped. Without a tty on stdin (pipes in unit
 /// runs) it changes nothing, so the sim still works as a plain filter.
 pub struct TerminalGuard {
-    original: Option<libc::termios>,
+    original: Option<Termios>,
 }
 
 impl TerminalGuard {
     pub fn enable() -> io::Result<Self> {
-        // SAFETY: isatty only inspects the descriptor.
-        let original = if unsafe { libc::isatty(STDIN) } == 1 {
+        let original = if termios::isatty(stdin()) {
             Some(enter_raw_mode()?)
         } else {
             None
@@ -39,95 +44,79 @@ impl Drop for TerminalGuard {
     fn drop(&mut self) {
         let _ = write_all_fd(PASTE_OFF);
         if let Some(t) = self.original.as_ref() {
-            // SAFETY: t is a termios obtained from tcgetattr on this descriptor.
-            unsafe { libc::tcsetattr(STDIN, libc::TCSANOW, t) };
+            let _ = termios::tcsetattr(stdin(), OptionalActions::Now, t);
         }
     }
 }
 
-fn enter_raw_mode() -> io::Result<libc::termios> {
-    let mut t = std::mem::MaybeUninit::<libc::termios>::uninit();
-    // SAFETY: tcgetattr fills the struct when it returns 0.
-    if unsafe { libc::tcgetattr(STDIN, t.as_mut_ptr()) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: initialised by the successful tcgetattr above.
-    let original = unsafe { t.assume_init() };
-    let _ = SAVED.set(original);
-    install_signal_handlers();
-    let mut raw = original;
-    // SAFETY: raw is a valid termios; cfmakeraw only edits its flags.
-    unsafe { libc::cfmakeraw(&mut raw) };
-    // SAFETY: raw is a valid termios for this descriptor.
-    if unsafe { libc::tcsetattr(STDIN, libc::TCSANOW, &raw) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
+fn enter_raw_mode() -> io::Result<Termios> {
+    let original = termios::tcgetattr(stdin())?;
+    restore_on_fatal_signals(original.clone());
+    let mut raw = original.clone();
+    raw.make_raw();
+    termios::tcsetattr(stdin(), OptionalActions::Now, &raw)?;
     Ok(original)
 }
 
-extern "C" fn restore_and_reraise(sig: libc::c_int) {
-    // Only async-signal-safe calls here: tcsetattr, write, signal, raise.
-    if let Some(t) = SAVED.get() {
-        // SAFETY: t came from tcgetattr on stdin.
-        unsafe { libc::tcsetattr(STDIN, libc::TCSANOW, t) };
-    }
-    // SAFETY: writing a static buffer; re-raising with the default action so
-    // the parent sees the real cause of death.
-    unsafe {
-        libc::write(STDOUT, SIGNAL_EXIT.as_ptr().cast(), SIGNAL_EXIT.len());
-        libc::signal(sig, libc::SIG_DFL);
-        libc::raise(sig);
-    }
+/// A fatal signal skips the guard's drop. signal-hook's handler only wakes a
+/// thread of this sim's own, which puts the terminal back and then lets the
+/// signal do what it would have done, so the parent sees the real cause of
+/// death. Without that thread the sim still runs, as it would without a tty.
+fn restore_on_fatal_signals(original: Termios) {
+    let Ok(mut signals) = Signals::new([SIGTERM, SIGHUP, SIGINT, SIGQUIT]) else {
+        return;
+    };
+    let _ = std::thread::Builder::new()
+        .name("fatal-signal".into())
+        .spawn(move || {
+            let Some(sig) = signals.forever().next() else {
+                return;
+            };
+            let _output = output_lock();
+            let _ = termios::tcsetattr(stdin(), OptionalActions::Now, &original);
+            let _ = crate::fdio::write_all(stdout(), SIGNAL_EXIT);
+            let _ = signal_hook::low_level::emulate_default_handler(sig);
+        });
 }
 
-fn install_signal_handlers() {
-    let handler = restore_and_reraise as extern "C" fn(libc::c_int) as libc::sighandler_t;
-    for sig in [libc::SIGTERM, libc::SIGHUP, libc::SIGINT, libc::SIGQUIT] {
-        // SAFETY: the handler only makes async-signal-safe calls.
-        unsafe { libc::signal(sig, handler) };
-    }
+// The lock guards no data, so a poisoned one is as good as a clean one.
+fn output_lock() -> MutexGuard<'static, ()> {
+    OUTPUT.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Writes straight to fd 1, bypassing std's buffer, so ordering with the
-/// signal handler's write is never in doubt.
+/// fatal-signal thread's write is never in doubt.
 pub fn write_all_fd(bytes: &[u8]) -> io::Result<()> {
-    crate::fdio::write_all(STDOUT, bytes)
+    let _output = output_lock();
+    crate::fdio::write_all(stdout(), bytes)
 }
 
 /// Waits up to `timeout` for input; false on timeout or an interrupting signal.
 pub fn wait_readable(timeout: Duration) -> io::Result<bool> {
-    let mut fds = libc::pollfd {
-        fd: STDIN,
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    let ms = libc::c_int::try_from(timeout.as_millis()).unwrap_or(libc::c_int::MAX);
-    // SAFETY: one valid pollfd.
-    let rc = unsafe { libc::poll(&mut fds, 1, ms) };
-    if rc < 0 {
-        let e = io::Error::last_os_error();
-        return if e.kind() == io::ErrorKind::Interrupted {
-            Ok(false)
-        } else {
-            Err(e)
-        };
+    let stdin = stdin();
+    let mut fds = [PollFd::new(&stdin, PollFlags::IN)];
+    let timeout = Timespec::try_from(timeout).unwrap_or(Timespec {
+        tv_sec: i64::MAX,
+        tv_nsec: 0,
+    });
+    match rustix::event::poll(&mut fds, Some(&timeout)) {
+        Ok(n) => Ok(n > 0),
+        Err(rustix::io::Errno::INTR) => Ok(false),
+        Err(e) => Err(e.into()),
     }
-    Ok(rc > 0)
 }
 
 /// Reads what is available; 0 means the input is gone for good.
 pub fn read_input(buf: &mut [u8]) -> io::Result<usize> {
-    crate::fdio::read(STDIN, buf)
+    crate::fdio::read(stdin(), buf)
 }
 
 /// Columns of the pane, re-read on every draw so a resize is picked up.
 pub fn width() -> u16 {
-    for fd in [STDOUT, STDIN] {
-        // SAFETY: winsize is plain data; ioctl fills it on success.
-        let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
-        if unsafe { libc::ioctl(fd, libc::TIOCGWINSZ, &mut ws) } == 0 && ws.ws_col > 0 {
-            return ws.ws_col;
-        }
-    }
-    80
+    [stdout(), stdin()]
+        .into_iter()
+        .filter_map(|fd| termios::tcgetwinsize(fd).ok())
+        .map(|ws| ws.ws_col)
+        .find(|cols| *cols > 0)
+        .unwrap_or(80)
 }

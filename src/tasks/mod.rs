@@ -226,7 +226,7 @@ fn link_problem(path: &Path) -> Option<TaskError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             format!("is a symlink to {target}, which does not exist")
         }
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
             format!("is a symlink loop (through {target})")
         }
         Err(e) => format!("is a symlink to {target}, which cannot be read: {e}"),

@@ -34,8 +34,7 @@ pub fn same_server(socket: &Socket, tmux_env: Option<&str>, tmpdir: &Path, uid: 
 fn in_same_server(socket: &Socket) -> bool {
     let env = std::env::var("TMUX").ok();
     let tmpdir = std::env::var_os("TMUX_TMPDIR").map_or(PathBuf::from("/tmp"), PathBuf::from);
-    // SAFETY: getuid cannot fail and touches no memory of ours.
-    let uid = unsafe { libc::getuid() };
+    let uid = rustix::process::getuid().as_raw();
     same_server(socket, env.as_deref(), &tmpdir, uid)
 }
 
