@@ -4,8 +4,8 @@
 
 use ansi_to_tui::IntoText;
 use czar::core::model::{AgentState, BranchInfo, Model, Policy, Task, TaskDef, TaskState, Worker};
-use czar::tui::keymap::Keymap;
-use czar::tui::state::{Screen, UiState};
+use czar::front::tui::keymap::Keymap;
+use czar::front::tui::state::{Screen, UiState};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::hint::black_box;
@@ -91,7 +91,7 @@ fn preview(lines: usize) -> Screen {
 fn measure(model: &Model, ui: &UiState, w: u16, h: u16) -> Vec<Duration> {
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("a test backend");
     let draw = |term: &mut Terminal<TestBackend>| {
-        term.draw(|f| czar::tui::view::render(f, black_box(model), black_box(ui)))
+        term.draw(|f| czar::front::tui::view::render(f, black_box(model), black_box(ui)))
             .expect("drawing on a test backend");
     };
     for _ in 0..20 {
@@ -103,7 +103,7 @@ fn measure(model: &Model, ui: &UiState, w: u16, h: u16) -> Vec<Duration> {
         let mut ui = ui.clone();
         ui.selected = i % model.workers.len().max(1);
         let start = Instant::now();
-        term.draw(|f| czar::tui::view::render(f, black_box(model), black_box(&ui)))
+        term.draw(|f| czar::front::tui::view::render(f, black_box(model), black_box(&ui)))
             .expect("drawing on a test backend");
         times.push(start.elapsed());
     }

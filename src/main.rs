@@ -10,7 +10,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     if let Some(Cmd::SimAgent(args)) = &cli.command {
-        return exit(czar::sim_cmd::run(args));
+        return exit(czar::cmd::sim::run(args));
     }
     // No async runtime: one of these runs in every worker's pane.
     if let Some(Cmd::PaneLog(args)) = &cli.command {
@@ -31,22 +31,24 @@ fn main() -> ExitCode {
 
 async fn dispatch(cli: Cli, dir: PathBuf) -> anyhow::Result<i32> {
     match cli.command {
-        Some(Cmd::Init) => czar::commands::init(&dir).map(|()| 0),
-        Some(Cmd::Task(TaskCmd::Add(args))) => czar::commands::task_add(&dir, &args).map(|()| 0),
-        Some(Cmd::Status { json }) => czar::commands::status(&dir, json).map(|()| 0),
-        Some(Cmd::Stats { json }) => czar::commands::stats(&dir, json).map(|()| 0),
-        Some(Cmd::Claim { paths }) => czar::commands::claim(&dir, &paths),
-        Some(Cmd::Explain { worker, json }) => {
-            czar::explain_cmd::run(&dir, worker, json).await.map(|()| 0)
+        Some(Cmd::Init) => czar::cmd::project::init(&dir).map(|()| 0),
+        Some(Cmd::Task(TaskCmd::Add(args))) => {
+            czar::cmd::project::task_add(&dir, &args).map(|()| 0)
         }
-        Some(Cmd::Hook { event }) => czar::commands::hook(&dir, &event),
-        Some(Cmd::Done) => czar::commands::done(&dir).map(|()| 0),
+        Some(Cmd::Status { json }) => czar::cmd::project::status(&dir, json).map(|()| 0),
+        Some(Cmd::Stats { json }) => czar::cmd::project::stats(&dir, json).map(|()| 0),
+        Some(Cmd::Claim { paths }) => czar::cmd::worker::claim(&dir, &paths),
+        Some(Cmd::Explain { worker, json }) => czar::cmd::explain::run(&dir, worker, json)
+            .await
+            .map(|()| 0),
+        Some(Cmd::Hook { event }) => czar::cmd::worker::hook(&dir, &event),
+        Some(Cmd::Done) => czar::cmd::worker::done(&dir).map(|()| 0),
         Some(Cmd::Report { note }) => {
-            czar::commands::signal(&dir, Signal::Report(note)).map(|()| 0)
+            czar::cmd::worker::signal(&dir, Signal::Report(note)).map(|()| 0)
         }
-        Some(Cmd::Doctor { json }) => czar::doctor::run(&dir, json).await,
-        Some(Cmd::Classify(args)) => czar::classify_cmd::run(&dir, &args).map(|()| 0),
-        Some(Cmd::Demo(args)) => czar::demo::run(&args, cli.dir.as_deref()).await,
+        Some(Cmd::Doctor { json }) => czar::cmd::doctor::run(&dir, json).await,
+        Some(Cmd::Classify(args)) => czar::cmd::classify::run(&dir, &args).map(|()| 0),
+        Some(Cmd::Demo(args)) => czar::cmd::demo::run(&args, cli.dir.as_deref()).await,
         Some(Cmd::SimAgent(_) | Cmd::PaneLog(_)) => Ok(0),
         None => {
             let cfg = czar::project::load(&dir)?;
@@ -59,9 +61,11 @@ async fn dispatch(cli: Cli, dir: PathBuf) -> anyhow::Result<i32> {
             let _lock = czar::project::own_state(&cfg.paths.state_dir, mode)?;
             let setup = czar::project::setup(&cfg)?;
             if cli.auto {
-                Ok(czar::headless::run(setup, cli.watch).await?.exit_code())
+                Ok(czar::front::headless::run(setup, cli.watch)
+                    .await?
+                    .exit_code())
             } else {
-                czar::tui::run(&cfg, setup).await
+                czar::front::tui::run(&cfg, setup).await
             }
         }
     }

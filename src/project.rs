@@ -176,10 +176,10 @@ fn profile(cfg: &ProjectConfig, p: &AgentProfile, exe: &str) -> Profile {
             .iter()
             .map(|w| {
                 let w = w.replace("{czar}", exe);
-                if w.contains(crate::hook_settings::HOOKS_PLACEHOLDER) {
+                if w.contains(crate::config::hooks::HOOKS_PLACEHOLDER) {
                     w.replace(
-                        crate::hook_settings::HOOKS_PLACEHOLDER,
-                        &crate::hook_settings::claude_settings(exe),
+                        crate::config::hooks::HOOKS_PLACEHOLDER,
+                        &crate::config::hooks::claude_settings(exe),
                     )
                 } else {
                     w

@@ -1,5 +1,6 @@
 pub mod bell;
 pub mod claims;
+pub(crate) mod fdio;
 pub mod git;
 pub mod group;
 pub mod lock;

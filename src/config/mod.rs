@@ -5,6 +5,7 @@
 
 mod answer;
 mod error;
+pub mod hooks;
 mod init;
 mod keys;
 mod layer;

@@ -30,13 +30,3 @@ pub use update::update;
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_answer;
-#[cfg(test)]
-mod tests_delivery;
-#[cfg(test)]
-mod tests_finish;
-#[cfg(test)]
-mod tests_operator;
-#[cfg(test)]
-mod tests_storms;

@@ -10,6 +10,7 @@ mod handle;
 mod launch;
 mod monitor;
 pub mod ports;
+pub mod preflight;
 mod reading;
 mod real;
 mod run;
@@ -137,7 +138,7 @@ impl Engine {
     /// programs, the tmux socket), then opens the engine. Both front ends start this way.
     pub async fn start(setup: Setup) -> anyhow::Result<Engine> {
         check_tasks(&setup)?;
-        crate::preflight::check(&setup).await?;
+        crate::engine::preflight::check(&setup).await?;
         Ok(Engine::open(setup)?)
     }
 

@@ -70,4 +70,4 @@ impl Drop for RawGuard {
     }
 }
 
-pub use crate::fdio::{read, write_all};
+pub use crate::adapters::fdio::{read, write_all};

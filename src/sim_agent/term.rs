@@ -74,7 +74,7 @@ fn restore_on_fatal_signals(original: Termios) {
             };
             let _output = output_lock();
             let _ = termios::tcsetattr(stdin(), OptionalActions::Now, &original);
-            let _ = crate::fdio::write_all(stdout(), SIGNAL_EXIT);
+            let _ = crate::adapters::fdio::write_all(stdout(), SIGNAL_EXIT);
             let _ = signal_hook::low_level::emulate_default_handler(sig);
         });
 }
@@ -88,7 +88,7 @@ fn output_lock() -> MutexGuard<'static, ()> {
 /// fatal-signal thread's write is never in doubt.
 pub fn write_all_fd(bytes: &[u8]) -> io::Result<()> {
     let _output = output_lock();
-    crate::fdio::write_all(stdout(), bytes)
+    crate::adapters::fdio::write_all(stdout(), bytes)
 }
 
 /// Waits up to `timeout` for input; false on timeout or an interrupting signal.
@@ -108,7 +108,7 @@ pub fn wait_readable(timeout: Duration) -> io::Result<bool> {
 
 /// Reads what is available; 0 means the input is gone for good.
 pub fn read_input(buf: &mut [u8]) -> io::Result<usize> {
-    crate::fdio::read(stdin(), buf)
+    crate::adapters::fdio::read(stdin(), buf)
 }
 
 /// Columns of the pane, re-read on every draw so a resize is picked up.

@@ -5,7 +5,7 @@
 //! twice, mixed into another task's branch, or submitted twice in one go.
 //!
 //! `CZAR_CRASH_RUNS=10 cargo test --test e2e kills -- --nocapture` runs it ten times in a row
-//! and prints each run's figures.
+//! and prints each run's figures; `CZAR_KEEP_SANDBOX=1` keeps each run's folder.
 
 use crate::common::{CZAR, git, text, wait_output};
 use czar::adapters::store::Store;
@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 const TASKS: usize = 20;
 
 struct Sandbox {
-    dir: tempfile::TempDir,
+    /// `None` once kept (`CZAR_KEEP_SANDBOX=1`): the folder then outlives the test, to look at.
+    _dir: Option<tempfile::TempDir>,
+    path: PathBuf,
     socket: String,
 }
 
@@ -33,14 +35,26 @@ impl Drop for Sandbox {
 
 impl Sandbox {
     fn new(run: usize) -> Sandbox {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_path_buf();
+        let keep = std::env::var("CZAR_KEEP_SANDBOX").is_ok_and(|v| v == "1");
+        if keep {
+            eprintln!("run {}: sandbox kept in {}", run + 1, path.display());
+        }
         Sandbox {
-            dir: tempfile::tempdir().unwrap(),
+            _dir: if keep {
+                let _ = dir.keep();
+                None
+            } else {
+                Some(dir)
+            },
+            path,
             socket: format!("czar-kills-{}-{run}", std::process::id()),
         }
     }
 
     fn root(&self) -> PathBuf {
-        self.dir.path().join("sandbox")
+        self.path.join("sandbox")
     }
 
     fn repo(&self) -> PathBuf {
@@ -48,7 +62,7 @@ impl Sandbox {
     }
 
     fn received(&self) -> PathBuf {
-        self.dir.path().join("received")
+        self.path.join("received")
     }
 
     fn czar(&self, fault: Option<String>) -> Command {

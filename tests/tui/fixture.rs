@@ -6,8 +6,8 @@ use czar::adapters::store::EventRow;
 use czar::core::model::{
     AgentState, BranchInfo, Model, Policy, Task, TaskDef, TaskState, Worker, session_name,
 };
-use czar::tui::keymap::Keymap;
-use czar::tui::state::{Screen, UiState};
+use czar::front::tui::keymap::Keymap;
+use czar::front::tui::state::{Screen, UiState};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -233,7 +233,7 @@ pub fn branch_stats() -> BranchStats {
 
 pub fn draw(model: &Model, ui: &UiState, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| czar::tui::view::render(f, model, ui))
+    term.draw(|f| czar::front::tui::view::render(f, model, ui))
         .unwrap();
     term
 }

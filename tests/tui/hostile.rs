@@ -3,7 +3,7 @@
 
 use crate::fixture::{self, draw};
 use czar::adapters::store::EventRow;
-use czar::tui::state::Screen;
+use czar::front::tui::state::Screen;
 
 /// Sets the window title, rings the bell, clears the screen; then a C1 CSI and a bidi override.
 const HOSTILE: &str = "\x1b]0;pwned\x07\x1b[2J\u{9b}31mred\u{202e}gpj.exe";

@@ -4,8 +4,8 @@
 use crate::fixture::{self, draw};
 use czar::config::{Key, KeySpec, parse_key};
 use czar::core::observation::Intent;
-use czar::tui::input::{Effect, on_key};
-use czar::tui::state::{Dialog, Panel, PreviewMode};
+use czar::front::tui::input::{Effect, on_key};
+use czar::front::tui::state::{Dialog, Panel, PreviewMode};
 use ratatui::style::Color;
 
 fn k(name: &str) -> KeySpec {

@@ -2,7 +2,7 @@
 
 use crate::fixture::{self, draw};
 use czar::core::model::Model;
-use czar::tui::state::{Dialog, Panel, PreviewMode, TaskForm, UiState};
+use czar::front::tui::state::{Dialog, Panel, PreviewMode, TaskForm, UiState};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
@@ -96,7 +96,7 @@ fn queue_focused_and_waiting_worker_selected_with_a_note() {
 #[test]
 fn empty_fleet() {
     let model = Model::new("demo", "main", Default::default());
-    let mut ui = UiState::new(czar::tui::keymap::Keymap::defaults(), true);
+    let mut ui = UiState::new(czar::front::tui::keymap::Keymap::defaults(), true);
     ui.now = fixture::NOW;
     snap("empty", &model, &ui);
 }

@@ -1,13 +1,11 @@
 //! Finishing a task through `update`: commits or `czar done`, the prompt, verify, and what the
 //! worker reads afterwards.
 
-use super::command::{Command, EventKind};
-use super::model::{AgentState, TaskState};
-use super::observation::{Observation, Signal};
-use super::tests::{
-    boot, commits, def, delivered, idle, load, model, prepares, said_done, start_work,
-};
-use super::update;
+use super::{boot, commits, def, delivered, idle, load, model, prepares, said_done, start_work};
+use crate::core::command::{Command, EventKind};
+use crate::core::model::{AgentState, TaskState};
+use crate::core::observation::{Observation, Signal};
+use crate::core::update;
 
 #[test]
 fn a_task_with_new_commits_is_done_and_its_dependent_starts_in_the_same_step() {

@@ -2,11 +2,11 @@
 //! doubling wait, a profile is closed after failing `breaker_after` times in a row, its tasks are
 //! parked (or failed in a run that must end), and starts stay under the cap.
 
-use super::command::{Command, EventKind};
-use super::model::{AgentState, Model, TaskState};
-use super::observation::{Observation, SessionSeen};
-use super::tests::{def, load, model};
-use super::update;
+use super::{def, load, model};
+use crate::core::command::{Command, EventKind};
+use crate::core::model::{AgentState, Model, TaskState};
+use crate::core::observation::{Observation, SessionSeen};
+use crate::core::update;
 
 /// What the simulated fleet does with a start.
 #[derive(Clone, Copy, PartialEq)]
@@ -99,13 +99,13 @@ impl Fleet {
                 self.commands.extend(more);
                 match (self.kind)(profile) {
                     Agent::Good => {
-                        let more = super::tests::idle(m, worker, now);
+                        let more = super::idle(m, worker, now);
                         self.commands.extend(more);
                     }
                     Agent::Missing => self.dies_at.push((worker, now)),
                     Agent::Vanishes => self.vanished.push(worker),
                     Agent::CrashesAfter(secs) => {
-                        super::tests::idle(m, worker, now);
+                        super::idle(m, worker, now);
                         self.dies_at.push((worker, now + secs * 1000));
                     }
                 }
@@ -305,7 +305,7 @@ fn agents_that_come_up_then_crash_are_restarted_under_the_cap_and_never_close_th
     fleet.react(&mut m, out, 0);
     fleet.run(&mut m, 0, 180_000);
     let starts = fleet.starts("sim");
-    let cap = super::spawn::start_cap(&m);
+    let cap = crate::core::spawn::start_cap(&m);
     assert!(starts > cap, "it keeps trying: {starts}");
     assert!(
         starts <= 3 * cap,

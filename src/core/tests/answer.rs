@@ -1,11 +1,11 @@
 //! Dialogs the profile lets the czar answer, through `update`: answered once with the rule's
 //! keys, and recorded with the screen they answered.
 
-use super::answer::Answer;
-use super::command::{Command, EventKind};
-use super::model::{AgentState, Model, Policy};
-use super::observation::{Observation, Seen};
-use super::update;
+use crate::core::answer::Answer;
+use crate::core::command::{Command, EventKind};
+use crate::core::model::{AgentState, Model, Policy};
+use crate::core::observation::{Observation, Seen};
+use crate::core::update;
 
 fn started() -> Model {
     let policy = Policy {

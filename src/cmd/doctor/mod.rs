@@ -28,7 +28,7 @@ pub async fn run(dir: &Path, json: bool) -> anyhow::Result<i32> {
     if json {
         println!("{}", serde_json::to_string_pretty(&render::json(&checks))?);
     } else {
-        let color = std::io::stdout().is_terminal() && crate::tui::state::color_from_env();
+        let color = std::io::stdout().is_terminal() && crate::front::tui::state::color_from_env();
         let title = format!(
             "{} (project {})",
             cfg.paths.repo_root.display(),
@@ -84,7 +84,7 @@ async fn socket(
         );
         return (check, Err(why));
     }
-    if let Err(p) = crate::preflight::probe_socket(&setup.socket).await {
+    if let Err(p) = crate::engine::preflight::probe_socket(&setup.socket).await {
         return (Check::problem(name, p.what.clone(), p.fix), Err(p.what));
     }
     match Tmux::new(setup.socket.clone()).list_panes().await {

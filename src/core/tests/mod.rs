@@ -1,11 +1,17 @@
 //! Flows through `update` with plain data: what the czar decides, step by step.
 
-use super::command::Command;
-use super::model::{
+mod answer;
+mod delivery;
+mod finish;
+mod operator;
+mod storms;
+
+use crate::core::command::Command;
+use crate::core::model::{
     AgentDelivery, AgentState, BranchInfo, Input, Model, Policy, TaskDef, TaskState,
 };
-use super::observation::{Observation, Prepared, Seen, SessionSeen, Signal};
-use super::update;
+use crate::core::observation::{Observation, Prepared, Seen, SessionSeen, Signal};
+use crate::core::update;
 
 pub(super) fn def(id: &str, needs: &[&str], verify: Option<&str>) -> TaskDef {
     TaskDef {

@@ -5,7 +5,7 @@
 
 use super::check::Check;
 use crate::adapters::lock::{self, Holder};
-use crate::preflight::shown;
+use crate::engine::preflight::shown;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -173,7 +173,7 @@ pub fn lock(dir: &Path) -> (Check, Option<Holder>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doctor::check::Status;
+    use crate::cmd::doctor::check::Status;
 
     fn set(p: &Path, mode: u32) {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();

@@ -3,8 +3,8 @@
 
 use super::{fg, paint, panel};
 use crate::core::model::Model;
-use crate::tui::rows::{self, Level};
-use crate::tui::state::{Panel, UiState};
+use crate::front::tui::rows::{self, Level};
+use crate::front::tui::state::{Panel, UiState};
 use crate::visible::one_line;
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -35,7 +35,7 @@ pub async fn run(mut setup: Setup, watch: bool) -> anyhow::Result<Outcome> {
     if !watch {
         setup.policy.spawn.probe_after_ms = None;
     }
-    let (log, _guard) = crate::logging::init(&setup.paths.state_dir)?;
+    let (log, _guard) = crate::front::logging::init(&setup.paths.state_dir)?;
     println!(
         "czar: project {} on {}, {} workers; log: {}",
         setup.project,
@@ -180,7 +180,7 @@ pub fn print_blocked(setup: &Setup, model: &Model) {
         println!("czar: the {name} agent is unavailable: {}", u.cause);
         println!(
             "czar:   fix: {}",
-            crate::preflight::advice(setup, name, u.worker)
+            crate::engine::preflight::advice(setup, name, u.worker)
         );
     }
 }

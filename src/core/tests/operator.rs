@@ -1,9 +1,9 @@
 //! Operator intents through `update`: each is recorded, and none loses a task.
 
-use super::command::{Command, EventKind};
-use super::model::{AgentState, Model, Policy, TaskDef, TaskState};
-use super::observation::{Intent, Observation, Seen};
-use super::update;
+use crate::core::command::{Command, EventKind};
+use crate::core::model::{AgentState, Model, Policy, TaskDef, TaskState};
+use crate::core::observation::{Intent, Observation, Seen};
+use crate::core::update;
 
 fn running(workers: u32, tasks: &[&str]) -> Model {
     let mut m = Model::new(
@@ -166,7 +166,7 @@ fn typed_text_is_data_and_the_event_keeps_only_its_size() {
 
 /// Worker 1's agent says `state` through its `event` hook.
 fn hook(m: &mut Model, state: AgentState, event: &str, now: u64) {
-    let signal = super::observation::Signal::Hook {
+    let signal = crate::core::observation::Signal::Hook {
         state,
         event: event.into(),
     };
@@ -314,7 +314,7 @@ fn a_rate_limited_workers_task_moves_to_an_idle_agent_of_another_profile() {
 
 #[test]
 fn a_listing_taken_before_the_kill_landed_does_not_revive_the_worker() {
-    use super::observation::SessionSeen;
+    use crate::core::observation::SessionSeen;
     let mut m = running(2, &[]);
     update(&mut m, Observation::Intent(Intent::Kill { worker: 1 }), 5);
     let both = |w| SessionSeen {

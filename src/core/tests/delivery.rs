@@ -2,12 +2,12 @@
 //! pressed again only while the text sits there, and a restart anywhere inside a delivery
 //! resolved so the text reaches the agent once.
 
-use super::command::{Command, EventKind};
-use super::delivery::{Step, next_due};
-use super::model::{AgentDelivery, AgentState, BranchInfo, Input, Model, TaskState};
-use super::observation::{Observation, PasteRefused, Prepared};
-use super::tests::{boot, def, idle, load, model, pasted_text, seen, start_work};
-use super::update;
+use super::{boot, def, idle, load, model, pasted_text, seen, start_work};
+use crate::core::command::{Command, EventKind};
+use crate::core::delivery::{Step, next_due};
+use crate::core::model::{AgentDelivery, AgentState, BranchInfo, Input, Model, TaskState};
+use crate::core::observation::{Observation, PasteRefused, Prepared};
+use crate::core::update;
 
 /// One worker holding task `a`, its delivery begun at `now` (the worker was ready before).
 fn begun(now: u64) -> Model {
@@ -363,7 +363,7 @@ fn done_counts_only_with_commits_of_the_tasks_own_unless_it_changes_nothing() {
             ..BranchInfo::default()
         };
         update(&mut m, Observation::BranchSeen { worker: 1, info }, 3);
-        super::tests::said_done(&mut m, 1, 4);
+        super::said_done(&mut m, 1, 4);
         let out = idle(&mut m, 1, 5);
         if no_changes {
             assert_eq!(
@@ -417,7 +417,7 @@ fn a_branch_that_lost_its_history_is_put_back_and_its_task_never_counts_done() {
         own: None,
         ..BranchInfo::default()
     };
-    super::tests::said_done(&mut m, 1, 4);
+    super::said_done(&mut m, 1, 4);
     let out = update(
         &mut m,
         Observation::BranchSeen {

@@ -2,8 +2,8 @@
 
 use super::{fg, paint, panel, state_look};
 use crate::core::model::{Model, Worker};
-use crate::tui::rows::{self, ago};
-use crate::tui::state::{Panel, UiState};
+use crate::front::tui::rows::{self, ago};
+use crate::front::tui::state::{Panel, UiState};
 use crate::visible::one_line;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};

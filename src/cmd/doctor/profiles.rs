@@ -5,8 +5,8 @@
 
 use super::check::{Check, Status};
 use super::tools::{self, Answer};
+use crate::engine::preflight::{self, UsedBy};
 use crate::engine::{Profile, Setup};
-use crate::preflight::{self, UsedBy};
 use std::ffi::OsString;
 use std::path::Path;
 

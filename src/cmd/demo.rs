@@ -136,7 +136,7 @@ pub async fn run(args: &DemoArgs, dir: Option<&Path>) -> anyhow::Result<i32> {
     let _lock = project::own_state(&cfg.paths.state_dir, crate::adapters::lock::Mode::Demo)?;
     let setup = project::setup(&cfg)?;
     if !args.auto {
-        let code = crate::tui::run(&cfg, setup).await;
+        let code = crate::front::tui::run(&cfg, setup).await;
         println!(
             "czar demo: the workers keep running: `czar -C {}` picks them up, \
              `tmux -L {socket} kill-server` stops them. The sandbox stays at {}",
@@ -146,7 +146,7 @@ pub async fn run(args: &DemoArgs, dir: Option<&Path>) -> anyhow::Result<i32> {
         return code;
     }
     let cpu_before = cpu_secs();
-    let outcome = crate::headless::run(setup, false).await;
+    let outcome = crate::front::headless::run(setup, false).await;
     if args.socket.is_none() {
         let _ = Tmux::new(Socket::Name(socket.clone())).kill_server().await;
     }

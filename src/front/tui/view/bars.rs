@@ -2,9 +2,9 @@
 
 use super::{fg, paint};
 use crate::core::model::{ALL_AGENT_STATES, Model};
-use crate::tui::keymap::Action;
-use crate::tui::rows;
-use crate::tui::state::{Dialog, UiState};
+use crate::front::tui::keymap::Action;
+use crate::front::tui::rows;
+use crate::front::tui::state::{Dialog, UiState};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};

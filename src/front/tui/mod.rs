@@ -18,7 +18,7 @@ use std::time::Duration;
 
 /// Runs the dashboard until the operator quits. Workers keep running after it.
 pub async fn run(cfg: &ProjectConfig, setup: Setup) -> anyhow::Result<i32> {
-    let (log, _log_guard) = crate::logging::init(&setup.paths.state_dir)?;
+    let (log, _log_guard) = crate::front::logging::init(&setup.paths.state_dir)?;
     let mut engine = Engine::start(setup.clone()).await?;
     let mut handle = engine.handle();
     let engine_task = tokio::spawn(async move { engine.run(|m| m.stopping).await });

@@ -4,8 +4,8 @@
 use super::{fg, panel};
 use crate::adapters::git::BranchStats;
 use crate::core::model::{Model, branch_for};
-use crate::tui::rows;
-use crate::tui::state::{PreviewMode, UiState};
+use crate::front::tui::rows;
+use crate::front::tui::state::{PreviewMode, UiState};
 use crate::visible::one_line;
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -46,7 +46,7 @@ mod tests {
                 .as_str()
                 .unwrap();
             assert_eq!(cmd, format!(r"'/opt/my czar'\''s/czar' hook {event}"));
-            assert!(crate::commands::is_hook_event(event), "{event}");
+            assert!(crate::cmd::worker::is_hook_event(event), "{event}");
         }
         assert!(v["hooks"].get("Notification").is_none());
     }

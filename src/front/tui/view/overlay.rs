@@ -3,8 +3,8 @@
 
 use super::{centered, fg, paint};
 use crate::core::model::{Model, branch_for};
-use crate::tui::keymap::Action;
-use crate::tui::state::{Dialog, TaskForm, UiState};
+use crate::front::tui::keymap::Action;
+use crate::front::tui::state::{Dialog, TaskForm, UiState};
 use crate::visible::one_line;
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -12,7 +12,7 @@ use crate::adapters::tmux::PaneInfo;
 use crate::adapters::tmux::Socket as TmuxSocket;
 use crate::core::model::{Worker, WorkerId};
 use crate::engine::Setup;
-use crate::preflight::shown;
+use crate::engine::preflight::shown;
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -5,7 +5,7 @@
 
 use super::check::Check;
 use crate::adapters::group;
-use crate::preflight::{self, Unresolved};
+use crate::engine::preflight::{self, Unresolved};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -4,7 +4,7 @@
 
 use crate::adapters::store::Store;
 use crate::adapters::tmux::{PaneInfo, Tmux};
-use crate::classify_cmd::{as_json, as_text};
+use crate::cmd::classify::{as_json, as_text};
 use crate::core::explain::explain;
 use crate::core::model::WorkerId;
 use crate::engine::now_ms;

@@ -1,0 +1,125 @@
+//! The operator's small subcommands on a project: init, task add, status, stats.
+
+use crate::adapters::store::Store;
+use crate::cli::TaskAddArgs;
+use crate::core::model::Model;
+use crate::core::model::TaskDef;
+use crate::engine::status;
+use crate::project::{self, UsageError};
+use crate::tasks;
+use crate::visible::visible;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Works before the first commit (that is when people run it): nothing here needs one.
+pub fn init(dir: &Path) -> anyhow::Result<()> {
+    let (root, _) = project::repo_root(dir)?;
+    let usage = |e: crate::config::ConfigError| UsageError(e.to_string());
+    let written = crate::config::init(&root).map_err(usage)?;
+    for p in written {
+        println!("wrote {}", visible(&p.display().to_string()));
+    }
+    // Where the new czar.toml puts the state; which branch is checked out does not matter here.
+    let cfg = crate::config::load(&root, Some("HEAD")).map_err(usage)?;
+    if let Some(line) =
+        crate::config::ignore_state_dir(&root, &cfg.paths.state_dir).map_err(usage)?
+    {
+        println!(
+            "added {} to {}",
+            visible(&line),
+            root.join(".gitignore").display()
+        );
+    }
+    Ok(())
+}
+
+/// `czar task add`: the text gets the checks a task file's gets (text, not empty, no paste
+/// end marker, with the line in the file or on standard input), and `--agent` must name a
+/// profile; anything refused exits 2 and writes nothing.
+pub fn task_add(dir: &Path, args: &TaskAddArgs) -> anyhow::Result<()> {
+    let cfg = project::load(dir)?;
+    let agents: Vec<&str> = cfg.profiles.keys().map(String::as_str).collect();
+    if let Some(agent) = args.agent.as_deref().filter(|a| !agents.contains(a)) {
+        return Err(UsageError(format!(
+            "--agent {agent:?}: no agent profile named so (known profiles: {}; add one as \
+             [agents.<name>] in czar.toml)",
+            agents.join(", ")
+        ))
+        .into());
+    }
+    let (source, bytes) = match &args.file {
+        Some(f) => (
+            f.clone(),
+            std::fs::read(f).map_err(|e| UsageError(format!("{}: {e}", f.display())))?,
+        ),
+        None => {
+            let mut bytes = Vec::new();
+            std::io::stdin().read_to_end(&mut bytes).map_err(|e| {
+                UsageError(format!("reading the task text from standard input: {e}"))
+            })?;
+            (PathBuf::from("<standard input>"), bytes)
+        }
+    };
+    let body = tasks::decode(&source, bytes).map_err(|e| UsageError(e.to_string()))?;
+    if body.trim().is_empty() {
+        return Err(UsageError(
+            "the task text is empty (give --file FILE or text on standard input)".into(),
+        )
+        .into());
+    }
+    tasks::check_body(&source, &body, 1).map_err(|e| UsageError(e.to_string()))?;
+    let new = TaskDef {
+        id: args.id.clone().unwrap_or_default(),
+        title: args.title.clone(),
+        priority: args.priority,
+        needs: args.needs.clone(),
+        agent: args.agent.clone(),
+        verify: args.verify.clone(),
+        no_changes: false,
+        body,
+    };
+    let path = tasks::write_task(&cfg.paths.tasks_dir, &new, &agents)
+        .map_err(|e| UsageError(e.to_string()))?;
+    println!("{}", visible(&path.display().to_string()));
+    Ok(())
+}
+
+pub fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
+    let cfg = project::load(dir)?;
+    let store = Store::open(&cfg.paths.state_dir)?;
+    let (tasks, workers) = store.load()?;
+    let mut model = Model::new(&cfg.project, &cfg.base, Default::default());
+    model.tasks = tasks;
+    model.workers = workers;
+    // Tasks queued in files that no czar has read yet are part of the queue too.
+    let agents: Vec<&String> = cfg.profiles.keys().collect();
+    let set = tasks::load_dir(&cfg.paths.tasks_dir, &agents);
+    model.task_file_errors = set.errors_by_file();
+    for def in set.tasks {
+        model
+            .tasks
+            .entry(def.id.clone())
+            .or_insert_with(|| crate::core::Task::new(def, 0));
+    }
+    let snap = status::snapshot(&model, &store.claims()?);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&snap)?);
+    } else {
+        print!("{}", status::markdown(&snap));
+    }
+    Ok(())
+}
+
+pub fn stats(dir: &Path, json: bool) -> anyhow::Result<()> {
+    let cfg = project::load(dir)?;
+    let store = Store::open(&cfg.paths.state_dir)?;
+    let (tasks, workers) = store.load()?;
+    let events = store.events(usize::MAX >> 1)?;
+    let s = crate::cmd::stats::compute(&tasks, &workers, &events);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+    } else {
+        print!("{}", crate::cmd::stats::table(&s));
+    }
+    Ok(())
+}
