@@ -5,6 +5,10 @@ use super::model::{AgentState, Model, TaskState, WorkerId};
 use super::observation::Prepared;
 use super::outcome;
 
+/// How long a worker whose worktree could not be put on a branch rests before it takes a task
+/// again; it doubles with each failure in a row.
+const PREPARE_REST_MS: u64 = 1_000;
+
 pub(super) fn branch_prepared(
     model: &mut Model,
     worker: WorkerId,
@@ -23,10 +27,21 @@ pub(super) fn branch_prepared(
                 // The first attempt fixes where the task's own work begins.
                 t.start.get_or_insert(prepared.tip);
             }
+            if let Some(w) = model.workers.get_mut(&worker) {
+                w.vitals.prepare_failures = 0;
+            }
             super::delivery::begin(model, worker, None, now, out);
         }
         Err(e) => {
             outcome::release(model, worker);
+            // Most likely the worker's worktree is what failed (a lock a killed process left, a
+            // folder in a bad state): it rests, longer each time, so the task goes to another
+            // worker instead of burning its attempts here in a loop.
+            if let Some(w) = model.workers.get_mut(&worker) {
+                w.vitals.prepare_failures += 1;
+                let shift = (w.vitals.prepare_failures - 1).min(6);
+                w.vitals.rest_until = Some(now + (PREPARE_REST_MS << shift));
+            }
             outcome::requeue(
                 model,
                 task,

@@ -72,12 +72,13 @@ pub fn needs_done(model: &Model, task: &Task) -> bool {
     })
 }
 
-/// Workers able to take a task now: alive, at their ready prompt, holding nothing.
+/// Workers able to take a task now: alive, at their ready prompt, holding nothing, not resting.
 pub fn idle_workers(model: &Model) -> Vec<WorkerId> {
     model
         .workers
         .values()
         .filter(|w| w.live && !w.starting && !w.retired && w.task.is_none() && w.agent.is_ready())
+        .filter(|w| w.vitals.rest_until.is_none())
         .map(|w| w.id)
         .collect()
 }

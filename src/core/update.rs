@@ -95,6 +95,9 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
         Observation::Tick => {
             let ids: Vec<WorkerId> = model.workers.keys().copied().collect();
             for id in ids {
+                if let Some(w) = model.workers.get_mut(&id) {
+                    w.vitals.rest_until = w.vitals.rest_until.filter(|t| *t > now);
+                }
                 super::delivery::advance(model, id, now, &mut out);
                 lifecycle::check_finished(model, id, now, &mut out);
                 super::healing::check_stuck(model, id, now, &mut out);

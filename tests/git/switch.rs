@@ -245,3 +245,28 @@ fn release_lets_another_worktree_take_the_branch_and_keeps_leftovers() {
     g.switch_worktree(&wt2, "czar/t", "main").unwrap();
     assert_eq!(read(&wt2.join("left.txt")), "half done\n");
 }
+
+/// What a czar killed while libgit2 wrote a worktree's index leaves behind: `index.lock`. A
+/// fresh one is someone's write in progress and refuses the switch; one older than any write
+/// is a dead process's, and the switch removes it and goes on.
+#[test]
+fn a_stale_index_lock_left_by_a_killed_process_is_removed_and_a_fresh_one_respected() {
+    let (repo, g, wt) = setup();
+    g.switch_worktree(&wt, "czar/a", "main").unwrap();
+    write(&wt.join("work.txt"), "uncommitted\n");
+    let lock = repo.root.join(".git/worktrees/w1/index.lock");
+    std::fs::write(&lock, "").unwrap();
+    let refused = g.switch_worktree(&wt, "czar/b", "main");
+    assert!(refused.is_err(), "a fresh lock is respected: {refused:?}");
+    assert!(lock.exists());
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    std::fs::File::options()
+        .write(true)
+        .open(&lock)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let out = g.switch_worktree(&wt, "czar/b", "main").unwrap();
+    assert!(out.wip_commit.is_some(), "the work was saved on czar/a");
+    assert!(!lock.exists());
+}

@@ -33,6 +33,7 @@ impl Git {
             .and_then(|oid| repo.find_commit(oid))
             .doing(&root, || format!("finding commit {at} for {branch}"))?;
         let refname = format!("refs/heads/{branch}");
+        super::locks::clear_stale(&[super::locks::of_branch(&self.git_dir, branch)]);
         if let Some(keep) = keep
             && let Ok(old) = repo.find_reference(&refname)
             && let Some(old_tip) = old.target()

@@ -7,6 +7,7 @@ mod error;
 mod history;
 mod init;
 mod listing;
+mod locks;
 mod overlap;
 mod signature;
 mod stats;
@@ -175,6 +176,10 @@ impl Git {
         let common = canonical(repo.commondir())?;
         if common != self.git_dir || (!allow_main && !repo.is_worktree()) {
             return Err(not_ours());
+        }
+        if !allow_main {
+            // About to write there: a lock a killed czar left would refuse every write.
+            locks::clear_stale(&locks::of_worktree(repo.path()));
         }
         Ok((repo, path))
     }

@@ -45,6 +45,7 @@ impl Git {
             });
         }
         let refname = format!("refs/heads/{branch}");
+        super::locks::clear_stale(&[super::locks::of_branch(&self.git_dir, branch)]);
         // Everything that can refuse the switch is checked before anything is committed.
         let base_commit = resolve_commit(&wt, base)?;
         if let Some(other) = self.checked_out_elsewhere(&refname, &path)? {

@@ -331,6 +331,12 @@ pub struct Vitals {
     /// is told apart.
     #[serde(default)]
     pub deliveries: u64,
+    /// Its worktree could not be put on a task's branch this many times in a row...
+    #[serde(default)]
+    pub prepare_failures: u32,
+    /// ...so it takes no task before this time (ms).
+    #[serde(default)]
+    pub rest_until: Option<u64>,
 }
 
 /// What an agent's input box holds, as a screen showed it.

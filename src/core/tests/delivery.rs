@@ -485,3 +485,27 @@ fn a_removed_worktree_restarts_the_worker_and_gives_the_task_back() {
     let out = update(&mut m, Observation::WorktreeMissing { worker: 1 }, 4);
     assert!(events(&out, EventKind::Repair).is_empty());
 }
+
+#[test]
+fn a_worker_whose_worktree_cannot_be_prepared_rests_and_the_task_goes_elsewhere() {
+    let mut m = model(2);
+    m.policy.max_attempts = 5;
+    load(&mut m, vec![def("a", &[], None)], 0);
+    boot(&mut m, 1);
+    let first = m.tasks["a"].worker.unwrap_or(0);
+    let obs = Observation::BranchPrepared {
+        worker: first,
+        task: "a".into(),
+        result: Err("the index is locked".into()),
+    };
+    update(&mut m, obs, 2);
+    // Given out again at once, but not to the worker whose worktree failed: it rests.
+    let second = m.tasks["a"].worker.unwrap_or(0);
+    assert_eq!(m.tasks["a"].state, TaskState::Assigned);
+    assert_ne!(second, first, "the failing worker took it again");
+    assert_eq!(m.tasks["a"].attempts, 2);
+    assert_eq!(m.workers[&first].vitals.rest_until, Some(1_002));
+    // Its rest ends with time; a second failure in a row doubles it.
+    update(&mut m, Observation::Tick, 1_002);
+    assert_eq!(m.workers[&first].vitals.rest_until, None);
+}
