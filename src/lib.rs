@@ -13,4 +13,5 @@ pub mod pane_log;
 pub mod project;
 pub mod sim_agent;
 pub mod tasks;
+pub mod usage;
 pub mod visible;

@@ -59,7 +59,7 @@ async fn dispatch(cli: Cli, dir: PathBuf) -> anyhow::Result<i32> {
             };
             // Held until the engine is done.
             let _lock = czar::project::own_state(&cfg.paths.state_dir, mode)?;
-            let setup = czar::project::setup(&cfg)?;
+            let setup = czar::engine::Setup::from_config(&cfg)?;
             if cli.auto {
                 Ok(czar::front::headless::run(setup, cli.watch)
                     .await?

@@ -32,7 +32,7 @@ struct Shared {
 
 fn rules(b: &Bench) -> ScreenRules {
     let cfg = czar::project::load(&b.repo).expect("the bench's czar.toml");
-    let setup = czar::project::setup(&cfg).expect("the bench's setup");
+    let setup = czar::engine::Setup::from_config(&cfg).expect("the bench's setup");
     setup.profile("sim").expect("the sim profile").rules.clone()
 }
 

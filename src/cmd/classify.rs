@@ -30,7 +30,7 @@ pub fn run(dir: &Path, args: &ClassifyArgs) -> anyhow::Result<()> {
             e.utf8_error().valid_up_to()
         ))
     })?;
-    let e = explain(&project::rules(profile), &screen, &args.title);
+    let e = explain(&profile.rules(), &screen, &args.title);
     if args.json {
         println!(
             "{}",

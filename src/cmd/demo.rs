@@ -134,7 +134,7 @@ pub async fn run(args: &DemoArgs, dir: Option<&Path>) -> anyhow::Result<i32> {
     let cfg = project::load(&repo)?;
     // A `czar -C <sandbox>` started beside the demo would drive the same workers.
     let _lock = project::own_state(&cfg.paths.state_dir, crate::adapters::lock::Mode::Demo)?;
-    let setup = project::setup(&cfg)?;
+    let setup = crate::engine::Setup::from_config(&cfg)?;
     if !args.auto {
         let code = crate::front::tui::run(&cfg, setup).await;
         println!(

@@ -15,7 +15,7 @@ use std::path::Path;
 
 pub async fn run(dir: &Path, worker: WorkerId, json: bool) -> anyhow::Result<()> {
     let cfg = project::load(dir)?;
-    let setup = project::setup(&cfg)?;
+    let setup = crate::engine::Setup::from_config(&cfg)?;
     let store = Store::open(&cfg.paths.state_dir)?;
     let (_, workers) = store.load()?;
     let Some(w) = workers.get(&worker) else {
@@ -45,7 +45,7 @@ pub async fn run(dir: &Path, worker: WorkerId, json: bool) -> anyhow::Result<()>
                 .capture(&w.session, false)
                 .await
                 .map_err(|e| UsageError(e.to_string()))?;
-            Some(explain(&project::rules(profile), &screen, &p.title))
+            Some(explain(&profile.rules(), &screen, &p.title))
         }
         _ => None,
     };

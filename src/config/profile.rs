@@ -12,6 +12,7 @@ use super::error::{ConfigError, ConfigErrorKind, Location};
 use super::patterns::{DEFAULT_REGION_LINES, PatternList, Patterns, read_regex};
 use super::reader::TableView;
 use crate::core::answer::AnswerRule;
+use crate::core::classify::ScreenRules;
 
 /// The word in `command` that stands for the czar executable; the caller expands it.
 pub const CZAR_PLACEHOLDER: &str = "{czar}";
@@ -32,6 +33,29 @@ pub struct AgentProfile {
     pub clear_keys: Vec<String>,
     /// Whether a task goes with the worker preamble; off, the agent gets the task text alone.
     pub preamble: bool,
+}
+
+impl AgentProfile {
+    /// The classifier's view of a profile's patterns.
+    pub fn rules(&self) -> ScreenRules {
+        let list = |l: &PatternList| l.0.iter().map(|p| p.regex.clone()).collect::<Vec<_>>();
+        let pat = &self.patterns;
+        ScreenRules {
+            busy: list(&pat.busy),
+            idle: list(&pat.idle),
+            waiting: list(&pat.waiting),
+            error: list(&pat.error),
+            rate_limited: list(&pat.rate_limited),
+            ignore_lines: list(&pat.ignore_lines),
+            title_busy: list(&pat.title_busy),
+            title_idle: list(&pat.title_idle),
+            turn_start: list(&pat.turn_start),
+            input: list(&pat.input),
+            input_empty: list(&pat.input_empty),
+            auto_answer: self.auto_answer.clone(),
+            region_lines: pat.region_lines,
+        }
+    }
 }
 
 /// A value together with where it was set.

@@ -165,7 +165,7 @@ mod tests {
         };
         // The shipped defaults, with this test's folders and its one profile.
         let cfg = crate::config::load_with(state_dir, None, Some("main")).unwrap();
-        let mut setup = crate::project::setup(&cfg).unwrap();
+        let mut setup = crate::engine::Setup::from_config(&cfg).unwrap();
         setup.paths.state_dir = state_dir.into();
         setup.profiles = [("probe".to_string(), profile.clone())].into();
         setup.czar_exe = czar_exe.map(str::to_string);

@@ -320,14 +320,14 @@ impl Engine {
 /// Refuses to start when a task file is malformed: the operator fixes it first, nothing runs.
 /// `Engine::start` calls it for both front ends; the loader checks each task's `agent` against the profiles itself,
 /// with the line. A file that breaks later is the engine's to report (`task_file_error`).
-fn check_tasks(setup: &Setup) -> Result<(), crate::project::UsageError> {
+fn check_tasks(setup: &Setup) -> Result<(), crate::usage::UsageError> {
     let agents: Vec<&String> = setup.profiles.keys().collect();
     let set = crate::tasks::load_dir(&setup.paths.tasks_dir, &agents);
     let lines: Vec<String> = set.errors.iter().map(|e| format!("  {e}")).collect();
     if lines.is_empty() {
         return Ok(());
     }
-    Err(crate::project::UsageError(format!(
+    Err(crate::usage::UsageError(format!(
         "task files have errors; nothing was started:\n{}",
         lines.join("\n")
     )))

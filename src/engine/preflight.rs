@@ -5,7 +5,7 @@
 
 use crate::adapters::tmux::{Socket, Tmux};
 use crate::engine::{Profile, Setup};
-use crate::project::UsageError;
+use crate::usage::UsageError;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -1,9 +1,11 @@
 //! Everything the engine needs to know about the project, resolved once at start.
 
 use crate::adapters::tmux::{Socket, SubmitKey};
+use crate::config::{AgentProfile, ProjectConfig};
 pub use crate::config::{Paths, Timing};
 use crate::core::classify::ScreenRules;
-use crate::core::model::{Policy, WorkerId};
+use crate::core::model::{AgentDelivery, DeliveryPolicy, Policy, WorkerId};
+use anyhow::Context;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
@@ -68,5 +70,95 @@ impl Setup {
 
     pub fn state_dir(&self) -> &Path {
         &self.paths.state_dir
+    }
+}
+
+impl Setup {
+    /// What the engine needs, from a loaded configuration: profiles with `{czar}` and
+    /// `{czar_hooks}` expanded, the core's policy, paths and timings.
+    pub fn from_config(cfg: &ProjectConfig) -> anyhow::Result<Setup> {
+        let exe_path = std::env::current_exe().context("finding the czar executable")?;
+        let exe = exe_path.display().to_string();
+        let profiles = cfg
+            .profiles
+            .iter()
+            .map(|(name, p)| (name.clone(), profile(cfg, p, &exe)))
+            .collect();
+        let t = &cfg.timing;
+        Ok(Setup {
+            project: cfg.project.clone(),
+            base: cfg.base.clone(),
+            paths: cfg.paths.clone(),
+            socket: cfg.tmux.clone(),
+            profiles,
+            timing: cfg.timing.clone(),
+            policy: Policy {
+                workers: cfg.workers as u32,
+                default_profile: cfg.agent.clone(),
+                max_verify_attempts: t.max_verify_attempts,
+                idle_grace_ms: t.idle_grace.as_millis() as u64,
+                max_attempts: t.max_attempts,
+                max_restarts: t.max_restarts,
+                stuck_ms: t.stuck.as_millis() as u64,
+                max_task_ms: t.max_task.as_millis() as u64,
+                hold_overlaps: cfg.hold_overlaps,
+                nudges: cfg.stuck_nudges.clone(),
+                delivery: delivery_policy(cfg),
+                ..Policy::default()
+            },
+            pane_size: (160, 48),
+            czar_exe: exe_path.to_str().map(str::to_string),
+        })
+    }
+}
+
+/// How the core hands text to each profile's agent.
+fn delivery_policy(cfg: &ProjectConfig) -> DeliveryPolicy {
+    let t = &cfg.timing;
+    let state = &cfg.paths.state_dir;
+    DeliveryPolicy {
+        ready_timeout_ms: t.ready_timeout.as_millis() as u64,
+        confirm_ms: t.submit_confirm.as_millis() as u64,
+        retries: t.submit_retries,
+        agents: cfg
+            .profiles
+            .iter()
+            .map(|(name, p)| {
+                let agent = AgentDelivery {
+                    settle_ms: cfg.settle_for(p).as_millis() as u64,
+                    clear_keys: p.clear_keys.clone(),
+                    preamble: p.preamble,
+                    reads_input: !p.patterns.input.is_empty(),
+                };
+                (name.clone(), agent)
+            })
+            .collect(),
+        status_md: state.join("status.md").display().to_string(),
+        status_json: state.join("status.json").display().to_string(),
+    }
+}
+
+fn profile(cfg: &ProjectConfig, p: &AgentProfile, exe: &str) -> Profile {
+    Profile {
+        name: p.name.clone(),
+        command: p
+            .command
+            .iter()
+            .map(|w| {
+                let w = w.replace("{czar}", exe);
+                if w.contains(crate::config::hooks::HOOKS_PLACEHOLDER) {
+                    w.replace(
+                        crate::config::hooks::HOOKS_PLACEHOLDER,
+                        &crate::config::hooks::claude_settings(exe),
+                    )
+                } else {
+                    w
+                }
+            })
+            .collect(),
+        env: p.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        submit: p.submit,
+        settle: cfg.settle_for(p),
+        rules: p.rules(),
     }
 }

@@ -21,7 +21,7 @@ const CLAUDE: [(&str, Option<&[&str]>); 7] = [
 #[test]
 fn claude_answers_what_its_policy_allows_and_raises_the_rest() {
     let cfg = config();
-    let rules = czar::project::rules(cfg.profile("claude").unwrap());
+    let rules = cfg.profile("claude").unwrap().rules();
     let all = fixtures();
     for (name, keys) in CLAUDE {
         let fx = all
@@ -63,7 +63,7 @@ fn claude_answers_what_its_policy_allows_and_raises_the_rest() {
 fn only_waiting_screens_are_ever_answered() {
     let cfg = config();
     for fx in fixtures() {
-        let rules = czar::project::rules(cfg.profile(&fx.agent).unwrap());
+        let rules = cfg.profile(&fx.agent).unwrap().rules();
         let r = classify(&rules, &fx.screen, &fx.title);
         if r.answerable.is_some() {
             assert_eq!(

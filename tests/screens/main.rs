@@ -85,7 +85,7 @@ fn every_fixture_reads_as_its_name_says() {
         let profile = cfg
             .profile(&fx.agent)
             .unwrap_or_else(|| panic!("fixtures for unknown profile {:?}", fx.agent));
-        let r = classify(&czar::project::rules(profile), &fx.screen, &fx.title);
+        let r = classify(&profile.rules(), &fx.screen, &fx.title);
         let got = r.state.map_or("unknown", AgentState::as_str);
         *counts.entry((fx.agent.clone(), fx.state)).or_default() += 1;
         let trap_fooled = fx.name.contains("trap")
@@ -146,7 +146,7 @@ fn every_profile_has_enough_fixtures_per_state() {
 fn waiting_screens_keep_the_question_and_rate_limits_keep_the_time() {
     let cfg = config();
     for fx in fixtures() {
-        let rules = czar::project::rules(cfg.profile(&fx.agent).unwrap());
+        let rules = cfg.profile(&fx.agent).unwrap().rules();
         let r = classify(&rules, &fx.screen, &fx.title);
         let shows_time = fx.screen.contains("retrying in") || fx.screen.contains("reset");
         if r.state == Some(AgentState::RateLimited) && shows_time {

@@ -23,7 +23,7 @@ use std::path::Path;
 
 pub async fn run(dir: &Path, json: bool) -> anyhow::Result<i32> {
     let cfg = project::load(dir)?;
-    let setup = project::setup(&cfg)?;
+    let setup = crate::engine::Setup::from_config(&cfg)?;
     let checks = checks(&cfg, &setup).await;
     if json {
         println!("{}", serde_json::to_string_pretty(&render::json(&checks))?);

@@ -35,7 +35,7 @@ fn setup(dir: &std::path::Path, workers: usize) -> Setup {
         other.name = "sim2".into();
         cfg.profiles.insert("sim2".into(), other);
     }
-    crate::project::setup(&cfg).unwrap_or_else(|e| panic!("{e}"))
+    crate::engine::Setup::from_config(&cfg).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// One engine running on the fakes, its commands watched.
