@@ -270,3 +270,30 @@ fn a_stale_index_lock_left_by_a_killed_process_is_removed_and_a_fresh_one_respec
     assert!(out.wip_commit.is_some(), "the work was saved on czar/a");
     assert!(!lock.exists());
 }
+
+/// A czar killed inside a switch, after the checkout began and before HEAD moved, leaves the
+/// working tree half on the new branch while HEAD still names the old one. The next switch must
+/// not save that difference as work: committed, it would undo the old task's work on its own
+/// branch (seen: a done task's file deleted by a "WIP" commit).
+#[test]
+fn an_interrupted_switch_is_finished_without_committing_its_half_checkout() {
+    let (repo, g, wt) = setup();
+    g.switch_worktree(&wt, "czar/a", "main").unwrap();
+    write(&wt.join("a.txt"), "the task's work\n");
+    git(&wt, &["add", "a.txt"]);
+    git(&wt, &["commit", "-q", "-m", "work on a"]);
+    let before = rev(&repo.root, "czar/a");
+    // What the killed switch to czar/b left: its note, and a.txt gone from the files.
+    std::fs::write(repo.root.join(".git/worktrees/w1/czar-switching"), "czar/b").unwrap();
+    std::fs::remove_file(wt.join("a.txt")).unwrap();
+    let out = g.switch_worktree(&wt, "czar/b", "main").unwrap();
+    assert_eq!(out.wip_commit, None, "the half checkout was saved as work");
+    assert_eq!(rev(&repo.root, "czar/a"), before, "czar/a was changed");
+    assert!(!repo.root.join(".git/worktrees/w1/czar-switching").exists());
+    assert!(!g.is_dirty(&wt).unwrap());
+    // Without the note, a deleted file is someone's change, and it is saved.
+    g.switch_worktree(&wt, "czar/a", "main").unwrap();
+    std::fs::remove_file(wt.join("a.txt")).unwrap();
+    let out = g.switch_worktree(&wt, "czar/b", "main").unwrap();
+    assert!(out.wip_commit.is_some());
+}

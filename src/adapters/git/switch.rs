@@ -1,4 +1,4 @@
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use git2::{
@@ -57,6 +57,9 @@ impl Git {
         }
         let message = wip_message("task switch", &format!("before switching to {branch}"));
         let wip = commit_dirty(&wt, &path, &message)?;
+        // Everything uncommitted is saved: from here the working tree changes under HEAD, and a
+        // kill before HEAD moves would leave the checkout's half as "changes" (see `Switching`).
+        let switching = Switching::begin(&wt, &path, branch)?;
 
         let existing = wt.find_branch(branch, BranchType::Local).ok();
         let created = existing.is_none();
@@ -69,6 +72,7 @@ impl Git {
         .doing(&path, || format!("creating branch {branch} from {base}"))?;
         checkout_branch(&wt, &target, &refname)
             .doing(&path, || format!("checking out {branch}"))?;
+        switching.done();
 
         if has_changes(&wt).doing(&path, || "reading worktree status".into())? {
             return Err(GitError::StillDirty {
@@ -122,7 +126,16 @@ fn wip_message(reason: &str, when: &str) -> String {
 }
 
 /// Stages everything (new, modified, deleted; ignored files stay out) and commits it on HEAD.
+/// Not after an interrupted switch: what differs from HEAD then is the half of a checkout, not
+/// anybody's work (committed, it would undo the last task's work on its own branch).
 fn commit_dirty(wt: &Repository, path: &Path, message: &str) -> Result<Option<Wip>, GitError> {
+    if let Some(to) = Switching::interrupted(wt) {
+        tracing::warn!(
+            path = %path.display(),
+            "a switch to {to} was interrupted (a killed czar): its half-done checkout is not saved"
+        );
+        return Ok(None);
+    }
     if !has_changes(wt).doing(path, || "reading worktree status".into())? {
         return Ok(None);
     }
@@ -190,4 +203,31 @@ fn checkout_branch(wt: &Repository, target: &Commit<'_>, refname: &str) -> Resul
     opts.force().remove_untracked(true);
     wt.checkout_tree(target.as_object(), Some(&mut opts))?;
     wt.set_head(refname)
+}
+
+/// A switch in progress, noted in the worktree's git folder while its files change under a HEAD
+/// that still names the old branch. A czar killed in between leaves the note: the next switch
+/// then forces the checkout instead of saving the difference as work.
+struct Switching(PathBuf);
+
+impl Switching {
+    const FILE: &'static str = "czar-switching";
+
+    fn begin(wt: &Repository, path: &Path, branch: &str) -> Result<Switching, GitError> {
+        let note = wt.path().join(Self::FILE);
+        std::fs::write(&note, branch)
+            .map_err(|e| super::error::io_error("cannot note the switch in", path, e))?;
+        Ok(Switching(note))
+    }
+
+    fn done(self) {
+        if let Err(e) = std::fs::remove_file(&self.0) {
+            tracing::warn!("removing {}: {e}", self.0.display());
+        }
+    }
+
+    /// The branch an interrupted switch was going to, if one was.
+    fn interrupted(wt: &Repository) -> Option<String> {
+        std::fs::read_to_string(wt.path().join(Self::FILE)).ok()
+    }
 }
