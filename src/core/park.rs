@@ -106,7 +106,7 @@ fn blocked(model: &Model, t: &Task) -> Option<String> {
 
 /// The worker can take tasks now or later: its agent is up, or it will be (re)started.
 fn runs(model: &Model, w: &Worker) -> bool {
-    let up = w.live && !w.starting && w.launched_at.is_none();
+    let up = w.live && !w.starting && w.vitals.launched_at.is_none();
     !w.retired && (up || model.profile_available(&w.profile))
 }
 

@@ -31,7 +31,9 @@ pub(super) fn gate(model: &mut Model, profile: &str, now: u64, out: &mut Vec<Com
     let cap = start_cap(model);
     // While starts keep failing, one at a time: each wait ends in a single try, not a burst.
     let trying = model.workers.values().any(|w| {
-        w.profile == profile && !w.retired && (w.starting || (w.live && w.launched_at.is_some()))
+        w.profile == profile
+            && !w.retired
+            && (w.starting || (w.live && w.vitals.launched_at.is_some()))
     });
     let h = model.profiles.entry(profile.to_string()).or_default();
     if let Some(u) = &h.unavailable {

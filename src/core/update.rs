@@ -63,7 +63,10 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
             worker,
             delivery,
             result,
-        } => super::delivery::pasted(model, worker, delivery, result, now, &mut out),
+        } => {
+            super::delivery::pasted(model, worker, delivery, result, now, &mut out);
+            super::delivery::advance(model, worker, now, &mut out);
+        }
         Observation::Submitted {
             worker,
             delivery,

@@ -57,7 +57,7 @@ pub(super) fn sessions(model: &mut Model, seen: &[SessionSeen], now: u64, out: &
 
 /// How long after its start a worker whose agent never came up was found gone, as text.
 fn launched(model: &Model, id: WorkerId, now: u64) -> Option<String> {
-    let at = model.workers.get(&id)?.launched_at?;
+    let at = model.workers.get(&id)?.vitals.launched_at?;
     Some(format!("{:.1} s", now.saturating_sub(at) as f64 / 1000.0))
 }
 
@@ -77,7 +77,7 @@ fn exited(
         Some(c) => format!("status {c}"),
         None => "an unknown status".to_string(),
     };
-    let Some(at) = model.workers.get(&id).and_then(|w| w.launched_at) else {
+    let Some(at) = model.workers.get(&id).and_then(|w| w.vitals.launched_at) else {
         let status = status.map_or("unknown".to_string(), |c| c.to_string());
         crashed(
             model,
@@ -107,7 +107,7 @@ fn failed_start(model: &mut Model, id: WorkerId, cause: &str, now: u64, out: &mu
     let Some(w) = model.workers.get_mut(&id) else {
         return;
     };
-    w.launched_at = None;
+    w.vitals.launched_at = None;
     // Not a crash to count toward retiring the worker: the profile's breaker deals with it.
     w.set_agent(AgentState::Error, &format!("failed to start: {cause}"), now);
     let profile = w.profile.clone();
@@ -128,7 +128,7 @@ pub(super) fn check_up(
     let Some(w) = model.workers.get_mut(&id) else {
         return;
     };
-    let Some(at) = w.launched_at else {
+    let Some(at) = w.vitals.launched_at else {
         return;
     };
     let shown = matches!(
@@ -143,7 +143,7 @@ pub(super) fn check_up(
     if !(shown || stayed) {
         return;
     }
-    w.launched_at = None;
+    w.vitals.launched_at = None;
     let profile = w.profile.clone();
     spawn::came_up(model, id, &profile, now, out);
 }
@@ -202,7 +202,7 @@ pub(super) fn worker_started(
     match result {
         Ok(()) => {
             w.live = true;
-            w.launched_at = Some(now);
+            w.vitals.launched_at = Some(now);
             w.set_agent(AgentState::Starting, "session started", now);
             out.push(Command::record(
                 Some(id),

@@ -337,12 +337,12 @@ fn an_agent_listed_alive_after_the_early_window_came_up_even_without_a_screen() 
     };
     update(&mut m, alive(), 4_000);
     assert!(
-        m.workers[&1].launched_at.is_some(),
+        m.workers[&1].vitals.launched_at.is_some(),
         "still in the early window"
     );
     m.profiles.get_mut("quiet").unwrap().failures = 2;
     update(&mut m, alive(), 6_000);
-    assert_eq!(m.workers[&1].launched_at, None);
+    assert_eq!(m.workers[&1].vitals.launched_at, None);
     assert_eq!(m.workers[&1].agent, AgentState::Starting);
     assert_eq!(m.profiles["quiet"].failures, 0, "its profile starts again");
 }

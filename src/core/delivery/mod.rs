@@ -15,22 +15,27 @@
 //! of pasted again: at most once, never twice.
 
 use super::command::{Command, EventKind};
-use super::model::{AgentState, Input, Model, Screen, TaskId, TaskState, WorkerId};
+use super::model::{AgentState, Input, Model, Screen, TaskState, WorkerId};
 pub use super::model::{Delivery, Step};
-use super::observation::PasteRefused;
 use super::prompt::{PromptContext, render};
+
+mod journal;
+mod reported;
+mod resume;
+
+use journal::{delivery_mut, unknown_paste};
+use reported::{confirmed, fail};
+pub(super) use reported::{pasted, submitted};
+pub(super) use resume::resume;
 
 /// How long a clear is given to show on screen before the keys are pressed again.
 const CLEAR_WAIT_MS: u64 = 1_000;
 /// Clears tried before the delivery gives up on a box that keeps its text.
 const MAX_CLEARS: u32 = 3;
 /// A paste whose outcome never came back (its task died) is taken as lost after this long.
-const PASTE_LOST_MS: u64 = 30_000;
+pub(super) const PASTE_LOST_MS: u64 = 30_000;
 /// A step waiting on a screen asks for one again when none came for this long.
 const REREAD_MS: u64 = 1_000;
-/// After a restart, a paste or Enter the killed czar had started may still be on its way
-/// through a tmux client of its own: screens read before this long are not trusted.
-const RESUME_SETTLE_MS: u64 = 1_500;
 
 /// Starts handing the task the worker holds (or `note` about it) to its agent.
 pub(super) fn begin(
@@ -66,7 +71,7 @@ pub(super) fn begin(
 }
 
 /// Moves the worker's delivery on as far as its latest screen and the time allow.
-pub(super) fn advance(model: &mut Model, worker: WorkerId, now: u64, out: &mut Vec<Command>) {
+pub(crate) fn advance(model: &mut Model, worker: WorkerId, now: u64, out: &mut Vec<Command>) {
     let Some(w) = model.workers.get(&worker) else {
         return;
     };
@@ -293,173 +298,6 @@ fn text_for(model: &Model, worker: WorkerId) -> Option<String> {
     Some(render(&ctx, task))
 }
 
-/// The paste's outcome.
-pub(super) fn pasted(
-    model: &mut Model,
-    worker: WorkerId,
-    id: u64,
-    result: Result<(), PasteRefused>,
-    now: u64,
-    out: &mut Vec<Command>,
-) {
-    if !current(model, worker, id, Step::Pasting) {
-        return;
-    }
-    match result {
-        Ok(()) => {
-            if let Some(d) = delivery_mut(model, worker) {
-                d.step = Step::Pasted;
-                d.since = now;
-            }
-            advance(model, worker, now, out);
-        }
-        Err(PasteRefused::WrongBranch { on }) => {
-            let on = on.unwrap_or_else(|| "no branch".into());
-            let why = format!("its worktree was on {on}, not the task's branch: nothing pasted");
-            fail(model, worker, &why, now, out);
-        }
-        Err(PasteRefused::NoWorktree) => {
-            let why = "its worktree is gone: nothing pasted";
-            fail(model, worker, why, now, out);
-            super::repair::worktree_missing(model, worker, now, out);
-        }
-        Err(PasteRefused::Failed(e)) => {
-            fail(model, worker, &format!("paste failed: {e}"), now, out)
-        }
-    }
-}
-
-/// The submit key's outcome: pressed, so look at the screen to see the text leave the box.
-pub(super) fn submitted(
-    model: &mut Model,
-    worker: WorkerId,
-    id: u64,
-    result: Result<(), String>,
-    now: u64,
-    out: &mut Vec<Command>,
-) {
-    if !current(model, worker, id, Step::Submitting) {
-        return;
-    }
-    match result {
-        Ok(()) => out.push(Command::ReadScreen { worker }),
-        Err(e) => fail(model, worker, &format!("submit failed: {e}"), now, out),
-    }
-}
-
-fn confirmed(model: &mut Model, worker: WorkerId, how: &str, now: u64, out: &mut Vec<Command>) {
-    let Some(w) = model.workers.get_mut(&worker) else {
-        return;
-    };
-    let Some(d) = w.delivery.take() else {
-        return;
-    };
-    // The agent's state counts from the submit: a prompt seen since (a screen right after Enter,
-    // before the spinner; or a shell that already ran the lines) is judged from now, not from
-    // when it first sat there idle.
-    if w.agent.is_ready() {
-        w.set_agent(AgentState::Idle, "at its prompt after the submit", now);
-        w.since = now;
-    } else if w.agent == AgentState::Starting {
-        w.set_agent(AgentState::Busy, "delivery confirmed", now);
-    }
-    if let Some(t) = model.tasks.get_mut(&d.task) {
-        t.state = TaskState::Working;
-        t.times.started.get_or_insert(now);
-        t.times.delivered = Some(now);
-    }
-    let what = if d.note.is_some() { "note" } else { "task" };
-    out.push(Command::record(
-        Some(worker),
-        Some(&d.task),
-        EventKind::Delivered,
-        format!("{what} submitted; confirmed: {how}"),
-    ));
-    // Whatever the agent did with it may show on the branch already (a shell is that quick);
-    // `update` looks whether the task is finished.
-    out.push(Command::RefreshBranch { worker });
-}
-
-fn fail(model: &mut Model, worker: WorkerId, why: &str, now: u64, out: &mut Vec<Command>) {
-    let Some(w) = model.workers.get_mut(&worker) else {
-        return;
-    };
-    let Some(d) = w.delivery.take() else {
-        return;
-    };
-    w.let_go();
-    out.push(Command::record(
-        Some(worker),
-        Some(&d.task),
-        EventKind::DeliveryFailed,
-        why,
-    ));
-    super::outcome::requeue(model, &d.task, &format!("delivery failed: {why}"), now, out);
-}
-
-/// After a restart: every delivery journaled but not confirmed is resolved from what the pane
-/// shows now, so its text reaches the agent once.
-pub(super) fn resume(model: &mut Model, now: u64, out: &mut Vec<Command>) {
-    let open: Vec<(WorkerId, Step, TaskId)> = model
-        .workers
-        .values()
-        .filter_map(|w| w.delivery.as_ref().map(|d| (w.id, d.step, d.task.clone())))
-        .collect();
-    let settle = now + RESUME_SETTLE_MS;
-    for (worker, step, task) in open {
-        match step {
-            Step::Ready | Step::Clearing => restart_at_ready(model, worker, now, settle),
-            Step::Pasting | Step::Pasted => {
-                out.push(Command::record(
-                    Some(worker),
-                    Some(&task),
-                    EventKind::Repair,
-                    "the czar stopped between a paste and its Enter; resolving it from the screen",
-                ));
-                unknown_paste(model, worker, now, settle);
-            }
-            Step::Submitting => {
-                // Enter may have been pressed: the screen says whether the text left the box.
-                if let Some(d) = delivery_mut(model, worker) {
-                    d.since = settle;
-                    d.asked = now;
-                }
-            }
-        }
-    }
-}
-
-/// A paste that may or may not have reached the pane. Where the profile reads its input box,
-/// the delivery starts over: a box holding the unsubmitted text is cleared before the text is
-/// pasted again. Where it cannot, what may be in the box is submitted and nothing pasted
-/// again: at most once (a box that was empty takes no Enter, and the delivery then fails and
-/// the task goes back to the queue).
-fn unknown_paste(model: &mut Model, worker: WorkerId, now: u64, from: u64) {
-    let reads_input = model
-        .workers
-        .get(&worker)
-        .is_some_and(|w| model.policy.delivery.agent(&w.profile).reads_input);
-    if reads_input {
-        return restart_at_ready(model, worker, now, from);
-    }
-    if let Some(d) = delivery_mut(model, worker) {
-        d.step = Step::Pasted;
-        d.since = from;
-        d.asked = now;
-    }
-}
-
-/// Back to waiting for an empty box, counting screens from `from` on.
-fn restart_at_ready(model: &mut Model, worker: WorkerId, now: u64, from: u64) {
-    if let Some(d) = delivery_mut(model, worker) {
-        d.step = Step::Ready;
-        d.began = now;
-        d.since = from;
-        d.asked = now;
-        d.tries = 0;
-    }
-}
-
 /// The earliest time a delivery's step has something to do without a new observation.
 pub fn next_due(model: &Model) -> Option<u64> {
     model
@@ -478,16 +316,4 @@ pub fn next_due(model: &Model) -> Option<u64> {
             })
         })
         .min()
-}
-
-fn current(model: &Model, worker: WorkerId, id: u64, step: Step) -> bool {
-    model
-        .workers
-        .get(&worker)
-        .and_then(|w| w.delivery.as_ref())
-        .is_some_and(|d| d.id == id && d.step == step)
-}
-
-fn delivery_mut(model: &mut Model, worker: WorkerId) -> Option<&mut Delivery> {
-    model.workers.get_mut(&worker)?.delivery.as_mut()
 }
