@@ -4,6 +4,7 @@ mod answer;
 mod delivery;
 mod finish;
 mod operator;
+mod repair;
 mod storms;
 
 use crate::core::command::Command;

@@ -3,17 +3,17 @@
 //! memory that outlives an engine (for restarts), verify results the test decides, and the
 //! clock (this machine's: the tests' timings are short).
 
-use crate::adapters::claims::Claim;
-use crate::adapters::git::{BranchStats, FileChange, GitError, SwitchOutcome};
 use crate::adapters::output_watch::Outputs;
-use crate::adapters::store::{EventRow, Saved, Step, StoreError};
 use crate::adapters::tmux::{PaneInfo, PaneScreen, SessionSpec, SubmitKey, TmuxCounts, TmuxError};
-use crate::core::model::WorkerId;
-use crate::core::observation::Signal;
-use crate::engine::ports::{Clock, Guard, OnChange, Panes, Ports, Processes, Ran, Repo, State};
+mod repo;
+mod state;
+
+pub use state::MemState;
+
+use crate::engine::ports::{Clock, Guard, Panes, Ports, Processes, Ran};
 use futures::future::BoxFuture;
 use std::collections::{BTreeMap, VecDeque};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -257,133 +257,6 @@ impl Panes for Fakes {
     }
 }
 
-impl World {
-    /// The commits of a revision: a branch's, or a commit's (with its ancestors).
-    fn history(&self, rev: &str) -> Option<Vec<String>> {
-        if let Some(b) = self.branches.get(rev) {
-            return Some(b.clone());
-        }
-        self.branches.values().find_map(|b| {
-            let at = b.iter().position(|c| c == rev)?;
-            Some(b[..=at].to_vec())
-        })
-    }
-
-    fn stats(&self, base: &str, branch: &str) -> Result<BranchStats, GitError> {
-        let invalid = |what: &str| GitError::InvalidName {
-            name: what.to_string(),
-            what: "revision",
-        };
-        let b = self.history(branch).ok_or_else(|| invalid(branch))?;
-        let base_commits = self.history(base).ok_or_else(|| invalid(base))?;
-        let ahead: Vec<&String> = b.iter().filter(|c| !base_commits.contains(c)).collect();
-        Ok(BranchStats {
-            branch: branch.into(),
-            base: base.into(),
-            ahead: ahead.len(),
-            files: ahead
-                .iter()
-                .map(|c| FileChange {
-                    path: format!("{c}.txt"),
-                    added: 1,
-                    removed: 0,
-                })
-                .collect(),
-            ..BranchStats::default()
-        })
-    }
-}
-
-impl Repo for Fakes {
-    fn ensure_worktree(&self, path: &Path, _name: &str, _base: &str) -> Result<(), GitError> {
-        std::fs::create_dir_all(path).map_err(|source| GitError::Io {
-            action: "create".into(),
-            path: path.into(),
-            source,
-        })?;
-        self.world().worktrees.entry(path.into()).or_insert(None);
-        Ok(())
-    }
-
-    fn commit_wip(&self, _path: &Path, _reason: &str) -> Result<Option<String>, GitError> {
-        Ok(None)
-    }
-
-    fn switch_worktree(
-        &self,
-        path: &Path,
-        branch: &str,
-        base: &str,
-    ) -> Result<SwitchOutcome, GitError> {
-        let mut w = self.world();
-        let created = !w.branches.contains_key(branch);
-        if created {
-            let from = w.branches.get(base).cloned().unwrap_or_default();
-            w.branches.insert(branch.into(), from);
-        }
-        w.worktrees.insert(path.into(), Some(branch.into()));
-        Ok(SwitchOutcome {
-            created,
-            ..SwitchOutcome::default()
-        })
-    }
-
-    fn release_worktree(&self, path: &Path, _reason: &str) -> Result<Option<String>, GitError> {
-        self.world().worktrees.insert(path.into(), None);
-        Ok(None)
-    }
-
-    fn branch_at(&self, worktree: &Path) -> Option<String> {
-        self.world().worktrees.get(worktree).cloned().flatten()
-    }
-
-    fn branch_stats(&self, base: &str, branch: &str) -> Result<BranchStats, GitError> {
-        self.world().stats(base, branch)
-    }
-
-    fn branch_tip(&self, branch: &str) -> Option<String> {
-        self.world().branches.get(branch)?.last().cloned()
-    }
-
-    fn commit_of(&self, rev: &str) -> Result<String, GitError> {
-        self.branch_tip(rev).ok_or_else(|| GitError::InvalidName {
-            name: rev.into(),
-            what: "revision",
-        })
-    }
-
-    fn commits_since(&self, from: &str, to: &str) -> Option<usize> {
-        let w = self.world();
-        let on = w
-            .branches
-            .values()
-            .find(|b| b.last().is_some_and(|t| t == to))?;
-        let at = on.iter().position(|c| c == from)?;
-        Some(on.len() - 1 - at)
-    }
-
-    fn put_branch(&self, branch: &str, at: &str, _keep: Option<&str>) -> Result<(), GitError> {
-        let mut w = self.world();
-        let b = w.branches.entry(branch.into()).or_default();
-        if let Some(i) = b.iter().position(|c| c == at) {
-            b.truncate(i + 1);
-        }
-        Ok(())
-    }
-
-    fn uncommitted_paths(&self, _worktree: &Path) -> Result<Vec<String>, GitError> {
-        Ok(Vec::new())
-    }
-
-    fn predict_conflicts(&self, _a: &str, _b: &str) -> Result<Vec<String>, GitError> {
-        Ok(Vec::new())
-    }
-
-    fn watch(&self, _on_move: OnChange) -> Option<Guard> {
-        None
-    }
-}
-
 impl Processes for Fakes {
     fn run(&self, _command: String, _cwd: PathBuf, _timeout: Duration) -> BoxFuture<'_, Ran> {
         let ran = self.world().verify.pop_front();
@@ -394,78 +267,5 @@ impl Processes for Fakes {
 impl Clock for Fakes {
     fn now_ms(&self) -> u64 {
         self.world().now()
-    }
-}
-
-/// The store in memory; clones share it, so a second engine finds what the first stored.
-#[derive(Clone, Default)]
-pub struct MemState(pub Arc<Mutex<Stored>>);
-
-#[derive(Default)]
-pub struct Stored {
-    pub saved: Saved,
-    pub events: Vec<EventRow>,
-    pub inbox: Vec<(i64, WorkerId, Signal)>,
-    next: i64,
-}
-
-impl MemState {
-    fn get(&self) -> MutexGuard<'_, Stored> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// A worker's signal (`czar done`, a report) in the inbox.
-    pub fn signal(&self, worker: WorkerId, signal: Signal) {
-        let mut s = self.get();
-        s.next += 1;
-        let seq = s.next;
-        s.inbox.push((seq, worker, signal));
-    }
-}
-
-impl State for MemState {
-    fn load(&self) -> Result<Saved, StoreError> {
-        Ok(self.get().saved.clone())
-    }
-
-    fn commit_step(&mut self, step: &Step<'_>) -> Result<(), StoreError> {
-        let mut s = self.get();
-        for t in step.tasks {
-            s.saved.0.insert(t.def.id.clone(), (*t).clone());
-        }
-        for w in step.workers {
-            s.saved.1.insert(w.id, (*w).clone());
-        }
-        for e in step.events {
-            let seq = s.events.len() as i64 + 1;
-            s.events.push(EventRow {
-                seq,
-                at: step.now,
-                worker: e.worker,
-                task: e.task.clone(),
-                kind: e.kind.as_str().into(),
-                detail: e.detail.clone(),
-            });
-        }
-        s.inbox
-            .retain(|(seq, _, _)| !step.inbox_taken.contains(seq));
-        Ok(())
-    }
-
-    fn pending_signals(&self) -> Result<Vec<(i64, WorkerId, Signal)>, StoreError> {
-        Ok(self.get().inbox.clone())
-    }
-
-    fn claims(&self) -> Result<Vec<Claim>, StoreError> {
-        Ok(Vec::new())
-    }
-
-    fn events(&self, limit: usize) -> Result<Vec<EventRow>, StoreError> {
-        let s = self.get();
-        Ok(s.events[s.events.len().saturating_sub(limit)..].to_vec())
-    }
-
-    fn listen(&self, _on_signal: OnChange) -> Option<Guard> {
-        None
     }
 }
