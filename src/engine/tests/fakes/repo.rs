@@ -132,4 +132,3 @@ impl Repo for Fakes {
         None
     }
 }
-
