@@ -5,3 +5,5 @@ mod common;
 mod delivery;
 mod pane_log;
 mod sessions;
+#[path = "../support/mod.rs"]
+mod support;
