@@ -3,8 +3,8 @@
 #![allow(dead_code)]
 
 use crate::support::TmuxServer;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// A dummy key: the client only checks that one is set; the fake API ignores it.
@@ -119,18 +119,8 @@ impl Pane {
         pane
     }
 
-    pub fn tmux<S: AsRef<str>>(&self, args: &[S]) -> Option<String> {
-        let out = self
-            .server
-            .command()
-            .args(args.iter().map(|a| a.as_ref()))
-            .env_remove("TMUX")
-            .stdin(Stdio::null())
-            .output()
-            .ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    pub fn tmux<S: AsRef<OsStr>>(&self, args: &[S]) -> Option<String> {
+        self.server.run(args)
     }
 
     pub fn screen(&self) -> String {

@@ -67,10 +67,7 @@ impl Project {
     }
 
     pub fn tmux(&self, args: &[&str]) -> Option<String> {
-        let out = self.tmux.command().args(args).output().ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+        self.tmux.run(args)
     }
 
     pub fn events(&self) -> Vec<EventRow> {

@@ -4,6 +4,7 @@
 //! Each crate includes it with `#[path = "../support/mod.rs"] mod support;`.
 #![allow(dead_code)] // every crate uses a different part
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -40,15 +41,25 @@ impl TmuxServer {
         c
     }
 
-    /// The names of the server's sessions, a line each; empty when no server runs.
-    pub fn sessions(&self) -> String {
+    /// A tmux command on this server, outside any tmux the tests run in: its standard output,
+    /// or `None` when it fails (no server, no such session, ...).
+    pub fn run<S: AsRef<OsStr>>(&self, args: &[S]) -> Option<String> {
         let out = self
             .command()
-            .args(["list-sessions", "-F", "#{session_name}"])
-            .stderr(Stdio::null())
+            .args(args)
+            .env_remove("TMUX")
+            .stdin(Stdio::null())
             .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// The names of the server's sessions, a line each; empty when no server runs.
+    pub fn sessions(&self) -> String {
+        self.run(&["list-sessions", "-F", "#{session_name}"])
+            .unwrap_or_default()
     }
 
     /// Where tmux puts the socket: `$TMUX_TMPDIR` (or /tmp) `/tmux-<uid>/<socket>`.

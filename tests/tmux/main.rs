@@ -3,6 +3,7 @@
 mod batch;
 mod common;
 mod delivery;
+mod guard;
 mod pane_log;
 mod sessions;
 #[path = "../support/mod.rs"]
