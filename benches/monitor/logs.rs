@@ -79,7 +79,7 @@ pub fn run(b: &Bench) {
         "logs bench: {} sims streaming, {}s windows, tmux -L {}",
         b.workers,
         WINDOW.as_secs(),
-        b.scratch.socket
+        b.scratch.socket()
     );
     let (mut bare, mut piped, mut pane_log) = (Vec::new(), Vec::new(), Vec::new());
     for round in 1..=ROUNDS {

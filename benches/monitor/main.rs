@@ -34,11 +34,11 @@ mod report;
 
 use measure::{Phase, Sampler};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use shared::support::CZAR;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const CZAR: &str = env!("CARGO_BIN_EXE_czar");
 /// How long each task works: long enough for a measuring window in the middle.
 const TASK_SECS: u64 = 70;
 const STREAM_LINES_PER_SEC: u32 = 10;
@@ -83,39 +83,14 @@ fn env_num(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let ok = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "git {args:?} failed");
-}
-
 fn setup() -> Bench {
     shared::require_tmux("monitor");
     let scratch = shared::Scratch::new("monitor");
     let repo = scratch.path().join("repo");
+    shared::support::init_repo(&repo, &[(".gitignore", ".czar/\n")]);
     std::fs::create_dir_all(repo.join("tasks")).expect("repo dir");
-    std::fs::write(repo.join(".gitignore"), ".czar/\n").expect("write");
-    git(&repo, &["init", "-q", "-b", "main"]);
-    git(&repo, &["add", "-A"]);
-    git(
-        &repo,
-        &[
-            "-c",
-            "user.name=bench",
-            "-c",
-            "user.email=bench@localhost",
-            "commit",
-            "-q",
-            "-m",
-            "initial",
-        ],
-    );
     let workers = env_num("CZAR_BENCH_WORKERS", 100) as usize;
-    let socket = &scratch.socket;
+    let socket = scratch.socket();
     let timeline = shared::timeline_path(&scratch);
     let config = format!(
         "project = \"bench\"\nworkers = {workers}\nagent = \"sim\"\nworktrees_dir = \"../wt\"\n\
@@ -262,7 +237,7 @@ fn main() {
         "monitor bench: {} simulated workers, {}s windows, tmux -L {}",
         b.workers,
         b.window.as_secs(),
-        b.scratch.socket
+        b.scratch.socket()
     );
     let czar = run_czar(&b);
     let base = baseline::run(&b);

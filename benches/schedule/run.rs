@@ -46,7 +46,7 @@ pub fn run(bin: &Path, workers: usize, tasks: usize) -> Round {
         .arg("-C")
         .arg(&sandbox)
         .args(["demo", "--auto", "--workers", &workers.to_string()])
-        .args(["--tasks", &tasks.to_string(), "--socket", &scratch.socket])
+        .args(["--tasks", &tasks.to_string(), "--socket", scratch.socket()])
         // Every sim of the fleet notes when it takes and ends a task (see `czar sim-agent`).
         .env("CZAR_SIM_TIMELINE", &timeline)
         .env_remove("TMUX")

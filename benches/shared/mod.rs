@@ -1,9 +1,14 @@
 //! What the benches that drive a fleet share (included by each with `#[path]`): a scratch
 //! folder with a private tmux server that both go at the end, even when a bench fails, the
-//! simulated agents' timeline, and percentiles.
+//! simulated agents' timeline, and percentiles. The server guard and the repository are the
+//! tests' own (tests/support), so that a bench cleans up exactly as a test does.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+
+#[path = "../../tests/support/mod.rs"]
+pub mod support;
+use support::TmuxServer;
 
 /// Exits loudly (status 2) when tmux is missing: nothing can be measured without it.
 pub fn require_tmux(bench: &str) {
@@ -14,10 +19,12 @@ pub fn require_tmux(bench: &str) {
 }
 
 /// A temporary folder and a tmux socket name of its own. Dropped (a panic included), it kills
-/// the tmux server on that socket and removes its socket file, then deletes the folder, unless `CZAR_BENCH_KEEP=1`, which
-/// keeps it (czar's state folder: its log and events) and prints where.
+/// the tmux server on that socket and removes its socket file, then deletes the folder, unless
+/// `CZAR_BENCH_KEEP=1`, which keeps it (czar's state folder: its log and events) and prints
+/// where.
 pub struct Scratch {
-    pub socket: String,
+    // First: the server (and the fleet in it) goes before the folder it works in.
+    tmux: TmuxServer,
     dir: Option<tempfile::TempDir>,
 }
 
@@ -28,15 +35,15 @@ impl Scratch {
             .prefix(&format!("czar-bench-{name}-"))
             .tempdir()
             .expect("temp dir");
-        let unique = dir
-            .path()
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
         Scratch {
-            socket: unique,
+            tmux: TmuxServer::new(&format!("czar-bench-{name}")),
             dir: Some(dir),
         }
+    }
+
+    /// The tmux server's name, for czar.toml or `czar demo --socket`.
+    pub fn socket(&self) -> &str {
+        self.tmux.socket()
     }
 
     pub fn path(&self) -> &Path {
@@ -47,36 +54,20 @@ impl Scratch {
     }
 
     /// A tmux client on this scratch's server.
+    #[allow(dead_code)] // the schedule bench reaches tmux only through czar
     pub fn tmux(&self) -> Command {
-        let mut c = Command::new("tmux");
-        c.args(["-u", "-L", &self.socket]).stdin(Stdio::null());
+        let mut c = self.tmux.command();
+        c.arg("-u").stdin(Stdio::null());
         c
     }
 }
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        // tmux leaves its socket file behind after kill-server: it goes too.
-        let socket = self
-            .tmux()
-            .args(["display-message", "-p", "#{socket_path}"])
-            .stderr(Stdio::null())
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-        let _ = self
-            .tmux()
-            .arg("kill-server")
-            .stderr(Stdio::null())
-            .output();
-        if let Some(path) = socket.filter(|p| !p.is_empty()) {
-            let _ = std::fs::remove_file(path);
-        }
-        let Some(dir) = self.dir.take() else {
-            return;
-        };
-        if std::env::var_os("CZAR_BENCH_KEEP").is_some_and(|v| v == "1") {
+        // Only the keeping is the bench's own: the fields then go in order, server first.
+        if std::env::var_os("CZAR_BENCH_KEEP").is_some_and(|v| v == "1")
+            && let Some(dir) = self.dir.take()
+        {
             println!("kept: {}", dir.keep().display());
         }
     }

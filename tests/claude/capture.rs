@@ -9,6 +9,7 @@
 
 use crate::client::{Pane, client_env, client_or_skip, prepare_home};
 use crate::fake_api::{FakeApi, Reply, Request};
+use crate::support::init_repo;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -84,22 +85,9 @@ impl Recorder {
     }
 }
 
+/// The project the client works in: a repository with one commit.
 pub(crate) fn repo(dir: &Path) {
-    std::fs::create_dir_all(dir).unwrap();
-    let git = |args: &[&str]| {
-        let ok = std::process::Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@t"])
-            .args(args)
-            .current_dir(dir)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "git {args:?}");
-    };
-    git(&["init", "-q", "-b", "main"]);
-    std::fs::write(dir.join("README.md"), "demo\n").unwrap();
-    git(&["add", "-A"]);
-    git(&["commit", "-q", "-m", "initial"]);
+    init_repo(dir, &[("README.md", "demo\n")]);
 }
 
 #[test]

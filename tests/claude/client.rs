@@ -2,14 +2,13 @@
 //! configured for a loopback API, and one pane on a private tmux server to run it in.
 #![allow(dead_code)]
 
+use crate::support::TmuxServer;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// A dummy key: the client only checks that one is set; the fake API ignores it.
 pub const API_KEY: &str = "sk-ant-api03-czar-test-dummy-key-0000000000";
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// `$CZAR_CLAUDE_BIN`, else what `.ci/install-claude` installed, else `claude` on PATH.
 pub fn find_client() -> Option<PathBuf> {
@@ -94,19 +93,14 @@ pub fn client_env(home: &Path, api_url: &str) -> Vec<(String, String)> {
 
 /// A private tmux server with one pane; killed (with its socket file) on drop.
 pub struct Pane {
-    pub socket: String,
+    server: TmuxServer,
     pub target: String,
 }
 
 impl Pane {
     pub fn start(cwd: &Path, argv: &[String], env: &[(String, String)]) -> Pane {
-        let socket = format!(
-            "czar-claude-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        );
         let pane = Pane {
-            socket,
+            server: TmuxServer::new("czar-claude"),
             target: "agent".into(),
         };
         let mut args: Vec<String> = ["-f", "/dev/null", "new-session", "-d", "-s", "agent"]
@@ -125,18 +119,8 @@ impl Pane {
         pane
     }
 
-    pub fn tmux<S: AsRef<str>>(&self, args: &[S]) -> Option<String> {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args.iter().map(|a| a.as_ref()))
-            .env_remove("TMUX")
-            .stdin(Stdio::null())
-            .output()
-            .ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    pub fn tmux<S: AsRef<OsStr>>(&self, args: &[S]) -> Option<String> {
+        self.server.run(args)
     }
 
     pub fn screen(&self) -> String {
@@ -211,15 +195,5 @@ impl Pane {
             std::thread::sleep(Duration::from_millis(200));
         }
         None
-    }
-}
-
-impl Drop for Pane {
-    fn drop(&mut self) {
-        self.tmux(&["kill-server"]);
-        let uid = unsafe { libc::getuid() };
-        let dir =
-            std::env::var_os("TMUX_TMPDIR").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
-        let _ = std::fs::remove_file(dir.join(format!("tmux-{uid}")).join(&self.socket));
     }
 }

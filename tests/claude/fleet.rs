@@ -4,33 +4,23 @@
 //! stand-in scripts, and a private tmux server killed when the fleet is dropped.
 
 use crate::client::{API_KEY, prepare_home};
-use crate::common::{CZAR, git};
+use crate::support::{CZAR, TempRepo, TmuxServer, czar_repo};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 pub struct Fleet {
-    _tmp: tempfile::TempDir,
+    // First: the server (and the clients in it) goes before the folder they work in.
+    tmux: TmuxServer,
+    _repo: TempRepo,
     pub root: PathBuf,
-    pub socket: String,
-    _tmux: KillServer,
 }
 
 impl Fleet {
     /// `tasks`: (id, extra front matter) pairs; each task asks for `out/<id>.txt`, committed.
     pub fn new(bin: &Path, api_url: &str, workers: u32, tasks: &[(&str, &str)]) -> Fleet {
-        let tmp = tempfile::tempdir().unwrap();
-        let base = tmp.path().canonicalize().unwrap();
-        let root = base.join("repo");
-        let home = base.join("home");
-        std::fs::create_dir_all(root.join("tasks")).unwrap();
-        std::fs::write(root.join("README.md"), "test\n").unwrap();
-        std::fs::write(root.join(".gitignore"), ".czar/\n").unwrap();
-        git(&root, &["init", "-q", "-b", "main"]);
-        git(&root, &["add", "-A"]);
-        git(&root, &["commit", "-q", "-m", "initial"]);
+        let repo = czar_repo();
+        let root = repo.root.clone();
+        let home = repo.base.join("home");
 
         prepare_home(&home, &[], false);
         std::fs::create_dir_all(home.join(".claude")).unwrap();
@@ -38,11 +28,8 @@ impl Fleet {
         let settings = serde_json::json!({ "permissions": { "allow": allow } });
         std::fs::write(home.join(".claude/settings.json"), settings.to_string()).unwrap();
 
-        let socket = format!(
-            "czar-claude-fleet-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        );
+        let tmux = TmuxServer::new("czar-claude-fleet");
+        let socket = tmux.socket();
         let config = format!(
             "project = \"real\"\nworkers = {workers}\nagent = \"claude\"\nworktrees_dir = \"../wt\"\n\
              tmux_socket = \"{socket}\"\n\n[timing]\npoll_ms = 200\nsettle_ms = 300\nready_timeout_secs = 60\n\n\
@@ -62,10 +49,9 @@ impl Fleet {
             std::fs::write(root.join("tasks").join(format!("{id}.md")), text).unwrap();
         }
         Fleet {
-            _tmp: tmp,
+            tmux,
+            _repo: repo,
             root,
-            _tmux: KillServer(socket.clone()),
-            socket,
         }
     }
 
@@ -83,26 +69,13 @@ impl Fleet {
 
     /// What worker `w`'s pane shows now.
     pub fn screen(&self, w: u32) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p", "-t"])
+        let out = self
+            .tmux
+            .command()
+            .args(["capture-pane", "-p", "-t"])
             .arg(format!("=real-worker-{w}:"))
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
-
-struct KillServer(String);
-
-impl Drop for KillServer {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.0, "kill-server"])
-            .stderr(Stdio::null())
-            .status();
-        let uid = unsafe { libc::getuid() };
-        let dir =
-            std::env::var_os("TMUX_TMPDIR").map_or_else(|| "/tmp".into(), std::path::PathBuf::from);
-        let _ = std::fs::remove_file(dir.join(format!("tmux-{uid}")).join(&self.0));
     }
 }

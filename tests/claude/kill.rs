@@ -3,9 +3,9 @@
 //! czar must clear the box and paste again, so the model gets each task once, and alone.
 
 use crate::client::client_or_skip;
-use crate::common::{text, wait_output};
 use crate::fake_api::FakeApi;
 use crate::fleet::Fleet;
+use crate::support::{run_within, text, wait_exit};
 use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -39,17 +39,7 @@ fn a_czar_killed_between_paste_and_enter_hands_claude_each_task_once() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    let status = loop {
-        if let Some(st) = first.try_wait().unwrap() {
-            break st;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "the czar never pasted"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = wait_exit(&mut first, Duration::from_secs(120)).expect("the czar never pasted");
     assert_eq!(status.signal(), Some(libc::SIGKILL), "{status:?}");
     // What the kill left: the task in the box, not submitted, and nothing sent to the model.
     let mut screen = fleet.screen(1);
@@ -61,13 +51,7 @@ fn a_czar_killed_between_paste_and_enter_hands_claude_each_task_once() {
     assert!(screen.contains("[Pasted text"), "{screen}");
     assert!(prompts.lock().unwrap().is_empty());
 
-    let child = fleet
-        .czar()
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = wait_output(child, Duration::from_secs(240));
+    let out = run_within(&mut fleet.czar(), Duration::from_secs(240));
     assert!(out.status.success(), "{}\n{:?}", text(&out), api.log());
 
     let prompts = prompts.lock().unwrap().clone();

@@ -4,9 +4,9 @@
 mod capture;
 mod capture_turns;
 mod client;
-#[path = "../e2e/common.rs"]
-mod common;
 mod fake_api;
 mod fleet;
 mod kill;
 mod real;
+#[path = "../support/mod.rs"]
+mod support;

@@ -8,11 +8,10 @@
 //! permission, and the profile's allow-list for the czar's own commands answers that too.
 
 use crate::client::client_or_skip;
-use crate::common::{CZAR, git, text, wait_output};
 use crate::fake_api::{FakeApi, Reply, Request};
 use crate::fleet::Fleet;
+use crate::support::{CZAR, git, run_within, text};
 use czar::adapters::store::EventRow;
-use std::process::Stdio;
 use std::time::Duration;
 
 const WORKERS: u32 = 2;
@@ -61,13 +60,7 @@ fn czar_drives_the_real_claude_client_to_commit_and_finish_every_task() {
     let api = FakeApi::start(agent);
     let fleet = Fleet::new(&bin, &api.url, WORKERS, &TASKS);
     let root = fleet.root.clone();
-    let child = fleet
-        .czar()
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = wait_output(child, Duration::from_secs(240));
+    let out = run_within(&mut fleet.czar(), Duration::from_secs(240));
     let log = api.log().join("\n");
     assert!(
         out.status.success(),

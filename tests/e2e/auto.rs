@@ -1,6 +1,7 @@
 //! `czar --auto` end to end: real tmux, real git, the simulated agent.
 
-use crate::common::{Project, git, text};
+use crate::common::Project;
+use crate::support::{git, text};
 use std::collections::BTreeMap;
 use std::time::Duration;
 

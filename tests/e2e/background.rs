@@ -64,14 +64,3 @@ pub fn walk(root: &Path) -> Vec<PathBuf> {
     }
     out
 }
-
-/// Whether process `pid` is gone (a zombie nobody reaped yet runs nothing, so it counts).
-pub fn gone(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => stat
-            .rsplit(')')
-            .next()
-            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
-        Err(_) => true,
-    }
-}

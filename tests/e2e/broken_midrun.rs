@@ -2,7 +2,8 @@
 //! happens (once per distinct error), a note when it is fixed, and at the end a non-zero exit
 //! and a summary that names the file.
 
-use crate::common::{Project, text, wait_output};
+use crate::common::Project;
+use crate::support::{text, wait_output};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};

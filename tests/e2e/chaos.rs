@@ -1,37 +1,27 @@
 //! The autonomous czar under chaos: simulated agents that crash, hang, ask, get rate-limited,
 //! lose keys and fail verify, with nobody at the keyboard — and with the czar itself killed.
 
-use crate::common::{CZAR, git, text, wait_output};
+use crate::support::{CZAR, TmuxServer, git, run_within, text, wait_output};
 use czar::adapters::store::{EventRow, Store};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 struct Sandbox {
+    tmux: TmuxServer,
     _dir: tempfile::TempDir,
     root: PathBuf,
-    socket: String,
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .stderr(Stdio::null())
-            .status();
-    }
 }
 
 impl Sandbox {
     fn new(tag: &str) -> Sandbox {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("sandbox");
-        let socket = format!("czar-e2e-{tag}-{}", std::process::id());
         Sandbox {
+            tmux: TmuxServer::new(&format!("czar-e2e-{tag}")),
             _dir: dir,
             root,
-            socket,
         }
     }
 
@@ -51,7 +41,7 @@ impl Sandbox {
             "--chaos",
             "0.3",
             "--socket",
-            &self.socket,
+            self.tmux.socket(),
             "--dir",
         ])
         .arg(&self.root)
@@ -61,11 +51,12 @@ impl Sandbox {
     }
 }
 
-/// Waits for the run to end (0: all done, 1: some failed) and checks the guarantees.
-fn finish(child: std::process::Child, s: &Sandbox) {
-    let out = wait_output(child, Duration::from_secs(600));
+const RUN_LIMIT: Duration = Duration::from_secs(600);
+
+/// The run ended (0: all done, 1: some failed); checks the guarantees.
+fn finish(out: &Output, s: &Sandbox) {
     let code = out.status.code();
-    assert!(code == Some(0) || code == Some(1), "{}", text(&out));
+    assert!(code == Some(0) || code == Some(1), "{}", text(out));
     assert_guarantees(&s.repo());
 }
 
@@ -137,13 +128,7 @@ fn assert_one_holder(events: &[EventRow]) {
 #[test]
 fn forty_tasks_six_workers_chaos_zero_point_three_nobody_watching() {
     let s = Sandbox::new("chaos");
-    let child = s
-        .demo()
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    finish(child, &s);
+    finish(&run_within(&mut s.demo(), RUN_LIMIT), &s);
 }
 
 #[test]
@@ -185,5 +170,5 @@ fn the_same_run_with_the_czar_killed_five_times() {
             .spawn()
             .unwrap();
     }
-    finish(child, &s);
+    finish(&wait_output(child, RUN_LIMIT), &s);
 }

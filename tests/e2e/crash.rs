@@ -1,7 +1,8 @@
 //! The czar killed with SIGKILL mid-run and started again: it adopts the live sessions and
 //! finishes the run; no task is lost or done twice.
 
-use crate::common::{Project, text};
+use crate::common::Project;
+use crate::support::text;
 use std::time::{Duration, Instant};
 
 fn done_count(p: &Project) -> usize {
@@ -66,7 +67,7 @@ fn sigkill_mid_run_then_restart_finishes_with_nothing_lost_or_doubled() {
             .filter(|e| e.kind == "done" && e.task.as_deref() == Some(id))
             .count();
         assert_eq!(done, 1, "{id} done {done} times");
-        let log = crate::common::git(
+        let log = crate::support::git(
             &p.root,
             &["log", "--format=%s", &format!("main..czar/{id}")],
         );

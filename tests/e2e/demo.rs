@@ -1,38 +1,32 @@
 //! `czar demo --auto`, as the README runs it.
 
-use crate::common::{text, wait_output};
-use std::process::Stdio;
+use crate::support::{CZAR, TmuxServer, run_within, text};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 #[test]
 fn demo_auto_three_workers_eight_tasks_passes() {
     let dir = tempfile::tempdir().unwrap();
     let sandbox = dir.path().join("sandbox");
-    let socket = format!("czar-e2e-demo-{}", std::process::id());
-    let child = std::process::Command::new(crate::common::CZAR)
-        .args([
-            "demo",
-            "--auto",
-            "--workers",
-            "3",
-            "--tasks",
-            "8",
-            "--socket",
-            &socket,
-            "--dir",
-        ])
-        .arg(&sandbox)
-        .env_remove("TMUX")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = wait_output(child, Duration::from_secs(120));
-    let _ = std::process::Command::new("tmux")
-        .args(["-L", &socket, "kill-server"])
-        .stderr(Stdio::null())
-        .status();
+    let tmux = TmuxServer::new("czar-e2e-demo");
+    let out = run_within(
+        Command::new(CZAR)
+            .args([
+                "demo",
+                "--auto",
+                "--workers",
+                "3",
+                "--tasks",
+                "8",
+                "--socket",
+                tmux.socket(),
+                "--dir",
+            ])
+            .arg(&sandbox)
+            .env_remove("TMUX")
+            .stdin(Stdio::null()),
+        Duration::from_secs(120),
+    );
     assert!(out.status.success(), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("8 done, 0 failed"), "{stdout}");
@@ -42,33 +36,27 @@ fn demo_auto_three_workers_eight_tasks_passes() {
 fn demo_sandbox_flag_chooses_the_folder() {
     let dir = tempfile::tempdir().unwrap();
     let sandbox = dir.path().join("chosen");
-    let socket = format!("czar-e2e-demo-sb-{}", std::process::id());
+    let tmux = TmuxServer::new("czar-e2e-demo-sb");
     let demo = |extra: &[&std::ffi::OsStr]| {
-        let child = std::process::Command::new(crate::common::CZAR)
-            .args([
-                "demo",
-                "--auto",
-                "--workers",
-                "1",
-                "--tasks",
-                "1",
-                "--socket",
-                &socket,
-            ])
-            .args(extra)
-            .env_remove("TMUX")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        wait_output(child, Duration::from_secs(120))
+        run_within(
+            Command::new(CZAR)
+                .args([
+                    "demo",
+                    "--auto",
+                    "--workers",
+                    "1",
+                    "--tasks",
+                    "1",
+                    "--socket",
+                    tmux.socket(),
+                ])
+                .args(extra)
+                .env_remove("TMUX")
+                .stdin(Stdio::null()),
+            Duration::from_secs(120),
+        )
     };
     let out = demo(&["--sandbox".as_ref(), sandbox.as_os_str()]);
-    let _ = std::process::Command::new("tmux")
-        .args(["-L", &socket, "kill-server"])
-        .stderr(Stdio::null())
-        .status();
     assert!(out.status.success(), "{}", text(&out));
     assert!(
         sandbox.join("repo/czar.toml").is_file(),

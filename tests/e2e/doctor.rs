@@ -3,12 +3,13 @@
 //! session. It reports each with its fix, exits 1 only on problems, and changes nothing.
 
 use crate::background::{Running, wait_until};
-use crate::common::{Project, git, text, wait_output};
+use crate::common::Project;
+use crate::support::{git, run_within, text};
 use czar::adapters::lock;
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
 use std::time::Duration;
 
 const SHIPPED: [&str; 7] = [
@@ -26,12 +27,7 @@ pub fn doctor(p: &Project, json: bool) -> Output {
 
 /// Runs a czar command to its end, killed (and the test failed) if it takes a minute.
 pub fn run(mut cmd: std::process::Command) -> Output {
-    let child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_output(child, Duration::from_secs(60))
+    run_within(&mut cmd, Duration::from_secs(60))
 }
 
 /// `czar doctor --json`: its exit code and report.
@@ -364,7 +360,7 @@ fn a_stray_worker_session_the_store_does_not_know_is_stale() {
     let fix = s["fix"].as_str().unwrap();
     assert_eq!(
         fix,
-        format!("tmux -L {} kill-session -t =e2e-worker-9", p.socket)
+        format!("tmux -L {} kill-session -t =e2e-worker-9", p.socket())
     );
     p.tmux(&["kill-session", "-t", "=e2e-worker-9"]).unwrap();
     let (_, v) = report(&p);

@@ -3,8 +3,9 @@
 //! ended when it does not answer.
 
 use crate::background::wait_until;
-use crate::common::{Project, text};
+use crate::common::Project;
 use crate::doctor::{check, doctor, report};
+use crate::support::text;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
@@ -66,6 +67,6 @@ fn a_needed_agent_that_does_not_answer_is_reported_and_ended_not_waited_on() {
         .parse()
         .unwrap();
     wait_until(&format!("the probe's shell (pid {pid}) to end"), 10, || {
-        crate::background::gone(pid)
+        crate::support::gone(pid)
     });
 }

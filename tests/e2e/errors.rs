@@ -1,6 +1,7 @@
 //! Bad input: exit code 2, a message naming the file and the key or line, nothing started.
 
-use crate::common::{Project, text};
+use crate::common::Project;
+use crate::support::text;
 use std::time::Duration;
 
 fn assert_nothing_started(p: &Project) {

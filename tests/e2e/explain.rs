@@ -1,6 +1,7 @@
 //! `czar explain <worker>`: the czar's view of a live worker, and a fresh reading of its screen.
 
-use crate::common::{Project, text};
+use crate::common::Project;
+use crate::support::text;
 use std::time::{Duration, Instant};
 
 #[test]
@@ -77,7 +78,7 @@ fn explain_shows_the_busy_reading_with_its_signals_and_rejects_unknown_workers()
     }
     let bogus = p.czar(&["hook", "Bogus"]).output().unwrap();
     assert_eq!(bogus.status.code(), Some(2));
-    let outside = std::process::Command::new(crate::common::CZAR)
+    let outside = std::process::Command::new(crate::support::CZAR)
         .args(["hook", "Stop"])
         .current_dir(std::env::temp_dir())
         .env_remove("CZAR_WORKER")

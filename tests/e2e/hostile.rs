@@ -2,7 +2,8 @@
 //! by every text output of the binary: `--auto`'s lines and summary, `czar status`, status.md,
 //! `czar stats`, `czar explain`. JSON stays JSON.
 
-use crate::common::{Project, text};
+use crate::common::Project;
+use crate::support::text;
 use std::time::Duration;
 
 /// Retitles the window, rings the bell, clears the screen, then a C1 CSI.

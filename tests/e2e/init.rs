@@ -1,19 +1,17 @@
 //! `czar init` in a fresh repository: the starter files, and the state folder in .gitignore
 //! (created when missing, never twice).
 
-use crate::common::{CZAR, git, text};
+use crate::support::{CZAR, TempRepo, git, text};
 use std::process::{Command, Stdio};
 
 #[test]
 fn init_ignores_the_state_folder_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().canonicalize().unwrap().join("fresh");
-    std::fs::create_dir(&root).unwrap();
-    git(&root, &["init", "-q", "-b", "main"]);
+    let fresh = TempRepo::unborn("fresh");
+    let root = &fresh.root;
     let init = || {
         Command::new(CZAR)
             .arg("init")
-            .current_dir(&root)
+            .current_dir(root)
             .stdin(Stdio::null())
             .output()
             .unwrap()
@@ -30,7 +28,7 @@ fn init_ignores_the_state_folder_once() {
     // git agrees: czar's state is not something to commit.
     std::fs::create_dir_all(root.join(".czar/logs")).unwrap();
     std::fs::write(root.join(".czar/logs/czar.log"), "x").unwrap();
-    let status = git(&root, &["status", "--porcelain", "--untracked-files=all"]);
+    let status = git(root, &["status", "--porcelain", "--untracked-files=all"]);
     assert!(!status.contains(".czar"), "{status}");
 
     // Again (after czar.toml is removed): the line is not added twice.

@@ -7,30 +7,22 @@
 //! `CZAR_CRASH_RUNS=10 cargo test --test e2e kills -- --nocapture` runs it ten times in a row
 //! and prints each run's figures; `CZAR_KEEP_SANDBOX=1` keeps each run's folder.
 
-use crate::common::{CZAR, git, text, wait_output};
+use crate::support::{CZAR, TmuxServer, git, text, wait_exit, wait_output};
 use czar::adapters::store::Store;
 use czar::core::delivery::Step;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const TASKS: usize = 20;
 
 struct Sandbox {
+    /// Killed even when the folder is kept: a kept run is for reading, not for running on.
+    tmux: TmuxServer,
     /// `None` once kept (`CZAR_KEEP_SANDBOX=1`): the folder then outlives the test, to look at.
     _dir: Option<tempfile::TempDir>,
     path: PathBuf,
-    socket: String,
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .stderr(Stdio::null())
-            .status();
-    }
 }
 
 impl Sandbox {
@@ -42,6 +34,7 @@ impl Sandbox {
             eprintln!("run {}: sandbox kept in {}", run + 1, path.display());
         }
         Sandbox {
+            tmux: TmuxServer::new("czar-kills"),
             _dir: if keep {
                 let _ = dir.keep();
                 None
@@ -49,7 +42,6 @@ impl Sandbox {
                 Some(dir)
             },
             path,
-            socket: format!("czar-kills-{}-{run}", std::process::id()),
         }
     }
 
@@ -82,7 +74,7 @@ impl Sandbox {
     fn start(&self) -> Child {
         let mut c = self.czar(None);
         c.args(["demo", "--auto", "--workers", "4", "--tasks", "20"])
-            .args(["--chaos", "0.2", "--socket", &self.socket, "--dir"])
+            .args(["--chaos", "0.2", "--socket", self.tmux.socket(), "--dir"])
             .arg(self.root());
         c.spawn().unwrap()
     }
@@ -152,7 +144,15 @@ fn one_run(run: usize) -> Figures {
     for (i, fault) in schedule.iter().enumerate() {
         let ended = match fault {
             // A fault kills the czar by itself at its moment.
-            Some(_) => wait_exit(&mut child, Duration::from_secs(90)),
+            Some(_) => {
+                let limit = Duration::from_secs(90);
+                let ended = wait_exit(&mut child, limit);
+                assert!(
+                    ended.is_some(),
+                    "the czar did not reach its fault within {limit:?}"
+                );
+                true
+            }
             None => {
                 std::thread::sleep(Duration::from_millis(1_500 + rand() % 3_000));
                 if child.try_wait().unwrap().is_some() {
@@ -180,17 +180,6 @@ fn one_run(run: usize) -> Figures {
     assert_eq!(figures.kills, 5, "{figures:?}");
     assert!(figures.between_paste_and_enter >= 2, "{figures:?}");
     figures
-}
-
-fn wait_exit(child: &mut Child, limit: Duration) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if child.try_wait().unwrap().is_some() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("the czar did not reach its fault within {limit:?}");
 }
 
 fn died_of_sigkill(child: &mut Child) -> bool {
@@ -244,14 +233,7 @@ fn check(s: &Sandbox, figures: &mut Figures) {
     }
     one_task_per_submission(&s.received(), figures.done);
     // The sessions are exactly the live workers.
-    let listed = Command::new("tmux")
-        .args(["-L", &s.socket, "list-sessions", "-F", "#{session_name}"])
-        .output()
-        .unwrap();
-    let sessions: BTreeSet<String> = String::from_utf8_lossy(&listed.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect();
+    let sessions: BTreeSet<String> = s.tmux.sessions().lines().map(str::to_string).collect();
     let live: BTreeSet<String> = workers
         .values()
         .filter(|w| w.live)

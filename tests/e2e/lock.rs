@@ -3,28 +3,14 @@
 //! SIGKILLed czar leaves no lock behind.
 
 use crate::background::{Running, wait_until};
-use crate::common::{Project, text, wait_output};
+use crate::common::Project;
+use crate::support::{run_with_input, run_within, text};
 use czar::adapters::lock;
-use std::io::Write;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// Runs a czar subcommand with `input` on its standard input.
 fn with_input(p: &Project, args: &[&str], input: &str) -> std::process::Output {
-    let mut child = p
-        .czar(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    wait_output(child, Duration::from_secs(30))
+    run_with_input(&mut p.czar(args), input.as_bytes(), Duration::from_secs(30))
 }
 
 fn ok(out: &std::process::Output, what: &str) {
@@ -51,13 +37,7 @@ fn a_second_czar_is_refused_naming_the_first_and_a_killed_one_leaves_no_lock() {
     });
 
     let started = Instant::now();
-    let second = p
-        .czar(&["--auto"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let second = wait_output(second, Duration::from_secs(30));
+    let second = run_within(&mut p.czar(&["--auto"]), Duration::from_secs(30));
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "took {:?}",

@@ -21,4 +21,6 @@ mod refused;
 mod repair;
 mod secrets;
 mod storms;
+#[path = "../support/mod.rs"]
+mod support;
 mod task_input;

@@ -1,8 +1,9 @@
 //! A verify that outlives its timeout is ended with everything it started: killing only its
 //! `sh` used to leave the commands under it running.
 
-use crate::background::{gone, wait_until};
-use crate::common::{Project, text};
+use crate::background::wait_until;
+use crate::common::Project;
+use crate::support::{gone, text};
 use std::time::Duration;
 
 #[test]

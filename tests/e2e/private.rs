@@ -2,7 +2,8 @@
 //! czar left looser tightened; and the umask itself is left alone for the agents.
 
 use crate::background::walk;
-use crate::common::{CZAR, Project, text, wait_output};
+use crate::common::Project;
+use crate::support::{CZAR, run_within, text};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -77,12 +78,10 @@ fn a_run_under_umask_022_leaves_every_state_file_private_and_the_agents_umask_al
     ] {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(m)).unwrap();
     }
-    let child = with_umask_022(&p.root, &["--auto"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = wait_output(child, Duration::from_secs(120));
+    let out = run_within(
+        &mut with_umask_022(&p.root, &["--auto"]),
+        Duration::from_secs(120),
+    );
     assert!(out.status.success(), "{}", text(&out));
     let status = with_umask_022(&p.root, &["status"]).output().unwrap();
     assert!(status.status.success(), "{}", text(&status));

@@ -2,7 +2,8 @@
 //! tmux socket tmux cannot use, a base that names no branch, a repository with no commits.
 //! Each exits 2 with the file, the line and the key.
 
-use crate::common::{CZAR, Project, git, text};
+use crate::common::Project;
+use crate::support::{CZAR, TempRepo, git, text};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -88,14 +89,12 @@ fn a_base_that_names_no_branch_exits_2_listing_branches() {
 
 #[test]
 fn a_repository_without_commits_says_to_make_the_first_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().canonicalize().unwrap().join("fresh");
-    std::fs::create_dir(&root).unwrap();
-    git(&root, &["init", "-q", "-b", "main"]);
+    let fresh = TempRepo::unborn("fresh");
+    let root = &fresh.root;
     let czar = |args: &[&str]| {
         Command::new(CZAR)
             .args(args)
-            .current_dir(&root)
+            .current_dir(root)
             .env_remove("TMUX")
             .stdin(Stdio::null())
             .output()
@@ -113,8 +112,8 @@ fn a_repository_without_commits_says_to_make_the_first_one() {
         assert!(!err.contains("HEAD is not on a branch"), "{err}");
     }
     // After the first commit it loads.
-    git(&root, &["add", "-A"]);
-    git(&root, &["commit", "-q", "-m", "first"]);
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "first"]);
     let out = czar(&["status"]);
     assert!(out.status.success(), "{}", text(&out));
 }

@@ -3,7 +3,8 @@
 //! never counts a task done without its own work on a branch that descends from where it began.
 
 use crate::background::{Running, wait_until};
-use crate::common::{Project, git};
+use crate::common::Project;
+use crate::support::git;
 use std::path::Path;
 use std::process::Command;
 
@@ -130,7 +131,7 @@ fn a_task_branch_replaced_by_an_unrelated_root_is_put_back_and_never_counted_don
 #[test]
 fn a_shell_worker_runs_the_task_text_alone_and_nothing_else() {
     let p = Project::new(1, "");
-    let czar = crate::common::CZAR;
+    let czar = crate::support::CZAR;
     let config = std::fs::read_to_string(p.root.join("czar.toml")).unwrap();
     std::fs::write(
         p.root.join("czar.toml"),
@@ -146,7 +147,7 @@ fn a_shell_worker_runs_the_task_text_alone_and_nothing_else() {
         ),
     );
     let out = p.run_auto(std::time::Duration::from_secs(60));
-    assert!(out.status.success(), "{}", crate::common::text(&out));
+    assert!(out.status.success(), "{}", crate::support::text(&out));
     let subjects = git(&p.root, &["log", "--format=%s", "main..czar/s"]);
     assert_eq!(subjects.trim(), "shell work");
     // What the shell was given is in its pane's log: the task's line, never the preamble (whose

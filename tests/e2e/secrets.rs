@@ -3,7 +3,8 @@
 //! czar writes shows a value; and a profile's PATH is the agent's, used to find its program.
 
 use crate::background::{Running, wait_until, walk};
-use crate::common::{Project, text};
+use crate::common::Project;
+use crate::support::text;
 use std::path::Path;
 use std::process::Command;
 
@@ -78,7 +79,7 @@ fn the_agent_gets_both_secrets_and_no_command_line_or_state_file_shows_them() {
     assert!(
         lines
             .iter()
-            .any(|l| l.starts_with("TMUX=") && l.contains(&p.socket)),
+            .any(|l| l.starts_with("TMUX=") && l.contains(p.socket())),
         "{env}"
     );
     assert!(

@@ -1,7 +1,8 @@
 //! Failure storms end to end: agents that cannot start must be refused before anything starts,
 //! or tried a bounded number of times, with the cause said plainly and the run ending.
 
-use crate::common::{Project, text, wait_output};
+use crate::common::Project;
+use crate::support::{text, wait_output};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -86,7 +87,7 @@ fn a_tmux_socket_in_a_missing_folder_is_refused_before_anything_starts() {
     let sock = dir.join("sock");
     set_config(
         &p,
-        &format!("tmux_socket = \"{}\"", p.socket),
+        &format!("tmux_socket = \"{}\"", p.socket()),
         &format!("tmux_socket = \"{}\"", sock.display()),
     );
     p.task("a", "title = \"A\"", "x\n");

@@ -1,9 +1,8 @@
 //! Task files and `czar task add` text the binary refuses before anything starts: exit 2, the
 //! file and the line, nothing written, no worker started.
 
-use crate::common::{Project, text};
-use std::io::Write;
-use std::process::Stdio;
+use crate::common::Project;
+use crate::support::{run_with_input, text};
 use std::time::Duration;
 
 /// `czar --auto` with one good task and `bad.md` holding `bytes`: exit 2, the error names
@@ -92,15 +91,7 @@ fn a_dangling_task_symlink_exits_2_naming_it_and_a_good_one_runs() {
 fn task_add(p: &Project, args: &[&str], stdin: &[u8]) -> std::process::Output {
     let mut all = vec!["task", "add"];
     all.extend_from_slice(args);
-    let mut child = p
-        .czar(&all)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
+    run_with_input(&mut p.czar(&all), stdin, Duration::from_secs(30))
 }
 
 #[test]

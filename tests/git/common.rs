@@ -2,12 +2,11 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use tempfile::TempDir;
+use crate::support::{TempRepo, git};
 
 pub struct TestRepo {
-    _dir: TempDir,
+    _repo: TempRepo,
     /// Folder holding the main checkout and sibling worktrees.
     pub home: PathBuf,
     /// The main checkout.
@@ -17,53 +16,24 @@ pub struct TestRepo {
 impl TestRepo {
     /// A repo on `main` with one commit: README.md, gone.txt and a .gitignore for *.log.
     pub fn new() -> TestRepo {
-        let dir = tempfile::tempdir().unwrap();
-        let home = dir.path().canonicalize().unwrap();
-        let root = home.join("main");
-        std::fs::create_dir(&root).unwrap();
-        git(&root, &["init", "-q", "-b", "main"]);
-        write(&root.join("README.md"), "hello\n");
-        write(&root.join("gone.txt"), "to be deleted\n");
-        write(&root.join(".gitignore"), "*.log\n");
-        git(&root, &["add", "-A"]);
-        git(&root, &["commit", "-q", "-m", "initial"]);
+        let repo = TempRepo::new(
+            "main",
+            &[
+                ("README.md", "hello\n"),
+                ("gone.txt", "to be deleted\n"),
+                (".gitignore", "*.log\n"),
+            ],
+        );
         TestRepo {
-            _dir: dir,
-            home,
-            root,
+            home: repo.base.clone(),
+            root: repo.root.clone(),
+            _repo: repo,
         }
     }
 
     pub fn wt(&self, name: &str) -> PathBuf {
         self.home.join(name)
     }
-}
-
-/// Runs git in `dir` with a fixed identity and no system config; panics with stderr on failure.
-pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = git_output(dir, args);
-    assert!(
-        out.status.success(),
-        "git {args:?} in {} failed: {}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-pub fn git_output(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "commit.gpgsign=false"])
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Tester")
-        .env("GIT_AUTHOR_EMAIL", "tester@example.org")
-        .env("GIT_COMMITTER_NAME", "Tester")
-        .env("GIT_COMMITTER_EMAIL", "tester@example.org")
-        .output()
-        .unwrap()
 }
 
 pub fn write(path: &Path, text: &str) {
@@ -86,4 +56,6 @@ pub fn commit_file(dir: &Path, file: &str, text: &str, message: &str) {
 
 pub fn rev(dir: &Path, rev: &str) -> String {
     git(dir, &["rev-parse", "--verify", "-q", rev])
+        .trim()
+        .to_string()
 }

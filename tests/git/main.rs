@@ -2,5 +2,7 @@
 
 mod common;
 mod stats_watch;
+#[path = "../support/mod.rs"]
+mod support;
 mod switch;
 mod worktrees;

@@ -1,7 +1,8 @@
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
-use crate::common::{TestRepo, commit_file, git, rev};
+use crate::common::{TestRepo, commit_file, rev};
+use crate::support::git;
 use czar::adapters::git::{BranchStats, CommitInfo, FileChange, Git, GitError, watch_refs};
 
 #[test]
@@ -21,6 +22,7 @@ fn branch_stats_counts_commits_and_lines_exactly() {
     let g = Git::discover(root).unwrap();
     let stats = g.branch_stats("main", "czar/s").unwrap();
     let tip_time: i64 = git(root, &["log", "-1", "--format=%ct", "czar/s"])
+        .trim()
         .parse()
         .unwrap();
     let info = |r: &str, subject: &str| CommitInfo {
@@ -33,6 +35,7 @@ fn branch_stats_counts_commits_and_lines_exactly() {
             .clone(),
         subject: subject.to_string(),
         time: git(root, &["log", "-1", "--format=%ct", r])
+            .trim()
             .parse()
             .unwrap(),
     };

@@ -1,4 +1,5 @@
-use crate::common::{TestRepo, commit_file, git, read, rev, write};
+use crate::common::{TestRepo, commit_file, read, rev, write};
+use crate::support::git;
 use czar::adapters::git::{Git, GitError, SwitchOutcome};
 
 fn setup() -> (TestRepo, Git, std::path::PathBuf) {
@@ -55,7 +56,7 @@ fn switch_saves_dirty_work_as_wip_on_previous_branch_then_back() {
 
     let subject = git(&repo.root, &["log", "-1", "--format=%s", "czar/a"]);
     assert_eq!(
-        subject,
+        subject.trim(),
         "czar: WIP (task switch) — work in progress saved before switching to czar/b"
     );
     let changed = git(
@@ -102,7 +103,7 @@ fn switch_saves_dirty_work_as_wip_on_previous_branch_then_back() {
     assert!(wt.join("notes/deep/.hidden.md").exists());
     assert!(!wt.join("gone.txt").exists());
     assert_eq!(
-        git(&repo.root, &["rev-list", "--count", "main..czar/a"]),
+        git(&repo.root, &["rev-list", "--count", "main..czar/a"]).trim(),
         "1"
     );
     assert!(!g.is_dirty(&wt).unwrap());
@@ -123,7 +124,7 @@ fn detached_dirty_worktree_gets_a_rescue_branch() {
         rev(&repo.root, &rescue)
     );
     assert_eq!(
-        git(&repo.root, &["show", &format!("{rescue}:draft.txt")]),
+        git(&repo.root, &["show", &format!("{rescue}:draft.txt")]).trim(),
         "unsaved"
     );
     assert_eq!(
@@ -225,7 +226,7 @@ fn wip_commit_without_any_git_identity() {
         &repo.root,
         &["log", "-1", "--format=%an <%ae> / %cn <%ce>", "czar/ci"],
     );
-    assert_eq!(who, "czar <czar@localhost> / czar <czar@localhost>");
+    assert_eq!(who.trim(), "czar <czar@localhost> / czar <czar@localhost>");
 }
 
 #[test]

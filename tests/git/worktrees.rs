@@ -1,4 +1,5 @@
-use crate::common::{TestRepo, git, git_output, rev, write};
+use crate::common::{TestRepo, rev, write};
+use crate::support::{git, git_output};
 use czar::adapters::git::{Git, GitError};
 
 #[test]

@@ -1,26 +1,22 @@
 //! `czar classify`: the state, the reason, the signals and the lines, as text and JSON;
 //! exit 2 for an unknown profile or input that is not text.
 
-use std::io::Write;
+use crate::support::{CZAR, run_with_input};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-const CZAR: &str = env!("CARGO_BIN_EXE_czar");
+use std::process::{Command, Output};
+use std::time::Duration;
 
 fn classify(args: &[&str], input: &[u8]) -> Output {
     // Outside any repository: the shipped profiles apply.
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(CZAR)
-        .arg("classify")
-        .args(args)
-        .current_dir(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    child.wait_with_output().unwrap()
+    run_with_input(
+        Command::new(CZAR)
+            .arg("classify")
+            .args(args)
+            .current_dir(dir.path()),
+        input,
+        Duration::from_secs(30),
+    )
 }
 
 fn fixture(path: &str) -> Vec<u8> {

@@ -6,6 +6,8 @@
 
 mod answers;
 mod cli;
+#[path = "../support/mod.rs"]
+mod support;
 
 use czar::config::{ProjectConfig, SHIPPED_PROFILES, load_with};
 use czar::core::AgentState;

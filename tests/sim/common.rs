@@ -1,13 +1,14 @@
 //! Real tmux on a private socket + real git repos with a linked worktree.
 #![allow(dead_code)] // each test file uses a different subset
 
+use crate::support::{TmuxServer, git};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-pub const SIM: &str = env!("CARGO_BIN_EXE_czar");
+pub const SIM: &str = crate::support::CZAR;
 pub const FOOTER: &str = "? for shortcuts · sim-agent";
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -23,19 +24,20 @@ fn unique() -> String {
 
 /// A private tmux server, killed on drop even when the test panics.
 pub struct Tmux {
-    socket: String,
+    server: TmuxServer,
 }
 
 impl Tmux {
     pub fn new() -> Self {
         Self {
-            socket: format!("czar-sim-test-{}", unique()),
+            server: TmuxServer::new("czar-sim-test"),
         }
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
+        self.server
+            .command()
+            .args(["-f", "/dev/null"])
             .args(args)
             .output()
             .unwrap()
@@ -161,17 +163,10 @@ impl Tmux {
     /// paste, then Enter as a separate step once the paste settled.
     pub fn deliver(&self, session: &str, text: &[u8]) {
         let buffer = format!("czar-sim-buf-{}", unique());
-        let mut child = Command::new("tmux")
-            .args([
-                "-L",
-                &self.socket,
-                "-f",
-                "/dev/null",
-                "load-buffer",
-                "-b",
-                &buffer,
-                "-",
-            ])
+        let mut child = self
+            .server
+            .command()
+            .args(["-f", "/dev/null", "load-buffer", "-b", &buffer, "-"])
             .stdin(Stdio::piped())
             .spawn()
             .unwrap();
@@ -189,33 +184,6 @@ impl Tmux {
         ]);
         std::thread::sleep(Duration::from_millis(300));
         self.ok(&["send-keys", "-t", session, "Enter"]);
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        // tmux leaves the socket file behind after kill-server: remove it too.
-        // No unwrap here: a panic while unwinding from a failed test aborts.
-        let socket = Command::new("tmux")
-            .args([
-                "-L",
-                &self.socket,
-                "display-message",
-                "-p",
-                "#{socket_path}",
-            ])
-            .stderr(Stdio::null())
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .stderr(Stdio::null())
-            .status();
-        if let Some(path) = socket.filter(|p| !p.is_empty()) {
-            let _ = std::fs::remove_file(path);
-        }
     }
 }
 
@@ -250,21 +218,9 @@ pub fn repo_with_worktree(branch: &str) -> Repo {
     let main = dir.path().join("main");
     let worktree = dir.path().join("wt");
     git(dir.path(), &["init", "-q", "-b", "main", "main"]);
-    // Identity only for this setup commit: the sim itself must cope without one.
-    git(
-        &main,
-        &[
-            "-c",
-            "user.name=setup",
-            "-c",
-            "user.email=setup@test",
-            "commit",
-            "-q",
-            "--allow-empty",
-            "-m",
-            "init",
-        ],
-    );
+    // `git` brings an identity for the tests' own commits; the sim in the pane has none of
+    // it and must cope without one.
+    git(&main, &["commit", "-q", "--allow-empty", "-m", "init"]);
     git(
         &main,
         &[
@@ -282,20 +238,6 @@ pub fn repo_with_worktree(branch: &str) -> Repo {
         main,
         worktree,
     }
-}
-
-pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Subjects of the commits the branch has on top of `main`, newest first.

@@ -1,4 +1,6 @@
 //! The simulated agent in real tmux panes.
 
 mod common;
+#[path = "../support/mod.rs"]
+mod support;
 mod tmux;

@@ -5,6 +5,7 @@ use std::thread::sleep;
 use std::time::Duration;
 
 use crate::common::*;
+use crate::support::git;
 
 fn big_task() -> Vec<u8> {
     let mut text =

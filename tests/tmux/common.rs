@@ -3,64 +3,47 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::support::TmuxServer;
 use czar::adapters::tmux::{RealRunner, SessionSpec, Socket, Tmux};
 
 pub const RAW_READER: &str = include_str!("raw_reader.py");
 
-/// A private tmux server (`-L czar-test-<pid>-<n>`, no user config) that is
-/// killed when the guard drops, also when the test panics.
+/// A private tmux server (`-L czar-test-<pid>-<n>`, no user config) driven through czar's
+/// adapter; killed when the guard drops, also when the test panics.
 pub struct TestServer {
-    pub socket_name: String,
     pub tmux: Tmux,
+    server: TmuxServer,
 }
 
 impl TestServer {
     pub fn new() -> Self {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let socket_name = format!("czar-test-{}-{n}", std::process::id());
-        let runner =
-            RealRunner::new(Socket::Name(socket_name.clone())).with_config_file("/dev/null");
+        let server = TmuxServer::new("czar-test");
+        let runner = RealRunner::new(Socket::Name(server.socket().to_string()))
+            .with_config_file("/dev/null");
         TestServer {
-            socket_name,
             tmux: Tmux::with_runner(runner),
+            server,
         }
+    }
+
+    pub fn socket_name(&self) -> &str {
+        self.server.socket()
     }
 
     /// Run a raw tmux command on this server (for checks the API does not offer).
     pub fn raw(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .args(["-u", "-L", &self.socket_name])
+        let out = self
+            .server
+            .command()
+            .arg("-u")
             .args(args)
             .stdin(Stdio::null())
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket_name, "kill-server"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        // tmux 3.3a leaves its socket file behind after kill-server.
-        let _ = std::fs::remove_file(socket_path(&self.socket_name));
-    }
-}
-
-/// Where `tmux -L name` puts its socket: $TMUX_TMPDIR (or /tmp)/tmux-UID/name.
-fn socket_path(name: &str) -> PathBuf {
-    use std::os::unix::fs::MetadataExt;
-    let uid = std::fs::metadata("/proc/self").map_or(0, |m| m.uid());
-    let base = std::env::var_os("TMUX_TMPDIR").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
-    base.join(format!("tmux-{uid}")).join(name)
 }
 
 /// Create an executable script without ever holding it open for writing in

@@ -3,5 +3,8 @@
 mod batch;
 mod common;
 mod delivery;
+mod guard;
 mod pane_log;
 mod sessions;
+#[path = "../support/mod.rs"]
+mod support;

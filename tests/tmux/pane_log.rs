@@ -8,9 +8,8 @@ use crate::common::{
     RAW_READER, TestServer, spec, wait_for, wait_for_file, wait_for_text, write_script,
 };
 use crate::delivery::{after, assert_same_bytes, tricky_text};
+use crate::support::{CZAR, gone};
 use czar::adapters::tmux::{PaneInfo, SubmitKey};
-
-const CZAR: &str = env!("CARGO_BIN_EXE_czar");
 
 /// `command` started as the czar starts an agent: under `czar pane-log`.
 async fn start(server: &TestServer, name: &str, dir: &Path, log: &Path, command: &[&str]) {
@@ -166,17 +165,6 @@ fn an_agent_that_cannot_get_a_terminal_of_its_own_still_runs_unlogged() {
             && text.ends_with("; no log\n"),
         "{text}"
     );
-}
-
-/// Whether `pid` is gone (a zombie nobody reaped yet counts as gone: it runs nothing).
-fn gone(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => stat
-            .rsplit(')')
-            .next()
-            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
-        Err(_) => true,
-    }
 }
 
 #[tokio::test]

@@ -190,7 +190,7 @@ async fn slow_tmux_times_out() {
 /// `wait-for CH` blocks until another client signals CH: with one slot the signal cannot run
 /// before the waiter gives up; with two it can.
 async fn wait_and_signal(server: &TestServer, slots: usize, channel: &str) -> (bool, bool) {
-    let runner = RealRunner::new(Socket::Name(server.socket_name.clone()))
+    let runner = RealRunner::new(Socket::Name(server.socket_name().to_string()))
         .with_config_file("/dev/null")
         .with_max_clients(slots)
         .with_timeout(Duration::from_millis(1_500));

@@ -2,58 +2,33 @@
 //! server (the operator's terminal), its simulated workers run on a second private server, keys
 //! go in with `send-keys`, and the screen is read back with `capture-pane`.
 
+use crate::support::{CZAR, TmuxServer};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-const CZAR: &str = env!("CARGO_BIN_EXE_czar");
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// Two private tmux servers (the operator's terminal, the workers) and the sandbox folder;
 /// dropping it kills both servers and removes their socket files.
 struct Room {
+    // First: both servers (and what runs in them) go before the sandbox folder.
+    term: TmuxServer,
+    workers: TmuxServer,
     dir: tempfile::TempDir,
-    term: String,
-    workers: String,
-}
-
-impl Drop for Room {
-    fn drop(&mut self) {
-        for socket in [&self.term, &self.workers] {
-            let _ = Command::new("tmux")
-                .args(["-L", socket, "kill-server"])
-                .stderr(Stdio::null())
-                .status();
-            let tmpdir =
-                std::env::var_os("TMUX_TMPDIR").map_or(PathBuf::from("/tmp"), PathBuf::from);
-            let uid = unsafe { libc::getuid() };
-            let _ = std::fs::remove_file(tmpdir.join(format!("tmux-{uid}")).join(socket));
-        }
-    }
 }
 
 impl Room {
     fn open(width: u16, height: u16) -> Room {
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let pid = std::process::id();
         let room = Room {
+            term: TmuxServer::new("czar-tui-term"),
+            workers: TmuxServer::new("czar-tui-work"),
             dir: tempfile::tempdir().unwrap(),
-            term: format!("czar-tui-term-{pid}-{n}"),
-            workers: format!("czar-tui-work-{pid}-{n}"),
         };
         let sandbox = room.dir.path().join("sandbox");
         let (w, h) = (width.to_string(), height.to_string());
-        let status = Command::new("tmux")
-            .args([
-                "-u",
-                "-f",
-                "/dev/null",
-                "-L",
-                &room.term,
-                "new-session",
-                "-d",
-            ])
+        let status = room
+            .term
+            .command()
+            .args(["-u", "-f", "/dev/null", "new-session", "-d"])
             .args(["-s", "dash", "-x", &w, "-y", &h, "--"])
             .args([
                 "env",
@@ -64,7 +39,7 @@ impl Room {
                 "--workers",
                 "2",
             ])
-            .args(["--tasks", "2", "--socket", &room.workers, "--dir"])
+            .args(["--tasks", "2", "--socket", room.workers.socket(), "--dir"])
             .arg(&sandbox)
             .env_remove("TMUX")
             .status()
@@ -80,11 +55,7 @@ impl Room {
     }
 
     fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .args(["-u", "-L", &self.term])
-            .args(args)
-            .output()
-            .unwrap();
+        let out = self.term.command().arg("-u").args(args).output().unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -317,17 +288,7 @@ fn the_operator_runs_the_demo_fleet_from_the_dashboard() {
     // q leaves the dashboard; the workers keep running for a later czar.
     room.keys(&["q"]);
     room.wait_screen("the goodbye line", long, |s| s.contains("dashboard closed"));
-    let sessions = Command::new("tmux")
-        .args([
-            "-L",
-            &room.workers,
-            "list-sessions",
-            "-F",
-            "#{session_name}",
-        ])
-        .output()
-        .unwrap();
-    let sessions = String::from_utf8_lossy(&sessions.stdout);
+    let sessions = room.workers.sessions();
     assert!(sessions.contains("demo-worker-2"), "{sessions}");
 }
 

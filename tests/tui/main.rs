@@ -6,3 +6,5 @@ mod fixture;
 mod hostile;
 mod keys;
 mod snapshots;
+#[path = "../support/mod.rs"]
+mod support;
