@@ -54,7 +54,8 @@ pub enum Command {
     RefreshBranch { worker: WorkerId },
     /// Merge the task's branch onto `into` in the integration worktree, run `verify` (the
     /// task's, then the project's) on the result there. Reports `LandMerged`. `landed` (task,
-    /// landing commit) lets a conflict name the tasks that landed first and touched its files.
+    /// the target before it, its landing commit) lets a conflict name the tasks that landed
+    /// first and touched its files.
     Land {
         task: TaskId,
         branch: String,
@@ -62,7 +63,7 @@ pub enum Command {
         mode: LandMode,
         verify: Vec<String>,
         message: String,
-        landed: Vec<(TaskId, String)>,
+        landed: Vec<(TaskId, String, String)>,
     },
     /// Move `into` from `from` to `to` (compare-and-swap). Reports `TargetMoved`.
     MoveTarget {

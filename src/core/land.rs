@@ -89,7 +89,9 @@ fn land_command(model: &Model, id: &str) -> Command {
         .tasks
         .values()
         .filter_map(|o| match o.land.as_ref().map(|l| &l.state) {
-            Some(Landing::Landed { commit, .. }) => Some((o.def.id.clone(), commit.clone())),
+            Some(Landing::Landed { commit, from, .. }) => {
+                Some((o.def.id.clone(), from.clone(), commit.clone()))
+            }
             _ => None,
         })
         .collect();
@@ -201,7 +203,7 @@ pub(super) fn moved(
     now: u64,
     out: &mut Vec<Command>,
 ) {
-    let Some(Landing::Moving { to, .. }) = state_of(model, task) else {
+    let Some(Landing::Moving { from, to }) = state_of(model, task) else {
         return;
     };
     match outcome {
@@ -211,6 +213,7 @@ pub(super) fn moved(
                 task,
                 Landing::Landed {
                     commit: to.clone(),
+                    from,
                     at: now,
                 },
             );

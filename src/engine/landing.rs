@@ -15,7 +15,7 @@ pub(super) struct LandJob {
     pub mode: LandMode,
     pub verify: Vec<String>,
     pub message: String,
-    pub landed: Vec<(TaskId, String)>,
+    pub landed: Vec<(TaskId, String, String)>,
 }
 
 /// Merges, then verifies the merged result where it was made; reports `LandMerged`.

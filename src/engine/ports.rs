@@ -82,12 +82,13 @@ pub trait Repo: Send + Sync {
         style: MergeStyle,
         message: &str,
     ) -> Result<Merged, GitError>;
-    /// Of `landed` (task, landing commit), those not in `branch` whose landing touched `files`.
+    /// Of `landed` (task, target before, landing commit), those not in `branch` whose landing
+    /// touched `files`.
     fn landed_touching(
         &self,
         branch: &str,
         files: &[String],
-        landed: &[(String, String)],
+        landed: &[(String, String, String)],
     ) -> Vec<String>;
     /// Moves `into` from `from` to `to` only (compare-and-swap), bringing a clean checkout of
     /// it along; refuses a dirty one.

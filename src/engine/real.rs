@@ -189,7 +189,7 @@ impl Repo for Git {
         &self,
         branch: &str,
         files: &[String],
-        landed: &[(String, String)],
+        landed: &[(String, String, String)],
     ) -> Vec<String> {
         Git::landed_touching(self, branch, files, landed)
     }

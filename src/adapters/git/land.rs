@@ -90,30 +90,28 @@ impl Git {
         Ok(merged)
     }
 
-    /// Of `landed` (task, landing commit), the tasks whose landing changed one of `files` and is
-    /// not in `branch` yet: what the branch conflicts with.
+    /// Of `landed` (task, the target before it, its landing commit), the tasks whose landing
+    /// changed one of `files` and is not in `branch` yet: what the branch conflicts with.
     pub fn landed_touching(
         &self,
         branch: &str,
         files: &[String],
-        landed: &[(String, String)],
+        landed: &[(String, String, String)],
     ) -> Vec<String> {
         let repo = self.repo();
         let Ok(tip) = resolve_commit(&repo, branch).map(|c| c.id()) else {
             return Vec::new();
         };
         let mut out = Vec::new();
-        for (task, commit) in landed {
-            let Ok(c) = Oid::from_str(commit).and_then(|o| repo.find_commit(o)) else {
+        let find = |hex: &str| Oid::from_str(hex).and_then(|o| repo.find_commit(o));
+        for (task, from, commit) in landed {
+            let (Ok(before), Ok(c)) = (find(from), find(commit)) else {
                 continue;
             };
             if repo.graph_descendant_of(tip, c.id()).unwrap_or(false) || tip == c.id() {
                 continue;
             }
-            let Ok(parent) = c.parent(0) else {
-                continue;
-            };
-            let (Ok(a), Ok(b)) = (parent.tree(), c.tree()) else {
+            let (Ok(a), Ok(b)) = (before.tree(), c.tree()) else {
                 continue;
             };
             let Ok(diff) = repo.diff_tree_to_tree(Some(&a), Some(&b), None) else {

@@ -74,8 +74,13 @@ pub enum Landing {
     /// Merged and verified as `to` on top of `from`: the target is being moved from one to the
     /// other (compare-and-swap).
     Moving { from: String, to: String },
-    /// On the target as `commit`.
-    Landed { commit: String, at: u64 },
+    /// On the target as `commit`, moved there from `from` (what it brought is `from..commit`).
+    Landed {
+        commit: String,
+        #[serde(default)]
+        from: String,
+        at: u64,
+    },
     /// Cannot move the target now (the user's checkout of it is not clean, say): why. Tried
     /// again a while after `since`.
     Waiting { why: String, since: u64 },

@@ -181,9 +181,9 @@ impl Repo for Fakes {
         &self,
         _branch: &str,
         _files: &[String],
-        landed: &[(String, String)],
+        landed: &[(String, String, String)],
     ) -> Vec<String> {
-        landed.iter().map(|(t, _)| t.clone()).collect()
+        landed.iter().map(|(t, _, _)| t.clone()).collect()
     }
 
     fn move_target(&self, into: &str, from: &str, to: &str) -> Result<Moved, GitError> {
