@@ -44,14 +44,17 @@ pub fn next_to_land(model: &Model, now: u64) -> Option<String> {
         .filter(|t| {
             t.land.as_ref().is_some_and(|l| match &l.state {
                 Landing::Queued => true,
-                Landing::Waiting { since, .. } => now >= since + RETRY_MS,
+                Landing::Waiting { since, .. } => l.asked || now >= since + RETRY_MS,
                 _ => false,
             })
         })
         .filter(|t| t.def.needs.iter().all(|n| model.landed(n)))
         .min_by_key(|t| {
-            let at = t.land.as_ref().map_or(0, |l| l.queued_at);
-            (at, t.def.id.clone())
+            let (asked, at) = t
+                .land
+                .as_ref()
+                .map_or((false, 0), |l| (l.asked, l.queued_at));
+            (!asked, at, t.def.id.clone())
         })
         .map(|t| t.def.id.clone())
 }
@@ -68,6 +71,7 @@ pub(super) fn start_next(model: &mut Model, now: u64, out: &mut Vec<Command>) {
     };
     if let Some(rec) = model.tasks.get_mut(&id).and_then(|t| t.land.as_mut()) {
         rec.state = Landing::Merging;
+        rec.asked = false;
     }
     out.push(Command::record(
         None,
@@ -251,6 +255,29 @@ pub fn landed_branches(model: &Model) -> Vec<String> {
         .filter(|t| model.landed(&t.def.id) && t.land.is_some())
         .map(|t| t.branch())
         .collect()
+}
+
+/// The operator asks for a task to land now: it goes first, and a landing that waits is tried
+/// again at once (once: a wait that comes back waits as usual).
+pub(super) fn now(model: &mut Model, task: &str, out: &mut Vec<Command>) {
+    let detail = match model.tasks.get_mut(task) {
+        Some(t) if t.state == TaskState::Done => match t.land.as_mut() {
+            Some(rec) if matches!(rec.state, Landing::Queued | Landing::Waiting { .. }) => {
+                rec.asked = true;
+                "asked to land now: it goes first".to_string()
+            }
+            Some(rec) => format!("asked to land now; its landing is {}", rec.state.as_str()),
+            None => "asked to land now, but landing is off".into(),
+        },
+        Some(t) => format!("asked to land now, but it is {}", t.state.as_str()),
+        None => "asked to land now, but there is no such task".into(),
+    };
+    out.push(Command::record(
+        None,
+        Some(task),
+        EventKind::Operator,
+        detail,
+    ));
 }
 
 /// After a restart: a landing under way is done again from its stored step. A merge is redone

@@ -141,6 +141,10 @@ pub enum Signal {
         state: AgentState,
         event: String,
     },
+    /// The operator asks for this task to land now (`czar land <task>`, through the inbox).
+    LandNow {
+        task: TaskId,
+    },
 }
 
 /// What an operator (or a script) asks for. Every one counts as an operator intervention.

@@ -359,6 +359,7 @@ fn signal(model: &mut Model, id: WorkerId, signal: Signal, now: u64, out: &mut V
             text,
         )),
         Signal::Hook { state, event } => super::workers::hook(model, id, state, &event, now, out),
+        Signal::LandNow { task } => super::land::now(model, &task, out),
         Signal::Done { branch: Some(b) }
             if task
                 .as_ref()

@@ -124,4 +124,7 @@ pub struct LandRecord {
     /// The follow-up its next worker gets instead of the task text (a conflict to resolve).
     #[serde(default)]
     pub followup: Option<String>,
+    /// The operator asked for it to land now: it goes first, and a wait is tried again at once.
+    #[serde(default)]
+    pub asked: bool,
 }
