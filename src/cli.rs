@@ -67,6 +67,15 @@ pub enum Cmd {
         /// The hook event's name.
         event: String,
     },
+    /// The landing queue (each finished task's landing state), or, with a task, land it now:
+    /// the running czar is asked to, or, when none runs, it is merged, verified and landed here.
+    Land {
+        /// The task to land now.
+        task: Option<String>,
+    },
+    /// Remove what a crashed czar left of its landings: the integration worktree, and landed
+    /// branches (unless keep_branches). Refused while a czar runs.
+    Gc,
     /// Mark this worker's task finished (run by an agent inside its worktree).
     Done,
     /// Leave a progress note for the operator (run by an agent inside its worktree).

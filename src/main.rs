@@ -43,6 +43,8 @@ async fn dispatch(cli: Cli, dir: PathBuf) -> anyhow::Result<i32> {
             .map(|()| 0),
         Some(Cmd::Hook { event }) => czar::cmd::worker::hook(&dir, &event),
         Some(Cmd::Done) => czar::cmd::worker::done(&dir).map(|()| 0),
+        Some(Cmd::Land { task }) => czar::cmd::land::run(&dir, task.as_deref()),
+        Some(Cmd::Gc) => czar::cmd::land::gc(&dir),
         Some(Cmd::Report { note }) => {
             czar::cmd::worker::signal(&dir, Signal::Report(note)).map(|()| 0)
         }

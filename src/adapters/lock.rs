@@ -21,6 +21,8 @@ pub enum Mode {
     Auto,
     Dashboard,
     Demo,
+    /// `czar land <task>` or `czar gc` working while no czar runs.
+    Land,
 }
 
 impl Mode {
@@ -29,6 +31,7 @@ impl Mode {
             Mode::Auto => "--auto",
             Mode::Dashboard => "dashboard",
             Mode::Demo => "demo",
+            Mode::Land => "land",
         }
     }
 }

@@ -212,6 +212,7 @@ impl Store {
                 hook = format!("{} {event}", state.as_str());
                 ("hook", hook.as_str())
             }
+            Signal::LandNow { task } => ("land", task.as_str()),
         };
         self.conn
             .execute(
@@ -258,6 +259,7 @@ impl Store {
                         None => Signal::Report(format!("unreadable hook signal {text:?}")),
                     }
                 }
+                "land" => Signal::LandNow { task: text },
                 _ => Signal::Report(text),
             };
             out.push((seq, worker, signal));

@@ -14,6 +14,9 @@ struct DemoTask {
 }
 
 /// Two kinds of chains and some free tasks: tasks 1→2→3, 5→6→7, ... and every 4th on its own.
+/// The tasks that need nothing (1, 4, 5, 8, ...) also add a line to a file they share in groups
+/// of about four (`src/shared_<n>.txt`): started together, they edit the same lines, so the
+/// ones that land later conflict and their agents bring `main` in and resolve.
 fn plan(count: u32) -> Vec<DemoTask> {
     (1..=count)
         .map(|i| {
@@ -29,10 +32,15 @@ fn plan(count: u32) -> Vec<DemoTask> {
             } else {
                 String::new()
             };
+            let shared = if i % 4 == 0 || i % 4 == 1 {
+                format!(" touch=src/shared_{}.txt", i / 8)
+            } else {
+                String::new()
+            };
             let text = format!(
                 "+++\ntitle = \"Feature {i}\"\npriority = {}\n{needs}{verify}+++\n\
                  Build feature {i}: write `src/feature_{i}.txt` and commit it.\n\n\
-                 sim: duration={duration} touch=src/feature_{i}.txt\n",
+                 sim: duration={duration} touch=src/feature_{i}.txt{shared}\n",
                 (count - i) % 3
             );
             DemoTask { id, duration, text }
@@ -40,14 +48,18 @@ fn plan(count: u32) -> Vec<DemoTask> {
         .collect()
 }
 
+/// What every merged result, and `main` at the end, must pass: no conflict markers left.
+const LAND_VERIFY: &str = "! grep -rqsE \"^(<<<<<<<|=======|>>>>>>>)\" src";
+
 /// The demo's tasks take seconds, so its patience is measured in seconds too.
 fn config_text(workers: u32, socket: &str, chaos: f64) -> String {
     let mut text = format!(
         "# czar demo sandbox: simulated agents on a private tmux socket\n\
          project = \"demo\"\nworkers = {workers}\nagent = \"sim\"\n\
-         worktrees_dir = \"../worktrees\"\ntmux_socket = \"{socket}\"\n\n\
+         worktrees_dir = \"../worktrees\"\ntmux_socket = \"{socket}\"\n\
+         land = \"merge\"\nland_verify = '{LAND_VERIFY}'\n\n\
          [timing]\npoll_ms = 250\nsettle_ms = 200\nidle_grace_secs = 4\nstuck_secs = 20\n\
-         max_task_secs = 15\nmax_attempts = 6\nsubmit_confirm_secs = 2\n"
+         max_task_secs = 15\nmax_attempts = 6\nsubmit_confirm_secs = 2\nmax_land_attempts = 6\n"
     );
     if chaos > 0.0 {
         text.push_str(&format!(
@@ -160,8 +172,63 @@ pub async fn run(args: &DemoArgs, dir: Option<&Path>) -> anyhow::Result<i32> {
         ideal,
         cpu_secs() - cpu_before
     );
+    let main_ok = check_main(&repo, &cfg)?;
     println!("czar demo: the sandbox stays at {}", root.display());
-    Ok(outcome.exit_code())
+    Ok(if main_ok { outcome.exit_code() } else { 1 })
+}
+
+/// Runs main's own verify in the sandbox's checkout of `main` and checks every landed task's
+/// file is there; prints what it found.
+fn check_main(repo: &Path, cfg: &crate::config::ProjectConfig) -> anyhow::Result<bool> {
+    let ran = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(LAND_VERIFY)
+        .current_dir(repo)
+        .status()
+        .context("running main's verify")?;
+    let store = crate::adapters::store::Store::open(&cfg.paths.state_dir)?;
+    let (tasks, _) = store.load()?;
+    let landed: Vec<&String> = tasks
+        .iter()
+        .filter(|(_, t)| {
+            matches!(
+                t.land.as_ref().map(|l| &l.state),
+                Some(crate::core::model::Landing::Landed { .. })
+            )
+        })
+        .map(|(id, _)| id)
+        .collect();
+    let missing: Vec<&String> = landed
+        .iter()
+        .filter(|id| {
+            let n = id.trim_start_matches("task-").trim_start_matches('0');
+            !repo.join(format!("src/feature_{n}.txt")).is_file()
+        })
+        .copied()
+        .collect();
+    let resolved: u32 = tasks
+        .values()
+        .filter_map(|t| t.land.as_ref())
+        .filter(|l| matches!(l.state, crate::core::model::Landing::Landed { .. }))
+        .map(|l| l.conflicts)
+        .sum();
+    println!(
+        "czar demo: {} of {} tasks landed on main, after {resolved} conflicts resolved by agents; \
+         main's verify `{LAND_VERIFY}` {}; landed work missing from main: {}",
+        landed.len(),
+        tasks.len(),
+        if ran.success() { "passed" } else { "FAILED" },
+        if missing.is_empty() {
+            "none".to_string()
+        } else {
+            missing
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    );
+    Ok(ran.success() && missing.is_empty())
 }
 
 /// User + system CPU time of this process (its children are not counted): the clock of the

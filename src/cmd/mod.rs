@@ -5,6 +5,8 @@ pub mod classify;
 pub mod demo;
 pub mod doctor;
 pub mod explain;
+pub mod land;
+pub mod land_stats;
 pub mod project;
 pub mod sim;
 pub mod stats;

@@ -36,6 +36,8 @@ pub struct RunStats {
     pub duplication: Option<f64>,
     /// Agents started and lost, in all and per profile: a failure storm shows here.
     pub churn: Churn,
+    /// Landing on the target: `None` when nothing was queued to land.
+    pub landing: Option<super::land_stats::LandStats>,
     pub per_task: Vec<TaskStats>,
 }
 
@@ -168,6 +170,7 @@ pub fn compute(
             .find(|e| e.kind == "duplication")
             .and_then(|e| duplication_share(&e.detail)),
         churn: churn(workers, events),
+        landing: super::land_stats::compute(tasks, events),
         per_task,
     }
 }
@@ -208,6 +211,9 @@ pub fn table(s: &RunStats) -> String {
             n.throttled
         )
     };
+    if let Some(l) = &s.landing {
+        out.push_str(&super::land_stats::line(l));
+    }
     out.push_str(&format!("workers: {}\n", churn_line(&s.churn.all)));
     for (profile, n) in &s.churn.per_profile {
         out.push_str(&format!("  {profile}: {}\n", churn_line(n)));

@@ -17,6 +17,9 @@ pub(super) const STRING_KEYS: &[&str] = &[
     "tmux_socket",
     "overlap",
     "stuck_nudges",
+    "land",
+    "into",
+    "land_verify",
 ];
 
 /// `[timing]` keys with their allowed ranges; the defaults live in config/defaults.toml.
@@ -34,6 +37,7 @@ pub(super) const TIMING_KEYS: &[(&str, u64, u64)] = &[
     ("max_task_secs", 0, 604_800),
     ("max_attempts", 1, 20),
     ("max_restarts", 0, 100),
+    ("max_land_attempts", 1, 20),
 ];
 
 pub(super) const MAX_WORKERS: u64 = 256;
@@ -42,6 +46,7 @@ pub(super) const MAX_WORKERS: u64 = 256;
 pub(super) struct ProjectLayer {
     pub strings: BTreeMap<&'static str, Sourced<String>>,
     pub workers: Option<Sourced<u64>>,
+    pub keep_branches: Option<Sourced<bool>>,
     pub timing: BTreeMap<&'static str, Sourced<u64>>,
     pub agents: BTreeMap<String, ProfileLayer>,
     pub keys: super::keys::KeysLayer,
@@ -52,7 +57,7 @@ impl ProjectLayer {
         let doc = src.parse()?;
         let root = root(src, &doc);
         let mut allowed = STRING_KEYS.to_vec();
-        allowed.extend(["workers", "timing", "agents", "keys"]);
+        allowed.extend(["workers", "timing", "agents", "keys", "keep_branches"]);
         root.check_keys(&allowed)?;
 
         let mut layer = ProjectLayer::default();
@@ -71,6 +76,13 @@ impl ProjectLayer {
         if let Some(node) = root.get("workers") {
             let value = node.u64_in(1, MAX_WORKERS)?;
             layer.workers = Some(Sourced {
+                value,
+                at: node.loc(),
+            });
+        }
+        if let Some(node) = root.get("keep_branches") {
+            let value = node.boolean()?;
+            layer.keep_branches = Some(Sourced {
                 value,
                 at: node.loc(),
             });
@@ -114,6 +126,7 @@ impl ProjectLayer {
     pub fn merge(mut self, over: ProjectLayer) -> ProjectLayer {
         self.strings.extend(over.strings);
         self.workers = over.workers.or(self.workers);
+        self.keep_branches = over.keep_branches.or(self.keep_branches);
         self.timing.extend(over.timing);
         self.keys.extend(over.keys);
         for (name, profile) in over.agents {

@@ -8,6 +8,7 @@ mod error;
 pub mod hooks;
 mod init;
 mod keys;
+mod land;
 mod layer;
 mod paths;
 mod patterns;
@@ -79,6 +80,9 @@ pub struct ProjectConfig {
     pub hold_overlaps: bool,
     /// Steps tried, in order, on a stuck agent before it is restarted.
     pub stuck_nudges: Vec<crate::core::model::Nudge>,
+    /// How finished work lands on the target branch (`land`, `into`, `land_verify`,
+    /// `keep_branches`).
+    pub land: Land,
     pub timing: Timing,
     pub profiles: BTreeMap<String, AgentProfile>,
     /// Dashboard action name → its keys: the defaults with `[keys]` applied.
@@ -101,6 +105,15 @@ impl ProjectConfig {
             .settle_ms
             .map_or(self.timing.settle, Duration::from_millis)
     }
+}
+
+/// The landing settings as written; `into` is the base unless set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Land {
+    pub mode: crate::core::model::LandMode,
+    pub into: String,
+    pub verify: Option<String>,
+    pub keep_branches: bool,
 }
 
 /// Absolute, lexically normalised paths.
@@ -135,6 +148,8 @@ pub struct Timing {
     pub max_attempts: u32,
     /// Restarts of a worker before it is retired.
     pub max_restarts: u32,
+    /// Follow-ups (conflict, verify after the merge) before a task that cannot land fails.
+    pub max_land_attempts: u32,
 }
 
 /// Loads `<repo_root>/czar.toml` over the shipped defaults. A missing file is an error

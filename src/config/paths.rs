@@ -215,6 +215,11 @@ impl Paths {
         self.worktrees_dir.join(format!("worker-{worker}"))
     }
 
+    /// The czar's own worktree where landings are merged and verified (never a user's tree).
+    pub fn land_worktree(&self) -> PathBuf {
+        self.worktrees_dir.join("czar-land")
+    }
+
     pub fn log_dir(&self) -> PathBuf {
         self.state_dir.join("logs")
     }

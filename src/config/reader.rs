@@ -166,6 +166,13 @@ impl<'a, 's> Node<'a, 's> {
         }
     }
 
+    pub fn boolean(&self) -> Result<bool, ConfigError> {
+        match self.value.get_ref() {
+            DeValue::Boolean(b) => Ok(*b),
+            _ => Err(self.wrong_type("a boolean")),
+        }
+    }
+
     pub fn u64_in(&self, min: u64, max: u64) -> Result<u64, ConfigError> {
         let DeValue::Integer(int) = self.value.get_ref() else {
             return Err(self.wrong_type("an integer"));

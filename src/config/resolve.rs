@@ -22,7 +22,7 @@ pub(super) struct Context<'a> {
     pub home: Option<PathBuf>,
 }
 
-fn invalid(at: &Location, value: &str, reason: &str) -> ConfigError {
+pub(super) fn invalid(at: &Location, value: &str, reason: &str) -> ConfigError {
     let kind = ConfigErrorKind::Invalid {
         value: value.to_string(),
         reason: reason.to_string(),
@@ -142,6 +142,13 @@ pub(super) fn resolve(
         }
     };
 
+    let land = super::land::resolve(
+        take("land").ok_or_else(|| built_in("land"))?,
+        take("into"),
+        take("land_verify"),
+        &base,
+    )?;
+
     let mut ms = |key: &str| -> Result<u64, ConfigError> {
         let key_path = format!("timing.{key}");
         layer
@@ -164,6 +171,7 @@ pub(super) fn resolve(
         max_task: Duration::from_secs(ms("max_task_secs")?),
         max_attempts: ms("max_attempts")? as u32,
         max_restarts: ms("max_restarts")? as u32,
+        max_land_attempts: ms("max_land_attempts")? as u32,
     };
 
     let mut profiles = BTreeMap::new();
@@ -179,6 +187,8 @@ pub(super) fn resolve(
         return Err(ConfigError::new(agent.at, kind));
     }
 
+    let mut land = land;
+    land.keep_branches = layer.keep_branches.take().is_some_and(|k| k.value);
     let keys = super::keys::resolve_keys(&layer.keys);
     Ok(ProjectConfig {
         keys,
@@ -191,6 +201,7 @@ pub(super) fn resolve(
         tmux,
         hold_overlaps,
         stuck_nudges,
+        land,
         timing,
         profiles,
     })

@@ -1,7 +1,7 @@
 //! Everything the engine may do, as data. `update` returns these; the engine carries them out
 //! and reports back with observations.
 
-use super::model::{TaskId, WorkerId};
+use super::model::{LandMode, TaskId, WorkerId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -9,11 +9,12 @@ pub enum Command {
     StartWorker { worker: WorkerId, profile: String },
     /// Kill the worker's session (its worktree and branch stay).
     KillWorker { worker: WorkerId },
-    /// Save uncommitted work, then put the worktree on `branch` (created from base if new).
+    /// Save uncommitted work, then put the worktree on `branch` (created at `from` if new).
     PrepareBranch {
         worker: WorkerId,
         task: TaskId,
         branch: String,
+        from: String,
     },
     /// Check that the worktree is on `branch`, then paste `text` into the agent as one
     /// bracketed paste (not submitted). Reports `Pasted`.
@@ -51,6 +52,28 @@ pub enum Command {
     AutoAnswer { worker: WorkerId, keys: Vec<String> },
     /// Read the worker's branch statistics again.
     RefreshBranch { worker: WorkerId },
+    /// Merge the task's branch onto `into` in the integration worktree, run `verify` (the
+    /// task's, then the project's) on the result there. Reports `LandMerged`. `landed` (task,
+    /// the target before it, its landing commit) lets a conflict name the tasks that landed
+    /// first and touched its files.
+    Land {
+        task: TaskId,
+        branch: String,
+        into: String,
+        mode: LandMode,
+        verify: Vec<String>,
+        message: String,
+        landed: Vec<(TaskId, String, String)>,
+    },
+    /// Move `into` from `from` to `to` (compare-and-swap). Reports `TargetMoved`.
+    MoveTarget {
+        task: TaskId,
+        into: String,
+        from: String,
+        to: String,
+    },
+    /// Delete these landed branches (those checked out somewhere stay, for `czar gc`).
+    DeleteBranches { branches: Vec<String> },
     /// Keep a record of something that happened, with the reason.
     Record(Event),
 }
@@ -106,6 +129,16 @@ pub enum EventKind {
     TaskFileError,
     /// A task file that did not load has no error any more (fixed or removed).
     TaskFileFixed,
+    /// A task's landing began (its branch is being merged onto the target).
+    Landing,
+    /// A task landed on the target.
+    Landed,
+    /// A landing conflicted; the task went back to an agent.
+    LandConflict,
+    /// Verify failed on the merged result; the task went back to an agent.
+    LandVerifyFailed,
+    /// A landing cannot go on now (the operator's checkout of the target is dirty, say).
+    LandWaiting,
 }
 
 impl EventKind {
@@ -142,6 +175,11 @@ impl EventKind {
             EventKind::Throttled => "start_throttled",
             EventKind::TaskFileError => "task_file_error",
             EventKind::TaskFileFixed => "task_file_fixed",
+            EventKind::Landing => "landing",
+            EventKind::Landed => "landed",
+            EventKind::LandConflict => "land_conflict",
+            EventKind::LandVerifyFailed => "land_verify_failed",
+            EventKind::LandWaiting => "land_waiting",
         }
     }
 }

@@ -30,7 +30,13 @@ pub(super) fn branch_prepared(
             if let Some(w) = model.workers.get_mut(&worker) {
                 w.vitals.prepare_failures = 0;
             }
-            super::delivery::begin(model, worker, None, now, out);
+            // A task back from its landing gets the follow-up (conflict, verify) instead.
+            let followup = model
+                .tasks
+                .get(task)
+                .and_then(|t| t.land.as_ref())
+                .and_then(|l| l.followup.clone());
+            super::delivery::begin(model, worker, followup, now, out);
         }
         Err(e) => {
             outcome::release(model, worker);

@@ -8,6 +8,7 @@ pub mod delivery;
 mod detail;
 pub mod explain;
 mod healing;
+pub mod land;
 mod lifecycle;
 pub mod model;
 pub mod observation;

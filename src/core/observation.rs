@@ -62,6 +62,16 @@ pub enum Observation {
     Intent(Intent),
     /// Overlapping work and predicted conflicts, as git sees them now.
     Surveyed(super::model::Survey),
+    /// A task's branch was merged onto the target in the integration worktree (and verified).
+    LandMerged {
+        task: TaskId,
+        outcome: MergeOutcome,
+    },
+    /// The target was moved (or not) for a task's landing.
+    TargetMoved {
+        task: TaskId,
+        outcome: MoveOutcome,
+    },
     /// Time passed; lets timeouts fire.
     Tick,
     /// The czar restarted with this model from the store: whatever was in flight is lost.
@@ -131,6 +141,10 @@ pub enum Signal {
         state: AgentState,
         event: String,
     },
+    /// The operator asks for this task to land now (`czar land <task>`, through the inbox).
+    LandNow {
+        task: TaskId,
+    },
 }
 
 /// What an operator (or a script) asks for. Every one counts as an operator intervention.
@@ -160,4 +174,32 @@ pub enum Intent {
         worker: WorkerId,
         yes: bool,
     },
+}
+
+/// What merging a task's branch onto the target, then verifying the result, came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MergeOutcome {
+    /// Merged and verified: `to`, made on the target at `from`.
+    Clean { from: String, to: String },
+    /// The merge conflicted on these files; `landed_first` are the landed tasks that touched them.
+    Conflict {
+        files: Vec<String>,
+        hunks: String,
+        landed_first: Vec<TaskId>,
+    },
+    /// Merged, but a verify failed on the result (which one, and its output).
+    VerifyFailed { command: String, output: String },
+    /// Could not be tried (git or the integration worktree failed): why.
+    Failed(String),
+}
+
+/// What moving the target for a landing came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MoveOutcome {
+    /// The target is at the landed commit.
+    Moved,
+    /// The target moved away from the verified base meanwhile: merge again.
+    Stale,
+    /// It cannot move now (the operator's checkout is dirty, say): why.
+    Blocked(String),
 }

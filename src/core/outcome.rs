@@ -24,6 +24,7 @@ pub(super) fn assign_one(model: &mut Model, worker: WorkerId, task: &str, out: &
     t.reason = None;
     let branch = t.branch();
     let attempt = t.attempts;
+    let from = start_point(model, task);
     if let Some(w) = model.workers.get_mut(&worker) {
         w.task = Some(task.to_string());
         w.branch = None;
@@ -40,7 +41,25 @@ pub(super) fn assign_one(model: &mut Model, worker: WorkerId, task: &str, out: &
         worker,
         task: task.to_string(),
         branch,
+        from,
     });
+}
+
+/// Where a new task branch begins. With landing on, on the target: what the task needs has
+/// landed there. With landing off, on the branch of the first task it needs (stacked), so it
+/// builds on that work; a task that needs nothing starts from the base.
+pub(super) fn start_point(model: &Model, task: &str) -> String {
+    let land = &model.policy.land;
+    if land.mode.is_on() && !land.into.is_empty() {
+        return land.into.clone();
+    }
+    model
+        .tasks
+        .get(task)
+        .and_then(|t| t.def.needs.first())
+        .filter(|n| model.tasks.contains_key(*n))
+        .map(|n| super::model::branch_for(n))
+        .unwrap_or_else(|| model.base.clone())
 }
 
 pub(super) fn complete(
@@ -55,6 +74,7 @@ pub(super) fn complete(
         t.times.finished = Some(now);
         t.worker = Some(worker);
     }
+    super::land::enqueue(model, task, now);
     if let Some(w) = model.workers.get_mut(&worker) {
         w.let_go();
         // Its prompt says idle; what the operator wants to know is that it finished.

@@ -40,8 +40,16 @@ pub fn render(ctx: &PromptContext<'_>, task: &Task) -> String {
         ("status_json", ctx.status_json),
         ("verify_hint", &verify_hint),
     ];
-    let mut out = String::with_capacity(WORKER_TEMPLATE.len() + task.def.body.len());
-    let mut rest = WORKER_TEMPLATE;
+    let mut out = fill(WORKER_TEMPLATE, &values);
+    out.push_str(&task.def.body);
+    out
+}
+
+/// `{key}` placeholders of `template` filled from `values` in one pass (a value is never
+/// expanded again); unknown ones stay as they are.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
@@ -64,7 +72,6 @@ pub fn render(ctx: &PromptContext<'_>, task: &Task) -> String {
         }
     }
     out.push_str(rest);
-    out.push_str(&task.def.body);
     out
 }
 

@@ -63,13 +63,9 @@ fn chain_lengths(model: &Model) -> HashMap<TaskId, usize> {
     memo.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
+/// Every task it needs is done, and, with landing on, landed: it starts from their work.
 pub fn needs_done(model: &Model, task: &Task) -> bool {
-    task.def.needs.iter().all(|n| {
-        model
-            .tasks
-            .get(n)
-            .is_some_and(|d| d.state == TaskState::Done)
-    })
+    task.def.needs.iter().all(|n| model.landed(n))
 }
 
 /// Workers able to take a task now: alive, at their ready prompt, holding nothing, not resting.

@@ -95,6 +95,12 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
         Observation::Intent(intent) => super::operator::intent(model, intent, &mut out),
         Observation::Surveyed(s) => super::survey::surveyed(model, s, &mut out),
         Observation::Resumed => resumed(model, now, &mut out),
+        Observation::LandMerged { task, outcome } => {
+            super::land::merged(model, &task, outcome, now, &mut out)
+        }
+        Observation::TargetMoved { task, outcome } => {
+            super::land::moved(model, &task, outcome, now, &mut out)
+        }
         Observation::Tick => {
             let ids: Vec<WorkerId> = model.workers.keys().copied().collect();
             for id in ids {
@@ -119,6 +125,10 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
         if model.policy.auto_assign {
             super::outcome::assign(model, &mut out);
         }
+    }
+    // Landing goes on while stopping too: a landing under way ends where it is stored.
+    if !model.stopping {
+        super::land::start_next(model, now, &mut out);
     }
     out
 }
@@ -182,11 +192,16 @@ fn resumed(model: &mut Model, now: u64, out: &mut Vec<Command>) {
             .get(&worker)
             .is_some_and(|w| w.delivery.is_some());
         match state {
-            TaskState::Assigned => out.push(Command::PrepareBranch {
-                worker,
-                task: id.clone(),
-                branch: t.branch(),
-            }),
+            TaskState::Assigned => {
+                let branch = t.branch();
+                let from = super::outcome::start_point(model, &id);
+                out.push(Command::PrepareBranch {
+                    worker,
+                    task: id.clone(),
+                    branch,
+                    from,
+                })
+            }
             // Journaled deliveries are resolved below; one without a journal (an older czar's)
             // may have been submitted, so it is never sent again.
             TaskState::Delivering if !delivering => t.state = TaskState::Working,
@@ -202,6 +217,7 @@ fn resumed(model: &mut Model, now: u64, out: &mut Vec<Command>) {
         }
     }
     super::delivery::resume(model, now, out);
+    super::land::resume(model, out);
 }
 
 fn agent_seen(
@@ -343,6 +359,7 @@ fn signal(model: &mut Model, id: WorkerId, signal: Signal, now: u64, out: &mut V
             text,
         )),
         Signal::Hook { state, event } => super::workers::hook(model, id, state, &event, now, out),
+        Signal::LandNow { task } => super::land::now(model, &task, out),
         Signal::Done { branch: Some(b) }
             if task
                 .as_ref()

@@ -49,13 +49,14 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
             worker,
             task,
             branch,
+            from,
         } => {
             tokio::task::spawn_blocking(move || {
                 // Without its folder the worker itself is broken, not the task.
                 if !ctx.setup.paths.worktree(worker).is_dir() {
                     return ctx.send(Observation::WorktreeMissing { worker });
                 }
-                let result = prepare_branch(&ctx, worker, &branch);
+                let result = prepare_branch(&ctx, worker, &branch, &from);
                 ctx.send(Observation::BranchPrepared {
                     worker,
                     task,
@@ -152,6 +153,33 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
         Command::RefreshBranch { worker } => {
             super::branches::refresh(&ctx, model, &[worker], true);
         }
+        Command::Land {
+            task,
+            branch,
+            into,
+            mode,
+            verify,
+            message,
+            landed,
+        } => {
+            let job = super::landing::LandJob {
+                task,
+                branch,
+                into,
+                mode,
+                verify,
+                message,
+                landed,
+            };
+            tokio::spawn(super::landing::land(ctx, job));
+        }
+        Command::MoveTarget {
+            task,
+            into,
+            from,
+            to,
+        } => super::landing::move_target(ctx, task, into, from, to),
+        Command::DeleteBranches { branches } => super::landing::delete_branches(ctx, branches),
     }
 }
 

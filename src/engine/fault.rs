@@ -1,6 +1,8 @@
 //! Faults on purpose, for the crash tests: `CZAR_FAULT=<point>:<n>` kills this czar with SIGKILL
 //! the n-th time it passes `<point>` (`paste`: a delivery's text was pasted and the outcome not
-//! yet stored; `enter`: its Enter was pressed and that not yet stored). Those moments are the
+//! yet stored; `enter`: its Enter was pressed and that not yet stored; `land-merge`: a landing's
+//! merge was made and not yet verified; `land-verify`: one of its verify commands ran and its
+//! outcome is not stored; `land-ref`: the target's compare-and-swap ran and that is not stored). Those moments are the
 //! hardest for a restart to get right, and a kill at a random time rarely lands in them.
 //! Without the variable this does nothing.
 

@@ -7,6 +7,7 @@ mod exec;
 mod exits;
 mod fault;
 mod handle;
+mod landing;
 mod launch;
 mod monitor;
 pub mod ports;

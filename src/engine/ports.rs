@@ -5,7 +5,7 @@
 //! implementation.
 
 use crate::adapters::claims::Claim;
-use crate::adapters::git::{BranchStats, GitError, SwitchOutcome};
+use crate::adapters::git::{BranchStats, GitError, MergeStyle, Merged, Moved, SwitchOutcome};
 use crate::adapters::output_watch::Outputs;
 use crate::adapters::store::{EventRow, Saved, Step, StoreError};
 use crate::adapters::tmux::{PaneInfo, PaneScreen, SessionSpec, SubmitKey, TmuxCounts, TmuxError};
@@ -72,6 +72,29 @@ pub trait Repo: Send + Sync {
     fn predict_conflicts(&self, a: &str, b: &str) -> Result<Vec<String>, GitError>;
     /// Calls `on_move` when refs move; `None` when that cannot be watched.
     fn watch(&self, on_move: OnChange) -> Option<Guard>;
+    /// Merges `branch` onto `into`'s tip in the integration worktree at `wt` (made if missing),
+    /// leaving the result checked out there; never moves a ref.
+    fn land_merge(
+        &self,
+        wt: &Path,
+        into: &str,
+        branch: &str,
+        style: MergeStyle,
+        message: &str,
+    ) -> Result<Merged, GitError>;
+    /// Of `landed` (task, target before, landing commit), those not in `branch` whose landing
+    /// touched `files`.
+    fn landed_touching(
+        &self,
+        branch: &str,
+        files: &[String],
+        landed: &[(String, String, String)],
+    ) -> Vec<String>;
+    /// Moves `into` from `from` to `to` only (compare-and-swap), bringing a clean checkout of
+    /// it along; refuses a dirty one.
+    fn move_target(&self, into: &str, from: &str, to: &str) -> Result<Moved, GitError>;
+    /// Deletes a branch unless it is checked out somewhere; whether it went.
+    fn delete_branch(&self, branch: &str) -> Result<bool, GitError>;
 }
 
 /// The state store: the model as last stored, each step's changes, and the workers' inbox.

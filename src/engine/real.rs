@@ -173,6 +173,34 @@ impl Repo for Git {
             }
         }
     }
+
+    fn land_merge(
+        &self,
+        wt: &Path,
+        into: &str,
+        branch: &str,
+        style: git::MergeStyle,
+        message: &str,
+    ) -> Result<git::Merged, GitError> {
+        Git::land_merge(self, wt, into, branch, style, message)
+    }
+
+    fn landed_touching(
+        &self,
+        branch: &str,
+        files: &[String],
+        landed: &[(String, String, String)],
+    ) -> Vec<String> {
+        Git::landed_touching(self, branch, files, landed)
+    }
+
+    fn move_target(&self, into: &str, from: &str, to: &str) -> Result<git::Moved, GitError> {
+        Git::move_target(self, into, from, to)
+    }
+
+    fn delete_branch(&self, branch: &str) -> Result<bool, GitError> {
+        Git::delete_branch(self, branch)
+    }
 }
 
 impl State for Store {

@@ -4,7 +4,7 @@ use crate::adapters::tmux::{Socket, SubmitKey};
 use crate::config::{AgentProfile, ProjectConfig};
 pub use crate::config::{Paths, Timing};
 use crate::core::classify::ScreenRules;
-use crate::core::model::{AgentDelivery, DeliveryPolicy, Policy, WorkerId};
+use crate::core::model::{AgentDelivery, DeliveryPolicy, LandPolicy, Policy, WorkerId};
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -104,6 +104,13 @@ impl Setup {
                 hold_overlaps: cfg.hold_overlaps,
                 nudges: cfg.stuck_nudges.clone(),
                 delivery: delivery_policy(cfg),
+                land: LandPolicy {
+                    mode: cfg.land.mode,
+                    into: cfg.land.into.clone(),
+                    verify: cfg.land.verify.clone(),
+                    keep_branches: cfg.land.keep_branches,
+                    max_attempts: t.max_land_attempts,
+                },
                 ..Policy::default()
             },
             pane_size: (160, 48),

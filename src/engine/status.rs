@@ -35,6 +35,43 @@ pub struct TaskRow {
     pub priority: i64,
     pub needs: Vec<String>,
     pub reason: Option<String>,
+    /// Its landing on the target, once done with landing on: `state` (queued, merging, moving,
+    /// landed, waiting, conflict, verify_failed), the landed `commit`, the conflicting `files`,
+    /// why it `waits`, and how many follow-ups it took.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub landing: Option<LandingRow>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct LandingRow {
+    pub state: &'static str,
+    pub commit: Option<String>,
+    pub files: Vec<String>,
+    pub waits: Option<String>,
+    pub returns: u32,
+    pub conflicts: u32,
+}
+
+fn landing_row(t: &crate::core::model::Task) -> Option<LandingRow> {
+    use crate::core::model::Landing;
+    let l = t.land.as_ref()?;
+    Some(LandingRow {
+        state: l.state.as_str(),
+        commit: match &l.state {
+            Landing::Landed { commit, .. } => Some(commit.clone()),
+            _ => None,
+        },
+        files: match &l.state {
+            Landing::Returned { files, .. } => files.clone(),
+            _ => Vec::new(),
+        },
+        waits: match &l.state {
+            Landing::Waiting { why, .. } => Some(why.clone()),
+            _ => None,
+        },
+        returns: l.returns,
+        conflicts: l.conflicts,
+    })
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -103,6 +140,7 @@ pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Sta
             priority: t.def.priority,
             needs: t.def.needs.clone(),
             reason: t.reason.clone(),
+            landing: landing_row(t),
         })
         .collect();
     tasks.sort_by_key(|t| {

@@ -5,17 +5,18 @@ use crate::adapters::git::GitError;
 use crate::core::model::WorkerId;
 use crate::core::observation::Prepared;
 
-/// Puts the worker's worktree on `branch` (made from the base if new), saving any leftovers
+/// Puts the worker's worktree on `branch` (made at `from` if new), saving any leftovers
 /// first; the branch's figures as the task begins.
 pub(super) fn prepare_branch(
     ctx: &Ctx,
     worker: WorkerId,
     branch: &str,
+    from: &str,
 ) -> Result<Prepared, String> {
     let setup = &ctx.setup;
     let git = &ctx.repo;
     let wt = setup.paths.worktree(worker);
-    let outcome = match git.switch_worktree(&wt, branch, &setup.base) {
+    let outcome = match git.switch_worktree(&wt, branch, from) {
         // The task was last worked on by another of our workers, whose worktree still has its
         // branch: that worker holds other work now, so its worktree lets go (saving leftovers).
         Err(GitError::CheckedOutElsewhere { other, .. })
@@ -29,7 +30,7 @@ pub(super) fn prepare_branch(
                 "released {branch} from {} (WIP: {wip:?})",
                 other.display()
             );
-            git.switch_worktree(&wt, branch, &setup.base)
+            git.switch_worktree(&wt, branch, from)
         }
         other => other,
     }

@@ -107,6 +107,10 @@ fn print_event(at: f64, e: &Event) {
             | EventKind::Report
             | EventKind::TaskFileError
             | EventKind::TaskFileFixed
+            | EventKind::Landed
+            | EventKind::LandConflict
+            | EventKind::LandVerifyFailed
+            | EventKind::LandWaiting
     );
     if !shown {
         return;
@@ -127,12 +131,13 @@ fn print_event(at: f64, e: &Event) {
 
 pub fn print_summary(engine: &Engine) {
     let model = engine.model();
-    let mut rows = vec![[
+    let mut rows: Vec<[String; 7]> = vec![[
         "TASK".to_string(),
         "WORKER".into(),
         "BRANCH".into(),
         "COMMITS".into(),
         "DURATION".into(),
+        "LANDED".into(),
         "OUTCOME".into(),
     ]];
     for t in model.tasks.values() {
@@ -149,16 +154,24 @@ pub fn print_summary(engine: &Engine) {
             (s, _) => s.as_str().to_string(),
         };
         let worker = t.worker.map_or("-".to_string(), |w| w.to_string());
+        let landed = match t.land.as_ref().map(|l| &l.state) {
+            Some(crate::core::model::Landing::Landed { commit, .. }) => {
+                format!("yes {}", commit.get(..7).unwrap_or(commit))
+            }
+            Some(other) => other.as_str().to_string(),
+            None => "-".into(),
+        };
         rows.push([
             one_line(&t.def.id).into_owned(),
             worker,
             one_line(&branch).into_owned(),
             commits,
             duration,
+            landed,
             one_line(&outcome).into_owned(),
         ]);
     }
-    let widths: Vec<usize> = (0..5)
+    let widths: Vec<usize> = (0..6)
         .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
         .collect();
     for r in &rows {
@@ -166,7 +179,7 @@ pub fn print_summary(engine: &Engine) {
         for (i, w) in widths.iter().enumerate() {
             line.push_str(&format!("{:<w$}  ", r[i], w = *w));
         }
-        line.push_str(&r[5]);
+        line.push_str(&r[6]);
         println!("{line}");
     }
 }

@@ -26,6 +26,9 @@ pub struct Plan {
     pub ask: Option<String>,
     /// Messages for directives that were not understood.
     pub problems: Vec<String>,
+    /// A branch the text asks to bring in (`git merge <ref>` in backticks): merged before the
+    /// work, conflicts resolved by keeping both sides.
+    pub merge: Option<String>,
 }
 
 impl Default for Plan {
@@ -41,6 +44,7 @@ impl Default for Plan {
             stream: 0,
             ask: None,
             problems: Vec::new(),
+            merge: None,
         }
     }
 }
@@ -60,7 +64,22 @@ pub fn parse_plan(text: &str) -> Plan {
             apply(&mut plan, word);
         }
     }
+    plan.merge = merge_asked(text);
     plan
+}
+
+/// The ref of the first `` `git merge <ref>` `` the text asks for, as a person reading the
+/// instructions would run it.
+pub fn merge_asked(text: &str) -> Option<String> {
+    text.split('`').skip(1).step_by(2).find_map(|quoted| {
+        let mut words = quoted.split_whitespace();
+        match (words.next(), words.next(), words.next(), words.next()) {
+            (Some("git"), Some("merge"), Some(r), None) if !r.starts_with('-') => {
+                Some(r.to_string())
+            }
+            _ => None,
+        }
+    })
 }
 
 fn apply(plan: &mut Plan, word: &str) {
@@ -170,6 +189,20 @@ mod tests {
                 "invalid sim directive: duration=-1",
                 "invalid sim directive: commits=x",
             ]
+        );
+    }
+
+    #[test]
+    fn a_merge_is_asked_for_in_backticks_only() {
+        assert_eq!(
+            merge_asked("Bring it in: run `git merge main` here, then `czar done`."),
+            Some("main".into())
+        );
+        assert_eq!(merge_asked("do not git merge main"), None);
+        assert_eq!(merge_asked("`git merge --abort`"), None);
+        assert_eq!(
+            parse_plan("x\n`git merge trunk`\n").merge,
+            Some("trunk".into())
         );
     }
 

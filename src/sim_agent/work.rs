@@ -34,6 +34,12 @@ pub fn perform(cwd: &Path, plan: &Plan, title: &str) -> Vec<Line> {
     let branch = repo
         .as_ref()
         .map_or_else(|| "no-branch".to_string(), branch_name);
+    if let (Some(repo), Some(what)) = (repo.as_ref(), plan.merge.as_deref()) {
+        out.push(match merge_in(repo, what) {
+            Ok(line) => line,
+            Err(e) => Line::Report(format!("Error: git merge {what} failed: {}", e.message())),
+        });
+    }
     let wanted = if plan.touches.is_empty() {
         vec![format!("sim/{}.md", branch.replace('/', "-"))]
     } else {
@@ -175,6 +181,42 @@ fn commit_summary(commits: &[Oid], asked: u32, have_repo: bool) -> String {
             short(last)
         ),
     }
+}
+
+/// Brings `what` into the branch checked out, as `git merge` would; a conflicting text file
+/// keeps both sides' lines (the sim's way of resolving: its work only ever adds lines).
+fn merge_in(repo: &Repository, what: &str) -> Result<Line, git2::Error> {
+    let head = repo.head()?.peel_to_commit()?;
+    let theirs = repo.revparse_single(what)?.peel_to_commit()?;
+    if head.id() == theirs.id() || repo.graph_descendant_of(head.id(), theirs.id())? {
+        return Ok(Line::Tool(format!("Already up to date with {what}")));
+    }
+    let plain = repo.merge_commits(&head, &theirs, None)?;
+    let conflicts = if plain.has_conflicts() {
+        plain.conflicts()?.filter_map(Result::ok).count()
+    } else {
+        0
+    };
+    let mut opts = git2::MergeOptions::new();
+    opts.file_favor(git2::FileFavor::Union);
+    let mut index = repo.merge_commits(&head, &theirs, Some(&opts))?;
+    if index.has_conflicts() {
+        return Err(git2::Error::from_str(
+            "conflicts remain that keeping both sides cannot settle",
+        ));
+    }
+    let tree = repo.find_tree(index.write_tree_to(repo)?)?;
+    let sig = repo
+        .signature()
+        .or_else(|_| Signature::now(FALLBACK_NAME, FALLBACK_EMAIL))?;
+    let message = format!("sim: merge {what}\n");
+    repo.commit(Some("HEAD"), &sig, &sig, &message, &tree, &[&head, &theirs])?;
+    let mut co = git2::build::CheckoutBuilder::new();
+    co.force();
+    repo.checkout_head(Some(&mut co))?;
+    Ok(Line::Tool(format!(
+        "Merged {what}: resolved {conflicts} conflicting file(s) by keeping both sides"
+    )))
 }
 
 fn branch_name(repo: &Repository) -> String {

@@ -44,20 +44,35 @@ fn three_workers_eight_tasks_two_chains_all_done_in_order_none_twice() {
             .map(|e| e.at)
             .collect()
     };
+    // What each task stacks on (landing is off): the branch of the task it needs, else main.
+    let on = |id: &str| match id {
+        "a2" => "czar/a1".to_string(),
+        "a3" => "czar/a2".to_string(),
+        "b2" => "czar/b1".to_string(),
+        _ => "main".to_string(),
+    };
     for (id, _) in tasks {
         assert_eq!(at("assigned", id).len(), 1, "{id} was given more than once");
         assert_eq!(at("done", id).len(), 1, "{id} was not done exactly once");
-        // Each task's branch carries its own commit with its file, and nothing of the others'.
+        // Each task's branch carries its own commit with its file on top of what it stacks on,
+        // and nothing of the others'.
         let log = git(
             &p.root,
-            &["log", "--format=%s", &format!("main..czar/{id}")],
+            &["log", "--format=%s", &format!("{}..czar/{id}", on(id))],
         );
         assert_eq!(log.lines().count(), 1, "czar/{id}: {log}");
         let files = git(
             &p.root,
-            &["diff", "--name-only", &format!("main...czar/{id}")],
+            &["diff", "--name-only", &format!("{}...czar/{id}", on(id))],
         );
         assert_eq!(files.trim(), format!("out/{id}.txt"));
+        let base = git(&p.root, &["merge-base", &on(id), &format!("czar/{id}")]);
+        assert_eq!(
+            base.trim(),
+            git(&p.root, &["rev-parse", &on(id)]).trim(),
+            "{id} does not start from {}",
+            on(id)
+        );
     }
     for (before, after) in [("a1", "a2"), ("a2", "a3"), ("b1", "b2")] {
         let done = at("done", before)[0];

@@ -74,17 +74,38 @@ fn assert_guarantees(repo: &Path) {
             "{} ended {state}",
             t.def.id
         );
-        let done = events
-            .iter()
-            .filter(|e| e.kind == "done" && e.task.as_deref() == Some(t.def.id.as_str()))
-            .count();
-        assert!(done <= 1, "{} done {done} times", t.def.id);
+        let count = |kind: &str| {
+            events
+                .iter()
+                .filter(|e| e.kind == kind && e.task.as_deref() == Some(t.def.id.as_str()))
+                .count()
+        };
+        // Done once, and once more after each time its landing sent it back to an agent.
+        let done = count("done");
+        let returns = count("land_conflict") + count("land_verify_failed");
+        assert!(done <= 1 + returns, "{} done {done} times", t.def.id);
+        assert!(count("landed") <= 1, "{} landed twice", t.def.id);
         if state == "done" {
-            let log = git(
-                repo,
-                &["log", "--format=%s", &format!("main..czar/{}", t.def.id)],
+            // Landed: its landing commit is on main, with its work.
+            let landed = match t.land.as_ref().map(|l| &l.state) {
+                Some(czar::core::model::Landing::Landed { commit, .. }) => commit.clone(),
+                other => panic!("{} is done but not landed: {other:?}", t.def.id),
+            };
+            let n = t.def.id.trim_start_matches("task-").trim_start_matches('0');
+            let on_main = Command::new("git")
+                .args(["merge-base", "--is-ancestor", &landed, "main"])
+                .current_dir(repo)
+                .status()
+                .unwrap();
+            assert!(on_main.success(), "{}'s landing is not on main", t.def.id);
+            let file = format!("src/feature_{n}.txt");
+            let listed = git(repo, &["ls-tree", "--name-only", "main", &file]);
+            assert_eq!(
+                listed.trim(),
+                file,
+                "{} done without its work on main",
+                t.def.id
             );
-            assert!(!log.trim().is_empty(), "{} done without commits", t.def.id);
         }
     }
     assert_one_holder(&events);

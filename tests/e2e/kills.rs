@@ -219,14 +219,20 @@ fn check(s: &Sandbox, figures: &mut Figures) {
             state == "done" || (state == "failed" && t.reason.is_some()),
             "{id} ended {state}"
         );
-        let done = events
-            .iter()
-            .filter(|e| e.kind == "done" && e.task.as_deref() == Some(id.as_str()))
-            .count();
-        assert!(done <= 1, "{id} done {done} times");
+        let count = |kind: &str| {
+            events
+                .iter()
+                .filter(|e| e.kind == kind && e.task.as_deref() == Some(id.as_str()))
+                .count()
+        };
+        // Done once, and once more after each time its landing sent it back to an agent.
+        let done = count("done");
+        let returns = count("land_conflict") + count("land_verify_failed");
+        assert!(done <= 1 + returns, "{id} done {done} times");
+        assert!(count("landed") <= 1, "{id} landed twice");
         if state == "done" {
             figures.done += 1;
-            own_work_only(&repo, id);
+            own_work_only(&repo, t);
         } else {
             figures.failed += 1;
         }
@@ -247,20 +253,25 @@ fn check(s: &Sandbox, figures: &mut Figures) {
     assert_eq!(check, "ok");
 }
 
-/// A done task's branch changes only its own file, or the file a "fail verify once" sim writes
-/// by mistake (a task without a verify command is done with that): no other task's work.
-fn own_work_only(repo: &Path, id: &str) {
+/// A done task landed, and its landing brought only its own files (its feature, the file it
+/// shares with others, or the file a "fail verify once" sim writes by mistake: a task without
+/// a verify command is done with that): no other task's work.
+fn own_work_only(repo: &Path, t: &czar::core::model::Task) {
+    let id = &t.def.id;
     let n: u32 = id.trim_start_matches("task-").parse().unwrap();
-    let changed = git(repo, &["diff", "--name-only", &format!("main...czar/{id}")]);
+    let Some(czar::core::model::Landing::Landed { commit, from, .. }) =
+        t.land.as_ref().map(|l| &l.state)
+    else {
+        panic!("{id} is done but did not land: {:?}", t.land);
+    };
+    let changed = git(repo, &["diff", "--name-only", from, commit]);
     let own = format!("src/feature_{n}.txt");
-    assert!(
-        !changed.trim().is_empty(),
-        "{id}: done with nothing on its branch"
-    );
+    let shared = format!("src/shared_{}.txt", n / 8);
+    assert!(!changed.trim().is_empty(), "{id}: landed nothing");
     for file in changed.lines() {
         assert!(
-            file == own || file == "sim/misplaced.md",
-            "{id}'s branch holds {file}, another task's work"
+            file == own || file == "sim/misplaced.md" || (n % 4 <= 1 && file == shared),
+            "{id}'s landing holds {file}, another task's work"
         );
     }
 }

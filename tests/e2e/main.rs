@@ -14,6 +14,7 @@ mod explain;
 mod hostile;
 mod init;
 mod kills;
+mod landing;
 mod lock;
 mod orphans;
 mod private;

@@ -1,6 +1,7 @@
 //! The git adapter against real repositories in temporary folders.
 
 mod common;
+mod land;
 mod stats_watch;
 #[path = "../support/mod.rs"]
 mod support;

@@ -6,6 +6,7 @@
 mod error;
 mod history;
 mod init;
+mod land;
 mod listing;
 mod locks;
 mod overlap;
@@ -23,6 +24,7 @@ use git2::{BranchType, Commit, Repository};
 
 pub use error::GitError;
 pub use init::init_repo;
+pub use land::{MergeStyle, Merged, Moved};
 pub use listing::Registered;
 pub use overlap::{branch_at, checkout_root};
 pub use signature::{FALLBACK_EMAIL, FALLBACK_NAME, signature_from_config};

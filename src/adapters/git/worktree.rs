@@ -65,6 +65,27 @@ impl Git {
         add_detached(&repo, &target, wt_name, &base_commit)
     }
 
+    /// Removes a linked worktree of this repository (its folder and its registration); a folder
+    /// git does not know as one of its worktrees is left alone.
+    pub fn remove_worktree(&self, wt_path: &Path) -> Result<(), GitError> {
+        let target = normalize(wt_path);
+        let repo = self.repo();
+        for name in registered_names(&repo, &self.root)? {
+            let Ok(wt) = repo.find_worktree(&name) else {
+                continue;
+            };
+            if normalize(wt.path()) != target {
+                continue;
+            }
+            if target.exists() {
+                std::fs::remove_dir_all(&target)
+                    .map_err(|e| io_error("cannot remove the worktree", &target, e))?;
+            }
+            return prune(&wt, &target);
+        }
+        Ok(())
+    }
+
     /// Whether the worktree has modified, deleted or untracked (not ignored) files.
     pub fn is_dirty(&self, wt_path: &Path) -> Result<bool, GitError> {
         let (wt, path) = self.open_worktree(wt_path, true)?;

@@ -2,12 +2,14 @@
 
 mod delivery;
 mod health;
+mod land;
 mod policy;
 mod survey;
 mod worker;
 
 pub use delivery::{Delivery, Step};
 pub use health::{ProfileHealth, Unavailable};
+pub use land::{LandMode, LandPolicy, LandRecord, Landing};
 pub use policy::{AgentDelivery, DeliveryPolicy, Nudge, Policy, SpawnPolicy};
 pub use survey::{Conflict, Overlap, Survey};
 pub use worker::{HookSaid, Input, Screen, Vitals, Worker};
@@ -208,6 +210,9 @@ pub struct Task {
     /// next czar, which checks the agents before it starts.
     #[serde(default)]
     pub unrunnable: Option<String>,
+    /// Its landing on the target branch, once it is done and landing is on.
+    #[serde(default)]
+    pub land: Option<LandRecord>,
 }
 
 impl Task {
@@ -281,10 +286,34 @@ impl Model {
         session_name(&self.project, id)
     }
 
-    /// Every task is done or failed, and no worker holds one.
+    /// Every task is done or failed, no worker holds one, and every done task has landed (or
+    /// landing is off).
     pub fn drained(&self) -> bool {
         self.tasks.values().all(|t| t.state.is_final())
             && self.workers.values().all(|w| w.task.is_none())
+            && self.tasks.values().all(|t| !self.awaits_landing(t))
+    }
+
+    /// A done task whose landing is not over yet.
+    pub fn awaits_landing(&self, t: &Task) -> bool {
+        self.policy.land.mode.is_on()
+            && t.state == TaskState::Done
+            && !matches!(
+                t.land.as_ref().map(|l| &l.state),
+                Some(Landing::Landed { .. })
+            )
+    }
+
+    /// The task is on the target: landed, or (landing off) done.
+    pub fn landed(&self, id: &str) -> bool {
+        self.tasks.get(id).is_some_and(|t| {
+            t.state == TaskState::Done
+                && (!self.policy.land.mode.is_on()
+                    || matches!(
+                        t.land.as_ref().map(|l| &l.state),
+                        Some(Landing::Landed { .. })
+                    ))
+        })
     }
 }
 

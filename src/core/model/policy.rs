@@ -29,6 +29,9 @@ pub struct Policy {
     /// Backoff, breaker and cap for agents that fail to start.
     #[serde(default)]
     pub spawn: SpawnPolicy,
+    /// How finished work lands on the target branch.
+    #[serde(default)]
+    pub land: super::LandPolicy,
 }
 
 /// How text is handed to agents: timings, and what each agent profile needs.
@@ -130,6 +133,7 @@ impl Default for Policy {
             nudges: vec![Nudge::Escape, Nudge::Restart],
             delivery: DeliveryPolicy::default(),
             spawn: SpawnPolicy::default(),
+            land: super::LandPolicy::default(),
         }
     }
 }

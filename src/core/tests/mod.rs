@@ -3,6 +3,7 @@
 mod answer;
 mod delivery;
 mod finish;
+mod land;
 mod operator;
 mod repair;
 mod storms;

@@ -171,3 +171,48 @@ async fn a_failing_verify_goes_back_to_the_same_agent_and_passes_the_second_time
     assert_eq!(run.count(|c| matches!(c, Command::RunVerify { .. })), 2);
     run.stop().await;
 }
+
+#[tokio::test]
+async fn a_landing_conflict_goes_back_to_the_agent_then_the_work_lands_on_main() {
+    let dir = tempfile::tempdir().unwrap();
+    task(dir.path(), "a", "", "Build a.");
+    let (fakes, state) = (Fakes::new(), MemState::default());
+    fakes
+        .world()
+        .land_conflicts
+        .insert("czar/a".into(), vec!["x.txt".into()]);
+    let mut s = setup(dir.path(), 1);
+    s.policy.land = crate::core::model::LandPolicy {
+        mode: crate::core::model::LandMode::Merge,
+        into: "main".into(),
+        verify: None,
+        keep_branches: false,
+        max_attempts: 2,
+    };
+    let mut run = Run::start(&fakes, &state, s);
+    run.event(EventKind::Delivered, "confirmed").await;
+    finish(&fakes, &state, W1, 1, "czar/a");
+    run.event(EventKind::LandConflict, "x.txt").await;
+    let paste = run.next("the follow-up", paste_to(1)).await;
+    let Command::Paste { text, .. } = paste else {
+        unreachable!()
+    };
+    assert!(
+        text.contains("`git merge main`") && text.contains("x.txt"),
+        "{text}"
+    );
+    run.event(EventKind::Delivered, "confirmed").await;
+    finish(&fakes, &state, W1, 1, "czar/a");
+    run.event(EventKind::Landed, "main is at").await;
+    let main = fakes.world().branches["main"].clone();
+    // Both of the agent's commits, then the landing's own.
+    assert!(
+        main.contains(&"c1".to_string()) && main.contains(&"c2".to_string()),
+        "{main:?}"
+    );
+    assert!(
+        main.last().is_some_and(|c| c.starts_with("land-czar/a")),
+        "{main:?}"
+    );
+    run.stop().await;
+}

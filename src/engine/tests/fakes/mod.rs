@@ -48,6 +48,8 @@ pub struct World {
     pub verify: VecDeque<Ran>,
     /// Enters each new agent misses at first.
     pub lose_enters_at_start: u32,
+    /// Branch → the files its next landing merge conflicts on (taken once).
+    pub land_conflicts: BTreeMap<String, Vec<String>>,
     outputs: Option<Arc<Outputs>>,
     commits: u64,
 }

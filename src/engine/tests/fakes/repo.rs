@@ -2,7 +2,9 @@
 //! worktree switches and the own-work check.
 
 use super::{Fakes, World};
-use crate::adapters::git::{BranchStats, FileChange, GitError, SwitchOutcome};
+use crate::adapters::git::{
+    BranchStats, FileChange, GitError, MergeStyle, Merged, Moved, SwitchOutcome,
+};
 use crate::engine::ports::{Guard, OnChange, Repo};
 use std::path::Path;
 
@@ -130,5 +132,87 @@ impl Repo for Fakes {
 
     fn watch(&self, _on_move: OnChange) -> Option<Guard> {
         None
+    }
+
+    /// The target's commits, then the branch's own, then a merge commit; or the conflict the
+    /// test scripted for the branch.
+    fn land_merge(
+        &self,
+        _wt: &Path,
+        into: &str,
+        branch: &str,
+        _style: MergeStyle,
+        _message: &str,
+    ) -> Result<Merged, GitError> {
+        let mut w = self.world();
+        let target = w.branches.get(into).cloned().unwrap_or_default();
+        let from = target.last().cloned().unwrap_or_default();
+        if let Some(files) = w.land_conflicts.remove(branch) {
+            return Ok(Merged {
+                from,
+                to: None,
+                conflicts: files,
+                hunks: "<<<<<<< ours".into(),
+            });
+        }
+        let own: Vec<String> = w
+            .branches
+            .get(branch)
+            .into_iter()
+            .flatten()
+            .filter(|c| !target.contains(c))
+            .cloned()
+            .collect();
+        let mut merged = target;
+        merged.extend(own);
+        merged.push(format!("land-{branch}-{}", w.branches.len()));
+        let to = merged.last().cloned();
+        w.branches
+            .insert(format!("merged/{}", to.clone().unwrap_or_default()), merged);
+        Ok(Merged {
+            from,
+            to,
+            conflicts: Vec::new(),
+            hunks: String::new(),
+        })
+    }
+
+    fn landed_touching(
+        &self,
+        _branch: &str,
+        _files: &[String],
+        landed: &[(String, String, String)],
+    ) -> Vec<String> {
+        landed.iter().map(|(t, _, _)| t.clone()).collect()
+    }
+
+    fn move_target(&self, into: &str, from: &str, to: &str) -> Result<Moved, GitError> {
+        let mut w = self.world();
+        let now = w
+            .branches
+            .get(into)
+            .and_then(|b| b.last().cloned())
+            .unwrap_or_default();
+        if now == to {
+            return Ok(Moved::Done);
+        }
+        if now != from {
+            return Ok(Moved::Stale(now));
+        }
+        let merged = w
+            .branches
+            .get(&format!("merged/{to}"))
+            .cloned()
+            .unwrap_or_default();
+        w.branches.insert(into.into(), merged);
+        Ok(Moved::Done)
+    }
+
+    fn delete_branch(&self, branch: &str) -> Result<bool, GitError> {
+        let mut w = self.world();
+        if w.worktrees.values().any(|b| b.as_deref() == Some(branch)) {
+            return Ok(false);
+        }
+        Ok(w.branches.remove(branch).is_some())
     }
 }

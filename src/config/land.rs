@@ -1,0 +1,55 @@
+//! The landing keys: `land`, `into`, `land_verify` (and `keep_branches`, read with the layer).
+
+use super::error::ConfigError;
+use super::profile::Sourced;
+use super::resolve::invalid;
+
+/// `land`, `into` and `land_verify`, checked where they are written.
+pub(super) fn resolve(
+    mode_text: Sourced<String>,
+    into: Option<Sourced<String>>,
+    verify: Option<Sourced<String>>,
+    base: &str,
+) -> Result<super::Land, ConfigError> {
+    use crate::core::model::LandMode;
+    let mode = match LandMode::parse(&mode_text.value) {
+        Some(LandMode::Pr) => {
+            return Err(invalid(
+                &mode_text.at,
+                "pr",
+                "pull requests are not driven by this version of czar yet; use \"merge\", \"squash\", \"rebase\" or \"off\"",
+            ));
+        }
+        Some(m) => m,
+        None => {
+            return Err(invalid(
+                &mode_text.at,
+                &mode_text.value,
+                "expected \"merge\", \"squash\", \"rebase\", \"pr\" or \"off\"",
+            ));
+        }
+    };
+    let into = match into {
+        Some(v) if v.value.is_empty() => base.to_string(),
+        Some(v) => {
+            let bad = v.value.chars().any(|c| c.is_whitespace() || c.is_control())
+                || v.value.starts_with('-');
+            if bad {
+                return Err(invalid(&v.at, &v.value, "a branch name, without spaces"));
+            }
+            v.value
+        }
+        None => base.to_string(),
+    };
+    let verify = match verify {
+        Some(v) if v.value.trim().is_empty() => None,
+        Some(v) => Some(v.value),
+        None => None,
+    };
+    Ok(super::Land {
+        mode,
+        into,
+        verify,
+        keep_branches: false,
+    })
+}

@@ -1,0 +1,419 @@
+//! The landing queue: which finished task lands next (one at a time, each only after every
+//! task it `needs` has landed), and what a conflict or a failing verify after the merge sends
+//! back to whom. Every step is set on the task (and so stored) before the engine carries it out.
+
+use super::command::{Command, EventKind};
+use super::model::{LandMode, LandRecord, Landing, Model, TaskState};
+use super::observation::{MergeOutcome, MoveOutcome};
+use super::outcome;
+use super::prompt::fill;
+
+const CONFLICT_TEMPLATE: &str = include_str!("../../prompts/land_conflict.md");
+const VERIFY_TEMPLATE: &str = include_str!("../../prompts/land_verify.md");
+
+/// A landing that could not go on is tried again this long after.
+pub const RETRY_MS: u64 = 5_000;
+
+/// A task just done joins the landing queue (when landing is on).
+pub(super) fn enqueue(model: &mut Model, task: &str, now: u64) {
+    if !model.policy.land.mode.is_on() {
+        return;
+    }
+    let Some(t) = model.tasks.get_mut(task) else {
+        return;
+    };
+    let rec = t.land.get_or_insert_with(|| LandRecord {
+        queued_at: now,
+        ..LandRecord::default()
+    });
+    rec.state = Landing::Queued;
+    rec.followup = None;
+}
+
+/// The task that lands next, if none is landing now: done, queued (or waiting and due again),
+/// every need landed; the earliest done first.
+pub fn next_to_land(model: &Model, now: u64) -> Option<String> {
+    let landing = model.tasks.values().filter_map(|t| t.land.as_ref());
+    if landing.clone().any(|l| l.state.in_flight()) {
+        return None;
+    }
+    model
+        .tasks
+        .values()
+        .filter(|t| t.state == TaskState::Done)
+        .filter(|t| {
+            t.land.as_ref().is_some_and(|l| match &l.state {
+                Landing::Queued => true,
+                Landing::Waiting { since, .. } => l.asked || now >= since + RETRY_MS,
+                _ => false,
+            })
+        })
+        .filter(|t| t.def.needs.iter().all(|n| model.landed(n)))
+        .min_by_key(|t| {
+            let (asked, at) = t
+                .land
+                .as_ref()
+                .map_or((false, 0), |l| (l.asked, l.queued_at));
+            (!asked, at, t.def.id.clone())
+        })
+        .map(|t| t.def.id.clone())
+}
+
+/// Starts the next landing, if one is due.
+pub(super) fn start_next(model: &mut Model, now: u64, out: &mut Vec<Command>) {
+    let mode = model.policy.land.mode;
+    // Pull requests go through a forge this version does not drive: such tasks wait, visibly.
+    if !mode.is_on() || mode == LandMode::Pr {
+        return;
+    }
+    let Some(id) = next_to_land(model, now) else {
+        return;
+    };
+    if let Some(rec) = model.tasks.get_mut(&id).and_then(|t| t.land.as_mut()) {
+        rec.state = Landing::Merging;
+        rec.asked = false;
+    }
+    out.push(Command::record(
+        None,
+        Some(&id),
+        EventKind::Landing,
+        format!("merging onto {}", model.policy.land.into),
+    ));
+    out.push(land_command(model, &id));
+}
+
+fn land_command(model: &Model, id: &str) -> Command {
+    let policy = &model.policy.land;
+    let t = &model.tasks[id];
+    let verify: Vec<String> = [t.def.verify.clone(), policy.verify.clone()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let landed = model
+        .tasks
+        .values()
+        .filter_map(|o| match o.land.as_ref().map(|l| &l.state) {
+            Some(Landing::Landed { commit, from, .. }) => {
+                Some((o.def.id.clone(), from.clone(), commit.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    Command::Land {
+        task: id.to_string(),
+        branch: t.branch(),
+        into: policy.into.clone(),
+        mode: policy.mode,
+        verify,
+        message: format!("czar: land {id}: {}\n", t.def.title),
+        landed,
+    }
+}
+
+fn state_of(model: &Model, task: &str) -> Option<Landing> {
+    let t = model.tasks.get(task)?;
+    (t.state == TaskState::Done)
+        .then(|| t.land.as_ref().map(|l| l.state.clone()))
+        .flatten()
+}
+
+pub(super) fn merged(
+    model: &mut Model,
+    task: &str,
+    outcome: MergeOutcome,
+    now: u64,
+    out: &mut Vec<Command>,
+) {
+    if state_of(model, task) != Some(Landing::Merging) {
+        return;
+    }
+    match outcome {
+        MergeOutcome::Clean { from, to } => {
+            set(
+                model,
+                task,
+                Landing::Moving {
+                    from: from.clone(),
+                    to: to.clone(),
+                },
+            );
+            out.push(Command::MoveTarget {
+                task: task.to_string(),
+                into: model.policy.land.into.clone(),
+                from,
+                to,
+            });
+        }
+        MergeOutcome::Conflict {
+            files,
+            hunks,
+            landed_first,
+        } => {
+            let list = |v: &[String]| {
+                if v.is_empty() {
+                    "(none known)".to_string()
+                } else {
+                    v.iter()
+                        .map(|s| format!("`{s}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            };
+            let (files_text, first_text) = (list(&files), list(&landed_first));
+            let detail = format!("conflict in {files_text}; landed first: {first_text}");
+            let values = [
+                ("files", files_text.as_str()),
+                ("landed_first", first_text.as_str()),
+                ("hunks", hunks.as_str()),
+            ];
+            send_back(
+                model,
+                task,
+                CONFLICT_TEMPLATE,
+                &values,
+                files,
+                detail,
+                now,
+                out,
+            );
+        }
+        MergeOutcome::VerifyFailed { command, output } => {
+            let since = landed_since(model, task);
+            let detail = format!("`{command}` failed on the merged result");
+            let values = [
+                ("command", command.as_str()),
+                ("output", output.as_str()),
+                ("landed_first", since.as_str()),
+            ];
+            send_back(
+                model,
+                task,
+                VERIFY_TEMPLATE,
+                &values,
+                Vec::new(),
+                detail,
+                now,
+                out,
+            );
+        }
+        MergeOutcome::Failed(why) => wait(model, task, &why, now, out),
+    }
+}
+
+pub(super) fn moved(
+    model: &mut Model,
+    task: &str,
+    outcome: MoveOutcome,
+    now: u64,
+    out: &mut Vec<Command>,
+) {
+    let Some(Landing::Moving { from, to }) = state_of(model, task) else {
+        return;
+    };
+    match outcome {
+        MoveOutcome::Moved => {
+            set(
+                model,
+                task,
+                Landing::Landed {
+                    commit: to.clone(),
+                    from,
+                    at: now,
+                },
+            );
+            let into = model.policy.land.into.clone();
+            out.push(Command::record(
+                None,
+                Some(task),
+                EventKind::Landed,
+                format!("{into} is at {to}"),
+            ));
+            if !model.policy.land.keep_branches {
+                out.push(Command::DeleteBranches {
+                    branches: landed_branches(model),
+                });
+            }
+        }
+        MoveOutcome::Stale => {
+            set(model, task, Landing::Queued);
+            out.push(Command::record(
+                None,
+                Some(task),
+                EventKind::LandWaiting,
+                "the target moved while this landing was verified; merging again",
+            ));
+        }
+        MoveOutcome::Blocked(why) => wait(model, task, &why, now, out),
+    }
+}
+
+/// The branches of every landed task, for the cleanup to remove those it can.
+pub fn landed_branches(model: &Model) -> Vec<String> {
+    model
+        .tasks
+        .values()
+        .filter(|t| model.landed(&t.def.id) && t.land.is_some())
+        .map(|t| t.branch())
+        .collect()
+}
+
+/// The operator asks for a task to land now: it goes first, and a landing that waits is tried
+/// again at once (once: a wait that comes back waits as usual).
+pub(super) fn now(model: &mut Model, task: &str, out: &mut Vec<Command>) {
+    let detail = match model.tasks.get_mut(task) {
+        Some(t) if t.state == TaskState::Done => match t.land.as_mut() {
+            Some(rec) if matches!(rec.state, Landing::Queued | Landing::Waiting { .. }) => {
+                rec.asked = true;
+                "asked to land now: it goes first".to_string()
+            }
+            Some(rec) => format!("asked to land now; its landing is {}", rec.state.as_str()),
+            None => "asked to land now, but landing is off".into(),
+        },
+        Some(t) => format!("asked to land now, but it is {}", t.state.as_str()),
+        None => "asked to land now, but there is no such task".into(),
+    };
+    out.push(Command::record(
+        None,
+        Some(task),
+        EventKind::Operator,
+        detail,
+    ));
+}
+
+/// After a restart: a landing under way is done again from its stored step. A merge is redone
+/// from scratch (nothing moved yet); a move is asked again, and the compare-and-swap says whether
+/// it happened already.
+pub(super) fn resume(model: &mut Model, out: &mut Vec<Command>) {
+    let ids: Vec<String> = model.tasks.keys().cloned().collect();
+    for id in ids {
+        match state_of(model, &id) {
+            Some(Landing::Merging) => out.push(land_command(model, &id)),
+            Some(Landing::Moving { from, to }) => out.push(Command::MoveTarget {
+                task: id.clone(),
+                into: model.policy.land.into.clone(),
+                from,
+                to,
+            }),
+            _ => {}
+        }
+    }
+}
+
+fn set(model: &mut Model, task: &str, state: Landing) {
+    if let Some(rec) = model.tasks.get_mut(task).and_then(|t| t.land.as_mut()) {
+        rec.state = state;
+    }
+}
+
+fn wait(model: &mut Model, task: &str, why: &str, now: u64, out: &mut Vec<Command>) {
+    let said = matches!(state_of(model, task), Some(Landing::Waiting { why: w, .. }) if w == why);
+    set(
+        model,
+        task,
+        Landing::Waiting {
+            why: why.to_string(),
+            since: now,
+        },
+    );
+    // Said once per reason: a dirty checkout is tried again every few seconds.
+    if !said {
+        out.push(Command::record(
+            None,
+            Some(task),
+            EventKind::LandWaiting,
+            why,
+        ));
+    }
+}
+
+/// Tasks landed since the task's branch began (all landed tasks: the branch knows no better).
+fn landed_since(model: &Model, task: &str) -> String {
+    let names: Vec<String> = model
+        .tasks
+        .values()
+        .filter(|t| t.def.id != task && model.landed(&t.def.id) && t.land.is_some())
+        .map(|t| format!("`{}`", t.def.id))
+        .collect();
+    if names.is_empty() {
+        "(none)".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// The task goes back to an agent with a follow-up: to the worker that did it when that one is
+/// free, else to the next fitting worker. After `max_attempts` follow-ups it fails, its branch
+/// kept.
+#[allow(clippy::too_many_arguments)]
+fn send_back(
+    model: &mut Model,
+    task: &str,
+    template: &str,
+    values: &[(&str, &str)],
+    files: Vec<String>,
+    detail: String,
+    now: u64,
+    out: &mut Vec<Command>,
+) {
+    let max = model.policy.land.max_attempts;
+    let into = model.policy.land.into.clone();
+    let conflict = !files.is_empty();
+    let kind = if conflict {
+        EventKind::LandConflict
+    } else {
+        EventKind::LandVerifyFailed
+    };
+    let Some(t) = model.tasks.get_mut(task) else {
+        return;
+    };
+    let branch = t.branch();
+    let (title, body) = (t.def.title.clone(), t.def.body.clone());
+    let previous = t.worker;
+    let rec = t.land.get_or_insert_with(LandRecord::default);
+    rec.returns += 1;
+    if conflict {
+        rec.conflicts += 1;
+    } else {
+        rec.verify_failures += 1;
+    }
+    let attempt = rec.returns;
+    rec.state = Landing::Returned {
+        files,
+        verify_failed: !conflict,
+    };
+    out.push(Command::record(previous, Some(task), kind, detail.clone()));
+    if attempt > max {
+        let reason = format!(
+            "could not land on {into} after {max} follow-ups; last: {detail}; its branch {branch} is kept"
+        );
+        outcome::fail(model, task, &reason, now, out);
+        return;
+    }
+    let (attempt, max) = (attempt.to_string(), max.to_string());
+    let mut all: Vec<(&str, &str)> = vec![
+        ("title", &title),
+        ("task", task),
+        ("branch", &branch),
+        ("into", &into),
+        ("attempt", &attempt),
+        ("max", &max),
+        ("body", &body),
+    ];
+    all.extend_from_slice(values);
+    let followup = fill(template, &all);
+    let Some(t) = model.tasks.get_mut(task) else {
+        return;
+    };
+    if let Some(rec) = t.land.as_mut() {
+        rec.followup = Some(followup);
+    }
+    t.state = TaskState::Pending;
+    t.done_signal = false;
+    t.held_by = None;
+    t.worker = None;
+    t.reason = Some(detail);
+    let free = previous.filter(|w| super::queue::idle_workers(model).contains(w));
+    if let Some(w) = free {
+        outcome::assign_one(model, w, task, out);
+    }
+}

@@ -1,0 +1,130 @@
+//! Landing: how finished work is brought into the target branch, and where each task's landing
+//! stands. Plain data; `core::land` decides, the engine carries it out.
+
+use serde::{Deserialize, Serialize};
+
+/// `land = ...` in czar.toml.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LandMode {
+    /// Nothing lands; dependents start from their dependency's branch (stacked).
+    #[default]
+    Off,
+    /// A merge commit on the target (a fast-forward when the branch already holds the target).
+    Merge,
+    /// One commit on the target with the branch's changes.
+    Squash,
+    /// The branch's own commits replayed on the target.
+    Rebase,
+    /// A pull request through the forge's CLI (not carried out yet: such tasks wait).
+    Pr,
+}
+
+impl LandMode {
+    pub fn parse(s: &str) -> Option<LandMode> {
+        match s {
+            "off" => Some(LandMode::Off),
+            "merge" => Some(LandMode::Merge),
+            "squash" => Some(LandMode::Squash),
+            "rebase" => Some(LandMode::Rebase),
+            "pr" => Some(LandMode::Pr),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LandMode::Off => "off",
+            LandMode::Merge => "merge",
+            LandMode::Squash => "squash",
+            LandMode::Rebase => "rebase",
+            LandMode::Pr => "pr",
+        }
+    }
+
+    pub fn is_on(self) -> bool {
+        self != LandMode::Off
+    }
+}
+
+/// The project's landing settings, as the core needs them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct LandPolicy {
+    pub mode: LandMode,
+    /// The target branch (the base unless `into` says otherwise).
+    pub into: String,
+    /// A project-wide command run on the merged result, after the task's own verify.
+    pub verify: Option<String>,
+    /// Keep a landed task's branch (else it is deleted once landed).
+    pub keep_branches: bool,
+    /// Follow-ups (conflict, verify after merge) before the task fails.
+    pub max_attempts: u32,
+}
+
+/// Where a finished task's landing stands. Stored with the task: each step is in the store
+/// before the engine carries it out, so a restart knows what was under way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum Landing {
+    /// Waiting for its turn (its needs to land, the one landing at a time to end).
+    #[default]
+    Queued,
+    /// Being merged onto the target's tip in the integration worktree, then verified there.
+    Merging,
+    /// Merged and verified as `to` on top of `from`: the target is being moved from one to the
+    /// other (compare-and-swap).
+    Moving { from: String, to: String },
+    /// On the target as `commit`, moved there from `from` (what it brought is `from..commit`).
+    Landed {
+        commit: String,
+        #[serde(default)]
+        from: String,
+        at: u64,
+    },
+    /// Cannot move the target now (the user's checkout of it is not clean, say): why. Tried
+    /// again a while after `since`.
+    Waiting { why: String, since: u64 },
+    /// Sent back to its agent: the merge conflicted (these files) or verify failed after it.
+    Returned {
+        files: Vec<String>,
+        verify_failed: bool,
+    },
+}
+
+impl Landing {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Landing::Queued => "queued",
+            Landing::Merging => "merging",
+            Landing::Moving { .. } => "moving",
+            Landing::Landed { .. } => "landed",
+            Landing::Waiting { .. } => "waiting",
+            Landing::Returned { files, .. } if !files.is_empty() => "conflict",
+            Landing::Returned { .. } => "verify_failed",
+        }
+    }
+
+    /// Under way in the engine: no other landing may start.
+    pub fn in_flight(&self) -> bool {
+        matches!(self, Landing::Merging | Landing::Moving { .. })
+    }
+}
+
+/// A task's landing record: where it stands and what it took.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct LandRecord {
+    pub state: Landing,
+    /// Times it went back to an agent (conflict or verify after the merge).
+    pub returns: u32,
+    /// Of those, conflicts.
+    pub conflicts: u32,
+    pub verify_failures: u32,
+    /// When it first became ready to land (done), for the time from done to landed.
+    pub queued_at: u64,
+    /// The follow-up its next worker gets instead of the task text (a conflict to resolve).
+    #[serde(default)]
+    pub followup: Option<String>,
+    /// The operator asked for it to land now: it goes first, and a wait is tried again at once.
+    #[serde(default)]
+    pub asked: bool,
+}
