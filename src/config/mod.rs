@@ -79,6 +79,8 @@ pub struct ProjectConfig {
     pub hold_overlaps: bool,
     /// Steps tried, in order, on a stuck agent before it is restarted.
     pub stuck_nudges: Vec<crate::core::model::Nudge>,
+    /// What is done about a question nobody answered within `timing.waiting_limit`.
+    pub on_waiting: crate::core::model::OnWaiting,
     pub timing: Timing,
     pub profiles: BTreeMap<String, AgentProfile>,
     /// Dashboard action name → its keys: the defaults with `[keys]` applied.
@@ -135,6 +137,10 @@ pub struct Timing {
     pub max_attempts: u32,
     /// Restarts of a worker before it is retired.
     pub max_restarts: u32,
+    /// A question nobody answers this long gets `on_waiting` (zero: no limit).
+    pub waiting_limit: Duration,
+    /// The first wait out of a rate limit the client gave up on, when no reset time shows.
+    pub rate_limit_backoff: Duration,
 }
 
 /// Loads `<repo_root>/czar.toml` over the shipped defaults. A missing file is an error

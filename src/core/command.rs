@@ -106,6 +106,10 @@ pub enum EventKind {
     TaskFileError,
     /// A task file that did not load has no error any more (fixed or removed).
     TaskFileFixed,
+    /// An agent waits on a question no rule answers (and, past the limit, what was done).
+    Waiting,
+    /// An account came under a rate limit its client gave up on, or out of it.
+    RateLimit,
 }
 
 impl EventKind {
@@ -142,6 +146,8 @@ impl EventKind {
             EventKind::Throttled => "start_throttled",
             EventKind::TaskFileError => "task_file_error",
             EventKind::TaskFileFixed => "task_file_fixed",
+            EventKind::Waiting => "waiting",
+            EventKind::RateLimit => "rate_limit",
         }
     }
 }

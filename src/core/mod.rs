@@ -9,6 +9,8 @@ mod detail;
 pub mod explain;
 mod healing;
 mod lifecycle;
+pub mod limits;
+pub mod menu;
 pub mod model;
 pub mod observation;
 mod operator;

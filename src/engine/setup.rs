@@ -4,7 +4,7 @@ use crate::adapters::tmux::{Socket, SubmitKey};
 use crate::config::{AgentProfile, ProjectConfig};
 pub use crate::config::{Paths, Timing};
 use crate::core::classify::ScreenRules;
-use crate::core::model::{AgentDelivery, DeliveryPolicy, Policy, WorkerId};
+use crate::core::model::{AgentDelivery, DeliveryPolicy, LimitPolicy, Policy, WorkerId};
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -104,6 +104,12 @@ impl Setup {
                 hold_overlaps: cfg.hold_overlaps,
                 nudges: cfg.stuck_nudges.clone(),
                 delivery: delivery_policy(cfg),
+                limits: LimitPolicy {
+                    waiting_ms: t.waiting_limit.as_millis() as u64,
+                    on_waiting: cfg.on_waiting,
+                    backoff_ms: t.rate_limit_backoff.as_millis() as u64,
+                    ..LimitPolicy::default()
+                },
                 ..Policy::default()
             },
             pane_size: (160, 48),
@@ -129,6 +135,8 @@ fn delivery_policy(cfg: &ProjectConfig) -> DeliveryPolicy {
                     clear_keys: p.clear_keys.clone(),
                     preamble: p.preamble,
                     reads_input: !p.patterns.input.is_empty(),
+                    ready_settle_ms: p.ready_settle_ms,
+                    resend: p.resend.clone(),
                 };
                 (name.clone(), agent)
             })
