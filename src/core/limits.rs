@@ -18,14 +18,20 @@ pub(super) fn seen(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Comm
         return;
     };
     let account = w.account();
-    if w.agent == AgentState::Busy {
+    // A turn that ended, or a question about a tool call: the API answered. Busy is no proof:
+    // a client sending again looks busy until it is refused.
+    let answered = matches!(
+        w.agent,
+        AgentState::Idle | AgentState::Done | AgentState::Waiting
+    );
+    if answered {
         if model.limits.get(&account).is_some_and(|l| l.until <= now) {
             model.limits.remove(&account);
             out.push(Command::record(
                 Some(id),
                 w.task.as_deref(),
                 EventKind::RateLimit,
-                format!("account {account}: working again"),
+                format!("account {account}: the API answers again"),
             ));
         }
         return;
@@ -47,6 +53,7 @@ pub(super) fn seen(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Comm
             until: now + wait,
             tries,
             why: detail.clone(),
+            holding: true,
         },
     );
     out.push(Command::record(
@@ -67,8 +74,8 @@ pub(super) fn tick(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Comm
     waiting(model, id, now, out);
 }
 
-/// Limits past their time with no agent left to tell (the task moved on, the worker went):
-/// the account takes work again.
+/// A limit past its time holds the account only while an agent of it is still limited; then
+/// it takes work again (the limit is remembered until the API answers, for the backoff).
 pub(super) fn expire(model: &mut Model, now: u64) {
     let stalled: Vec<String> = model
         .workers
@@ -76,16 +83,16 @@ pub(super) fn expire(model: &mut Model, now: u64) {
         .filter(|w| w.agent == AgentState::RateLimited && w.task.is_some())
         .map(|w| w.account())
         .collect();
-    model
-        .limits
-        .retain(|account, l| l.until > now || stalled.contains(account));
+    for (account, l) in model.limits.iter_mut() {
+        l.holding = l.until > now || stalled.contains(account);
+    }
 }
 
 fn resend(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>) {
     let Some(w) = model.workers.get(&id) else {
         return;
     };
-    let Some(limit) = model.limits.get(&w.account()) else {
+    let Some(limit) = model.limits.get(&w.account()).filter(|l| l.holding) else {
         return;
     };
     let working = w
@@ -125,20 +132,22 @@ fn waiting(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>) {
         return;
     };
     let Some(task) = w.task.clone() else { return };
-    if w.agent != AgentState::Waiting || w.vitals.dialog.is_some() || policy.waiting_ms == 0 {
+    let Some((question, since)) = w.vitals.said.asked.clone() else {
+        return;
+    };
+    if w.agent != AgentState::Waiting || policy.waiting_ms == 0 {
         return;
     }
-    let waited = now.saturating_sub(w.since);
-    let last = w.vitals.said.alerted_at.unwrap_or(w.since);
+    let waited = now.saturating_sub(since);
+    let last = w.vitals.said.reminded_at.unwrap_or(since);
     if waited < policy.waiting_ms || now.saturating_sub(last) < policy.waiting_ms {
         return;
     }
-    let question = question(w);
     let why = format!("waited {}s on: {question}", waited / 1000);
     match policy.on_waiting {
         OnWaiting::Remind => {
             if let Some(w) = model.workers.get_mut(&id) {
-                w.vitals.said.alerted_at = Some(now);
+                w.vitals.said.reminded_at = Some(now);
             }
             out.push(Command::record(
                 Some(id),
@@ -154,7 +163,8 @@ fn waiting(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>) {
             });
             if let Some(w) = model.workers.get_mut(&id) {
                 w.let_go();
-                w.vitals.said.alerted_at = None;
+                w.vitals.said.asked = None;
+                w.vitals.said.reminded_at = None;
             }
             if policy.on_waiting == OnWaiting::Fail {
                 let reason = format!("the agent asked a question nobody answered: {why}");
@@ -166,16 +176,23 @@ fn waiting(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>) {
     }
 }
 
-/// Worker `id` just came to wait: a question no rule answers is announced at once.
+/// After each reading of worker `id`: a question no rule answers is announced the moment it
+/// shows, also when it follows a dialog that was answered (the agent never left `waiting`).
 pub(super) fn alert(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>) {
     let Some(w) = model.workers.get_mut(&id) else {
         return;
     };
     if w.agent != AgentState::Waiting || w.vitals.dialog.is_some() {
+        w.vitals.said.asked = None;
+        w.vitals.said.reminded_at = None;
         return;
     }
-    w.vitals.said.alerted_at = Some(now);
     let q = question(w);
+    if w.vitals.said.asked.as_ref().is_some_and(|(a, _)| *a == q) {
+        return;
+    }
+    w.vitals.said.asked = Some((q.clone(), now));
+    w.vitals.said.reminded_at = None;
     let task = w.task.clone();
     out.push(Command::record(
         Some(id),

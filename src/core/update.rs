@@ -56,6 +56,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
             );
             workers::check_up(model, worker, false, now, &mut out);
             super::limits::seen(model, worker, now, &mut out);
+            super::limits::alert(model, worker, now, &mut out);
             auto_answer(model, worker, now, &mut out);
             super::delivery::advance(model, worker, now, &mut out);
             // A reading that confirmed a delivery may show the work over already.
@@ -246,9 +247,15 @@ fn agent_seen(
     let Some(w) = model.workers.get_mut(&id) else {
         return;
     };
-    // A fresh hook outranks the screen (which may lag behind, or show a stale spinner).
+    // A fresh hook outranks the screen (which may lag behind, or show a stale spinner), but
+    // not a rate limit on it: no hook reports one, and a prompt's hook says busy just before
+    // the client shows it retrying.
     let state = match &w.vitals.hook {
-        Some(h) if h.state != state && now.saturating_sub(h.at) < HOOK_FRESH_MS => {
+        Some(h)
+            if h.state != state
+                && state != AgentState::RateLimited
+                && now.saturating_sub(h.at) < HOOK_FRESH_MS =>
+        {
             w.vitals.outranked = Some((state, reason));
             w.reason = format!(
                 "hook {} said {} {}s ago; the screen says {}",
@@ -280,14 +287,7 @@ fn agent_seen(
     ));
     let went_idle = state == AgentState::Idle;
     let limited = state == AgentState::RateLimited;
-    let asks = state == AgentState::Waiting;
     w.set_agent(state, &reason, now);
-    if asks {
-        super::limits::alert(model, id, now, out);
-    }
-    let Some(w) = model.workers.get_mut(&id) else {
-        return;
-    };
     if went_idle && w.task.is_some() {
         // Coming back to the prompt is when new commits matter: look at the branch now.
         out.push(Command::RefreshBranch { worker: id });

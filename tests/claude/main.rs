@@ -11,3 +11,4 @@ mod kill;
 mod real;
 #[path = "../support/mod.rs"]
 mod support;
+mod unattended;

@@ -281,6 +281,9 @@ pub struct AccountLimit {
     pub tries: u32,
     /// What the screen said.
     pub why: String,
+    /// Its workers take no new work: the time has not come, or an agent of it is still
+    /// limited. Kept (not removed) once over, so limits met in a row back off longer.
+    pub holding: bool,
 }
 
 impl Model {

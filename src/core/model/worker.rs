@@ -114,8 +114,11 @@ pub struct Said {
     pub gave_up: bool,
     /// Since when its screen has shown it at its prompt with an empty box, without a break.
     pub ready_since: Option<u64>,
-    /// When the operator was last told it waits on a question nobody answers.
-    pub alerted_at: Option<u64>,
+    /// The question nobody answers that it waits on, and since when (one a rule answers, or
+    /// none, clears it).
+    pub asked: Option<(String, u64)>,
+    /// When the operator was last reminded of it.
+    pub reminded_at: Option<u64>,
 }
 
 /// What an agent's input box holds, as a screen showed it.
