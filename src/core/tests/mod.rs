@@ -3,6 +3,7 @@
 mod answer;
 mod delivery;
 mod finish;
+mod limits;
 mod operator;
 mod repair;
 mod storms;
