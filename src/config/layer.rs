@@ -20,6 +20,7 @@ pub(super) const STRING_KEYS: &[&str] = &[
     "land",
     "into",
     "land_verify",
+    "on_waiting",
 ];
 
 /// `[timing]` keys with their allowed ranges; the defaults live in config/defaults.toml.
@@ -38,6 +39,8 @@ pub(super) const TIMING_KEYS: &[(&str, u64, u64)] = &[
     ("max_attempts", 1, 20),
     ("max_restarts", 0, 100),
     ("max_land_attempts", 1, 20),
+    ("waiting_limit_secs", 0, 604_800),
+    ("rate_limit_backoff_secs", 1, 86_400),
 ];
 
 pub(super) const MAX_WORKERS: u64 = 256;

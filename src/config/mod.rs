@@ -83,6 +83,8 @@ pub struct ProjectConfig {
     /// How finished work lands on the target branch (`land`, `into`, `land_verify`,
     /// `keep_branches`).
     pub land: Land,
+    /// What is done about a question nobody answered within `timing.waiting_limit`.
+    pub on_waiting: crate::core::model::OnWaiting,
     pub timing: Timing,
     pub profiles: BTreeMap<String, AgentProfile>,
     /// Dashboard action name → its keys: the defaults with `[keys]` applied.
@@ -150,6 +152,10 @@ pub struct Timing {
     pub max_restarts: u32,
     /// Follow-ups (conflict, verify after the merge) before a task that cannot land fails.
     pub max_land_attempts: u32,
+    /// A question nobody answers this long gets `on_waiting` (zero: no limit).
+    pub waiting_limit: Duration,
+    /// The first wait out of a rate limit the client gave up on, when no reset time shows.
+    pub rate_limit_backoff: Duration,
 }
 
 /// Loads `<repo_root>/czar.toml` over the shipped defaults. A missing file is an error

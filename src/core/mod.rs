@@ -10,6 +10,8 @@ pub mod explain;
 mod healing;
 pub mod land;
 mod lifecycle;
+pub mod limits;
+pub mod menu;
 pub mod model;
 pub mod observation;
 mod operator;

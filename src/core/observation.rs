@@ -74,6 +74,13 @@ pub enum Observation {
     },
     /// Time passed; lets timeouts fire.
     Tick,
+    /// A screen no rule could read (no state): whatever showed before is gone, so nothing is
+    /// typed on the strength of an older reading.
+    ScreenUnread {
+        worker: WorkerId,
+        taken_at: u64,
+        hash: u64,
+    },
     /// The czar restarted with this model from the store: whatever was in flight is lost.
     Resumed,
 }
@@ -94,6 +101,10 @@ pub struct Seen {
     /// When the capture was taken (ms) and a digest of its text.
     pub taken_at: u64,
     pub hash: u64,
+    /// The question, retry time or error message behind the state.
+    pub detail: Option<String>,
+    /// Its client stopped retrying and waits for a new message.
+    pub gave_up: bool,
 }
 
 /// A task's branch, checked out in its worker's worktree.

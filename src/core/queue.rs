@@ -75,6 +75,8 @@ pub fn idle_workers(model: &Model) -> Vec<WorkerId> {
         .values()
         .filter(|w| w.live && !w.starting && !w.retired && w.task.is_none() && w.agent.is_ready())
         .filter(|w| w.vitals.rest_until.is_none())
+        // An account under a rate limit takes no new work until it passes.
+        .filter(|w| !model.limits.get(&w.account()).is_some_and(|l| l.holding))
         .map(|w| w.id)
         .collect()
 }

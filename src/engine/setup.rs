@@ -4,7 +4,9 @@ use crate::adapters::tmux::{Socket, SubmitKey};
 use crate::config::{AgentProfile, ProjectConfig};
 pub use crate::config::{Paths, Timing};
 use crate::core::classify::ScreenRules;
-use crate::core::model::{AgentDelivery, DeliveryPolicy, LandPolicy, Policy, WorkerId};
+use crate::core::model::{
+    AgentDelivery, DeliveryPolicy, LandPolicy, LimitPolicy, Policy, WorkerId,
+};
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -111,6 +113,12 @@ impl Setup {
                     keep_branches: cfg.land.keep_branches,
                     max_attempts: t.max_land_attempts,
                 },
+                limits: LimitPolicy {
+                    waiting_ms: t.waiting_limit.as_millis() as u64,
+                    on_waiting: cfg.on_waiting,
+                    backoff_ms: t.rate_limit_backoff.as_millis() as u64,
+                    ..LimitPolicy::default()
+                },
                 ..Policy::default()
             },
             pane_size: (160, 48),
@@ -136,6 +144,8 @@ fn delivery_policy(cfg: &ProjectConfig) -> DeliveryPolicy {
                     clear_keys: p.clear_keys.clone(),
                     preamble: p.preamble,
                     reads_input: !p.patterns.input.is_empty(),
+                    ready_settle_ms: p.ready_settle_ms,
+                    resend: p.resend.clone(),
                 };
                 (name.clone(), agent)
             })

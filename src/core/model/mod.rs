@@ -10,9 +10,11 @@ mod worker;
 pub use delivery::{Delivery, Step};
 pub use health::{ProfileHealth, Unavailable};
 pub use land::{LandMode, LandPolicy, LandRecord, Landing};
-pub use policy::{AgentDelivery, DeliveryPolicy, Nudge, Policy, SpawnPolicy};
+pub use policy::{
+    AgentDelivery, DeliveryPolicy, LimitPolicy, Nudge, OnWaiting, Policy, SpawnPolicy,
+};
 pub use survey::{Conflict, Overlap, Survey};
-pub use worker::{HookSaid, Input, Screen, Vitals, Worker};
+pub use worker::{HookSaid, Input, Said, Screen, Vitals, Worker};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -270,6 +272,23 @@ pub struct Model {
     pub profiles: BTreeMap<String, ProfileHealth>,
     /// Task files that do not load, file → why (not stored: the files are read again).
     pub task_file_errors: BTreeMap<String, String>,
+    /// Accounts under a rate limit their agents' clients gave up on (see `limits`; not stored:
+    /// a restarted czar reads the screens again).
+    pub limits: BTreeMap<String, AccountLimit>,
+}
+
+/// A rate limit an account is under: its workers take no new work before `until`; then the
+/// ones whose client gave up get a note to go on.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AccountLimit {
+    pub until: u64,
+    /// Limits met in a row (the backoff doubles with each).
+    pub tries: u32,
+    /// What the screen said.
+    pub why: String,
+    /// Its workers take no new work: the time has not come, or an agent of it is still
+    /// limited. Kept (not removed) once over, so limits met in a row back off longer.
+    pub holding: bool,
 }
 
 impl Model {

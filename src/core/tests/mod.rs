@@ -4,6 +4,7 @@ mod answer;
 mod delivery;
 mod finish;
 mod land;
+mod limits;
 mod operator;
 mod repair;
 mod storms;

@@ -193,7 +193,9 @@ pub fn alerts(model: &Model, events: &[EventRow]) -> Vec<Alert> {
             | "profile_unavailable"
             | "start_throttled"
             | "repair"
-            | "task_file_error" => Level::Warn,
+            | "task_file_error"
+            | "waiting"
+            | "rate_limit" => Level::Warn,
             // The core records `czar done` as a report too; the `done` event says it better.
             "report" if e.detail == "worker said done" => continue,
             "done" | "operator" | "report" | "verify_failed" | "requeued" | "auto_answer"
