@@ -17,6 +17,7 @@ pub(super) const STRING_KEYS: &[&str] = &[
     "tmux_socket",
     "overlap",
     "stuck_nudges",
+    "attached",
 ];
 
 /// `[timing]` keys with their allowed ranges; the defaults live in config/defaults.toml.

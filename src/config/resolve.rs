@@ -141,6 +141,18 @@ pub(super) fn resolve(
             ));
         }
     };
+    let attached = take("attached").ok_or_else(|| built_in("attached"))?;
+    let wait_while_attached = match attached.value.as_str() {
+        "wait" => true,
+        "ignore" => false,
+        other => {
+            return Err(invalid(
+                &attached.at,
+                other,
+                "expected \"wait\" or \"ignore\"",
+            ));
+        }
+    };
 
     let mut ms = |key: &str| -> Result<u64, ConfigError> {
         let key_path = format!("timing.{key}");
@@ -190,6 +202,7 @@ pub(super) fn resolve(
         paths,
         tmux,
         hold_overlaps,
+        wait_while_attached,
         stuck_nudges,
         timing,
         profiles,

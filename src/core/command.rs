@@ -106,6 +106,9 @@ pub enum EventKind {
     TaskFileError,
     /// A task file that did not load has no error any more (fixed or removed).
     TaskFileFixed,
+    /// A client attached to a worker's session or detached from it: while one is attached
+    /// nothing is typed into its pane (with `attached = "wait"`).
+    Attached,
 }
 
 impl EventKind {
@@ -142,6 +145,7 @@ impl EventKind {
             EventKind::Throttled => "start_throttled",
             EventKind::TaskFileError => "task_file_error",
             EventKind::TaskFileFixed => "task_file_fixed",
+            EventKind::Attached => "attached",
         }
     }
 }

@@ -116,6 +116,8 @@ pub struct SessionSeen {
     /// A dead pane's last lines of output since its agent started (from its output log), for
     /// the operator to read why it exited; empty for a live pane or when nothing is known.
     pub output: Vec<String>,
+    /// A tmux client is attached to the session (someone is in the pane).
+    pub attached: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

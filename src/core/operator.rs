@@ -2,7 +2,7 @@
 
 use super::answer::OperatorAnswer;
 use super::command::{Command, EventKind};
-use super::model::{Model, TaskState, WorkerId};
+use super::model::{HeldInput, Model, TaskState, WorkerId};
 use super::observation::Intent;
 use super::queue;
 
@@ -32,7 +32,9 @@ pub(super) fn intent(model: &mut Model, intent: Intent, out: &mut Vec<Command>) 
         Intent::AddWorker => model.policy.workers += 1,
         Intent::Kill { worker } => kill(model, worker, out),
         Intent::Reassign { worker, task } => reassign(model, worker, &task, out),
-        Intent::Type { worker, text } => out.push(Command::TypeText { worker, text }),
+        Intent::Type { worker, text } => {
+            super::attached::operator_input(model, worker, HeldInput::Text(text), out)
+        }
         Intent::Answer { worker, yes } => answer(model, worker, yes, out),
     }
 }
@@ -102,13 +104,14 @@ fn reassign(model: &mut Model, id: WorkerId, task: &str, out: &mut Vec<Command>)
 }
 
 /// The operator's yes or no, said the way the worker's latest screen needs.
-fn answer(model: &Model, worker: WorkerId, yes: bool, out: &mut Vec<Command>) {
+fn answer(model: &mut Model, worker: WorkerId, yes: bool, out: &mut Vec<Command>) {
     let keys = model
         .workers
         .get(&worker)
         .and_then(|w| w.vitals.dialog_keys.as_deref());
-    out.push(match super::answer::operator_answer(keys, yes) {
-        OperatorAnswer::Keys(keys) => Command::PressKeys { worker, keys },
-        OperatorAnswer::Words(text) => Command::TypeText { worker, text },
-    });
+    let input = match super::answer::operator_answer(keys, yes) {
+        OperatorAnswer::Keys(keys) => HeldInput::Keys(keys),
+        OperatorAnswer::Words(text) => HeldInput::Text(text),
+    };
+    super::attached::operator_input(model, worker, input, out);
 }

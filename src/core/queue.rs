@@ -79,6 +79,8 @@ pub fn idle_workers(model: &Model) -> Vec<WorkerId> {
         .values()
         .filter(|w| w.live && !w.starting && !w.retired && w.task.is_none() && w.agent.is_ready())
         .filter(|w| w.vitals.rest_until.is_none())
+        // Someone is in its pane: a task would be typed under their hands.
+        .filter(|w| !model.hands_off(w.id))
         .map(|w| w.id)
         .collect()
 }

@@ -296,6 +296,8 @@ const ANSWER_AFTER_MS: u64 = 1_000;
 /// The dialog on the worker's screen, when its profile allows it: answered once the agent has
 /// waited a moment, and again only if the screen did not change for a while after.
 fn auto_answer(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>) {
+    // Someone attached to it answers it themselves, or lets it wait until they go.
+    let hands_off = model.hands_off(id);
     let Some(w) = model.workers.get_mut(&id) else {
         return;
     };
@@ -307,7 +309,7 @@ fn auto_answer(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>
         .vitals
         .answered_at
         .is_some_and(|t| now.saturating_sub(t) < ANSWER_SETTLE_MS);
-    if !settled || answered {
+    if !settled || answered || hands_off {
         return;
     }
     w.vitals.answered_at = Some(now);

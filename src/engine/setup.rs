@@ -4,7 +4,7 @@ use crate::adapters::tmux::{Socket, SubmitKey};
 use crate::config::{AgentProfile, ProjectConfig};
 pub use crate::config::{Paths, Timing};
 use crate::core::classify::ScreenRules;
-use crate::core::model::{AgentDelivery, DeliveryPolicy, Policy, WorkerId};
+use crate::core::model::{AgentDelivery, Attached, DeliveryPolicy, Policy, WorkerId};
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -102,6 +102,11 @@ impl Setup {
                 stuck_ms: t.stuck.as_millis() as u64,
                 max_task_ms: t.max_task.as_millis() as u64,
                 hold_overlaps: cfg.hold_overlaps,
+                attached: if cfg.wait_while_attached {
+                    Attached::Wait
+                } else {
+                    Attached::Ignore
+                },
                 nudges: cfg.stuck_nudges.clone(),
                 delivery: delivery_policy(cfg),
                 ..Policy::default()

@@ -8,9 +8,9 @@ mod worker;
 
 pub use delivery::{Delivery, Step};
 pub use health::{ProfileHealth, Unavailable};
-pub use policy::{AgentDelivery, DeliveryPolicy, Nudge, Policy, SpawnPolicy};
+pub use policy::{AgentDelivery, Attached, DeliveryPolicy, Nudge, Policy, SpawnPolicy};
 pub use survey::{Conflict, Overlap, Survey};
-pub use worker::{HookSaid, Input, Screen, Vitals, Worker};
+pub use worker::{HeldInput, HookSaid, Input, Screen, Vitals, Worker};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -265,6 +265,9 @@ pub struct Model {
     pub profiles: BTreeMap<String, ProfileHealth>,
     /// Task files that do not load, file → why (not stored: the files are read again).
     pub task_file_errors: BTreeMap<String, String>,
+    /// What the operator asked to type into a worker someone is attached to, kept until they
+    /// detach (not stored: a restart forgets it, as it forgets a key half pressed).
+    pub held_input: BTreeMap<WorkerId, Vec<HeldInput>>,
 }
 
 impl Model {
@@ -279,6 +282,13 @@ impl Model {
 
     pub fn session_name(&self, id: WorkerId) -> String {
         session_name(&self.project, id)
+    }
+
+    /// Nothing may be typed into this worker's pane now: someone is attached to it and the
+    /// policy says to wait until they detach.
+    pub fn hands_off(&self, id: WorkerId) -> bool {
+        self.policy.attached == Attached::Wait
+            && self.workers.get(&id).is_some_and(|w| w.vitals.attached)
     }
 
     /// Every task is done or failed, and no worker holds one.

@@ -29,6 +29,19 @@ pub struct Policy {
     /// Backoff, breaker and cap for agents that fail to start.
     #[serde(default)]
     pub spawn: SpawnPolicy,
+    /// What to do with a worker whose session has a client attached (someone is in its pane).
+    #[serde(default)]
+    pub attached: Attached,
+}
+
+/// A worker someone is attached to: nothing is typed into its pane until they detach (`Wait`),
+/// or it is treated like any other (`Ignore`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attached {
+    #[default]
+    Wait,
+    Ignore,
 }
 
 /// How text is handed to agents: timings, and what each agent profile needs.
@@ -130,6 +143,7 @@ impl Default for Policy {
             nudges: vec![Nudge::Escape, Nudge::Restart],
             delivery: DeliveryPolicy::default(),
             spawn: SpawnPolicy::default(),
+            attached: Attached::Wait,
         }
     }
 }

@@ -93,6 +93,11 @@ pub struct Vitals {
     /// or stayed up `spawn.early_exit_ms`): an agent gone before then failed to start.
     #[serde(default)]
     pub launched_at: Option<u64>,
+    /// Its session has a client attached: someone is in its pane (from the session listing).
+    /// Stored, so `czar status` says it, and a restarted czar keeps its hands off until its
+    /// first listing says otherwise.
+    #[serde(default)]
+    pub attached: bool,
 }
 
 /// What an agent's input box holds, as a screen showed it.
@@ -129,4 +134,13 @@ pub struct HookSaid {
     #[serde(default)]
     pub event: String,
     pub at: u64,
+}
+
+/// Something the operator asked to type into a worker's pane, held while a client is attached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeldInput {
+    /// Named keys, pressed as they are.
+    Keys(Vec<String>),
+    /// Literal text, then the submit key.
+    Text(String),
 }

@@ -58,21 +58,71 @@ pub async fn attach(term: &mut Term, socket: &Socket, session: &str) -> std::io:
         });
     }
     let args = socket_args(socket);
+    let back = detach_keys(socket).await;
     let status = terminal::lend(term, async || {
-        tokio::process::Command::new("tmux")
+        let child = tokio::process::Command::new("tmux")
             .args(&args)
             .args(["attach-session", "-t", &target])
-            // A nested client: the operator detaches it (prefix d) to come back here.
+            // A nested client: the operator detaches it to come back here.
             .env_remove("TMUX")
-            .status()
-            .await
+            .spawn();
+        let mut child = match child {
+            Ok(c) => c,
+            Err(e) => return Err(e),
+        };
+        // Once the client is up, its status line says how to come back (a message only the
+        // new client shows; the session's own settings stay as they are).
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let note = format!("czar: {back} to come back to the dashboard");
+        let _ = tokio::process::Command::new("tmux")
+            .args(&args)
+            .args(["display-message", "-d", "8000", "-t", &target, &note])
+            .env_remove("TMUX")
+            .output()
+            .await;
+        child.wait().await
     })
     .await?;
     Ok(match status {
-        Ok(s) if s.success() => format!("back from {session}"),
+        Ok(s) if s.success() => format!("back from {session} ({back} next time)"),
         Ok(s) => format!("tmux attach to {session} ended with {s}"),
         Err(e) => format!("could not run tmux attach: {e}"),
     })
+}
+
+/// The keys that detach the worker's client. Inside another tmux (the dashboard runs in a pane
+/// of a different server) a plain prefix goes to the outer tmux, which with the same prefix
+/// would detach the operator's own client: the prefix is then pressed twice, once for the
+/// outer tmux to send it on (its default `send-prefix` binding).
+async fn detach_keys(socket: &Socket) -> String {
+    async fn prefix(args: &[String], outer: bool) -> Option<String> {
+        let mut c = tokio::process::Command::new("tmux");
+        c.args(args).args(["show-options", "-gv", "prefix"]);
+        if !outer {
+            c.env_remove("TMUX");
+        }
+        let out = c.output().await.ok()?;
+        let p = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        (out.status.success() && !p.is_empty()).then_some(p)
+    }
+    let inner = prefix(&socket_args(socket), false)
+        .await
+        .unwrap_or_else(|| "C-b".into());
+    let nested = std::env::var("TMUX").is_ok_and(|t| !t.is_empty());
+    let outer = if nested {
+        prefix(&[], true).await
+    } else {
+        None
+    };
+    nested_detach_keys(&inner, outer.as_deref())
+}
+
+/// How to detach a client whose prefix is `inner`, from inside a tmux whose prefix is `outer`.
+pub fn nested_detach_keys(inner: &str, outer: Option<&str>) -> String {
+    match outer {
+        Some(o) if o == inner => format!("press {inner} {inner} d"),
+        _ => format!("press {inner} d"),
+    }
 }
 
 const TEMPLATE: &str = "+++\ntitle = \"\"\npriority = 0\n# needs = [\"other-task-id\"]\n# verify = \"cargo test\"\n+++\nWhat the agent should do, in full.\n";
@@ -153,6 +203,13 @@ mod tests {
         assert!(same_server(&Socket::Default, Some(env), tmp, 1000));
         let path = Socket::Path("/tmp/tmux-1000/work".into());
         assert!(same_server(&path, Some(env), tmp, 1000));
+    }
+
+    #[test]
+    fn a_nested_client_with_the_outer_prefix_needs_it_twice() {
+        assert_eq!(nested_detach_keys("C-b", Some("C-b")), "press C-b C-b d");
+        assert_eq!(nested_detach_keys("C-b", Some("C-a")), "press C-b d");
+        assert_eq!(nested_detach_keys("C-a", None), "press C-a d");
     }
 
     #[test]
