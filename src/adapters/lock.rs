@@ -21,6 +21,8 @@ pub enum Mode {
     Auto,
     Dashboard,
     Demo,
+    /// `czar task hold|release|rm|retry|priority` changing the store while no czar runs.
+    Task,
 }
 
 impl Mode {
@@ -29,6 +31,7 @@ impl Mode {
             Mode::Auto => "--auto",
             Mode::Dashboard => "dashboard",
             Mode::Demo => "demo",
+            Mode::Task => "czar task",
         }
     }
 }

@@ -8,4 +8,6 @@ pub mod explain;
 pub mod project;
 pub mod sim;
 pub mod stats;
+pub mod task_edit;
+pub mod tasks;
 pub mod worker;

@@ -133,6 +133,9 @@ pub enum Signal {
         state: AgentState,
         event: String,
     },
+    /// The operator's intent from another process (`czar task hold|release|rm|retry`), through
+    /// the same inbox, while this czar runs.
+    Operator(Intent),
 }
 
 /// What an operator (or a script) asks for. Every one counts as an operator intervention.
@@ -157,9 +160,43 @@ pub enum Intent {
         worker: WorkerId,
         text: String,
     },
-    /// Answer the question the worker's agent waits on.
+    /// Answer the question the worker's agent waits on. No also holds the worker's task (with
+    /// the question as its note): asked again on the next worker, it would get the same answer.
     Answer {
         worker: WorkerId,
         yes: bool,
     },
+    /// The operator's hand on a task (the Queue panel, `czar task`).
+    Task {
+        task: TaskId,
+        action: TaskAction,
+    },
+}
+
+/// What the operator does to a task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskAction {
+    /// Keep it from every worker until released (a task being worked on is taken back).
+    Hold {
+        note: String,
+    },
+    Release,
+    /// It will not be done: it fails, with the operator as the reason.
+    Cancel,
+    /// A failed task goes back to the queue with its attempts counted from zero.
+    Retry,
+    Priority(i64),
+}
+
+impl TaskAction {
+    /// The word `czar task` and the inbox use for it.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            TaskAction::Hold { .. } => "hold",
+            TaskAction::Release => "release",
+            TaskAction::Cancel => "cancel",
+            TaskAction::Retry => "retry",
+            TaskAction::Priority(_) => "priority",
+        }
+    }
 }

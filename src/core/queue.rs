@@ -13,7 +13,7 @@ pub fn ready_tasks(model: &Model) -> Vec<TaskId> {
     let mut ready: Vec<&Task> = model
         .tasks
         .values()
-        .filter(|t| t.state == TaskState::Pending && needs_done(model, t))
+        .filter(|t| t.state == TaskState::Pending && t.hold.is_none() && needs_done(model, t))
         .collect();
     ready.sort_by_key(|t| {
         let chain = chains.get(&t.def.id).copied().unwrap_or(1);

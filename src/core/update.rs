@@ -92,7 +92,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
         Observation::Signal { worker, signal } => {
             self::signal(model, worker, signal, now, &mut out)
         }
-        Observation::Intent(intent) => super::operator::intent(model, intent, &mut out),
+        Observation::Intent(intent) => super::operator::intent(model, intent, now, &mut out),
         Observation::Surveyed(s) => super::survey::surveyed(model, s, &mut out),
         Observation::Resumed => resumed(model, now, &mut out),
         Observation::Tick => {
@@ -345,6 +345,7 @@ fn signal(model: &mut Model, id: WorkerId, signal: Signal, now: u64, out: &mut V
             text,
         )),
         Signal::Hook { state, event } => super::workers::hook(model, id, state, &event, now, out),
+        Signal::Operator(intent) => super::operator::intent(model, intent, now, out),
         Signal::Done { branch: Some(b) }
             if task
                 .as_ref()

@@ -24,4 +24,5 @@ mod secrets;
 mod storms;
 #[path = "../support/mod.rs"]
 mod support;
+mod task_control;
 mod task_input;

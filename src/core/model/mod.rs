@@ -208,6 +208,10 @@ pub struct Task {
     /// next czar, which checks the agents before it starts.
     #[serde(default)]
     pub unrunnable: Option<String>,
+    /// Held by the operator, with their note: it stays pending and goes to no worker until
+    /// released.
+    #[serde(default)]
+    pub hold: Option<String>,
 }
 
 impl Task {

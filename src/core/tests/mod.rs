@@ -7,6 +7,7 @@ mod finish;
 mod operator;
 mod repair;
 mod storms;
+mod tasks;
 
 use crate::core::command::Command;
 use crate::core::model::{
