@@ -133,7 +133,7 @@ fn answer(model: &mut Model, worker: WorkerId, yes: bool, now: u64, out: &mut Ve
     let Some(task) = w.task.clone() else {
         return;
     };
-    let question = w.last_line.trim().to_string();
+    let question = w.question().trim().to_string();
     let note = if question.trim().is_empty() {
         format!("the operator said no to worker {worker}'s question")
     } else {

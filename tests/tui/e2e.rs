@@ -96,7 +96,7 @@ impl Room {
         }
     }
 
-    fn status(&self) -> serde_json::Value {
+    pub(crate) fn status(&self) -> serde_json::Value {
         let out = Command::new(CZAR)
             .args(["status", "--json"])
             .current_dir(self.repo())
@@ -110,7 +110,12 @@ impl Room {
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
-    fn wait_status(&self, what: &str, limit: Duration, ok: impl Fn(&serde_json::Value) -> bool) {
+    pub(crate) fn wait_status(
+        &self,
+        what: &str,
+        limit: Duration,
+        ok: impl Fn(&serde_json::Value) -> bool,
+    ) {
         let start = Instant::now();
         loop {
             let s = self.status();

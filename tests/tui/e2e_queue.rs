@@ -76,3 +76,50 @@ fn queue_panel_keys_hold_reprioritise_release_cancel_and_retry() {
     assert_eq!(listed(&room, "long-a", "state"), "pending");
     assert_eq!(listed(&room, "long-a", "attempts"), 0);
 }
+
+#[test]
+fn no_to_a_question_holds_the_task_instead_of_asking_the_next_worker() {
+    let room = Room::open(160, 48);
+    let long = Duration::from_secs(60);
+    room.wait_screen("both demo tasks done", long, |s| {
+        header(s).contains("0 active 2 done")
+    });
+    let ask = "+++\ntitle = \"Needs a yes\"\n+++\nAsk first.\n\nsim: duration=2 ask=delete_the_build_folder\n";
+    std::fs::write(room.repo().join("tasks/needs-a-yes.md"), ask).unwrap();
+    let asking = |s: &serde_json::Value| {
+        s["workers"].as_array().and_then(|ws| {
+            ws.iter()
+                .find(|w| w["task"] == "needs-a-yes" && w["state"] == "waiting")
+                .and_then(|w| w["id"].as_u64())
+        })
+    };
+    room.wait_status("a worker waiting on the question", long, |s| {
+        asking(s).is_some()
+    });
+    let Some(w) = asking(&room.status()) else {
+        panic!("the question went away without the operator");
+    };
+    if w == 2 {
+        room.keys(&["j"]);
+    }
+    room.keys(&["N"]);
+    room.wait_screen("the task held with the question", long, |s| {
+        s.contains("held (1)") && s.contains("needs-a-yes p0 ⏸ the operator said no to:")
+    });
+    // Both workers are free, and neither is given the task: the same question would come back.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(listed(&room, "needs-a-yes", "state"), "held");
+    let st = room.status();
+    assert!(
+        st["workers"]
+            .as_array()
+            .is_some_and(|ws| ws.iter().all(|w| w["task"].is_null())),
+        "{st:#}"
+    );
+    let hold = listed(&room, "needs-a-yes", "hold");
+    assert!(
+        hold.as_str()
+            .is_some_and(|h| h.contains("delete the build folder")),
+        "{hold}"
+    );
+}

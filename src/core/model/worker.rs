@@ -43,6 +43,16 @@ impl Worker {
         self.reason = reason.to_string();
     }
 
+    /// The question its agent waits on, from the rule that matched (`... matched "<line>"`),
+    /// else its last line of output.
+    pub fn question(&self) -> String {
+        self.reason
+            .rsplit_once("matched ")
+            .map(|(_, q)| q.trim_matches('"').to_string())
+            .filter(|q| !q.is_empty())
+            .unwrap_or_else(|| self.last_line.clone())
+    }
+
     /// It stops holding its task: whatever was being handed to its agent is over too.
     pub fn let_go(&mut self) -> Option<TaskId> {
         self.delivery = None;

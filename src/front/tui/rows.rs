@@ -152,11 +152,7 @@ pub struct Alert {
 
 /// The question an agent waits on, from the rule that matched (`... matched "<line>"`).
 pub fn question(w: &Worker) -> String {
-    w.reason
-        .rsplit_once("matched ")
-        .map(|(_, q)| q.trim_matches('"').to_string())
-        .filter(|q| !q.is_empty())
-        .unwrap_or_else(|| w.last_line.clone())
+    w.question()
 }
 
 /// Workers that need the operator now, then recent events worth knowing, newest first.
