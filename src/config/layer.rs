@@ -21,6 +21,7 @@ pub(super) const STRING_KEYS: &[&str] = &[
     "into",
     "land_verify",
     "on_waiting",
+    "attached",
 ];
 
 /// `[timing]` keys with their allowed ranges; the defaults live in config/defaults.toml.

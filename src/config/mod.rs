@@ -78,6 +78,9 @@ pub struct ProjectConfig {
     /// When two workers change the same files: hold the later one until the earlier finishes
     /// (`overlap = "hold"`), or only raise an alert (`"alert"`).
     pub hold_overlaps: bool,
+    /// Nothing is typed into a worker whose session has a client attached until it detaches
+    /// (`attached = "wait"`), or attached clients are ignored (`"ignore"`).
+    pub wait_while_attached: bool,
     /// Steps tried, in order, on a stuck agent before it is restarted.
     pub stuck_nudges: Vec<crate::core::model::Nudge>,
     /// How finished work lands on the target branch (`land`, `into`, `land_verify`,

@@ -146,6 +146,18 @@ pub(super) fn resolve(
             ));
         }
     };
+    let attached = take("attached").ok_or_else(|| built_in("attached"))?;
+    let wait_while_attached = match attached.value.as_str() {
+        "wait" => true,
+        "ignore" => false,
+        other => {
+            return Err(invalid(
+                &attached.at,
+                other,
+                "expected \"wait\" or \"ignore\"",
+            ));
+        }
+    };
 
     let land = super::land::resolve(
         take("land").ok_or_else(|| built_in("land"))?,
@@ -207,6 +219,7 @@ pub(super) fn resolve(
         paths,
         tmux,
         hold_overlaps,
+        wait_while_attached,
         stuck_nudges,
         land,
         on_waiting,

@@ -143,6 +143,9 @@ pub enum EventKind {
     Waiting,
     /// An account came under a rate limit its client gave up on, or out of it.
     RateLimit,
+    /// A client attached to a worker's session or detached from it: while one is attached
+    /// nothing is typed into its pane (with `attached = "wait"`).
+    Attached,
 }
 
 impl EventKind {
@@ -186,6 +189,7 @@ impl EventKind {
             EventKind::LandWaiting => "land_waiting",
             EventKind::Waiting => "waiting",
             EventKind::RateLimit => "rate_limit",
+            EventKind::Attached => "attached",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! time arrives as `now` (milliseconds since the Unix epoch) with every observation.
 
 pub mod answer;
+mod attached;
 pub mod classify;
 pub mod command;
 pub mod delivery;
@@ -14,7 +15,7 @@ pub mod limits;
 pub mod menu;
 pub mod model;
 pub mod observation;
-mod operator;
+pub mod operator;
 mod outcome;
 mod park;
 pub mod prompt;
@@ -22,6 +23,7 @@ pub mod queue;
 mod repair;
 pub mod spawn;
 pub mod survey;
+pub mod task_control;
 mod task_files;
 pub mod update;
 mod workers;

@@ -137,6 +137,8 @@ pub struct SessionSeen {
     /// A dead pane's last lines of output since its agent started (from its output log), for
     /// the operator to read why it exited; empty for a live pane or when nothing is known.
     pub output: Vec<String>,
+    /// A tmux client is attached to the session (someone is in the pane).
+    pub attached: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,6 +158,9 @@ pub enum Signal {
     LandNow {
         task: TaskId,
     },
+    /// The operator's intent from another process (`czar task hold|release|rm|retry`), through
+    /// the same inbox, while this czar runs.
+    Operator(Intent),
 }
 
 /// What an operator (or a script) asks for. Every one counts as an operator intervention.
@@ -180,11 +185,45 @@ pub enum Intent {
         worker: WorkerId,
         text: String,
     },
-    /// Answer the question the worker's agent waits on.
+    /// Answer the question the worker's agent waits on. No also holds the worker's task (with
+    /// the question as its note): asked again on the next worker, it would get the same answer.
     Answer {
         worker: WorkerId,
         yes: bool,
     },
+    /// The operator's hand on a task (the Queue panel, `czar task`).
+    Task {
+        task: TaskId,
+        action: TaskAction,
+    },
+}
+
+/// What the operator does to a task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskAction {
+    /// Keep it from every worker until released (a task being worked on is taken back).
+    Hold {
+        note: String,
+    },
+    Release,
+    /// It will not be done: it fails, with the operator as the reason.
+    Cancel,
+    /// A failed task goes back to the queue with its attempts counted from zero.
+    Retry,
+    Priority(i64),
+}
+
+impl TaskAction {
+    /// The word `czar task` and the inbox use for it.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            TaskAction::Hold { .. } => "hold",
+            TaskAction::Release => "release",
+            TaskAction::Cancel => "cancel",
+            TaskAction::Retry => "retry",
+            TaskAction::Priority(_) => "priority",
+        }
+    }
 }
 
 /// What merging a task's branch onto the target, then verifying the result, came to.

@@ -103,7 +103,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
         Observation::Signal { worker, signal } => {
             self::signal(model, worker, signal, now, &mut out)
         }
-        Observation::Intent(intent) => super::operator::intent(model, intent, &mut out),
+        Observation::Intent(intent) => super::operator::intent(model, intent, now, &mut out),
         Observation::Surveyed(s) => super::survey::surveyed(model, s, &mut out),
         Observation::Resumed => resumed(model, now, &mut out),
         Observation::LandMerged { task, outcome } => {
@@ -349,6 +349,8 @@ const ANSWER_AFTER_MS: u64 = 1_000;
 /// The dialog on the worker's screen, when its profile allows it: answered once the agent has
 /// waited a moment, and again only if the screen did not change for a while after.
 fn auto_answer(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>) {
+    // Someone attached to it answers it themselves, or lets it wait until they go.
+    let hands_off = model.hands_off(id);
     let Some(w) = model.workers.get_mut(&id) else {
         return;
     };
@@ -360,7 +362,7 @@ fn auto_answer(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>
         .vitals
         .answered_at
         .is_some_and(|t| now.saturating_sub(t) < ANSWER_SETTLE_MS);
-    if !settled || answered {
+    if !settled || answered || hands_off {
         return;
     }
     w.vitals.answered_at = Some(now);
@@ -397,6 +399,7 @@ fn signal(model: &mut Model, id: WorkerId, signal: Signal, now: u64, out: &mut V
         )),
         Signal::Hook { state, event } => super::workers::hook(model, id, state, &event, now, out),
         Signal::LandNow { task } => super::land::now(model, &task, out),
+        Signal::Operator(intent) => super::operator::intent(model, intent, now, out),
         Signal::Done { branch: Some(b) }
             if task
                 .as_ref()

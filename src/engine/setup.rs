@@ -5,7 +5,7 @@ use crate::config::{AgentProfile, ProjectConfig};
 pub use crate::config::{Paths, Timing};
 use crate::core::classify::ScreenRules;
 use crate::core::model::{
-    AgentDelivery, DeliveryPolicy, LandPolicy, LimitPolicy, Policy, WorkerId,
+    AgentDelivery, Attached, DeliveryPolicy, LandPolicy, LimitPolicy, Policy, WorkerId,
 };
 use anyhow::Context;
 use std::collections::BTreeMap;
@@ -104,6 +104,11 @@ impl Setup {
                 stuck_ms: t.stuck.as_millis() as u64,
                 max_task_ms: t.max_task.as_millis() as u64,
                 hold_overlaps: cfg.hold_overlaps,
+                attached: if cfg.wait_while_attached {
+                    Attached::Wait
+                } else {
+                    Attached::Ignore
+                },
                 nudges: cfg.stuck_nudges.clone(),
                 delivery: delivery_policy(cfg),
                 land: LandPolicy {

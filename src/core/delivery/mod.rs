@@ -79,6 +79,12 @@ pub(crate) fn advance(model: &mut Model, worker: WorkerId, now: u64, out: &mut V
         return;
     };
     let fresh = w.vitals.screen.clone().filter(|s| s.at >= d.since);
+    // Someone is attached to the pane: nothing is cleared, pasted or submitted under their
+    // hands. A paste under way finishes (it is one tmux call); a submitted text may still be
+    // seen taken, but Enter is not pressed again.
+    if model.hands_off(worker) && matches!(d.step, Step::Ready | Step::Clearing | Step::Pasted) {
+        return wait_for_detach(model, worker, now);
+    }
     match d.step {
         Step::Ready | Step::Clearing => await_empty_box(model, worker, d, fresh, now, out),
         Step::Pasting if now >= d.since + PASTE_LOST_MS => {
@@ -190,6 +196,9 @@ fn await_submit(
     if let Some(how) = taken {
         return confirmed(model, worker, how, now, out);
     }
+    if model.hands_off(worker) {
+        return wait_for_detach(model, worker, now);
+    }
     let policy = &model.policy.delivery;
     if now < d.since + policy.confirm_ms {
         return ask_again(model, worker, &d, fresh.is_some(), now, out);
@@ -212,6 +221,16 @@ fn await_submit(
         "the text still sits in the input box: pressing Enter again",
     ));
     submit(model, worker, now, out);
+}
+
+/// The step starts its clock again: its timeouts count from when the client detaches, and it
+/// goes by a screen read after that.
+fn wait_for_detach(model: &mut Model, worker: WorkerId, now: u64) {
+    if let Some(d) = delivery_mut(model, worker) {
+        d.began = d.began.max(now);
+        d.since = d.since.max(now);
+        d.asked = d.asked.max(now);
+    }
 }
 
 /// Asks for a screen when the step has waited a while without one.

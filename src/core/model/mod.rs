@@ -11,10 +11,10 @@ pub use delivery::{Delivery, Step};
 pub use health::{ProfileHealth, Unavailable};
 pub use land::{LandMode, LandPolicy, LandRecord, Landing};
 pub use policy::{
-    AgentDelivery, DeliveryPolicy, LimitPolicy, Nudge, OnWaiting, Policy, SpawnPolicy,
+    AgentDelivery, Attached, DeliveryPolicy, LimitPolicy, Nudge, OnWaiting, Policy, SpawnPolicy,
 };
 pub use survey::{Conflict, Overlap, Survey};
-pub use worker::{HookSaid, Input, Said, Screen, Vitals, Worker};
+pub use worker::{HeldInput, HookSaid, Input, Said, Screen, Vitals, Worker};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -215,6 +215,10 @@ pub struct Task {
     /// Its landing on the target branch, once it is done and landing is on.
     #[serde(default)]
     pub land: Option<LandRecord>,
+    /// Held by the operator, with their note: it stays pending and goes to no worker until
+    /// released.
+    #[serde(default)]
+    pub hold: Option<String>,
 }
 
 impl Task {
@@ -272,6 +276,9 @@ pub struct Model {
     pub profiles: BTreeMap<String, ProfileHealth>,
     /// Task files that do not load, file → why (not stored: the files are read again).
     pub task_file_errors: BTreeMap<String, String>,
+    /// What the operator asked to type into a worker someone is attached to, kept until they
+    /// detach (not stored: a restart forgets it, as it forgets a key half pressed).
+    pub held_input: BTreeMap<WorkerId, Vec<HeldInput>>,
     /// Accounts under a rate limit their agents' clients gave up on (see `limits`; not stored:
     /// a restarted czar reads the screens again).
     pub limits: BTreeMap<String, AccountLimit>,
@@ -303,6 +310,13 @@ impl Model {
 
     pub fn session_name(&self, id: WorkerId) -> String {
         session_name(&self.project, id)
+    }
+
+    /// Nothing may be typed into this worker's pane now: someone is attached to it and the
+    /// policy says to wait until they detach.
+    pub fn hands_off(&self, id: WorkerId) -> bool {
+        self.policy.attached == Attached::Wait
+            && self.workers.get(&id).is_some_and(|w| w.vitals.attached)
     }
 
     /// Every task is done or failed, no worker holds one, and every done task has landed (or

@@ -35,6 +35,9 @@ pub struct Policy {
     /// Questions nobody answers, and rate limits the agent gave up on.
     #[serde(default)]
     pub limits: LimitPolicy,
+    /// What to do with a worker whose session has a client attached (someone is in its pane).
+    #[serde(default)]
+    pub attached: Attached,
 }
 
 /// How long a question may wait, and what then; how long a rate limit is waited out.
@@ -82,6 +85,16 @@ impl OnWaiting {
             _ => None,
         }
     }
+}
+
+/// A worker someone is attached to: nothing is typed into its pane until they detach (`Wait`),
+/// or it is treated like any other (`Ignore`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attached {
+    #[default]
+    Wait,
+    Ignore,
 }
 
 /// How text is handed to agents: timings, and what each agent profile needs.
@@ -194,6 +207,7 @@ impl Default for Policy {
             spawn: SpawnPolicy::default(),
             land: super::LandPolicy::default(),
             limits: LimitPolicy::default(),
+            attached: Attached::Wait,
         }
     }
 }

@@ -21,12 +21,18 @@ pub enum Action {
     Pause,
     BranchView,
     Filter,
+    TaskCancel,
+    TaskHold,
+    TaskRetry,
+    TaskEdit,
+    PriorityUp,
+    PriorityDown,
     Help,
     Quit,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 22] = [
         Action::Up,
         Action::Down,
         Action::NextPanel,
@@ -41,6 +47,12 @@ impl Action {
         Action::Pause,
         Action::BranchView,
         Action::Filter,
+        Action::TaskCancel,
+        Action::TaskHold,
+        Action::TaskRetry,
+        Action::TaskEdit,
+        Action::PriorityUp,
+        Action::PriorityDown,
         Action::Help,
         Action::Quit,
     ];

@@ -36,6 +36,32 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
             ];
             boxed(frame, area, ui, " Kill ", lines, 60, 8, Color::Red);
         }
+        Dialog::ConfirmCancel(task) => {
+            let needed: Vec<&str> = model
+                .tasks
+                .values()
+                .filter(|t| t.def.needs.contains(task) && !t.state.is_final())
+                .map(|t| t.def.id.as_str())
+                .collect();
+            let what = if needed.is_empty() {
+                "It fails, the operator its reason; `R` retries it.".to_string()
+            } else {
+                format!(
+                    "It fails, and so do the tasks that need it: {}.",
+                    one_line(&needed.join(", "))
+                )
+            };
+            let lines = vec![
+                Line::styled(
+                    format!("Cancel task {}?", one_line(task)),
+                    Style::default().add_modifier(Modifier::BOLD),
+                ),
+                Line::raw(what),
+                Line::raw(""),
+                Line::raw("y: cancel it    any other key: keep it"),
+            ];
+            boxed(frame, area, ui, " Cancel ", lines, 64, 8, Color::Red);
+        }
         Dialog::Reassign {
             worker,
             tasks,
