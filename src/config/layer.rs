@@ -20,6 +20,8 @@ pub(super) const STRING_KEYS: &[&str] = &[
     "land",
     "into",
     "land_verify",
+    "remote",
+    "forge",
 ];
 
 /// `[timing]` keys with their allowed ranges; the defaults live in config/defaults.toml.
@@ -38,6 +40,7 @@ pub(super) const TIMING_KEYS: &[(&str, u64, u64)] = &[
     ("max_attempts", 1, 20),
     ("max_restarts", 0, 100),
     ("max_land_attempts", 1, 20),
+    ("pr_poll_secs", 1, 3_600),
 ];
 
 pub(super) const MAX_WORKERS: u64 = 256;

@@ -114,6 +114,10 @@ pub struct Land {
     pub into: String,
     pub verify: Option<String>,
     pub keep_branches: bool,
+    /// With `land = "pr"`: the remote task branches are pushed to, and the forge's CLI (`gh`,
+    /// `glab`).
+    pub remote: String,
+    pub forge: String,
 }
 
 /// Absolute, lexically normalised paths.
@@ -150,6 +154,8 @@ pub struct Timing {
     pub max_restarts: u32,
     /// Follow-ups (conflict, verify after the merge) before a task that cannot land fails.
     pub max_land_attempts: u32,
+    /// With `land = "pr"`: how often each open pull request's state is asked for.
+    pub pr_poll: Duration,
 }
 
 /// Loads `<repo_root>/czar.toml` over the shipped defaults. A missing file is an error

@@ -146,6 +146,8 @@ pub(super) fn resolve(
         take("land").ok_or_else(|| built_in("land"))?,
         take("into"),
         take("land_verify"),
+        take("remote").ok_or_else(|| built_in("remote"))?,
+        take("forge").ok_or_else(|| built_in("forge"))?,
         &base,
     )?;
 
@@ -172,6 +174,7 @@ pub(super) fn resolve(
         max_attempts: ms("max_attempts")? as u32,
         max_restarts: ms("max_restarts")? as u32,
         max_land_attempts: ms("max_land_attempts")? as u32,
+        pr_poll: Duration::from_secs(ms("pr_poll_secs")?),
     };
 
     let mut profiles = BTreeMap::new();

@@ -62,13 +62,15 @@ pub fn next_to_land(model: &Model, now: u64) -> Option<String> {
 /// Starts the next landing, if one is due.
 pub(super) fn start_next(model: &mut Model, now: u64, out: &mut Vec<Command>) {
     let mode = model.policy.land.mode;
-    // Pull requests go through a forge this version does not drive: such tasks wait, visibly.
-    if !mode.is_on() || mode == LandMode::Pr {
+    if !mode.is_on() {
         return;
     }
     let Some(id) = next_to_land(model, now) else {
         return;
     };
+    if mode == LandMode::Pr {
+        return super::land_pr::open(model, &id, out);
+    }
     if let Some(rec) = model.tasks.get_mut(&id).and_then(|t| t.land.as_mut()) {
         rec.state = Landing::Merging;
         rec.asked = false;
@@ -110,7 +112,7 @@ fn land_command(model: &Model, id: &str) -> Command {
     }
 }
 
-fn state_of(model: &Model, task: &str) -> Option<Landing> {
+pub(super) fn state_of(model: &Model, task: &str) -> Option<Landing> {
     let t = model.tasks.get(task)?;
     (t.state == TaskState::Done)
         .then(|| t.land.as_ref().map(|l| l.state.clone()))
@@ -294,18 +296,19 @@ pub(super) fn resume(model: &mut Model, out: &mut Vec<Command>) {
                 from,
                 to,
             }),
+            Some(Landing::PrOpening) => super::land_pr::open(model, &id, out),
             _ => {}
         }
     }
 }
 
-fn set(model: &mut Model, task: &str, state: Landing) {
+pub(super) fn set(model: &mut Model, task: &str, state: Landing) {
     if let Some(rec) = model.tasks.get_mut(task).and_then(|t| t.land.as_mut()) {
         rec.state = state;
     }
 }
 
-fn wait(model: &mut Model, task: &str, why: &str, now: u64, out: &mut Vec<Command>) {
+pub(super) fn wait(model: &mut Model, task: &str, why: &str, now: u64, out: &mut Vec<Command>) {
     let said = matches!(state_of(model, task), Some(Landing::Waiting { why: w, .. }) if w == why);
     set(
         model,
@@ -345,7 +348,7 @@ fn landed_since(model: &Model, task: &str) -> String {
 /// free, else to the next fitting worker. After `max_attempts` follow-ups it fails, its branch
 /// kept.
 #[allow(clippy::too_many_arguments)]
-fn send_back(
+pub(super) fn send_back(
     model: &mut Model,
     task: &str,
     template: &str,

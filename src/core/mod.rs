@@ -9,6 +9,7 @@ mod detail;
 pub mod explain;
 mod healing;
 pub mod land;
+mod land_pr;
 mod lifecycle;
 pub mod model;
 pub mod observation;

@@ -17,6 +17,7 @@ mod kills;
 mod landing;
 mod lock;
 mod orphans;
+mod pr;
 mod private;
 mod refused;
 mod repair;
