@@ -132,7 +132,7 @@ pub const ACTIONS: &[(&str, &[&str], &str)] = &[
     (
         "next_panel",
         &["Tab"],
-        "cycle panels (workers, queue, alerts)",
+        "cycle panels (workers, queue, landing when on, alerts)",
     ),
     ("attach", &["Enter", "a"], "attach to the selected worker"),
     ("type", &["i"], "type a line into the selected agent"),
@@ -153,6 +153,11 @@ pub const ACTIONS: &[(&str, &[&str], &str)] = &[
     ("pause", &["p"], "pause / resume auto-assignment"),
     ("branch_view", &["d"], "switch the preview: screen / branch"),
     ("filter", &["/"], "filter workers and tasks"),
+    (
+        "land_now",
+        &["l"],
+        "land the task selected in the Landing panel now",
+    ),
     ("help", &["?"], "show / hide this help"),
     ("quit", &["q", "C-c"], "quit (workers keep running)"),
 ];

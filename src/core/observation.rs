@@ -184,6 +184,10 @@ pub enum Intent {
         worker: WorkerId,
         yes: bool,
     },
+    /// Land this finished task first (and try a waiting landing again now).
+    LandNow {
+        task: TaskId,
+    },
 }
 
 /// What merging a task's branch onto the target, then verifying the result, came to.

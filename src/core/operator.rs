@@ -33,6 +33,7 @@ pub(super) fn intent(model: &mut Model, intent: Intent, out: &mut Vec<Command>) 
         Intent::Kill { worker } => kill(model, worker, out),
         Intent::Reassign { worker, task } => reassign(model, worker, &task, out),
         Intent::Type { worker, text } => out.push(Command::TypeText { worker, text }),
+        Intent::LandNow { task } => super::land::now(model, &task, out),
         Intent::Answer { worker, yes } => answer(model, worker, yes, out),
     }
 }
@@ -50,6 +51,7 @@ fn describe(intent: &Intent) -> String {
             "answered {} for worker {worker}",
             if *yes { "yes" } else { "no" }
         ),
+        Intent::LandNow { task } => format!("land {task} now"),
     }
 }
 

@@ -208,3 +208,31 @@ fn no_color_draws_no_colour_at_all() {
         assert_eq!(coloured, expect_colour, "color={color}");
     }
 }
+
+#[test]
+fn land_now_sends_the_task_selected_in_the_landing_panel() {
+    let model = crate::snapshots::landing_model();
+    let mut ui = fixture::ui(true);
+    // Not in the Landing panel: nothing is sent, and the operator is told where to go.
+    assert!(on_key(&mut ui, &model, k("l")).is_empty());
+    assert!(ui.flash.contains("Landing panel"), "{}", ui.flash);
+    // Tab reaches it (after the queue) since landing is on; Down moves the selection.
+    on_key(&mut ui, &model, k("Tab"));
+    on_key(&mut ui, &model, k("Tab"));
+    assert_eq!(ui.panel, Panel::Landing);
+    on_key(&mut ui, &model, k("Down"));
+    let rows = czar::front::tui::rows::landing(&model);
+    let out = on_key(&mut ui, &model, k("l"));
+    assert_eq!(
+        out,
+        vec![Effect::Send(Intent::LandNow {
+            task: rows[1].def.id.clone()
+        })]
+    );
+    // With landing off the cycle skips it.
+    let plain = fixture::model();
+    let mut ui = fixture::ui(true);
+    on_key(&mut ui, &plain, k("Tab"));
+    on_key(&mut ui, &plain, k("Tab"));
+    assert_eq!(ui.panel, Panel::Alerts);
+}

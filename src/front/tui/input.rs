@@ -46,8 +46,23 @@ pub fn on_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Vec<Effect> {
             vec![Effect::Refresh]
         }
         Action::NextPanel => {
-            ui.panel = ui.panel.next();
+            ui.panel = ui.panel.next_in(model.policy.land.mode.is_on());
             Vec::new()
+        }
+        Action::LandNow => {
+            let rows = rows::landing(model);
+            match rows.get(ui.landing_sel) {
+                Some(t) if ui.panel == Panel::Landing => {
+                    ui.flash = format!("asked to land {} now", t.def.id);
+                    vec![Effect::Send(Intent::LandNow {
+                        task: t.def.id.clone(),
+                    })]
+                }
+                _ => {
+                    ui.flash = "select a task in the Landing panel first (Tab)".into();
+                    Vec::new()
+                }
+            }
         }
         Action::BranchView => {
             ui.preview = match ui.preview {
@@ -159,6 +174,10 @@ fn move_selection(ui: &mut UiState, model: &Model, up: bool) {
             ui.selected = step(ui.selected, n.saturating_sub(1));
         }
         Panel::Queue => ui.queue_scroll = step(ui.queue_scroll, usize::MAX / 2),
+        Panel::Landing => {
+            let n = rows::landing(model).len();
+            ui.landing_sel = step(ui.landing_sel, n.saturating_sub(1));
+        }
         Panel::Alerts => ui.alert_scroll = step(ui.alert_scroll, usize::MAX / 2),
     }
 }

@@ -21,12 +21,13 @@ pub enum Action {
     Pause,
     BranchView,
     Filter,
+    LandNow,
     Help,
     Quit,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::Up,
         Action::Down,
         Action::NextPanel,
@@ -41,6 +42,7 @@ impl Action {
         Action::Pause,
         Action::BranchView,
         Action::Filter,
+        Action::LandNow,
         Action::Help,
         Action::Quit,
     ];

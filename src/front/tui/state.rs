@@ -12,14 +12,22 @@ pub enum Panel {
     #[default]
     Workers,
     Queue,
+    /// Shown while landing is on.
+    Landing,
     Alerts,
 }
 
 impl Panel {
     pub fn next(self) -> Panel {
+        self.next_in(false)
+    }
+
+    /// The next panel, the Landing panel included when it is shown.
+    pub fn next_in(self, landing: bool) -> Panel {
         match self {
             Panel::Workers => Panel::Queue,
-            Panel::Queue => Panel::Alerts,
+            Panel::Queue if landing => Panel::Landing,
+            Panel::Queue | Panel::Landing => Panel::Alerts,
             Panel::Alerts => Panel::Workers,
         }
     }
@@ -76,6 +84,8 @@ pub struct UiState {
     /// First line shown of the queue and of the alerts panels.
     pub queue_scroll: usize,
     pub alert_scroll: usize,
+    /// The row selected in the Landing panel.
+    pub landing_sel: usize,
     pub preview: PreviewMode,
     pub dialog: Dialog,
     pub filter: String,
@@ -97,6 +107,7 @@ impl UiState {
             selected: 0,
             queue_scroll: 0,
             alert_scroll: 0,
+            landing_sel: 0,
             preview: PreviewMode::Screen,
             dialog: Dialog::None,
             filter: String::new(),
