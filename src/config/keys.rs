@@ -132,7 +132,7 @@ pub const ACTIONS: &[(&str, &[&str], &str)] = &[
     (
         "next_panel",
         &["Tab"],
-        "cycle panels (workers, queue, landing when on, alerts)",
+        "cycle panels (workers, queue, landing, alerts)",
     ),
     ("attach", &["Enter", "a"], "attach to the selected worker"),
     ("type", &["i"], "type a line into the selected agent"),
@@ -156,8 +156,10 @@ pub const ACTIONS: &[(&str, &[&str], &str)] = &[
     (
         "land_now",
         &["l"],
-        "land the task selected in the Landing panel now",
+        "Landing panel: land the selected task now",
     ),
+    ("reject", &["R"], "Landing panel: send it back, with a note"),
+    ("open_pr", &["o"], "Landing panel: open its pull request"),
     ("help", &["?"], "show / hide this help"),
     ("quit", &["q", "C-c"], "quit (workers keep running)"),
 ];

@@ -282,6 +282,44 @@ pub(super) fn now(model: &mut Model, task: &str, out: &mut Vec<Command>) {
     ));
 }
 
+const REJECT_TEMPLATE: &str = include_str!("../../prompts/land_reject.md");
+
+/// The operator rejects a finished task before it landed: it goes back to its agent with the
+/// note (bounded like any follow-up). A landing under way, or over, is not taken back.
+pub(super) fn reject(model: &mut Model, task: &str, note: &str, now: u64, out: &mut Vec<Command>) {
+    let open = matches!(
+        state_of(model, task),
+        Some(Landing::Queued | Landing::Waiting { .. } | Landing::PrOpen { .. })
+    );
+    if !open {
+        let state = state_of(model, task).map_or("not waiting to land", |s| s.as_str());
+        out.push(Command::record(
+            None,
+            Some(task),
+            EventKind::Operator,
+            format!("rejection not applied: its landing is {state}"),
+        ));
+        return;
+    }
+    let detail = format!(
+        "rejected by the operator: {}",
+        note.lines().next().unwrap_or("")
+    );
+    let values = [("note", note)];
+    let kind = Some(EventKind::Operator);
+    send_back_as(
+        model,
+        task,
+        REJECT_TEMPLATE,
+        &values,
+        Vec::new(),
+        detail,
+        now,
+        out,
+        kind,
+    );
+}
+
 /// After a restart: a landing under way is done again from its stored step. A merge is redone
 /// from scratch (nothing moved yet); a move is asked again, and the compare-and-swap says whether
 /// it happened already.
@@ -358,14 +396,31 @@ pub(super) fn send_back(
     now: u64,
     out: &mut Vec<Command>,
 ) {
+    send_back_as(model, task, template, values, files, detail, now, out, None);
+}
+
+/// `send_back`, recorded as `kind` when given (an operator's rejection), else as a conflict
+/// (files given) or a verify failure.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn send_back_as(
+    model: &mut Model,
+    task: &str,
+    template: &str,
+    values: &[(&str, &str)],
+    files: Vec<String>,
+    detail: String,
+    now: u64,
+    out: &mut Vec<Command>,
+    kind: Option<EventKind>,
+) {
     let max = model.policy.land.max_attempts;
     let into = model.policy.land.into.clone();
     let conflict = !files.is_empty();
-    let kind = if conflict {
+    let kind = kind.unwrap_or(if conflict {
         EventKind::LandConflict
     } else {
         EventKind::LandVerifyFailed
-    };
+    });
     let Some(t) = model.tasks.get_mut(task) else {
         return;
     };
@@ -374,10 +429,10 @@ pub(super) fn send_back(
     let previous = t.worker;
     let rec = t.land.get_or_insert_with(LandRecord::default);
     rec.returns += 1;
-    if conflict {
-        rec.conflicts += 1;
-    } else {
-        rec.verify_failures += 1;
+    match kind {
+        EventKind::LandConflict => rec.conflicts += 1,
+        EventKind::LandVerifyFailed => rec.verify_failures += 1,
+        _ => {}
     }
     let attempt = rec.returns;
     rec.state = Landing::Returned {

@@ -188,6 +188,11 @@ pub enum Intent {
     LandNow {
         task: TaskId,
     },
+    /// Send this finished task back to its agent with the operator's note, before it lands.
+    Reject {
+        task: TaskId,
+        note: String,
+    },
 }
 
 /// What merging a task's branch onto the target, then verifying the result, came to.

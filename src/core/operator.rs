@@ -6,7 +6,7 @@ use super::model::{Model, TaskState, WorkerId};
 use super::observation::Intent;
 use super::queue;
 
-pub(super) fn intent(model: &mut Model, intent: Intent, out: &mut Vec<Command>) {
+pub(super) fn intent(model: &mut Model, intent: Intent, now: u64, out: &mut Vec<Command>) {
     let worker = match &intent {
         Intent::Kill { worker }
         | Intent::Reassign { worker, .. }
@@ -34,6 +34,7 @@ pub(super) fn intent(model: &mut Model, intent: Intent, out: &mut Vec<Command>) 
         Intent::Reassign { worker, task } => reassign(model, worker, &task, out),
         Intent::Type { worker, text } => out.push(Command::TypeText { worker, text }),
         Intent::LandNow { task } => super::land::now(model, &task, out),
+        Intent::Reject { task, note } => super::land::reject(model, &task, &note, now, out),
         Intent::Answer { worker, yes } => answer(model, worker, yes, out),
     }
 }
@@ -52,6 +53,7 @@ fn describe(intent: &Intent) -> String {
             if *yes { "yes" } else { "no" }
         ),
         Intent::LandNow { task } => format!("land {task} now"),
+        Intent::Reject { task, note } => format!("reject {task} ({} bytes of note)", note.len()),
     }
 }
 

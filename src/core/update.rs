@@ -92,7 +92,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
         Observation::Signal { worker, signal } => {
             self::signal(model, worker, signal, now, &mut out)
         }
-        Observation::Intent(intent) => super::operator::intent(model, intent, &mut out),
+        Observation::Intent(intent) => super::operator::intent(model, intent, now, &mut out),
         Observation::Surveyed(s) => super::survey::surveyed(model, s, &mut out),
         Observation::Resumed => resumed(model, now, &mut out),
         Observation::LandMerged { task, outcome } => {

@@ -236,3 +236,32 @@ fn land_now_sends_the_task_selected_in_the_landing_panel() {
     on_key(&mut ui, &plain, k("Tab"));
     assert_eq!(ui.panel, Panel::Alerts);
 }
+
+#[test]
+fn reject_asks_for_a_note_and_sends_it_and_open_pr_needs_a_pull_request() {
+    let model = crate::snapshots::landing_model();
+    let mut ui = fixture::ui(true);
+    on_key(&mut ui, &model, k("Tab"));
+    on_key(&mut ui, &model, k("Tab"));
+    assert_eq!(ui.panel, Panel::Landing);
+    let first = czar::front::tui::rows::landing(&model)[0].def.id.clone();
+    assert!(on_key(&mut ui, &model, k("o")).is_empty());
+    assert!(ui.flash.contains("no open pull request"), "{}", ui.flash);
+    on_key(&mut ui, &model, k("R"));
+    assert!(matches!(&ui.dialog, Dialog::Reject { task, .. } if *task == first));
+    let draw_ui = ui.clone();
+    let screen = format!("{:?}", draw(&model, &draw_ui, 120, 40).backend());
+    assert!(screen.contains("back to its agent with a note"), "{screen}");
+    for c in "use --json".chars() {
+        on_key(&mut ui, &model, k(&c.to_string()));
+    }
+    let out = on_key(&mut ui, &model, k("Enter"));
+    assert_eq!(
+        out,
+        vec![Effect::Send(Intent::Reject {
+            task: first,
+            note: "use --json".into()
+        })]
+    );
+    assert_eq!(ui.dialog, Dialog::None);
+}

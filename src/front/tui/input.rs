@@ -19,6 +19,8 @@ pub enum Effect {
     WriteTask(TaskDef),
     /// Read the preview again now (the selection or the mode changed).
     Refresh,
+    /// Open a pull request's page in the operator's browser.
+    OpenUrl(String),
     Quit,
 }
 
@@ -48,6 +50,34 @@ pub fn on_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Vec<Effect> {
         Action::NextPanel => {
             ui.panel = ui.panel.next_in(model.policy.land.mode.is_on());
             Vec::new()
+        }
+        Action::Reject | Action::OpenPr => {
+            let rows = rows::landing(model);
+            let Some(t) = rows
+                .get(ui.landing_sel)
+                .filter(|_| ui.panel == Panel::Landing)
+            else {
+                ui.flash = "select a task in the Landing panel first (Tab)".into();
+                return Vec::new();
+            };
+            let url = match t.land.as_ref().map(|l| &l.state) {
+                Some(crate::core::model::Landing::PrOpen { url, .. }) => Some(url.clone()),
+                _ => None,
+            };
+            match (action, url) {
+                (Action::Reject, _) => {
+                    ui.dialog = Dialog::Reject {
+                        task: t.def.id.clone(),
+                        text: String::new(),
+                    };
+                    Vec::new()
+                }
+                (_, Some(url)) => vec![Effect::OpenUrl(url)],
+                (_, None) => {
+                    ui.flash = format!("{} has no open pull request", t.def.id);
+                    Vec::new()
+                }
+            }
         }
         Action::LandNow => {
             let rows = rows::landing(model);
@@ -258,6 +288,18 @@ fn on_dialog_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Vec<Effect> {
             } else {
                 edit(&mut text, &key);
                 Dialog::Type { worker, text }
+            }
+        }
+        Dialog::Reject { task, mut text } => {
+            if key.key == Key::Enter {
+                if !text.is_empty() {
+                    ui.flash = format!("sent {task} back to its agent");
+                    out.push(Effect::Send(Intent::Reject { task, note: text }));
+                }
+                Dialog::None
+            } else {
+                edit(&mut text, &key);
+                Dialog::Reject { task, text }
             }
         }
         Dialog::Filter => {

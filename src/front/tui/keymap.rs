@@ -22,12 +22,14 @@ pub enum Action {
     BranchView,
     Filter,
     LandNow,
+    Reject,
+    OpenPr,
     Help,
     Quit,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 19] = [
         Action::Up,
         Action::Down,
         Action::NextPanel,
@@ -43,6 +45,8 @@ impl Action {
         Action::BranchView,
         Action::Filter,
         Action::LandNow,
+        Action::Reject,
+        Action::OpenPr,
         Action::Help,
         Action::Quit,
     ];

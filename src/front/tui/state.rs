@@ -67,6 +67,11 @@ pub enum Dialog {
     },
     Filter,
     AddTask(TaskForm),
+    /// The note sent back with a task rejected in the Landing panel.
+    Reject {
+        task: String,
+        text: String,
+    },
 }
 
 /// The selected worker's screen, as last captured (ANSI already turned into styled text).

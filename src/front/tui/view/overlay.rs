@@ -70,6 +70,16 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
             boxed(frame, area, ui, " Type ", lines, 64, 6, Color::Cyan);
         }
         Dialog::AddTask(form) => add_task(frame, area, ui, form),
+        Dialog::Reject { task, text } => {
+            let lines = vec![
+                Line::raw(format!(
+                    "Send {} back to its agent with a note (Enter sends it):",
+                    crate::visible::one_line(task)
+                )),
+                Line::styled(format!("> {text}▏"), fg(ui, Color::Yellow)),
+            ];
+            boxed(frame, area, ui, " Reject ", lines, 72, 6, Color::Red);
+        }
     }
 }
 
