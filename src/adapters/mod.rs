@@ -1,6 +1,7 @@
 pub mod bell;
 pub mod claims;
 pub(crate) mod fdio;
+pub mod forge;
 pub mod git;
 pub mod group;
 pub mod lock;

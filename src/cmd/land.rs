@@ -41,6 +41,13 @@ pub fn run(dir: &Path, task: Option<&str>) -> anyhow::Result<i32> {
         );
         return Ok(0);
     }
+    if cfg.land.mode == LandMode::Pr {
+        println!(
+            "czar: with land = \"pr\" a task lands when its pull request is merged; run czar to \
+             open and follow it"
+        );
+        return Ok(1);
+    }
     let _lock = project::own_state(state_dir, lock::Mode::Land)?;
     land_here(&cfg, task)
 }

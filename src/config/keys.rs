@@ -132,7 +132,7 @@ pub const ACTIONS: &[(&str, &[&str], &str)] = &[
     (
         "next_panel",
         &["Tab"],
-        "cycle panels (workers, queue, alerts)",
+        "cycle panels (workers, queue, landing, alerts)",
     ),
     ("attach", &["Enter", "a"], "attach to the selected worker"),
     ("type", &["i"], "type a line into the selected agent"),
@@ -183,6 +183,17 @@ pub const ACTIONS: &[(&str, &[&str], &str)] = &[
         &["-"],
         "lower the selected task's priority (Queue panel)",
     ),
+    (
+        "land_now",
+        &["l"],
+        "Landing panel: land the selected task now",
+    ),
+    (
+        "reject",
+        &["b"],
+        "Landing panel: send it back to its agent, with a note",
+    ),
+    ("open_pr", &["o"], "Landing panel: open its pull request"),
     ("help", &["?"], "show / hide this help"),
     ("quit", &["q", "C-c"], "quit (workers keep running)"),
 ];

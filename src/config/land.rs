@@ -9,17 +9,12 @@ pub(super) fn resolve(
     mode_text: Sourced<String>,
     into: Option<Sourced<String>>,
     verify: Option<Sourced<String>>,
+    remote: Sourced<String>,
+    forge: Sourced<String>,
     base: &str,
 ) -> Result<super::Land, ConfigError> {
     use crate::core::model::LandMode;
     let mode = match LandMode::parse(&mode_text.value) {
-        Some(LandMode::Pr) => {
-            return Err(invalid(
-                &mode_text.at,
-                "pr",
-                "pull requests are not driven by this version of czar yet; use \"merge\", \"squash\", \"rebase\" or \"off\"",
-            ));
-        }
         Some(m) => m,
         None => {
             return Err(invalid(
@@ -46,10 +41,32 @@ pub(super) fn resolve(
         Some(v) => Some(v.value),
         None => None,
     };
+    let bad_remote = remote.value.is_empty()
+        || remote.value.starts_with('-')
+        || remote
+            .value
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control());
+    if bad_remote {
+        return Err(invalid(
+            &remote.at,
+            &remote.value,
+            "a git remote's name, without spaces",
+        ));
+    }
+    if forge.value != "gh" && forge.value != "glab" {
+        return Err(invalid(
+            &forge.at,
+            &forge.value,
+            "expected \"gh\" (GitHub) or \"glab\" (GitLab)",
+        ));
+    }
     Ok(super::Land {
         mode,
         into,
         verify,
         keep_branches: false,
+        remote: remote.value,
+        forge: forge.value,
     })
 }

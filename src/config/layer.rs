@@ -22,6 +22,8 @@ pub(super) const STRING_KEYS: &[&str] = &[
     "land_verify",
     "on_waiting",
     "attached",
+    "remote",
+    "forge",
 ];
 
 /// `[timing]` keys with their allowed ranges; the defaults live in config/defaults.toml.
@@ -42,6 +44,7 @@ pub(super) const TIMING_KEYS: &[(&str, u64, u64)] = &[
     ("max_land_attempts", 1, 20),
     ("waiting_limit_secs", 0, 604_800),
     ("rate_limit_backoff_secs", 1, 86_400),
+    ("pr_poll_secs", 1, 3_600),
 ];
 
 pub(super) const MAX_WORKERS: u64 = 256;

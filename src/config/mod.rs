@@ -119,6 +119,10 @@ pub struct Land {
     pub into: String,
     pub verify: Option<String>,
     pub keep_branches: bool,
+    /// With `land = "pr"`: the remote task branches are pushed to, and the forge's CLI (`gh`,
+    /// `glab`).
+    pub remote: String,
+    pub forge: String,
 }
 
 /// Absolute, lexically normalised paths.
@@ -159,6 +163,8 @@ pub struct Timing {
     pub waiting_limit: Duration,
     /// The first wait out of a rate limit the client gave up on, when no reset time shows.
     pub rate_limit_backoff: Duration,
+    /// With `land = "pr"`: how often each open pull request's state is asked for.
+    pub pr_poll: Duration,
 }
 
 /// Loads `<repo_root>/czar.toml` over the shipped defaults. A missing file is an error

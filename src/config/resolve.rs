@@ -163,6 +163,8 @@ pub(super) fn resolve(
         take("land").ok_or_else(|| built_in("land"))?,
         take("into"),
         take("land_verify"),
+        take("remote").ok_or_else(|| built_in("remote"))?,
+        take("forge").ok_or_else(|| built_in("forge"))?,
         &base,
     )?;
 
@@ -191,6 +193,7 @@ pub(super) fn resolve(
         max_land_attempts: ms("max_land_attempts")? as u32,
         waiting_limit: Duration::from_secs(ms("waiting_limit_secs")?),
         rate_limit_backoff: Duration::from_secs(ms("rate_limit_backoff_secs")?),
+        pr_poll: Duration::from_secs(ms("pr_poll_secs")?),
     };
 
     let mut profiles = BTreeMap::new();

@@ -72,6 +72,17 @@ pub enum Command {
         from: String,
         to: String,
     },
+    /// Push the task's branch and open its pull request (or find the one open). Reports
+    /// `PrOpened`.
+    OpenPr {
+        task: TaskId,
+        branch: String,
+        into: String,
+        title: String,
+        body: String,
+    },
+    /// Ask the forge for the pull request's state and checks. Reports `PrSeen`.
+    CheckPr { task: TaskId, url: String },
     /// Delete these landed branches (those checked out somewhere stay, for `czar gc`).
     DeleteBranches { branches: Vec<String> },
     /// Keep a record of something that happened, with the reason.

@@ -62,13 +62,15 @@ pub fn next_to_land(model: &Model, now: u64) -> Option<String> {
 /// Starts the next landing, if one is due.
 pub(super) fn start_next(model: &mut Model, now: u64, out: &mut Vec<Command>) {
     let mode = model.policy.land.mode;
-    // Pull requests go through a forge this version does not drive: such tasks wait, visibly.
-    if !mode.is_on() || mode == LandMode::Pr {
+    if !mode.is_on() {
         return;
     }
     let Some(id) = next_to_land(model, now) else {
         return;
     };
+    if mode == LandMode::Pr {
+        return super::land_pr::open(model, &id, out);
+    }
     if let Some(rec) = model.tasks.get_mut(&id).and_then(|t| t.land.as_mut()) {
         rec.state = Landing::Merging;
         rec.asked = false;
@@ -110,7 +112,7 @@ fn land_command(model: &Model, id: &str) -> Command {
     }
 }
 
-fn state_of(model: &Model, task: &str) -> Option<Landing> {
+pub(super) fn state_of(model: &Model, task: &str) -> Option<Landing> {
     let t = model.tasks.get(task)?;
     (t.state == TaskState::Done)
         .then(|| t.land.as_ref().map(|l| l.state.clone()))
@@ -280,6 +282,44 @@ pub(super) fn now(model: &mut Model, task: &str, out: &mut Vec<Command>) {
     ));
 }
 
+const REJECT_TEMPLATE: &str = include_str!("../../prompts/land_reject.md");
+
+/// The operator rejects a finished task before it landed: it goes back to its agent with the
+/// note (bounded like any follow-up). A landing under way, or over, is not taken back.
+pub(super) fn reject(model: &mut Model, task: &str, note: &str, now: u64, out: &mut Vec<Command>) {
+    let open = matches!(
+        state_of(model, task),
+        Some(Landing::Queued | Landing::Waiting { .. } | Landing::PrOpen { .. })
+    );
+    if !open {
+        let state = state_of(model, task).map_or("not waiting to land", |s| s.as_str());
+        out.push(Command::record(
+            None,
+            Some(task),
+            EventKind::Operator,
+            format!("rejection not applied: its landing is {state}"),
+        ));
+        return;
+    }
+    let detail = format!(
+        "rejected by the operator: {}",
+        note.lines().next().unwrap_or("")
+    );
+    let values = [("note", note)];
+    let kind = Some(EventKind::Operator);
+    send_back_as(
+        model,
+        task,
+        REJECT_TEMPLATE,
+        &values,
+        Vec::new(),
+        detail,
+        now,
+        out,
+        kind,
+    );
+}
+
 /// After a restart: a landing under way is done again from its stored step. A merge is redone
 /// from scratch (nothing moved yet); a move is asked again, and the compare-and-swap says whether
 /// it happened already.
@@ -294,18 +334,19 @@ pub(super) fn resume(model: &mut Model, out: &mut Vec<Command>) {
                 from,
                 to,
             }),
+            Some(Landing::PrOpening) => super::land_pr::open(model, &id, out),
             _ => {}
         }
     }
 }
 
-fn set(model: &mut Model, task: &str, state: Landing) {
+pub(super) fn set(model: &mut Model, task: &str, state: Landing) {
     if let Some(rec) = model.tasks.get_mut(task).and_then(|t| t.land.as_mut()) {
         rec.state = state;
     }
 }
 
-fn wait(model: &mut Model, task: &str, why: &str, now: u64, out: &mut Vec<Command>) {
+pub(super) fn wait(model: &mut Model, task: &str, why: &str, now: u64, out: &mut Vec<Command>) {
     let said = matches!(state_of(model, task), Some(Landing::Waiting { why: w, .. }) if w == why);
     set(
         model,
@@ -345,7 +386,7 @@ fn landed_since(model: &Model, task: &str) -> String {
 /// free, else to the next fitting worker. After `max_attempts` follow-ups it fails, its branch
 /// kept.
 #[allow(clippy::too_many_arguments)]
-fn send_back(
+pub(super) fn send_back(
     model: &mut Model,
     task: &str,
     template: &str,
@@ -355,14 +396,31 @@ fn send_back(
     now: u64,
     out: &mut Vec<Command>,
 ) {
+    send_back_as(model, task, template, values, files, detail, now, out, None);
+}
+
+/// `send_back`, recorded as `kind` when given (an operator's rejection), else as a conflict
+/// (files given) or a verify failure.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn send_back_as(
+    model: &mut Model,
+    task: &str,
+    template: &str,
+    values: &[(&str, &str)],
+    files: Vec<String>,
+    detail: String,
+    now: u64,
+    out: &mut Vec<Command>,
+    kind: Option<EventKind>,
+) {
     let max = model.policy.land.max_attempts;
     let into = model.policy.land.into.clone();
     let conflict = !files.is_empty();
-    let kind = if conflict {
+    let kind = kind.unwrap_or(if conflict {
         EventKind::LandConflict
     } else {
         EventKind::LandVerifyFailed
-    };
+    });
     let Some(t) = model.tasks.get_mut(task) else {
         return;
     };
@@ -371,10 +429,10 @@ fn send_back(
     let previous = t.worker;
     let rec = t.land.get_or_insert_with(LandRecord::default);
     rec.returns += 1;
-    if conflict {
-        rec.conflicts += 1;
-    } else {
-        rec.verify_failures += 1;
+    match kind {
+        EventKind::LandConflict => rec.conflicts += 1,
+        EventKind::LandVerifyFailed => rec.verify_failures += 1,
+        _ => {}
     }
     let attempt = rec.returns;
     rec.state = Landing::Returned {

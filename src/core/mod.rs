@@ -10,6 +10,7 @@ mod detail;
 pub mod explain;
 mod healing;
 pub mod land;
+mod land_pr;
 mod lifecycle;
 pub mod limits;
 pub mod menu;

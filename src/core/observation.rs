@@ -72,6 +72,16 @@ pub enum Observation {
         task: TaskId,
         outcome: MoveOutcome,
     },
+    /// A task's branch was pushed and its pull request opened (its URL), or not (why).
+    PrOpened {
+        task: TaskId,
+        result: Result<String, String>,
+    },
+    /// What the forge says of a task's pull request.
+    PrSeen {
+        task: TaskId,
+        status: PrStatus,
+    },
     /// Time passed; lets timeouts fire.
     Tick,
     /// A screen no rule could read (no state): whatever showed before is gone, so nothing is
@@ -191,6 +201,15 @@ pub enum Intent {
         worker: WorkerId,
         yes: bool,
     },
+    /// Land this finished task first (and try a waiting landing again now).
+    LandNow {
+        task: TaskId,
+    },
+    /// Send this finished task back to its agent with the operator's note, before it lands.
+    Reject {
+        task: TaskId,
+        note: String,
+    },
     /// The operator's hand on a task (the Queue panel, `czar task`).
     Task {
         task: TaskId,
@@ -252,4 +271,19 @@ pub enum MoveOutcome {
     Stale,
     /// It cannot move now (the operator's checkout is dirty, say): why.
     Blocked(String),
+}
+
+/// A pull request as its forge reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrStatus {
+    /// Open, its checks passing or still running.
+    Open,
+    /// Merged as this commit (when the forge says).
+    Merged { commit: Option<String> },
+    /// Closed without being merged.
+    Closed,
+    /// A check failed: its name and its log (cut short).
+    Failing { check: String, log: String },
+    /// The forge could not be asked: why.
+    Unknown(String),
 }

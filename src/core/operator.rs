@@ -38,6 +38,8 @@ pub fn intent(model: &mut Model, intent: Intent, now: u64, out: &mut Vec<Command
         Intent::Type { worker, text } => {
             super::attached::operator_input(model, worker, HeldInput::Text(text), out)
         }
+        Intent::LandNow { task } => super::land::now(model, &task, out),
+        Intent::Reject { task, note } => super::land::reject(model, &task, &note, now, out),
         Intent::Answer { worker, yes } => answer(model, worker, yes, now, out),
         Intent::Task { task, action } => super::task_control::apply(model, &task, action, now, out),
     }
@@ -61,6 +63,8 @@ fn describe(intent: &Intent) -> String {
             TaskAction::Priority(p) => format!("priority of {task} to {p}"),
             a => format!("{} {task}", a.verb()),
         },
+        Intent::LandNow { task } => format!("land {task} now"),
+        Intent::Reject { task, note } => format!("reject {task} ({} bytes of note)", note.len()),
     }
 }
 

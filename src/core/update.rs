@@ -130,6 +130,12 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
             }
             super::delivery::advance(model, worker, now, &mut out);
         }
+        Observation::PrOpened { task, result } => {
+            super::land_pr::opened(model, &task, result, now, &mut out)
+        }
+        Observation::PrSeen { task, status } => {
+            super::land_pr::seen(model, &task, status, now, &mut out)
+        }
         Observation::Tick => {
             super::limits::expire(model, now);
             let ids: Vec<WorkerId> = model.workers.keys().copied().collect();
@@ -160,6 +166,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
     // Landing goes on while stopping too: a landing under way ends where it is stored.
     if !model.stopping {
         super::land::start_next(model, now, &mut out);
+        super::land_pr::poll(model, now, &mut out);
     }
     out
 }

@@ -180,6 +180,30 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
             to,
         } => super::landing::move_target(ctx, task, into, from, to),
         Command::DeleteBranches { branches } => super::landing::delete_branches(ctx, branches),
+        Command::OpenPr {
+            task,
+            branch,
+            into,
+            title,
+            body,
+        } => {
+            tokio::task::spawn_blocking(move || {
+                let result = ctx.prs.open(&branch, &into, &title, &body);
+                if let Err(e) = &result {
+                    tracing::warn!("opening the pull request of {branch}: {e}");
+                }
+                ctx.send(Observation::PrOpened { task, result });
+            });
+        }
+        Command::CheckPr { task, url } => {
+            tokio::task::spawn_blocking(move || {
+                let status = ctx.prs.view(&url);
+                if let crate::core::observation::PrStatus::Unknown(e) = &status {
+                    tracing::warn!("asking for {url}: {e}");
+                }
+                ctx.send(Observation::PrSeen { task, status });
+            });
+        }
     }
 }
 

@@ -79,6 +79,7 @@ pub(crate) struct Ctx {
     pub repo: Arc<dyn Repo>,
     pub processes: Arc<dyn Processes>,
     pub clock: Arc<dyn Clock>,
+    pub prs: Arc<dyn ports::PullRequests>,
     pub tx: mpsc::UnboundedSender<Msg>,
     /// What earlier surveys learned (see `survey`).
     pub survey: survey::SharedCache,
@@ -166,6 +167,7 @@ impl Engine {
             repo: ports.repo,
             processes: ports.processes,
             clock: ports.clock,
+            prs: ports.prs,
             tx,
             survey: Default::default(),
             branches: Default::default(),

@@ -111,6 +111,14 @@ pub trait State: Send {
     fn listen(&self, on_signal: OnChange) -> Option<Guard>;
 }
 
+/// Pull requests: the task branch pushed, the request opened and followed through the forge's
+/// CLI. Blocking: called off the loop.
+pub trait PullRequests: Send + Sync {
+    /// Pushes the branch and opens its pull request (or finds the open one): its URL.
+    fn open(&self, branch: &str, into: &str, title: &str, body: &str) -> Result<String, String>;
+    fn view(&self, url: &str) -> crate::core::observation::PrStatus;
+}
+
 /// A command's outcome: whether it passed, and what it printed.
 pub type Ran = (bool, String);
 
@@ -132,4 +140,5 @@ pub struct Ports {
     pub state: Box<dyn State>,
     pub processes: Arc<dyn Processes>,
     pub clock: Arc<dyn Clock>,
+    pub prs: Arc<dyn PullRequests>,
 }

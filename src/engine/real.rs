@@ -31,7 +31,23 @@ pub(super) fn open(setup: &Setup) -> Result<Ports, EngineError> {
         state: Box::new(state),
         processes: Arc::new(Shell),
         clock: Arc::new(SystemClock),
+        prs: Arc::new(crate::adapters::forge::Forge {
+            root: setup.paths.repo_root.clone(),
+            remote: setup.land_remote.clone(),
+            cli: setup.forge.clone(),
+        }),
     })
+}
+
+impl super::ports::PullRequests for crate::adapters::forge::Forge {
+    fn open(&self, branch: &str, into: &str, title: &str, body: &str) -> Result<String, String> {
+        self.push(branch)?;
+        crate::adapters::forge::Forge::open(self, branch, into, title, body)
+    }
+
+    fn view(&self, url: &str) -> crate::core::observation::PrStatus {
+        crate::adapters::forge::Forge::view(self, url)
+    }
 }
 
 /// One tmux server, and the output logs its panes' agents write (see `output_watch`).

@@ -53,6 +53,9 @@ pub struct Setup {
     /// This czar's executable (when its path is UTF-8, as tmux needs): each agent runs under its
     /// `pane-log`, which keeps the output log.
     pub czar_exe: Option<String>,
+    /// With `land = "pr"`: the remote task branches are pushed to, and the forge's CLI.
+    pub land_remote: String,
+    pub forge: String,
 }
 
 impl Setup {
@@ -117,6 +120,7 @@ impl Setup {
                     verify: cfg.land.verify.clone(),
                     keep_branches: cfg.land.keep_branches,
                     max_attempts: t.max_land_attempts,
+                    pr_poll_ms: t.pr_poll.as_millis() as u64,
                 },
                 limits: LimitPolicy {
                     waiting_ms: t.waiting_limit.as_millis() as u64,
@@ -128,6 +132,8 @@ impl Setup {
             },
             pane_size: (160, 48),
             czar_exe: exe_path.to_str().map(str::to_string),
+            land_remote: cfg.land.remote.clone(),
+            forge: cfg.land.forge.clone(),
         })
     }
 }

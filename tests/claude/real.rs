@@ -69,13 +69,15 @@ fn czar_drives_the_real_claude_client_to_commit_and_finish_every_task() {
         text(&out)
     );
 
-    // Every task's branch holds its own commit, with its own file.
+    // Every task's branch holds its own commit, with its own file, on top of what it stacks on
+    // (landing is off: gamma starts from alpha's branch).
     for (id, _) in TASKS {
-        let subjects = git(&root, &["log", "--format=%s", &format!("main..czar/{id}")]);
+        let on = if id == "gamma" { "czar/alpha" } else { "main" };
+        let subjects = git(&root, &["log", "--format=%s", &format!("{on}..czar/{id}")]);
         assert_eq!(subjects.trim(), format!("Do {id}"), "czar/{id}");
         let files = git(
             &root,
-            &["diff", "--name-only", &format!("main...czar/{id}")],
+            &["diff", "--name-only", &format!("{on}...czar/{id}")],
         );
         assert_eq!(files.trim(), format!("out/{id}.txt"));
     }

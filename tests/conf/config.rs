@@ -466,3 +466,47 @@ fn stuck_nudges_are_a_list_of_known_steps() {
     let msg = error_at("stuck_nudges = \"escape,poke\"\n", 1, "stuck_nudges");
     assert!(msg.contains("resend"), "{msg}");
 }
+
+#[test]
+fn landing_keys_are_checked_where_they_are_written() {
+    use czar::core::model::LandMode;
+    let (_dir, root) = repo();
+    let cfg = load(&root, "").unwrap();
+    assert_eq!(cfg.land.mode, LandMode::Off, "landing is opt-in");
+    assert_eq!(cfg.land.into, cfg.base, "into defaults to the base");
+    assert_eq!(
+        (cfg.land.verify.as_deref(), cfg.land.keep_branches),
+        (None, false)
+    );
+    assert_eq!(cfg.timing.max_land_attempts, 3);
+    let cfg = load(
+        &root,
+        "land = \"squash\"\ninto = \"release\"\nland_verify = \"make check\"\nkeep_branches = true\n\
+         remote = \"up\"\nforge = \"glab\"\n[timing]\nmax_land_attempts = 5\npr_poll_secs = 9\n",
+    )
+    .unwrap();
+    assert_eq!(cfg.land.mode, LandMode::Squash);
+    assert_eq!(cfg.land.into, "release");
+    assert_eq!(cfg.land.verify.as_deref(), Some("make check"));
+    assert!(cfg.land.keep_branches);
+    assert_eq!(
+        (cfg.land.remote.as_str(), cfg.land.forge.as_str()),
+        ("up", "glab")
+    );
+    assert_eq!(cfg.timing.max_land_attempts, 5);
+    assert_eq!(cfg.timing.pr_poll, std::time::Duration::from_secs(9));
+    let msg = error_at("workers = 2\nland = \"yolo\"\n", 2, "land");
+    assert!(msg.contains("merge") && msg.contains("off"), "{msg}");
+    let msg = error_at("into = \"two words\"\n", 1, "into");
+    assert!(msg.contains("branch"), "{msg}");
+    let msg = error_at("keep_branches = \"yes\"\n", 1, "keep_branches");
+    assert!(msg.contains("boolean"), "{msg}");
+    let msg = error_at("forge = \"bitbucket\"\n", 1, "forge");
+    assert!(msg.contains("gh") && msg.contains("glab"), "{msg}");
+    let msg = error_at(
+        "[timing]\nmax_land_attempts = 0\n",
+        2,
+        "timing.max_land_attempts",
+    );
+    assert!(msg.contains('0'), "{msg}");
+}

@@ -18,6 +18,7 @@ mod kills;
 mod landing;
 mod lock;
 mod orphans;
+mod pr;
 mod private;
 mod refused;
 mod repair;

@@ -331,3 +331,39 @@ fn a_task_file_broken_while_the_dashboard_runs_is_an_alert_until_fixed() {
     room.keys(&["q"]);
     room.wait_screen("the goodbye line", long, |s| s.contains("dashboard closed"));
 }
+
+#[test]
+fn the_landing_panel_shows_the_demo_landing_and_its_key_asks_for_a_landing_now() {
+    let room = Room::open(160, 48);
+    // The demo lands on main: its two tasks show landed in the panel, with their commits.
+    let screen = room.wait_screen("both demo tasks landed", Duration::from_secs(60), |s| {
+        s.contains("Landing: merge into main (2/2 landed)")
+    });
+    assert!(
+        screen.contains("task-01 czar/task-01 landed")
+            && screen.contains("task-02 czar/task-02 landed"),
+        "{screen}"
+    );
+    // Outside the panel the key says where to go; Tab, Tab reaches it; `l` asks for the
+    // selected task (the latest landed is first among the landed) and the footer says so.
+    room.keys(&["l"]);
+    room.wait_screen("the hint", Duration::from_secs(5), |s| {
+        s.contains("select a task in the Landing panel first")
+    });
+    room.keys(&["Tab", "Tab", "l"]);
+    room.wait_screen("the ask", Duration::from_secs(5), |s| {
+        s.contains("asked to land task-0") && s.contains("▶ task-0")
+    });
+    // The core recorded the operator's ask (nothing to land: both already landed).
+    let events = czar::adapters::store::Store::open(&room.repo().join(".czar"))
+        .unwrap()
+        .events(10_000)
+        .unwrap();
+    assert!(
+        events.iter().any(|e| e.kind == "operator"
+            && e.detail
+                .contains("asked to land now; its landing is landed")),
+        "{events:#?}"
+    );
+    room.keys(&["q"]);
+}

@@ -208,3 +208,60 @@ fn no_color_draws_no_colour_at_all() {
         assert_eq!(coloured, expect_colour, "color={color}");
     }
 }
+
+#[test]
+fn land_now_sends_the_task_selected_in_the_landing_panel() {
+    let model = crate::snapshots::landing_model();
+    let mut ui = fixture::ui(true);
+    // Not in the Landing panel: nothing is sent, and the operator is told where to go.
+    assert!(on_key(&mut ui, &model, k("l")).is_empty());
+    assert!(ui.flash.contains("Landing panel"), "{}", ui.flash);
+    // Tab reaches it (after the queue) since landing is on; Down moves the selection.
+    on_key(&mut ui, &model, k("Tab"));
+    on_key(&mut ui, &model, k("Tab"));
+    assert_eq!(ui.panel, Panel::Landing);
+    on_key(&mut ui, &model, k("Down"));
+    let rows = czar::front::tui::rows::landing(&model);
+    let out = on_key(&mut ui, &model, k("l"));
+    assert_eq!(
+        out,
+        vec![Effect::Send(Intent::LandNow {
+            task: rows[1].def.id.clone()
+        })]
+    );
+    // With landing off the cycle skips it.
+    let plain = fixture::model();
+    let mut ui = fixture::ui(true);
+    on_key(&mut ui, &plain, k("Tab"));
+    on_key(&mut ui, &plain, k("Tab"));
+    assert_eq!(ui.panel, Panel::Alerts);
+}
+
+#[test]
+fn reject_asks_for_a_note_and_sends_it_and_open_pr_needs_a_pull_request() {
+    let model = crate::snapshots::landing_model();
+    let mut ui = fixture::ui(true);
+    on_key(&mut ui, &model, k("Tab"));
+    on_key(&mut ui, &model, k("Tab"));
+    assert_eq!(ui.panel, Panel::Landing);
+    let first = czar::front::tui::rows::landing(&model)[0].def.id.clone();
+    assert!(on_key(&mut ui, &model, k("o")).is_empty());
+    assert!(ui.flash.contains("no open pull request"), "{}", ui.flash);
+    on_key(&mut ui, &model, k("b"));
+    assert!(matches!(&ui.dialog, Dialog::Reject { task, .. } if *task == first));
+    let draw_ui = ui.clone();
+    let screen = format!("{:?}", draw(&model, &draw_ui, 120, 40).backend());
+    assert!(screen.contains("back to its agent with a note"), "{screen}");
+    for c in "use --json".chars() {
+        on_key(&mut ui, &model, k(&c.to_string()));
+    }
+    let out = on_key(&mut ui, &model, k("Enter"));
+    assert_eq!(
+        out,
+        vec![Effect::Send(Intent::Reject {
+            task: first,
+            note: "use --json".into()
+        })]
+    );
+    assert_eq!(ui.dialog, Dialog::None);
+}

@@ -53,6 +53,9 @@ pub async fn checks(cfg: &ProjectConfig, setup: &Setup) -> Vec<Check> {
     );
     let (socket, panes) = socket(cfg, setup, tmux_runs).await;
     let mut checks = vec![tmux, socket, git];
+    if cfg.land.mode == crate::core::model::LandMode::Pr {
+        checks.push(tools::forge(root, &cfg.land.forge).await);
+    }
     checks.extend(profiles);
     checks.push(tasks(setup));
     checks.push(state);

@@ -167,6 +167,32 @@ pub async fn git(cwd: &Path) -> Check {
     }
 }
 
+/// With `land = "pr"`: the forge's CLI (`gh` or `glab`) is on PATH and answers. Without it no
+/// pull request can be opened, so its absence is a problem.
+pub async fn forge(cwd: &Path, cli: &str) -> Check {
+    let install = if cli == "glab" {
+        "install the GitLab CLI (https://gitlab.com/gitlab-org/cli) and run `glab auth login`"
+    } else {
+        "install the GitHub CLI (https://cli.github.com) and run `gh auth login`"
+    };
+    let Ok(path) = on_path(cli) else {
+        return Check::problem(
+            "forge",
+            format!("land = \"pr\" opens pull requests with `{cli}`, which is not on PATH"),
+            install,
+        );
+    };
+    let at = path.display();
+    match ask(&path, &["--version"], None, cwd, VERSION_TIMEOUT).await {
+        Answer::Version(line) => Check::ok("forge", format!("{line} at {at}")),
+        other => Check::problem(
+            "forge",
+            format!("{at} --version {}", said(&other)),
+            format!("run `{at} --version` to see what is wrong, or {install}"),
+        ),
+    }
+}
+
 /// How a program that gave no version answered, after its command line.
 pub fn said(answer: &Answer) -> String {
     match answer {

@@ -59,6 +59,9 @@ pub struct LandPolicy {
     pub keep_branches: bool,
     /// Follow-ups (conflict, verify after merge) before the task fails.
     pub max_attempts: u32,
+    /// With pull requests: how often an open one is looked at.
+    #[serde(default)]
+    pub pr_poll_ms: u64,
 }
 
 /// Where a finished task's landing stands. Stored with the task: each step is in the store
@@ -89,6 +92,10 @@ pub enum Landing {
         files: Vec<String>,
         verify_failed: bool,
     },
+    /// Its branch is being pushed and its pull request opened (or found).
+    PrOpening,
+    /// Its pull request is open at `url`; last looked at `checked`.
+    PrOpen { url: String, checked: u64 },
 }
 
 impl Landing {
@@ -101,12 +108,17 @@ impl Landing {
             Landing::Waiting { .. } => "waiting",
             Landing::Returned { files, .. } if !files.is_empty() => "conflict",
             Landing::Returned { .. } => "verify_failed",
+            Landing::PrOpening => "pr_opening",
+            Landing::PrOpen { .. } => "pr_open",
         }
     }
 
     /// Under way in the engine: no other landing may start.
     pub fn in_flight(&self) -> bool {
-        matches!(self, Landing::Merging | Landing::Moving { .. })
+        matches!(
+            self,
+            Landing::Merging | Landing::Moving { .. } | Landing::PrOpening
+        )
     }
 }
 

@@ -309,3 +309,52 @@ fn a_restart_redoes_a_merge_and_asks_the_move_again_never_landing_twice() {
     );
     assert!(m.drained());
 }
+
+#[test]
+fn the_operator_rejects_a_task_before_it_lands_and_its_agent_gets_the_note() {
+    use crate::core::observation::Intent;
+    let mut m = landing_model(1);
+    load(&mut m, vec![def("a", &[], None)], 0);
+    boot(&mut m, 1);
+    finish(&mut m, 1, "a", 2);
+    // Waiting on a dirty checkout: still open to a rejection.
+    merged(&mut m, "a", clean("c0", "c1"), 5);
+    moved(&mut m, "a", MoveOutcome::Blocked("main is dirty".into()), 6);
+    let note = "Name the flag --json, not --as-json".to_string();
+    let out = update(
+        &mut m,
+        Observation::Intent(Intent::Reject {
+            task: "a".into(),
+            note: note.clone(),
+        }),
+        7,
+    );
+    assert_eq!(
+        prepares(&out),
+        vec![(1, "a".to_string())],
+        "back to its worker"
+    );
+    let rec = m.tasks["a"].land.clone().unwrap();
+    assert_eq!((rec.returns, rec.conflicts, rec.verify_failures), (1, 0, 0));
+    assert!(rec.followup.unwrap().contains(&note));
+    // A landed task is not taken back.
+    let mut m = landing_model(1);
+    load(&mut m, vec![def("b", &[], None)], 0);
+    boot(&mut m, 1);
+    finish(&mut m, 1, "b", 2);
+    merged(&mut m, "b", clean("c0", "c1"), 3);
+    moved(&mut m, "b", MoveOutcome::Moved, 4);
+    let out = update(
+        &mut m,
+        Observation::Intent(Intent::Reject {
+            task: "b".into(),
+            note: "too late".into(),
+        }),
+        5,
+    );
+    assert!(prepares(&out).is_empty());
+    assert!(
+        out.iter()
+            .any(|c| matches!(c, Command::Record(e) if e.detail.contains("not applied")))
+    );
+}

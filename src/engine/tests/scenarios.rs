@@ -188,6 +188,7 @@ async fn a_landing_conflict_goes_back_to_the_agent_then_the_work_lands_on_main()
         verify: None,
         keep_branches: false,
         max_attempts: 2,
+        ..Default::default()
     };
     let mut run = Run::start(&fakes, &state, s);
     run.event(EventKind::Delivered, "confirmed").await;
@@ -214,5 +215,55 @@ async fn a_landing_conflict_goes_back_to_the_agent_then_the_work_lands_on_main()
         main.last().is_some_and(|c| c.starts_with("land-czar/a")),
         "{main:?}"
     );
+    run.stop().await;
+}
+
+#[tokio::test]
+async fn a_pull_request_with_a_failing_check_goes_back_with_its_log_then_merged_is_landed() {
+    use crate::core::observation::PrStatus;
+    let dir = tempfile::tempdir().unwrap();
+    task(dir.path(), "a", "", "Build a.");
+    let (fakes, state) = (Fakes::new(), MemState::default());
+    fakes.world().pr_answers.extend([
+        PrStatus::Failing {
+            check: "ci/test".into(),
+            log: "assertion failed: x == 1".into(),
+        },
+        PrStatus::Merged {
+            commit: Some("m1".into()),
+        },
+    ]);
+    let mut s = setup(dir.path(), 1);
+    s.policy.land = crate::core::model::LandPolicy {
+        mode: crate::core::model::LandMode::Pr,
+        into: "main".into(),
+        max_attempts: 2,
+        pr_poll_ms: 1,
+        ..Default::default()
+    };
+    let mut run = Run::start(&fakes, &state, s);
+    run.event(EventKind::Delivered, "confirmed").await;
+    finish(&fakes, &state, W1, 1, "czar/a");
+    run.next("the pull request", |c| matches!(c, Command::OpenPr { .. }))
+        .await;
+    run.event(EventKind::LandVerifyFailed, "ci/test").await;
+    let paste = run.next("the follow-up", paste_to(1)).await;
+    let Command::Paste { text, .. } = paste else {
+        unreachable!()
+    };
+    assert!(
+        text.contains("assertion failed: x == 1") && text.contains("https://forge.test/pr/1"),
+        "{text}"
+    );
+    run.event(EventKind::Delivered, "confirmed").await;
+    finish(&fakes, &state, W1, 1, "czar/a");
+    run.event(EventKind::Landed, "merged as m1").await;
+    let opened = fakes.world().prs_opened.clone();
+    assert_eq!(
+        opened.len(),
+        2,
+        "pushed and looked up again after the fix: {opened:?}"
+    );
+    assert_eq!(opened[0], ("czar/a".into(), "main".into(), "a".into()));
     run.stop().await;
 }

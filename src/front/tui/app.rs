@@ -71,6 +71,7 @@ pub async fn run(
                             Effect::Refresh => {
                                 last_read = Instant::now() - BRANCH_EVERY;
                             }
+                            Effect::OpenUrl(url) => ui.flash = outside::open_url(&url),
                             Effect::Attach(w) => {
                                 // The key reader must not compete with tmux for the terminal.
                                 drop(keys);

@@ -26,6 +26,8 @@ pub enum Effect {
     },
     /// Read the preview again now (the selection or the mode changed).
     Refresh,
+    /// Open a pull request's page in the operator's browser.
+    OpenUrl(String),
     Quit,
 }
 
@@ -53,8 +55,51 @@ pub fn on_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Vec<Effect> {
             vec![Effect::Refresh]
         }
         Action::NextPanel => {
-            ui.panel = ui.panel.next();
+            ui.panel = ui.panel.next_in(model.policy.land.mode.is_on());
             Vec::new()
+        }
+        Action::Reject | Action::OpenPr => {
+            let rows = rows::landing(model);
+            let Some(t) = rows
+                .get(ui.landing_sel)
+                .filter(|_| ui.panel == Panel::Landing)
+            else {
+                ui.flash = "select a task in the Landing panel first (Tab)".into();
+                return Vec::new();
+            };
+            let url = match t.land.as_ref().map(|l| &l.state) {
+                Some(crate::core::model::Landing::PrOpen { url, .. }) => Some(url.clone()),
+                _ => None,
+            };
+            match (action, url) {
+                (Action::Reject, _) => {
+                    ui.dialog = Dialog::Reject {
+                        task: t.def.id.clone(),
+                        text: String::new(),
+                    };
+                    Vec::new()
+                }
+                (_, Some(url)) => vec![Effect::OpenUrl(url)],
+                (_, None) => {
+                    ui.flash = format!("{} has no open pull request", t.def.id);
+                    Vec::new()
+                }
+            }
+        }
+        Action::LandNow => {
+            let rows = rows::landing(model);
+            match rows.get(ui.landing_sel) {
+                Some(t) if ui.panel == Panel::Landing => {
+                    ui.flash = format!("asked to land {} now", t.def.id);
+                    vec![Effect::Send(Intent::LandNow {
+                        task: t.def.id.clone(),
+                    })]
+                }
+                _ => {
+                    ui.flash = "select a task in the Landing panel first (Tab)".into();
+                    Vec::new()
+                }
+            }
         }
         Action::BranchView => {
             ui.preview = match ui.preview {
@@ -176,6 +221,10 @@ fn move_selection(ui: &mut UiState, model: &Model, up: bool) {
             ui.queue_selected = step(ui.queue_selected, order.len().saturating_sub(1));
             ui.queue_task = order.get(ui.queue_selected).map(|t| t.def.id.clone());
         }
+        Panel::Landing => {
+            let n = rows::landing(model).len();
+            ui.landing_sel = step(ui.landing_sel, n.saturating_sub(1));
+        }
         Panel::Alerts => ui.alert_scroll = step(ui.alert_scroll, usize::MAX / 2),
     }
 }
@@ -268,6 +317,18 @@ fn on_dialog_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Vec<Effect> {
             } else {
                 edit(&mut text, &key);
                 Dialog::Type { worker, text }
+            }
+        }
+        Dialog::Reject { task, mut text } => {
+            if key.key == Key::Enter {
+                if !text.is_empty() {
+                    ui.flash = format!("sent {task} back to its agent");
+                    out.push(Effect::Send(Intent::Reject { task, note: text }));
+                }
+                Dialog::None
+            } else {
+                edit(&mut text, &key);
+                Dialog::Reject { task, text }
             }
         }
         Dialog::Filter => {

@@ -27,12 +27,15 @@ pub enum Action {
     TaskEdit,
     PriorityUp,
     PriorityDown,
+    LandNow,
+    Reject,
+    OpenPr,
     Help,
     Quit,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 25] = [
         Action::Up,
         Action::Down,
         Action::NextPanel,
@@ -53,6 +56,9 @@ impl Action {
         Action::TaskEdit,
         Action::PriorityUp,
         Action::PriorityDown,
+        Action::LandNow,
+        Action::Reject,
+        Action::OpenPr,
         Action::Help,
         Action::Quit,
     ];

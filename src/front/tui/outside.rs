@@ -272,6 +272,26 @@ pub fn write_task(tasks_dir: &Path, new: &TaskDef, agents: &[&str]) -> String {
     }
 }
 
+/// Opens a pull request's page with the desktop's opener (`xdg-open`, `open` on macOS), detached
+/// and silent; what happened, for the footer.
+pub fn open_url(url: &str) -> String {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let started = std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    match started {
+        Ok(_) => format!("opened {}", crate::visible::one_line(url)),
+        Err(e) => format!("could not run {opener} ({e}); the pull request: {url}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

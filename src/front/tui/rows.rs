@@ -270,6 +270,22 @@ pub fn ago(ms: u64) -> String {
     }
 }
 
+/// The finished tasks the Landing panel lists: those with a landing record, the ones still to
+/// land first (in the order they were done), then the landed ones, latest first.
+pub fn landing(model: &Model) -> Vec<&crate::core::model::Task> {
+    use crate::core::model::Landing;
+    let mut rows: Vec<&crate::core::model::Task> =
+        model.tasks.values().filter(|t| t.land.is_some()).collect();
+    rows.sort_by_key(|t| {
+        let l = t.land.as_ref();
+        match l.map(|l| &l.state) {
+            Some(Landing::Landed { at, .. }) => (1, u64::MAX - at, t.def.id.clone()),
+            _ => (0, l.map_or(0, |l| l.queued_at), t.def.id.clone()),
+        }
+    });
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

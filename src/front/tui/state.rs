@@ -12,14 +12,22 @@ pub enum Panel {
     #[default]
     Workers,
     Queue,
+    /// Shown while landing is on.
+    Landing,
     Alerts,
 }
 
 impl Panel {
     pub fn next(self) -> Panel {
+        self.next_in(false)
+    }
+
+    /// The next panel, the Landing panel included when it is shown.
+    pub fn next_in(self, landing: bool) -> Panel {
         match self {
             Panel::Workers => Panel::Queue,
-            Panel::Queue => Panel::Alerts,
+            Panel::Queue if landing => Panel::Landing,
+            Panel::Queue | Panel::Landing => Panel::Alerts,
             Panel::Alerts => Panel::Workers,
         }
     }
@@ -61,6 +69,11 @@ pub enum Dialog {
     },
     Filter,
     AddTask(TaskForm),
+    /// The note sent back with a task rejected in the Landing panel.
+    Reject {
+        task: String,
+        text: String,
+    },
 }
 
 /// The selected worker's screen, as last captured (ANSI already turned into styled text).
@@ -82,6 +95,8 @@ pub struct UiState {
     pub queue_task: Option<String>,
     /// First line shown of the alerts panel.
     pub alert_scroll: usize,
+    /// The row selected in the Landing panel.
+    pub landing_sel: usize,
     pub preview: PreviewMode,
     pub dialog: Dialog,
     pub filter: String,
@@ -104,6 +119,7 @@ impl UiState {
             queue_selected: 0,
             queue_task: None,
             alert_scroll: 0,
+            landing_sel: 0,
             preview: PreviewMode::Screen,
             dialog: Dialog::None,
             filter: String::new(),

@@ -52,6 +52,9 @@ pub struct World {
     pub lose_enters_at_start: u32,
     /// Branch → the files its next landing merge conflicts on (taken once).
     pub land_conflicts: BTreeMap<String, Vec<String>>,
+    /// Pull requests opened (branch, into, title), and what the next looks at them say.
+    pub prs_opened: Vec<(String, String, String)>,
+    pub pr_answers: VecDeque<crate::core::observation::PrStatus>,
     outputs: Option<Arc<Outputs>>,
     commits: u64,
 }
@@ -81,6 +84,7 @@ impl Fakes {
             state: Box::new(state),
             processes: Arc::new(self.clone()),
             clock: Arc::new(self.clone()),
+            prs: Arc::new(self.clone()),
         }
     }
 

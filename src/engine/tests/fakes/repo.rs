@@ -216,3 +216,21 @@ impl Repo for Fakes {
         Ok(w.branches.remove(branch).is_some())
     }
 }
+
+/// Pull requests on the fake forge: opened ones are recorded, each look takes the next scripted
+/// answer (open when none is left).
+impl crate::engine::ports::PullRequests for Fakes {
+    fn open(&self, branch: &str, into: &str, title: &str, _body: &str) -> Result<String, String> {
+        let mut w = self.world();
+        w.prs_opened
+            .push((branch.into(), into.into(), title.into()));
+        Ok(format!("https://forge.test/pr/{}", w.prs_opened.len()))
+    }
+
+    fn view(&self, _url: &str) -> crate::core::observation::PrStatus {
+        let mut w = self.world();
+        w.pr_answers
+            .pop_front()
+            .unwrap_or(crate::core::observation::PrStatus::Open)
+    }
+}

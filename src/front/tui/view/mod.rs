@@ -2,6 +2,7 @@
 //! state, and reads nothing else (no clock, no tmux, no disk), so TestBackend can check it.
 
 mod bars;
+mod landing;
 mod overlay;
 mod preview;
 mod side;
@@ -39,10 +40,22 @@ pub fn render(frame: &mut Frame, model: &Model, ui: &UiState) {
     ])
     .areas(lower);
     preview::render(frame, left, model, ui);
-    let [queue, alerts] =
-        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(right);
-    side::queue(frame, queue, model, ui);
-    side::alerts(frame, alerts, model, ui);
+    if model.policy.land.mode.is_on() {
+        let [queue, land, alerts] = Layout::vertical([
+            Constraint::Percentage(35),
+            Constraint::Percentage(30),
+            Constraint::Percentage(35),
+        ])
+        .areas(right);
+        side::queue(frame, queue, model, ui);
+        landing::render(frame, land, model, ui);
+        side::alerts(frame, alerts, model, ui);
+    } else {
+        let [queue, alerts] =
+            Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(right);
+        side::queue(frame, queue, model, ui);
+        side::alerts(frame, alerts, model, ui);
+    }
 
     overlay::render(frame, area, model, ui);
     scrub(frame.buffer_mut());
