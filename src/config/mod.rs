@@ -3,6 +3,7 @@
 //!
 //! Every error names the file, the key path and the line, and nothing falls back silently.
 
+mod accounts;
 mod answer;
 mod error;
 pub mod hooks;
@@ -22,6 +23,7 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use accounts::{Account, ValueRef};
 pub use error::{ConfigError, ConfigErrorKind, Location};
 pub use init::{ignore_state_dir, init};
 pub use keys::{ACTIONS, Key, KeySpec, key_label, parse_key, resolve_keys};

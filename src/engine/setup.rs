@@ -20,6 +20,8 @@ pub struct Profile {
     pub submit: SubmitKey,
     pub settle: Duration,
     pub rules: ScreenRules,
+    /// Its accounts: each names where its env values are read (never the values).
+    pub accounts: Vec<crate::config::Account>,
 }
 
 /// The env's names only (a `Setup` printed for debugging must not carry keys).
@@ -33,6 +35,7 @@ impl std::fmt::Debug for Profile {
             .field("submit", &self.submit)
             .field("settle", &self.settle)
             .field("rules", &self.rules)
+            .field("accounts", &self.accounts)
             .finish()
     }
 }
@@ -104,6 +107,17 @@ impl Setup {
                 hold_overlaps: cfg.hold_overlaps,
                 nudges: cfg.stuck_nudges.clone(),
                 delivery: delivery_policy(cfg),
+                accounts: cfg
+                    .profiles
+                    .iter()
+                    .filter(|(_, p)| !p.accounts.is_empty())
+                    .map(|(n, p)| {
+                        (
+                            n.clone(),
+                            p.accounts.iter().map(|a| a.name.clone()).collect(),
+                        )
+                    })
+                    .collect(),
                 limits: LimitPolicy {
                     waiting_ms: t.waiting_limit.as_millis() as u64,
                     on_waiting: cfg.on_waiting,
@@ -168,5 +182,6 @@ fn profile(cfg: &ProjectConfig, p: &AgentProfile, exe: &str) -> Profile {
         submit: p.submit,
         settle: cfg.settle_for(p),
         rules: p.rules(),
+        accounts: p.accounts.clone(),
     }
 }

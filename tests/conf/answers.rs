@@ -195,3 +195,41 @@ fn questions_nobody_answers_and_given_up_limits_have_settings() {
     );
     assert!(msg.contains("the words sent"), "{msg}");
 }
+
+#[test]
+fn accounts_name_where_their_values_are_never_the_values() {
+    use czar::config::ValueRef;
+    let (_dir, root) = repo();
+    let text = "[[agents.claude.accounts]]\nname = \"work\"\nenv = { CLAUDE_CONFIG_DIR = \"env:CLAUDE_WORK\", ANTHROPIC_API_KEY = \"file:~/.keys/work\" }\n";
+    let cfg = load(&root, text).unwrap();
+    let accounts = &cfg.profiles["claude"].accounts;
+    assert_eq!(accounts.len(), 1);
+    assert_eq!(accounts[0].name, "work");
+    assert!(accounts[0].env.contains(&(
+        "CLAUDE_CONFIG_DIR".to_string(),
+        ValueRef::Env("CLAUDE_WORK".into())
+    )));
+    assert!(accounts[0].env.contains(&(
+        "ANTHROPIC_API_KEY".to_string(),
+        ValueRef::File("~/.keys/work".into())
+    )));
+    // A value written in czar.toml is refused, and not repeated in the error.
+    let secret = "sk-ant-api03-very-secret";
+    let msg = error_at(
+        &format!(
+            "[[agents.claude.accounts]]\nname = \"x\"\nenv = {{ ANTHROPIC_API_KEY = \"{secret}\" }}\n"
+        ),
+        3,
+        "agents.claude.accounts[0].env.ANTHROPIC_API_KEY",
+    );
+    assert!(
+        msg.contains("env:VARIABLE") && !msg.contains(secret),
+        "{msg}"
+    );
+    let msg = error_at(
+        "[[agents.claude.accounts]]\nname = \"a b\"\n",
+        2,
+        "agents.claude.accounts[0].name",
+    );
+    assert!(msg.contains("unique name"), "{msg}");
+}

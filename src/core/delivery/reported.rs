@@ -85,6 +85,10 @@ pub(super) fn confirmed(
         w.set_agent(AgentState::Busy, "delivery confirmed", now);
     }
     if let Some(t) = model.tasks.get_mut(&d.task) {
+        if d.note.is_none() {
+            // Handed over, with the last attempt's reason in its text.
+            t.reason = None;
+        }
         t.state = TaskState::Working;
         t.times.started.get_or_insert(now);
         t.times.delivered = Some(now);

@@ -32,6 +32,9 @@ pub struct Policy {
     /// Questions nobody answers, and rate limits the agent gave up on.
     #[serde(default)]
     pub limits: LimitPolicy,
+    /// Profile → the names of its accounts, which its workers are spread over.
+    #[serde(default)]
+    pub accounts: BTreeMap<String, Vec<String>>,
 }
 
 /// How long a question may wait, and what then; how long a rate limit is waited out.
@@ -190,6 +193,7 @@ impl Default for Policy {
             delivery: DeliveryPolicy::default(),
             spawn: SpawnPolicy::default(),
             limits: LimitPolicy::default(),
+            accounts: BTreeMap::new(),
         }
     }
 }

@@ -43,10 +43,13 @@ impl Worker {
         self.reason = reason.to_string();
     }
 
-    /// The account its agent runs on, which rate limits belong to: its profile (one account
-    /// per profile until profiles list accounts of their own).
+    /// The account its agent runs on, which rate limits belong to: `profile/account` where
+    /// the profile lists accounts, else the profile.
     pub fn account(&self) -> String {
-        self.profile.clone()
+        match &self.vitals.account {
+            Some(a) => format!("{}/{a}", self.profile),
+            None => self.profile.clone(),
+        }
     }
 
     /// It stops holding its task: whatever was being handed to its agent is over too.
@@ -99,6 +102,9 @@ pub struct Vitals {
     /// or stayed up `spawn.early_exit_ms`): an agent gone before then failed to start.
     #[serde(default)]
     pub launched_at: Option<u64>,
+    /// Which of its profile's accounts its agent runs on (None: the profile lists none).
+    #[serde(default)]
+    pub account: Option<String>,
     /// What its latest screen says besides the state, and whether its client gave up and
     /// waits for a new message (see `limits`). Not stored: a restarted czar reads again.
     #[serde(skip)]

@@ -313,3 +313,37 @@ fn a_box_that_vanished_after_enter_is_no_proof_the_text_was_taken() {
     update(&mut m, seen(1, AgentState::Busy, Input::Empty, 80), 80);
     assert_eq!(m.tasks["a"].state, TaskState::Working);
 }
+
+#[test]
+fn workers_are_spread_over_accounts_and_a_quota_moves_the_task_to_another() {
+    let mut m = model(2);
+    m.policy
+        .accounts
+        .insert("sim".into(), vec!["a".into(), "b".into()]);
+    load(&mut m, vec![def("x", &[], None), def("y", &[], None)], 0);
+    boot(&mut m, 1);
+    let mut accounts: Vec<String> = m.workers.values().map(|w| w.account()).collect();
+    accounts.sort();
+    assert_eq!(accounts, ["sim/a", "sim/b"]);
+    let on_a = m
+        .workers
+        .values()
+        .find(|w| w.account() == "sim/a")
+        .map(|w| w.id)
+        .unwrap();
+    let task = m.workers[&on_a].task.clone().unwrap();
+    start_work(&mut m, on_a, &task, 2);
+    let out = update(&mut m, gave_up(on_a, "API Error: 429 quota", 100), 100);
+    let said = events(&out, EventKind::RateLimit);
+    assert!(
+        said.iter().any(|e| e.contains("moved to another account")),
+        "{said:?}"
+    );
+    assert_eq!(m.workers[&on_a].task, None);
+    assert_eq!(m.tasks[&task].state, TaskState::Pending);
+    let reason = m.tasks[&task].reason.clone().unwrap_or_default();
+    assert!(reason.contains("account sim/a"), "{reason}");
+    // Account a takes no new work while held: the task waits for account b's worker.
+    idle(&mut m, on_a, 200);
+    assert_eq!(m.workers[&on_a].task, None);
+}
