@@ -212,6 +212,13 @@ impl Store {
                 hook = format!("{} {event}", state.as_str());
                 ("hook", hook.as_str())
             }
+            Signal::Usage { session, totals } => {
+                hook = format!(
+                    "{} {} {} {} {session}",
+                    totals.input, totals.output, totals.cache_read, totals.cache_write
+                );
+                ("usage", hook.as_str())
+            }
         };
         self.conn
             .execute(
@@ -256,6 +263,26 @@ impl Store {
                             event: event.to_string(),
                         },
                         None => Signal::Report(format!("unreadable hook signal {text:?}")),
+                    }
+                }
+                "usage" => {
+                    let mut words = text.splitn(5, ' ');
+                    let mut n = || words.next().and_then(|w| w.parse::<u64>().ok());
+                    let totals = (n(), n(), n(), n());
+                    let session = words.next().unwrap_or("").to_string();
+                    match totals {
+                        (Some(input), Some(output), Some(cache_read), Some(cache_write)) => {
+                            Signal::Usage {
+                                session,
+                                totals: crate::core::model::Usage {
+                                    input,
+                                    output,
+                                    cache_read,
+                                    cache_write,
+                                },
+                            }
+                        }
+                        _ => Signal::Report(format!("unreadable usage signal {text:?}")),
                     }
                 }
                 _ => Signal::Report(text),

@@ -22,6 +22,7 @@ mod repair;
 pub mod spawn;
 pub mod survey;
 mod task_files;
+pub mod tokens;
 pub mod update;
 mod workers;
 

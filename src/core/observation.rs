@@ -142,6 +142,11 @@ pub enum Signal {
         state: AgentState,
         event: String,
     },
+    /// The agent's session (its transcript) has used this many tokens so far.
+    Usage {
+        session: String,
+        totals: super::model::Usage,
+    },
 }
 
 /// What an operator (or a script) asks for. Every one counts as an operator intervention.

@@ -380,6 +380,7 @@ fn signal(model: &mut Model, id: WorkerId, signal: Signal, now: u64, out: &mut V
             text,
         )),
         Signal::Hook { state, event } => super::workers::hook(model, id, state, &event, now, out),
+        Signal::Usage { session, totals } => super::tokens::credit(model, id, session, totals),
         Signal::Done { branch: Some(b) }
             if task
                 .as_ref()

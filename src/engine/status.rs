@@ -35,6 +35,8 @@ pub struct TaskRow {
     pub priority: i64,
     pub needs: Vec<String>,
     pub reason: Option<String>,
+    /// Tokens its agents reported using on it.
+    pub tokens: crate::core::model::Usage,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -103,6 +105,7 @@ pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Sta
             priority: t.def.priority,
             needs: t.def.needs.clone(),
             reason: t.reason.clone(),
+            tokens: t.usage,
         })
         .collect();
     tasks.sort_by_key(|t| {

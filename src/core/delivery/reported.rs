@@ -75,6 +75,9 @@ pub(super) fn confirmed(
     let Some(d) = w.delivery.take() else {
         return;
     };
+    if d.note.is_none() {
+        w.vitals.usage_task = Some(d.task.clone());
+    }
     // The agent's state counts from the submit: a prompt seen since (a screen right after Enter,
     // before the spinner; or a shell that already ran the lines) is judged from now, not from
     // when it first sat there idle.

@@ -105,6 +105,18 @@ pub struct Vitals {
     /// Which of its profile's accounts its agent runs on (None: the profile lists none).
     #[serde(default)]
     pub account: Option<String>,
+    /// The last usage its agent reported: the session (transcript) and its totals then; what
+    /// grows past them goes to the task it holds.
+    #[serde(default)]
+    pub usage_seen: Option<(String, super::Usage)>,
+    /// Tokens its agents used, all tasks together.
+    #[serde(default)]
+    pub usage: super::Usage,
+    /// The task its agent's tokens count for: the one last delivered to it. Not the one it
+    /// holds: a finished task's last turn reports after the task is done (its `Stop` hook),
+    /// and the next task is assigned before its text reaches the agent.
+    #[serde(default)]
+    pub usage_task: Option<TaskId>,
     /// What its latest screen says besides the state, and whether its client gave up and
     /// waits for a new message (see `limits`). Not stored: a restarted czar reads again.
     #[serde(skip)]
