@@ -241,3 +241,18 @@ pub fn print_blocked(setup: &Setup, model: &Model) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::head;
+
+    #[test]
+    fn a_line_that_announces_more_keeps_what_it_announces() {
+        assert_eq!(head("task done\nmore"), "task done");
+        assert_eq!(
+            head("verify failed 3 times; last output:\nerror[E0308]\n\ntest x ... FAILED\n"),
+            "verify failed 3 times; last output: error[E0308] | test x ... FAILED"
+        );
+        assert_eq!(head("last output:\n"), "last output: (nothing)");
+    }
+}
