@@ -39,6 +39,10 @@ pub(super) const TIMING_KEYS: &[(&str, u64, u64)] = &[
     ("rate_limit_backoff_secs", 1, 86_400),
 ];
 
+/// `[budget]` keys (tokens; 0: no limit) with their allowed ranges.
+pub(super) const BUDGET_KEYS: &[(&str, u64, u64)] =
+    &[("max_tokens", 0, 1 << 50), ("max_task_tokens", 0, 1 << 50)];
+
 pub(super) const MAX_WORKERS: u64 = 256;
 
 #[derive(Debug, Default)]
@@ -46,6 +50,7 @@ pub(super) struct ProjectLayer {
     pub strings: BTreeMap<&'static str, Sourced<String>>,
     pub workers: Option<Sourced<u64>>,
     pub timing: BTreeMap<&'static str, Sourced<u64>>,
+    pub budget: BTreeMap<&'static str, Sourced<u64>>,
     pub agents: BTreeMap<String, ProfileLayer>,
     pub keys: super::keys::KeysLayer,
 }
@@ -55,7 +60,7 @@ impl ProjectLayer {
         let doc = src.parse()?;
         let root = root(src, &doc);
         let mut allowed = STRING_KEYS.to_vec();
-        allowed.extend(["workers", "timing", "agents", "keys"]);
+        allowed.extend(["workers", "timing", "budget", "agents", "keys"]);
         root.check_keys(&allowed)?;
 
         let mut layer = ProjectLayer::default();
@@ -95,6 +100,23 @@ impl ProjectLayer {
                 }
             }
         }
+        if let Some(node) = root.get("budget") {
+            let budget = node.table()?;
+            let names: Vec<&str> = BUDGET_KEYS.iter().map(|t| t.0).collect();
+            budget.check_keys(&names)?;
+            for &(key, min, max) in BUDGET_KEYS {
+                if let Some(node) = budget.get(key) {
+                    let value = node.u64_in(min, max)?;
+                    layer.budget.insert(
+                        key,
+                        Sourced {
+                            value,
+                            at: node.loc(),
+                        },
+                    );
+                }
+            }
+        }
         if let Some(node) = root.get("keys") {
             layer.keys = super::keys::read_keys(&node.table()?)?;
         }
@@ -118,6 +140,7 @@ impl ProjectLayer {
         self.strings.extend(over.strings);
         self.workers = over.workers.or(self.workers);
         self.timing.extend(over.timing);
+        self.budget.extend(over.budget);
         self.keys.extend(over.keys);
         for (name, profile) in over.agents {
             let merged = match self.agents.remove(&name) {

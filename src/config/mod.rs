@@ -84,6 +84,8 @@ pub struct ProjectConfig {
     /// What is done about a question nobody answered within `timing.waiting_limit`.
     pub on_waiting: crate::core::model::OnWaiting,
     pub timing: Timing,
+    /// Token budgets of the run and of each task (0: none).
+    pub budget: crate::core::model::Budget,
     pub profiles: BTreeMap<String, AgentProfile>,
     /// Dashboard action name → its keys: the defaults with `[keys]` applied.
     pub keys: BTreeMap<String, Vec<KeySpec>>,

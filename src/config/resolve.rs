@@ -173,6 +173,18 @@ pub(super) fn resolve(
         rate_limit_backoff: Duration::from_secs(ms("rate_limit_backoff_secs")?),
     };
 
+    let mut tokens = |key: &str| -> Result<u64, ConfigError> {
+        layer
+            .budget
+            .remove(key)
+            .map(|v| v.value)
+            .ok_or_else(|| built_in(&format!("budget.{key}")))
+    };
+    let budget = crate::core::model::Budget {
+        max_tokens: tokens("max_tokens")?,
+        max_task_tokens: tokens("max_task_tokens")?,
+    };
+
     let mut profiles = BTreeMap::new();
     for (name, profile) in layer.agents {
         profiles.insert(name.clone(), profile.resolve(&name)?);
@@ -199,6 +211,7 @@ pub(super) fn resolve(
         hold_overlaps,
         stuck_nudges,
         on_waiting,
+        budget,
         timing,
         profiles,
     })

@@ -110,6 +110,8 @@ pub enum EventKind {
     Waiting,
     /// An account came under a rate limit its client gave up on, or out of it.
     RateLimit,
+    /// A token budget was reached.
+    Budget,
 }
 
 impl EventKind {
@@ -148,6 +150,7 @@ impl EventKind {
             EventKind::TaskFileFixed => "task_file_fixed",
             EventKind::Waiting => "waiting",
             EventKind::RateLimit => "rate_limit",
+            EventKind::Budget => "budget",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! time arrives as `now` (milliseconds since the Unix epoch) with every observation.
 
 pub mod answer;
+pub mod budget;
 pub mod classify;
 pub mod command;
 pub mod delivery;

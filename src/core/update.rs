@@ -142,12 +142,13 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
             }
         }
     }
+    super::budget::review(model, now, &mut out);
     super::outcome::fail_doomed(model, now, &mut out);
     super::survey::release_held(model, now, &mut out);
     if !model.stopping {
         workers::ensure_workers(model, now, &mut out);
         super::park::review(model, now, &mut out);
-        if model.policy.auto_assign {
+        if model.policy.auto_assign && !super::budget::run_spent(model) {
             super::outcome::assign(model, &mut out);
         }
     }

@@ -118,6 +118,7 @@ impl Setup {
                         )
                     })
                     .collect(),
+                budget: cfg.budget,
                 limits: LimitPolicy {
                     waiting_ms: t.waiting_limit.as_millis() as u64,
                     on_waiting: cfg.on_waiting,

@@ -112,6 +112,7 @@ fn print_event(at: f64, e: &Event) {
             | EventKind::TaskFileFixed
             | EventKind::Waiting
             | EventKind::RateLimit
+            | EventKind::Budget
     );
     if !shown {
         return;

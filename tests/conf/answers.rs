@@ -233,3 +233,21 @@ fn accounts_name_where_their_values_are_never_the_values() {
     );
     assert!(msg.contains("unique name"), "{msg}");
 }
+
+#[test]
+fn token_budgets_are_numbers_in_their_own_table() {
+    let (_dir, root) = repo();
+    let cfg = load(&root, "").unwrap();
+    assert_eq!((cfg.budget.max_tokens, cfg.budget.max_task_tokens), (0, 0));
+    let cfg = load(
+        &root,
+        "[budget]\nmax_tokens = 2000000\nmax_task_tokens = 300000\n",
+    )
+    .unwrap();
+    assert_eq!(
+        (cfg.budget.max_tokens, cfg.budget.max_task_tokens),
+        (2_000_000, 300_000)
+    );
+    let msg = error_at("[budget]\nmax_cost = 3\n", 2, "budget.max_cost");
+    assert!(msg.contains("unknown"), "{msg}");
+}

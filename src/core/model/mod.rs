@@ -9,7 +9,7 @@ mod worker;
 pub use delivery::{Delivery, Step};
 pub use health::{ProfileHealth, Unavailable};
 pub use policy::{
-    AgentDelivery, DeliveryPolicy, LimitPolicy, Nudge, OnWaiting, Policy, SpawnPolicy,
+    AgentDelivery, Budget, DeliveryPolicy, LimitPolicy, Nudge, OnWaiting, Policy, SpawnPolicy,
 };
 pub use survey::{Conflict, Overlap, Survey};
 pub use worker::{HookSaid, Input, Said, Screen, Vitals, Worker};
@@ -273,6 +273,8 @@ pub struct Model {
     /// Accounts under a rate limit their agents' clients gave up on (see `limits`; not stored:
     /// a restarted czar reads the screens again).
     pub limits: BTreeMap<String, AccountLimit>,
+    /// Budgets already announced as reached: "" for the run's, else the task's id (not stored).
+    pub budget_alerted: std::collections::BTreeSet<String>,
 }
 
 /// Tokens an agent reported using.

@@ -35,6 +35,15 @@ pub struct Policy {
     /// Profile → the names of its accounts, which its workers are spread over.
     #[serde(default)]
     pub accounts: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub budget: Budget,
+}
+
+/// Tokens the run and each task may use (0: no limit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Budget {
+    pub max_tokens: u64,
+    pub max_task_tokens: u64,
 }
 
 /// How long a question may wait, and what then; how long a rate limit is waited out.
@@ -194,6 +203,7 @@ impl Default for Policy {
             spawn: SpawnPolicy::default(),
             limits: LimitPolicy::default(),
             accounts: BTreeMap::new(),
+            budget: Budget::default(),
         }
     }
 }
