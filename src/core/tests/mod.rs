@@ -1,6 +1,8 @@
 //! Flows through `update` with plain data: what the czar decides, step by step.
 
+mod accounts;
 mod answer;
+mod classify;
 mod delivery;
 mod finish;
 mod limits;
