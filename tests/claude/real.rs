@@ -145,6 +145,7 @@ fn check_tokens(root: &std::path::Path, api: &FakeApi) {
                 stats["tokens"]["output"].as_u64(),
                 Some(answers as u64 * output)
             );
+            check_status_tokens(root, &stats);
             return;
         }
         assert!(
@@ -153,6 +154,34 @@ fn check_tokens(root: &std::path::Path, api: &FakeApi) {
             api.main_turns()
         );
         std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// `czar status --json` shows each task's tokens as the czar took them: at least the first
+/// answer's, at most what `czar stats` counts (which adds what came after the run).
+fn check_status_tokens(root: &std::path::Path, stats: &serde_json::Value) {
+    let out = std::process::Command::new(CZAR)
+        .args(["status", "--json"])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let output = crate::fake_api::USAGE.1;
+    for t in status["tasks"].as_array().unwrap() {
+        let id = t["id"].as_str().unwrap();
+        let shown = t["tokens"]["output"].as_u64().unwrap_or(0);
+        let counted = stats["per_task"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .and_then(|s| s["tokens"]["output"].as_u64())
+            .unwrap_or(0);
+        assert!(
+            shown >= output && shown <= counted && shown % output == 0,
+            "{id}: status {shown}, stats {counted}"
+        );
     }
 }
 
