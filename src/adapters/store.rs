@@ -224,6 +224,13 @@ impl Store {
                 hook = format!("unsupported operator intent {other:?}");
                 ("report", hook.as_str())
             }
+            Signal::Usage { session, totals } => {
+                hook = format!(
+                    "{} {} {} {} {session}",
+                    totals.input, totals.output, totals.cache_read, totals.cache_write
+                );
+                ("usage", hook.as_str())
+            }
         };
         self.conn
             .execute(
@@ -275,6 +282,26 @@ impl Store {
                     Some((task, action)) => Signal::Operator(Intent::Task { task, action }),
                     None => Signal::Report(format!("unreadable task intent {text:?}")),
                 },
+                "usage" => {
+                    let mut words = text.splitn(5, ' ');
+                    let mut n = || words.next().and_then(|w| w.parse::<u64>().ok());
+                    let totals = (n(), n(), n(), n());
+                    let session = words.next().unwrap_or("").to_string();
+                    match totals {
+                        (Some(input), Some(output), Some(cache_read), Some(cache_write)) => {
+                            Signal::Usage {
+                                session,
+                                totals: crate::core::model::Usage {
+                                    input,
+                                    output,
+                                    cache_read,
+                                    cache_write,
+                                },
+                            }
+                        }
+                        _ => Signal::Report(format!("unreadable usage signal {text:?}")),
+                    }
+                }
                 _ => Signal::Report(text),
             };
             out.push((seq, worker, signal));

@@ -115,7 +115,28 @@ pub fn stats(dir: &Path, json: bool) -> anyhow::Result<()> {
     let store = Store::open(&cfg.paths.state_dir)?;
     let (tasks, workers) = store.load()?;
     let events = store.events(usize::MAX >> 1)?;
-    let s = crate::cmd::stats::compute(&tasks, &workers, &events);
+    // Token reports the czar has not taken yet (the last turn's, when the run ended first).
+    let mut model = Model::new(&cfg.project, &cfg.base, Default::default());
+    model.tasks = tasks;
+    model.workers = workers;
+    for (_, worker, signal) in store.pending_signals()? {
+        if let crate::core::observation::Signal::Usage { session, totals } = signal {
+            crate::core::tokens::credit(&mut model, worker, session, totals);
+        }
+    }
+    // And what each agent's transcript holds now: a turn can end after its last hook read it.
+    let sessions: Vec<(u32, String)> = model
+        .workers
+        .values()
+        .filter_map(|w| Some((w.id, w.vitals.usage_seen.as_ref()?.0.clone())))
+        .collect();
+    for (worker, session) in sessions {
+        if let Ok(text) = std::fs::read_to_string(&session) {
+            let totals = crate::core::tokens::claude_transcript_usage(&text);
+            crate::core::tokens::credit(&mut model, worker, session, totals);
+        }
+    }
+    let s = crate::cmd::stats::compute(&model.tasks, &model.workers, &events);
     if json {
         println!("{}", serde_json::to_string_pretty(&s)?);
     } else {

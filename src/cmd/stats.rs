@@ -1,7 +1,7 @@
 //! `czar stats`: what the run cost and how much of it needed a human, from the state store.
 
 use crate::adapters::store::EventRow;
-use crate::core::model::{Task, TaskState, Worker, WorkerId};
+use crate::core::model::{Task, TaskState, Usage, Worker, WorkerId};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -18,6 +18,8 @@ pub struct TaskStats {
     pub auto_answers: u32,
     pub interventions: u32,
     pub verify_failures: u32,
+    /// Tokens its agents reported (Claude Code: from its transcript).
+    pub tokens: Usage,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -38,6 +40,8 @@ pub struct RunStats {
     pub churn: Churn,
     /// Landing on the target: `None` when nothing was queued to land.
     pub landing: Option<super::land_stats::LandStats>,
+    /// Tokens of every task together.
+    pub tokens: Usage,
     pub per_task: Vec<TaskStats>,
 }
 
@@ -143,6 +147,7 @@ pub fn compute(
                 auto_answers: count("auto_answer", id),
                 interventions: count("operator", id),
                 verify_failures: t.verify_failures,
+                tokens: t.usage,
             }
         })
         .collect();
@@ -171,8 +176,26 @@ pub fn compute(
             .and_then(|e| duplication_share(&e.detail)),
         churn: churn(workers, events),
         landing: super::land_stats::compute(tasks, events),
+        tokens: per_task
+            .iter()
+            .fold(Usage::default(), |a, t| a.plus(&t.tokens)),
         per_task,
     }
+}
+
+/// "1234 (1000/200/30/4)", or "-" when none were reported.
+fn tokens(u: &Usage) -> String {
+    if u.total() == 0 {
+        return "-".to_string();
+    }
+    format!(
+        "{} ({}/{}/{}/{})",
+        u.total(),
+        u.input,
+        u.output,
+        u.cache_read,
+        u.cache_write
+    )
 }
 
 /// "3 of 12 changed files ..." -> 0.25
@@ -185,7 +208,7 @@ fn duplication_share(detail: &str) -> Option<f64> {
 
 pub fn table(s: &RunStats) -> String {
     let mut out = format!(
-        "tasks {}  done {}  failed {}  attempts {}  restarts {}  auto-answers {}  operator interventions {}  verify failures {}  autonomy {}  duplication {}\n\n",
+        "tasks {}  done {}  failed {}  attempts {}  restarts {}  auto-answers {}  operator interventions {}  verify failures {}  autonomy {}  duplication {}  tokens {}\n\n",
         s.tasks,
         s.done,
         s.failed,
@@ -197,7 +220,8 @@ pub fn table(s: &RunStats) -> String {
         s.autonomy
             .map_or("-".to_string(), |a| format!("{:.0}%", a * 100.0)),
         s.duplication
-            .map_or("-".to_string(), |d| format!("{:.0}%", d * 100.0))
+            .map_or("-".to_string(), |d| format!("{:.0}%", d * 100.0)),
+        tokens(&s.tokens)
     );
     let churn_line = |n: &ChurnCounts| {
         format!(
@@ -220,7 +244,7 @@ pub fn table(s: &RunStats) -> String {
     }
     out.push('\n');
     out.push_str(&format!(
-        "{:<24} {:<9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n",
+        "{:<24} {:<9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}  {}\n",
         "TASK",
         "STATE",
         "ATTEMPTS",
@@ -229,12 +253,13 @@ pub fn table(s: &RunStats) -> String {
         "RESTARTS",
         "ANSWERS",
         "OPERATOR",
-        "VERIFY✗"
+        "VERIFY✗",
+        "TOKENS (in/out/cache read/cache write)"
     ));
     let fmt = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.1}s"));
     for t in &s.per_task {
         out.push_str(&format!(
-            "{:<24} {:<9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n",
+            "{:<24} {:<9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}  {}\n",
             crate::visible::one_line(&t.id),
             t.state,
             t.attempts,
@@ -243,7 +268,8 @@ pub fn table(s: &RunStats) -> String {
             t.restarts,
             t.auto_answers,
             t.interventions,
-            t.verify_failures
+            t.verify_failures,
+            tokens(&t.tokens)
         ));
     }
     out

@@ -53,6 +53,20 @@ pub fn hook(dir: &Path, event: &str) -> anyhow::Result<i32> {
         return Ok(0);
     };
     let store = Store::open(&state_dir)?;
+    // Claude Code hands its hooks a JSON object on standard input, with the session's
+    // transcript path: the tokens used so far are in it. Sent before the hook's state, so
+    // they count for the task a `Stop` may end.
+    if let Some(path) = hook_transcript() {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let totals = crate::core::tokens::claude_transcript_usage(&text);
+                let session = path.display().to_string();
+                store.push_signal(worker, &Signal::Usage { session, totals }, now_ms())?;
+            }
+            // The transcript may not be written yet at the first hook of a session.
+            Err(e) => tracing::debug!("reading {}: {e}", path.display()),
+        }
+    }
     store.push_signal(
         worker,
         &Signal::Hook {
@@ -62,6 +76,32 @@ pub fn hook(dir: &Path, event: &str) -> anyhow::Result<i32> {
         now_ms(),
     )?;
     Ok(0)
+}
+
+/// The `transcript_path` of the hook's input, when standard input is not a terminal and holds
+/// a JSON object naming one. A terminal is never read, and a pipe nobody closes is given up on
+/// after a moment: a hook must never keep its agent waiting.
+fn hook_transcript() -> Option<PathBuf> {
+    use std::io::{IsTerminal, Read};
+    if std::io::stdin().is_terminal() {
+        return None;
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        // A hook's input is small; more than this is not one.
+        let read = std::io::stdin()
+            .lock()
+            .take(1 << 20)
+            .read_to_string(&mut text);
+        let _ = tx.send(read.map(|_| text));
+    });
+    let text = rx
+        .recv_timeout(std::time::Duration::from_secs(2))
+        .ok()?
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v["transcript_path"].as_str().map(PathBuf::from)
 }
 
 /// Exit 0 when claimed, 3 when another worker holds one of the files (so scripts can tell).
@@ -165,7 +205,10 @@ pub fn signal(dir: &Path, signal: Signal) -> anyhow::Result<()> {
             println!("czar: worker {worker}: task marked done; the czar will check it.")
         }
         Signal::Report(_) => println!("czar: worker {worker}: note recorded."),
-        Signal::Hook { .. } | Signal::LandNow { .. } | Signal::Operator(_) => {}
+        Signal::Hook { .. }
+        | Signal::LandNow { .. }
+        | Signal::Operator(_)
+        | Signal::Usage { .. } => {}
     }
     Ok(())
 }

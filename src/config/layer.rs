@@ -47,6 +47,10 @@ pub(super) const TIMING_KEYS: &[(&str, u64, u64)] = &[
     ("pr_poll_secs", 1, 3_600),
 ];
 
+/// `[budget]` keys (tokens; 0: no limit) with their allowed ranges.
+pub(super) const BUDGET_KEYS: &[(&str, u64, u64)] =
+    &[("max_tokens", 0, 1 << 50), ("max_task_tokens", 0, 1 << 50)];
+
 pub(super) const MAX_WORKERS: u64 = 256;
 
 #[derive(Debug, Default)]
@@ -55,6 +59,7 @@ pub(super) struct ProjectLayer {
     pub workers: Option<Sourced<u64>>,
     pub keep_branches: Option<Sourced<bool>>,
     pub timing: BTreeMap<&'static str, Sourced<u64>>,
+    pub budget: BTreeMap<&'static str, Sourced<u64>>,
     pub agents: BTreeMap<String, ProfileLayer>,
     pub keys: super::keys::KeysLayer,
 }
@@ -64,7 +69,14 @@ impl ProjectLayer {
         let doc = src.parse()?;
         let root = root(src, &doc);
         let mut allowed = STRING_KEYS.to_vec();
-        allowed.extend(["workers", "timing", "agents", "keys", "keep_branches"]);
+        allowed.extend([
+            "workers",
+            "timing",
+            "budget",
+            "agents",
+            "keys",
+            "keep_branches",
+        ]);
         root.check_keys(&allowed)?;
 
         let mut layer = ProjectLayer::default();
@@ -111,6 +123,23 @@ impl ProjectLayer {
                 }
             }
         }
+        if let Some(node) = root.get("budget") {
+            let budget = node.table()?;
+            let names: Vec<&str> = BUDGET_KEYS.iter().map(|t| t.0).collect();
+            budget.check_keys(&names)?;
+            for &(key, min, max) in BUDGET_KEYS {
+                if let Some(node) = budget.get(key) {
+                    let value = node.u64_in(min, max)?;
+                    layer.budget.insert(
+                        key,
+                        Sourced {
+                            value,
+                            at: node.loc(),
+                        },
+                    );
+                }
+            }
+        }
         if let Some(node) = root.get("keys") {
             layer.keys = super::keys::read_keys(&node.table()?)?;
         }
@@ -135,6 +164,7 @@ impl ProjectLayer {
         self.workers = over.workers.or(self.workers);
         self.keep_branches = over.keep_branches.or(self.keep_branches);
         self.timing.extend(over.timing);
+        self.budget.extend(over.budget);
         self.keys.extend(over.keys);
         for (name, profile) in over.agents {
             let merged = match self.agents.remove(&name) {

@@ -3,6 +3,7 @@
 //!
 //! Every error names the file, the key path and the line, and nothing falls back silently.
 
+mod accounts;
 mod answer;
 mod error;
 pub mod hooks;
@@ -23,6 +24,7 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use accounts::{Account, ValueRef};
 pub use error::{ConfigError, ConfigErrorKind, Location};
 pub use init::{ignore_state_dir, init};
 pub use keys::{ACTIONS, Key, KeySpec, key_label, parse_key, resolve_keys};
@@ -89,6 +91,8 @@ pub struct ProjectConfig {
     /// What is done about a question nobody answered within `timing.waiting_limit`.
     pub on_waiting: crate::core::model::OnWaiting,
     pub timing: Timing,
+    /// Token budgets of the run and of each task (0: none).
+    pub budget: crate::core::model::Budget,
     pub profiles: BTreeMap<String, AgentProfile>,
     /// Dashboard action name → its keys: the defaults with `[keys]` applied.
     pub keys: BTreeMap<String, Vec<KeySpec>>,

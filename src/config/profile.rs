@@ -37,6 +37,8 @@ pub struct AgentProfile {
     pub ready_settle_ms: u64,
     /// The note sent when the client gave up on a rate limit that has passed.
     pub resend: Option<String>,
+    /// Logins or keys its workers are spread over (none: the environment as it is).
+    pub accounts: Vec<super::accounts::Account>,
 }
 
 impl AgentProfile {
@@ -79,6 +81,7 @@ const PROFILE_KEYS: &[&str] = &[
     "preamble",
     "ready_settle_ms",
     "resend",
+    "accounts",
     "auto_answer",
     "patterns",
 ];
@@ -111,6 +114,7 @@ pub(super) struct ProfileLayer {
     pub preamble: Option<bool>,
     pub ready_settle_ms: Option<u64>,
     pub resend: Option<String>,
+    pub accounts: Option<Vec<super::accounts::Account>>,
     pub auto_answer: Option<Sourced<Vec<AnswerRule>>>,
     pub lists: BTreeMap<&'static str, PatternList>,
     pub region_lines: Option<Sourced<u64>>,
@@ -202,6 +206,9 @@ impl ProfileLayer {
             }
             layer.resend = Some(text);
         }
+        if let Some(node) = view.get("accounts") {
+            layer.accounts = Some(super::accounts::read_accounts(&node)?);
+        }
         if let Some(node) = view.get("auto_answer") {
             layer.auto_answer = Some(Sourced {
                 value: read_rules(&node)?,
@@ -260,6 +267,7 @@ impl ProfileLayer {
         self.preamble = over.preamble.or(self.preamble);
         self.ready_settle_ms = over.ready_settle_ms.or(self.ready_settle_ms);
         self.resend = over.resend.or(self.resend);
+        self.accounts = over.accounts.or(self.accounts);
         self.auto_answer = over.auto_answer.or(self.auto_answer);
         self.lists.extend(over.lists);
         self.region_lines = over.region_lines.or(self.region_lines);
@@ -307,6 +315,7 @@ impl ProfileLayer {
             preamble: self.preamble.unwrap_or(true),
             ready_settle_ms: self.ready_settle_ms.unwrap_or(0),
             resend: self.resend,
+            accounts: self.accounts.unwrap_or_default(),
         })
     }
 }

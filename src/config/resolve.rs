@@ -196,6 +196,18 @@ pub(super) fn resolve(
         pr_poll: Duration::from_secs(ms("pr_poll_secs")?),
     };
 
+    let mut tokens = |key: &str| -> Result<u64, ConfigError> {
+        layer
+            .budget
+            .remove(key)
+            .map(|v| v.value)
+            .ok_or_else(|| built_in(&format!("budget.{key}")))
+    };
+    let budget = crate::core::model::Budget {
+        max_tokens: tokens("max_tokens")?,
+        max_task_tokens: tokens("max_task_tokens")?,
+    };
+
     let mut profiles = BTreeMap::new();
     for (name, profile) in layer.agents {
         profiles.insert(name.clone(), profile.resolve(&name)?);
@@ -226,6 +238,7 @@ pub(super) fn resolve(
         stuck_nudges,
         land,
         on_waiting,
+        budget,
         timing,
         profiles,
     })

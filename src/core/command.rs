@@ -157,6 +157,8 @@ pub enum EventKind {
     /// A client attached to a worker's session or detached from it: while one is attached
     /// nothing is typed into its pane (with `attached = "wait"`).
     Attached,
+    /// A token budget was reached.
+    Budget,
 }
 
 impl EventKind {
@@ -201,6 +203,7 @@ impl EventKind {
             EventKind::Waiting => "waiting",
             EventKind::RateLimit => "rate_limit",
             EventKind::Attached => "attached",
+            EventKind::Budget => "budget",
         }
     }
 }

@@ -4,7 +4,9 @@ use super::command::{Command, EventKind};
 use super::model::{AgentState, Model, Nudge, TaskState, WorkerId};
 
 /// A busy agent whose screen has not changed for `stuck_ms`, or that has worked on one task for
-/// longer than `max_task_ms`, is stuck. First nudge: Escape (the agent stops and comes back to
+/// longer than `max_task_ms`, is stuck; so is one showing an error that long (a client that
+/// stopped on a failure waits for someone: an error nobody clears never ends by itself).
+/// Questions and rate limits have limits of their own (see `limits`). First nudge: Escape (the agent stops and comes back to
 /// its prompt; without new commits the task then goes back to the queue). If it is still stuck
 /// after twice the wait, it is restarted like a crashed agent.
 pub(super) fn check_stuck(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>) {
@@ -19,7 +21,10 @@ pub(super) fn check_stuck(model: &mut Model, id: WorkerId, now: u64, out: &mut V
     if task.state != TaskState::Working
         || task.held_by.is_some()
         || model.hands_off(id)
-        || !matches!(w.agent, AgentState::Busy | AgentState::Stuck)
+        || !matches!(
+            w.agent,
+            AgentState::Busy | AgentState::Stuck | AgentState::Error
+        )
     {
         return;
     }
@@ -193,5 +198,23 @@ mod tests {
                 |c| matches!(c, Command::Record(e) if e.detail.contains("working on one task"))
             )
         );
+    }
+
+    #[test]
+    fn an_error_nobody_clears_is_stuck_too_but_a_question_is_not() {
+        let mut m = model();
+        m.workers.get_mut(&1).unwrap().agent = AgentState::Error;
+        let mut out = Vec::new();
+        check_stuck(&mut m, 1, 1000, &mut out);
+        assert!(
+            out.iter()
+                .any(|c| matches!(c, Command::Record(e) if e.kind == EventKind::Stuck)),
+            "{out:?}"
+        );
+        let mut m = model();
+        m.workers.get_mut(&1).unwrap().agent = AgentState::Waiting;
+        let mut out = Vec::new();
+        check_stuck(&mut m, 1, 10_000, &mut out);
+        assert!(out.is_empty(), "questions have a limit of their own");
     }
 }

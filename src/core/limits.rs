@@ -7,6 +7,35 @@
 use super::command::{Command, EventKind};
 use super::model::{AccountLimit, AgentState, Model, OnWaiting, TaskState, Worker, WorkerId};
 
+/// The account a starting worker of `profile` runs on: of the profile's accounts, the one with
+/// the fewest other workers, an account under a limit only when all are. Its current account
+/// is kept while no other has fewer workers.
+pub(super) fn pick_account(model: &Model, profile: &str, id: WorkerId) -> Option<String> {
+    let names = model.policy.accounts.get(profile)?;
+    let count = |name: &str| {
+        model
+            .workers
+            .values()
+            .filter(|w| w.id != id && !w.retired && w.profile == profile)
+            .filter(|w| w.vitals.account.as_deref() == Some(name))
+            .count()
+    };
+    let held = |name: &str| {
+        model
+            .limits
+            .get(&format!("{profile}/{name}"))
+            .is_some_and(|l| l.holding)
+    };
+    let current = model
+        .workers
+        .get(&id)
+        .and_then(|w| w.vitals.account.clone());
+    names
+        .iter()
+        .min_by_key(|n| (held(n), count(n), current.as_deref() != Some(n.as_str())))
+        .cloned()
+}
+
 /// The note sent when a limit the client gave up on has passed.
 const RESEND: &str = "The API refused your last request (rate limit). The limit has passed: \
     go on with the task from where you left off.";
@@ -65,6 +94,43 @@ pub(super) fn seen(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Comm
             wait / 1000
         ),
     ));
+    fail_over(model, id, &account, &detail, out);
+}
+
+/// A quota on one account of a profile that has others: the task goes back to the queue for a
+/// worker of another account, on the same branch, with a note saying why.
+fn fail_over(model: &mut Model, id: WorkerId, account: &str, detail: &str, out: &mut Vec<Command>) {
+    let Some(w) = model.workers.get(&id) else {
+        return;
+    };
+    let profile = w.profile.clone();
+    let others = model.policy.accounts.get(&profile).is_some_and(|names| {
+        names.iter().any(|n| {
+            let other = format!("{profile}/{n}");
+            other != account && !model.limits.get(&other).is_some_and(|l| l.holding)
+        })
+    });
+    let Some(task) = w.task.clone() else { return };
+    let movable = model
+        .tasks
+        .get(&task)
+        .is_some_and(|t| t.state == TaskState::Working && t.held_by.is_none());
+    if !others || !movable {
+        return;
+    }
+    if let Some(w) = model.workers.get_mut(&id) {
+        w.let_go();
+    }
+    let why = format!(
+        "account {account} hit a rate limit its client gave up on ({detail}); moved to another account of {profile}"
+    );
+    out.push(Command::record(
+        Some(id),
+        Some(&task),
+        EventKind::RateLimit,
+        why.clone(),
+    ));
+    super::outcome::give_back(model, &task, &why, out);
 }
 
 /// Time passing for worker `id`: a limit past its time is resent, a question past its limit

@@ -3,6 +3,7 @@
 
 pub mod answer;
 mod attached;
+pub mod budget;
 pub mod classify;
 pub mod command;
 pub mod delivery;
@@ -26,6 +27,7 @@ pub mod spawn;
 pub mod survey;
 pub mod task_control;
 mod task_files;
+pub mod tokens;
 pub mod update;
 mod workers;
 

@@ -171,6 +171,11 @@ pub enum Signal {
     /// The operator's intent from another process (`czar task hold|release|rm|retry`), through
     /// the same inbox, while this czar runs.
     Operator(Intent),
+    /// The agent's session (its transcript) has used this many tokens so far.
+    Usage {
+        session: String,
+        totals: super::model::Usage,
+    },
 }
 
 /// What an operator (or a script) asks for. Every one counts as an operator intervention.

@@ -21,7 +21,8 @@ pub(super) fn assign_one(model: &mut Model, worker: WorkerId, task: &str, out: &
     t.worker = Some(worker);
     t.attempts += 1;
     t.done_signal = false;
-    t.reason = None;
+    // The reason of the last attempt stays until the task is delivered: the prompt tells the
+    // next agent why it was tried before (see `prompt`).
     let branch = t.branch();
     let attempt = t.attempts;
     let from = start_point(model, task);

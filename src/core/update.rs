@@ -154,12 +154,13 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
             }
         }
     }
+    super::budget::review(model, now, &mut out);
     super::outcome::fail_doomed(model, now, &mut out);
     super::survey::release_held(model, now, &mut out);
     if !model.stopping {
         workers::ensure_workers(model, now, &mut out);
         super::park::review(model, now, &mut out);
-        if model.policy.auto_assign {
+        if model.policy.auto_assign && !super::budget::run_spent(model) {
             super::outcome::assign(model, &mut out);
         }
     }
@@ -407,6 +408,7 @@ fn signal(model: &mut Model, id: WorkerId, signal: Signal, now: u64, out: &mut V
         Signal::Hook { state, event } => super::workers::hook(model, id, state, &event, now, out),
         Signal::LandNow { task } => super::land::now(model, &task, out),
         Signal::Operator(intent) => super::operator::intent(model, intent, now, out),
+        Signal::Usage { session, totals } => super::tokens::credit(model, id, session, totals),
         Signal::Done { branch: Some(b) }
             if task
                 .as_ref()

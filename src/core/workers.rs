@@ -211,7 +211,10 @@ pub(super) fn worker_started(
                 Some(id),
                 None,
                 EventKind::WorkerStarted,
-                w.profile.clone(),
+                match &w.vitals.account {
+                    Some(a) => format!("{} (account {a})", w.profile),
+                    None => w.profile.clone(),
+                },
             ));
         }
         Err(e) => {
@@ -276,6 +279,10 @@ pub(super) fn ensure_workers(model: &mut Model, now: u64, out: &mut Vec<Command>
             }
         }
         w.starting = true;
+        let account = super::limits::pick_account(model, &profile, id);
+        if let Some(w) = model.workers.get_mut(&id) {
+            w.vitals.account = account;
+        }
         spawn::started(model, &profile, now);
         out.push(Command::StartWorker {
             worker: id,
@@ -319,6 +326,10 @@ fn start_missing_profiles(model: &mut Model, now: u64, out: &mut Vec<Command>) {
             ..Worker::default()
         };
         model.workers.insert(id, w);
+        let account = super::limits::pick_account(model, &profile, id);
+        if let Some(w) = model.workers.get_mut(&id) {
+            w.vitals.account = account;
+        }
         out.push(Command::record(
             Some(id),
             None,

@@ -26,11 +26,15 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
     match cmd {
         Command::Record(_) => {}
         Command::StartWorker { worker, profile } => {
+            let account = model
+                .workers
+                .get(&worker)
+                .and_then(|w| w.vitals.account.clone());
             // What this start's agent prints comes after: that is what explains its exit.
             ctx.log_marks
                 .set(worker, &ctx.setup.paths.output_log(worker));
             tokio::spawn(async move {
-                let result = start_worker(&ctx, worker, &profile).await;
+                let result = start_worker(&ctx, worker, &profile, account.as_deref()).await;
                 ctx.send(Observation::WorkerStarted { worker, result });
                 // Its pane is read from the next listing on: have that now.
                 let _ = ctx.tx.send(Msg::ListSoon);

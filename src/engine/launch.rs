@@ -34,6 +34,29 @@ fn agent_env(setup: &Setup, worker: WorkerId, profile: &Profile) -> Vec<(OsStrin
     env
 }
 
+/// The profile with the account's environment over its own: each value read now, from the
+/// variable or file the account names. An error names where, never a value.
+fn with_account(profile: &Profile, account: Option<&str>) -> Result<Profile, String> {
+    let mut out = profile.clone();
+    let Some(name) = account else {
+        return Ok(out);
+    };
+    let acc = profile
+        .accounts
+        .iter()
+        .find(|a| a.name == name)
+        .ok_or_else(|| format!("the {} profile has no account {name:?}", profile.name))?;
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    for (var, source) in &acc.env {
+        let value = source
+            .read(home.as_deref())
+            .map_err(|e| format!("account {name} of {}: {var}: {e}", profile.name))?;
+        out.env.retain(|(k, _)| k != var);
+        out.env.push((var.clone(), value));
+    }
+    Ok(out)
+}
+
 /// The command tmux starts for the agent, and the environment file it names (deleted by
 /// pane-log once read). Every word is a tmux argument, so UTF-8; values never are words.
 pub(super) fn agent_command(
@@ -94,11 +117,14 @@ pub(super) async fn start_worker(
     ctx: &Ctx,
     worker: WorkerId,
     profile_name: &str,
+    account: Option<&str>,
 ) -> Result<(), String> {
     let setup = &ctx.setup;
     let profile = setup
         .profile(profile_name)
         .ok_or_else(|| format!("unknown agent profile {profile_name:?}"))?;
+    let with_account = with_account(profile, account)?;
+    let profile = &with_account;
     let wt = setup.paths.worktree(worker);
     let (repo, base, wt2) = (Arc::clone(&ctx.repo), setup.base.clone(), wt.clone());
     let saved = tokio::task::spawn_blocking(move || {
@@ -162,6 +188,7 @@ mod tests {
             submit: SubmitKey::Enter,
             settle: Duration::ZERO,
             rules: Default::default(),
+            accounts: Vec::new(),
         };
         // The shipped defaults, with this test's folders and its one profile.
         let cfg = crate::config::load_with(state_dir, None, Some("main")).unwrap();

@@ -22,6 +22,8 @@ pub struct Profile {
     pub submit: SubmitKey,
     pub settle: Duration,
     pub rules: ScreenRules,
+    /// Its accounts: each names where its env values are read (never the values).
+    pub accounts: Vec<crate::config::Account>,
 }
 
 /// The env's names only (a `Setup` printed for debugging must not carry keys).
@@ -35,6 +37,7 @@ impl std::fmt::Debug for Profile {
             .field("submit", &self.submit)
             .field("settle", &self.settle)
             .field("rules", &self.rules)
+            .field("accounts", &self.accounts)
             .finish()
     }
 }
@@ -122,6 +125,18 @@ impl Setup {
                     max_attempts: t.max_land_attempts,
                     pr_poll_ms: t.pr_poll.as_millis() as u64,
                 },
+                accounts: cfg
+                    .profiles
+                    .iter()
+                    .filter(|(_, p)| !p.accounts.is_empty())
+                    .map(|(n, p)| {
+                        (
+                            n.clone(),
+                            p.accounts.iter().map(|a| a.name.clone()).collect(),
+                        )
+                    })
+                    .collect(),
+                budget: cfg.budget,
                 limits: LimitPolicy {
                     waiting_ms: t.waiting_limit.as_millis() as u64,
                     on_waiting: cfg.on_waiting,
@@ -188,5 +203,6 @@ fn profile(cfg: &ProjectConfig, p: &AgentProfile, exe: &str) -> Profile {
         submit: p.submit,
         settle: cfg.settle_for(p),
         rules: p.rules(),
+        accounts: p.accounts.clone(),
     }
 }

@@ -38,6 +38,8 @@ pub struct TaskRow {
     pub priority: i64,
     pub needs: Vec<String>,
     pub reason: Option<String>,
+    /// Tokens its agents reported using on it.
+    pub tokens: crate::core::model::Usage,
     /// Its landing on the target, once done with landing on: `state` (queued, merging, moving,
     /// landed, waiting, conflict, verify_failed), the landed `commit`, the conflicting `files`,
     /// why it `waits`, and how many follow-ups it took.
@@ -145,6 +147,7 @@ pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Sta
             needs: t.def.needs.clone(),
             reason: t.reason.clone(),
             landing: landing_row(t),
+            tokens: t.usage,
         })
         .collect();
     tasks.sort_by_key(|t| {

@@ -116,6 +116,7 @@ fn print_event(at: f64, e: &Event) {
             | EventKind::LandWaiting
             | EventKind::Waiting
             | EventKind::RateLimit
+            | EventKind::Budget
     );
     if !shown {
         return;
@@ -252,5 +253,20 @@ pub fn print_blocked(setup: &Setup, model: &Model) {
             "czar:   fix: {}",
             crate::engine::preflight::advice(setup, name, u.worker)
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::head;
+
+    #[test]
+    fn a_line_that_announces_more_keeps_what_it_announces() {
+        assert_eq!(head("task done\nmore"), "task done");
+        assert_eq!(
+            head("verify failed 3 times; last output:\nerror[E0308]\n\ntest x ... FAILED\n"),
+            "verify failed 3 times; last output: error[E0308] | test x ... FAILED"
+        );
+        assert_eq!(head("last output:\n"), "last output: (nothing)");
     }
 }

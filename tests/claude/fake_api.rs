@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
+pub use wire::USAGE;
 use wire::{answer, rand_id, read_request, write_head, write_json};
 
 /// What the fake answers to one Messages request.

@@ -1,6 +1,7 @@
 //! Tests against the real Claude Code client, run offline against a loopback stand-in for
 //! its API. They skip loudly where the client is not installed (`.ci/install-claude`).
 
+mod accounts;
 mod capture;
 mod capture_limits;
 mod capture_turns;

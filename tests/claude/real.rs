@@ -107,6 +107,84 @@ fn czar_drives_the_real_claude_client_to_commit_and_finish_every_task() {
         api.main_turns() >= 9,
         "three turns per task expected\n{log}"
     );
+    check_tokens(&root, &api);
+}
+
+/// `czar stats --json` shows each task's tokens as the client's transcript recorded them:
+/// every answer of the stand-in reports the same usage, so each task's figures are a whole
+/// number of answers, and all tasks together are every main-turn answer. The agents outlive
+/// the run: the last turn's report (its `Stop` hook) may come a moment after the czar ended.
+fn check_tokens(root: &std::path::Path, api: &FakeApi) {
+    let (input, output, cache_read, cache_write) = crate::fake_api::USAGE;
+    let start = std::time::Instant::now();
+    loop {
+        let out = std::process::Command::new(CZAR)
+            .args(["stats", "--json"])
+            .current_dir(root)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut answers = 0;
+        for t in stats["per_task"].as_array().unwrap() {
+            let tok = &t["tokens"];
+            let n = |k: &str| tok[k].as_u64().unwrap_or(0);
+            let k = n("output") / output;
+            assert_eq!(
+                (n("input"), n("output"), n("cache_read"), n("cache_write")),
+                (k * input, k * output, k * cache_read, k * cache_write),
+                "{t}"
+            );
+            answers += k as usize;
+        }
+        let each_three = stats["per_task"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["tokens"]["output"].as_u64() >= Some(3 * output));
+        if answers == api.main_turns() && each_three {
+            assert_eq!(
+                stats["tokens"]["output"].as_u64(),
+                Some(answers as u64 * output)
+            );
+            check_status_tokens(root, &stats);
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "{answers} answers counted of {}: {stats}",
+            api.main_turns()
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// `czar status --json` shows each task's tokens as the czar took them: at least the first
+/// answer's, at most what `czar stats` counts (which adds what came after the run).
+fn check_status_tokens(root: &std::path::Path, stats: &serde_json::Value) {
+    let out = std::process::Command::new(CZAR)
+        .args(["status", "--json"])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let output = crate::fake_api::USAGE.1;
+    for t in status["tasks"].as_array().unwrap() {
+        let id = t["id"].as_str().unwrap();
+        let shown = t["tokens"]["output"].as_u64().unwrap_or(0);
+        let counted = stats["per_task"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .and_then(|s| s["tokens"]["output"].as_u64())
+            .unwrap_or(0);
+        assert!(
+            shown >= output && shown <= counted && shown % output == 0,
+            "{id}: status {shown}, stats {counted}"
+        );
+    }
 }
 
 /// The first event (by sequence) of `worker` (any when None) and `task` (any when None) of

@@ -101,6 +101,12 @@ fn an_unanswered_dialog_is_announced_at_once_and_fails_the_task_at_its_limit() {
         dump(&events)
     );
     assert!(took < Duration::from_secs(120), "took {took:?}");
+    // The run is over, the agent is not: the summary says so, and how to stop it.
+    assert!(
+        stdout.contains("1 agent session(s) keep running (real-worker-1)")
+            && stdout.contains("kill-session -t =real-worker-1"),
+        "{stdout}"
+    );
 }
 
 /// Auto mode behind a gateway, with the operator's rules: stay in auto mode at the notice, and

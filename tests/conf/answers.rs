@@ -195,3 +195,59 @@ fn questions_nobody_answers_and_given_up_limits_have_settings() {
     );
     assert!(msg.contains("the words sent"), "{msg}");
 }
+
+#[test]
+fn accounts_name_where_their_values_are_never_the_values() {
+    use czar::config::ValueRef;
+    let (_dir, root) = repo();
+    let text = "[[agents.claude.accounts]]\nname = \"work\"\nenv = { CLAUDE_CONFIG_DIR = \"env:CLAUDE_WORK\", ANTHROPIC_API_KEY = \"file:~/.keys/work\" }\n";
+    let cfg = load(&root, text).unwrap();
+    let accounts = &cfg.profiles["claude"].accounts;
+    assert_eq!(accounts.len(), 1);
+    assert_eq!(accounts[0].name, "work");
+    assert!(accounts[0].env.contains(&(
+        "CLAUDE_CONFIG_DIR".to_string(),
+        ValueRef::Env("CLAUDE_WORK".into())
+    )));
+    assert!(accounts[0].env.contains(&(
+        "ANTHROPIC_API_KEY".to_string(),
+        ValueRef::File("~/.keys/work".into())
+    )));
+    // A value written in czar.toml is refused, and not repeated in the error.
+    let secret = "sk-ant-api03-very-secret";
+    let msg = error_at(
+        &format!(
+            "[[agents.claude.accounts]]\nname = \"x\"\nenv = {{ ANTHROPIC_API_KEY = \"{secret}\" }}\n"
+        ),
+        3,
+        "agents.claude.accounts[0].env.ANTHROPIC_API_KEY",
+    );
+    assert!(
+        msg.contains("env:VARIABLE") && !msg.contains(secret),
+        "{msg}"
+    );
+    let msg = error_at(
+        "[[agents.claude.accounts]]\nname = \"a b\"\n",
+        2,
+        "agents.claude.accounts[0].name",
+    );
+    assert!(msg.contains("unique name"), "{msg}");
+}
+
+#[test]
+fn token_budgets_are_numbers_in_their_own_table() {
+    let (_dir, root) = repo();
+    let cfg = load(&root, "").unwrap();
+    assert_eq!((cfg.budget.max_tokens, cfg.budget.max_task_tokens), (0, 0));
+    let cfg = load(
+        &root,
+        "[budget]\nmax_tokens = 2000000\nmax_task_tokens = 300000\n",
+    )
+    .unwrap();
+    assert_eq!(
+        (cfg.budget.max_tokens, cfg.budget.max_task_tokens),
+        (2_000_000, 300_000)
+    );
+    let msg = error_at("[budget]\nmax_cost = 3\n", 2, "budget.max_cost");
+    assert!(msg.contains("unknown"), "{msg}");
+}

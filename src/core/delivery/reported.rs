@@ -75,6 +75,9 @@ pub(super) fn confirmed(
     let Some(d) = w.delivery.take() else {
         return;
     };
+    if d.note.is_none() {
+        w.vitals.usage_task = Some(d.task.clone());
+    }
     // The agent's state counts from the submit: a prompt seen since (a screen right after Enter,
     // before the spinner; or a shell that already ran the lines) is judged from now, not from
     // when it first sat there idle.
@@ -85,6 +88,10 @@ pub(super) fn confirmed(
         w.set_agent(AgentState::Busy, "delivery confirmed", now);
     }
     if let Some(t) = model.tasks.get_mut(&d.task) {
+        if d.note.is_none() {
+            // Handed over, with the last attempt's reason in its text.
+            t.reason = None;
+        }
         t.state = TaskState::Working;
         t.times.started.get_or_insert(now);
         t.times.delivered = Some(now);

@@ -11,7 +11,8 @@ pub use delivery::{Delivery, Step};
 pub use health::{ProfileHealth, Unavailable};
 pub use land::{LandMode, LandPolicy, LandRecord, Landing};
 pub use policy::{
-    AgentDelivery, Attached, DeliveryPolicy, LimitPolicy, Nudge, OnWaiting, Policy, SpawnPolicy,
+    AgentDelivery, Attached, Budget, DeliveryPolicy, LimitPolicy, Nudge, OnWaiting, Policy,
+    SpawnPolicy,
 };
 pub use survey::{Conflict, Overlap, Survey};
 pub use worker::{HeldInput, HookSaid, Input, Said, Screen, Vitals, Worker};
@@ -219,6 +220,9 @@ pub struct Task {
     /// released.
     #[serde(default)]
     pub hold: Option<String>,
+    /// Tokens its agents reported using on it, over all its attempts.
+    #[serde(default)]
+    pub usage: Usage,
 }
 
 impl Task {
@@ -282,6 +286,49 @@ pub struct Model {
     /// Accounts under a rate limit their agents' clients gave up on (see `limits`; not stored:
     /// a restarted czar reads the screens again).
     pub limits: BTreeMap<String, AccountLimit>,
+    /// Budgets already announced as reached: "" for the run's, else the task's id (not stored).
+    pub budget_alerted: std::collections::BTreeSet<String>,
+}
+
+/// Tokens an agent reported using.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Usage {
+    pub input: u64,
+    pub output: u64,
+    pub cache_read: u64,
+    pub cache_write: u64,
+}
+
+impl Usage {
+    pub fn plus(self, o: &Usage) -> Usage {
+        Usage {
+            input: self.input + o.input,
+            output: self.output + o.output,
+            cache_read: self.cache_read + o.cache_read,
+            cache_write: self.cache_write + o.cache_write,
+        }
+    }
+
+    /// What grew since `before` (a counter that went down started over: all of it is new).
+    pub fn since(self, before: &Usage) -> Usage {
+        let grew = self.input >= before.input
+            && self.output >= before.output
+            && self.cache_read >= before.cache_read
+            && self.cache_write >= before.cache_write;
+        if !grew {
+            return self;
+        }
+        Usage {
+            input: self.input - before.input,
+            output: self.output - before.output,
+            cache_read: self.cache_read - before.cache_read,
+            cache_write: self.cache_write - before.cache_write,
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.input + self.output + self.cache_read + self.cache_write
+    }
 }
 
 /// A rate limit an account is under: its workers take no new work before `until`; then the

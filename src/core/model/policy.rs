@@ -38,6 +38,18 @@ pub struct Policy {
     /// What to do with a worker whose session has a client attached (someone is in its pane).
     #[serde(default)]
     pub attached: Attached,
+    /// Profile → the names of its accounts, which its workers are spread over.
+    #[serde(default)]
+    pub accounts: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub budget: Budget,
+}
+
+/// Tokens the run and each task may use (0: no limit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Budget {
+    pub max_tokens: u64,
+    pub max_task_tokens: u64,
 }
 
 /// How long a question may wait, and what then; how long a rate limit is waited out.
@@ -208,6 +220,8 @@ impl Default for Policy {
             land: super::LandPolicy::default(),
             limits: LimitPolicy::default(),
             attached: Attached::Wait,
+            accounts: BTreeMap::new(),
+            budget: Budget::default(),
         }
     }
 }

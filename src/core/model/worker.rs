@@ -43,10 +43,13 @@ impl Worker {
         self.reason = reason.to_string();
     }
 
-    /// The account its agent runs on, which rate limits belong to: its profile (one account
-    /// per profile until profiles list accounts of their own).
+    /// The account its agent runs on, which rate limits belong to: `profile/account` where
+    /// the profile lists accounts, else the profile.
     pub fn account(&self) -> String {
-        self.profile.clone()
+        match &self.vitals.account {
+            Some(a) => format!("{}/{a}", self.profile),
+            None => self.profile.clone(),
+        }
     }
 
     /// The question its agent waits on, from the rule that matched (`... matched "<line>"`),
@@ -114,6 +117,21 @@ pub struct Vitals {
     /// first listing says otherwise.
     #[serde(default)]
     pub attached: bool,
+    /// Which of its profile's accounts its agent runs on (None: the profile lists none).
+    #[serde(default)]
+    pub account: Option<String>,
+    /// The last usage its agent reported: the session (transcript) and its totals then; what
+    /// grows past them goes to the task it holds.
+    #[serde(default)]
+    pub usage_seen: Option<(String, super::Usage)>,
+    /// Tokens its agents used, all tasks together.
+    #[serde(default)]
+    pub usage: super::Usage,
+    /// The task its agent's tokens count for: the one last delivered to it. Not the one it
+    /// holds: a finished task's last turn reports after the task is done (its `Stop` hook),
+    /// and the next task is assigned before its text reaches the agent.
+    #[serde(default)]
+    pub usage_task: Option<TaskId>,
     /// What its latest screen says besides the state, and whether its client gave up and
     /// waits for a new message (see `limits`). Not stored: a restarted czar reads again.
     #[serde(skip)]

@@ -5,7 +5,7 @@ use super::*;
 use crate::core::command::EventKind;
 use crate::core::model::{OnWaiting, Screen};
 
-fn events(out: &[Command], kind: EventKind) -> Vec<String> {
+pub(super) fn events(out: &[Command], kind: EventKind) -> Vec<String> {
     out.iter()
         .filter_map(|c| match c {
             Command::Record(e) if e.kind == kind => Some(e.detail.clone()),
@@ -28,7 +28,7 @@ fn asking(w: u32, q: &str, now: u64) -> Observation {
     }
 }
 
-fn gave_up(w: u32, detail: &str, now: u64) -> Observation {
+pub(super) fn gave_up(w: u32, detail: &str, now: u64) -> Observation {
     Observation::AgentSeen {
         worker: w,
         seen: Seen {

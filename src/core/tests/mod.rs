@@ -1,7 +1,9 @@
 //! Flows through `update` with plain data: what the czar decides, step by step.
 
+mod accounts;
 mod answer;
 mod attached;
+mod classify;
 mod delivery;
 mod finish;
 mod land;

@@ -221,7 +221,8 @@ pub fn alerts(model: &Model, events: &[EventRow]) -> Vec<Alert> {
             | "repair"
             | "task_file_error"
             | "waiting"
-            | "rate_limit" => Level::Warn,
+            | "rate_limit"
+            | "budget" => Level::Warn,
             // The core records `czar done` as a report too; the `done` event says it better.
             "report" if e.detail == "worker said done" => continue,
             "done" | "operator" | "report" | "verify_failed" | "requeued" | "auto_answer"

@@ -60,6 +60,10 @@ pub(super) fn write_json(
     out.write_all(head.as_bytes()).is_ok() && out.write_all(body.as_bytes()).is_ok()
 }
 
+/// The usage every streamed answer reports: (input, output, cache read, cache write) tokens.
+/// Distinct numbers, so a sum that mixes them up shows.
+pub const USAGE: (u64, u64, u64, u64) = (21, 13, 5, 3);
+
 pub(super) fn answer(
     out: &mut TcpStream,
     req: &Request,
@@ -90,7 +94,9 @@ pub(super) fn answer(
         }
         Reply::Status { .. } => unreachable!("handled above"),
     };
-    let id = format!("msg_{}", std::process::id());
+    // Each message its own id: the client's transcript, and what czar reads from it, tell
+    // messages apart by it.
+    let id = format!("msg_{:x}", rand_id());
     if !stream {
         let mut content = vec![json!({"type": "text", "text": text})];
         if let Some((name, input)) = &tool {
@@ -117,7 +123,7 @@ pub(super) fn answer(
         let chunk = format!("{:x}\r\n{frame}\r\n", frame.len());
         out.write_all(chunk.as_bytes()).is_ok() && out.flush().is_ok()
     };
-    let usage = json!({"input_tokens": 10, "output_tokens": 1, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0});
+    let usage = json!({"input_tokens": USAGE.0, "output_tokens": 1, "cache_creation_input_tokens": USAGE.3, "cache_read_input_tokens": USAGE.2});
     let mut ok = ev(
         "message_start",
         json!({"type": "message_start", "message": {"id": id, "type": "message",
@@ -177,7 +183,7 @@ pub(super) fn answer(
     };
     ok &= ev(
         "message_delta",
-        json!({"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": null}, "usage": {"output_tokens": 12}}),
+        json!({"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": null}, "usage": {"output_tokens": USAGE.1}}),
     );
     ok &= ev("message_stop", json!({"type": "message_stop"}));
     ok && out.write_all(b"0\r\n\r\n").is_ok() && out.flush().is_ok()
