@@ -52,6 +52,7 @@ impl AgentProfile {
             turn_start: list(&pat.turn_start),
             input: list(&pat.input),
             input_empty: list(&pat.input_empty),
+            chrome: list(&pat.chrome),
             auto_answer: self.auto_answer.clone(),
             region_lines: pat.region_lines,
         }
@@ -87,6 +88,7 @@ const LIST_KEYS: &[&str] = &[
     "turn_start",
     "input",
     "input_empty",
+    "chrome",
 ];
 pub(super) const MAX_SETTLE_MS: u64 = 10_000;
 
@@ -264,6 +266,7 @@ impl ProfileLayer {
             turn_start: take("turn_start"),
             input: take("input"),
             input_empty: take("input_empty"),
+            chrome: take("chrome"),
             region_lines: self
                 .region_lines
                 .map_or(DEFAULT_REGION_LINES, |r| r.value as usize),

@@ -29,6 +29,9 @@ pub struct ScreenRules {
     pub input: Vec<Regex>,
     /// What an empty box may show instead of nothing (a dim placeholder suggestion).
     pub input_empty: Vec<Regex>,
+    /// The agent's own furniture (a footer, a rule, a menu's options): never a worker's
+    /// "last output", which is the lowest line that is not chrome.
+    pub chrome: Vec<Regex>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,7 +80,9 @@ pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
 fn classify_state(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
     let region = region(rules, screen);
     let last_line = region
-        .last()
+        .iter()
+        .rev()
+        .find(|l| !rules.chrome.iter().any(|re| re.is_match(l)))
         .map(|l| l.trim().to_string())
         .unwrap_or_default();
     let turn = current_turn(rules, &region);
@@ -230,6 +235,23 @@ mod tests {
             region_lines: 5,
             ..ScreenRules::default()
         }
+    }
+
+    #[test]
+    fn last_output_is_the_lowest_line_that_is_not_chrome() {
+        let re = |s: &str| Regex::new(s).unwrap();
+        let rules = ScreenRules {
+            chrome: vec![re(r"^\? for shortcuts"), re(r"^─{3,}$"), re(r"^❯ ?$")],
+            ..rules()
+        };
+        let screen = "● Wrote src/login.rs\n────────\n❯ \n────────\n? for shortcuts · sim-agent\n";
+        let r = classify(&rules, screen, "");
+        assert_eq!(r.last_line, "● Wrote src/login.rs");
+        // Without chrome patterns the footer is the last line, as before.
+        assert_eq!(
+            classify(&super::tests::rules(), screen, "").last_line,
+            "? for shortcuts · sim-agent"
+        );
     }
 
     #[test]

@@ -151,6 +151,7 @@ fn resumed(model: &mut Model, now: u64, out: &mut Vec<Command>) {
     for w in model.workers.values_mut() {
         w.live = true;
         w.starting = false;
+        w.vitals.resumed_from = Some((w.agent, w.since));
         w.set_agent(
             AgentState::Starting,
             "czar restarted; reading the screen again",
@@ -235,7 +236,12 @@ fn agent_seen(
     if !last_line.is_empty() {
         w.last_line = last_line;
     }
-    let state = state.after(w.agent, w.task.is_some());
+    // Right after a restart the state before it is what "done at its prompt" goes by.
+    let before = match (w.agent, w.vitals.resumed_from) {
+        (AgentState::Starting, Some((was, _))) => was,
+        (agent, _) => agent,
+    };
+    let state = state.after(before, w.task.is_some());
     if w.agent == AgentState::Crashed || w.agent == state {
         if w.agent == state {
             w.reason = reason;
@@ -250,7 +256,14 @@ fn agent_seen(
     ));
     let went_idle = state == AgentState::Idle;
     let limited = state == AgentState::RateLimited;
+    let from_starting = w.agent == AgentState::Starting;
     w.set_agent(state, &reason, now);
+    if let Some((was, since)) = w.vitals.resumed_from.take()
+        && was == state
+        && from_starting
+    {
+        w.since = since;
+    }
     if went_idle && w.task.is_some() {
         // Coming back to the prompt is when new commits matter: look at the branch now.
         out.push(Command::RefreshBranch { worker: id });

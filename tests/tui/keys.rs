@@ -46,11 +46,15 @@ fn reassign_offers_only_ready_tasks_and_sends_the_pick() {
     let out = on_key(&mut ui, &model, k("Enter"));
     assert_eq!(
         out,
-        vec![Effect::Send(Intent::Reassign {
-            worker: 1,
-            task: second
-        })]
+        vec![
+            Effect::Send(Intent::Reassign {
+                worker: 1,
+                task: second
+            }),
+            Effect::Refresh
+        ]
     );
+    assert!(ui.branch.is_none(), "the old branch's figures are dropped");
 }
 
 #[test]

@@ -108,6 +108,11 @@ pub struct Vitals {
     /// first listing says otherwise.
     #[serde(default)]
     pub attached: bool,
+    /// Before a restart its agent was in this state since this time (ms): a first reading
+    /// that shows the same state keeps the old time, so a question waiting for minutes does
+    /// not read "waiting 4s" after the czar restarted.
+    #[serde(default)]
+    pub resumed_from: Option<(super::AgentState, u64)>,
 }
 
 /// What an agent's input box holds, as a screen showed it.

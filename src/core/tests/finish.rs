@@ -3,7 +3,7 @@
 
 use super::{boot, commits, def, delivered, idle, load, model, prepares, said_done, start_work};
 use crate::core::command::{Command, EventKind};
-use crate::core::model::{AgentState, TaskState};
+use crate::core::model::{AgentState, Input, TaskState};
 use crate::core::observation::{Observation, Signal};
 use crate::core::update;
 
@@ -179,4 +179,38 @@ fn verify_failing_every_time_fails_the_task_and_its_dependents() {
             .is_some_and(|r| r.contains("`a`"))
     );
     assert!(m.drained());
+}
+
+#[test]
+fn a_restart_keeps_how_long_a_worker_has_been_in_its_state() {
+    let mut m = super::model(1);
+    super::boot(&mut m, 1);
+    let asks = crate::core::observation::Seen {
+        state: AgentState::Waiting,
+        reason: "waiting".into(),
+        taken_at: 1_000,
+        ..Default::default()
+    };
+    let waiting = Observation::AgentSeen {
+        worker: 1,
+        seen: asks.clone(),
+    };
+    update(&mut m, waiting.clone(), 1_000);
+    assert_eq!(m.workers[&1].since, 1_000);
+    update(&mut m, Observation::Resumed, 600_000);
+    assert_eq!(m.workers[&1].agent, AgentState::Starting);
+    update(&mut m, waiting, 601_000);
+    assert_eq!(m.workers[&1].agent, AgentState::Waiting);
+    assert_eq!(
+        m.workers[&1].since, 1_000,
+        "still waiting since before the restart"
+    );
+    // A state it was not in before the restart starts its clock then.
+    update(&mut m, Observation::Resumed, 700_000);
+    update(
+        &mut m,
+        super::seen(1, AgentState::Busy, Input::Empty, 701_000),
+        701_000,
+    );
+    assert_eq!(m.workers[&1].since, 701_000);
 }

@@ -249,6 +249,9 @@ fn on_dialog_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Vec<Effect> {
                 if let Some(task) = tasks.get(selected).cloned() {
                     ui.flash = format!("gave {task} to worker {worker}");
                     out.push(Effect::Send(Intent::Reassign { worker, task }));
+                    // The branch view shows the new task's branch, read afresh.
+                    ui.branch = None;
+                    out.push(Effect::Refresh);
                 }
                 Dialog::None
             }

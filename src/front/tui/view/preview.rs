@@ -67,7 +67,10 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
                 (None, _) => {
                     Text::from("This worker has had no task yet, so it has no task branch.")
                 }
-                (Some(_), Some((w, Ok(stats)))) if *w == id => branch_text(ui, stats),
+                // Figures of another branch (read before a reassign) are not this one's.
+                (Some(b), Some((w, Ok(stats)))) if *w == id && stats.branch == *b => {
+                    branch_text(ui, stats)
+                }
                 (Some(_), Some((w, Err(e)))) if *w == id => Text::from(format!("git: {e}")),
                 _ => Text::from("(reading the branch…)"),
             };
