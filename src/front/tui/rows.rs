@@ -257,6 +257,15 @@ pub fn alert_count(model: &Model) -> usize {
     alerts(model, &[]).len()
 }
 
+/// `1 commit`, `3 commits`.
+pub fn count(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 /// `42s`, `7m`, `3h`, `2d`.
 pub fn ago(ms: u64) -> String {
     let s = ms / 1000;

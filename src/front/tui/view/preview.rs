@@ -82,7 +82,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
 fn branch_text(ui: &UiState, s: &BranchStats) -> Text<'static> {
     let bold = Style::default().add_modifier(Modifier::BOLD);
     let mut lines = vec![Line::styled(
-        format!("{} commits ahead of {}", s.ahead, s.base),
+        format!("{} ahead of {}", rows::count(s.ahead, "commit"), s.base),
         bold,
     )];
     for c in &s.commits {
@@ -95,7 +95,10 @@ fn branch_text(ui: &UiState, s: &BranchStats) -> Text<'static> {
     let removed: usize = s.files.iter().map(|f| f.removed).sum();
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        format!("{} files changed, +{added} −{removed}", s.files.len()),
+        format!(
+            "{} changed, +{added} −{removed}",
+            rows::count(s.files.len(), "file")
+        ),
         bold,
     ));
     for f in &s.files {
