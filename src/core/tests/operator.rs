@@ -358,3 +358,12 @@ fn a_task_for_a_profile_nobody_runs_gets_a_worker_of_that_profile() {
         "only once"
     );
 }
+
+#[test]
+fn stopping_the_czar_is_no_intervention() {
+    let mut m = running(1, &["a"]);
+    let out = update(&mut m, Observation::Intent(Intent::Stop), 5);
+    assert_eq!(operator_events(&out), 0, "{out:?}");
+    assert!(m.stopping);
+    assert!(m.tasks.values().all(|t| t.interventions == 0));
+}
