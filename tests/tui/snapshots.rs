@@ -82,10 +82,13 @@ fn add_task_form() {
     let mut ui = fixture::ui(true);
     ui.dialog = Dialog::AddTask(TaskForm {
         title: "Fix the login redirect".into(),
-        priority: "5".into(),
-        text: String::new(),
-        field: 2,
+        priority: "-l7x".into(),
+        needs: "login-form".into(),
+        verify: "cargo test login".into(),
+        text: "Send the user back where they were.\nKeep the query string.".into(),
+        field: 4,
     });
+    ui.flash = "priority \"-l7x\" is not a whole number".into();
     snap("add_task", &fixture::model(), &ui);
 }
 

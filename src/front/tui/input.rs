@@ -294,42 +294,61 @@ fn add_task_key(
     key: &KeySpec,
     out: &mut Vec<Effect>,
 ) -> Dialog {
+    let n = TaskForm::FIELDS;
+    let save = key.ctrl && key.key == Key::Char('s');
     match key.key {
-        Key::Tab | Key::Down => form.field = (form.field + 1) % 3,
-        Key::BackTab | Key::Up => form.field = (form.field + 2) % 3,
-        Key::Enter if form.field < 2 => form.field += 1,
-        Key::Enter => {
-            let Ok(priority) = form.priority.trim().parse::<i64>() else {
-                ui.flash = format!("priority {:?} is not a whole number", form.priority);
-                form.field = 1;
-                return Dialog::AddTask(form);
-            };
-            if form.title.trim().is_empty() {
-                ui.flash = "a task needs a title".into();
-                form.field = 0;
-                return Dialog::AddTask(form);
-            }
-            let body = if form.text.trim().is_empty() {
-                form.title.clone()
-            } else {
-                form.text.clone()
-            };
-            out.push(Effect::WriteTask(TaskDef {
-                title: form.title.trim().to_string(),
-                priority,
-                body: format!("{body}\n"),
-                ..TaskDef::default()
-            }));
-            return Dialog::None;
-        }
+        _ if save => return save_form(ui, form, out),
+        Key::Tab | Key::Down => form.field = (form.field + 1) % n,
+        Key::BackTab | Key::Up => form.field = (form.field + n - 1) % n,
+        // The text takes several lines; C-s saves from any field.
+        Key::Enter if form.field == TaskForm::TEXT => form.text.push('\n'),
+        Key::Enter => form.field += 1,
         _ => {
             let field = match form.field {
                 0 => &mut form.title,
                 1 => &mut form.priority,
+                2 => &mut form.needs,
+                3 => &mut form.verify,
                 _ => &mut form.text,
             };
             edit(field, key);
         }
     }
     Dialog::AddTask(form)
+}
+
+/// The form as a task, or the form back with what is wrong said in it (the flash shows there).
+fn save_form(ui: &mut UiState, mut form: TaskForm, out: &mut Vec<Effect>) -> Dialog {
+    let Ok(priority) = form.priority.trim().parse::<i64>() else {
+        ui.flash = format!("priority {:?} is not a whole number", form.priority);
+        form.field = 1;
+        return Dialog::AddTask(form);
+    };
+    if form.title.trim().is_empty() {
+        ui.flash = "a task needs a title".into();
+        form.field = 0;
+        return Dialog::AddTask(form);
+    }
+    let body = if form.text.trim().is_empty() {
+        form.title.clone()
+    } else {
+        form.text.trim_end().to_string()
+    };
+    let needs = form
+        .needs
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .collect();
+    let verify = Some(form.verify.trim().to_string()).filter(|v| !v.is_empty());
+    out.push(Effect::WriteTask(TaskDef {
+        title: form.title.trim().to_string(),
+        priority,
+        needs,
+        verify,
+        body: format!("{body}\n"),
+        ..TaskDef::default()
+    }));
+    Dialog::None
 }

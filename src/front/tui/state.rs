@@ -37,9 +37,18 @@ pub enum PreviewMode {
 pub struct TaskForm {
     pub title: String,
     pub priority: String,
+    /// Task ids, separated by commas or spaces.
+    pub needs: String,
+    pub verify: String,
+    /// Several lines: Enter starts a new one here.
     pub text: String,
-    /// 0 title, 1 priority, 2 text.
+    /// 0 title, 1 priority, 2 needs, 3 verify, 4 text.
     pub field: usize,
+}
+
+impl TaskForm {
+    pub const FIELDS: usize = 5;
+    pub const TEXT: usize = 4;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
