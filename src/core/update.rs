@@ -148,7 +148,9 @@ fn tasks_loaded(model: &mut Model, defs: Vec<TaskDef>, now: u64, out: &mut Vec<C
 /// only where redoing it is harmless. Deliveries resume from their journal (see `delivery`).
 fn resumed(model: &mut Model, now: u64, out: &mut Vec<Command>) {
     super::park::revive(model, out);
-    for w in model.workers.values_mut() {
+    // A worker the operator killed (or one retired) stays down: taken as alive, its missing
+    // session would be recorded as a crash at every restart.
+    for w in model.workers.values_mut().filter(|w| !w.retired) {
         w.live = true;
         w.starting = false;
         w.vitals.resumed_from = Some((w.agent, w.since));

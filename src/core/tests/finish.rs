@@ -159,13 +159,27 @@ fn verify_failing_every_time_fails_the_task_and_its_dependents() {
     for round in 0..2u64 {
         said_done(&mut m, 1, 3 + round * 10);
         idle(&mut m, 1, 4 + round * 10);
+        // The first attempt prints nothing: the event still says what failed.
         let fail = Observation::Verified {
             worker: 1,
             task: "a".into(),
             passed: false,
-            output: "no".into(),
+            output: if round == 0 { "" } else { "no" }.into(),
         };
-        update(&mut m, fail, 5 + round * 10);
+        let out = update(&mut m, fail, 5 + round * 10);
+        let said: Vec<&str> = out
+            .iter()
+            .filter_map(|c| match c {
+                Command::Record(e) if e.kind == EventKind::VerifyFailed => Some(e.detail.as_str()),
+                _ => None,
+            })
+            .collect();
+        let want = if round == 0 {
+            "`false` failed (attempt 1 of 2); it printed nothing"
+        } else {
+            "`false` failed (attempt 2 of 2)\nno"
+        };
+        assert_eq!(said, [want]);
         if round == 0 {
             delivered(&mut m, 1, "a", 6);
         }
