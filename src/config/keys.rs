@@ -183,6 +183,11 @@ pub const ACTIONS: &[(&str, &[&str], &str)] = &[
         &["-"],
         "lower the selected task's priority (Queue panel)",
     ),
+    (
+        "event_log",
+        &["L"],
+        "the whole event log: / filters, Enter expands an event",
+    ),
     ("help", &["?"], "show / hide this help"),
     ("quit", &["q", "C-c"], "quit (workers keep running)"),
 ];

@@ -3,6 +3,7 @@
 
 mod e2e;
 mod e2e_queue;
+mod event_log;
 mod fixture;
 mod hostile;
 mod keys;

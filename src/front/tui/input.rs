@@ -48,6 +48,10 @@ pub fn on_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Vec<Effect> {
             ui.dialog = Dialog::Help;
             Vec::new()
         }
+        Action::EventLog => {
+            ui.dialog = Dialog::EventLog(Default::default());
+            Vec::new()
+        }
         Action::Up | Action::Down => {
             move_selection(ui, model, action == Action::Up);
             vec![Effect::Refresh]
@@ -197,6 +201,12 @@ fn edit(text: &mut String, key: &KeySpec) {
 
 fn on_dialog_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Vec<Effect> {
     let is_ctrl_c = key.ctrl && key.key == Key::Char('c');
+    if let Dialog::EventLog(view) = &mut ui.dialog {
+        if super::log_keys::on_log_key(view, &ui.events, &key) {
+            ui.dialog = Dialog::None;
+        }
+        return Vec::new();
+    }
     if key.key == Key::Esc || is_ctrl_c {
         if ui.dialog == Dialog::Filter {
             ui.filter.clear();
@@ -284,6 +294,8 @@ fn on_dialog_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Vec<Effect> {
             }
         }
         Dialog::AddTask(form) => add_task_key(ui, form, &key, &mut out),
+        // Handled above.
+        Dialog::EventLog(view) => Dialog::EventLog(view),
     };
     out
 }

@@ -27,12 +27,13 @@ pub enum Action {
     TaskEdit,
     PriorityUp,
     PriorityDown,
+    EventLog,
     Help,
     Quit,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 23] = [
         Action::Up,
         Action::Down,
         Action::NextPanel,
@@ -53,6 +54,7 @@ impl Action {
         Action::TaskEdit,
         Action::PriorityUp,
         Action::PriorityDown,
+        Action::EventLog,
         Action::Help,
         Action::Quit,
     ];

@@ -70,6 +70,22 @@ pub enum Dialog {
     },
     Filter,
     AddTask(TaskForm),
+    /// The whole event log, over the dashboard.
+    EventLog(LogView),
+}
+
+/// Where the operator is in the event log.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LogView {
+    /// Index into the shown events, newest first.
+    pub selected: usize,
+    /// The selected event shows all its lines (the screen an answer replied to, a verify's
+    /// output, a crash's cause).
+    pub expanded: bool,
+    /// Words every shown event has (in its worker `w3`, task, kind or text).
+    pub filter: String,
+    /// Keys go to the filter.
+    pub typing: bool,
 }
 
 /// The selected worker's screen, as last captured (ANSI already turned into styled text).

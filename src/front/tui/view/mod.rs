@@ -2,6 +2,7 @@
 //! state, and reads nothing else (no clock, no tmux, no disk), so TestBackend can check it.
 
 mod bars;
+mod log;
 mod overlay;
 mod preview;
 mod side;

@@ -16,6 +16,15 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
     match &ui.dialog {
         Dialog::None | Dialog::Filter => {}
         Dialog::Help => help(frame, area, ui),
+        // Everything but the header: the log is read at full height.
+        Dialog::EventLog(view) => {
+            let body = Rect {
+                y: area.y + 1,
+                height: area.height.saturating_sub(1),
+                ..area
+            };
+            super::log::render(frame, body, ui, view)
+        }
         Dialog::ConfirmKill(w) => {
             let task = model.workers.get(w).and_then(|x| x.task.clone());
             let what = match &task {
