@@ -67,7 +67,7 @@ impl Room {
     }
 
     /// Types text as it is (never read as key names).
-    fn type_text(&self, text: &str) {
+    pub(crate) fn type_text(&self, text: &str) {
         self.tmux(&["send-keys", "-t", "dash", "-l", text]);
         std::thread::sleep(Duration::from_millis(150));
     }
