@@ -113,7 +113,14 @@ pub fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
 pub fn stats(dir: &Path, json: bool) -> anyhow::Result<()> {
     let cfg = project::load(dir)?;
     let store = Store::open(&cfg.paths.state_dir)?;
-    let (tasks, workers) = store.load()?;
+    let (mut tasks, workers) = store.load()?;
+    // Tasks queued in files no czar has read yet count too, as `czar status` lists them.
+    let agents: Vec<&String> = cfg.profiles.keys().collect();
+    for def in tasks::load_dir(&cfg.paths.tasks_dir, &agents).tasks {
+        tasks
+            .entry(def.id.clone())
+            .or_insert_with(|| crate::core::Task::new(def, 0));
+    }
     let events = store.events(usize::MAX >> 1)?;
     // Token reports the czar has not taken yet (the last turn's, when the run ended first).
     let mut model = Model::new(&cfg.project, &cfg.base, Default::default());

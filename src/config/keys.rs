@@ -194,6 +194,11 @@ pub const ACTIONS: &[(&str, &[&str], &str)] = &[
         "Landing panel: send it back to its agent, with a note",
     ),
     ("open_pr", &["o"], "Landing panel: open its pull request"),
+    (
+        "event_log",
+        &["L"],
+        "the whole event log: / filters, Enter expands an event",
+    ),
     ("help", &["?"], "show / hide this help"),
     ("quit", &["q", "C-c"], "quit (workers keep running)"),
 ];
@@ -201,11 +206,34 @@ pub const ACTIONS: &[(&str, &[&str], &str)] = &[
 /// `[keys]` from one layer: action → its keys, as written.
 pub(super) type KeysLayer = BTreeMap<&'static str, Vec<KeySpec>>;
 
-/// Reads a `[keys]` table: `action = "key"` or `action = ["key", ...]`.
+/// `preset = "vi"`: j and k move, so kill moves to K (it still asks first). Keys the same
+/// table gives an action win over the preset's.
+const VI_PRESET: &[(&str, &[&str])] = &[
+    ("up", &["Up", "k"]),
+    ("down", &["Down", "j"]),
+    ("kill", &["K"]),
+];
+
+/// Reads a `[keys]` table: `action = "key"` or `action = ["key", ...]`, and `preset = "vi"`.
 pub(super) fn read_keys(view: &TableView) -> Result<KeysLayer, ConfigError> {
-    let names: Vec<&str> = ACTIONS.iter().map(|a| a.0).collect();
+    let mut names: Vec<&str> = ACTIONS.iter().map(|a| a.0).collect();
+    names.push("preset");
     view.check_keys(&names)?;
     let mut out = KeysLayer::new();
+    if let Some(node) = view.get("preset") {
+        let value = node.string()?;
+        if value != "vi" {
+            let kind = ConfigErrorKind::Invalid {
+                value,
+                reason: "the one preset is \"vi\" (j/k move, K kills)".into(),
+            };
+            return Err(ConfigError::new(node.loc(), kind));
+        }
+        for &(name, keys) in VI_PRESET {
+            let specs = keys.iter().filter_map(|k| parse_key(k).ok()).collect();
+            out.insert(name, specs);
+        }
+    }
     for &(name, _, _) in ACTIONS {
         let Some(node) = view.get(name) else {
             continue;
@@ -288,6 +316,20 @@ mod tests {
         }
         let total: usize = ACTIONS.iter().map(|a| a.1.len()).sum();
         assert_eq!(seen.len(), total);
+    }
+
+    #[test]
+    fn the_vi_preset_moves_kill_off_k() {
+        let mut user = BTreeMap::new();
+        for &(name, keys) in VI_PRESET {
+            user.insert(name, keys.iter().map(|k| parse_key(k).unwrap()).collect());
+        }
+        let keys = resolve_keys(&user);
+        assert_eq!(
+            keys["up"],
+            vec![parse_key("Up").unwrap(), parse_key("k").unwrap()]
+        );
+        assert_eq!(keys["kill"], vec![parse_key("K").unwrap()]);
     }
 
     #[test]

@@ -106,6 +106,8 @@ pub struct Patterns {
     pub input_empty: PatternList,
     /// The client stopped retrying and waits for a new message.
     pub gave_up: PatternList,
+    /// The agent's furniture (footer, rules, a menu's options): skipped for "last output".
+    pub chrome: PatternList,
     /// Only the last N non-empty lines of the screen are considered.
     pub region_lines: usize,
 }

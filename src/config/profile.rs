@@ -59,6 +59,7 @@ impl AgentProfile {
             input: list(&pat.input),
             input_empty: list(&pat.input_empty),
             gave_up: list(&pat.gave_up),
+            chrome: list(&pat.chrome),
             auto_answer: self.auto_answer.clone(),
             region_lines: pat.region_lines,
         }
@@ -98,6 +99,7 @@ const LIST_KEYS: &[&str] = &[
     "input",
     "input_empty",
     "gave_up",
+    "chrome",
 ];
 pub(super) const MAX_SETTLE_MS: u64 = 10_000;
 
@@ -299,6 +301,7 @@ impl ProfileLayer {
             input: take("input"),
             input_empty: take("input_empty"),
             gave_up: take("gave_up"),
+            chrome: take("chrome"),
             region_lines: self
                 .region_lines
                 .map_or(DEFAULT_REGION_LINES, |r| r.value as usize),

@@ -31,6 +31,9 @@ pub struct ScreenRules {
     pub input_empty: Vec<Regex>,
     /// Lines that say the client stopped retrying a failed request and waits for a new message.
     pub gave_up: Vec<Regex>,
+    /// The agent's own furniture (a footer, a rule, a menu's options): never a worker's
+    /// "last output", which is the lowest line that is not chrome.
+    pub chrome: Vec<Regex>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +94,9 @@ pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
 fn classify_state(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
     let region = region(rules, screen);
     let last_line = region
-        .last()
+        .iter()
+        .rev()
+        .find(|l| !rules.chrome.iter().any(|re| re.is_match(l)))
         .map(|l| l.trim().to_string())
         .unwrap_or_default();
     let turn = current_turn(rules, &region);

@@ -164,11 +164,22 @@ pub(super) fn verified(
     };
     t.verify_failures += 1;
     let tail = tail_lines(output, 20);
+    // The first line says what failed, whatever the command printed (often nothing).
+    let first = format!(
+        "`{}` failed (attempt {} of {max})",
+        t.def.verify.as_deref().unwrap_or(""),
+        t.verify_failures
+    );
+    let detail = if tail.trim().is_empty() {
+        format!("{first}; it printed nothing")
+    } else {
+        format!("{first}\n{tail}")
+    };
     out.push(Command::record(
         Some(worker),
         Some(task),
         EventKind::VerifyFailed,
-        tail.clone(),
+        detail,
     ));
     if t.verify_failures >= max {
         let reason = format!(

@@ -20,12 +20,16 @@ pub fn intent(model: &mut Model, intent: Intent, now: u64, out: &mut Vec<Command
             .and_then(|w| model.workers.get(&w))
             .and_then(|w| w.task.clone()),
     };
-    out.push(Command::record(
-        worker,
-        task.as_deref(),
-        EventKind::Operator,
-        describe(&intent),
-    ));
+    // Closing the dashboard (or Ctrl-C on --auto) stops the czar, not the work: it is no
+    // intervention in a task, and counting it would lower the autonomy figure.
+    if intent != Intent::Stop {
+        out.push(Command::record(
+            worker,
+            task.as_deref(),
+            EventKind::Operator,
+            describe(&intent),
+        ));
+    }
     if let Some(t) = task.as_ref().and_then(|t| model.tasks.get_mut(t)) {
         t.interventions += 1;
     }

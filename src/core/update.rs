@@ -197,9 +197,12 @@ fn tasks_loaded(model: &mut Model, defs: Vec<TaskDef>, now: u64, out: &mut Vec<C
 /// only where redoing it is harmless. Deliveries resume from their journal (see `delivery`).
 fn resumed(model: &mut Model, now: u64, out: &mut Vec<Command>) {
     super::park::revive(model, out);
-    for w in model.workers.values_mut() {
+    // A worker the operator killed (or one retired) stays down: taken as alive, its missing
+    // session would be recorded as a crash at every restart.
+    for w in model.workers.values_mut().filter(|w| !w.retired) {
         w.live = true;
         w.starting = false;
+        w.vitals.resumed_from = Some((w.agent, w.since));
         w.set_agent(
             AgentState::Starting,
             "czar restarted; reading the screen again",
@@ -296,7 +299,12 @@ fn agent_seen(
     if !last_line.is_empty() {
         w.last_line = last_line;
     }
-    let state = state.after(w.agent, w.task.is_some());
+    // Right after a restart the state before it is what "done at its prompt" goes by.
+    let before = match (w.agent, w.vitals.resumed_from) {
+        (AgentState::Starting, Some((was, _))) => was,
+        (agent, _) => agent,
+    };
+    let state = state.after(before, w.task.is_some());
     if w.agent == AgentState::Crashed || w.agent == state {
         if w.agent == state {
             w.reason = reason;
@@ -311,7 +319,14 @@ fn agent_seen(
     ));
     let went_idle = state == AgentState::Idle;
     let limited = state == AgentState::RateLimited;
+    let from_starting = w.agent == AgentState::Starting;
     w.set_agent(state, &reason, now);
+    if let Some((was, since)) = w.vitals.resumed_from.take()
+        && was == state
+        && from_starting
+    {
+        w.since = since;
+    }
     if went_idle && w.task.is_some() {
         // Coming back to the prompt is when new commits matter: look at the branch now.
         out.push(Command::RefreshBranch { worker: id });

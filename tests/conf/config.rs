@@ -442,6 +442,34 @@ fn keys_table_overrides_defaults_and_bad_names_say_where() {
 }
 
 #[test]
+fn the_vi_preset_gives_j_and_k_to_moving_and_kill_to_capital_k() {
+    let (_dir, root) = repo();
+    let key = |k: &str| config::parse_key(k).unwrap();
+    let cfg = load(&root, "[keys]\npreset = \"vi\"\n").unwrap();
+    assert!(cfg.keys["up"].contains(&key("k")));
+    assert!(cfg.keys["down"].contains(&key("j")));
+    assert_eq!(cfg.keys["kill"], vec![key("K")]);
+    // An action the table names itself wins over the preset.
+    let cfg = load(&root, "[keys]\npreset = \"vi\"\nkill = \"X\"\n").unwrap();
+    assert_eq!(cfg.keys["kill"], vec![key("X")]);
+    let msg = error_at("[keys]\npreset = \"emacs\"\n", 2, "keys.preset");
+    assert!(msg.contains("\"vi\""), "{msg}");
+}
+
+#[test]
+fn attached_policy_is_wait_or_ignore() {
+    let (_dir, root) = repo();
+    assert!(load(&root, "").unwrap().wait_while_attached);
+    assert!(
+        !load(&root, "attached = \"ignore\"\n")
+            .unwrap()
+            .wait_while_attached
+    );
+    let msg = error_at("workers = 1\nattached = \"pause\"\n", 2, "attached");
+    assert!(msg.contains("expected \"wait\" or \"ignore\""), "{msg}");
+}
+
+#[test]
 fn overlap_policy_is_alert_or_hold() {
     let (_dir, root) = repo();
     assert!(!load(&root, "").unwrap().hold_overlaps);

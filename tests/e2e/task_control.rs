@@ -39,6 +39,10 @@ fn tasks_are_held_cancelled_retried_and_reprioritised_with_no_czar_running() {
         p.task(id, &format!("title = \"Task {id}\""), "Write it.\n");
     }
     assert_eq!(listed(&p).as_array().unwrap().len(), 3);
+    // `czar stats` counts the tasks `czar status` lists, read from their files or not.
+    let stats: serde_json::Value =
+        serde_json::from_slice(&p.czar(&["stats", "--json"]).output().unwrap().stdout).unwrap();
+    assert_eq!(stats["tasks"], 3, "{stats}");
 
     let out = ok(&p, &["hold", "a", "--note", "waits for the API"]);
     assert_eq!(out.trim(), "hold a: held");

@@ -23,6 +23,15 @@ async fn new_session_passes_env_and_start_dir() {
     assert!(screen.contains(&format!("X=[{value}]")), "{screen}");
     let cwd = dir.path().canonicalize().unwrap();
     wait_for_text(&server.tmux, "=env-test:", cwd.to_str().unwrap()).await;
+    // The status bar has room for `[env-test] `, not tmux's default 10 columns.
+    let len = server.raw(&[
+        "show-options",
+        "-t",
+        "=env-test:",
+        "-v",
+        "status-left-length",
+    ]);
+    assert_eq!(len.trim(), "11");
 }
 
 #[tokio::test]

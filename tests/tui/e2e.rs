@@ -67,7 +67,7 @@ impl Room {
     }
 
     /// Types text as it is (never read as key names).
-    fn type_text(&self, text: &str) {
+    pub(crate) fn type_text(&self, text: &str) {
         self.tmux(&["send-keys", "-t", "dash", "-l", text]);
         std::thread::sleep(Duration::from_millis(150));
     }
@@ -278,14 +278,20 @@ fn the_operator_runs_the_demo_fleet_from_the_dashboard() {
     room.keys(&["t"]);
     room.wait_screen("the new-task form", long, |s| s.contains("New task"));
     room.type_text("Form task");
-    room.keys(&["Enter", "Enter"]);
+    // Title, priority, needs, verify: Enter moves on; the text takes lines; C-s saves.
+    room.keys(&["Enter", "Enter", "Enter", "Enter"]);
     room.type_text("Written from the dashboard.");
     room.keys(&["Enter"]);
+    room.type_text("Second line.");
+    room.keys(&["C-s"]);
     room.wait_screen("the form's task in the queue", long, |s| {
         s.contains("form-task p0 Form task")
     });
     let text = std::fs::read_to_string(room.repo().join("tasks/form-task.md")).unwrap();
-    assert!(text.ends_with("Written from the dashboard.\n"), "{text}");
+    assert!(
+        text.ends_with("Written from the dashboard.\nSecond line.\n"),
+        "{text}"
+    );
 
     // A smaller terminal: the next frame fits it (short header, footer on one line).
     room.tmux(&["resize-window", "-t", "dash", "-x", "80", "-y", "24"]);

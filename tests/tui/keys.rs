@@ -46,11 +46,15 @@ fn reassign_offers_only_ready_tasks_and_sends_the_pick() {
     let out = on_key(&mut ui, &model, k("Enter"));
     assert_eq!(
         out,
-        vec![Effect::Send(Intent::Reassign {
-            worker: 1,
-            task: second
-        })]
+        vec![
+            Effect::Send(Intent::Reassign {
+                worker: 1,
+                task: second
+            }),
+            Effect::Refresh
+        ]
     );
+    assert!(ui.branch.is_none(), "the old branch's figures are dropped");
 }
 
 #[test]
@@ -166,17 +170,35 @@ fn the_inline_form_writes_a_task_and_checks_the_priority() {
     }
     on_key(&mut ui, &model, k("Tab"));
     on_key(&mut ui, &model, KeySpec::plain(Key::Char('x')));
-    on_key(&mut ui, &model, k("Tab"));
-    assert!(on_key(&mut ui, &model, k("Enter")).is_empty());
+    assert!(on_key(&mut ui, &model, k("C-s")).is_empty());
     assert!(ui.flash.contains("not a whole number"), "{}", ui.flash);
+    let Dialog::AddTask(form) = &ui.dialog else {
+        panic!("the form closed on a bad priority");
+    };
+    assert_eq!(form.field, 1, "back on the priority");
     on_key(&mut ui, &model, k("Backspace"));
     on_key(&mut ui, &model, KeySpec::plain(Key::Char('7')));
     on_key(&mut ui, &model, k("Tab"));
-    let out = on_key(&mut ui, &model, k("Enter"));
+    for c in "docs json-flag".chars() {
+        on_key(&mut ui, &model, KeySpec::plain(Key::Char(c)));
+    }
+    on_key(&mut ui, &model, k("Enter"));
+    for c in "cargo test".chars() {
+        on_key(&mut ui, &model, KeySpec::plain(Key::Char(c)));
+    }
+    on_key(&mut ui, &model, k("Enter"));
+    // The text takes several lines: Enter starts the next one.
+    for key in ["a", "Enter", "b"] {
+        assert!(on_key(&mut ui, &model, k(key)).is_empty());
+    }
+    let out = on_key(&mut ui, &model, k("C-s"));
     let [Effect::WriteTask(new)] = out.as_slice() else {
         panic!("{out:?}");
     };
     assert_eq!((new.title.as_str(), new.priority), ("Fix it", 7));
+    assert_eq!(new.needs, ["docs", "json-flag"]);
+    assert_eq!(new.verify.as_deref(), Some("cargo test"));
+    assert_eq!(new.body, "a\nb\n");
 }
 
 #[test]

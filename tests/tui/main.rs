@@ -2,7 +2,9 @@
 //! reducer, and the real binary in tmux.
 
 mod e2e;
+mod e2e_log;
 mod e2e_queue;
+mod event_log;
 mod fixture;
 mod hostile;
 mod keys;

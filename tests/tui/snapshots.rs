@@ -82,10 +82,13 @@ fn add_task_form() {
     let mut ui = fixture::ui(true);
     ui.dialog = Dialog::AddTask(TaskForm {
         title: "Fix the login redirect".into(),
-        priority: "5".into(),
-        text: String::new(),
-        field: 2,
+        priority: "-l7x".into(),
+        needs: "login-form".into(),
+        verify: "cargo test login".into(),
+        text: "Send the user back where they were.\nKeep the query string.".into(),
+        field: 4,
     });
+    ui.flash = "priority \"-l7x\" is not a whole number".into();
     snap("add_task", &fixture::model(), &ui);
 }
 
@@ -233,4 +236,52 @@ fn landing_panel() {
     ui.panel = Panel::Landing;
     ui.landing_sel = 1;
     snap("landing", &landing_model(), &ui);
+}
+
+/// A done worker keeps its last task's figures; two long names that differ at the end stay
+/// told apart when cut; spare width goes to the task and branch columns.
+#[test]
+fn rows_that_tell_the_truth() {
+    use czar::core::model::{AgentState, BranchInfo};
+    let mut m = fixture::model();
+    for (id, task) in [
+        (1, "port-module-to-the-new-api-a"),
+        (2, "port-module-to-the-new-api-b"),
+    ] {
+        let old = m.workers[&id].task.clone().unwrap();
+        let mut t = m.tasks.remove(&old).unwrap();
+        t.def.id = task.into();
+        m.tasks.insert(task.into(), t);
+        let w = m.workers.get_mut(&id).unwrap();
+        w.task = Some(task.into());
+        if let Some(b) = w.branch.as_mut() {
+            b.branch = format!("czar/{task}");
+        }
+    }
+    let w3 = m.workers.get_mut(&3).unwrap();
+    w3.agent = AgentState::Done;
+    w3.last_line = "● Done: 1 commit on czar/schema".into();
+    w3.vitals.activity_at = fixture::NOW - 8_000;
+    w3.branch = Some(BranchInfo {
+        branch: "czar/schema".into(),
+        ahead: 1,
+        files: 1,
+        added: 40,
+        removed: 2,
+        ..BranchInfo::default()
+    });
+    let term = draw(&m, &fixture::ui(true), 80, 24);
+    let s = term.backend().to_string();
+    assert!(
+        s.contains("port-mod…ew-api-a") && s.contains("port-mod…ew-api-b"),
+        "{s}"
+    );
+    assert!(s.contains("schema"), "the done row keeps its task: {s}");
+    let term = draw(&m, &fixture::ui(true), 250, 70);
+    let s = term.backend().to_string();
+    assert!(
+        s.contains("czar/port-module-to-the-new-api-a"),
+        "in full when wide: {s}"
+    );
+    snap_at(&ALL_SIZES, "rows_truth", &m, &fixture::ui(true));
 }

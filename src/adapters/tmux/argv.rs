@@ -158,6 +158,15 @@ pub fn new_session(spec: &SessionSpec) -> Result<Vec<String>, TmuxError> {
             .value("on")
             .build(),
     ));
+    // The status bar shows `[<session>] `: tmux's default of 10 columns cut worker names.
+    argv.push(COMMAND_SEPARATOR.to_string());
+    argv.extend([
+        "set-option".to_string(),
+        "-t".to_string(),
+        exact_session_window(&spec.name),
+        "status-left-length".to_string(),
+        (spec.name.chars().count() + 3).to_string(),
+    ]);
     Ok(argv)
 }
 

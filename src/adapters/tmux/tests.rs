@@ -54,6 +54,12 @@ async fn new_session_argv_execs_words_and_sets_remain_on_exit() {
         "=proj-worker-1:",
         "remain-on-exit",
         "on",
+        ";",
+        "set-option",
+        "-t",
+        "=proj-worker-1:",
+        "status-left-length",
+        "16",
     ]);
     assert_eq!(tmux.runner().argvs(), vec![expected]);
     assert_eq!(tmux.runner().calls()[0].stdin, None);

@@ -56,8 +56,8 @@ impl Worker {
     /// else its last line of output.
     pub fn question(&self) -> String {
         self.reason
-            .rsplit_once("matched ")
-            .map(|(_, q)| q.trim_matches('"').to_string())
+            .split_once(" matched ")
+            .map(|(_, q)| quoted(q))
             .filter(|q| !q.is_empty())
             .unwrap_or_else(|| self.last_line.clone())
     }
@@ -117,6 +117,11 @@ pub struct Vitals {
     /// first listing says otherwise.
     #[serde(default)]
     pub attached: bool,
+    /// Before a restart its agent was in this state since this time (ms): a first reading
+    /// that shows the same state keeps the old time, so a question waiting for minutes does
+    /// not read "waiting 4s" after the czar restarted.
+    #[serde(default)]
+    pub resumed_from: Option<(super::AgentState, u64)>,
     /// Which of its profile's accounts its agent runs on (None: the profile lists none).
     #[serde(default)]
     pub account: Option<String>,
@@ -197,4 +202,44 @@ pub enum HeldInput {
     Keys(Vec<String>),
     /// Literal text, then the submit key.
     Text(String),
+}
+
+/// The text of a quoted (`{:?}`) string at the start of `s`, its escapes undone; `s` itself
+/// when it does not start with a quote.
+fn quoted(s: &str) -> String {
+    let Some(rest) = s.strip_prefix('"') else {
+        return s.to_string();
+    };
+    let mut out = String::new();
+    let mut chars = rest.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => break,
+            '\\' => match chars.next() {
+                Some('n') => out.push(' '),
+                Some('t') => out.push(' '),
+                Some(other) => out.push(other),
+                None => break,
+            },
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_question_is_the_matched_line_without_its_quoting() {
+        let w = |reason: &str| Worker {
+            reason: reason.into(),
+            last_line: "2. No".into(),
+            ..Worker::default()
+        };
+        let q = w(r#"waiting pattern /^Do you want/ matched "Do you want to push \"main\"?""#);
+        assert_eq!(q.question(), r#"Do you want to push "main"?"#);
+        assert_eq!(w("prompt").question(), "2. No");
+    }
 }

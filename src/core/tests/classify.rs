@@ -143,3 +143,20 @@ fn the_turn_start_line_itself_is_the_operators_words() {
     rules.turn_start.clear();
     assert_eq!(current_turn(&rules, &region), region);
 }
+
+#[test]
+fn last_output_is_the_lowest_line_that_is_not_chrome() {
+    let re = |s: &str| Regex::new(s).unwrap();
+    let rules = ScreenRules {
+        chrome: vec![re(r"^\? for shortcuts"), re(r"^─{3,}$"), re(r"^❯ ?$")],
+        ..rules()
+    };
+    let screen = "● Wrote src/login.rs\n────────\n❯ \n────────\n? for shortcuts · sim-agent\n";
+    let r = classify(&rules, screen, "");
+    assert_eq!(r.last_line, "● Wrote src/login.rs");
+    // Without chrome patterns the footer is the last line, as before.
+    assert_eq!(
+        classify(&self::rules(), screen, "").last_line,
+        "? for shortcuts · sim-agent"
+    );
+}

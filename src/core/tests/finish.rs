@@ -3,7 +3,7 @@
 
 use super::{boot, commits, def, delivered, idle, load, model, prepares, said_done, start_work};
 use crate::core::command::{Command, EventKind};
-use crate::core::model::{AgentState, TaskState};
+use crate::core::model::{AgentState, Input, TaskState};
 use crate::core::observation::{Observation, Signal};
 use crate::core::update;
 
@@ -159,13 +159,27 @@ fn verify_failing_every_time_fails_the_task_and_its_dependents() {
     for round in 0..2u64 {
         said_done(&mut m, 1, 3 + round * 10);
         idle(&mut m, 1, 4 + round * 10);
+        // The first attempt prints nothing: the event still says what failed.
         let fail = Observation::Verified {
             worker: 1,
             task: "a".into(),
             passed: false,
-            output: "no".into(),
+            output: if round == 0 { "" } else { "no" }.into(),
         };
-        update(&mut m, fail, 5 + round * 10);
+        let out = update(&mut m, fail, 5 + round * 10);
+        let said: Vec<&str> = out
+            .iter()
+            .filter_map(|c| match c {
+                Command::Record(e) if e.kind == EventKind::VerifyFailed => Some(e.detail.as_str()),
+                _ => None,
+            })
+            .collect();
+        let want = if round == 0 {
+            "`false` failed (attempt 1 of 2); it printed nothing"
+        } else {
+            "`false` failed (attempt 2 of 2)\nno"
+        };
+        assert_eq!(said, [want]);
         if round == 0 {
             delivered(&mut m, 1, "a", 6);
         }
@@ -179,4 +193,38 @@ fn verify_failing_every_time_fails_the_task_and_its_dependents() {
             .is_some_and(|r| r.contains("`a`"))
     );
     assert!(m.drained());
+}
+
+#[test]
+fn a_restart_keeps_how_long_a_worker_has_been_in_its_state() {
+    let mut m = super::model(1);
+    super::boot(&mut m, 1);
+    let asks = crate::core::observation::Seen {
+        state: AgentState::Waiting,
+        reason: "waiting".into(),
+        taken_at: 1_000,
+        ..Default::default()
+    };
+    let waiting = Observation::AgentSeen {
+        worker: 1,
+        seen: asks.clone(),
+    };
+    update(&mut m, waiting.clone(), 1_000);
+    assert_eq!(m.workers[&1].since, 1_000);
+    update(&mut m, Observation::Resumed, 600_000);
+    assert_eq!(m.workers[&1].agent, AgentState::Starting);
+    update(&mut m, waiting, 601_000);
+    assert_eq!(m.workers[&1].agent, AgentState::Waiting);
+    assert_eq!(
+        m.workers[&1].since, 1_000,
+        "still waiting since before the restart"
+    );
+    // A state it was not in before the restart starts its clock then.
+    update(&mut m, Observation::Resumed, 700_000);
+    update(
+        &mut m,
+        super::seen(1, AgentState::Busy, Input::Empty, 701_000),
+        701_000,
+    );
+    assert_eq!(m.workers[&1].since, 701_000);
 }

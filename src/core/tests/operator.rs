@@ -79,6 +79,28 @@ fn kill_gives_the_task_back_and_the_worker_stays_down() {
 }
 
 #[test]
+fn a_killed_worker_is_not_found_crashed_after_a_restart() {
+    let mut m = running(2, &[]);
+    update(&mut m, Observation::Intent(Intent::Kill { worker: 1 }), 5);
+    update(&mut m, Observation::Resumed, 10);
+    assert!(!m.workers[&1].live);
+    let listing = Observation::Sessions(vec![crate::core::observation::SessionSeen {
+        worker: 2,
+        dead: false,
+        exit_status: None,
+        activity: 0,
+        output: Vec::new(),
+        attached: false,
+    }]);
+    let out = update(&mut m, listing, 11);
+    assert!(
+        !out.iter()
+            .any(|c| matches!(c, Command::Record(e) if e.kind == EventKind::WorkerCrashed)),
+        "{out:?}"
+    );
+}
+
+#[test]
 fn reassign_swaps_tasks_and_interrupts_the_agent() {
     let mut m = running(1, &["a", "b"]);
     let first = m.workers[&1].task.clone().unwrap();
@@ -357,4 +379,13 @@ fn a_task_for_a_profile_nobody_runs_gets_a_worker_of_that_profile() {
         !out.iter().any(|c| matches!(c, Command::StartWorker { .. })),
         "only once"
     );
+}
+
+#[test]
+fn stopping_the_czar_is_no_intervention() {
+    let mut m = running(1, &["a"]);
+    let out = update(&mut m, Observation::Intent(Intent::Stop), 5);
+    assert_eq!(operator_events(&out), 0, "{out:?}");
+    assert!(m.stopping);
+    assert!(m.tasks.values().all(|t| t.interventions == 0));
 }

@@ -24,8 +24,8 @@ enum Read {
 
 const SCREEN_EVERY: Duration = Duration::from_millis(400);
 const BRANCH_EVERY: Duration = Duration::from_secs(2);
-/// Events the alerts panel keeps.
-const EVENTS_SHOWN: usize = 40;
+/// Events the alerts panel and the event log keep (the engine publishes its latest 200).
+const EVENTS_SHOWN: usize = 200;
 
 pub async fn run(
     term: &mut Term,

@@ -50,6 +50,10 @@ pub fn on_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Vec<Effect> {
             ui.dialog = Dialog::Help;
             Vec::new()
         }
+        Action::EventLog => {
+            ui.dialog = Dialog::EventLog(Default::default());
+            Vec::new()
+        }
         Action::Up | Action::Down => {
             move_selection(ui, model, action == Action::Up);
             vec![Effect::Refresh]
@@ -246,6 +250,12 @@ fn edit(text: &mut String, key: &KeySpec) {
 
 fn on_dialog_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Vec<Effect> {
     let is_ctrl_c = key.ctrl && key.key == Key::Char('c');
+    if let Dialog::EventLog(view) = &mut ui.dialog {
+        if super::log_keys::on_log_key(view, &ui.events, &key) {
+            ui.dialog = Dialog::None;
+        }
+        return Vec::new();
+    }
     if key.key == Key::Esc || is_ctrl_c {
         if ui.dialog == Dialog::Filter {
             ui.filter.clear();
@@ -298,6 +308,9 @@ fn on_dialog_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Vec<Effect> {
                 if let Some(task) = tasks.get(selected).cloned() {
                     ui.flash = format!("gave {task} to worker {worker}");
                     out.push(Effect::Send(Intent::Reassign { worker, task }));
+                    // The branch view shows the new task's branch, read afresh.
+                    ui.branch = None;
+                    out.push(Effect::Refresh);
                 }
                 Dialog::None
             }
@@ -342,6 +355,8 @@ fn on_dialog_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Vec<Effect> {
             }
         }
         Dialog::AddTask(form) => add_task_key(ui, form, &key, &mut out),
+        // Handled above.
+        Dialog::EventLog(view) => Dialog::EventLog(view),
     };
     out
 }
@@ -352,42 +367,61 @@ fn add_task_key(
     key: &KeySpec,
     out: &mut Vec<Effect>,
 ) -> Dialog {
+    let n = TaskForm::FIELDS;
+    let save = key.ctrl && key.key == Key::Char('s');
     match key.key {
-        Key::Tab | Key::Down => form.field = (form.field + 1) % 3,
-        Key::BackTab | Key::Up => form.field = (form.field + 2) % 3,
-        Key::Enter if form.field < 2 => form.field += 1,
-        Key::Enter => {
-            let Ok(priority) = form.priority.trim().parse::<i64>() else {
-                ui.flash = format!("priority {:?} is not a whole number", form.priority);
-                form.field = 1;
-                return Dialog::AddTask(form);
-            };
-            if form.title.trim().is_empty() {
-                ui.flash = "a task needs a title".into();
-                form.field = 0;
-                return Dialog::AddTask(form);
-            }
-            let body = if form.text.trim().is_empty() {
-                form.title.clone()
-            } else {
-                form.text.clone()
-            };
-            out.push(Effect::WriteTask(TaskDef {
-                title: form.title.trim().to_string(),
-                priority,
-                body: format!("{body}\n"),
-                ..TaskDef::default()
-            }));
-            return Dialog::None;
-        }
+        _ if save => return save_form(ui, form, out),
+        Key::Tab | Key::Down => form.field = (form.field + 1) % n,
+        Key::BackTab | Key::Up => form.field = (form.field + n - 1) % n,
+        // The text takes several lines; C-s saves from any field.
+        Key::Enter if form.field == TaskForm::TEXT => form.text.push('\n'),
+        Key::Enter => form.field += 1,
         _ => {
             let field = match form.field {
                 0 => &mut form.title,
                 1 => &mut form.priority,
+                2 => &mut form.needs,
+                3 => &mut form.verify,
                 _ => &mut form.text,
             };
             edit(field, key);
         }
     }
     Dialog::AddTask(form)
+}
+
+/// The form as a task, or the form back with what is wrong said in it (the flash shows there).
+fn save_form(ui: &mut UiState, mut form: TaskForm, out: &mut Vec<Effect>) -> Dialog {
+    let Ok(priority) = form.priority.trim().parse::<i64>() else {
+        ui.flash = format!("priority {:?} is not a whole number", form.priority);
+        form.field = 1;
+        return Dialog::AddTask(form);
+    };
+    if form.title.trim().is_empty() {
+        ui.flash = "a task needs a title".into();
+        form.field = 0;
+        return Dialog::AddTask(form);
+    }
+    let body = if form.text.trim().is_empty() {
+        form.title.clone()
+    } else {
+        form.text.trim_end().to_string()
+    };
+    let needs = form
+        .needs
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .collect();
+    let verify = Some(form.verify.trim().to_string()).filter(|v| !v.is_empty());
+    out.push(Effect::WriteTask(TaskDef {
+        title: form.title.trim().to_string(),
+        priority,
+        needs,
+        verify,
+        body: format!("{body}\n"),
+        ..TaskDef::default()
+    }));
+    Dialog::None
 }

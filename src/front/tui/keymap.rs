@@ -30,12 +30,13 @@ pub enum Action {
     LandNow,
     Reject,
     OpenPr,
+    EventLog,
     Help,
     Quit,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Action::Up,
         Action::Down,
         Action::NextPanel,
@@ -59,6 +60,7 @@ impl Action {
         Action::LandNow,
         Action::Reject,
         Action::OpenPr,
+        Action::EventLog,
         Action::Help,
         Action::Quit,
     ];

@@ -5,6 +5,7 @@
 mod app;
 pub mod input;
 pub mod keymap;
+mod log_keys;
 mod outside;
 mod queue_keys;
 pub mod rows;

@@ -260,6 +260,59 @@ pub fn alert_count(model: &Model) -> usize {
     alerts(model, &[]).len()
 }
 
+/// The event log's events, newest first, those with every word of `filter` (in `w<id>`, the
+/// task, the kind in plain words, or the text).
+pub fn log_rows<'e>(events: &'e [EventRow], filter: &str) -> Vec<&'e EventRow> {
+    let words: Vec<String> = filter.split_whitespace().map(str::to_lowercase).collect();
+    events
+        .iter()
+        .rev()
+        .filter(|e| {
+            if words.is_empty() {
+                return true;
+            }
+            let hay = format!(
+                "{} {} {} {} {}",
+                e.worker.map_or(String::new(), |w| format!("w{w}")),
+                e.task.as_deref().unwrap_or(""),
+                e.kind,
+                kind_words(&e.kind),
+                e.detail
+            )
+            .to_lowercase();
+            words.iter().all(|w| hay.contains(w.as_str()))
+        })
+        .collect()
+}
+
+/// An event kind in plain words.
+pub fn kind_words(kind: &str) -> String {
+    match kind {
+        "auto_answer" => "answered by the czar".into(),
+        "agent_state" => "state".into(),
+        "worker_crashed" => "crashed".into(),
+        "delivery_step" => "delivery".into(),
+        "start_throttled" => "start held back".into(),
+        "attached" => "client".into(),
+        other => other.replace('_', " "),
+    }
+}
+
+/// `12:34:56` (UTC) of a time in ms.
+pub fn clock(ms: u64) -> String {
+    let s = (ms / 1000) % 86_400;
+    format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+/// `1 commit`, `3 commits`.
+pub fn count(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 /// `42s`, `7m`, `3h`, `2d`.
 pub fn ago(ms: u64) -> String {
     let s = ms / 1000;

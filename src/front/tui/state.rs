@@ -45,9 +45,18 @@ pub enum PreviewMode {
 pub struct TaskForm {
     pub title: String,
     pub priority: String,
+    /// Task ids, separated by commas or spaces.
+    pub needs: String,
+    pub verify: String,
+    /// Several lines: Enter starts a new one here.
     pub text: String,
-    /// 0 title, 1 priority, 2 text.
+    /// 0 title, 1 priority, 2 needs, 3 verify, 4 text.
     pub field: usize,
+}
+
+impl TaskForm {
+    pub const FIELDS: usize = 5;
+    pub const TEXT: usize = 4;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -74,6 +83,22 @@ pub enum Dialog {
         task: String,
         text: String,
     },
+    /// The whole event log, over the dashboard.
+    EventLog(LogView),
+}
+
+/// Where the operator is in the event log.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LogView {
+    /// Index into the shown events, newest first.
+    pub selected: usize,
+    /// The selected event shows all its lines (the screen an answer replied to, a verify's
+    /// output, a crash's cause).
+    pub expanded: bool,
+    /// Words every shown event has (in its worker `w3`, task, kind or text).
+    pub filter: String,
+    /// Keys go to the filter.
+    pub typing: bool,
 }
 
 /// The selected worker's screen, as last captured (ANSI already turned into styled text).

@@ -40,12 +40,18 @@ fn header_line(model: &Model, ui: &UiState, short: bool) -> Line<'static> {
         )),
     ];
     let all: Vec<_> = model.workers.values().collect();
+    // Workers waiting on a question need the operator: their count stands out, apart from the
+    // others.
+    let waiting = all
+        .iter()
+        .filter(|w| rows::state_name(w) == "waiting")
+        .count();
     let mut counts = Vec::new();
     let names = ALL_AGENT_STATES
         .iter()
         .map(|s| s.as_str())
         .chain(["stopped"]);
-    for name in names {
+    for name in names.filter(|n| *n != "waiting") {
         let of_state: Vec<_> = all.iter().filter(|w| rows::state_name(w) == name).collect();
         if let Some(first) = of_state.first() {
             let n = of_state.len();
@@ -67,6 +73,28 @@ fn header_line(model: &Model, ui: &UiState, short: bool) -> Line<'static> {
         },
         counts.join(" ")
     )));
+    if waiting > 0 {
+        let n = spans.len() - 1;
+        // Back inside the workers' part, before its closing bar.
+        if let Some(text) = spans[n].content.strip_suffix(" │ ").map(str::to_string) {
+            spans[n] = Span::raw(format!("{text} "));
+            spans.push(Span::styled(
+                if short {
+                    format!("{waiting}?")
+                } else {
+                    format!("{waiting} waiting")
+                },
+                paint(
+                    ui,
+                    Style::default()
+                        .fg(Color::Black)
+                        .bg(Color::Magenta)
+                        .add_modifier(Modifier::BOLD),
+                ),
+            ));
+            spans.push(Span::raw(" │ "));
+        }
+    }
     let (word, color) = if model.policy.auto_assign {
         ("auto ON", Color::Green)
     } else {

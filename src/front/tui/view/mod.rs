@@ -3,6 +3,7 @@
 
 mod bars;
 mod landing;
+mod log;
 mod overlay;
 mod preview;
 mod side;

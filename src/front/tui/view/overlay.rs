@@ -16,6 +16,15 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
     match &ui.dialog {
         Dialog::None | Dialog::Filter => {}
         Dialog::Help => help(frame, area, ui),
+        // Everything but the header: the log is read at full height.
+        Dialog::EventLog(view) => {
+            let body = Rect {
+                y: area.y + 1,
+                height: area.height.saturating_sub(1),
+                ..area
+            };
+            super::log::render(frame, body, ui, view)
+        }
         Dialog::ConfirmKill(w) => {
             let task = model.workers.get(w).and_then(|x| x.task.clone());
             let what = match &task {
@@ -194,9 +203,8 @@ fn help(frame: &mut Frame, area: Rect, ui: &UiState) {
 }
 
 fn add_task(frame: &mut Frame, area: Rect, ui: &UiState, form: &TaskForm) {
-    let field = |i: usize, name: &str, value: &str| {
-        let cursor = if form.field == i { "▏" } else { "" };
-        let style = if form.field == i {
+    let style_of = |i: usize| {
+        if form.field == i {
             paint(
                 ui,
                 Style::default()
@@ -205,19 +213,56 @@ fn add_task(frame: &mut Frame, area: Rect, ui: &UiState, form: &TaskForm) {
             )
         } else {
             Style::default()
-        };
+        }
+    };
+    let cursor = |i: usize| if form.field == i { "▏" } else { "" };
+    let field = |i: usize, name: &str, value: &str| {
         Line::from(vec![
             Span::raw(format!("{name:>9}: ")),
-            Span::styled(format!("{value}{cursor}"), style),
+            Span::styled(format!("{}{}", one_line(value), cursor(i)), style_of(i)),
         ])
     };
-    let lines = vec![
+    let mut priority = field(1, "priority", &form.priority);
+    if form.priority.trim().parse::<i64>().is_err() {
+        priority
+            .spans
+            .push(Span::styled("  not a whole number", fg(ui, Color::Red)));
+    }
+    let mut lines = vec![
         field(0, "title", &form.title),
-        field(1, "priority", &form.priority),
-        field(2, "text", &form.text),
-        Line::raw(""),
-        Line::raw("Tab next field · Enter on text saves it to the tasks folder"),
-        Line::raw("(set $EDITOR to write the task file in your editor instead)"),
+        priority,
+        field(2, "needs", &form.needs),
+        field(3, "verify", &form.verify),
     ];
-    boxed(frame, area, ui, " New task ", lines, 70, 8, Color::Cyan);
+    // The text, line by line; the last lines when it is longer than the box.
+    let text: Vec<&str> = form.text.split('\n').collect();
+    let shown = text.len().saturating_sub(6);
+    for (i, l) in text.iter().enumerate().skip(shown) {
+        let label = if i == shown {
+            "     text: "
+        } else {
+            "           "
+        };
+        let end = if i + 1 == text.len() {
+            cursor(TaskForm::TEXT)
+        } else {
+            ""
+        };
+        lines.push(Line::from(vec![
+            Span::raw(label),
+            Span::styled(format!("{}{end}", one_line(l)), style_of(TaskForm::TEXT)),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    if !ui.flash.is_empty() {
+        lines.push(Line::styled(ui.flash.clone(), fg(ui, Color::Red)));
+    }
+    lines.push(Line::raw(
+        "Tab next field · Enter: next field, new line in text · C-s saves",
+    ));
+    lines.push(Line::raw(
+        "(set $EDITOR to write the task file in your editor instead)",
+    ));
+    let h = (lines.len() as u16).saturating_add(2);
+    boxed(frame, area, ui, " New task ", lines, 74, h, Color::Cyan);
 }

@@ -67,7 +67,10 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
                 (None, _) => {
                     Text::from("This worker has had no task yet, so it has no task branch.")
                 }
-                (Some(_), Some((w, Ok(stats)))) if *w == id => branch_text(ui, stats),
+                // Figures of another branch (read before a reassign) are not this one's.
+                (Some(b), Some((w, Ok(stats)))) if *w == id && stats.branch == *b => {
+                    branch_text(ui, stats)
+                }
                 (Some(_), Some((w, Err(e)))) if *w == id => Text::from(format!("git: {e}")),
                 _ => Text::from("(reading the branch…)"),
             };
@@ -79,7 +82,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
 fn branch_text(ui: &UiState, s: &BranchStats) -> Text<'static> {
     let bold = Style::default().add_modifier(Modifier::BOLD);
     let mut lines = vec![Line::styled(
-        format!("{} commits ahead of {}", s.ahead, s.base),
+        format!("{} ahead of {}", rows::count(s.ahead, "commit"), s.base),
         bold,
     )];
     for c in &s.commits {
@@ -92,7 +95,10 @@ fn branch_text(ui: &UiState, s: &BranchStats) -> Text<'static> {
     let removed: usize = s.files.iter().map(|f| f.removed).sum();
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        format!("{} files changed, +{added} −{removed}", s.files.len()),
+        format!(
+            "{} changed, +{added} −{removed}",
+            rows::count(s.files.len(), "file")
+        ),
         bold,
     ));
     for f in &s.files {

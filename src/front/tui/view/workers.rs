@@ -1,7 +1,7 @@
 //! The worker table: one row per worker, the selected one highlighted.
 
 use super::{fg, paint, panel, state_look};
-use crate::core::model::{Model, Worker};
+use crate::core::model::{AgentState, BranchInfo, Model, Worker};
 use crate::front::tui::rows::{self, ago};
 use crate::front::tui::state::{Panel, UiState};
 use crate::visible::one_line;
@@ -9,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Row, Table, TableState};
+use ratatui::widgets::{Cell, HighlightSpacing, Row, Table, TableState};
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
     let shown = rows::visible_workers(model, &ui.filter);
@@ -31,22 +31,26 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
     head.extend(["ahd", "files ±", "act", "last output"]);
     let header = Row::new(head.into_iter().map(Cell::from))
         .style(paint(ui, Style::default().add_modifier(Modifier::BOLD)).fg_opt(ui, Color::Gray));
+    let shown_rows: Vec<Shown> = shown.iter().map(|w| Shown::of(w)).collect();
+    let (task_w, branch_w) = name_widths(area.width, wide, &shown_rows);
     let body: Vec<Row> = shown
         .iter()
-        .map(|w| row(w, ui, wide, attached_mark(model, w)))
+        .zip(&shown_rows)
+        .map(|(w, s)| row(w, s, ui, (task_w, branch_w), attached_mark(model, w)))
         .collect();
+    let files_w = if wide { 14 } else { 9 };
     let mut widths = vec![
         Constraint::Length(3),
         Constraint::Length(6),
         Constraint::Length(14),
-        Constraint::Length(if wide { 16 } else { 10 }),
+        Constraint::Length(task_w),
     ];
     if wide {
-        widths.push(Constraint::Length(18));
+        widths.push(Constraint::Length(branch_w));
     }
     widths.extend([
         Constraint::Length(3),
-        Constraint::Length(if wide { 14 } else { 9 }),
+        Constraint::Length(files_w),
         Constraint::Length(4),
         Constraint::Min(8),
     ]);
@@ -55,12 +59,106 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
         .block(panel(ui, title, Some(Panel::Workers)))
         .column_spacing(1)
         .row_highlight_style(paint(ui, Style::default().add_modifier(Modifier::REVERSED)))
+        // The symbol's column stays when no row is shown, so the headers do not move.
+        .highlight_spacing(HighlightSpacing::Always)
         .highlight_symbol("▶");
     let mut state = TableState::default();
     if !shown.is_empty() {
         state.select(Some(ui.selected.min(shown.len() - 1)));
     }
     frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// What a row names: the task it holds, or (done) the last one it finished, with its branch.
+struct Shown {
+    task: String,
+    branch: String,
+    figures: BranchInfo,
+}
+
+impl Shown {
+    fn of(w: &Worker) -> Shown {
+        // A worker that finished keeps its last task's figures until it gets the next one.
+        let last = w
+            .branch
+            .as_ref()
+            .filter(|_| w.task.is_none() && w.agent == AgentState::Done);
+        match (&w.task, last) {
+            (Some(t), _) => Shown {
+                task: t.clone(),
+                branch: crate::core::model::branch_for(t),
+                figures: w.branch.clone().unwrap_or_default(),
+            },
+            (None, Some(b)) => Shown {
+                task: b
+                    .branch
+                    .strip_prefix("czar/")
+                    .unwrap_or(&b.branch)
+                    .to_string(),
+                branch: b.branch.clone(),
+                figures: b.clone(),
+            },
+            (None, None) => Shown {
+                task: "-".into(),
+                branch: "-".into(),
+                figures: BranchInfo::default(),
+            },
+        }
+    }
+}
+
+/// Widths of the task and branch columns: as wide as the longest name shown, within what the
+/// terminal leaves once the other columns and a useful "last output" have theirs. Spare width
+/// goes to them, not to empty space.
+fn name_widths(width: u16, wide: bool, rows: &[Shown]) -> (u16, u16) {
+    let longest = |f: fn(&Shown) -> &str, min: usize| {
+        rows.iter()
+            .map(|s| f(s).chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(min) as u16
+    };
+    let task_nat = longest(|s| &s.task, 4);
+    let branch_nat = if wide { longest(|s| &s.branch, 6) } else { 0 };
+    // Borders, the highlight symbol, the fixed columns and the spaces between columns.
+    let files_w = if wide { 14 } else { 9 };
+    let columns: u16 = if wide { 8 } else { 7 };
+    let fixed = 2 + 1 + 3 + 6 + 14 + 3 + files_w + 4 + columns;
+    let last_min = if wide { 30 } else { 14 };
+    let avail = width.saturating_sub(fixed + last_min);
+    if !wide {
+        return (task_nat.min(avail.max(6)), 0);
+    }
+    let mut task_w = task_nat.min(16);
+    let mut branch_w = branch_nat.min(18);
+    if task_w + branch_w > avail {
+        task_w = task_w.min(avail / 2).max(6);
+        branch_w = avail.saturating_sub(task_w).max(6);
+        return (task_w, branch_w);
+    }
+    let mut extra = avail - task_w - branch_w;
+    let more = (task_nat - task_w).min(extra);
+    task_w += more;
+    extra -= more;
+    branch_w += (branch_nat - branch_w).min(extra);
+    (task_w, branch_w)
+}
+
+/// `name` in `width` cells; a name too long loses its middle, not its end, so two names that
+/// differ only at the end (`port-module-a`, `port-module-b`) stay told apart.
+pub fn fit(name: &str, width: usize) -> String {
+    let n = name.chars().count();
+    if n <= width {
+        return name.to_string();
+    }
+    if width < 5 {
+        return name.chars().take(width).collect();
+    }
+    let tail = (width - 1) / 2;
+    let head = width - 1 - tail;
+    let start: String = name.chars().take(head).collect();
+    let end: String = name.chars().skip(n - tail).collect();
+    format!("{start}…{end}")
 }
 
 trait FgOpt {
@@ -90,20 +188,22 @@ fn attached_mark(model: &Model, w: &Worker) -> Option<&'static str> {
     })
 }
 
-fn row<'a>(w: &Worker, ui: &UiState, wide: bool, mark: Option<&'static str>) -> Row<'a> {
+fn row<'a>(
+    w: &Worker,
+    shown: &Shown,
+    ui: &UiState,
+    (task_w, branch_w): (u16, u16),
+    mark: Option<&'static str>,
+) -> Row<'a> {
+    let wide = branch_w > 0;
     let (symbol, color) = state_look(w);
     let since = ago(ui.now.saturating_sub(w.since));
     let state = Line::from(vec![Span::styled(
         format!("{symbol} {} {since}", rows::state_name(w).replace('_', "-")),
         fg(ui, color),
     )]);
-    // Branch figures belong to the task it holds; an idle worker's are of its last task.
-    let b = if w.task.is_some() {
-        w.branch.clone().unwrap_or_default()
-    } else {
-        Default::default()
-    };
-    let task = one_line(w.task.as_deref().unwrap_or("-")).into_owned();
+    let b = &shown.figures;
+    let task = fit(&one_line(&shown.task), task_w as usize);
     let mut cells = vec![
         Cell::from(w.id.to_string()),
         Cell::from(one_line(&w.profile).into_owned()),
@@ -111,11 +211,7 @@ fn row<'a>(w: &Worker, ui: &UiState, wide: bool, mark: Option<&'static str>) -> 
         Cell::from(task),
     ];
     if wide {
-        let branch = w
-            .task
-            .as_deref()
-            .map_or("-".to_string(), crate::core::model::branch_for);
-        cells.push(Cell::from(one_line(&branch).into_owned()));
+        cells.push(Cell::from(fit(&one_line(&shown.branch), branch_w as usize)));
     }
     let files = if b.files == 0 && b.added == 0 && b.removed == 0 {
         "-".to_string()
@@ -124,9 +220,21 @@ fn row<'a>(w: &Worker, ui: &UiState, wide: bool, mark: Option<&'static str>) -> 
     } else {
         format!("{}+{}−{}", b.files, b.added, b.removed)
     };
-    // Last activity: the newer of the last state change and the last commit.
+    // Last activity: the pane's last output (tmux's stamp), or the last commit if newer; the
+    // state's age until the pane has been seen printing.
     let commit_ms = b.last_commit_time.map_or(0, |s| (s.max(0) as u64) * 1000);
-    let active = ago(ui.now.saturating_sub(w.since.max(commit_ms)));
+    let printed = if w.vitals.activity_at > 0 {
+        w.vitals.activity_at
+    } else {
+        w.since
+    };
+    let active = ago(ui.now.saturating_sub(printed.max(commit_ms)));
+    // A waiting agent's row shows what it asks, not the menu under the question.
+    let last = if w.agent == AgentState::Waiting {
+        w.question()
+    } else {
+        w.last_line.clone()
+    };
     cells.extend([
         Cell::from(if b.ahead == 0 {
             "-".to_string()
@@ -140,7 +248,7 @@ fn row<'a>(w: &Worker, ui: &UiState, wide: bool, mark: Option<&'static str>) -> 
                 mark.unwrap_or(""),
                 paint(ui, Style::default().add_modifier(Modifier::BOLD)).fg_opt(ui, Color::Yellow),
             ),
-            Span::styled(one_line(&w.last_line).into_owned(), fg(ui, Color::Gray)),
+            Span::styled(one_line(&last).into_owned(), fg(ui, Color::Gray)),
         ])),
     ]);
     Row::new(cells)
