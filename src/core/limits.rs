@@ -138,6 +138,38 @@ fn fail_over(model: &mut Model, id: WorkerId, account: &str, detail: &str, out: 
 pub(super) fn tick(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>) {
     resend(model, id, now, out);
     waiting(model, id, now, out);
+    never_ready(model, id, now, out);
+}
+
+/// An agent that came up but never showed a screen its profile reads (an unknown start-up
+/// screen) sits in `starting` for ever: say so after the ready timeout, and again after each.
+fn never_ready(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>) {
+    let limit = model.policy.delivery.ready_timeout_ms;
+    let Some(w) = model.workers.get_mut(&id) else {
+        return;
+    };
+    if w.agent != AgentState::Starting || !w.live || w.starting || limit == 0 {
+        return;
+    }
+    let last = w.vitals.said.reminded_at.unwrap_or(w.since);
+    if now.saturating_sub(w.since) < limit || now.saturating_sub(last) < limit {
+        return;
+    }
+    w.vitals.said.reminded_at = Some(now);
+    let what = if w.last_line.is_empty() {
+        "nothing it could read".to_string()
+    } else {
+        format!("last line {:?}", w.last_line)
+    };
+    out.push(Command::record(
+        Some(id),
+        w.task.as_deref(),
+        EventKind::Waiting,
+        format!(
+            "not at its prompt after {}s, on a screen its profile does not read ({what}): look at it",
+            now.saturating_sub(w.since) / 1000
+        ),
+    ));
 }
 
 /// A limit past its time holds the account only while an agent of it is still limited; then

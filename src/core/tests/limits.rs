@@ -313,3 +313,52 @@ fn a_box_that_vanished_after_enter_is_no_proof_the_text_was_taken() {
     update(&mut m, seen(1, AgentState::Busy, Input::Empty, 80), 80);
     assert_eq!(m.tasks["a"].state, TaskState::Working);
 }
+
+#[test]
+fn an_agent_that_never_shows_a_screen_its_profile_reads_is_announced() {
+    let mut m = model(1);
+    m.policy.delivery.ready_timeout_ms = 5_000;
+    update(&mut m, Observation::Tick, 0);
+    update(
+        &mut m,
+        Observation::WorkerStarted {
+            worker: 1,
+            result: Ok(()),
+        },
+        0,
+    );
+    assert_eq!(m.workers[&1].agent, AgentState::Starting);
+    assert!(
+        events(
+            &update(&mut m, Observation::Tick, 4_000),
+            EventKind::Waiting
+        )
+        .is_empty()
+    );
+    let said = events(
+        &update(&mut m, Observation::Tick, 5_100),
+        EventKind::Waiting,
+    );
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].contains("not at its prompt after 5s"),
+        "{}",
+        said[0]
+    );
+    assert!(
+        events(
+            &update(&mut m, Observation::Tick, 6_000),
+            EventKind::Waiting
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        events(
+            &update(&mut m, Observation::Tick, 10_200),
+            EventKind::Waiting
+        )
+        .len(),
+        1,
+        "again after each timeout"
+    );
+}
