@@ -196,9 +196,14 @@ pub fn region<'a>(rules: &ScreenRules, screen: &'a str) -> Vec<&'a str> {
 /// The region lines below the lowest turn start (all of them when no turn start shows). The turn
 /// start itself is left out: it echoes the operator's words, which may name any error.
 pub fn current_turn<'r, 'a>(rules: &ScreenRules, region: &'r [&'a str]) -> &'r [&'a str] {
-    let start = region
+    // The input box is not a turn's start, even where it looks like an echoed prompt (Codex
+    // draws both as "› <text>"): it is the lowest line an input pattern matches.
+    let input_box = region
         .iter()
-        .rposition(|l| rules.turn_start.iter().any(|re| re.is_match(l)));
+        .rposition(|l| rules.input.iter().any(|re| re.is_match(l)));
+    let start = region.iter().enumerate().rposition(|(i, l)| {
+        Some(i) != input_box && rules.turn_start.iter().any(|re| re.is_match(l))
+    });
     start.map_or(region, |i| &region[i + 1..])
 }
 
@@ -335,6 +340,31 @@ mod tests {
         let r = classify(&rules, limited, "");
         assert_eq!(r.state, Some(AgentState::RateLimited));
         assert_eq!(r.detail, None, "the earlier turn's retry time is stale");
+    }
+
+    #[test]
+    fn an_input_box_drawn_like_an_echoed_prompt_does_not_open_a_turn() {
+        // Codex: "› <prompt>" echoes a prompt, and "› <text>" is also the composer below.
+        let rules = ScreenRules {
+            idle: vec![Regex::new("^› ").unwrap()],
+            error: vec![Regex::new("^■ ").unwrap()],
+            turn_start: vec![Regex::new(r"^› \S").unwrap()],
+            input: vec![Regex::new("^›(?: (.*))?$").unwrap()],
+            region_lines: 10,
+            ..ScreenRules::default()
+        };
+        let r = classify(
+            &rules,
+            "› do it\n■ unexpected status 401\n› Ask Codex\n",
+            "",
+        );
+        assert_eq!(r.state, Some(AgentState::Error), "{r:?}");
+        let r = classify(
+            &rules,
+            "› do it\n■ boom\n› again\n• Done.\n› Ask Codex\n",
+            "",
+        );
+        assert_eq!(r.state, Some(AgentState::Idle), "{r:?}");
     }
 
     #[test]
