@@ -26,6 +26,8 @@ pub struct AgentProfile {
     pub submit: SubmitKey,
     /// Overrides `timing.settle_ms` for this agent.
     pub settle_ms: Option<u64>,
+    /// How long a freshly started agent must stay at its prompt before its first text (ms).
+    pub ready_ms: u64,
     /// Dialogs the czar may answer by itself; the first rule that fits answers.
     pub auto_answer: Vec<AnswerRule>,
     pub patterns: Patterns,
@@ -70,6 +72,7 @@ const PROFILE_KEYS: &[&str] = &[
     "env",
     "submit",
     "settle_ms",
+    "ready_ms",
     "clear_keys",
     "preamble",
     "auto_answer",
@@ -99,6 +102,7 @@ pub(super) struct ProfileLayer {
     pub env: BTreeMap<String, Sourced<String>>,
     pub submit: Option<Sourced<SubmitKey>>,
     pub settle_ms: Option<Sourced<u64>>,
+    pub ready_ms: Option<Sourced<u64>>,
     pub clear_keys: Option<Vec<String>>,
     pub preamble: Option<bool>,
     pub auto_answer: Option<Sourced<Vec<AnswerRule>>>,
@@ -169,6 +173,13 @@ impl ProfileLayer {
                 at: node.loc(),
             });
         }
+        if let Some(node) = view.get("ready_ms") {
+            let value = node.u64_in(0, MAX_SETTLE_MS)?;
+            layer.ready_ms = Some(Sourced {
+                value,
+                at: node.loc(),
+            });
+        }
         if let Some(node) = view.get("clear_keys") {
             layer.clear_keys = Some(read_keys(&node)?);
         }
@@ -232,6 +243,7 @@ impl ProfileLayer {
         self.env.extend(over.env);
         self.submit = over.submit.or(self.submit);
         self.settle_ms = over.settle_ms.or(self.settle_ms);
+        self.ready_ms = over.ready_ms.or(self.ready_ms);
         self.clear_keys = over.clear_keys.or(self.clear_keys);
         self.preamble = over.preamble.or(self.preamble);
         self.auto_answer = over.auto_answer.or(self.auto_answer);
@@ -274,6 +286,7 @@ impl ProfileLayer {
             env: self.env.into_iter().map(|(k, v)| (k, v.value)).collect(),
             submit: self.submit.map_or(SubmitKey::Enter, |s| s.value),
             settle_ms: self.settle_ms.map(|s| s.value),
+            ready_ms: self.ready_ms.map_or(0, |s| s.value),
             auto_answer: self.auto_answer.map(|r| r.value).unwrap_or_default(),
             patterns,
             clear_keys: self.clear_keys.unwrap_or_else(|| vec!["C-c".into()]),

@@ -144,6 +144,7 @@ pub(super) fn check_up(
         return;
     }
     w.vitals.launched_at = None;
+    w.vitals.up_at = Some(now);
     let profile = w.profile.clone();
     spawn::came_up(model, id, &profile, now, out);
 }

@@ -126,6 +126,7 @@ fn delivery_policy(cfg: &ProjectConfig) -> DeliveryPolicy {
             .map(|(name, p)| {
                 let agent = AgentDelivery {
                     settle_ms: cfg.settle_for(p).as_millis() as u64,
+                    ready_ms: p.ready_ms,
                     clear_keys: p.clear_keys.clone(),
                     preamble: p.preamble,
                     reads_input: !p.patterns.input.is_empty(),

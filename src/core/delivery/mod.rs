@@ -36,6 +36,9 @@ const MAX_CLEARS: u32 = 3;
 pub(super) const PASTE_LOST_MS: u64 = 30_000;
 /// A step waiting on a screen asks for one again when none came for this long.
 const REREAD_MS: u64 = 1_000;
+/// An agent that came up this recently gets its text only once it has stayed at its prompt
+/// for its profile's `ready_ms`.
+const FRESH_MS: u64 = 60_000;
 
 /// Starts handing the task the worker holds (or `note` about it) to its agent.
 pub(super) fn begin(
@@ -106,7 +109,15 @@ fn await_empty_box(
     out: &mut Vec<Command>,
 ) {
     let timeout = model.policy.delivery.ready_timeout_ms;
+    // Gemini CLI draws its prompt about 200 ms before its folder-trust dialog: a paste then
+    // would land in the dialog.
+    let settling = model.workers.get(&worker).is_some_and(|w| {
+        let ready_ms = model.policy.delivery.agent(&w.profile).ready_ms;
+        w.vitals.up_at.is_some_and(|up| now < up + FRESH_MS) && now < w.since + ready_ms
+    });
     match fresh.as_ref().map(|s| (s.state, &s.input)) {
+        // Just up, and at its prompt only a moment: a first-run dialog may still come.
+        Some((Some(AgentState::Idle | AgentState::Done), _)) if settling => {}
         // A box the profile cannot read at all is taken as the prompt shows it; one it can
         // read must be seen empty.
         Some((Some(AgentState::Idle | AgentState::Done), Input::Empty | Input::Unknown)) => {

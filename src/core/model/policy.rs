@@ -52,6 +52,10 @@ pub struct DeliveryPolicy {
 pub struct AgentDelivery {
     /// Pause between the paste and Enter: agents read an Enter inside a paste burst as a newline.
     pub settle_ms: u64,
+    /// A freshly started agent gets its first text only once it has stayed at its prompt this
+    /// long: some draw their prompt before a first-run dialog.
+    #[serde(default)]
+    pub ready_ms: u64,
     /// Keys that empty the agent's input box.
     pub clear_keys: Vec<String>,
     /// Whether the task goes with the worker preamble (a plain shell gets only what the task's
@@ -65,6 +69,7 @@ impl Default for AgentDelivery {
     fn default() -> Self {
         AgentDelivery {
             settle_ms: 300,
+            ready_ms: 0,
             clear_keys: vec!["C-c".into()],
             preamble: true,
             reads_input: false,

@@ -93,6 +93,10 @@ pub struct Vitals {
     /// or stayed up `spawn.early_exit_ms`): an agent gone before then failed to start.
     #[serde(default)]
     pub launched_at: Option<u64>,
+    /// When its agent came up (the end of `launched_at`): a task waits until the agent has
+    /// stayed at its prompt a moment, since some draw their prompt before a first-run dialog.
+    #[serde(default)]
+    pub up_at: Option<u64>,
 }
 
 /// What an agent's input box holds, as a screen showed it.

@@ -258,6 +258,7 @@ fn a_box_the_profile_cannot_read_is_submitted_never_pasted_again_after_a_restart
         "sim".into(),
         AgentDelivery {
             settle_ms: 0,
+            ready_ms: 0,
             reads_input: false,
             ..AgentDelivery::default()
         },
@@ -305,6 +306,7 @@ fn a_shell_gets_the_task_text_alone() {
         "sim".into(),
         AgentDelivery {
             settle_ms: 0,
+            ready_ms: 0,
             preamble: false,
             ..AgentDelivery::default()
         },
@@ -344,4 +346,39 @@ fn timers_wake_the_engine_when_a_step_has_something_to_do() {
     assert_eq!(next_due(&m), Some(320), "Enter once the paste settled");
     update(&mut m, Observation::Tick, 320);
     assert_eq!(step(&m), Some(Step::Submitting));
+}
+
+#[test]
+fn a_fresh_agent_gets_its_text_only_after_staying_at_its_prompt_for_ready_ms() {
+    // Gemini CLI draws its prompt about 200 ms before its folder-trust dialog.
+    let mut m = model(1);
+    m.policy.delivery.agents.get_mut("sim").unwrap().ready_ms = 1_000;
+    load(&mut m, vec![def("a", &[], None)], 0);
+    boot(&mut m, 100);
+    let prepared = Prepared {
+        ahead: 0,
+        tip: "start".into(),
+    };
+    let obs = Observation::BranchPrepared {
+        worker: 1,
+        task: "a".into(),
+        result: Ok(prepared),
+    };
+    update(&mut m, obs, 150);
+    assert_eq!(step(&m), Some(Step::Ready));
+    let out = update(&mut m, seen(1, AgentState::Idle, Input::Empty, 200), 200);
+    assert_eq!(pastes(&out), 0, "at its prompt only 100 ms");
+    update(
+        &mut m,
+        seen(1, AgentState::Waiting, Input::Hidden, 300),
+        300,
+    );
+    let out = update(&mut m, seen(1, AgentState::Idle, Input::Empty, 400), 400);
+    assert_eq!(pastes(&out), 0, "back at its prompt only now");
+    let out = update(
+        &mut m,
+        seen(1, AgentState::Idle, Input::Empty, 1_400),
+        1_400,
+    );
+    assert_eq!(pastes(&out), 1, "{out:?}");
 }

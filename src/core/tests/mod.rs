@@ -36,6 +36,7 @@ pub(super) fn model(workers: u32) -> Model {
     // No pause between paste and Enter: a whole delivery fits in one moment of these tests.
     let sim = AgentDelivery {
         settle_ms: 0,
+        ready_ms: 0,
         reads_input: true,
         ..AgentDelivery::default()
     };
