@@ -35,7 +35,7 @@ fn script(t: &Turn) -> Reply {
     } else if has("czar-sleep") {
         Reply::shell("Running a long command.", "sleep 10 && echo slept", false)
     } else if has("czar-ask") {
-        Reply::shell("This needs your approval.", "echo approved-run", true)
+        Reply::shell("This needs your approval.", "date +%Y", true)
     } else if has("czar-trap") {
         Reply::shell("Printing the markers.", TRAP, false)
     } else if has("czar-quote") {
@@ -52,6 +52,8 @@ fn script(t: &Turn) -> Reply {
         )
     } else if has("czar-401") {
         Reply::status(401, "Incorrect API key provided", None)
+    } else if has("czar-400") {
+        Reply::status(400, "Request contains an invalid argument", None)
     } else if t.wire == Wire::Chat && !t.prompt.contains("czar-") {
         // Aider's commit-message requests and greetings.
         Reply::text("Hello from the stand-in.")
@@ -121,6 +123,8 @@ fn capture(c: Client) {
 
     std::thread::sleep(Duration::from_millis(700));
     rec.save(&pane, "x-starting-early");
+    std::thread::sleep(Duration::from_millis(1300));
+    rec.save(&pane, "x-starting-later");
     let dialog = match c {
         Client::Codex => "Trust this folder?",
         Client::Gemini => "Do you trust the files in this folder?",
@@ -150,8 +154,19 @@ fn capture(c: Client) {
 
     say(&pane, "czar-sleep: run the slow command");
     std::thread::sleep(5 * SEC);
+    if c == Client::Aider {
+        // Aider asks before running any shell block.
+        rec.save(&pane, "waiting-run-shell-command");
+        approve(c, &pane);
+        std::thread::sleep(3 * SEC);
+    }
     rec.save(&pane, "busy-running-command");
     std::thread::sleep(12 * SEC);
+    if c == Client::Aider {
+        rec.save(&pane, "waiting-add-output-to-chat");
+        pane.keys(&["n", "Enter"]);
+        std::thread::sleep(2 * SEC);
+    }
     rec.save(&pane, "idle-after-command");
 
     say(&pane, "czar-ask: run what needs approval");
@@ -162,24 +177,40 @@ fn capture(c: Client) {
     rec.save(&pane, "idle-after-approval");
     if c == Client::Aider {
         // "Add command output to the chat?"
-        rec.save(&pane, "waiting-add-output-to-chat");
         pane.keys(&["n", "Enter"]);
         std::thread::sleep(2 * SEC);
+        rec.save(&pane, "idle-after-approval");
     }
 
     say(&pane, "czar-trap: print the markers");
     std::thread::sleep(6 * SEC);
-    rec.save(&pane, "idle-trap-tool-output-quotes-markers");
     if c == Client::Aider {
+        approve(c, &pane);
+        std::thread::sleep(3 * SEC);
+        rec.save(&pane, "waiting-trap-add-output-of-marker-command");
         pane.keys(&["n", "Enter"]);
         std::thread::sleep(2 * SEC);
     }
+    rec.save(&pane, "idle-trap-tool-output-quotes-markers");
     turn(
         "czar-quote: what do the markers mean",
         "idle-trap-reply-quotes-markers",
         5 * SEC,
     );
 
+    if c == Client::Gemini {
+        // Gemini CLI retries 429 and 5xx silently for minutes (its spinner goes on): record
+        // the failures it does not retry.
+        say(&pane, "czar-401: this will be refused");
+        std::thread::sleep(8 * SEC);
+        rec.save(&pane, "error-401");
+        say(&pane, "czar-400: this will be rejected");
+        std::thread::sleep(8 * SEC);
+        rec.save(&pane, "error-400");
+        turn("say hello after the errors", "idle-after-errors", 6 * SEC);
+        eprintln!("stand-in log:\n{}", api.log().join("\n"));
+        return;
+    }
     say(&pane, "czar-429: this will be limited");
     std::thread::sleep(4 * SEC);
     rec.save(&pane, "rate_limited-retrying-429");

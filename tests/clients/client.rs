@@ -112,7 +112,7 @@ impl Client {
     /// Writes the client's configuration under `home` (onboarding done, the stand-in as its
     /// API, nothing trusted: the first-run dialogs are the czar's to answer) and returns the
     /// environment it needs. `allow`: shell command prefixes the client may run without asking
-    /// (Gemini's tools.allowed), as a user's own settings would.
+    /// (a Gemini policy), as a user's own settings would.
     pub fn prepare(self, home: &Path, api_url: &str, allow: &[&str]) -> Vec<(String, String)> {
         std::fs::create_dir_all(home).unwrap();
         let mut env = vec![
@@ -142,17 +142,24 @@ impl Client {
             Client::Gemini => {
                 let dir = home.join(".gemini");
                 std::fs::create_dir_all(&dir).unwrap();
-                let allowed: Vec<String> = allow
-                    .iter()
-                    .map(|c| format!("run_shell_command({c})"))
-                    .collect();
                 let settings = serde_json::json!({
                     "security": { "auth": { "selectedType": "gemini-api-key" } },
                     "privacy": { "usageStatisticsEnabled": false },
                     "general": { "disableAutoUpdate": true, "disableUpdateNag": true },
-                    "tools": { "allowed": allowed },
                 });
                 std::fs::write(dir.join("settings.json"), settings.to_string()).unwrap();
+                // The user's policy (Gemini's policy engine; `tools.allowed` is deprecated).
+                let rules: String = allow
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "[[rule]]\ntoolName = \"run_shell_command\"\ncommandPrefix = {c:?}\n\
+                             decision = \"allow\"\npriority = 100\n\n"
+                        )
+                    })
+                    .collect();
+                std::fs::create_dir_all(dir.join("policies")).unwrap();
+                std::fs::write(dir.join("policies/user.toml"), rules).unwrap();
                 env.push(("GEMINI_API_KEY".into(), API_KEY.into()));
                 env.push(("GOOGLE_GEMINI_BASE_URL".into(), api_url.into()));
             }
