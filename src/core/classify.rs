@@ -24,6 +24,9 @@ pub struct ScreenRules {
     pub auto_answer: Vec<AnswerRule>,
     /// Only the last this-many non-empty lines count: old output higher up must not decide.
     pub region_lines: usize,
+    /// Dialogs count only on the last this-many region lines (0: anywhere in the region):
+    /// Aider asks on its bottom line, and the command output above may quote its questions.
+    pub waiting_lines: usize,
     /// The agent's input box: its lowest matching line is the box, and capture group 1 is
     /// what sits typed in it. None: the box cannot be read.
     pub input: Vec<Regex>,
@@ -81,8 +84,12 @@ fn classify_state(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
         .map(|l| l.trim().to_string())
         .unwrap_or_default();
     let turn = current_turn(rules, &region);
+    let live = match rules.waiting_lines {
+        0 => &region[..],
+        n => &region[region.len().saturating_sub(n)..],
+    };
     let screen_checks: [(&[Regex], &[&str], AgentState, &str); 4] = [
-        (&rules.waiting, &region, AgentState::Waiting, "waiting"),
+        (&rules.waiting, live, AgentState::Waiting, "waiting"),
         // Before error: agents show a rate limit as an API error (429) too.
         (
             &rules.rate_limited,
@@ -96,10 +103,10 @@ fn classify_state(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
     for (patterns, lines, state, name) in screen_checks {
         if let Some(reason) = first_match(patterns, lines, name) {
             let (answerable, keys) = if state == AgentState::Waiting {
-                let region = &region;
+                // Only the live dialog's lines: a question quoted higher up is not answered.
                 (
-                    answer(&rules.auto_answer, region),
-                    dialog_keys(&rules.auto_answer, region),
+                    answer(&rules.auto_answer, live),
+                    dialog_keys(&rules.auto_answer, live),
                 )
             } else {
                 (None, None)
@@ -340,6 +347,36 @@ mod tests {
         let r = classify(&rules, limited, "");
         assert_eq!(r.state, Some(AgentState::RateLimited));
         assert_eq!(r.detail, None, "the earlier turn's retry time is stale");
+    }
+
+    #[test]
+    fn with_waiting_lines_only_the_bottom_lines_can_be_a_dialog() {
+        // Aider asks on its bottom line; the command output above may quote its questions.
+        let question = r"\(Y\)es/\(N\)o \[Yes\]:$";
+        let mut rules = ScreenRules {
+            idle: vec![Regex::new("^>$").unwrap()],
+            waiting: vec![Regex::new(question).unwrap()],
+            auto_answer: vec![AnswerRule {
+                pattern: Regex::new(question).unwrap(),
+                keys: vec!["y".into()],
+                command: None,
+                allow: Vec::new(),
+            }],
+            waiting_lines: 2,
+            region_lines: 10,
+            ..ScreenRules::default()
+        };
+        let trap = "Running printf\nRun shell command? (Y)es/(N)o [Yes]:\n────\n>\n";
+        assert_eq!(classify(&rules, trap, "").state, Some(AgentState::Idle));
+        let live = "> do it\ncmd\nRun shell command? (Y)es/(N)o [Yes]:\n";
+        let r = classify(&rules, live, "");
+        assert_eq!(r.state, Some(AgentState::Waiting));
+        assert_eq!(
+            r.answerable.map(|a| a.screen),
+            Some("cmd\nRun shell command? (Y)es/(N)o [Yes]:".into())
+        );
+        rules.waiting_lines = 0;
+        assert_eq!(classify(&rules, trap, "").state, Some(AgentState::Waiting));
     }
 
     #[test]
