@@ -130,12 +130,12 @@ fn capture(c: Client) {
         Client::Gemini => "Do you trust the files in this folder?",
         Client::Aider => "(Y)es/(N)o",
     };
-    pane.wait_for(dialog, 60 * SEC).expect("first-run dialog");
-    std::thread::sleep(SEC);
-    rec.save(&pane, "waiting-first-run-dialog");
-    match c {
-        Client::Aider => pane.keys(&["y", "Enter"]),
-        _ => pane.keys(&["Enter"]),
+    // Aider runs with --no-gitignore (its profile's choice): no question before its prompt.
+    if c != Client::Aider {
+        pane.wait_for(dialog, 60 * SEC).expect("first-run dialog");
+        std::thread::sleep(SEC);
+        rec.save(&pane, "waiting-first-run-dialog");
+        pane.keys(&["Enter"]);
     }
     std::thread::sleep(6 * SEC);
     rec.save(&pane, "idle-fresh-start");

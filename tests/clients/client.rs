@@ -104,6 +104,7 @@ impl Client {
                 "--no-show-release-notes",
                 "--analytics-disable",
                 "--no-show-model-warnings",
+                "--no-gitignore",
             ],
         };
         a.iter().map(|s| s.to_string()).collect()
