@@ -76,8 +76,9 @@ impl Client {
             self.name(),
             self.var("BIN")
         );
-        if std::env::var(self.var("REQUIRE")).is_ok_and(|v| v == "1") {
-            panic!("{msg}; {}=1 forbids skipping", self.var("REQUIRE"));
+        let require = format!("CZAR_REQUIRE_{}", self.name().to_uppercase());
+        if std::env::var(&require).is_ok_and(|v| v == "1") {
+            panic!("{msg}; {require}=1 forbids skipping");
         }
         // Straight to the stderr handle: libtest captures `eprintln!` of passing tests.
         use std::io::Write;

@@ -102,7 +102,14 @@ fn drive(client: Client) {
         return;
     };
     let steps = Mutex::new(HashMap::new());
-    let api = StandIn::start(move |t: &Turn| agent(&steps, t));
+    let prompts = std::sync::Arc::new(Mutex::new(Vec::new()));
+    let seen = prompts.clone();
+    let api = StandIn::start(move |t: &Turn| {
+        if let Ok(mut p) = seen.lock() {
+            p.push(t.prompt.clone());
+        }
+        agent(&steps, t)
+    });
     let fleet = Fleet::new(
         client,
         &bin,
@@ -148,6 +155,17 @@ fn drive(client: Client) {
         );
         let n = git(&root, &["rev-list", "--count", &format!("main..czar/{id}")]);
         assert!(n.trim() != "0", "czar/{id} has commits");
+    }
+    // The task reached the model: the preamble naming it and the task file's own text.
+    let prompts = prompts.lock().map(|p| p.clone()).unwrap_or_default();
+    for (id, _) in TASKS {
+        let body = format!("Write out/{id}.txt and commit it.");
+        assert!(
+            prompts
+                .iter()
+                .any(|p| p.contains(&format!("(id `{id}`)")) && p.contains(&body)),
+            "the model never got task {id} whole"
+        );
     }
     let refusals = log.matches("-> status 429").count();
     assert_eq!(refusals, REFUSALS * TASKS.len(), "429s met\n{log}");
