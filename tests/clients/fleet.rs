@@ -12,6 +12,8 @@ pub struct Fleet {
     tmux: TmuxServer,
     _repo: TempRepo,
     pub root: PathBuf,
+    /// The clients' private HOME.
+    pub home: PathBuf,
 }
 
 impl Fleet {
@@ -55,6 +57,7 @@ impl Fleet {
             tmux,
             _repo: repo,
             root,
+            home,
         }
     }
 

@@ -174,7 +174,53 @@ fn drive(client: Client) {
         .events(100_000)
         .unwrap();
     check_order(client, &events);
-    let _ = USAGE;
+    check_usage_records(client, &fleet.home);
+}
+
+/// Where each client records the tokens it was told it used: the stand-in's numbers, exactly,
+/// for Codex (session rollouts) and Gemini CLI (chat files); a future token reader starts here.
+/// Aider only prints its own estimate ("Tokens: 2.6k sent, 6 received."), not the API's usage.
+fn check_usage_records(client: Client, home: &std::path::Path) {
+    let (dir, needles) = match client {
+        Client::Codex => (
+            home.join(".codex/sessions"),
+            vec![
+                "\"type\":\"token_count\"".to_string(),
+                format!("\"input_tokens\":{}", USAGE.0),
+                format!("\"output_tokens\":{}", USAGE.1),
+            ],
+        ),
+        Client::Gemini => (
+            home.join(".gemini/tmp"),
+            vec![format!(
+                "\"tokens\":{{\"input\":{},\"output\":{}",
+                USAGE.0, USAGE.1
+            )],
+        ),
+        Client::Aider => return,
+    };
+    let mut files = Vec::new();
+    let mut stack = vec![dir.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "jsonl" || x == "json") {
+                files.push(p);
+            }
+        }
+    }
+    let found = files.iter().any(|f| {
+        let text = std::fs::read_to_string(f).unwrap_or_default();
+        needles.iter().all(|n| text.contains(n.as_str()))
+    });
+    assert!(
+        found,
+        "no usage record {needles:?} under {} ({} files)",
+        dir.display(),
+        files.len()
+    );
 }
 
 fn seq_of(events: &[EventRow], task: Option<&str>, kind: &str, words: &[&str]) -> Option<i64> {
