@@ -127,6 +127,8 @@ impl Client {
         ];
         match self {
             Client::Codex => {
+                // daemon_auto_start off: Codex 0.171 otherwise leaves an app-server daemon
+                // running from CODEX_HOME after the TUI has gone.
                 let dir = home.join(".codex");
                 std::fs::create_dir_all(&dir).unwrap();
                 let config = format!(
@@ -135,7 +137,8 @@ impl Client {
                      [model_providers.standin]\nname = \"Stand-in\"\nbase_url = \"{api_url}/v1\"\n\
                      env_key = \"CZAR_STANDIN_KEY\"\nwire_api = \"responses\"\n\
                      request_max_retries = 2\nstream_max_retries = 3\n\n\
-                     [analytics]\nenabled = false\n"
+                     [analytics]\nenabled = false\n\n\
+                     [features]\ndaemon_auto_start = false\n"
                 );
                 std::fs::write(dir.join("config.toml"), config).unwrap();
                 env.push(("CODEX_HOME".into(), dir.display().to_string()));
