@@ -110,6 +110,8 @@ pub struct Patterns {
     pub chrome: PatternList,
     /// Only the last N non-empty lines of the screen are considered.
     pub region_lines: usize,
+    /// Dialogs count only on the last N region lines (0: anywhere in the region).
+    pub waiting_lines: usize,
 }
 
 impl Patterns {

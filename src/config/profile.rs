@@ -62,6 +62,7 @@ impl AgentProfile {
             chrome: list(&pat.chrome),
             auto_answer: self.auto_answer.clone(),
             region_lines: pat.region_lines,
+            waiting_lines: pat.waiting_lines,
         }
     }
 }
@@ -120,6 +121,7 @@ pub(super) struct ProfileLayer {
     pub auto_answer: Option<Sourced<Vec<AnswerRule>>>,
     pub lists: BTreeMap<&'static str, PatternList>,
     pub region_lines: Option<Sourced<u64>>,
+    pub waiting_lines: Option<Sourced<u64>>,
 }
 
 impl ProfileLayer {
@@ -226,6 +228,7 @@ impl ProfileLayer {
     fn read_patterns(&mut self, view: &TableView) -> Result<(), ConfigError> {
         let mut allowed = LIST_KEYS.to_vec();
         allowed.push("region_lines");
+        allowed.push("waiting_lines");
         let hint = "dialogs the czar answers are [[auto_answer]] rules with `pattern` and `keys`";
         moved(view, "auto_answer", hint)?;
         view.check_keys(&allowed)?;
@@ -255,6 +258,13 @@ impl ProfileLayer {
                 at: node.loc(),
             });
         }
+        if let Some(node) = view.get("waiting_lines") {
+            let value = node.u64_in(0, 500)?;
+            self.waiting_lines = Some(Sourced {
+                value,
+                at: node.loc(),
+            });
+        }
         Ok(())
     }
 
@@ -273,6 +283,7 @@ impl ProfileLayer {
         self.auto_answer = over.auto_answer.or(self.auto_answer);
         self.lists.extend(over.lists);
         self.region_lines = over.region_lines.or(self.region_lines);
+        self.waiting_lines = over.waiting_lines.or(self.waiting_lines);
         self
     }
 
@@ -305,6 +316,7 @@ impl ProfileLayer {
             region_lines: self
                 .region_lines
                 .map_or(DEFAULT_REGION_LINES, |r| r.value as usize),
+            waiting_lines: self.waiting_lines.map_or(0, |r| r.value as usize),
         };
         Ok(AgentProfile {
             name: name.to_string(),

@@ -24,6 +24,9 @@ pub struct ScreenRules {
     pub auto_answer: Vec<AnswerRule>,
     /// Only the last this-many non-empty lines count: old output higher up must not decide.
     pub region_lines: usize,
+    /// Dialogs count only on the last this-many region lines (0: anywhere in the region):
+    /// Aider asks on its bottom line, and the command output above may quote its questions.
+    pub waiting_lines: usize,
     /// The agent's input box: its lowest matching line is the box, and capture group 1 is
     /// what sits typed in it. None: the box cannot be read.
     pub input: Vec<Regex>,
@@ -100,8 +103,12 @@ fn classify_state(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
         .map(|l| l.trim().to_string())
         .unwrap_or_default();
     let turn = current_turn(rules, &region);
+    let live = match rules.waiting_lines {
+        0 => &region[..],
+        n => &region[region.len().saturating_sub(n)..],
+    };
     let screen_checks: [(&[Regex], &[&str], AgentState, &str); 4] = [
-        (&rules.waiting, &region, AgentState::Waiting, "waiting"),
+        (&rules.waiting, live, AgentState::Waiting, "waiting"),
         // Before error: agents show a rate limit as an API error (429) too.
         (
             &rules.rate_limited,
@@ -136,10 +143,10 @@ fn classify_state(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
         }
         if let Some(reason) = first_match(patterns, lines, name) {
             let (answerable, keys) = if state == AgentState::Waiting {
-                let region = &region;
+                // Only the live dialog's lines: a question quoted higher up is not answered.
                 (
-                    answer(&rules.auto_answer, region),
-                    dialog_keys(&rules.auto_answer, region),
+                    answer(&rules.auto_answer, live),
+                    dialog_keys(&rules.auto_answer, live),
                 )
             } else {
                 (None, None)
@@ -275,9 +282,14 @@ pub fn region<'a>(rules: &ScreenRules, screen: &'a str) -> Vec<&'a str> {
 /// The region lines below the lowest turn start (all of them when no turn start shows). The turn
 /// start itself is left out: it echoes the operator's words, which may name any error.
 pub fn current_turn<'r, 'a>(rules: &ScreenRules, region: &'r [&'a str]) -> &'r [&'a str] {
-    let start = region
+    // The input box is not a turn's start, even where it looks like an echoed prompt (Codex
+    // draws both as "› <text>"): it is the lowest line an input pattern matches.
+    let input_box = region
         .iter()
-        .rposition(|l| rules.turn_start.iter().any(|re| re.is_match(l)));
+        .rposition(|l| rules.input.iter().any(|re| re.is_match(l)));
+    let start = region.iter().enumerate().rposition(|(i, l)| {
+        Some(i) != input_box && rules.turn_start.iter().any(|re| re.is_match(l))
+    });
     start.map_or(region, |i| &region[i + 1..])
 }
 

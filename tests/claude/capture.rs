@@ -7,7 +7,7 @@
 //! (the pane title). Screens are saved as captured; the corpus test decides whether the
 //! classifier reads them right.
 
-use crate::client::{Pane, client_env, client_or_skip, prepare_home};
+use crate::client::{Pane, TurnOver, client_env, client_or_skip, prepare_home};
 use crate::fake_api::{FakeApi, Reply, Request};
 use crate::support::init_repo;
 use std::path::{Path, PathBuf};
@@ -119,7 +119,7 @@ fn capture() {
     };
     std::fs::create_dir_all(&rec.dir).unwrap();
     let argv = vec![bin.display().to_string()];
-    let pane = Pane::start(&work, &argv, &env);
+    let pane = Pane::start("czar-claude", &work, &argv, &env);
 
     pane.wait_for("trust", 30 * SEC).expect("trust dialog");
     std::thread::sleep(SEC);
@@ -169,7 +169,7 @@ fn capture() {
         "--permission-mode".into(),
         "acceptEdits".into(),
     ];
-    let pane = Pane::start(&work, &argv, &env);
+    let pane = Pane::start("czar-claude", &work, &argv, &env);
     pane.wait_for("❯", 30 * SEC).expect("prompt");
     std::thread::sleep(2 * SEC);
     rec.save(&pane, "idle-accept-edits-start");
@@ -220,7 +220,7 @@ fn capture() {
     // Without retries the client shows its final error at once.
     let mut env_no_retry = env.clone();
     env_no_retry.push(("CLAUDE_CODE_MAX_RETRIES".into(), "0".into()));
-    let pane = Pane::start(&work, &argv, &env_no_retry);
+    let pane = Pane::start("czar-claude", &work, &argv, &env_no_retry);
     pane.wait_for("❯", 30 * SEC).expect("prompt");
     std::thread::sleep(2 * SEC);
     for (prompt, name) in [
@@ -245,7 +245,7 @@ fn capture() {
         "--permission-mode".into(),
         "default".into(),
     ];
-    let pane = Pane::start(&work, &argv, &env);
+    let pane = Pane::start("czar-claude", &work, &argv, &env);
     pane.wait_for("❯", 30 * SEC).expect("prompt");
     std::thread::sleep(2 * SEC);
     rec.save(&pane, "idle-default-permission-mode");
@@ -351,7 +351,7 @@ fn capture_errors() {
         "--permission-mode".into(),
         "acceptEdits".into(),
     ];
-    let pane = Pane::start(&work, &argv, &env);
+    let pane = Pane::start("czar-claude", &work, &argv, &env);
     pane.wait_for("❯", 30 * SEC).expect("prompt");
     std::thread::sleep(2 * SEC);
     for (key, code, ..) in cases {

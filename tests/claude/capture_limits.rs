@@ -7,7 +7,7 @@
 //!   CZAR_CAPTURE=1 cargo test --test claude capture_limits -- --ignored --nocapture
 
 use crate::capture::{Recorder, repo, unique};
-use crate::client::{Pane, client_env, client_or_skip, prepare_home};
+use crate::client::{Pane, TurnOver, client_env, client_or_skip, prepare_home};
 use crate::fake_api::{FakeApi, Reply, Request};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -94,7 +94,7 @@ fn capture_limits() {
     env.push(("CLAUDE_CODE_MAX_RETRIES".into(), "2".into()));
     git_env(&mut env);
     let argv = vec![bin.display().to_string()];
-    let pane = Pane::start(&work, &argv, &env);
+    let pane = Pane::start("czar-claude", &work, &argv, &env);
     if pane
         .wait_for("Make auto mode your default", 30 * SEC)
         .is_some()
@@ -111,7 +111,7 @@ fn capture_limits() {
 
     // 2. Auto mode behind a gateway: each Bash call asks, "No" first.
     std::fs::write(home.join(".claude/settings.json"), "{}").unwrap();
-    let pane = Pane::start(&work, &argv, &env);
+    let pane = Pane::start("czar-claude", &work, &argv, &env);
     pane.wait_for("❯", 30 * SEC).expect("prompt");
     std::thread::sleep(2 * SEC);
     rec.save(&pane, "x-auto-mode-start");
@@ -137,7 +137,7 @@ fn capture_limits() {
         "--permission-mode".into(),
         "acceptEdits".into(),
     ];
-    let pane = Pane::start(&work, &argv, &env);
+    let pane = Pane::start("czar-claude", &work, &argv, &env);
     pane.wait_for("❯", 30 * SEC).expect("prompt");
     std::thread::sleep(2 * SEC);
     pane.type_line(&unique("czar-429: this will be rate limited"));

@@ -8,7 +8,7 @@
 //! - permission prompts for the czar's own commands, which the claude profile answers.
 
 use crate::capture::{Recorder, repo, unique};
-use crate::client::{Pane, client_env, client_or_skip, prepare_home};
+use crate::client::{Pane, TurnOver, client_env, client_or_skip, prepare_home};
 use crate::fake_api::{FakeApi, Reply, Request};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -83,7 +83,7 @@ fn capture_turns() {
         "--permission-mode".into(),
         "default".into(),
     ];
-    let pane = Pane::start(&work, &argv, &env);
+    let pane = Pane::start("czar-claude", &work, &argv, &env);
     pane.wait_for("❯", 30 * SEC).expect("prompt");
     std::thread::sleep(2 * SEC);
 

@@ -8,6 +8,7 @@
 
 mod wire;
 
+use crate::support::http::{rand_id, read_request, write_head, write_json};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::io::BufReader;
@@ -17,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 pub use wire::USAGE;
-use wire::{answer, rand_id, read_request, write_head, write_json};
+use wire::answer;
 
 /// What the fake answers to one Messages request.
 #[derive(Debug, Clone)]

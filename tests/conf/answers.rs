@@ -47,7 +47,8 @@ fn shipped_claude_answers_trust_and_its_api_key_and_only_the_czars_own_commands(
     ] {
         assert!(!allowed(bad), "{bad}");
     }
-    assert!(cfg.profiles["codex"].auto_answer.is_empty());
+    // Codex: its folder trust, and commands it asks to run outside its sandbox.
+    assert_eq!(cfg.profiles["codex"].auto_answer.len(), 2);
     assert_eq!(cfg.profiles["sim"].auto_answer[0].keys, ["y"]);
 }
 

@@ -90,13 +90,13 @@ const SAMPLES: &[(&str, PatternKind, &str, bool)] = &[
     (
         "codex",
         Idle,
-        "─ Worked for 12s ─\n\n› Summarize recent commits\n\n  100% context left\n",
+        "  Worked for 12s • 04:16\n\n› Summarize recent commits\n\n  gpt-5-codex default · /repo\n",
         true,
     ),
     (
         "codex",
         Busy,
-        "─ Worked for 12s ─\n\n› Summarize recent commits\n\n  100% context left\n",
+        "  Worked for 12s • 04:16\n\n› Summarize recent commits\n\n  gpt-5-codex default · /repo\n",
         false,
     ),
     (
@@ -108,26 +108,26 @@ const SAMPLES: &[(&str, PatternKind, &str, bool)] = &[
     (
         "codex",
         Waiting,
-        "Allow command?\n  $ rm -rf build\n  [y/n]\n",
+        "  Would you like to run the following command?\n  $ rm -rf build\n› 1. Yes, proceed (y)\n",
         true,
     ),
     (
         "codex",
         Waiting,
-        "press enter to confirm or esc to cancel\n",
+        "  Press enter to confirm or esc to cancel\n",
         true,
     ),
     // Gemini
     (
         "gemini",
         Idle,
-        "╭────╮\n│ >   Type your message or @path/to/file   │\n╰────╯\n",
+        " >   Type your message or @path/to/file\n workspace (/directory)   branch\n",
         true,
     ),
     (
         "gemini",
         Busy,
-        "╭────╮\n│ >   Type your message or @path/to/file   │\n╰────╯\n",
+        " >   Type your message or @path/to/file\n workspace (/directory)   branch\n",
         false,
     ),
     (
@@ -139,7 +139,7 @@ const SAMPLES: &[(&str, PatternKind, &str, bool)] = &[
     (
         "gemini",
         Waiting,
-        "│ Apply this change?\n│ ● Yes, allow once\n",
+        "│ Allow execution of [Shell]?\n│ ● 1. Allow once\n",
         true,
     ),
     (

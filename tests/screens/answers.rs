@@ -108,3 +108,50 @@ fn the_czars_own_command_is_approved_by_label_when_no_comes_first() {
         Some(vec!["Enter".to_string()])
     );
 }
+
+/// The keys the shipped codex, gemini and aider profiles answer their recorded dialogs with
+/// (recorded from the real clients, tests/clients); `None`: raised to the operator.
+const OTHERS: [(&str, &str, Option<&[&str]>); 11] = [
+    ("codex", "waiting-trust-folder", Some(&["Enter"])),
+    // `date +%Y` asked to run outside the sandbox: not the czar's command, not plain git.
+    ("codex", "waiting-approval", None),
+    // `echo hi >> out.txt && git add -A && git commit …`: a chain, so not plain git.
+    ("codex", "waiting-approval-commit", None),
+    ("gemini", "waiting-trust-folder", Some(&["Enter"])),
+    ("gemini", "waiting-approval", None),
+    // Aider starts with --no-gitignore; asked anyway, the operator decides.
+    ("aider", "waiting-gitignore", None),
+    ("aider", "waiting-create-new-file", Some(&["y", "Enter"])),
+    ("aider", "waiting-add-output-to-chat", Some(&["n", "Enter"])),
+    (
+        "aider",
+        "waiting-add-output-of-marker-command",
+        Some(&["n", "Enter"]),
+    ),
+    ("aider", "waiting-run-shell-command", None),
+    ("aider", "waiting-approval", None),
+];
+
+#[test]
+fn codex_gemini_and_aider_answer_what_their_policy_allows_and_raise_the_rest() {
+    let cfg = config();
+    let all = fixtures();
+    for (agent, name, keys) in OTHERS {
+        let rules = cfg.profile(agent).unwrap().rules();
+        let fx = all
+            .iter()
+            .find(|f| f.agent == agent && f.name == name)
+            .unwrap_or_else(|| panic!("no fixture {agent}/{name}"));
+        let r = classify(&rules, &fx.screen, &fx.title);
+        assert_eq!(r.state, Some(AgentState::Waiting), "{agent}/{name}");
+        let got = r.answerable.as_ref().map(|a| a.keys.clone());
+        let want = keys.map(|k| k.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(got, want, "{agent}/{name}: {:?}", r.answerable);
+        if r.answerable.is_none() {
+            assert!(
+                r.detail.is_some(),
+                "{agent}/{name}: the operator needs the question"
+            );
+        }
+    }
+}

@@ -4,6 +4,9 @@
 //! Each crate includes it with `#[path = "../support/mod.rs"] mod support;`.
 #![allow(dead_code)] // every crate uses a different part
 
+pub mod http;
+pub mod pane;
+
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};

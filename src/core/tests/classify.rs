@@ -160,3 +160,59 @@ fn last_output_is_the_lowest_line_that_is_not_chrome() {
         "? for shortcuts · sim-agent"
     );
 }
+
+#[test]
+fn with_waiting_lines_only_the_bottom_lines_can_be_a_dialog() {
+    // Aider asks on its bottom line; the command output above may quote its questions.
+    let question = r"\(Y\)es/\(N\)o \[Yes\]:$";
+    let mut rules = ScreenRules {
+        idle: vec![Regex::new("^>$").unwrap()],
+        waiting: vec![Regex::new(question).unwrap()],
+        auto_answer: vec![AnswerRule {
+            pattern: Regex::new(question).unwrap(),
+            keys: vec!["y".into()],
+            command: None,
+            allow: Vec::new(),
+            choose: None,
+        }],
+        waiting_lines: 2,
+        region_lines: 10,
+        ..ScreenRules::default()
+    };
+    let trap = "Running printf\nRun shell command? (Y)es/(N)o [Yes]:\n────\n>\n";
+    assert_eq!(classify(&rules, trap, "").state, Some(AgentState::Idle));
+    let live = "> do it\ncmd\nRun shell command? (Y)es/(N)o [Yes]:\n";
+    let r = classify(&rules, live, "");
+    assert_eq!(r.state, Some(AgentState::Waiting));
+    assert_eq!(
+        r.answerable.map(|a| a.screen),
+        Some("cmd\nRun shell command? (Y)es/(N)o [Yes]:".into())
+    );
+    rules.waiting_lines = 0;
+    assert_eq!(classify(&rules, trap, "").state, Some(AgentState::Waiting));
+}
+
+#[test]
+fn an_input_box_drawn_like_an_echoed_prompt_does_not_open_a_turn() {
+    // Codex: "› <prompt>" echoes a prompt, and "› <text>" is also the composer below.
+    let rules = ScreenRules {
+        idle: vec![Regex::new("^› ").unwrap()],
+        error: vec![Regex::new("^■ ").unwrap()],
+        turn_start: vec![Regex::new(r"^› \S").unwrap()],
+        input: vec![Regex::new("^›(?: (.*))?$").unwrap()],
+        region_lines: 10,
+        ..ScreenRules::default()
+    };
+    let r = classify(
+        &rules,
+        "› do it\n■ unexpected status 401\n› Ask Codex\n",
+        "",
+    );
+    assert_eq!(r.state, Some(AgentState::Error), "{r:?}");
+    let r = classify(
+        &rules,
+        "› do it\n■ boom\n› again\n• Done.\n› Ask Codex\n",
+        "",
+    );
+    assert_eq!(r.state, Some(AgentState::Idle), "{r:?}");
+}

@@ -345,3 +345,43 @@ fn timers_wake_the_engine_when_a_step_has_something_to_do() {
     update(&mut m, Observation::Tick, 320);
     assert_eq!(step(&m), Some(Step::Submitting));
 }
+
+#[test]
+fn a_fresh_agent_gets_its_text_only_after_staying_at_its_prompt_for_ready_settle_ms() {
+    // Gemini CLI draws its prompt about 200 ms before its folder-trust dialog.
+    let mut m = model(1);
+    m.policy
+        .delivery
+        .agents
+        .get_mut("sim")
+        .unwrap()
+        .ready_settle_ms = 1_000;
+    load(&mut m, vec![def("a", &[], None)], 0);
+    boot(&mut m, 100);
+    let prepared = Prepared {
+        ahead: 0,
+        tip: "start".into(),
+    };
+    let obs = Observation::BranchPrepared {
+        worker: 1,
+        task: "a".into(),
+        result: Ok(prepared),
+    };
+    update(&mut m, obs, 150);
+    assert_eq!(step(&m), Some(Step::Ready));
+    let out = update(&mut m, seen(1, AgentState::Idle, Input::Empty, 200), 200);
+    assert_eq!(pastes(&out), 0, "at its prompt only 100 ms");
+    update(
+        &mut m,
+        seen(1, AgentState::Waiting, Input::Hidden, 300),
+        300,
+    );
+    let out = update(&mut m, seen(1, AgentState::Idle, Input::Empty, 400), 400);
+    assert_eq!(pastes(&out), 0, "back at its prompt only now");
+    let out = update(
+        &mut m,
+        seen(1, AgentState::Idle, Input::Empty, 1_400),
+        1_400,
+    );
+    assert_eq!(pastes(&out), 1, "{out:?}");
+}

@@ -1,64 +1,11 @@
-//! The wire side of the fake Messages API: reading HTTP/1.1 requests, writing JSON answers and
-//! streamed (SSE, chunked) turns the way the Anthropic API sends them.
+//! The wire side of the fake Messages API: JSON answers and streamed (SSE) turns the way the
+//! Anthropic API sends them, over tests/support/http.rs.
 
 use super::{Reply, Request};
+use crate::support::http::{end_stream, rand_id, start_stream, write_chunk, write_json};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-
-/// Request line, headers, and a Content-Length body. None when the peer closed or spoke nonsense.
-pub(super) fn read_request(r: &mut BufReader<TcpStream>) -> Option<(String, String, Vec<u8>)> {
-    let mut line = String::new();
-    if r.read_line(&mut line).ok()? == 0 {
-        return None;
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next()?.to_string();
-    let path = parts.next()?.to_string();
-    let mut len = 0usize;
-    loop {
-        let mut h = String::new();
-        if r.read_line(&mut h).ok()? == 0 {
-            return None;
-        }
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':')
-            && k.eq_ignore_ascii_case("content-length")
-        {
-            len = v.trim().parse().ok()?;
-        }
-    }
-    let mut body = vec![0; len];
-    r.read_exact(&mut body).ok()?;
-    Some((method, path, body))
-}
-
-pub(super) fn write_head(out: &mut TcpStream, code: u16) -> bool {
-    let head = format!("HTTP/1.1 {code} X\r\ncontent-length: 0\r\n\r\n");
-    out.write_all(head.as_bytes()).is_ok()
-}
-
-pub(super) fn write_json(
-    out: &mut TcpStream,
-    code: u16,
-    v: &Value,
-    retry_after: Option<u64>,
-) -> bool {
-    let body = v.to_string();
-    let mut head = format!(
-        "HTTP/1.1 {code} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nrequest-id: req_fake\r\n",
-        body.len()
-    );
-    if let Some(s) = retry_after {
-        head.push_str(&format!("retry-after: {s}\r\n"));
-    }
-    head.push_str("\r\n");
-    out.write_all(head.as_bytes()).is_ok() && out.write_all(body.as_bytes()).is_ok()
-}
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The usage every streamed answer reports: (input, output, cache read, cache write) tokens.
 /// Distinct numbers, so a sum that mixes them up shows.
@@ -114,14 +61,12 @@ pub(super) fn answer(
             "usage": {"input_tokens": 10, "output_tokens": 10}});
         return write_json(out, 200, &v, None);
     }
-    let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\nrequest-id: req_fake\r\n\r\n";
-    if out.write_all(head.as_bytes()).is_err() {
+    if !start_stream(out) {
         return false;
     }
     let mut ev = |name: &str, data: Value| -> bool {
         let frame = format!("event: {name}\ndata: {data}\n\n");
-        let chunk = format!("{:x}\r\n{frame}\r\n", frame.len());
-        out.write_all(chunk.as_bytes()).is_ok() && out.flush().is_ok()
+        write_chunk(out, &frame)
     };
     let usage = json!({"input_tokens": USAGE.0, "output_tokens": 1, "cache_creation_input_tokens": USAGE.3, "cache_read_input_tokens": USAGE.2});
     let mut ok = ev(
@@ -186,12 +131,5 @@ pub(super) fn answer(
         json!({"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": null}, "usage": {"output_tokens": USAGE.1}}),
     );
     ok &= ev("message_stop", json!({"type": "message_stop"}));
-    ok && out.write_all(b"0\r\n\r\n").is_ok() && out.flush().is_ok()
-}
-
-/// Tool ids must differ between turns; no need for real randomness.
-pub(super) fn rand_id() -> u64 {
-    static N: AtomicUsize = AtomicUsize::new(1);
-    let n = N.fetch_add(1, Ordering::SeqCst) as u64;
-    n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(std::process::id())
+    ok && end_stream(out)
 }

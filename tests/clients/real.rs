@@ -1,0 +1,351 @@
+//! `czar --auto` with the codex, gemini and aider profiles against the REAL clients, offline:
+//! the stand-in scripts each agent to commit on its task branch and run `czar done`, and
+//! refuses the first requests of every task with 429 while the client retries. Skips loudly
+//! where a client is not installed.
+//!
+//! Per client, what the czar must get through by its profile's policy:
+//! - Codex: the folder-trust dialog; `czar done`, which the model asks to run outside the
+//!   sandbox (the approval prompt, answered "Yes, proceed" by the allow-list).
+//! - Gemini: the folder-trust dialog; `czar done`, which the user's settings do not allow
+//!   (the "Allow execution" prompt, answered "Allow once" by the allow-list). git is allowed.
+//! - Aider: the ".gitignore" question (answered No); "Create new file?" (Yes: the file is in
+//!   the worktree); "Run shell command?" for `czar done` (Yes by the allow-list); "Add command
+//!   output to the chat?" (No). Aider commits the edit itself.
+
+use crate::client::Client;
+use crate::fleet::Fleet;
+use crate::standin::{Reply, StandIn, Turn, USAGE, Wire};
+use crate::support::{CZAR, git, run_within, text};
+use czar::adapters::store::EventRow;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+const TASKS: [(&str, &str); 2] = [("alpha", ""), ("beta", "needs = [\"alpha\"]")];
+/// Requests of each new task refused with 429 before the stand-in answers.
+const REFUSALS: usize = 2;
+
+/// The worker preamble names the task as (id `<id>`).
+fn task_id(prompt: &str) -> Option<String> {
+    let start = prompt.find("(id `")? + 5;
+    let len = prompt[start..].find('`')?;
+    Some(prompt[start..start + len].to_string())
+}
+
+/// The agent's part, step by step per task (the prompt names the task in every request of
+/// its conversation). First the task is refused REFUSALS times (429) while the client retries;
+/// then, after a moment's thought (the czar should see it busy), the file is written and
+/// committed; then `czar done`, asking first; then a closing line.
+///
+/// Codex's workspace-write sandbox keeps a worktree's git folder read-only, so there the model
+/// asks to run `git add` and `git commit` outside it, and the shipped codex profile allows
+/// exactly those. Gemini's user settings allow git. Aider commits its own edits.
+fn agent(steps: &Mutex<HashMap<String, usize>>, t: &Turn) -> Reply {
+    let Some(id) = task_id(&t.prompt) else {
+        return Reply::text("I have no task yet.");
+    };
+    let step = {
+        let Ok(mut s) = steps.lock() else {
+            return Reply::text("lost");
+        };
+        let n = s.entry(id.clone()).or_default();
+        *n += 1;
+        *n - 1
+    };
+    let done = format!("{CZAR} done");
+    if step < REFUSALS {
+        // Retry-After 3 s: long enough for the czar to see the client retrying.
+        return Reply::status(429, "Rate limit reached for requests per minute", Some(3));
+    }
+    if step == REFUSALS {
+        std::thread::sleep(Duration::from_secs(2));
+    }
+    let write = format!("mkdir -p out && echo {id} > out/{id}.txt && echo wrote-{id}");
+    let commit = format!("git commit -q -m 'Do {id}'");
+    let script: Vec<Reply> = match t.wire {
+        Wire::Responses => vec![
+            Reply::shell("Writing the file.", &write, false),
+            Reply::shell("Staging it.", "git add -A", true),
+            Reply::shell("Committing it.", &commit, true),
+            Reply::shell("Committed; telling the czar.", &done, true),
+        ],
+        // Gemini's policy asks about any redirection, whatever the user allows: `touch`.
+        Wire::Gemini => vec![
+            Reply::shell(
+                "Writing and committing the change.",
+                &format!("mkdir -p out && touch out/{id}.txt && git add -A && {commit}"),
+                false,
+            ),
+            Reply::shell("Committed; telling the czar.", &done, true),
+        ],
+        // Aider edits through SEARCH/REPLACE blocks (an empty SEARCH makes a new file) and
+        // commits them itself; it offers to run the fenced shell block afterwards.
+        Wire::Chat => {
+            let edit =
+                format!("out/{id}.txt\n```\n<<<<<<< SEARCH\n=======\n{id}\n>>>>>>> REPLACE\n```");
+            vec![Reply::shell(
+                &format!("Writing the file.\n\n{edit}\n\nThen:"),
+                &done,
+                true,
+            )]
+        }
+    };
+    script
+        .get(step - REFUSALS)
+        .cloned()
+        .unwrap_or_else(|| Reply::text("The task is finished, committed and reported."))
+}
+
+fn drive(client: Client) {
+    let test = format!("czar_drives_the_real_{}_client", client.name());
+    let Some(bin) = client.or_skip(&test) else {
+        return;
+    };
+    let steps = Mutex::new(HashMap::new());
+    let prompts = std::sync::Arc::new(Mutex::new(Vec::new()));
+    let seen = prompts.clone();
+    let api = StandIn::start(move |t: &Turn| {
+        if let Ok(mut p) = seen.lock() {
+            p.push(t.prompt.clone());
+        }
+        agent(&steps, t)
+    });
+    let fleet = Fleet::new(
+        client,
+        &bin,
+        &api.url,
+        &TASKS,
+        &["git", "mkdir", "touch", "echo"],
+    );
+    let root = fleet.root.clone();
+    let mut czar = fleet.czar();
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run_within(&mut czar, Duration::from_secs(240))
+    }));
+    let events = || {
+        czar::adapters::store::Store::open(&root.join(".czar"))
+            .and_then(|s| s.events(100_000))
+            .map(|e| dump(&e))
+            .unwrap_or_default()
+    };
+    let out = match run {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("events:\n{}\nscreen:\n{}", events(), fleet.screen(1));
+            std::panic::resume_unwind(e)
+        }
+    };
+    let log = api.log().join("\n");
+    assert!(
+        out.status.success(),
+        "exit {:?}\n{}\nstand-in:\n{log}\nscreen:\n{}\nevents:\n{}",
+        out.status,
+        text(&out),
+        fleet.screen(1),
+        events()
+    );
+    for (id, _) in TASKS {
+        let files = git(
+            &root,
+            &["diff", "--name-only", &format!("main...czar/{id}")],
+        );
+        assert!(
+            files.lines().any(|f| f == format!("out/{id}.txt")),
+            "czar/{id} holds out/{id}.txt: {files}"
+        );
+        let n = git(&root, &["rev-list", "--count", &format!("main..czar/{id}")]);
+        assert!(n.trim() != "0", "czar/{id} has commits");
+    }
+    // The task reached the model: the preamble naming it and the task file's own text.
+    let prompts = prompts.lock().map(|p| p.clone()).unwrap_or_default();
+    for (id, _) in TASKS {
+        let body = format!("Write out/{id}.txt and commit it.");
+        assert!(
+            prompts
+                .iter()
+                .any(|p| p.contains(&format!("(id `{id}`)")) && p.contains(&body)),
+            "the model never got task {id} whole"
+        );
+    }
+    let refusals = log.matches("-> status 429").count();
+    assert_eq!(refusals, REFUSALS * TASKS.len(), "429s met\n{log}");
+    let events = czar::adapters::store::Store::open(&root.join(".czar"))
+        .unwrap()
+        .events(100_000)
+        .unwrap();
+    check_order(client, &events);
+    check_usage_records(client, &fleet.home);
+}
+
+/// Where each client records the tokens it was told it used: the stand-in's numbers, exactly,
+/// for Codex (session rollouts) and Gemini CLI (chat files); a future token reader starts here.
+/// Aider only prints its own estimate ("Tokens: 2.6k sent, 6 received."), not the API's usage.
+fn check_usage_records(client: Client, home: &std::path::Path) {
+    let (dir, needles) = match client {
+        Client::Codex => (
+            home.join(".codex/sessions"),
+            vec![
+                "\"type\":\"token_count\"".to_string(),
+                format!("\"input_tokens\":{}", USAGE.0),
+                format!("\"output_tokens\":{}", USAGE.1),
+            ],
+        ),
+        Client::Gemini => (
+            home.join(".gemini/tmp"),
+            vec![format!(
+                "\"tokens\":{{\"input\":{},\"output\":{}",
+                USAGE.0, USAGE.1
+            )],
+        ),
+        Client::Aider => return,
+    };
+    let mut files = Vec::new();
+    let mut stack = vec![dir.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "jsonl" || x == "json") {
+                files.push(p);
+            }
+        }
+    }
+    let found = files.iter().any(|f| {
+        let text = std::fs::read_to_string(f).unwrap_or_default();
+        needles.iter().all(|n| text.contains(n.as_str()))
+    });
+    assert!(
+        found,
+        "no usage record {needles:?} under {} ({} files)",
+        dir.display(),
+        files.len()
+    );
+}
+
+fn seq_of(events: &[EventRow], task: Option<&str>, kind: &str, words: &[&str]) -> Option<i64> {
+    events
+        .iter()
+        .find(|e| {
+            e.kind == kind
+                && task.is_none_or(|t| e.task.as_deref() == Some(t))
+                && words.iter().all(|w| e.detail.contains(w))
+        })
+        .map(|e| e.seq)
+}
+
+fn after(events: &[EventRow], seq: i64, task: &str, kind: &str, words: &[&str]) -> Option<i64> {
+    events
+        .iter()
+        .find(|e| {
+            e.seq > seq
+                && e.kind == kind
+                && e.task.as_deref() == Some(task)
+                && words.iter().all(|w| e.detail.contains(w))
+        })
+        .map(|e| e.seq)
+}
+
+pub(crate) fn dump(events: &[EventRow]) -> String {
+    let t0 = events.first().map_or(0, |e| e.at);
+    events
+        .iter()
+        .map(|e| {
+            let first = e.detail.lines().next().unwrap_or("");
+            let (ms, w, t) = (e.at.saturating_sub(t0), e.worker, &e.task);
+            format!("{} +{ms}ms w{w:?} {t:?} {} {first}", e.seq, e.kind)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn in_order(what: &str, seqs: &[Option<i64>], events: &[EventRow]) {
+    let missing: Vec<usize> = (0..seqs.len()).filter(|&i| seqs[i].is_none()).collect();
+    assert!(
+        missing.is_empty(),
+        "{what}: steps {missing:?} never happened\n{}",
+        dump(events)
+    );
+    let seqs: Vec<i64> = seqs.iter().flatten().copied().collect();
+    assert!(
+        seqs.windows(2).all(|p| p[0] < p[1]),
+        "{what}: out of order {seqs:?}\n{}",
+        dump(events)
+    );
+}
+
+/// The first-run dialog answered before the first task, then per task: assigned, delivered,
+/// busy, waiting on the `czar done` approval, answered by the allow-list, busy or idle
+/// again, done.
+fn check_order(client: Client, events: &[EventRow]) {
+    let first_run = match client {
+        Client::Codex => "Trust and continue",
+        Client::Gemini => "Do you trust the files in this folder?",
+        // Started with --no-gitignore, Aider asks nothing before its prompt.
+        Client::Aider => {
+            let start = [
+                seq_of(events, None, "worker_started", &[]),
+                seq_of(events, None, "agent_state", &["starting -> idle"]),
+                seq_of(events, None, "delivered", &[]),
+            ];
+            in_order("start", &start, events);
+            ""
+        }
+    };
+    // Gemini CLI draws its prompt a moment before its trust dialog: the czar may assign the
+    // task then (starting -> idle), but delivers it only after the dialog was answered.
+    if !first_run.is_empty() {
+        in_order(
+            "start",
+            &[
+                seq_of(events, None, "worker_started", &[]),
+                seq_of(events, None, "agent_state", &["-> waiting"]),
+                seq_of(events, None, "auto_answer", &[first_run]),
+                seq_of(events, None, "agent_state", &["waiting -> idle"]),
+                seq_of(events, None, "delivered", &[]),
+            ],
+            events,
+        );
+    }
+    for (id, _) in TASKS {
+        let t = Some(id);
+        let assigned = seq_of(events, t, "assigned", &[]);
+        let delivered = seq_of(events, t, "delivered", &[]);
+        in_order(id, &[assigned, delivered], events);
+        // Codex shows its retries. Gemini CLI retries a 429 silently under its "Thinking..."
+        // spinner, and Aider's litellm its first ones under "Waiting for <model>" (Aider's
+        // own, printed, come later): there the czar can only see it busy. (The czar may read the
+        // retry, or the busy spinner, before it records the delivery they confirm: same
+        // moment, either order.)
+        let silent = matches!(client, Client::Gemini | Client::Aider);
+        let limited = match client {
+            _ if silent => assigned,
+            _ => assigned.and_then(|a| after(events, a, id, "agent_state", &["-> rate_limited"])),
+        };
+        let busy = limited.and_then(|d| after(events, d, id, "agent_state", &["-> busy"]));
+        let asked = busy.and_then(|b| after(events, b, id, "agent_state", &["-> waiting"]));
+        let answered = asked.and_then(|a| after(events, a, id, "auto_answer", &["czar done"]));
+        let mut steps = vec![assigned];
+        if !silent {
+            steps.push(limited);
+        }
+        steps.extend([busy, asked, answered, seq_of(events, t, "done", &[])]);
+        in_order(id, &steps, events);
+    }
+    // Only the dialogs the policy names were answered.
+    eprintln!("events:\n{}", dump(events));
+}
+
+#[test]
+fn czar_drives_the_real_codex_client() {
+    drive(Client::Codex);
+}
+
+#[test]
+fn czar_drives_the_real_gemini_client() {
+    drive(Client::Gemini);
+}
+#[test]
+fn czar_drives_the_real_aider_client() {
+    drive(Client::Aider);
+}
