@@ -123,6 +123,40 @@ pub struct PaneLogArgs {
 pub enum TaskCmd {
     /// Queue a new task; its text comes from --file or standard input.
     Add(TaskAddArgs),
+    /// List the tasks: state (held ones say so), priority, worker, attempts, title.
+    Ls {
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One task in full: what its file says, where it is, and its events.
+    Show {
+        id: String,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel a task: it fails, the operator its reason (the tasks that need it fail too).
+    Rm { id: String },
+    /// Keep a task from every worker until released; a worker on it stops and gives it back.
+    Hold {
+        id: String,
+        /// Why, for whoever looks at the queue.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Let a held task go to workers again.
+    Release { id: String },
+    /// Put a failed (or cancelled) task back in the queue, its attempts counted from zero.
+    Retry { id: String },
+    /// Set a task's priority (higher runs first), in its file too.
+    Priority {
+        id: String,
+        #[arg(allow_negative_numbers = true)]
+        priority: i64,
+    },
+    /// Open the task's file in $EDITOR; a pending task takes the new text once it checks out.
+    Edit { id: String },
 }
 
 #[derive(Debug, Args)]

@@ -23,6 +23,8 @@ pub enum Mode {
     Demo,
     /// `czar land <task>` or `czar gc` working while no czar runs.
     Land,
+    /// `czar task hold|release|rm|retry|priority` changing the store while no czar runs.
+    Task,
 }
 
 impl Mode {
@@ -32,6 +34,7 @@ impl Mode {
             Mode::Dashboard => "dashboard",
             Mode::Demo => "demo",
             Mode::Land => "land",
+            Mode::Task => "czar task",
         }
     }
 }

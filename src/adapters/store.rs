@@ -4,12 +4,14 @@
 
 use crate::core::command::Event;
 use crate::core::model::{AgentState, Task, Worker, WorkerId};
-use crate::core::observation::Signal;
+use crate::core::observation::{Intent, Signal};
+use inbox::{decode_task_action, encode_task_action};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod inbox;
 mod read_only;
 
 #[derive(Debug, thiserror::Error)]
@@ -213,6 +215,15 @@ impl Store {
                 ("hook", hook.as_str())
             }
             Signal::LandNow { task } => ("land", task.as_str()),
+            Signal::Operator(Intent::Task { task, action }) => {
+                hook = encode_task_action(task, action);
+                ("task", hook.as_str())
+            }
+            // Other intents come from the dashboard, in the czar's own process.
+            Signal::Operator(other) => {
+                hook = format!("unsupported operator intent {other:?}");
+                ("report", hook.as_str())
+            }
         };
         self.conn
             .execute(
@@ -260,6 +271,10 @@ impl Store {
                     }
                 }
                 "land" => Signal::LandNow { task: text },
+                "task" => match decode_task_action(&text) {
+                    Some((task, action)) => Signal::Operator(Intent::Task { task, action }),
+                    None => Signal::Report(format!("unreadable task intent {text:?}")),
+                },
                 _ => Signal::Report(text),
             };
             out.push((seq, worker, signal));

@@ -10,4 +10,6 @@ pub mod land_stats;
 pub mod project;
 pub mod sim;
 pub mod stats;
+pub mod task_edit;
+pub mod tasks;
 pub mod worker;

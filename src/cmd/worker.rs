@@ -165,7 +165,7 @@ pub fn signal(dir: &Path, signal: Signal) -> anyhow::Result<()> {
             println!("czar: worker {worker}: task marked done; the czar will check it.")
         }
         Signal::Report(_) => println!("czar: worker {worker}: note recorded."),
-        Signal::Hook { .. } | Signal::LandNow { .. } => {}
+        Signal::Hook { .. } | Signal::LandNow { .. } | Signal::Operator(_) => {}
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use super::reader::Node;
 use crate::core::answer::AnswerRule;
 use regex::Regex;
 
-const RULE_KEYS: &[&str] = &["pattern", "keys", "command", "allow"];
+const RULE_KEYS: &[&str] = &["pattern", "keys", "command", "allow", "choose"];
 
 /// Reads the array of `[[auto_answer]]` tables at `node`.
 pub(super) fn read_rules(node: &Node) -> Result<Vec<AnswerRule>, ConfigError> {
@@ -23,9 +23,19 @@ pub(super) fn read_rules(node: &Node) -> Result<Vec<AnswerRule>, ConfigError> {
             Some(n) => read_regex(&n)?,
             None => return Err(missing("`pattern`, a regex for a line of the dialog")),
         };
+        let choose = match table.get("choose") {
+            Some(n) => Some(read_regex(&n)?.regex),
+            None => None,
+        };
         let keys = match table.get("keys") {
             Some(n) => read_keys(&n)?,
-            None => return Err(missing("`keys`, the tmux keys that answer it")),
+            // Choosing an option by its label: Enter confirms it.
+            None if choose.is_some() => vec!["Enter".to_string()],
+            None => {
+                return Err(missing(
+                    "`keys`, the tmux keys that answer it (or `choose`, an option's label)",
+                ));
+            }
         };
         let command = match table.get("command") {
             Some(n) => Some(read_command(&n)?),
@@ -54,6 +64,7 @@ pub(super) fn read_rules(node: &Node) -> Result<Vec<AnswerRule>, ConfigError> {
             keys,
             command: command.map(|c| c.regex),
             allow,
+            choose,
         });
     }
     Ok(rules)

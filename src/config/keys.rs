@@ -154,11 +154,45 @@ pub const ACTIONS: &[(&str, &[&str], &str)] = &[
     ("branch_view", &["d"], "switch the preview: screen / branch"),
     ("filter", &["/"], "filter workers and tasks"),
     (
+        "task_cancel",
+        &["x"],
+        "cancel the selected task (Queue panel; asks first)",
+    ),
+    (
+        "task_hold",
+        &["h"],
+        "hold / release the selected task (Queue panel)",
+    ),
+    (
+        "task_retry",
+        &["R"],
+        "retry the selected failed task (Queue panel)",
+    ),
+    (
+        "task_edit",
+        &["e"],
+        "edit the selected task's file in $EDITOR (Queue panel)",
+    ),
+    (
+        "priority_up",
+        &["+"],
+        "raise the selected task's priority (Queue panel)",
+    ),
+    (
+        "priority_down",
+        &["-"],
+        "lower the selected task's priority (Queue panel)",
+    ),
+    (
         "land_now",
         &["l"],
         "Landing panel: land the selected task now",
     ),
-    ("reject", &["R"], "Landing panel: send it back, with a note"),
+    (
+        "reject",
+        &["b"],
+        "Landing panel: send it back to its agent, with a note",
+    ),
     ("open_pr", &["o"], "Landing panel: open its pull request"),
     ("help", &["?"], "show / hide this help"),
     ("quit", &["q", "C-c"], "quit (workers keep running)"),

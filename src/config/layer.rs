@@ -20,6 +20,8 @@ pub(super) const STRING_KEYS: &[&str] = &[
     "land",
     "into",
     "land_verify",
+    "on_waiting",
+    "attached",
     "remote",
     "forge",
 ];
@@ -40,6 +42,8 @@ pub(super) const TIMING_KEYS: &[(&str, u64, u64)] = &[
     ("max_attempts", 1, 20),
     ("max_restarts", 0, 100),
     ("max_land_attempts", 1, 20),
+    ("waiting_limit_secs", 0, 604_800),
+    ("rate_limit_backoff_secs", 1, 86_400),
     ("pr_poll_secs", 1, 3_600),
 ];
 

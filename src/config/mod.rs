@@ -78,11 +78,16 @@ pub struct ProjectConfig {
     /// When two workers change the same files: hold the later one until the earlier finishes
     /// (`overlap = "hold"`), or only raise an alert (`"alert"`).
     pub hold_overlaps: bool,
+    /// Nothing is typed into a worker whose session has a client attached until it detaches
+    /// (`attached = "wait"`), or attached clients are ignored (`"ignore"`).
+    pub wait_while_attached: bool,
     /// Steps tried, in order, on a stuck agent before it is restarted.
     pub stuck_nudges: Vec<crate::core::model::Nudge>,
     /// How finished work lands on the target branch (`land`, `into`, `land_verify`,
     /// `keep_branches`).
     pub land: Land,
+    /// What is done about a question nobody answered within `timing.waiting_limit`.
+    pub on_waiting: crate::core::model::OnWaiting,
     pub timing: Timing,
     pub profiles: BTreeMap<String, AgentProfile>,
     /// Dashboard action name → its keys: the defaults with `[keys]` applied.
@@ -154,6 +159,10 @@ pub struct Timing {
     pub max_restarts: u32,
     /// Follow-ups (conflict, verify after the merge) before a task that cannot land fails.
     pub max_land_attempts: u32,
+    /// A question nobody answers this long gets `on_waiting` (zero: no limit).
+    pub waiting_limit: Duration,
+    /// The first wait out of a rate limit the client gave up on, when no reset time shows.
+    pub rate_limit_backoff: Duration,
     /// With `land = "pr"`: how often each open pull request's state is asked for.
     pub pr_poll: Duration,
 }

@@ -104,6 +104,8 @@ pub struct Patterns {
     pub input: PatternList,
     /// What an empty box may show instead of nothing (a dim placeholder).
     pub input_empty: PatternList,
+    /// The client stopped retrying and waits for a new message.
+    pub gave_up: PatternList,
     /// Only the last N non-empty lines of the screen are considered.
     pub region_lines: usize,
 }

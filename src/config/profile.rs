@@ -33,6 +33,10 @@ pub struct AgentProfile {
     pub clear_keys: Vec<String>,
     /// Whether a task goes with the worker preamble; off, the agent gets the task text alone.
     pub preamble: bool,
+    /// How long the prompt must show, unbroken, before text is pasted (0: at once).
+    pub ready_settle_ms: u64,
+    /// The note sent when the client gave up on a rate limit that has passed.
+    pub resend: Option<String>,
 }
 
 impl AgentProfile {
@@ -52,6 +56,7 @@ impl AgentProfile {
             turn_start: list(&pat.turn_start),
             input: list(&pat.input),
             input_empty: list(&pat.input_empty),
+            gave_up: list(&pat.gave_up),
             auto_answer: self.auto_answer.clone(),
             region_lines: pat.region_lines,
         }
@@ -72,6 +77,8 @@ const PROFILE_KEYS: &[&str] = &[
     "settle_ms",
     "clear_keys",
     "preamble",
+    "ready_settle_ms",
+    "resend",
     "auto_answer",
     "patterns",
 ];
@@ -87,6 +94,7 @@ const LIST_KEYS: &[&str] = &[
     "turn_start",
     "input",
     "input_empty",
+    "gave_up",
 ];
 pub(super) const MAX_SETTLE_MS: u64 = 10_000;
 
@@ -101,6 +109,8 @@ pub(super) struct ProfileLayer {
     pub settle_ms: Option<Sourced<u64>>,
     pub clear_keys: Option<Vec<String>>,
     pub preamble: Option<bool>,
+    pub ready_settle_ms: Option<u64>,
+    pub resend: Option<String>,
     pub auto_answer: Option<Sourced<Vec<AnswerRule>>>,
     pub lists: BTreeMap<&'static str, PatternList>,
     pub region_lines: Option<Sourced<u64>>,
@@ -178,6 +188,20 @@ impl ProfileLayer {
                 _ => return Err(node.wrong_type("true or false")),
             }
         }
+        if let Some(node) = view.get("ready_settle_ms") {
+            layer.ready_settle_ms = Some(node.u64_in(0, MAX_SETTLE_MS)?);
+        }
+        if let Some(node) = view.get("resend") {
+            let text = node.string()?;
+            if text.trim().is_empty() {
+                let reason = "the words sent to the agent; leave the key out for none".to_string();
+                return Err(node.error(ConfigErrorKind::Invalid {
+                    value: text,
+                    reason,
+                }));
+            }
+            layer.resend = Some(text);
+        }
         if let Some(node) = view.get("auto_answer") {
             layer.auto_answer = Some(Sourced {
                 value: read_rules(&node)?,
@@ -234,6 +258,8 @@ impl ProfileLayer {
         self.settle_ms = over.settle_ms.or(self.settle_ms);
         self.clear_keys = over.clear_keys.or(self.clear_keys);
         self.preamble = over.preamble.or(self.preamble);
+        self.ready_settle_ms = over.ready_settle_ms.or(self.ready_settle_ms);
+        self.resend = over.resend.or(self.resend);
         self.auto_answer = over.auto_answer.or(self.auto_answer);
         self.lists.extend(over.lists);
         self.region_lines = over.region_lines.or(self.region_lines);
@@ -264,6 +290,7 @@ impl ProfileLayer {
             turn_start: take("turn_start"),
             input: take("input"),
             input_empty: take("input_empty"),
+            gave_up: take("gave_up"),
             region_lines: self
                 .region_lines
                 .map_or(DEFAULT_REGION_LINES, |r| r.value as usize),
@@ -278,6 +305,8 @@ impl ProfileLayer {
             patterns,
             clear_keys: self.clear_keys.unwrap_or_else(|| vec!["C-c".into()]),
             preamble: self.preamble.unwrap_or(true),
+            ready_settle_ms: self.ready_settle_ms.unwrap_or(0),
+            resend: self.resend,
         })
     }
 }

@@ -129,6 +129,11 @@ pub(super) fn resolve(
             }
         }
     }
+    let on_waiting_text = take("on_waiting").ok_or_else(|| built_in("on_waiting"))?;
+    let Some(on_waiting) = crate::core::model::OnWaiting::parse(&on_waiting_text.value) else {
+        let reason = "expected \"remind\", \"requeue\" or \"fail\"";
+        return Err(invalid(&on_waiting_text.at, &on_waiting_text.value, reason));
+    };
     let overlap = take("overlap").ok_or_else(|| built_in("overlap"))?;
     let hold_overlaps = match overlap.value.as_str() {
         "alert" => false,
@@ -138,6 +143,18 @@ pub(super) fn resolve(
                 &overlap.at,
                 other,
                 "expected \"alert\" or \"hold\"",
+            ));
+        }
+    };
+    let attached = take("attached").ok_or_else(|| built_in("attached"))?;
+    let wait_while_attached = match attached.value.as_str() {
+        "wait" => true,
+        "ignore" => false,
+        other => {
+            return Err(invalid(
+                &attached.at,
+                other,
+                "expected \"wait\" or \"ignore\"",
             ));
         }
     };
@@ -174,6 +191,8 @@ pub(super) fn resolve(
         max_attempts: ms("max_attempts")? as u32,
         max_restarts: ms("max_restarts")? as u32,
         max_land_attempts: ms("max_land_attempts")? as u32,
+        waiting_limit: Duration::from_secs(ms("waiting_limit_secs")?),
+        rate_limit_backoff: Duration::from_secs(ms("rate_limit_backoff_secs")?),
         pr_poll: Duration::from_secs(ms("pr_poll_secs")?),
     };
 
@@ -203,8 +222,10 @@ pub(super) fn resolve(
         paths,
         tmux,
         hold_overlaps,
+        wait_while_attached,
         stuck_nudges,
         land,
+        on_waiting,
         timing,
         profiles,
     })

@@ -16,6 +16,25 @@ pub struct AnswerRule {
     pub command: Option<Regex>,
     /// Anchored (`^(?:…)$`): the whole command must match one of them.
     pub allow: Vec<Regex>,
+    /// The label of the option to choose: the selection is moved there (arrow keys counted
+    /// from the option the screen shows selected) before `keys` are pressed. A dialog without
+    /// that option does not fit the rule.
+    pub choose: Option<Regex>,
+}
+
+impl AnswerRule {
+    /// The keys that answer this dialog on `region`: the moves to the chosen option, then the
+    /// rule's keys. None when the option to choose is not on screen.
+    fn keys_for(&self, region: &[&str]) -> Option<(Vec<String>, Option<String>)> {
+        let Some(label) = &self.choose else {
+            return Some((self.keys.clone(), None));
+        };
+        let menu = super::menu::menu_without_footer(region)?;
+        let mut keys = menu.keys_to(label)?;
+        let chosen = menu.options.iter().find(|o| label.is_match(&o.label))?;
+        keys.extend(self.keys.iter().cloned());
+        Some((keys, Some(chosen.label.clone())))
+    }
 }
 
 /// What the czar answers to a dialog, and what it records about it.
@@ -46,8 +65,12 @@ pub fn answer(rules: &[AnswerRule], region: &[&str]) -> Option<Answer> {
                 allowed.as_str()
             ));
         }
+        let (keys, chosen) = rule.keys_for(region)?;
+        if let Some(label) = chosen {
+            summary.push_str(&format!(" | chose {label:?}"));
+        }
         Some(Answer {
-            keys: rule.keys.clone(),
+            keys,
             summary,
             screen: text.clone(),
         })
@@ -60,7 +83,7 @@ pub fn dialog_keys(rules: &[AnswerRule], region: &[&str]) -> Option<Vec<String>>
     let rule = rules
         .iter()
         .find(|r| region.iter().any(|l| r.pattern.is_match(l)))?;
-    Some(rule.keys.clone())
+    rule.keys_for(region).map(|(keys, _)| keys)
 }
 
 /// The operator's yes or no to what the agent shows: a known dialog (`keys`: its yes) gets those
@@ -90,6 +113,7 @@ mod tests {
             keys: keys.iter().map(|k| k.to_string()).collect(),
             command: None,
             allow: Vec::new(),
+            choose: None,
         }
     }
 

@@ -29,6 +29,8 @@ pub struct ScreenRules {
     pub input: Vec<Regex>,
     /// What an empty box may show instead of nothing (a dim placeholder suggestion).
     pub input_empty: Vec<Regex>,
+    /// Lines that say the client stopped retrying a failed request and waits for a new message.
+    pub gave_up: Vec<Regex>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +49,9 @@ pub struct Reading {
     pub detail: Option<String>,
     /// What the agent's input box holds.
     pub input: Input,
+    /// Its client stopped retrying and waits for someone to send again (a `gave_up` line in
+    /// the current turn).
+    pub gave_up: bool,
 }
 
 /// Strongest first: a question for the operator outranks everything, a busy marker outranks the
@@ -54,6 +59,13 @@ pub struct Reading {
 pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
     let mut reading = classify_state(rules, screen, title);
     reading.input = input(rules, &region(rules, screen));
+    {
+        let region = region(rules, screen);
+        let turn = current_turn(rules, &region);
+        reading.gave_up = turn
+            .iter()
+            .any(|l| rules.gave_up.iter().any(|re| re.is_match(l)));
+    }
     if let Some(state) = reading.state {
         let region = region(rules, screen);
         // Read the words where the state was read: an error's message from the current turn.
@@ -61,7 +73,9 @@ pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
             AgentState::Error | AgentState::RateLimited => current_turn(rules, &region),
             _ => &region,
         };
-        reading.detail = super::detail::detail(state, lines);
+        if reading.detail.is_none() {
+            reading.detail = super::detail::detail(state, lines);
+        }
         // A dialog without a question mark ("Auto mode can't check actions in this session"):
         // its matched line is what the operator must read.
         if state == AgentState::Waiting && reading.detail.is_none() {
@@ -93,7 +107,28 @@ fn classify_state(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
         (&rules.error, turn, AgentState::Error, "error"),
         (&rules.busy, &region, AgentState::Busy, "busy"),
     ];
-    for (patterns, lines, state, name) in screen_checks {
+    for (i, (patterns, lines, state, name)) in screen_checks.into_iter().enumerate() {
+        // Right after the dialogs the profile names: a choice it does not name is a question
+        // too (a new client version's dialog), never a prompt to paste into.
+        if i == 1
+            && let Some(m) = super::menu::menu(&region)
+        {
+            let reason = format!(
+                "a choice no rule names: {} options, {:?} selected, and a footer",
+                m.options.len(),
+                m.options[m.selected].label
+            );
+            return Reading {
+                state: Some(AgentState::Waiting),
+                reason,
+                last_line,
+                answerable: answer(&rules.auto_answer, &region),
+                dialog_keys: dialog_keys(&rules.auto_answer, &region),
+                detail: m.question(&region),
+                input: Input::Unknown,
+                gave_up: false,
+            };
+        }
         if let Some(reason) = first_match(patterns, lines, name) {
             let (answerable, keys) = if state == AgentState::Waiting {
                 let region = &region;
@@ -112,6 +147,7 @@ fn classify_state(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
                 dialog_keys: keys,
                 detail: None,
                 input: Input::Unknown,
+                gave_up: false,
             };
         }
     }
@@ -119,12 +155,48 @@ fn classify_state(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
         let reason = format!("title matches title_busy /{}/", re.as_str());
         return plain(AgentState::Busy, reason, last_line);
     }
-    if let Some(reason) = first_match(&rules.idle, &region, "idle") {
+    // Idle is the one reading that lets the czar type: it needs the agent's own input box
+    // where the profile can see one. A screen without it (a dialog no rule knows, a redraw)
+    // is unknown, whatever the idle lines or the title say; some clients keep the same title
+    // busy, idle and in dialogs, so the title alone is no evidence.
+    let box_shown = rules.input.is_empty() || input(rules, &region) != Input::Hidden;
+    if box_shown && let Some(reason) = first_match(&rules.idle, &region, "idle") {
         return plain(AgentState::Idle, reason, last_line);
     }
-    if let Some(re) = rules.title_idle.iter().find(|re| re.is_match(title)) {
+    if let Some(re) = rules.title_idle.iter().find(|re| re.is_match(title))
+        && box_shown
+    {
         let reason = format!("title matches title_idle /{}/", re.as_str());
         return plain(AgentState::Idle, reason, last_line);
+    }
+    if !box_shown && let Some(m) = super::menu::menu_without_footer(&region) {
+        let reason = format!(
+            "no input box, and a choice: {} options, {:?} selected",
+            m.options.len(),
+            m.options[m.selected].label
+        );
+        return Reading {
+            state: Some(AgentState::Waiting),
+            reason,
+            last_line,
+            answerable: answer(&rules.auto_answer, &region),
+            dialog_keys: dialog_keys(&rules.auto_answer, &region),
+            detail: m.question(&region),
+            input: Input::Hidden,
+            gave_up: false,
+        };
+    }
+    if !box_shown {
+        return Reading {
+            state: None,
+            reason: "no input box on screen: not at its prompt".into(),
+            last_line,
+            answerable: None,
+            dialog_keys: None,
+            detail: None,
+            input: Input::Hidden,
+            gave_up: false,
+        };
     }
     Reading {
         state: None,
@@ -134,6 +206,7 @@ fn classify_state(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
         dialog_keys: None,
         detail: None,
         input: Input::Unknown,
+        gave_up: false,
     }
 }
 
@@ -173,6 +246,7 @@ fn plain(state: AgentState, reason: String, last_line: String) -> Reading {
         dialog_keys: None,
         detail: None,
         input: Input::Unknown,
+        gave_up: false,
     }
 }
 
@@ -293,6 +367,7 @@ mod tests {
             keys: vec!["Enter".into()],
             command: None,
             allow: Vec::new(),
+            choose: None,
         }];
         let r = classify(&allowed, "Do you want to proceed?\n❯ 1. Yes\n", "");
         let a = r.answerable.expect("answerable");
@@ -334,7 +409,11 @@ mod tests {
         let limited = "❯ a\nAPI Error: 429 retrying in 9s\n❯ b\nAPI Error: 429 slow\n❯\n";
         let r = classify(&rules, limited, "");
         assert_eq!(r.state, Some(AgentState::RateLimited));
-        assert_eq!(r.detail, None, "the earlier turn's retry time is stale");
+        assert_eq!(
+            r.detail.as_deref(),
+            Some("API Error: 429 slow"),
+            "the earlier turn's retry time is stale"
+        );
     }
 
     #[test]

@@ -150,6 +150,13 @@ pub enum EventKind {
     LandVerifyFailed,
     /// A landing cannot go on now (the operator's checkout of the target is dirty, say).
     LandWaiting,
+    /// An agent waits on a question no rule answers (and, past the limit, what was done).
+    Waiting,
+    /// An account came under a rate limit its client gave up on, or out of it.
+    RateLimit,
+    /// A client attached to a worker's session or detached from it: while one is attached
+    /// nothing is typed into its pane (with `attached = "wait"`).
+    Attached,
 }
 
 impl EventKind {
@@ -191,6 +198,9 @@ impl EventKind {
             EventKind::LandConflict => "land_conflict",
             EventKind::LandVerifyFailed => "land_verify_failed",
             EventKind::LandWaiting => "land_waiting",
+            EventKind::Waiting => "waiting",
+            EventKind::RateLimit => "rate_limit",
+            EventKind::Attached => "attached",
         }
     }
 }

@@ -42,13 +42,23 @@ fn question(region: &[&str]) -> Option<String> {
     })
 }
 
+/// The retry or reset time and, where the line counts them, the attempt ("retrying in 14s ·
+/// attempt 6/10"); without a time (the client gave up) the message, as for an error.
 fn retry_time(region: &[&str]) -> Option<String> {
     let re = RETRY.as_ref()?;
-    region
-        .iter()
-        .rev()
-        .find_map(|l| re.find(l).map(|m| m.as_str().trim().to_string()))
+    let timed = region.iter().rev().find_map(|l| {
+        let m = re.find(l)?;
+        let mut out = m.as_str().trim().to_string();
+        if let Some(a) = ATTEMPT.as_ref().and_then(|a| a.find(l)) {
+            out.push_str(&format!(" · {}", a.as_str()));
+        }
+        Some(out)
+    });
+    timed.or_else(|| error_line(region))
 }
+
+/// "attempt 6/10" on a retry line.
+static ATTEMPT: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"\battempt \d+/\d+").ok());
 
 /// The lowest line naming an error, as the agent wrote it.
 fn error_line(region: &[&str]) -> Option<String> {
@@ -98,7 +108,7 @@ mod tests {
         let region = ["✻ API error · retrying in 13s · attempt 1/10", "❯"];
         assert_eq!(
             detail(AgentState::RateLimited, &region).as_deref(),
-            Some("retrying in 13s")
+            Some("retrying in 13s · attempt 1/10")
         );
         let r = ["Claude usage limit reached. Your limit will reset at 3pm (Europe/Paris)."];
         assert_eq!(
@@ -106,6 +116,14 @@ mod tests {
             Some("reset at 3pm")
         );
         assert_eq!(detail(AgentState::RateLimited, &["slow down"]), None);
+        let gave_up = [
+            "● API Error: Request rejected (429) · rate limited",
+            "❯ Resend",
+        ];
+        assert_eq!(
+            detail(AgentState::RateLimited, &gave_up).as_deref(),
+            Some("API Error: Request rejected (429) · rate limited")
+        );
     }
 
     #[test]

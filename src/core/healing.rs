@@ -15,8 +15,10 @@ pub(super) fn check_stuck(model: &mut Model, id: WorkerId, now: u64, out: &mut V
     let Some(task) = w.task.as_ref().and_then(|t| model.tasks.get(t)) else {
         return;
     };
+    // Someone attached to it may be what keeps it quiet; nothing is pressed under their hands.
     if task.state != TaskState::Working
         || task.held_by.is_some()
+        || model.hands_off(id)
         || !matches!(w.agent, AgentState::Busy | AgentState::Stuck)
     {
         return;
@@ -88,7 +90,7 @@ pub(super) fn rate_limited(model: &mut Model, id: WorkerId, out: &mut Vec<Comman
             .get(o)
             .is_some_and(|ow| ow.profile != w.profile)
     });
-    if !(movable && other_profile_idle) {
+    if !(movable && other_profile_idle) || model.hands_off(id) {
         return;
     }
     let why = format!("worker {id} is rate-limited; moving to an agent of another profile");

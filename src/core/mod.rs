@@ -2,6 +2,7 @@
 //! time arrives as `now` (milliseconds since the Unix epoch) with every observation.
 
 pub mod answer;
+mod attached;
 pub mod classify;
 pub mod command;
 pub mod delivery;
@@ -11,9 +12,11 @@ mod healing;
 pub mod land;
 mod land_pr;
 mod lifecycle;
+pub mod limits;
+pub mod menu;
 pub mod model;
 pub mod observation;
-mod operator;
+pub mod operator;
 mod outcome;
 mod park;
 pub mod prompt;
@@ -21,6 +24,7 @@ pub mod queue;
 mod repair;
 pub mod spawn;
 pub mod survey;
+pub mod task_control;
 mod task_files;
 pub mod update;
 mod workers;

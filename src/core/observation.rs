@@ -84,6 +84,13 @@ pub enum Observation {
     },
     /// Time passed; lets timeouts fire.
     Tick,
+    /// A screen no rule could read (no state): whatever showed before is gone, so nothing is
+    /// typed on the strength of an older reading.
+    ScreenUnread {
+        worker: WorkerId,
+        taken_at: u64,
+        hash: u64,
+    },
     /// The czar restarted with this model from the store: whatever was in flight is lost.
     Resumed,
 }
@@ -104,6 +111,10 @@ pub struct Seen {
     /// When the capture was taken (ms) and a digest of its text.
     pub taken_at: u64,
     pub hash: u64,
+    /// The question, retry time or error message behind the state.
+    pub detail: Option<String>,
+    /// Its client stopped retrying and waits for a new message.
+    pub gave_up: bool,
 }
 
 /// A task's branch, checked out in its worker's worktree.
@@ -136,6 +147,8 @@ pub struct SessionSeen {
     /// A dead pane's last lines of output since its agent started (from its output log), for
     /// the operator to read why it exited; empty for a live pane or when nothing is known.
     pub output: Vec<String>,
+    /// A tmux client is attached to the session (someone is in the pane).
+    pub attached: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,6 +168,9 @@ pub enum Signal {
     LandNow {
         task: TaskId,
     },
+    /// The operator's intent from another process (`czar task hold|release|rm|retry`), through
+    /// the same inbox, while this czar runs.
+    Operator(Intent),
 }
 
 /// What an operator (or a script) asks for. Every one counts as an operator intervention.
@@ -179,7 +195,8 @@ pub enum Intent {
         worker: WorkerId,
         text: String,
     },
-    /// Answer the question the worker's agent waits on.
+    /// Answer the question the worker's agent waits on. No also holds the worker's task (with
+    /// the question as its note): asked again on the next worker, it would get the same answer.
     Answer {
         worker: WorkerId,
         yes: bool,
@@ -193,6 +210,39 @@ pub enum Intent {
         task: TaskId,
         note: String,
     },
+    /// The operator's hand on a task (the Queue panel, `czar task`).
+    Task {
+        task: TaskId,
+        action: TaskAction,
+    },
+}
+
+/// What the operator does to a task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskAction {
+    /// Keep it from every worker until released (a task being worked on is taken back).
+    Hold {
+        note: String,
+    },
+    Release,
+    /// It will not be done: it fails, with the operator as the reason.
+    Cancel,
+    /// A failed task goes back to the queue with its attempts counted from zero.
+    Retry,
+    Priority(i64),
+}
+
+impl TaskAction {
+    /// The word `czar task` and the inbox use for it.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            TaskAction::Hold { .. } => "hold",
+            TaskAction::Release => "release",
+            TaskAction::Cancel => "cancel",
+            TaskAction::Retry => "retry",
+            TaskAction::Priority(_) => "priority",
+        }
+    }
 }
 
 /// What merging a task's branch onto the target, then verifying the result, came to.

@@ -2,11 +2,11 @@
 
 use super::answer::OperatorAnswer;
 use super::command::{Command, EventKind};
-use super::model::{Model, TaskState, WorkerId};
-use super::observation::Intent;
+use super::model::{HeldInput, Model, TaskState, WorkerId};
+use super::observation::{Intent, TaskAction};
 use super::queue;
 
-pub(super) fn intent(model: &mut Model, intent: Intent, now: u64, out: &mut Vec<Command>) {
+pub fn intent(model: &mut Model, intent: Intent, now: u64, out: &mut Vec<Command>) {
     let worker = match &intent {
         Intent::Kill { worker }
         | Intent::Reassign { worker, .. }
@@ -14,9 +14,12 @@ pub(super) fn intent(model: &mut Model, intent: Intent, now: u64, out: &mut Vec<
         | Intent::Answer { worker, .. } => Some(*worker),
         _ => None,
     };
-    let task = worker
-        .and_then(|w| model.workers.get(&w))
-        .and_then(|w| w.task.clone());
+    let task = match &intent {
+        Intent::Task { task, .. } => Some(task.clone()),
+        _ => worker
+            .and_then(|w| model.workers.get(&w))
+            .and_then(|w| w.task.clone()),
+    };
     out.push(Command::record(
         worker,
         task.as_deref(),
@@ -32,10 +35,13 @@ pub(super) fn intent(model: &mut Model, intent: Intent, now: u64, out: &mut Vec<
         Intent::AddWorker => model.policy.workers += 1,
         Intent::Kill { worker } => kill(model, worker, out),
         Intent::Reassign { worker, task } => reassign(model, worker, &task, out),
-        Intent::Type { worker, text } => out.push(Command::TypeText { worker, text }),
+        Intent::Type { worker, text } => {
+            super::attached::operator_input(model, worker, HeldInput::Text(text), out)
+        }
         Intent::LandNow { task } => super::land::now(model, &task, out),
         Intent::Reject { task, note } => super::land::reject(model, &task, &note, now, out),
-        Intent::Answer { worker, yes } => answer(model, worker, yes, out),
+        Intent::Answer { worker, yes } => answer(model, worker, yes, now, out),
+        Intent::Task { task, action } => super::task_control::apply(model, &task, action, now, out),
     }
 }
 
@@ -52,6 +58,11 @@ fn describe(intent: &Intent) -> String {
             "answered {} for worker {worker}",
             if *yes { "yes" } else { "no" }
         ),
+        Intent::Task { task, action } => match action {
+            TaskAction::Hold { note } if !note.is_empty() => format!("hold {task}: {note}"),
+            TaskAction::Priority(p) => format!("priority of {task} to {p}"),
+            a => format!("{} {task}", a.verb()),
+        },
         Intent::LandNow { task } => format!("land {task} now"),
         Intent::Reject { task, note } => format!("reject {task} ({} bytes of note)", note.len()),
     }
@@ -105,14 +116,32 @@ fn reassign(model: &mut Model, id: WorkerId, task: &str, out: &mut Vec<Command>)
     super::outcome::assign_one(model, id, task, out);
 }
 
-/// The operator's yes or no, said the way the worker's latest screen needs.
-fn answer(model: &Model, worker: WorkerId, yes: bool, out: &mut Vec<Command>) {
+/// The operator's yes or no, said the way the worker's latest screen needs. A no also holds the
+/// worker's task, the question as its note: given to the next worker, it would only ask again.
+fn answer(model: &mut Model, worker: WorkerId, yes: bool, now: u64, out: &mut Vec<Command>) {
     let keys = model
         .workers
         .get(&worker)
         .and_then(|w| w.vitals.dialog_keys.as_deref());
-    out.push(match super::answer::operator_answer(keys, yes) {
-        OperatorAnswer::Keys(keys) => Command::PressKeys { worker, keys },
-        OperatorAnswer::Words(text) => Command::TypeText { worker, text },
-    });
+    let input = match super::answer::operator_answer(keys, yes) {
+        OperatorAnswer::Keys(keys) => HeldInput::Keys(keys),
+        OperatorAnswer::Words(text) => HeldInput::Text(text),
+    };
+    super::attached::operator_input(model, worker, input, out);
+    if yes {
+        return;
+    }
+    let Some(w) = model.workers.get(&worker) else {
+        return;
+    };
+    let Some(task) = w.task.clone() else {
+        return;
+    };
+    let question = w.question().trim().to_string();
+    let note = if question.trim().is_empty() {
+        format!("the operator said no to worker {worker}'s question")
+    } else {
+        format!("the operator said no to: {question}")
+    };
+    super::task_control::apply(model, &task, TaskAction::Hold { note }, now, out);
 }

@@ -13,7 +13,7 @@ pub fn ready_tasks(model: &Model) -> Vec<TaskId> {
     let mut ready: Vec<&Task> = model
         .tasks
         .values()
-        .filter(|t| t.state == TaskState::Pending && needs_done(model, t))
+        .filter(|t| t.state == TaskState::Pending && t.hold.is_none() && needs_done(model, t))
         .collect();
     ready.sort_by_key(|t| {
         let chain = chains.get(&t.def.id).copied().unwrap_or(1);
@@ -75,6 +75,10 @@ pub fn idle_workers(model: &Model) -> Vec<WorkerId> {
         .values()
         .filter(|w| w.live && !w.starting && !w.retired && w.task.is_none() && w.agent.is_ready())
         .filter(|w| w.vitals.rest_until.is_none())
+        // An account under a rate limit takes no new work until it passes.
+        .filter(|w| !model.limits.get(&w.account()).is_some_and(|l| l.holding))
+        // Someone is in its pane: a task would be typed under their hands.
+        .filter(|w| !model.hands_off(w.id))
         .map(|w| w.id)
         .collect()
 }

@@ -98,11 +98,13 @@ fn hold_later(model: &mut Model, a: WorkerId, b: WorkerId, out: &mut Vec<Command
     } else {
         (a, ta, tb)
     };
-    // Two tasks holding each other would wait forever: only one hold per pair.
-    if model
-        .tasks
-        .get(&earlier)
-        .is_some_and(|e| e.held_by.is_some())
+    // Two tasks holding each other would wait forever: only one hold per pair. One someone is
+    // attached to is not stopped under their hands (the next survey tries again).
+    if model.hands_off(later_worker)
+        || model
+            .tasks
+            .get(&earlier)
+            .is_some_and(|e| e.held_by.is_some())
     {
         return;
     }

@@ -3,7 +3,7 @@
 
 use super::command::{Command, EventKind};
 use super::lifecycle;
-use super::model::{AgentState, Model, Screen, Task, TaskDef, TaskState, WorkerId};
+use super::model::{AgentState, Input, Model, Screen, Task, TaskDef, TaskState, WorkerId};
 use super::observation::{Observation, Signal};
 use super::workers;
 
@@ -17,6 +17,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
         Observation::Sessions(seen) => workers::sessions(model, &seen, now, &mut out),
         Observation::AgentSeen { worker, seen } => {
             let state = seen.state;
+            let ready = state.is_ready() && matches!(seen.input, Input::Empty | Input::Unknown);
             if let Some(w) = model.workers.get_mut(&worker) {
                 let screen = Screen {
                     state: Some(state),
@@ -35,6 +36,14 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
                 // The newest screen says which dialog, if any, is up: a changed one drops the old.
                 w.vitals.dialog = seen.answerable;
                 w.vitals.dialog_keys = seen.dialog_keys;
+                w.vitals.said.detail = seen.detail;
+                w.vitals.said.gave_up = seen.gave_up;
+                // At its prompt with the box empty: since when, without a break.
+                w.vitals.said.ready_since = if ready {
+                    Some(w.vitals.said.ready_since.unwrap_or(seen.taken_at))
+                } else {
+                    None
+                };
             }
             agent_seen(
                 model,
@@ -46,6 +55,8 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
                 &mut out,
             );
             workers::check_up(model, worker, false, now, &mut out);
+            super::limits::seen(model, worker, now, &mut out);
+            super::limits::alert(model, worker, now, &mut out);
             auto_answer(model, worker, now, &mut out);
             super::delivery::advance(model, worker, now, &mut out);
             // A reading that confirmed a delivery may show the work over already.
@@ -101,6 +112,24 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
         Observation::TargetMoved { task, outcome } => {
             super::land::moved(model, &task, outcome, now, &mut out)
         }
+        Observation::ScreenUnread {
+            worker,
+            taken_at,
+            hash,
+        } => {
+            if let Some(w) = model.workers.get_mut(&worker) {
+                w.vitals.said.ready_since = None;
+                if w.vitals.screen.as_ref().is_none_or(|s| s.at <= taken_at) {
+                    w.vitals.screen = Some(Screen {
+                        state: None,
+                        input: Input::Hidden,
+                        at: taken_at,
+                        hash,
+                    });
+                }
+            }
+            super::delivery::advance(model, worker, now, &mut out);
+        }
         Observation::PrOpened { task, result } => {
             super::land_pr::opened(model, &task, result, now, &mut out)
         }
@@ -108,6 +137,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
             super::land_pr::seen(model, &task, status, now, &mut out)
         }
         Observation::Tick => {
+            super::limits::expire(model, now);
             let ids: Vec<WorkerId> = model.workers.keys().copied().collect();
             for id in ids {
                 if let Some(w) = model.workers.get_mut(&id) {
@@ -116,6 +146,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
                 super::delivery::advance(model, id, now, &mut out);
                 lifecycle::check_finished(model, id, now, &mut out);
                 super::healing::check_stuck(model, id, now, &mut out);
+                super::limits::tick(model, id, now, &mut out);
                 screen_after_hook(model, id, now, &mut out);
                 // A dialog on a screen that has not changed since is still up: its screen is not
                 // read again (nothing printed), so time alone decides when to answer.
@@ -239,9 +270,15 @@ fn agent_seen(
     let Some(w) = model.workers.get_mut(&id) else {
         return;
     };
-    // A fresh hook outranks the screen (which may lag behind, or show a stale spinner).
+    // A fresh hook outranks the screen (which may lag behind, or show a stale spinner), but
+    // not a rate limit on it: no hook reports one, and a prompt's hook says busy just before
+    // the client shows it retrying.
     let state = match &w.vitals.hook {
-        Some(h) if h.state != state && now.saturating_sub(h.at) < HOOK_FRESH_MS => {
+        Some(h)
+            if h.state != state
+                && state != AgentState::RateLimited
+                && now.saturating_sub(h.at) < HOOK_FRESH_MS =>
+        {
             w.vitals.outranked = Some((state, reason));
             w.reason = format!(
                 "hook {} said {} {}s ago; the screen says {}",
@@ -319,6 +356,8 @@ const ANSWER_AFTER_MS: u64 = 1_000;
 /// The dialog on the worker's screen, when its profile allows it: answered once the agent has
 /// waited a moment, and again only if the screen did not change for a while after.
 fn auto_answer(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>) {
+    // Someone attached to it answers it themselves, or lets it wait until they go.
+    let hands_off = model.hands_off(id);
     let Some(w) = model.workers.get_mut(&id) else {
         return;
     };
@@ -330,7 +369,7 @@ fn auto_answer(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>
         .vitals
         .answered_at
         .is_some_and(|t| now.saturating_sub(t) < ANSWER_SETTLE_MS);
-    if !settled || answered {
+    if !settled || answered || hands_off {
         return;
     }
     w.vitals.answered_at = Some(now);
@@ -367,6 +406,7 @@ fn signal(model: &mut Model, id: WorkerId, signal: Signal, now: u64, out: &mut V
         )),
         Signal::Hook { state, event } => super::workers::hook(model, id, state, &event, now, out),
         Signal::LandNow { task } => super::land::now(model, &task, out),
+        Signal::Operator(intent) => super::operator::intent(model, intent, now, out),
         Signal::Done { branch: Some(b) }
             if task
                 .as_ref()

@@ -31,6 +31,7 @@ pub(super) fn sessions(model: &mut Model, seen: &[SessionSeen], now: u64, out: &
         } else if !s.dead {
             check_up(model, s.worker, true, now, out);
         }
+        super::attached::seen(model, s.worker, s.attached && !s.dead, out);
     }
     let gone: Vec<WorkerId> = model
         .workers
@@ -41,7 +42,9 @@ pub(super) fn sessions(model: &mut Model, seen: &[SessionSeen], now: u64, out: &
     for id in gone {
         if let Some(w) = model.workers.get_mut(&id) {
             w.live = false;
+            w.vitals.attached = false;
         }
+        model.held_input.remove(&id);
         match launched(model, id, now) {
             Some(after) => failed_start(
                 model,

@@ -201,6 +201,7 @@ impl Monitor {
                 exit_status: p.dead_status,
                 activity: p.activity,
                 output,
+                attached: p.attached,
             });
             if p.dead {
                 continue;

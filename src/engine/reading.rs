@@ -41,12 +41,20 @@ pub(crate) fn read_screens(ctx: &Arc<Ctx>, model: &Model, reads: Vec<(WorkerId, 
                             input: r.input,
                             taken_at,
                             hash: digest(&s.text),
+                            detail: r.detail,
+                            gave_up: r.gave_up,
                         };
                         let obs = Observation::AgentSeen {
                             worker: *worker,
                             seen,
                         };
                         ctx.send(obs);
+                    } else {
+                        ctx.send(Observation::ScreenUnread {
+                            worker: *worker,
+                            taken_at,
+                            hash: digest(&s.text),
+                        });
                     }
                 }
                 (Err(e), _) => tracing::debug!("reading {target} failed: {e}"),

@@ -4,7 +4,9 @@ use crate::adapters::tmux::{Socket, SubmitKey};
 use crate::config::{AgentProfile, ProjectConfig};
 pub use crate::config::{Paths, Timing};
 use crate::core::classify::ScreenRules;
-use crate::core::model::{AgentDelivery, DeliveryPolicy, LandPolicy, Policy, WorkerId};
+use crate::core::model::{
+    AgentDelivery, Attached, DeliveryPolicy, LandPolicy, LimitPolicy, Policy, WorkerId,
+};
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -105,6 +107,11 @@ impl Setup {
                 stuck_ms: t.stuck.as_millis() as u64,
                 max_task_ms: t.max_task.as_millis() as u64,
                 hold_overlaps: cfg.hold_overlaps,
+                attached: if cfg.wait_while_attached {
+                    Attached::Wait
+                } else {
+                    Attached::Ignore
+                },
                 nudges: cfg.stuck_nudges.clone(),
                 delivery: delivery_policy(cfg),
                 land: LandPolicy {
@@ -114,6 +121,12 @@ impl Setup {
                     keep_branches: cfg.land.keep_branches,
                     max_attempts: t.max_land_attempts,
                     pr_poll_ms: t.pr_poll.as_millis() as u64,
+                },
+                limits: LimitPolicy {
+                    waiting_ms: t.waiting_limit.as_millis() as u64,
+                    on_waiting: cfg.on_waiting,
+                    backoff_ms: t.rate_limit_backoff.as_millis() as u64,
+                    ..LimitPolicy::default()
                 },
                 ..Policy::default()
             },
@@ -142,6 +155,8 @@ fn delivery_policy(cfg: &ProjectConfig) -> DeliveryPolicy {
                     clear_keys: p.clear_keys.clone(),
                     preamble: p.preamble,
                     reads_input: !p.patterns.input.is_empty(),
+                    ready_settle_ms: p.ready_settle_ms,
+                    resend: p.resend.clone(),
                 };
                 (name.clone(), agent)
             })

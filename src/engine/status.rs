@@ -21,6 +21,9 @@ pub struct WorkerRow {
     pub added: usize,
     pub removed: usize,
     pub last_line: String,
+    /// A tmux client is attached to its session: nothing is typed into it until it detaches
+    /// (with `attached = "wait"`).
+    pub attached: bool,
     /// Files its work touches so far, committed or not.
     pub files: Vec<String>,
 }
@@ -119,6 +122,7 @@ pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Sta
                 added: b.added,
                 removed: b.removed,
                 last_line: w.last_line.clone(),
+                attached: w.vitals.attached,
                 files: model
                     .survey
                     .touched
@@ -175,7 +179,11 @@ pub fn markdown(s: &Status) -> String {
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} (+{} −{}) |\n",
             w.id,
-            w.state,
+            if w.attached {
+                format!("{} (attached)", w.state)
+            } else {
+                w.state.to_string()
+            },
             one_line(w.task.as_deref().unwrap_or("-")),
             one_line(w.branch.as_deref().unwrap_or("-")),
             w.ahead,

@@ -59,6 +59,9 @@ pub async fn run(mut setup: Setup, watch: bool) -> anyhow::Result<Outcome> {
     }
     print_summary(&engine);
     print_blocked(engine.setup(), model);
+    if !interrupted {
+        print_still_running(engine.setup(), model);
+    }
     let broken_files: Vec<String> = model.task_file_errors.values().cloned().collect();
     if !broken_files.is_empty() {
         println!("czar: task files that did not load, whose tasks never ran:");
@@ -111,6 +114,8 @@ fn print_event(at: f64, e: &Event) {
             | EventKind::LandConflict
             | EventKind::LandVerifyFailed
             | EventKind::LandWaiting
+            | EventKind::Waiting
+            | EventKind::RateLimit
     );
     if !shown {
         return;
@@ -123,7 +128,7 @@ fn print_event(at: f64, e: &Event) {
     let first = if e.kind == EventKind::TaskFileError {
         one_line(&e.detail.replace('\n', "; ")).into_owned()
     } else {
-        one_line(e.detail.lines().next().unwrap_or("")).into_owned()
+        one_line(&head(&e.detail)).into_owned()
     };
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "[{at:7.1}s]{who}{task}: {} {first}", e.kind.as_str());
@@ -150,7 +155,7 @@ pub fn print_summary(engine: &Engine) {
             _ => "-".into(),
         };
         let outcome = match (&t.state, &t.reason) {
-            (TaskState::Failed, Some(r)) => format!("failed: {}", r.lines().next().unwrap_or("")),
+            (TaskState::Failed, Some(r)) => format!("failed: {}", head(r)),
             (s, _) => s.as_str().to_string(),
         };
         let worker = t.worker.map_or("-".to_string(), |w| w.to_string());
@@ -182,6 +187,58 @@ pub fn print_summary(engine: &Engine) {
         line.push_str(&r[6]);
         println!("{line}");
     }
+}
+
+/// The first line of an event's detail; one that ends in a colon ("last output:") with the
+/// lines it announces, so what it announces is not cut off.
+fn head(detail: &str) -> String {
+    let mut lines = detail.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("").to_string();
+    if !first.ends_with(':') {
+        return first;
+    }
+    let rest: Vec<&str> = lines.collect();
+    let shown: String = rest[rest.len().saturating_sub(3)..].join(" | ");
+    let shown: String = shown.chars().take(300).collect();
+    if shown.is_empty() {
+        format!("{first} (nothing)")
+    } else {
+        format!("{first} {shown}")
+    }
+}
+
+/// The run is over but the agents are not: their tmux sessions stay, to look at and to take
+/// the next tasks when the czar runs again. Say so, and how to end them.
+fn print_still_running(setup: &Setup, model: &Model) {
+    let live: Vec<String> = model
+        .workers
+        .values()
+        .filter(|w| w.live)
+        .map(|w| w.session.clone())
+        .collect();
+    if live.is_empty() {
+        return;
+    }
+    let socket: Vec<String> = setup
+        .socket
+        .args()
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let tmux = std::iter::once("tmux".to_string())
+        .chain(socket)
+        .collect::<Vec<_>>()
+        .join(" ");
+    println!(
+        "czar: {} agent session(s) keep running ({}); `czar` opens the dashboard on them.",
+        live.len(),
+        live.join(", ")
+    );
+    let kills: Vec<String> = live
+        .iter()
+        .map(|s| format!("{tmux} kill-session -t ={s}"))
+        .collect();
+    println!("czar: to stop them: {}", kills.join("; "));
 }
 
 /// The agent profiles found unavailable, each with its cause and how to fix it.

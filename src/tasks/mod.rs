@@ -1,6 +1,7 @@
 //! Task files: one Markdown file per task in the tasks folder, with optional TOML front
 //! matter between `+++` lines. A broken file is reported and skipped; the rest keep working.
 
+mod edit;
 mod graph;
 mod parse;
 mod text;
@@ -11,9 +12,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use edit::{check_draft, with_error_note, without_error_note};
 pub use parse::{parse_task, validate_id};
 pub use text::{PASTE_END, check_body, decode};
-pub use write::{render_task, slug, write_task};
+pub use write::{render_task, slug, with_priority, write_task};
 
 /// The front-matter keys a task file may use.
 pub const KNOWN_KEYS: &[&str] = &[

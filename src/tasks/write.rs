@@ -271,3 +271,62 @@ mod tests {
         assert_eq!(quote("a\"b\\c\nd\u{7}"), "\"a\\\"b\\\\c\\nd\\u0007\"");
     }
 }
+
+/// The task file's text with its front matter's `priority` set to `p` (the line replaced, or
+/// added after the opening fence; a file without front matter gets one). Everything else stays
+/// byte for byte: the body is what the agent is given.
+pub fn with_priority(text: &str, p: i64) -> String {
+    let line = format!("priority = {p}");
+    let Some(rest) = text.strip_prefix("+++\n") else {
+        return format!("+++\n{line}\n+++\n{text}");
+    };
+    let mut out = String::from("+++\n");
+    let mut lines = rest.split_inclusive('\n');
+    let mut replaced = false;
+    for l in lines.by_ref() {
+        if l.trim_end() == "+++" {
+            if !replaced {
+                out.push_str(&line);
+                out.push('\n');
+            }
+            out.push_str(l);
+            break;
+        }
+        let key = l.split('=').next().unwrap_or("").trim();
+        if key == "priority" && !replaced {
+            out.push_str(&line);
+            out.push('\n');
+            replaced = true;
+        } else {
+            out.push_str(l);
+        }
+    }
+    for l in lines {
+        out.push_str(l);
+    }
+    out
+}
+
+#[cfg(test)]
+mod priority_tests {
+    use super::with_priority;
+
+    #[test]
+    fn priority_is_replaced_or_added_and_the_body_kept() {
+        let body = "Do it.\npriority = 9 stays in the body\n";
+        let file = format!("+++\ntitle = \"x\"\npriority = 1\n+++\n{body}");
+        assert_eq!(
+            with_priority(&file, -3),
+            format!("+++\ntitle = \"x\"\npriority = -3\n+++\n{body}")
+        );
+        let file = format!("+++\ntitle = \"x\"\n+++\n{body}");
+        assert_eq!(
+            with_priority(&file, 4),
+            format!("+++\ntitle = \"x\"\npriority = 4\n+++\n{body}")
+        );
+        assert_eq!(
+            with_priority(body, 2),
+            format!("+++\npriority = 2\n+++\n{body}")
+        );
+    }
+}

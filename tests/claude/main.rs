@@ -2,6 +2,7 @@
 //! its API. They skip loudly where the client is not installed (`.ci/install-claude`).
 
 mod capture;
+mod capture_limits;
 mod capture_turns;
 mod client;
 mod fake_api;
@@ -10,3 +11,4 @@ mod kill;
 mod real;
 #[path = "../support/mod.rs"]
 mod support;
+mod unattended;

@@ -111,7 +111,7 @@ fn czar_drives_the_real_claude_client_to_commit_and_finish_every_task() {
 
 /// The first event (by sequence) of `worker` (any when None) and `task` (any when None) of
 /// `kind` whose detail holds every one of `words`.
-fn seq_of(
+pub(crate) fn seq_of(
     events: &[EventRow],
     worker: Option<u32>,
     task: Option<&str>,
@@ -129,7 +129,7 @@ fn seq_of(
         .map(|e| e.seq)
 }
 
-fn dump(events: &[EventRow]) -> String {
+pub(crate) fn dump(events: &[EventRow]) -> String {
     let t0 = events.first().map_or(0, |e| e.at);
     events
         .iter()
@@ -160,14 +160,14 @@ fn in_order(what: &str, seqs: &[Option<i64>], events: &[EventRow]) {
 /// Dialogs answered per policy, each recorded with its screen; states in the right order.
 fn check_dialogs_and_order(events: &[EventRow]) {
     const TRUST: &str = "Quick safety check: Is this a project you created or one you trust?";
-    const KEY: &str = "Do you want to use this API key? (pressed Home Enter)";
-    // Each worker's agent: seen waiting on the trust dialog, the czar answers it (the record
-    // holds the dialog as shown: "No, exit" still selected), the agent reaches its prompt, and
-    // only then gets a task.
+    const KEY: &str = "Do you want to use this API key? | chose \"Yes\" (pressed Up Enter)";
+    // Each worker's agent: seen waiting on the trust dialog, the czar answers it by label (the
+    // record holds the dialog as shown: "No, exit" still selected), the agent reaches its
+    // prompt, and only then gets a task.
     for w in 1..=WORKERS {
         let trust_words = [
             TRUST,
-            "(pressed End Enter)",
+            "chose \"Yes, I trust this folder\" (pressed Down Enter)",
             "❯ No, exit",
             "Yes, I trust this folder",
         ];
@@ -215,7 +215,7 @@ fn check_dialogs_and_order(events: &[EventRow]) {
         let done_prompt = [
             "Do you want to proceed? | command",
             "czar done",
-            "(pressed Home Enter)",
+            "chose \"Yes\" (pressed Enter)",
         ];
         let answered = seq_of(events, None, t, "auto_answer", &done_prompt);
         let idle_after = answered.and_then(|a| idle_after(events, a, id));

@@ -8,16 +8,20 @@ fn shipped_claude_answers_trust_and_its_api_key_and_only_the_czars_own_commands(
     let (_dir, root) = repo();
     let cfg = load(&root, "").unwrap();
     let rules = &cfg.profiles["claude"].auto_answer;
-    let keys: Vec<Vec<&str>> = rules
+    // Each chooses its option by label, then presses Enter.
+    let chosen: Vec<(&str, Vec<&str>)> = rules
         .iter()
-        .map(|r| r.keys.iter().map(String::as_str).collect())
+        .map(|r| {
+            let label = r.choose.as_ref().map_or("", |c| c.as_str());
+            (label, r.keys.iter().map(String::as_str).collect())
+        })
         .collect();
     assert_eq!(
-        keys,
+        chosen,
         [
-            vec!["End", "Enter"],
-            vec!["Home", "Enter"],
-            vec!["Home", "Enter"]
+            ("^Yes, I trust this folder$", vec!["Enter"]),
+            ("^Yes$", vec!["Enter"]),
+            ("^Yes$", vec!["Enter"])
         ]
     );
     let permission = &rules[2];
@@ -147,4 +151,47 @@ fn the_old_keys_say_where_their_meaning_went() {
         "agents.sim.patterns.auto_answer",
     );
     assert!(msg.contains("[[auto_answer]] rules"), "{msg}");
+}
+
+#[test]
+fn a_rule_may_choose_an_option_by_label_and_then_presses_enter() {
+    let (_dir, root) = repo();
+    let text = "[[agents.claude.auto_answer]]\npattern = 'default permission mode\\?'\nchoose = '^No, keep'\n";
+    let cfg = load(&root, text).unwrap();
+    let rule = &cfg.profiles["claude"].auto_answer[0];
+    assert_eq!(rule.keys, ["Enter"]);
+    assert_eq!(rule.choose.as_ref().map(|c| c.as_str()), Some("^No, keep"));
+    let msg = error_at(
+        "[[agents.claude.auto_answer]]\npattern = 'x'\nchoose = '('\n",
+        3,
+        "agents.claude.auto_answer[0].choose",
+    );
+    assert!(msg.contains("bad regex"), "{msg}");
+}
+
+#[test]
+fn questions_nobody_answers_and_given_up_limits_have_settings() {
+    use czar::core::model::OnWaiting;
+    let (_dir, root) = repo();
+    let cfg = load(&root, "").unwrap();
+    assert_eq!(cfg.on_waiting, OnWaiting::Remind);
+    assert_eq!(cfg.timing.waiting_limit.as_secs(), 0);
+    assert_eq!(cfg.timing.rate_limit_backoff.as_secs(), 30);
+    let text =
+        "on_waiting = \"fail\"\n[timing]\nwaiting_limit_secs = 90\nrate_limit_backoff_secs = 5\n";
+    let cfg = load(&root, text).unwrap();
+    assert_eq!(cfg.on_waiting, OnWaiting::Fail);
+    assert_eq!(cfg.timing.waiting_limit.as_secs(), 90);
+    assert_eq!(cfg.timing.rate_limit_backoff.as_secs(), 5);
+    let msg = error_at("workers = 2\non_waiting = \"ignore\"\n", 2, "on_waiting");
+    assert!(msg.contains("remind") && msg.contains("fail"), "{msg}");
+    let claude = &cfg.profiles["claude"];
+    assert_eq!(claude.ready_settle_ms, 1000);
+    assert!(!claude.patterns.gave_up.is_empty());
+    let msg = error_at(
+        "[agents.claude]\nresend = \" \"\n",
+        2,
+        "agents.claude.resend",
+    );
+    assert!(msg.contains("the words sent"), "{msg}");
 }

@@ -1,5 +1,6 @@
 //! The czar binary end to end: real tmux on private sockets, real git, simulated agents.
 
+mod attached;
 mod auto;
 mod background;
 mod broken_midrun;
@@ -25,4 +26,5 @@ mod secrets;
 mod storms;
 #[path = "../support/mod.rs"]
 mod support;
+mod task_control;
 mod task_input;

@@ -6,16 +6,20 @@ use czar::core::AgentState;
 use czar::core::classify::classify;
 
 /// The keys the shipped claude profile answers each recorded claude dialog with; `None`: raised
-/// to the operator.
-const CLAUDE: [(&str, Option<&[&str]>); 7] = [
-    ("waiting-trust-dialog", Some(&["End", "Enter"])),
-    ("waiting-trust-dialog-yes-selected", Some(&["End", "Enter"])),
-    ("waiting-api-key", Some(&["Home", "Enter"])),
-    ("waiting-permission-czar-done", Some(&["Home", "Enter"])),
-    ("waiting-permission-czar-report", Some(&["Home", "Enter"])),
+/// to the operator. Options are chosen by label, so the keys depend on what is selected.
+const CLAUDE: [(&str, Option<&[&str]>); 10] = [
+    ("waiting-trust-dialog", Some(&["Down", "Enter"])),
+    ("waiting-trust-dialog-yes-selected", Some(&["Enter"])),
+    ("waiting-api-key", Some(&["Up", "Enter"])),
+    ("waiting-permission-czar-done", Some(&["Enter"])),
+    ("waiting-permission-czar-report", Some(&["Enter"])),
     // `echo change >> notes.txt && git add -A && git commit …`: not the czar's command.
     ("waiting-permission-bash", None),
     ("waiting-auto-mode-gateway-notice", None),
+    // 2.1.332: a dialog no rule names, and auto mode's approval with "No" listed first.
+    ("waiting-auto-mode-default-dialog", None),
+    ("waiting-auto-mode-approval-no-first", None),
+    ("waiting-auto-mode-gateway-notice-2.1.332", None),
 ];
 
 #[test]
@@ -75,4 +79,32 @@ fn only_waiting_screens_are_ever_answered() {
             );
         }
     }
+}
+
+/// Auto mode lists `❯ No` before `Yes`: the czar's own command is answered by moving to "Yes",
+/// never by pressing Enter on whatever comes first.
+#[test]
+fn the_czars_own_command_is_approved_by_label_when_no_comes_first() {
+    let cfg = config();
+    let rules = cfg.profile("claude").unwrap().rules();
+    let all = fixtures();
+    let fx = all
+        .iter()
+        .find(|f| f.agent == "claude" && f.name == "waiting-auto-mode-approval-no-first")
+        .expect("fixture");
+    let line = " echo change >> notes.txt && git add -A && git commit -q -m 'Add a note'";
+    assert!(fx.screen.contains(line));
+    let screen = fx.screen.replace(line, " czar done");
+    let r = classify(&rules, &screen, &fx.title);
+    let a = r.answerable.expect("the czar's own command is answered");
+    assert_eq!(a.keys, ["Down", "Enter"]);
+    assert!(a.summary.contains(r#"chose "Yes""#), "{}", a.summary);
+    // With "Yes" selected already, Enter alone.
+    let selected = screen.replace(" ❯ No\n   Yes", "   No\n ❯ Yes");
+    assert_ne!(selected, screen);
+    let r = classify(&rules, &selected, &fx.title);
+    assert_eq!(
+        r.answerable.map(|a| a.keys),
+        Some(vec!["Enter".to_string()])
+    );
 }

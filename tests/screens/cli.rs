@@ -65,7 +65,7 @@ fn json_output_uses_the_state_names_and_keeps_the_retry_time() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["state"], "rate_limited");
-    assert_eq!(v["detail"], "retrying in 13s");
+    assert_eq!(v["detail"], "retrying in 13s · attempt 1/10");
     assert_eq!(v["agent"], "claude");
     assert!(
         v["signals"]

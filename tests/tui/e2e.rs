@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 /// Two private tmux servers (the operator's terminal, the workers) and the sandbox folder;
 /// dropping it kills both servers and removes their socket files.
-struct Room {
+pub(crate) struct Room {
     // First: both servers (and what runs in them) go before the sandbox folder.
     term: TmuxServer,
     workers: TmuxServer,
@@ -17,7 +17,7 @@ struct Room {
 }
 
 impl Room {
-    fn open(width: u16, height: u16) -> Room {
+    pub(crate) fn open(width: u16, height: u16) -> Room {
         let room = Room {
             term: TmuxServer::new("czar-tui-term"),
             workers: TmuxServer::new("czar-tui-work"),
@@ -50,7 +50,7 @@ impl Room {
         room
     }
 
-    fn repo(&self) -> PathBuf {
+    pub(crate) fn repo(&self) -> PathBuf {
         self.dir.path().join("sandbox").join("repo")
     }
 
@@ -59,7 +59,7 @@ impl Room {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         for k in keys {
             self.tmux(&["send-keys", "-t", "dash", k]);
             std::thread::sleep(Duration::from_millis(150));
@@ -72,12 +72,17 @@ impl Room {
         std::thread::sleep(Duration::from_millis(150));
     }
 
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-t", "dash"])
     }
 
     /// Waits until `ok` holds for the screen; fails with the last screen and what was awaited.
-    fn wait_screen(&self, what: &str, limit: Duration, ok: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait_screen(
+        &self,
+        what: &str,
+        limit: Duration,
+        ok: impl Fn(&str) -> bool,
+    ) -> String {
         let start = Instant::now();
         loop {
             let s = self.screen();
@@ -91,7 +96,7 @@ impl Room {
         }
     }
 
-    fn status(&self) -> serde_json::Value {
+    pub(crate) fn status(&self) -> serde_json::Value {
         let out = Command::new(CZAR)
             .args(["status", "--json"])
             .current_dir(self.repo())
@@ -105,7 +110,12 @@ impl Room {
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
-    fn wait_status(&self, what: &str, limit: Duration, ok: impl Fn(&serde_json::Value) -> bool) {
+    pub(crate) fn wait_status(
+        &self,
+        what: &str,
+        limit: Duration,
+        ok: impl Fn(&serde_json::Value) -> bool,
+    ) {
         let start = Instant::now();
         loop {
             let s = self.status();
@@ -130,14 +140,14 @@ fn task<'a>(s: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
         .unwrap_or(&serde_json::Value::Null)
 }
 
-fn write_task(repo: &Path, id: &str, priority: i64) {
+pub(crate) fn write_task(repo: &Path, id: &str, priority: i64) {
     let text = format!(
         "+++\ntitle = \"Long {id}\"\npriority = {priority}\n+++\nStay busy for a while.\n\nsim: duration=300\n"
     );
     std::fs::write(repo.join("tasks").join(format!("{id}.md")), text).unwrap();
 }
 
-fn header(screen: &str) -> &str {
+pub(crate) fn header(screen: &str) -> &str {
     screen.lines().next().unwrap_or("")
 }
 

@@ -247,7 +247,7 @@ fn reject_asks_for_a_note_and_sends_it_and_open_pr_needs_a_pull_request() {
     let first = czar::front::tui::rows::landing(&model)[0].def.id.clone();
     assert!(on_key(&mut ui, &model, k("o")).is_empty());
     assert!(ui.flash.contains("no open pull request"), "{}", ui.flash);
-    on_key(&mut ui, &model, k("R"));
+    on_key(&mut ui, &model, k("b"));
     assert!(matches!(&ui.dialog, Dialog::Reject { task, .. } if *task == first));
     let draw_ui = ui.clone();
     let screen = format!("{:?}", draw(&model, &draw_ui, 120, 40).backend());

@@ -2,9 +2,11 @@
 //! reducer, and the real binary in tmux.
 
 mod e2e;
+mod e2e_queue;
 mod fixture;
 mod hostile;
 mod keys;
+mod queue_keys;
 mod snapshots;
 #[path = "../support/mod.rs"]
 mod support;

@@ -2,12 +2,19 @@
 
 use crate::fixture::{self, draw};
 use czar::core::model::Model;
+use czar::core::model::TaskState;
 use czar::front::tui::state::{Dialog, Panel, PreviewMode, TaskForm, UiState};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+/// New and changed views are drawn at the largest size too.
+const ALL_SIZES: [(u16, u16); 3] = [(80, 24), (160, 48), (250, 70)];
 
 fn snap(name: &str, model: &Model, ui: &UiState) {
-    for (w, h) in SIZES {
+    snap_at(&SIZES, name, model, ui);
+}
+
+fn snap_at(sizes: &[(u16, u16)], name: &str, model: &Model, ui: &UiState) {
+    for &(w, h) in sizes {
         let term = draw(model, ui, w, h);
         insta::assert_snapshot!(format!("{name}_{w}x{h}"), term.backend());
     }
@@ -118,6 +125,63 @@ fn a_large_terminal_shows_everything_in_full() {
         s.contains("perf verify failed 3 times: cargo bench exited 101"),
         "{s}"
     );
+}
+
+/// A queue with a held task, a selection in it, and done tasks in the order they finished.
+fn queue_model() -> Model {
+    let mut m = fixture::model();
+    if let Some(t) = m.tasks.get_mut("json-flag") {
+        t.hold = Some("the operator said no to: Delete the build folder?".into());
+    }
+    if let Some(t) = m.tasks.get_mut("setup") {
+        t.times.finished = Some(fixture::NOW - 60_000);
+    }
+    if let Some(t) = m.tasks.get_mut("schema") {
+        t.times.finished = Some(fixture::NOW - 5_000);
+        t.state = TaskState::Done;
+    }
+    m
+}
+
+#[test]
+fn queue_with_a_selection_and_a_held_task() {
+    let mut ui = fixture::ui(true);
+    ui.panel = Panel::Queue;
+    ui.queue_selected = 1;
+    snap_at(&ALL_SIZES, "queue_selected", &queue_model(), &ui);
+}
+
+#[test]
+fn cancel_confirmation() {
+    let mut ui = fixture::ui(true);
+    ui.panel = Panel::Queue;
+    ui.dialog = Dialog::ConfirmCancel("login-form".into());
+    snap_at(&ALL_SIZES, "confirm_cancel", &queue_model(), &ui);
+}
+
+#[test]
+fn a_worker_with_a_client_attached_is_marked() {
+    let mut m = fixture::model();
+    if let Some(w) = m.workers.get_mut(&1) {
+        w.vitals.attached = true;
+    }
+    snap_at(&ALL_SIZES, "attached", &m, &fixture::ui(true));
+}
+
+#[test]
+fn a_waiting_worker_selected_keeps_y_and_n_in_the_footer() {
+    let mut ui = fixture::ui(true);
+    ui.selected = 1;
+    let term = draw(&fixture::model(), &ui, 80, 24);
+    let footer = term.backend().buffer().content()[80 * 23..]
+        .iter()
+        .map(|c| c.symbol())
+        .collect::<String>();
+    assert!(
+        footer.contains("y yes") && footer.contains("N no"),
+        "{footer}"
+    );
+    snap_at(&ALL_SIZES, "waiting_selected", &fixture::model(), &ui);
 }
 
 /// The fixture with landing on: `setup` landed, `schema` sent back with a conflict, and a third

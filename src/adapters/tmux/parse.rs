@@ -22,6 +22,8 @@ pub struct PaneInfo {
     pub activity: i64,
     pub width: u16,
     pub height: u16,
+    /// `session_attached`: tmux clients attached to the pane's session (someone is in it).
+    pub attached: bool,
 }
 
 impl PaneInfo {
@@ -35,7 +37,7 @@ impl PaneInfo {
 /// escapes them in session names, so it never appears inside a field.
 pub const FIELD_SEP: char = '\x1f';
 
-const FIELDS: [&str; 11] = [
+const FIELDS: [&str; 12] = [
     "session_name",
     "pane_id",
     "pane_pid",
@@ -46,6 +48,7 @@ const FIELDS: [&str; 11] = [
     "window_activity",
     "pane_width",
     "pane_height",
+    "session_attached",
     // Last on purpose: parsing uses splitn, so even a separator in a title
     // (a future tmux that stops stripping it) cannot shift other fields.
     "pane_title",
@@ -86,6 +89,7 @@ fn parse_pane_line(line: &str) -> Result<PaneInfo, TmuxError> {
         activity,
         width,
         height,
+        attached,
         title,
     ] = parts[..]
     else {
@@ -112,6 +116,10 @@ fn parse_pane_line(line: &str) -> Result<PaneInfo, TmuxError> {
             .map_err(|_| number("window_activity", activity))?,
         width: width.parse().map_err(|_| number("pane_width", width))?,
         height: height.parse().map_err(|_| number("pane_height", height))?,
+        attached: attached
+            .parse::<u32>()
+            .map_err(|_| number("session_attached", attached))?
+            > 0,
     })
 }
 
@@ -171,7 +179,7 @@ pub fn last_lines(text: &str, n: usize) -> String {
 mod tests {
     use super::*;
 
-    fn line(fields: [&str; 11]) -> String {
+    fn line(fields: [&str; 12]) -> String {
         fields.join("\x1f")
     }
 
@@ -180,7 +188,7 @@ mod tests {
         let f = pane_format();
         assert!(f.starts_with("#{session_name}\x1f#{pane_id}\x1f"));
         assert!(f.ends_with("\x1f#{pane_title}"));
-        assert_eq!(f.matches('\x1f').count(), 10);
+        assert_eq!(f.matches('\x1f').count(), 11);
     }
 
     #[test]
@@ -198,6 +206,7 @@ mod tests {
                 "1700000000",
                 "120",
                 "40",
+                "0",
                 "✳ Title with  spaces 日本"
             ]),
             line([
@@ -211,6 +220,7 @@ mod tests {
                 "1700000001",
                 "80",
                 "24",
+                "2",
                 ""
             ]),
         );
@@ -230,9 +240,11 @@ mod tests {
                 activity: 1_700_000_000,
                 width: 120,
                 height: 40,
+                attached: false,
             }
         );
         assert!(panes[1].dead);
+        assert!(panes[1].attached, "two clients attached");
         assert_eq!(panes[1].dead_status, Some(3));
         assert!(!panes[1].exit_pending());
         assert_eq!(panes[1].title, "");
@@ -242,8 +254,10 @@ mod tests {
     fn dead_signal_and_pending_exit() {
         let out = format!(
             "{}\n{}\n",
-            line(["a", "%1", "1", "1", "", "11", "sh", "5", "80", "24", "t"]),
-            line(["b", "%2", "2", "1", "", "", "sh", "5", "80", "24", "t"]),
+            line([
+                "a", "%1", "1", "1", "", "11", "sh", "5", "80", "24", "0", "t"
+            ]),
+            line(["b", "%2", "2", "1", "", "", "sh", "5", "80", "24", "0", "t"]),
         );
         let panes = parse_panes(&out).unwrap();
         assert_eq!(panes[0].dead_signal, Some(11));
@@ -253,7 +267,9 @@ mod tests {
 
     #[test]
     fn separator_inside_title_stays_in_title() {
-        let out = line(["s", "%1", "1", "0", "", "", "sh", "5", "80", "24", "a\x1fb"]);
+        let out = line([
+            "s", "%1", "1", "0", "", "", "sh", "5", "80", "24", "0", "a\x1fb",
+        ]);
         assert_eq!(parse_panes(&out).unwrap()[0].title, "a\x1fb");
     }
 
@@ -266,7 +282,7 @@ mod tests {
     #[test]
     fn malformed_lines_are_errors() {
         assert!(parse_panes("just text\n").is_err());
-        let bad_pid = line(["s", "%1", "x", "0", "", "", "sh", "5", "80", "24", "t"]);
+        let bad_pid = line(["s", "%1", "x", "0", "", "", "sh", "5", "80", "24", "0", "t"]);
         let err = parse_panes(&bad_pid).unwrap_err().to_string();
         assert!(err.contains("pane_pid"), "{err}");
     }

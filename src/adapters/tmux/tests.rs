@@ -265,7 +265,7 @@ async fn list_panes_without_server_is_empty() {
 #[tokio::test]
 async fn list_panes_nudges_tmux_to_reap_a_pending_exit() {
     let line = |status: &str| {
-        format!("s\x1f%1\x1f42\x1f1\x1f{status}\x1f\x1fsh\x1f5\x1f80\x1f24\x1ftitle\n")
+        format!("s\x1f%1\x1f42\x1f1\x1f{status}\x1f\x1fsh\x1f5\x1f80\x1f24\x1f0\x1ftitle\n")
     };
     let runner = RecordingRunner::new();
     runner.push_reply(RunOutput::ok(line("")));

@@ -79,6 +79,12 @@ pub(crate) fn advance(model: &mut Model, worker: WorkerId, now: u64, out: &mut V
         return;
     };
     let fresh = w.vitals.screen.clone().filter(|s| s.at >= d.since);
+    // Someone is attached to the pane: nothing is cleared, pasted or submitted under their
+    // hands. A paste under way finishes (it is one tmux call); a submitted text may still be
+    // seen taken, but Enter is not pressed again.
+    if model.hands_off(worker) && matches!(d.step, Step::Ready | Step::Clearing | Step::Pasted) {
+        return wait_for_detach(model, worker, now);
+    }
     match d.step {
         Step::Ready | Step::Clearing => await_empty_box(model, worker, d, fresh, now, out),
         Step::Pasting if now >= d.since + PASTE_LOST_MS => {
@@ -106,10 +112,29 @@ fn await_empty_box(
     out: &mut Vec<Command>,
 ) {
     let timeout = model.policy.delivery.ready_timeout_ms;
+    let (settle, ready_since) = model.workers.get(&worker).map_or((0, None), |w| {
+        let settle = model.policy.delivery.agent(&w.profile).ready_settle_ms;
+        (settle, w.vitals.said.ready_since)
+    });
+    // Some clients draw their prompt for a moment before a dialog covers it: the prompt must
+    // have shown, unbroken, for the profile's settle time.
+    let settled = settle == 0 || ready_since.is_some_and(|t| now >= t + settle);
+    // A note to an agent whose client gave up (on a limit, an error) goes into its empty box:
+    // that is what the client waits for.
+    let stalled = d.note.is_some()
+        && fresh.as_ref().is_some_and(|s| {
+            matches!(s.state, Some(AgentState::RateLimited | AgentState::Error))
+                && s.input == Input::Empty
+        });
     match fresh.as_ref().map(|s| (s.state, &s.input)) {
         // A box the profile cannot read at all is taken as the prompt shows it; one it can
         // read must be seen empty.
-        Some((Some(AgentState::Idle | AgentState::Done), Input::Empty | Input::Unknown)) => {
+        Some((Some(AgentState::Idle | AgentState::Done), Input::Empty | Input::Unknown))
+            if settled =>
+        {
+            return paste(model, worker, fresh.map_or(0, |s| s.hash), now, out);
+        }
+        Some(_) if stalled => {
             return paste(model, worker, fresh.map_or(0, |s| s.hash), now, out);
         }
         Some((Some(AgentState::Idle | AgentState::Done), Input::Holds(text))) => {
@@ -126,13 +151,18 @@ fn await_empty_box(
         _ => {}
     }
     if now >= d.began + timeout {
-        let last = model
+        let (last, output) = model
             .workers
             .get(&worker)
-            .map(|w| w.reason.clone())
+            .map(|w| (w.reason.clone(), w.last_line.clone()))
             .unwrap_or_default();
+        let output = if output.is_empty() {
+            "nothing read".to_string()
+        } else {
+            output
+        };
         let why = format!(
-            "the agent was not at its prompt with an empty input box within {}s (last: {last})",
+            "the agent was not at its prompt with an empty input box within {}s (last: {last}; last output: {output})",
             timeout / 1000
         );
         return fail(model, worker, &why, now, out);
@@ -149,17 +179,25 @@ fn await_submit(
     out: &mut Vec<Command>,
 ) {
     let taken = fresh.as_ref().and_then(|s| match (s.state, &s.input) {
-        // Busy is proof; so is any screen that answers what was sent (a question, a limit).
+        // The text still in the box was not taken, whatever else the screen says.
+        (_, Input::Holds(_)) => None,
+        (Some(AgentState::Busy), _) => Some("the agent is busy with it"),
         (Some(AgentState::Idle | AgentState::Done), Input::Empty) => Some("the input box emptied"),
-        (Some(AgentState::Idle | AgentState::Done), Input::Holds(_)) => None,
-        (Some(AgentState::Idle | AgentState::Done), Input::Unknown | Input::Hidden) => {
+        // Only where the box cannot be read at all is a changed screen taken as proof; a
+        // box that vanished (a dialog drawn over it) is no proof.
+        (Some(AgentState::Idle | AgentState::Done), Input::Unknown) => {
             (d.typed != Some(s.hash)).then_some("the screen changed")
         }
+        (Some(AgentState::Idle | AgentState::Done), Input::Hidden) => None,
         (Some(AgentState::Starting), _) | (None, _) => None,
-        (Some(_), _) => Some("the agent took it"),
+        // A screen that answers what was sent: a question about it, a limit, an error.
+        (Some(_), _) => (d.typed != Some(s.hash)).then_some("the agent answered it"),
     });
     if let Some(how) = taken {
         return confirmed(model, worker, how, now, out);
+    }
+    if model.hands_off(worker) {
+        return wait_for_detach(model, worker, now);
     }
     let policy = &model.policy.delivery;
     if now < d.since + policy.confirm_ms {
@@ -183,6 +221,16 @@ fn await_submit(
         "the text still sits in the input box: pressing Enter again",
     ));
     submit(model, worker, now, out);
+}
+
+/// The step starts its clock again: its timeouts count from when the client detaches, and it
+/// goes by a screen read after that.
+fn wait_for_detach(model: &mut Model, worker: WorkerId, now: u64) {
+    if let Some(d) = delivery_mut(model, worker) {
+        d.began = d.began.max(now);
+        d.since = d.since.max(now);
+        d.asked = d.asked.max(now);
+    }
 }
 
 /// Asks for a screen when the step has waited a while without one.

@@ -10,9 +10,11 @@ mod worker;
 pub use delivery::{Delivery, Step};
 pub use health::{ProfileHealth, Unavailable};
 pub use land::{LandMode, LandPolicy, LandRecord, Landing};
-pub use policy::{AgentDelivery, DeliveryPolicy, Nudge, Policy, SpawnPolicy};
+pub use policy::{
+    AgentDelivery, Attached, DeliveryPolicy, LimitPolicy, Nudge, OnWaiting, Policy, SpawnPolicy,
+};
 pub use survey::{Conflict, Overlap, Survey};
-pub use worker::{HookSaid, Input, Screen, Vitals, Worker};
+pub use worker::{HeldInput, HookSaid, Input, Said, Screen, Vitals, Worker};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -213,6 +215,10 @@ pub struct Task {
     /// Its landing on the target branch, once it is done and landing is on.
     #[serde(default)]
     pub land: Option<LandRecord>,
+    /// Held by the operator, with their note: it stays pending and goes to no worker until
+    /// released.
+    #[serde(default)]
+    pub hold: Option<String>,
 }
 
 impl Task {
@@ -270,6 +276,26 @@ pub struct Model {
     pub profiles: BTreeMap<String, ProfileHealth>,
     /// Task files that do not load, file → why (not stored: the files are read again).
     pub task_file_errors: BTreeMap<String, String>,
+    /// What the operator asked to type into a worker someone is attached to, kept until they
+    /// detach (not stored: a restart forgets it, as it forgets a key half pressed).
+    pub held_input: BTreeMap<WorkerId, Vec<HeldInput>>,
+    /// Accounts under a rate limit their agents' clients gave up on (see `limits`; not stored:
+    /// a restarted czar reads the screens again).
+    pub limits: BTreeMap<String, AccountLimit>,
+}
+
+/// A rate limit an account is under: its workers take no new work before `until`; then the
+/// ones whose client gave up get a note to go on.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AccountLimit {
+    pub until: u64,
+    /// Limits met in a row (the backoff doubles with each).
+    pub tries: u32,
+    /// What the screen said.
+    pub why: String,
+    /// Its workers take no new work: the time has not come, or an agent of it is still
+    /// limited. Kept (not removed) once over, so limits met in a row back off longer.
+    pub holding: bool,
 }
 
 impl Model {
@@ -284,6 +310,13 @@ impl Model {
 
     pub fn session_name(&self, id: WorkerId) -> String {
         session_name(&self.project, id)
+    }
+
+    /// Nothing may be typed into this worker's pane now: someone is attached to it and the
+    /// policy says to wait until they detach.
+    pub fn hands_off(&self, id: WorkerId) -> bool {
+        self.policy.attached == Attached::Wait
+            && self.workers.get(&id).is_some_and(|w| w.vitals.attached)
     }
 
     /// Every task is done or failed, no worker holds one, and every done task has landed (or

@@ -32,6 +32,69 @@ pub struct Policy {
     /// How finished work lands on the target branch.
     #[serde(default)]
     pub land: super::LandPolicy,
+    /// Questions nobody answers, and rate limits the agent gave up on.
+    #[serde(default)]
+    pub limits: LimitPolicy,
+    /// What to do with a worker whose session has a client attached (someone is in its pane).
+    #[serde(default)]
+    pub attached: Attached,
+}
+
+/// How long a question may wait, and what then; how long a rate limit is waited out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LimitPolicy {
+    /// An agent waiting this long on a question nobody answers (0: no limit)...
+    pub waiting_ms: u64,
+    /// ...gets this done about it.
+    pub on_waiting: OnWaiting,
+    /// The first wait before a message is sent again to an agent whose client gave up on a
+    /// rate limit, when the screen shows no reset time; it doubles with each failed resend.
+    pub backoff_ms: u64,
+    pub backoff_max_ms: u64,
+}
+
+impl Default for LimitPolicy {
+    fn default() -> Self {
+        LimitPolicy {
+            waiting_ms: 0,
+            on_waiting: OnWaiting::Remind,
+            backoff_ms: 30_000,
+            backoff_max_ms: 1_800_000,
+        }
+    }
+}
+
+/// What is done about a question nobody answered in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnWaiting {
+    /// Keep waiting; say so again after each limit.
+    Remind,
+    /// Cancel the question (Escape) and give the task back to the queue.
+    Requeue,
+    /// Fail the task with the question as the reason.
+    Fail,
+}
+
+impl OnWaiting {
+    pub fn parse(s: &str) -> Option<OnWaiting> {
+        match s {
+            "remind" => Some(OnWaiting::Remind),
+            "requeue" => Some(OnWaiting::Requeue),
+            "fail" => Some(OnWaiting::Fail),
+            _ => None,
+        }
+    }
+}
+
+/// A worker someone is attached to: nothing is typed into its pane until they detach (`Wait`),
+/// or it is treated like any other (`Ignore`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attached {
+    #[default]
+    Wait,
+    Ignore,
 }
 
 /// How text is handed to agents: timings, and what each agent profile needs.
@@ -62,6 +125,13 @@ pub struct AgentDelivery {
     pub preamble: bool,
     /// The profile can read the agent's input box (it has `input` patterns).
     pub reads_input: bool,
+    /// How long the agent must have shown its prompt with an empty box, without a break,
+    /// before text is pasted: some clients draw the box for a moment before a dialog.
+    #[serde(default)]
+    pub ready_settle_ms: u64,
+    /// The note sent to an agent whose client gave up on a rate limit, once it has passed.
+    #[serde(default)]
+    pub resend: Option<String>,
 }
 
 impl Default for AgentDelivery {
@@ -71,6 +141,8 @@ impl Default for AgentDelivery {
             clear_keys: vec!["C-c".into()],
             preamble: true,
             reads_input: false,
+            ready_settle_ms: 0,
+            resend: None,
         }
     }
 }
@@ -134,6 +206,8 @@ impl Default for Policy {
             delivery: DeliveryPolicy::default(),
             spawn: SpawnPolicy::default(),
             land: super::LandPolicy::default(),
+            limits: LimitPolicy::default(),
+            attached: Attached::Wait,
         }
     }
 }

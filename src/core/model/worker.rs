@@ -43,6 +43,22 @@ impl Worker {
         self.reason = reason.to_string();
     }
 
+    /// The account its agent runs on, which rate limits belong to: its profile (one account
+    /// per profile until profiles list accounts of their own).
+    pub fn account(&self) -> String {
+        self.profile.clone()
+    }
+
+    /// The question its agent waits on, from the rule that matched (`... matched "<line>"`),
+    /// else its last line of output.
+    pub fn question(&self) -> String {
+        self.reason
+            .rsplit_once("matched ")
+            .map(|(_, q)| q.trim_matches('"').to_string())
+            .filter(|q| !q.is_empty())
+            .unwrap_or_else(|| self.last_line.clone())
+    }
+
     /// It stops holding its task: whatever was being handed to its agent is over too.
     pub fn let_go(&mut self) -> Option<TaskId> {
         self.delivery = None;
@@ -93,6 +109,31 @@ pub struct Vitals {
     /// or stayed up `spawn.early_exit_ms`): an agent gone before then failed to start.
     #[serde(default)]
     pub launched_at: Option<u64>,
+    /// Its session has a client attached: someone is in its pane (from the session listing).
+    /// Stored, so `czar status` says it, and a restarted czar keeps its hands off until its
+    /// first listing says otherwise.
+    #[serde(default)]
+    pub attached: bool,
+    /// What its latest screen says besides the state, and whether its client gave up and
+    /// waits for a new message (see `limits`). Not stored: a restarted czar reads again.
+    #[serde(skip)]
+    pub said: Said,
+}
+
+/// The words behind a worker's latest screen, for alerts and limits.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Said {
+    /// The question a waiting agent asks, the retry time of a limited one, an error's message.
+    pub detail: Option<String>,
+    /// Its client stopped retrying and waits for someone to send again.
+    pub gave_up: bool,
+    /// Since when its screen has shown it at its prompt with an empty box, without a break.
+    pub ready_since: Option<u64>,
+    /// The question nobody answers that it waits on, and since when (one a rule answers, or
+    /// none, clears it).
+    pub asked: Option<(String, u64)>,
+    /// When the operator was last reminded of it.
+    pub reminded_at: Option<u64>,
 }
 
 /// What an agent's input box holds, as a screen showed it.
@@ -129,4 +170,13 @@ pub struct HookSaid {
     #[serde(default)]
     pub event: String,
     pub at: u64,
+}
+
+/// Something the operator asked to type into a worker's pane, held while a client is attached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeldInput {
+    /// Named keys, pressed as they are.
+    Keys(Vec<String>),
+    /// Literal text, then the submit key.
+    Text(String),
 }

@@ -1,12 +1,15 @@
 //! Flows through `update` with plain data: what the czar decides, step by step.
 
 mod answer;
+mod attached;
 mod delivery;
 mod finish;
 mod land;
+mod limits;
 mod operator;
 mod repair;
 mod storms;
+mod tasks;
 
 use crate::core::command::Command;
 use crate::core::model::{
@@ -204,6 +207,7 @@ fn a_crash_requeues_the_task_and_restarts_the_worker() {
             exit_status: Some(1),
             activity: 0,
             output: Vec::new(),
+            attached: false,
         },
         SessionSeen {
             worker: other,
@@ -211,6 +215,7 @@ fn a_crash_requeues_the_task_and_restarts_the_worker() {
             exit_status: None,
             activity: 0,
             output: Vec::new(),
+            attached: false,
         },
     ];
     let out = update(&mut m, Observation::Sessions(seen), 3);
@@ -313,6 +318,7 @@ fn after_a_restart_lost_sessions_give_their_tasks_back_and_verify_reruns() {
             exit_status: None,
             activity: 0,
             output: Vec::new(),
+            attached: false,
         }]),
         101,
     );

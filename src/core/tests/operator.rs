@@ -323,6 +323,7 @@ fn a_listing_taken_before_the_kill_landed_does_not_revive_the_worker() {
         exit_status: None,
         activity: 0,
         output: Vec::new(),
+        attached: false,
     };
     update(&mut m, Observation::Sessions(vec![both(1), both(2)]), 6);
     let out = update(&mut m, Observation::Sessions(vec![both(2)]), 7);

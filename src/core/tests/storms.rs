@@ -76,6 +76,7 @@ impl Fleet {
                     } else {
                         Vec::new()
                     },
+                    attached: false,
                 }
             })
             .collect()
@@ -333,6 +334,7 @@ fn an_agent_listed_alive_after_the_early_window_came_up_even_without_a_screen() 
             exit_status: None,
             activity: 0,
             output: Vec::new(),
+            attached: false,
         }])
     };
     update(&mut m, alive(), 4_000);

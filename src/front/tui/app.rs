@@ -86,6 +86,24 @@ pub async fn run(
                                 ui.flash = outside::edit_task(term, &p.tasks_dir, &p.state_dir, &agents).await;
                                 keys = EventStream::new();
                             }
+                            Effect::EditTaskFile(task) => {
+                                drop(keys);
+                                let p = &setup.paths;
+                                let agents: Vec<&str> = setup.profiles.keys().map(String::as_str).collect();
+                                ui.flash = outside::edit_existing(term, &p.tasks_dir, &p.state_dir, &agents, &task).await;
+                                keys = EventStream::new();
+                            }
+                            Effect::Priority { task, priority } => {
+                                // The file too: a reload of the task files gives a pending task
+                                // the priority its file says.
+                                if let Err(e) = outside::set_priority(&setup.paths.tasks_dir, &setup.profiles, &task, priority) {
+                                    ui.flash = e;
+                                }
+                                let action = crate::core::observation::TaskAction::Priority(priority);
+                                if !handle.send(crate::core::observation::Intent::Task { task, action }) {
+                                    ui.flash = "the engine has stopped".into();
+                                }
+                            }
                             Effect::WriteTask(new) => {
                                 let agents: Vec<&str> = setup.profiles.keys().map(String::as_str).collect();
                                 ui.flash = outside::write_task(&setup.paths.tasks_dir, &new, &agents);

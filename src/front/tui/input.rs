@@ -17,6 +17,13 @@ pub enum Effect {
     /// Open `$EDITOR` on a new task file.
     EditTask,
     WriteTask(TaskDef),
+    /// Open `$EDITOR` on this task's file.
+    EditTaskFile(String),
+    /// Set the task's priority in its file, then send the intent.
+    Priority {
+        task: String,
+        priority: i64,
+    },
     /// Read the preview again now (the selection or the mode changed).
     Refresh,
     /// Open a pull request's page in the operator's browser.
@@ -125,6 +132,12 @@ pub fn on_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Vec<Effect> {
                 Vec::new()
             }
         }
+        Action::TaskCancel
+        | Action::TaskHold
+        | Action::TaskRetry
+        | Action::TaskEdit
+        | Action::PriorityUp
+        | Action::PriorityDown => super::queue_keys::on_task_key(ui, model, action),
         Action::Attach | Action::Type if worker.is_some_and(|w| !is_live(model, w)) => {
             ui.flash = format!("worker {} has no session", worker.unwrap_or_default());
             Vec::new()
@@ -203,7 +216,11 @@ fn move_selection(ui: &mut UiState, model: &Model, up: bool) {
             let n = rows::visible_workers(model, &ui.filter).len();
             ui.selected = step(ui.selected, n.saturating_sub(1));
         }
-        Panel::Queue => ui.queue_scroll = step(ui.queue_scroll, usize::MAX / 2),
+        Panel::Queue => {
+            let order = rows::queue(model, &ui.filter).in_order();
+            ui.queue_selected = step(ui.queue_selected, order.len().saturating_sub(1));
+            ui.queue_task = order.get(ui.queue_selected).map(|t| t.def.id.clone());
+        }
         Panel::Landing => {
             let n = rows::landing(model).len();
             ui.landing_sel = step(ui.landing_sel, n.saturating_sub(1));
@@ -247,6 +264,18 @@ fn on_dialog_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Vec<Effect> {
                 out.push(Effect::Send(Intent::Kill { worker: w }));
             } else {
                 ui.flash = "kill cancelled".into();
+            }
+            Dialog::None
+        }
+        Dialog::ConfirmCancel(task) => {
+            if typed(&key) == Some('y') {
+                ui.flash = format!("cancelled {task}");
+                out.push(Effect::Send(Intent::Task {
+                    task,
+                    action: crate::core::observation::TaskAction::Cancel,
+                }));
+            } else {
+                ui.flash = "cancel: nothing done".into();
             }
             Dialog::None
         }

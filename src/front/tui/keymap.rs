@@ -21,6 +21,12 @@ pub enum Action {
     Pause,
     BranchView,
     Filter,
+    TaskCancel,
+    TaskHold,
+    TaskRetry,
+    TaskEdit,
+    PriorityUp,
+    PriorityDown,
     LandNow,
     Reject,
     OpenPr,
@@ -29,7 +35,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 25] = [
         Action::Up,
         Action::Down,
         Action::NextPanel,
@@ -44,6 +50,12 @@ impl Action {
         Action::Pause,
         Action::BranchView,
         Action::Filter,
+        Action::TaskCancel,
+        Action::TaskHold,
+        Action::TaskRetry,
+        Action::TaskEdit,
+        Action::PriorityUp,
+        Action::PriorityDown,
         Action::LandNow,
         Action::Reject,
         Action::OpenPr,

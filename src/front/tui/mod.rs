@@ -6,6 +6,7 @@ mod app;
 pub mod input;
 pub mod keymap;
 mod outside;
+mod queue_keys;
 pub mod rows;
 pub mod state;
 mod terminal;

@@ -58,24 +58,114 @@ pub async fn attach(term: &mut Term, socket: &Socket, session: &str) -> std::io:
         });
     }
     let args = socket_args(socket);
+    let back = detach_keys(socket).await;
     let status = terminal::lend(term, async || {
-        tokio::process::Command::new("tmux")
+        let child = tokio::process::Command::new("tmux")
             .args(&args)
             .args(["attach-session", "-t", &target])
-            // A nested client: the operator detaches it (prefix d) to come back here.
+            // A nested client: the operator detaches it to come back here.
             .env_remove("TMUX")
-            .status()
-            .await
+            .spawn();
+        let mut child = match child {
+            Ok(c) => c,
+            Err(e) => return Err(e),
+        };
+        // Once the client is up, its status line says how to come back (a message only the
+        // new client shows; the session's own settings stay as they are).
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let note = format!("czar: {back} to come back to the dashboard");
+        let _ = tokio::process::Command::new("tmux")
+            .args(&args)
+            .args(["display-message", "-d", "8000", "-t", &target, &note])
+            .env_remove("TMUX")
+            .output()
+            .await;
+        child.wait().await
     })
     .await?;
     Ok(match status {
-        Ok(s) if s.success() => format!("back from {session}"),
+        Ok(s) if s.success() => format!("back from {session} ({back} next time)"),
         Ok(s) => format!("tmux attach to {session} ended with {s}"),
         Err(e) => format!("could not run tmux attach: {e}"),
     })
 }
 
+/// The keys that detach the worker's client. Inside another tmux (the dashboard runs in a pane
+/// of a different server) a plain prefix goes to the outer tmux, which with the same prefix
+/// would detach the operator's own client: the prefix is then pressed twice, once for the
+/// outer tmux to send it on (its default `send-prefix` binding).
+async fn detach_keys(socket: &Socket) -> String {
+    async fn prefix(args: &[String], outer: bool) -> Option<String> {
+        let mut c = tokio::process::Command::new("tmux");
+        c.args(args).args(["show-options", "-gv", "prefix"]);
+        if !outer {
+            c.env_remove("TMUX");
+        }
+        let out = c.output().await.ok()?;
+        let p = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        (out.status.success() && !p.is_empty()).then_some(p)
+    }
+    let inner = prefix(&socket_args(socket), false)
+        .await
+        .unwrap_or_else(|| "C-b".into());
+    let nested = std::env::var("TMUX").is_ok_and(|t| !t.is_empty());
+    let outer = if nested {
+        prefix(&[], true).await
+    } else {
+        None
+    };
+    nested_detach_keys(&inner, outer.as_deref())
+}
+
+/// How to detach a client whose prefix is `inner`, from inside a tmux whose prefix is `outer`.
+pub fn nested_detach_keys(inner: &str, outer: Option<&str>) -> String {
+    match outer {
+        Some(o) if o == inner => format!("press {inner} {inner} d"),
+        _ => format!("press {inner} d"),
+    }
+}
+
 const TEMPLATE: &str = "+++\ntitle = \"\"\npriority = 0\n# needs = [\"other-task-id\"]\n# verify = \"cargo test\"\n+++\nWhat the agent should do, in full.\n";
+
+/// Runs `$EDITOR` (default vi) on `file` in the dashboard's terminal.
+async fn run_editor(term: &mut Term, file: &Path) -> Result<(), String> {
+    let editor = std::env::var("EDITOR").unwrap_or_else(|_| "vi".into());
+    // $EDITOR may carry flags ("code -w"): split on spaces, as git does for simple values.
+    let mut words = editor.split_whitespace();
+    let program = words.next().unwrap_or("vi").to_string();
+    let flags: Vec<String> = words.map(str::to_string).collect();
+    let ran = terminal::lend(term, async || {
+        tokio::process::Command::new(&program)
+            .args(&flags)
+            .arg(file)
+            .status()
+            .await
+    })
+    .await;
+    match ran {
+        Ok(Ok(s)) if s.success() => Ok(()),
+        Ok(Ok(s)) => Err(format!("{editor} ended with {s}")),
+        Ok(Err(e)) => Err(format!("could not run {editor}: {e}")),
+        Err(e) => Err(format!("terminal: {e}")),
+    }
+}
+
+/// A draft kept from an earlier try (the operator's work, never overwritten), else `fresh`.
+fn open_draft(draft: &Path, fresh: &str) -> Result<String, String> {
+    let text = std::fs::read_to_string(draft).unwrap_or_else(|_| fresh.to_string());
+    crate::adapters::private::write(draft, text.as_bytes())
+        .map_err(|e| format!("could not write {}: {e}", draft.display()))?;
+    Ok(text)
+}
+
+/// A draft that did not check out keeps the operator's text, with the error on top.
+fn keep_draft(draft: &Path, text: &str, error: &str, key: &str) -> String {
+    let _ = crate::adapters::private::write(draft, tasks::with_error_note(text, error).as_bytes());
+    format!(
+        "not saved: {} (the draft is kept: {key} opens it again)",
+        error.lines().next().unwrap_or("")
+    )
+}
 
 /// Opens `$EDITOR` on a new task; a task with a title is written to the tasks folder. It
 /// gets the checks a task file gets, its `agent` against `agents`.
@@ -86,45 +176,89 @@ pub async fn edit_task(
     agents: &[&str],
 ) -> String {
     let draft = state_dir.join("new-task.md");
-    if let Err(e) = crate::adapters::private::write(&draft, TEMPLATE.as_bytes()) {
-        return format!("could not write {}: {e}", draft.display());
+    if let Err(e) = open_draft(&draft, TEMPLATE) {
+        return e;
     }
-    let editor = std::env::var("EDITOR").unwrap_or_else(|_| "vi".into());
-    // $EDITOR may carry flags ("code -w"): split on spaces, as git does for simple values.
-    let mut words = editor.split_whitespace();
-    let program = words.next().unwrap_or("vi").to_string();
-    let flags: Vec<String> = words.map(str::to_string).collect();
-    let ran = terminal::lend(term, async || {
-        tokio::process::Command::new(&program)
-            .args(&flags)
-            .arg(&draft)
-            .status()
-            .await
-    })
-    .await;
-    match ran {
-        Ok(Ok(s)) if s.success() => {}
-        Ok(Ok(s)) => return format!("{editor} ended with {s}; no task added"),
-        Ok(Err(e)) => return format!("could not run {editor}: {e}"),
-        Err(e) => return format!("terminal: {e}"),
+    if let Err(e) = run_editor(term, &draft).await {
+        return format!("{e}; no task added");
     }
     let text = match std::fs::read_to_string(&draft) {
-        Ok(t) => t,
+        Ok(t) => tasks::without_error_note(&t),
         Err(e) => return format!("reading {}: {e}", draft.display()),
     };
     let spec = match tasks::parse_task(&draft, &text, agents) {
+        Ok(s) if s.title.trim().is_empty() => {
+            return keep_draft(&draft, &text, "a task needs a title", "t");
+        }
         Ok(s) => s,
-        Err(e) => return format!("not added: {e}"),
+        Err(e) => return keep_draft(&draft, &text, &e.to_string(), "t"),
     };
-    if spec.title.trim().is_empty() {
-        return "no title: no task added".into();
-    }
     // The draft's file name is the editor's; the task's own is made from its title.
     let new = TaskDef {
         id: String::new(),
         ..spec
     };
-    write_task(tasks_dir, &new, agents)
+    let said = write_task(tasks_dir, &new, agents);
+    if said.starts_with("added ") {
+        let _ = std::fs::remove_file(&draft);
+    }
+    said
+}
+
+/// Opens `$EDITOR` on task `id`'s file, through a draft (`czar task edit` uses the same one):
+/// the file changes only when the draft checks out and keeps the task's id.
+pub async fn edit_existing(
+    term: &mut Term,
+    tasks_dir: &Path,
+    state_dir: &Path,
+    agents: &[&str],
+    id: &str,
+) -> String {
+    let set = tasks::load_dir(tasks_dir, agents);
+    let Some(file) = set.file_of(id).map(Path::to_path_buf) else {
+        return format!("{id} has no task file to edit");
+    };
+    let draft = state_dir.join(format!("edit-{id}.md"));
+    let Ok(original) = std::fs::read_to_string(&file) else {
+        return format!("could not read {}", file.display());
+    };
+    if let Err(e) = open_draft(&draft, &original) {
+        return e;
+    }
+    if let Err(e) = run_editor(term, &draft).await {
+        return format!("{e}; {id} not changed");
+    }
+    let text = match std::fs::read_to_string(&draft) {
+        Ok(t) => tasks::without_error_note(&t),
+        Err(e) => return format!("reading {}: {e}", draft.display()),
+    };
+    if let Err(e) = tasks::check_draft(&file, id, &text, agents) {
+        return keep_draft(&draft, &text, &e, "e");
+    }
+    if let Err(e) = std::fs::write(&file, text.as_bytes()) {
+        return format!("could not write {}: {e}", file.display());
+    }
+    let _ = std::fs::remove_file(&draft);
+    format!("saved {id}")
+}
+
+/// Writes the task's new priority into its file (a pending task takes its file's priority
+/// whenever the task files are read again).
+pub fn set_priority<V>(
+    tasks_dir: &Path,
+    profiles: &std::collections::BTreeMap<String, V>,
+    id: &str,
+    priority: i64,
+) -> Result<(), String> {
+    let agents: Vec<&str> = profiles.keys().map(String::as_str).collect();
+    let set = tasks::load_dir(tasks_dir, &agents);
+    let Some(file) = set.file_of(id) else {
+        return Ok(());
+    };
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let new = tasks::with_priority(&text, priority);
+    tasks::check_draft(file, id, &new, &agents)?;
+    std::fs::write(file, new.as_bytes()).map_err(|e| format!("{}: {e}", file.display()))
 }
 
 pub fn write_task(tasks_dir: &Path, new: &TaskDef, agents: &[&str]) -> String {
@@ -173,6 +307,13 @@ mod tests {
         assert!(same_server(&Socket::Default, Some(env), tmp, 1000));
         let path = Socket::Path("/tmp/tmux-1000/work".into());
         assert!(same_server(&path, Some(env), tmp, 1000));
+    }
+
+    #[test]
+    fn a_nested_client_with_the_outer_prefix_needs_it_twice() {
+        assert_eq!(nested_detach_keys("C-b", Some("C-b")), "press C-b C-b d");
+        assert_eq!(nested_detach_keys("C-b", Some("C-a")), "press C-b d");
+        assert_eq!(nested_detach_keys("C-a", None), "press C-a d");
     }
 
     #[test]

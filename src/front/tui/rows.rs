@@ -48,7 +48,10 @@ pub fn state_name(w: &Worker) -> &'static str {
 
 #[derive(Debug, Default)]
 pub struct Queue<'m> {
+    /// Pending with nothing in the way: ready for a worker.
     pub pending: Vec<&'m Task>,
+    /// Held by the operator, with the note.
+    pub held: Vec<&'m Task>,
     /// With the ids of the tasks still in the way.
     pub blocked: Vec<(&'m Task, Vec<String>)>,
     pub active: Vec<&'m Task>,
@@ -74,7 +77,9 @@ pub fn queue<'m>(model: &'m Model, filter: &str) -> Queue<'m> {
                     })
                     .cloned()
                     .collect();
-                if let Some(why) = &t.unrunnable {
+                if t.hold.is_some() {
+                    q.held.push(t);
+                } else if let Some(why) = &t.unrunnable {
                     // No agent can run it: what is in the way is the agent, not a task.
                     q.blocked.push((t, vec![format!("parked: {why}")]));
                 } else if waiting.is_empty() {
@@ -94,7 +99,32 @@ pub fn queue<'m>(model: &'m Model, filter: &str) -> Queue<'m> {
             .cmp(&a.def.priority)
             .then(a.def.id.cmp(&b.def.id))
     });
+    // The most recently finished first: what just happened is what the operator looks for.
+    q.done
+        .sort_by_key(|t| (std::cmp::Reverse(t.times.finished), t.def.id.clone()));
+    q.failed
+        .sort_by_key(|t| (std::cmp::Reverse(t.times.finished), t.def.id.clone()));
     q
+}
+
+impl<'m> Queue<'m> {
+    /// Every task, in the order the Queue panel lists them: what its selection counts through.
+    pub fn in_order(&self) -> Vec<&'m Task> {
+        let mut all: Vec<&'m Task> = Vec::new();
+        all.extend(&self.pending);
+        all.extend(&self.held);
+        all.extend(self.blocked.iter().map(|(t, _)| *t));
+        all.extend(&self.active);
+        all.extend(&self.failed);
+        all.extend(&self.done);
+        all
+    }
+}
+
+/// The task selected in the Queue panel, if any task is shown.
+pub fn selected_task<'m>(model: &'m Model, ui_filter: &str, selected: usize) -> Option<&'m Task> {
+    let all = queue(model, ui_filter).in_order();
+    all.get(selected.min(all.len().saturating_sub(1))).copied()
 }
 
 /// Tasks the operator may give a worker right now: pending, nothing in the way.
@@ -122,11 +152,7 @@ pub struct Alert {
 
 /// The question an agent waits on, from the rule that matched (`... matched "<line>"`).
 pub fn question(w: &Worker) -> String {
-    w.reason
-        .rsplit_once("matched ")
-        .map(|(_, q)| q.trim_matches('"').to_string())
-        .filter(|q| !q.is_empty())
-        .unwrap_or_else(|| w.last_line.clone())
+    w.question()
 }
 
 /// Workers that need the operator now, then recent events worth knowing, newest first.
@@ -193,7 +219,9 @@ pub fn alerts(model: &Model, events: &[EventRow]) -> Vec<Alert> {
             | "profile_unavailable"
             | "start_throttled"
             | "repair"
-            | "task_file_error" => Level::Warn,
+            | "task_file_error"
+            | "waiting"
+            | "rate_limit" => Level::Warn,
             // The core records `czar done` as a report too; the `done` event says it better.
             "report" if e.detail == "worker said done" => continue,
             "done" | "operator" | "report" | "verify_failed" | "requeued" | "auto_answer"

@@ -56,6 +56,8 @@ pub enum Dialog {
     None,
     Help,
     ConfirmKill(WorkerId),
+    /// Cancel this task? (It fails, and the tasks that need it.)
+    ConfirmCancel(String),
     Reassign {
         worker: WorkerId,
         tasks: Vec<String>,
@@ -86,8 +88,12 @@ pub struct UiState {
     pub panel: Panel,
     /// Index into the visible workers.
     pub selected: usize,
-    /// First line shown of the queue and of the alerts panels.
-    pub queue_scroll: usize,
+    /// Index into the Queue panel's tasks, in their listed order...
+    pub queue_selected: usize,
+    /// ...and the task there, which the selection follows when the task moves in the list (held,
+    /// cancelled, reprioritised), so the next key acts on the same task.
+    pub queue_task: Option<String>,
+    /// First line shown of the alerts panel.
     pub alert_scroll: usize,
     /// The row selected in the Landing panel.
     pub landing_sel: usize,
@@ -110,7 +116,8 @@ impl UiState {
         UiState {
             panel: Panel::Workers,
             selected: 0,
-            queue_scroll: 0,
+            queue_selected: 0,
+            queue_task: None,
             alert_scroll: 0,
             landing_sel: 0,
             preview: PreviewMode::Screen,
@@ -137,6 +144,15 @@ impl UiState {
     pub fn clamp(&mut self, model: &Model) {
         let n = super::rows::visible_workers(model, &self.filter).len();
         self.selected = self.selected.min(n.saturating_sub(1));
+        let order = super::rows::queue(model, &self.filter).in_order();
+        if let Some(at) = self
+            .queue_task
+            .as_ref()
+            .and_then(|id| order.iter().position(|t| &t.def.id == id))
+        {
+            self.queue_selected = at;
+        }
+        self.queue_selected = self.queue_selected.min(order.len().saturating_sub(1));
     }
 }
 

@@ -35,6 +35,8 @@ pub struct Agent {
     /// Every text it was given, one per submit.
     pub received: Vec<String>,
     pub dead: bool,
+    /// A client is attached to its session.
+    pub attached: bool,
 }
 
 /// Everything the fakes share; the tests look inside and change it.
@@ -154,6 +156,7 @@ impl Panes for Fakes {
             lose_enters: w.lose_enters_at_start,
             received: Vec::new(),
             dead: false,
+            attached: false,
         };
         w.agents.insert(spec.name.clone(), agent);
         w.printed(&spec.name);
@@ -186,6 +189,7 @@ impl Panes for Fakes {
                 activity: 0,
                 width: 80,
                 height: 24,
+                attached: a.attached,
             })
             .collect();
         ready(Ok(panes))

@@ -115,11 +115,16 @@ fn header_line(model: &Model, ui: &UiState, short: bool) -> Line<'static> {
     Line::from(spans)
 }
 
-pub fn footer(frame: &mut Frame, area: Rect, ui: &UiState) {
+pub fn footer(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
     let keys = &ui.keys;
+    let waiting = ui
+        .selected_worker(model)
+        .and_then(|w| model.workers.get(&w))
+        .is_some_and(|w| w.agent == crate::core::model::AgentState::Waiting);
+    let queue = ui.panel == crate::front::tui::state::Panel::Queue;
     let line = match &ui.dialog {
         Dialog::None | Dialog::Help => {
-            let items = [
+            let worker_items = [
                 (Action::Help, "help"),
                 (Action::Down, "select"),
                 (Action::Attach, "attach"),
@@ -135,6 +140,19 @@ pub fn footer(frame: &mut Frame, area: Rect, ui: &UiState) {
                 (Action::Filter, "filter"),
                 (Action::Quit, "quit"),
             ];
+            let queue_items = [
+                (Action::Help, "help"),
+                (Action::Down, "select"),
+                (Action::TaskCancel, "cancel"),
+                (Action::TaskHold, "hold/release"),
+                (Action::TaskRetry, "retry"),
+                (Action::TaskEdit, "edit"),
+                (Action::PriorityUp, "priority+"),
+                (Action::PriorityDown, "priority-"),
+                (Action::AddTask, "task"),
+                (Action::Quit, "quit"),
+            ];
+            let items: &[(Action, &str)] = if queue { &queue_items } else { &worker_items };
             let mut spans = Vec::new();
             if !ui.flash.is_empty() {
                 spans.push(Span::styled(
@@ -162,7 +180,8 @@ pub fn footer(frame: &mut Frame, area: Rect, ui: &UiState) {
                     .map(|(_, k, w)| k.chars().count() + w.chars().count() + 3)
                     .sum::<usize>()
             };
-            let drop_order = [
+            // y and N stay while the selected worker waits on a question: they are what it needs.
+            let mut drop_order = vec![
                 Action::AnswerNo,
                 Action::AnswerYes,
                 Action::Filter,
@@ -175,7 +194,14 @@ pub fn footer(frame: &mut Frame, area: Rect, ui: &UiState) {
                 Action::Reassign,
                 Action::Kill,
                 Action::Attach,
+                Action::PriorityDown,
+                Action::TaskEdit,
+                Action::TaskRetry,
             ];
+            if waiting && !queue {
+                drop_order.retain(|a| !matches!(a, Action::AnswerNo | Action::AnswerYes));
+                drop_order.extend([Action::AnswerNo, Action::AnswerYes]);
+            }
             for gone in drop_order {
                 if width(&shown) <= area.width as usize {
                     break;
@@ -197,6 +223,10 @@ pub fn footer(frame: &mut Frame, area: Rect, ui: &UiState) {
             Line::from(spans)
         }
         Dialog::Filter => Line::from(format!(" filter: {}▏  Enter keep · Esc clear", ui.filter)),
+        // Only y confirms these; Enter, like any other key, keeps things as they are.
+        Dialog::ConfirmKill(_) | Dialog::ConfirmCancel(_) => {
+            Line::from(" y confirm · any other key cancels")
+        }
         _ => Line::from(" Enter confirm · Esc cancel"),
     };
     frame.render_widget(Paragraph::new(line), area);

@@ -24,7 +24,7 @@ pub fn render(frame: &mut Frame, model: &Model, ui: &UiState) {
     ])
     .areas(area);
     bars::header(frame, header, model, ui);
-    bars::footer(frame, footer, ui);
+    bars::footer(frame, footer, model, ui);
 
     let shown = super::rows::visible_workers(model, &ui.filter).len() as u16;
     let max_table = (body.height * 45 / 100).max(5);

@@ -36,6 +36,32 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
             ];
             boxed(frame, area, ui, " Kill ", lines, 60, 8, Color::Red);
         }
+        Dialog::ConfirmCancel(task) => {
+            let needed: Vec<&str> = model
+                .tasks
+                .values()
+                .filter(|t| t.def.needs.contains(task) && !t.state.is_final())
+                .map(|t| t.def.id.as_str())
+                .collect();
+            let what = if needed.is_empty() {
+                "It fails, the operator its reason; `R` retries it.".to_string()
+            } else {
+                format!(
+                    "It fails, and so do the tasks that need it: {}.",
+                    one_line(&needed.join(", "))
+                )
+            };
+            let lines = vec![
+                Line::styled(
+                    format!("Cancel task {}?", one_line(task)),
+                    Style::default().add_modifier(Modifier::BOLD),
+                ),
+                Line::raw(what),
+                Line::raw(""),
+                Line::raw("y: cancel it    any other key: keep it"),
+            ];
+            boxed(frame, area, ui, " Cancel ", lines, 64, 8, Color::Red);
+        }
         Dialog::Reassign {
             worker,
             tasks,
@@ -116,21 +142,55 @@ fn help(frame: &mut Frame, area: Rect, ui: &UiState) {
             .fg(Color::Cyan)
             .add_modifier(Modifier::BOLD),
     );
-    let mut lines: Vec<Line> = Action::ALL
+    let entries: Vec<(String, &str)> = Action::ALL
         .iter()
-        .map(|a| {
-            Line::from(vec![
-                Span::styled(format!("{:>10}  ", ui.keys.label(*a)), key_style),
-                Span::raw(a.describe()),
-            ])
-        })
+        .map(|a| (ui.keys.label(*a), a.describe()))
         .collect();
+    let footer = "Change them in czar.toml under [keys]. Any key closes this.";
+    // One column when it fits the screen's height, else two side by side, each description
+    // cut to its column, so that no key is ever hidden below the screen's edge.
+    let one_column = entries.len() as u16 + 4 <= area.height;
+    let (width, mut lines) = if one_column {
+        let lines = entries
+            .iter()
+            .map(|(key, what)| {
+                Line::from(vec![
+                    Span::styled(format!("{key:>10}  "), key_style),
+                    Span::raw(what.to_string()),
+                ])
+            })
+            .collect::<Vec<_>>();
+        (66, lines)
+    } else {
+        let width = area.width.clamp(40, 160);
+        let column = (usize::from(width) - 2) / 2;
+        let rows = entries.len().div_ceil(2);
+        let cell = |i: usize| -> Vec<Span> {
+            let Some((key, what)) = entries.get(i) else {
+                return Vec::new();
+            };
+            let key = format!("{key:>7} ");
+            let room = column.saturating_sub(key.chars().count() + 1);
+            let what: String = what.chars().take(room).collect();
+            let pad = column.saturating_sub(key.chars().count() + what.chars().count());
+            vec![
+                Span::styled(key, key_style),
+                Span::raw(format!("{what}{}", " ".repeat(pad))),
+            ]
+        };
+        let lines = (0..rows)
+            .map(|r| {
+                let mut spans = cell(r);
+                spans.extend(cell(r + rows));
+                Line::from(spans)
+            })
+            .collect::<Vec<_>>();
+        (width, lines)
+    };
     lines.push(Line::raw(""));
-    lines.push(Line::raw(
-        "Change them in czar.toml under [keys]. Any key closes this.",
-    ));
+    lines.push(Line::raw(footer));
     let h = lines.len() as u16 + 2;
-    boxed(frame, area, ui, " Keys ", lines, 66, h, Color::Cyan);
+    boxed(frame, area, ui, " Keys ", lines, width, h, Color::Cyan);
 }
 
 fn add_task(frame: &mut Frame, area: Rect, ui: &UiState, form: &TaskForm) {

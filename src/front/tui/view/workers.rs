@@ -31,7 +31,10 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
     head.extend(["ahd", "files ±", "act", "last output"]);
     let header = Row::new(head.into_iter().map(Cell::from))
         .style(paint(ui, Style::default().add_modifier(Modifier::BOLD)).fg_opt(ui, Color::Gray));
-    let body: Vec<Row> = shown.iter().map(|w| row(w, ui, wide)).collect();
+    let body: Vec<Row> = shown
+        .iter()
+        .map(|w| row(w, ui, wide, attached_mark(model, w)))
+        .collect();
     let mut widths = vec![
         Constraint::Length(3),
         Constraint::Length(6),
@@ -70,7 +73,24 @@ impl FgOpt for Style {
     }
 }
 
-fn row<'a>(w: &Worker, ui: &UiState, wide: bool) -> Row<'a> {
+/// What the row says about a client attached to the worker's session: the czar types nothing
+/// there while it waits for the client to go (⏸), and says so when something is held.
+fn attached_mark(model: &Model, w: &Worker) -> Option<&'static str> {
+    if !w.vitals.attached || !w.live {
+        return None;
+    }
+    if !model.hands_off(w.id) {
+        return Some("attached ");
+    }
+    let holding = w.delivery.is_some() || model.held_input.contains_key(&w.id);
+    Some(if holding {
+        "⏸ attached, holding input "
+    } else {
+        "⏸ attached "
+    })
+}
+
+fn row<'a>(w: &Worker, ui: &UiState, wide: bool, mark: Option<&'static str>) -> Row<'a> {
     let (symbol, color) = state_look(w);
     let since = ago(ui.now.saturating_sub(w.since));
     let state = Line::from(vec![Span::styled(
@@ -115,10 +135,13 @@ fn row<'a>(w: &Worker, ui: &UiState, wide: bool) -> Row<'a> {
         }),
         Cell::from(Line::from(vec![Span::styled(files, fg(ui, Color::Green))])),
         Cell::from(active),
-        Cell::from(Span::styled(
-            one_line(&w.last_line).into_owned(),
-            fg(ui, Color::Gray),
-        )),
+        Cell::from(Line::from(vec![
+            Span::styled(
+                mark.unwrap_or(""),
+                paint(ui, Style::default().add_modifier(Modifier::BOLD)).fg_opt(ui, Color::Yellow),
+            ),
+            Span::styled(one_line(&w.last_line).into_owned(), fg(ui, Color::Gray)),
+        ])),
     ]);
     Row::new(cells)
 }
