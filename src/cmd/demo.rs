@@ -198,13 +198,17 @@ fn check_main(repo: &Path, cfg: &crate::config::ProjectConfig) -> anyhow::Result
         })
         .map(|(id, _)| id)
         .collect();
-    let missing: Vec<&String> = landed
+    // Each landing's commit is in main's history: what the task brought is there.
+    let git = crate::adapters::git::Git::discover(repo)?;
+    let main = git.commit_of("main")?;
+    let missing: Vec<&String> = tasks
         .iter()
-        .filter(|id| {
-            let n = id.trim_start_matches("task-").trim_start_matches('0');
-            !repo.join(format!("src/feature_{n}.txt")).is_file()
+        .filter_map(|(id, t)| match t.land.as_ref().map(|l| &l.state) {
+            Some(crate::core::model::Landing::Landed { commit, .. }) => Some((id, commit)),
+            _ => None,
         })
-        .copied()
+        .filter(|(_, commit)| !git.contains(&main, commit))
+        .map(|(id, _)| id)
         .collect();
     let resolved: u32 = tasks
         .values()

@@ -185,6 +185,14 @@ impl Git {
         }
     }
 
+    /// Whether `commit` is `tip` or in its history.
+    pub fn contains(&self, tip: &str, commit: &str) -> bool {
+        let (Ok(t), Ok(c)) = (oid(tip), oid(commit)) else {
+            return false;
+        };
+        t == c || self.repo().graph_descendant_of(t, c).unwrap_or(false)
+    }
+
     /// Deletes a local branch unless it is checked out somewhere; whether it went.
     pub fn delete_branch(&self, branch: &str) -> Result<bool, GitError> {
         let refname = format!("refs/heads/{branch}");
