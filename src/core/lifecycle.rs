@@ -170,10 +170,10 @@ pub(super) fn verified(
         t.def.verify.as_deref().unwrap_or(""),
         t.verify_failures
     );
-    let detail = if tail.trim().is_empty() {
-        format!("{first}; it printed nothing")
-    } else {
-        format!("{first}\n{tail}")
+    // ...and what it said last, so a one-line view (an alert, --auto's log) shows why.
+    let detail = match tail.lines().rev().find(|l| !l.trim().is_empty()) {
+        None => format!("{first}; it printed nothing"),
+        Some(last) => format!("{first}: {}\n{tail}", last.trim()),
     };
     out.push(Command::record(
         Some(worker),

@@ -285,3 +285,15 @@ fn rows_that_tell_the_truth() {
     );
     snap_at(&ALL_SIZES, "rows_truth", &m, &fixture::ui(true));
 }
+
+#[test]
+fn the_header_gauge_counts_done_and_failed_and_estimates_the_rest() {
+    let mut m = fixture::model();
+    for t in m.tasks.values_mut() {
+        t.times.started = Some(fixture::NOW - 600_000);
+    }
+    // 2 of 8 done in 10 minutes: 5 minutes a task, 5 left (1 failed).
+    let term = draw(&m, &fixture::ui(true), 250, 70);
+    let s = term.backend().to_string();
+    assert!(s.contains("│ ██") && s.contains(" 2/8 ETA 25m"), "{s}");
+}

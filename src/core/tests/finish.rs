@@ -177,7 +177,7 @@ fn verify_failing_every_time_fails_the_task_and_its_dependents() {
         let want = if round == 0 {
             "`false` failed (attempt 1 of 2); it printed nothing"
         } else {
-            "`false` failed (attempt 2 of 2)\nno"
+            "`false` failed (attempt 2 of 2): no\nno"
         };
         assert_eq!(said, [want]);
         if round == 0 {

@@ -137,6 +137,9 @@ fn header_line(model: &Model, ui: &UiState, short: bool) -> Line<'static> {
         format!("alerts {alerts}")
     };
     spans.push(Span::styled(alerts, style));
+    if !short {
+        spans.extend(gauge(model, ui));
+    }
     if model.stopping {
         spans.push(Span::styled(" │ stopping", fg(ui, Color::Red)));
     }
@@ -258,4 +261,43 @@ pub fn footer(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
         _ => Line::from(" Enter confirm · Esc cancel"),
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The run's progress: a bar of done (and failed) tasks out of all, and when the rest should
+/// be done at the pace so far (tasks finished per minute since the first one started).
+fn gauge(model: &Model, ui: &UiState) -> Vec<Span<'static>> {
+    let total = model.tasks.len();
+    if total == 0 {
+        return Vec::new();
+    }
+    let done = model
+        .tasks
+        .values()
+        .filter(|t| t.state == crate::core::model::TaskState::Done)
+        .count();
+    let failed = model
+        .tasks
+        .values()
+        .filter(|t| t.state == crate::core::model::TaskState::Failed)
+        .count();
+    const CELLS: usize = 10;
+    let full = (done * CELLS) / total;
+    let bad = ((failed * CELLS) / total).min(CELLS - full);
+    let rest = CELLS - full - bad;
+    let first = model.tasks.values().filter_map(|t| t.times.started).min();
+    let left = total - done - failed;
+    let eta = match first {
+        Some(start) if done > 0 && left > 0 && ui.now > start => {
+            let per_task = (ui.now - start) / done as u64;
+            format!(" ETA {}", rows::ago(per_task * left as u64))
+        }
+        _ => String::new(),
+    };
+    vec![
+        Span::raw(" │ "),
+        Span::styled("█".repeat(full), fg(ui, Color::Green)),
+        Span::styled("█".repeat(bad), fg(ui, Color::Red)),
+        Span::styled("░".repeat(rest), fg(ui, Color::DarkGray)),
+        Span::raw(format!(" {done}/{total}{eta}")),
+    ]
 }
