@@ -125,21 +125,8 @@ fn classify_state(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
         if i == 1
             && let Some(m) = super::menu::menu(&region)
         {
-            let reason = format!(
-                "a choice no rule names: {} options, {:?} selected, and a footer",
-                m.options.len(),
-                m.options[m.selected].label
-            );
-            return Reading {
-                state: Some(AgentState::Waiting),
-                reason,
-                last_line,
-                answerable: answer(&rules.auto_answer, &region),
-                dialog_keys: dialog_keys(&rules.auto_answer, &region),
-                detail: m.question(&region),
-                input: Input::Unknown,
-                gave_up: false,
-            };
+            let why = "a choice no rule names: {n} options, {label} selected, and a footer";
+            return choice(rules, &region, &m, why, last_line, Input::Unknown);
         }
         if let Some(reason) = first_match(patterns, lines, name) {
             let (answerable, keys) = if state == AgentState::Waiting {
@@ -182,21 +169,8 @@ fn classify_state(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
         return plain(AgentState::Idle, reason, last_line);
     }
     if !box_shown && let Some(m) = super::menu::menu_without_footer(&region) {
-        let reason = format!(
-            "no input box, and a choice: {} options, {:?} selected",
-            m.options.len(),
-            m.options[m.selected].label
-        );
-        return Reading {
-            state: Some(AgentState::Waiting),
-            reason,
-            last_line,
-            answerable: answer(&rules.auto_answer, &region),
-            dialog_keys: dialog_keys(&rules.auto_answer, &region),
-            detail: m.question(&region),
-            input: Input::Hidden,
-            gave_up: false,
-        };
+        let why = "no input box, and a choice: {n} options, {label} selected";
+        return choice(rules, &region, &m, why, last_line, Input::Hidden);
     }
     if !box_shown {
         return Reading {
@@ -249,6 +223,31 @@ pub fn input(rules: &ScreenRules, region: &[&str]) -> Input {
 const INPUT_SHOWN: usize = 80;
 
 /// A reading with nothing for the operator to answer and no detail yet.
+/// A choice no rule names, read as a question: `why` with `{n}` (how many options) and
+/// `{label}` (the selected one, quoted) filled in.
+fn choice(
+    rules: &ScreenRules,
+    region: &[&str],
+    m: &super::menu::Menu,
+    why: &str,
+    last_line: String,
+    input: Input,
+) -> Reading {
+    let reason = why
+        .replace("{n}", &m.options.len().to_string())
+        .replace("{label}", &format!("{:?}", m.options[m.selected].label));
+    Reading {
+        state: Some(AgentState::Waiting),
+        reason,
+        last_line,
+        answerable: answer(&rules.auto_answer, region),
+        dialog_keys: dialog_keys(&rules.auto_answer, region),
+        detail: m.question(region),
+        input,
+        gave_up: false,
+    }
+}
+
 fn plain(state: AgentState, reason: String, last_line: String) -> Reading {
     Reading {
         state: Some(state),

@@ -7,7 +7,8 @@
 use crate::client::client_or_skip;
 use crate::fake_api::{FakeApi, Reply, Request};
 use crate::fleet::{Fleet, Opts};
-use crate::real::{agent, dump};
+use crate::real::agent;
+use crate::support::events::dump;
 use crate::support::{run_within, text};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -10,6 +10,7 @@
 use crate::client::client_or_skip;
 use crate::fake_api::{FakeApi, Reply, Request};
 use crate::fleet::Fleet;
+use crate::support::events::{dump, in_order};
 use crate::support::{CZAR, git, run_within, text};
 use czar::adapters::store::EventRow;
 use std::time::Duration;
@@ -205,34 +206,6 @@ pub(crate) fn seq_of(
                 && words.iter().all(|w| e.detail.contains(w))
         })
         .map(|e| e.seq)
-}
-
-pub(crate) fn dump(events: &[EventRow]) -> String {
-    let t0 = events.first().map_or(0, |e| e.at);
-    events
-        .iter()
-        .map(|e| {
-            let first = e.detail.lines().next().unwrap_or("");
-            let (ms, w, t) = (e.at.saturating_sub(t0), e.worker, &e.task);
-            format!("{} +{ms}ms w{w:?} {t:?} {} {first}", e.seq, e.kind)
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn in_order(what: &str, seqs: &[Option<i64>], events: &[EventRow]) {
-    let missing: Vec<usize> = (0..seqs.len()).filter(|&i| seqs[i].is_none()).collect();
-    assert!(
-        missing.is_empty(),
-        "{what}: steps {missing:?} never happened\n{}",
-        dump(events)
-    );
-    let seqs: Vec<i64> = seqs.iter().flatten().copied().collect();
-    assert!(
-        seqs.windows(2).all(|p| p[0] < p[1]),
-        "{what}: out of order {seqs:?}\n{}",
-        dump(events)
-    );
 }
 
 /// Dialogs answered per policy, each recorded with its screen; states in the right order.

@@ -12,7 +12,8 @@
 use crate::client::client_or_skip;
 use crate::fake_api::{FakeApi, Reply, Request};
 use crate::fleet::{Fleet, Opts};
-use crate::real::{agent, dump, task_id};
+use crate::real::{agent, task_id};
+use crate::support::events::dump;
 use crate::support::{run_within, text, wait_exit};
 use czar::adapters::store::EventRow;
 use std::path::Path;

@@ -4,6 +4,7 @@
 //! Each crate includes it with `#[path = "../support/mod.rs"] mod support;`.
 #![allow(dead_code)] // every crate uses a different part
 
+pub mod events;
 pub mod http;
 pub mod pane;
 
