@@ -17,7 +17,7 @@ pub use policy::{
 };
 pub use survey::{Conflict, Overlap, Survey};
 pub use usage::{AccountLimit, Usage};
-pub use worker::{HeldInput, HookSaid, Input, Said, Screen, Vitals, Worker};
+pub use worker::{HeldInput, HookSaid, Input, Said, Screen, Tokens, Vitals, Worker};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
