@@ -135,7 +135,7 @@ pub fn stats(dir: &Path, json: bool) -> anyhow::Result<()> {
     let sessions: Vec<(u32, String)> = model
         .workers
         .values()
-        .filter_map(|w| Some((w.id, w.vitals.usage_seen.as_ref()?.0.clone())))
+        .filter_map(|w| Some((w.id, w.vitals.tokens.usage_seen.as_ref()?.0.clone())))
         .collect();
     for (worker, session) in sessions {
         if let Ok(text) = std::fs::read_to_string(&session) {

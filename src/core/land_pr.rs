@@ -3,7 +3,8 @@
 //! goes back to an agent with the check's log.
 
 use super::command::{Command, EventKind};
-use super::land::{send_back, set, state_of, wait};
+use super::land::{set, state_of, wait};
+use super::land_return::send_back;
 use super::model::{Landing, Model};
 use super::observation::PrStatus;
 

@@ -17,7 +17,7 @@ pub(super) fn pick_account(model: &Model, profile: &str, id: WorkerId) -> Option
             .workers
             .values()
             .filter(|w| w.id != id && !w.retired && w.profile == profile)
-            .filter(|w| w.vitals.account.as_deref() == Some(name))
+            .filter(|w| w.vitals.tokens.account.as_deref() == Some(name))
             .count()
     };
     let held = |name: &str| {
@@ -29,7 +29,7 @@ pub(super) fn pick_account(model: &Model, profile: &str, id: WorkerId) -> Option
     let current = model
         .workers
         .get(&id)
-        .and_then(|w| w.vitals.account.clone());
+        .and_then(|w| w.vitals.tokens.account.clone());
     names
         .iter()
         .min_by_key(|n| (held(n), count(n), current.as_deref() != Some(n.as_str())))

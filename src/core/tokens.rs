@@ -46,14 +46,15 @@ pub fn credit(model: &mut Model, id: WorkerId, session: String, totals: Usage) {
     let Some(w) = model.workers.get_mut(&id) else {
         return;
     };
-    let grew = match &w.vitals.usage_seen {
+    let grew = match &w.vitals.tokens.usage_seen {
         Some((s, before)) if *s == session => totals.since(before),
         _ => totals,
     };
-    w.vitals.usage_seen = Some((session, totals));
-    w.vitals.usage = w.vitals.usage.plus(&grew);
+    w.vitals.tokens.usage_seen = Some((session, totals));
+    w.vitals.tokens.usage = w.vitals.tokens.usage.plus(&grew);
     if let Some(t) = w
         .vitals
+        .tokens
         .usage_task
         .clone()
         .and_then(|t| model.tasks.get_mut(&t))

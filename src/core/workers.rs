@@ -211,7 +211,7 @@ pub(super) fn worker_started(
                 Some(id),
                 None,
                 EventKind::WorkerStarted,
-                match &w.vitals.account {
+                match &w.vitals.tokens.account {
                     Some(a) => format!("{} (account {a})", w.profile),
                     None => w.profile.clone(),
                 },
@@ -281,7 +281,7 @@ pub(super) fn ensure_workers(model: &mut Model, now: u64, out: &mut Vec<Command>
         w.starting = true;
         let account = super::limits::pick_account(model, &profile, id);
         if let Some(w) = model.workers.get_mut(&id) {
-            w.vitals.account = account;
+            w.vitals.tokens.account = account;
         }
         spawn::started(model, &profile, now);
         out.push(Command::StartWorker {
@@ -328,7 +328,7 @@ fn start_missing_profiles(model: &mut Model, now: u64, out: &mut Vec<Command>) {
         model.workers.insert(id, w);
         let account = super::limits::pick_account(model, &profile, id);
         if let Some(w) = model.workers.get_mut(&id) {
-            w.vitals.account = account;
+            w.vitals.tokens.account = account;
         }
         out.push(Command::record(
             Some(id),

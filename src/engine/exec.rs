@@ -29,7 +29,7 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
             let account = model
                 .workers
                 .get(&worker)
-                .and_then(|w| w.vitals.account.clone());
+                .and_then(|w| w.vitals.tokens.account.clone());
             // What this start's agent prints comes after: that is what explains its exit.
             ctx.log_marks
                 .set(worker, &ctx.setup.paths.output_log(worker));

@@ -76,7 +76,7 @@ pub(super) fn confirmed(
         return;
     };
     if d.note.is_none() {
-        w.vitals.usage_task = Some(d.task.clone());
+        w.vitals.tokens.usage_task = Some(d.task.clone());
     }
     // The agent's state counts from the submit: a prompt seen since (a screen right after Enter,
     // before the spinner; or a shell that already ran the lines) is judged from now, not from

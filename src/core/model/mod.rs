@@ -5,6 +5,7 @@ mod health;
 mod land;
 mod policy;
 mod survey;
+mod usage;
 mod worker;
 
 pub use delivery::{Delivery, Step};
@@ -15,7 +16,8 @@ pub use policy::{
     SpawnPolicy,
 };
 pub use survey::{Conflict, Overlap, Survey};
-pub use worker::{HeldInput, HookSaid, Input, Said, Screen, Vitals, Worker};
+pub use usage::{AccountLimit, Usage};
+pub use worker::{HeldInput, HookSaid, Input, Said, Screen, Tokens, Vitals, Worker};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -288,61 +290,6 @@ pub struct Model {
     pub limits: BTreeMap<String, AccountLimit>,
     /// Budgets already announced as reached: "" for the run's, else the task's id (not stored).
     pub budget_alerted: std::collections::BTreeSet<String>,
-}
-
-/// Tokens an agent reported using.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Usage {
-    pub input: u64,
-    pub output: u64,
-    pub cache_read: u64,
-    pub cache_write: u64,
-}
-
-impl Usage {
-    pub fn plus(self, o: &Usage) -> Usage {
-        Usage {
-            input: self.input + o.input,
-            output: self.output + o.output,
-            cache_read: self.cache_read + o.cache_read,
-            cache_write: self.cache_write + o.cache_write,
-        }
-    }
-
-    /// What grew since `before` (a counter that went down started over: all of it is new).
-    pub fn since(self, before: &Usage) -> Usage {
-        let grew = self.input >= before.input
-            && self.output >= before.output
-            && self.cache_read >= before.cache_read
-            && self.cache_write >= before.cache_write;
-        if !grew {
-            return self;
-        }
-        Usage {
-            input: self.input - before.input,
-            output: self.output - before.output,
-            cache_read: self.cache_read - before.cache_read,
-            cache_write: self.cache_write - before.cache_write,
-        }
-    }
-
-    pub fn total(&self) -> u64 {
-        self.input + self.output + self.cache_read + self.cache_write
-    }
-}
-
-/// A rate limit an account is under: its workers take no new work before `until`; then the
-/// ones whose client gave up get a note to go on.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct AccountLimit {
-    pub until: u64,
-    /// Limits met in a row (the backoff doubles with each).
-    pub tries: u32,
-    /// What the screen said.
-    pub why: String,
-    /// Its workers take no new work: the time has not come, or an agent of it is still
-    /// limited. Kept (not removed) once over, so limits met in a row back off longer.
-    pub holding: bool,
 }
 
 impl Model {

@@ -46,7 +46,7 @@ impl Worker {
     /// The account its agent runs on, which rate limits belong to: `profile/account` where
     /// the profile lists accounts, else the profile.
     pub fn account(&self) -> String {
-        match &self.vitals.account {
+        match &self.vitals.tokens.account {
             Some(a) => format!("{}/{a}", self.profile),
             None => self.profile.clone(),
         }
@@ -122,6 +122,20 @@ pub struct Vitals {
     /// not read "waiting 4s" after the czar restarted.
     #[serde(default)]
     pub resumed_from: Option<(super::AgentState, u64)>,
+    /// The account its agent runs on and the tokens it used. Flattened: stored as the four
+    /// fields they were before, so a running fleet's store keeps loading.
+    #[serde(flatten)]
+    pub tokens: Tokens,
+    /// What its latest screen says besides the state, and whether its client gave up and
+    /// waits for a new message (see `limits`). Not stored: a restarted czar reads again.
+    #[serde(skip)]
+    pub said: Said,
+}
+
+/// A worker's account and token figures: which account its agent runs on, what it last
+/// reported and for which task. One group because they change together (`tokens`, `workers`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Tokens {
     /// Which of its profile's accounts its agent runs on (None: the profile lists none).
     #[serde(default)]
     pub account: Option<String>,
@@ -137,10 +151,6 @@ pub struct Vitals {
     /// and the next task is assigned before its text reaches the agent.
     #[serde(default)]
     pub usage_task: Option<TaskId>,
-    /// What its latest screen says besides the state, and whether its client gave up and
-    /// waits for a new message (see `limits`). Not stored: a restarted czar reads again.
-    #[serde(skip)]
-    pub said: Said,
 }
 
 /// The words behind a worker's latest screen, for alerts and limits.
@@ -241,5 +251,43 @@ mod tests {
         let q = w(r#"waiting pattern /^Do you want/ matched "Do you want to push \"main\"?""#);
         assert_eq!(q.question(), r#"Do you want to push "main"?"#);
         assert_eq!(w("prompt").question(), "2. No");
+    }
+
+    /// The token fields sit flat in the stored JSON, as before they were grouped: a store
+    /// written by an older czar loads, and what is written now names the same keys.
+    #[test]
+    fn grouped_token_fields_keep_the_stored_format() {
+        let old = r#"{"activity_at":7,"nudges":0,"nudged_at":null,"answered_at":null,
+            "account":"a","usage_seen":["s",{"input":1,"output":2,"cache_read":3,"cache_write":4}],
+            "usage":{"input":5,"output":6,"cache_read":7,"cache_write":8},"usage_task":"t1"}"#;
+        let v: Vitals = serde_json::from_str(old).unwrap();
+        assert_eq!(v.activity_at, 7);
+        assert_eq!(v.tokens.account.as_deref(), Some("a"));
+        assert_eq!(
+            v.tokens
+                .usage_seen
+                .as_ref()
+                .map(|(s, u)| (s.as_str(), u.total())),
+            Some(("s", 10))
+        );
+        assert_eq!(v.tokens.usage.total(), 26);
+        assert_eq!(v.tokens.usage_task.as_deref(), Some("t1"));
+        let written: serde_json::Value = serde_json::to_value(&v).unwrap();
+        for key in ["account", "usage_seen", "usage", "usage_task"] {
+            assert!(
+                written.get(key).is_some(),
+                "{key} is not a top-level key: {written}"
+            );
+        }
+        assert!(
+            written.get("tokens").is_none(),
+            "the group leaked into the format: {written}"
+        );
+        // A store from before accounts and usage existed still loads, with none.
+        let older: Vitals = serde_json::from_str(
+            r#"{"activity_at":1,"nudges":0,"nudged_at":null,"answered_at":null}"#,
+        )
+        .unwrap();
+        assert_eq!(older.tokens, Tokens::default());
     }
 }

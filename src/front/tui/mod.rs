@@ -2,7 +2,9 @@
 //! its own task and keeps deciding; the dashboard reads its model, shows it, and sends the
 //! operator's keys to it as intents.
 
+mod alerts;
 mod app;
+mod dialog_keys;
 pub mod input;
 pub mod keymap;
 mod log_keys;
