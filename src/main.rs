@@ -35,7 +35,7 @@ async fn dispatch(cli: Cli, dir: PathBuf) -> anyhow::Result<i32> {
         Some(Cmd::Task(TaskCmd::Add(args))) => {
             czar::cmd::project::task_add(&dir, &args).map(|()| 0)
         }
-        Some(Cmd::Task(cmd)) => czar::cmd::tasks::run(&dir, cmd),
+        Some(Cmd::Task(cmd)) => czar::cmd::task(&dir, cmd),
         Some(Cmd::Status { json }) => czar::cmd::project::status(&dir, json).map(|()| 0),
         Some(Cmd::Stats { json }) => czar::cmd::project::stats(&dir, json).map(|()| 0),
         Some(Cmd::Claim { paths }) => czar::cmd::worker::claim(&dir, &paths),

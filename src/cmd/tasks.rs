@@ -5,7 +5,6 @@
 
 use crate::adapters::lock::{self, LockError, Mode};
 use crate::adapters::store::{Step, Store};
-use crate::cli::TaskCmd;
 use crate::config::ProjectConfig;
 use crate::core::command::{Command, Event};
 use crate::core::model::{Model, Task, TaskState};
@@ -16,20 +15,6 @@ use crate::tasks::{self, TaskSet};
 use crate::visible::one_line;
 use serde_json::json;
 use std::path::Path;
-
-pub fn run(dir: &Path, cmd: TaskCmd) -> anyhow::Result<i32> {
-    match cmd {
-        TaskCmd::Add(args) => super::project::task_add(dir, &args).map(|()| 0),
-        TaskCmd::Ls { json } => ls(dir, json),
-        TaskCmd::Show { id, json } => show(dir, &id, json),
-        TaskCmd::Rm { id } => control(dir, &id, TaskAction::Cancel),
-        TaskCmd::Hold { id, note } => control(dir, &id, TaskAction::Hold { note }),
-        TaskCmd::Release { id } => control(dir, &id, TaskAction::Release),
-        TaskCmd::Retry { id } => control(dir, &id, TaskAction::Retry),
-        TaskCmd::Priority { id, priority } => control(dir, &id, TaskAction::Priority(priority)),
-        TaskCmd::Edit { id } => super::task_edit::edit(dir, &id),
-    }
-}
 
 /// The project's tasks as the store has them, with the task files no czar has read yet.
 pub(super) struct Queue {
@@ -86,7 +71,7 @@ fn row_json(t: &Task) -> serde_json::Value {
     })
 }
 
-fn ls(dir: &Path, json: bool) -> anyhow::Result<i32> {
+pub(super) fn ls(dir: &Path, json: bool) -> anyhow::Result<i32> {
     let q = queue(dir)?;
     let mut rows: Vec<&Task> = q.model.tasks.values().collect();
     rows.sort_by_key(|t| (t.state.is_final(), -t.def.priority, t.def.id.clone()));
@@ -118,7 +103,7 @@ fn ls(dir: &Path, json: bool) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-fn show(dir: &Path, id: &str, json: bool) -> anyhow::Result<i32> {
+pub(super) fn show(dir: &Path, id: &str, json: bool) -> anyhow::Result<i32> {
     let q = queue(dir)?;
     let t = known(&q, id)?;
     let events: Vec<_> = q
@@ -190,7 +175,7 @@ fn refusal(out: &[Command]) -> Option<String> {
     })
 }
 
-fn control(dir: &Path, id: &str, action: TaskAction) -> anyhow::Result<i32> {
+pub(super) fn control(dir: &Path, id: &str, action: TaskAction) -> anyhow::Result<i32> {
     let q = queue(dir)?;
     known(&q, id)?;
     let now = now_ms();

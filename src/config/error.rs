@@ -92,3 +92,12 @@ impl ConfigError {
         Self::new(at, ConfigErrorKind::Io { action, source })
     }
 }
+
+/// A value that is there but cannot be used: the key's place, what was written, and why not.
+pub(super) fn invalid(at: &Location, value: &str, reason: &str) -> ConfigError {
+    let kind = ConfigErrorKind::Invalid {
+        value: value.to_string(),
+        reason: reason.to_string(),
+    };
+    ConfigError::new(at.clone(), kind)
+}

@@ -1,8 +1,8 @@
 //! The landing keys: `land`, `into`, `land_verify` (and `keep_branches`, read with the layer).
 
 use super::error::ConfigError;
+use super::error::invalid;
 use super::profile::Sourced;
-use super::resolve::invalid;
 
 /// `land`, `into` and `land_verify`, checked where they are written.
 pub(super) fn resolve(

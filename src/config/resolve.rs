@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
-use super::error::{ConfigError, ConfigErrorKind, Location};
+use super::error::{ConfigError, ConfigErrorKind, Location, invalid};
 use super::layer::ProjectLayer;
 use super::paths;
 use super::profile::Sourced;
@@ -20,14 +20,6 @@ pub(super) struct Context<'a> {
     pub defaults_name: &'a str,
     /// The user's home folder, which is never one of czar's folders.
     pub home: Option<PathBuf>,
-}
-
-pub(super) fn invalid(at: &Location, value: &str, reason: &str) -> ConfigError {
-    let kind = ConfigErrorKind::Invalid {
-        value: value.to_string(),
-        reason: reason.to_string(),
-    };
-    ConfigError::new(at.clone(), kind)
 }
 
 pub(super) fn resolve(

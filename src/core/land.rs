@@ -4,7 +4,9 @@
 
 use super::command::{Command, EventKind};
 use super::land_return::{send_back, send_back_as};
-use super::model::{LandMode, LandRecord, Landing, Model, TaskState};
+pub use super::land_state::landed_branches;
+use super::land_state::{set, state_of, wait};
+use super::model::{LandMode, Landing, Model, TaskState};
 use super::observation::{MergeOutcome, MoveOutcome};
 
 const CONFLICT_TEMPLATE: &str = include_str!("../../prompts/land_conflict.md");
@@ -12,22 +14,6 @@ const VERIFY_TEMPLATE: &str = include_str!("../../prompts/land_verify.md");
 
 /// A landing that could not go on is tried again this long after.
 pub const RETRY_MS: u64 = 5_000;
-
-/// A task just done joins the landing queue (when landing is on).
-pub(super) fn enqueue(model: &mut Model, task: &str, now: u64) {
-    if !model.policy.land.mode.is_on() {
-        return;
-    }
-    let Some(t) = model.tasks.get_mut(task) else {
-        return;
-    };
-    let rec = t.land.get_or_insert_with(|| LandRecord {
-        queued_at: now,
-        ..LandRecord::default()
-    });
-    rec.state = Landing::Queued;
-    rec.followup = None;
-}
 
 /// The task that lands next, if none is landing now: done, queued (or waiting and due again),
 /// every need landed; the earliest done first.
@@ -109,13 +95,6 @@ fn land_command(model: &Model, id: &str) -> Command {
         message: format!("czar: land {id}: {}\n", t.def.title),
         landed,
     }
-}
-
-pub(super) fn state_of(model: &Model, task: &str) -> Option<Landing> {
-    let t = model.tasks.get(task)?;
-    (t.state == TaskState::Done)
-        .then(|| t.land.as_ref().map(|l| l.state.clone()))
-        .flatten()
 }
 
 pub(super) fn merged(
@@ -248,16 +227,6 @@ pub(super) fn moved(
     }
 }
 
-/// The branches of every landed task, for the cleanup to remove those it can.
-pub fn landed_branches(model: &Model) -> Vec<String> {
-    model
-        .tasks
-        .values()
-        .filter(|t| model.landed(&t.def.id) && t.land.is_some())
-        .map(|t| t.branch())
-        .collect()
-}
-
 /// The operator asks for a task to land now: it goes first, and a landing that waits is tried
 /// again at once (once: a wait that comes back waits as usual).
 pub(super) fn now(model: &mut Model, task: &str, out: &mut Vec<Command>) {
@@ -336,33 +305,6 @@ pub(super) fn resume(model: &mut Model, out: &mut Vec<Command>) {
             Some(Landing::PrOpening) => super::land_pr::open(model, &id, out),
             _ => {}
         }
-    }
-}
-
-pub(super) fn set(model: &mut Model, task: &str, state: Landing) {
-    if let Some(rec) = model.tasks.get_mut(task).and_then(|t| t.land.as_mut()) {
-        rec.state = state;
-    }
-}
-
-pub(super) fn wait(model: &mut Model, task: &str, why: &str, now: u64, out: &mut Vec<Command>) {
-    let said = matches!(state_of(model, task), Some(Landing::Waiting { why: w, .. }) if w == why);
-    set(
-        model,
-        task,
-        Landing::Waiting {
-            why: why.to_string(),
-            since: now,
-        },
-    );
-    // Said once per reason: a dirty checkout is tried again every few seconds.
-    if !said {
-        out.push(Command::record(
-            None,
-            Some(task),
-            EventKind::LandWaiting,
-            why,
-        ));
     }
 }
 

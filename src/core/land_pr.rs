@@ -3,8 +3,8 @@
 //! goes back to an agent with the check's log.
 
 use super::command::{Command, EventKind};
-use super::land::{set, state_of, wait};
 use super::land_return::send_back;
+use super::land_state::{set, state_of, wait};
 use super::model::{Landing, Model};
 use super::observation::PrStatus;
 
@@ -127,7 +127,7 @@ pub(super) fn seen(
             ));
             if !model.policy.land.keep_branches {
                 out.push(Command::DeleteBranches {
-                    branches: super::land::landed_branches(model),
+                    branches: super::land_state::landed_branches(model),
                 });
             }
         }

@@ -13,6 +13,7 @@ mod healing;
 pub mod land;
 mod land_pr;
 mod land_return;
+mod land_state;
 mod lifecycle;
 pub mod limits;
 pub mod menu;

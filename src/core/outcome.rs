@@ -75,7 +75,7 @@ pub(super) fn complete(
         t.times.finished = Some(now);
         t.worker = Some(worker);
     }
-    super::land::enqueue(model, task, now);
+    model.queue_landing(task, now);
     if let Some(w) = model.workers.get_mut(&worker) {
         w.let_go();
         // Its prompt says idle; what the operator wants to know is that it finished.

@@ -140,3 +140,23 @@ pub struct LandRecord {
     #[serde(default)]
     pub asked: bool,
 }
+
+impl super::Model {
+    /// A task just done joins the landing queue (when landing is on); a task done again after a
+    /// follow-up is queued afresh. Plain bookkeeping on the task, so that the module that moves
+    /// tasks (`outcome`) need not import the one that decides landings.
+    pub fn queue_landing(&mut self, task: &str, now: u64) {
+        if !self.policy.land.mode.is_on() {
+            return;
+        }
+        let Some(t) = self.tasks.get_mut(task) else {
+            return;
+        };
+        let rec = t.land.get_or_insert_with(|| LandRecord {
+            queued_at: now,
+            ..LandRecord::default()
+        });
+        rec.state = Landing::Queued;
+        rec.followup = None;
+    }
+}

@@ -2,7 +2,7 @@
 //! form): they go to the dialog, not to the panels. Apart from `input` (the panels' keys) as
 //! `queue_keys` and `log_keys` are, and like them it only borrows `input::Effect`.
 
-use super::input::Effect;
+use super::effect::Effect;
 use super::state::{Dialog, TaskForm, UiState};
 use crate::config::{Key, KeySpec};
 use crate::core::model::{Model, TaskDef};

@@ -6,31 +6,10 @@ use super::keymap::Action;
 use super::rows;
 use super::state::{Dialog, Panel, PreviewMode, TaskForm, UiState};
 use crate::config::KeySpec;
-use crate::core::model::TaskDef;
 use crate::core::model::{AgentState, Model, WorkerId};
 use crate::core::observation::Intent;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    /// Goes to the engine, which records it as an operator intervention.
-    Send(Intent),
-    Attach(WorkerId),
-    /// Open `$EDITOR` on a new task file.
-    EditTask,
-    WriteTask(TaskDef),
-    /// Open `$EDITOR` on this task's file.
-    EditTaskFile(String),
-    /// Set the task's priority in its file, then send the intent.
-    Priority {
-        task: String,
-        priority: i64,
-    },
-    /// Read the preview again now (the selection or the mode changed).
-    Refresh,
-    /// Open a pull request's page in the operator's browser.
-    OpenUrl(String),
-    Quit,
-}
+pub use super::effect::Effect;
 
 pub fn on_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Vec<Effect> {
     if ui.dialog != Dialog::None {

@@ -5,6 +5,7 @@
 mod alerts;
 mod app;
 mod dialog_keys;
+mod effect;
 pub mod input;
 pub mod keymap;
 mod log_keys;

@@ -2,7 +2,7 @@
 //! becomes an operator intent the core decides on (`core::task_control`); the panel only picks
 //! the task.
 
-use super::input::Effect;
+use super::effect::Effect;
 use super::keymap::Action;
 use super::rows;
 use super::state::{Dialog, Panel, UiState};
