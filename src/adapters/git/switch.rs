@@ -28,6 +28,31 @@ struct Wip {
     branch: String,
 }
 
+/// A new branch at `base`. Deleting a repository's last loose ref under `refs/heads/czar/`
+/// (a landed branch, say) removes that empty folder, and a creation racing it finds the folder
+/// gone as it opens its lock file (ENOENT, reported as "Locked"): tried again, a few times.
+fn create_branch<'r>(
+    wt: &'r Repository,
+    branch: &str,
+    base: &git2::Commit<'_>,
+) -> Result<git2::Commit<'r>, git2::Error> {
+    let mut tries = 0;
+    loop {
+        match wt.branch(branch, base, false) {
+            Ok(b) => return b.get().peel_to_commit(),
+            Err(e)
+                if tries < 5
+                    && e.code() == git2::ErrorCode::Locked
+                    && e.class() == git2::ErrorClass::Os =>
+            {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 impl Git {
     /// Moves a linked worktree to task branch `branch`, saving any uncommitted work first as a
     /// WIP commit on the branch it was on. Creates `branch` from `base` unless it exists.
@@ -65,9 +90,7 @@ impl Git {
         let created = existing.is_none();
         let target = match existing {
             Some(b) => b.get().peel_to_commit(),
-            None => wt
-                .branch(branch, &base_commit, false)
-                .and_then(|b| b.get().peel_to_commit()),
+            None => create_branch(&wt, branch, &base_commit),
         }
         .doing(&path, || format!("creating branch {branch} from {base}"))?;
         checkout_branch(&wt, &target, &refname)
