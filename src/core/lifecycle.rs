@@ -91,6 +91,14 @@ pub(super) fn check_finished(
     let new_commits = info.is_some_and(|b| b.ahead > t.ahead_at_start);
     let own = info.and_then(|b| b.own).unwrap_or(0);
     let grace_over = now.saturating_sub(w.since) >= model.policy.idle_grace_ms;
+    // Some clients show their prompt for a moment inside a turn (Aider between writing a file
+    // and asking to run a command): a prompt counts as the end of the work only once it has
+    // shown unbroken for the profile's settle time, unless the agent said `czar done`.
+    let settle = model.policy.delivery.agent(&w.profile).ready_settle_ms;
+    let settled = settle == 0 || w.vitals.said.ready_since.is_some_and(|t| now >= t + settle);
+    if !t.done_signal && new_commits && !settled {
+        return;
+    }
     if !(t.done_signal || new_commits) {
         if grace_over {
             let why = "the agent went back to its prompt without new commits or `czar done`";
