@@ -195,6 +195,11 @@ pub const ACTIONS: &[(&str, &[&str], &str)] = &[
     ),
     ("open_pr", &["o"], "Landing panel: open its pull request"),
     (
+        "diff",
+        &["v"],
+        "Landing panel: its diff ($PAGER, diff_tool, else built in)",
+    ),
+    (
         "event_log",
         &["L"],
         "the whole event log: / filters, Enter expands an event",

@@ -68,5 +68,6 @@ pub(super) fn resolve(
         keep_branches: false,
         remote: remote.value,
         forge: forge.value,
+        diff_tool: None,
     })
 }

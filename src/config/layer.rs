@@ -24,6 +24,7 @@ pub(super) const STRING_KEYS: &[&str] = &[
     "attached",
     "remote",
     "forge",
+    "diff_tool",
 ];
 
 /// `[timing]` keys with their allowed ranges; the defaults live in config/defaults.toml.

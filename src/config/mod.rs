@@ -127,6 +127,9 @@ pub struct Land {
     /// `glab`).
     pub remote: String,
     pub forge: String,
+    /// The program the Landing panel pipes a diff into when `$PAGER` is not set (`diff_tool`,
+    /// e.g. "delta"); none: the dashboard's own view.
+    pub diff_tool: Option<String>,
 }
 
 /// Absolute, lexically normalised paths.

@@ -214,6 +214,7 @@ pub(super) fn resolve(
     }
 
     let mut land = land;
+    land.diff_tool = take_diff_tool(&mut layer.strings);
     land.keep_branches = layer.keep_branches.take().is_some_and(|k| k.value);
     let keys = super::keys::resolve_keys(&layer.keys);
     Ok(ProjectConfig {
@@ -344,6 +345,16 @@ pub(super) fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// `diff_tool`: a command line the dashboard pipes a diff into; blank is none.
+fn take_diff_tool(
+    strings: &mut std::collections::BTreeMap<&'static str, super::profile::Sourced<String>>,
+) -> Option<String> {
+    strings
+        .remove("diff_tool")
+        .map(|v| v.value)
+        .filter(|v| !v.trim().is_empty())
 }
 
 #[cfg(test)]

@@ -67,6 +67,17 @@ impl Handle {
         self.ask(msg, answer).await
     }
 
+    /// Task `task`'s diff: what it brought to the target once landed, else what its branch
+    /// holds beyond its fork from the target.
+    pub async fn diff(&self, task: &str) -> Result<String, String> {
+        let (reply, answer) = oneshot::channel();
+        let msg = Msg::Diff {
+            task: task.to_string(),
+            reply,
+        };
+        self.ask(msg, answer).await
+    }
+
     async fn ask<T>(
         &self,
         msg: Msg,
@@ -110,5 +121,36 @@ pub(super) fn branch(
             .branch_stats(&ctx.setup.base, &branch_for(&task))
             .map_err(|e| e.to_string());
         let _ = reply.send(stats);
+    });
+}
+
+/// Reads a finished task's diff for a front end, off the loop. A landed task's branch may be
+/// gone: its landing's own range (target before..landing commit) is shown then.
+pub(super) fn diff(
+    ctx: &Arc<Ctx>,
+    model: &Model,
+    task: String,
+    reply: oneshot::Sender<Result<String, String>>,
+) {
+    use crate::core::model::Landing;
+    let into = if model.policy.land.into.is_empty() {
+        ctx.setup.base.clone()
+    } else {
+        model.policy.land.into.clone()
+    };
+    let landed = model.tasks.get(&task).and_then(|t| match &t.land {
+        Some(rec) => match &rec.state {
+            Landing::Landed { commit, from, .. } if !from.is_empty() => {
+                Some((from.clone(), commit.clone()))
+            }
+            _ => None,
+        },
+        None => None,
+    });
+    let (from, to) = landed.unwrap_or((into, branch_for(&task)));
+    let ctx = Arc::clone(ctx);
+    tokio::task::spawn_blocking(move || {
+        let text = ctx.repo.diff_text(&from, &to).map_err(|e| e.to_string());
+        let _ = reply.send(text);
     });
 }

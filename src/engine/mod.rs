@@ -70,6 +70,11 @@ pub(crate) enum Msg {
         task: String,
         reply: oneshot::Sender<Result<crate::adapters::git::BranchStats, String>>,
     },
+    /// A front end asks for a finished task's diff (what it brings, or brought, to the target).
+    Diff {
+        task: String,
+        reply: oneshot::Sender<Result<String, String>>,
+    },
 }
 
 /// Shared by the engine and the tasks it spawns.

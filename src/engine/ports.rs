@@ -65,6 +65,8 @@ pub trait Repo: Send + Sync {
     fn branch_at(&self, worktree: &Path) -> Option<String>;
     fn branch_stats(&self, base: &str, branch: &str) -> Result<BranchStats, GitError>;
     fn branch_tip(&self, branch: &str) -> Option<String>;
+    /// What `to` changed since its fork from `from`, as patch text (for the operator to read).
+    fn diff_text(&self, from: &str, to: &str) -> Result<String, GitError>;
     fn commit_of(&self, rev: &str) -> Result<String, GitError>;
     fn commits_since(&self, from: &str, to: &str) -> Option<usize>;
     fn put_branch(&self, branch: &str, at: &str, keep: Option<&str>) -> Result<(), GitError>;

@@ -156,6 +156,10 @@ impl Repo for Git {
         Git::branch_stats(self, base, branch)
     }
 
+    fn diff_text(&self, from: &str, to: &str) -> Result<String, GitError> {
+        Git::diff_text(self, from, to)
+    }
+
     fn branch_tip(&self, branch: &str) -> Option<String> {
         Git::branch_tip(self, branch)
     }

@@ -106,6 +106,7 @@ impl Engine {
                 reply,
             } => handle::screen(&self.ctx, &self.model, worker, ansi, reply),
             Msg::Branch { task, reply } => handle::branch(&self.ctx, task, reply),
+            Msg::Diff { task, reply } => handle::diff(&self.ctx, &self.model, task, reply),
         }
         Ok(())
     }

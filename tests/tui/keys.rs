@@ -233,7 +233,7 @@ fn no_color_draws_no_colour_at_all() {
 
 #[test]
 fn land_now_sends_the_task_selected_in_the_landing_panel() {
-    let model = crate::snapshots::landing_model();
+    let model = crate::landing::landing_model();
     let mut ui = fixture::ui(true);
     // Not in the Landing panel: nothing is sent, and the operator is told where to go.
     assert!(on_key(&mut ui, &model, k("l")).is_empty());
@@ -261,7 +261,7 @@ fn land_now_sends_the_task_selected_in_the_landing_panel() {
 
 #[test]
 fn reject_asks_for_a_note_and_sends_it_and_open_pr_needs_a_pull_request() {
-    let model = crate::snapshots::landing_model();
+    let model = crate::landing::landing_model();
     let mut ui = fixture::ui(true);
     on_key(&mut ui, &model, k("Tab"));
     on_key(&mut ui, &model, k("Tab"));
@@ -285,5 +285,27 @@ fn reject_asks_for_a_note_and_sends_it_and_open_pr_needs_a_pull_request() {
             note: "use --json".into()
         })]
     );
+    assert_eq!(ui.dialog, Dialog::None);
+}
+
+#[test]
+fn the_diff_key_asks_for_the_selected_tasks_diff_and_its_view_closes() {
+    let model = crate::landing::landing_model();
+    let mut ui = fixture::ui(true);
+    assert!(on_key(&mut ui, &model, k("v")).is_empty());
+    assert!(ui.flash.contains("Landing panel"), "{}", ui.flash);
+    ui.panel = Panel::Landing;
+    ui.landing_sel = 1;
+    let id = czar::front::tui::rows::landing(&model)[1].def.id.clone();
+    assert_eq!(on_key(&mut ui, &model, k("v")), vec![Effect::ShowDiff(id)]);
+    // The built-in view takes the keys while open: q closes it, nothing else happens.
+    ui.dialog = Dialog::Diff(czar::front::tui::state::DiffView {
+        task: "schema".into(),
+        lines: vec!["+a".into(), "+b".into()],
+        scroll: 0,
+    });
+    assert!(on_key(&mut ui, &model, k("Down")).is_empty());
+    assert!(matches!(&ui.dialog, Dialog::Diff(v) if v.scroll == 1));
+    assert!(on_key(&mut ui, &model, k("q")).is_empty());
     assert_eq!(ui.dialog, Dialog::None);
 }

@@ -187,57 +187,6 @@ fn a_waiting_worker_selected_keeps_y_and_n_in_the_footer() {
     snap_at(&ALL_SIZES, "waiting_selected", &fixture::model(), &ui);
 }
 
-/// The fixture with landing on: `setup` landed, `schema` sent back with a conflict, and a third
-/// done task waiting on a dirty checkout.
-pub fn landing_model() -> Model {
-    use czar::core::model::{LandMode, LandRecord, Landing, TaskState};
-    let mut model = fixture::model();
-    model.policy.land.mode = LandMode::Merge;
-    model.policy.land.into = "main".into();
-    let record = |state, returns| LandRecord {
-        state,
-        returns,
-        queued_at: 1_000,
-        ..LandRecord::default()
-    };
-    if let Some(t) = model.tasks.get_mut("setup") {
-        let landed = Landing::Landed {
-            commit: "4f2a9c1e77d0b3aa".into(),
-            from: "0000".into(),
-            at: 2_000,
-        };
-        t.land = Some(record(landed, 0));
-    }
-    if let Some(t) = model.tasks.get_mut("schema") {
-        let back = Landing::Returned {
-            files: vec!["src/db.rs".into()],
-            verify_failed: false,
-        };
-        t.land = Some(record(back, 1));
-    }
-    let mut waiting = model.tasks["setup"].clone();
-    waiting.def.id = "readme".into();
-    waiting.state = TaskState::Done;
-    waiting.land = Some(record(
-        Landing::Waiting {
-            why: "main is checked out in /src/app, which has uncommitted changes (README.md)"
-                .into(),
-            since: 1_500,
-        },
-        0,
-    ));
-    model.tasks.insert("readme".into(), waiting);
-    model
-}
-
-#[test]
-fn landing_panel() {
-    let mut ui = fixture::ui(true);
-    ui.panel = Panel::Landing;
-    ui.landing_sel = 1;
-    snap("landing", &landing_model(), &ui);
-}
-
 /// A done worker keeps its last task's figures; two long names that differ at the end stay
 /// told apart when cut; spare width goes to the task and branch columns.
 #[test]

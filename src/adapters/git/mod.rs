@@ -11,6 +11,7 @@ mod land;
 mod listing;
 mod locks;
 mod overlap;
+mod patch;
 mod signature;
 mod stats;
 mod switch;

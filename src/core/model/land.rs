@@ -139,6 +139,19 @@ pub struct LandRecord {
     /// The operator asked for it to land now: it goes first, and a wait is tried again at once.
     #[serde(default)]
     pub asked: bool,
+    /// What its branch brought, as last seen when it was done (the branch may be gone once
+    /// landed): for the Landing panel.
+    #[serde(default)]
+    pub figures: Option<LandFigures>,
+}
+
+/// A finished branch's size: commits ahead of the base, files, lines added and removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct LandFigures {
+    pub commits: usize,
+    pub files: usize,
+    pub added: usize,
+    pub removed: usize,
 }
 
 impl super::Model {
@@ -149,6 +162,16 @@ impl super::Model {
         if !self.policy.land.mode.is_on() {
             return;
         }
+        let figures = self.tasks.get(task).and_then(|t| {
+            let w = self.workers.get(&t.worker?)?;
+            let b = w.branch.as_ref().filter(|b| b.branch == t.branch())?;
+            Some(LandFigures {
+                commits: b.ahead,
+                files: b.files,
+                added: b.added,
+                removed: b.removed,
+            })
+        });
         let Some(t) = self.tasks.get_mut(task) else {
             return;
         };
@@ -158,5 +181,9 @@ impl super::Model {
         });
         rec.state = Landing::Queued;
         rec.followup = None;
+        // A later look wins; none (the worker moved on) keeps the last one.
+        if figures.is_some() {
+            rec.figures = figures;
+        }
     }
 }

@@ -3,9 +3,10 @@
 
 use super::input::{Effect, on_key};
 use super::keymap::spec_of;
+use super::state::Dialog;
 use super::state::{PreviewMode, Screen, UiState};
 use super::terminal::Term;
-use super::{outside, view};
+use super::{landing_keys, outside, pager, view};
 use crate::adapters::git::BranchStats;
 use crate::core::model::{Model, WorkerId};
 use crate::engine::{Handle, Setup, now_ms};
@@ -32,6 +33,7 @@ pub async fn run(
     handle: &mut Handle,
     ui: &mut UiState,
     setup: &Setup,
+    diff_tool: Option<&str>,
 ) -> anyhow::Result<()> {
     let mut keys = EventStream::new();
     let (tx, mut rx) = mpsc::unbounded_channel::<Read>();
@@ -72,6 +74,28 @@ pub async fn run(
                                 last_read = Instant::now() - BRANCH_EVERY;
                             }
                             Effect::OpenUrl(url) => ui.flash = outside::open_url(&url),
+                            Effect::ShowDiff(task) => {
+                                let text = match handle.diff(&task).await {
+                                    Ok(t) => t,
+                                    Err(e) => {
+                                        ui.flash = format!("no diff for {task}: {e}");
+                                        continue;
+                                    }
+                                };
+                                let pager = std::env::var("PAGER").ok();
+                                match pager::chosen(pager.as_deref(), diff_tool) {
+                                    Some(program) => {
+                                        // As for an attach: the key reader must not compete with it.
+                                        drop(keys);
+                                        ui.flash = pager::show(term, &program, text).await?;
+                                        keys = EventStream::new();
+                                    }
+                                    None => {
+                                        ui.flash.clear();
+                                        ui.dialog = Dialog::Diff(landing_keys::diff_view(&task, &text));
+                                    }
+                                }
+                            }
                             Effect::Attach(w) => {
                                 // The key reader must not compete with tmux for the terminal.
                                 drop(keys);

@@ -31,6 +31,12 @@ pub(super) fn on_dialog_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Ve
         }
         return Vec::new();
     }
+    if let Dialog::Diff(view) = &mut ui.dialog {
+        if super::landing_keys::on_diff_key(view, &key) {
+            ui.dialog = Dialog::None;
+        }
+        return Vec::new();
+    }
     if key.key == Key::Esc || is_ctrl_c {
         if ui.dialog == Dialog::Filter {
             ui.filter.clear();
@@ -132,6 +138,7 @@ pub(super) fn on_dialog_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Ve
         Dialog::AddTask(form) => add_task_key(ui, form, &key, &mut out),
         // Handled above.
         Dialog::EventLog(view) => Dialog::EventLog(view),
+        Dialog::Diff(view) => Dialog::Diff(view),
     };
     out
 }

@@ -24,5 +24,7 @@ pub enum Effect {
     Refresh,
     /// Open a pull request's page in the operator's browser.
     OpenUrl(String),
+    /// Show a finished task's diff: in `$PAGER` or the configured tool, else in the dashboard.
+    ShowDiff(String),
     Quit,
 }

@@ -42,48 +42,8 @@ pub fn on_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Vec<Effect> {
             ui.panel = ui.panel.next_in(model.policy.land.mode.is_on());
             Vec::new()
         }
-        Action::Reject | Action::OpenPr => {
-            let rows = rows::landing(model);
-            let Some(t) = rows
-                .get(ui.landing_sel)
-                .filter(|_| ui.panel == Panel::Landing)
-            else {
-                ui.flash = "select a task in the Landing panel first (Tab)".into();
-                return Vec::new();
-            };
-            let url = match t.land.as_ref().map(|l| &l.state) {
-                Some(crate::core::model::Landing::PrOpen { url, .. }) => Some(url.clone()),
-                _ => None,
-            };
-            match (action, url) {
-                (Action::Reject, _) => {
-                    ui.dialog = Dialog::Reject {
-                        task: t.def.id.clone(),
-                        text: String::new(),
-                    };
-                    Vec::new()
-                }
-                (_, Some(url)) => vec![Effect::OpenUrl(url)],
-                (_, None) => {
-                    ui.flash = format!("{} has no open pull request", t.def.id);
-                    Vec::new()
-                }
-            }
-        }
-        Action::LandNow => {
-            let rows = rows::landing(model);
-            match rows.get(ui.landing_sel) {
-                Some(t) if ui.panel == Panel::Landing => {
-                    ui.flash = format!("asked to land {} now", t.def.id);
-                    vec![Effect::Send(Intent::LandNow {
-                        task: t.def.id.clone(),
-                    })]
-                }
-                _ => {
-                    ui.flash = "select a task in the Landing panel first (Tab)".into();
-                    Vec::new()
-                }
-            }
+        Action::Reject | Action::OpenPr | Action::LandNow | Action::Diff => {
+            super::landing_keys::on_landing_key(ui, model, action)
         }
         Action::BranchView => {
             ui.preview = match ui.preview {

@@ -8,8 +8,10 @@ mod dialog_keys;
 mod effect;
 pub mod input;
 pub mod keymap;
+mod landing_keys;
 mod log_keys;
 mod outside;
+mod pager;
 mod queue_keys;
 pub mod rows;
 pub mod state;
@@ -32,7 +34,14 @@ pub async fn run(cfg: &ProjectConfig, setup: Setup) -> anyhow::Result<i32> {
     let result = match terminal::enter() {
         Ok(mut term) => {
             let _restore = terminal::Guard;
-            app::run(&mut term, &mut handle, &mut ui, &setup).await
+            app::run(
+                &mut term,
+                &mut handle,
+                &mut ui,
+                &setup,
+                cfg.land.diff_tool.as_deref(),
+            )
+            .await
         }
         Err(e) => Err(anyhow::anyhow!("setting up the terminal: {e}")),
     };

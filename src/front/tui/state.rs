@@ -85,6 +85,16 @@ pub enum Dialog {
     },
     /// The whole event log, over the dashboard.
     EventLog(LogView),
+    /// A finished task's diff, in the dashboard's own view.
+    Diff(DiffView),
+}
+
+/// The built-in diff view: the patch's lines and the first one shown.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DiffView {
+    pub task: String,
+    pub lines: Vec<String>,
+    pub scroll: usize,
 }
 
 /// Where the operator is in the event log.

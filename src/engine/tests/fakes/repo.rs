@@ -92,6 +92,11 @@ impl Repo for Fakes {
         self.world().stats(base, branch)
     }
 
+    fn diff_text(&self, from: &str, to: &str) -> Result<String, GitError> {
+        // The fake's commits carry no content: a header is all there is to show.
+        Ok(format!("diff {from}...{to}\n"))
+    }
+
     fn branch_tip(&self, branch: &str) -> Option<String> {
         self.world().branches.get(branch)?.last().cloned()
     }

@@ -153,6 +153,7 @@ pub fn footer(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
         .and_then(|w| model.workers.get(&w))
         .is_some_and(|w| w.agent == crate::core::model::AgentState::Waiting);
     let queue = ui.panel == crate::front::tui::state::Panel::Queue;
+    let landing = ui.panel == crate::front::tui::state::Panel::Landing;
     let line = match &ui.dialog {
         Dialog::None | Dialog::Help => {
             let worker_items = [
@@ -183,7 +184,22 @@ pub fn footer(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
                 (Action::AddTask, "task"),
                 (Action::Quit, "quit"),
             ];
-            let items: &[(Action, &str)] = if queue { &queue_items } else { &worker_items };
+            let landing_items = [
+                (Action::Help, "help"),
+                (Action::Down, "select"),
+                (Action::Diff, "diff"),
+                (Action::LandNow, "land now"),
+                (Action::Reject, "reject"),
+                (Action::OpenPr, "open PR"),
+                (Action::Quit, "quit"),
+            ];
+            let items: &[(Action, &str)] = if queue {
+                &queue_items
+            } else if landing {
+                &landing_items
+            } else {
+                &worker_items
+            };
             let mut spans = Vec::new();
             if !ui.flash.is_empty() {
                 spans.push(Span::styled(
@@ -228,6 +244,7 @@ pub fn footer(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
                 Action::PriorityDown,
                 Action::TaskEdit,
                 Action::TaskRetry,
+                Action::OpenPr,
             ];
             if waiting && !queue {
                 drop_order.retain(|a| !matches!(a, Action::AnswerNo | Action::AnswerYes));
@@ -258,6 +275,7 @@ pub fn footer(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
         Dialog::ConfirmKill(_) | Dialog::ConfirmCancel(_) => {
             Line::from(" y confirm · any other key cancels")
         }
+        Dialog::Diff(_) => Line::from(" ↑↓ scroll · PgUp PgDn page · Home End · q close"),
         _ => Line::from(" Enter confirm · Esc cancel"),
     };
     frame.render_widget(Paragraph::new(line), area);

@@ -2,6 +2,8 @@
 //! state, and reads nothing else (no clock, no tmux, no disk), so TestBackend can check it.
 
 mod bars;
+mod diff;
+mod land_detail;
 mod landing;
 mod log;
 mod overlay;
@@ -40,7 +42,12 @@ pub fn render(frame: &mut Frame, model: &Model, ui: &UiState) {
         Constraint::Percentage(100 - preview_pct),
     ])
     .areas(lower);
-    preview::render(frame, left, model, ui);
+    let landing_focused = ui.panel == crate::front::tui::state::Panel::Landing;
+    if landing_focused && model.policy.land.mode.is_on() {
+        land_detail::render(frame, left, model, ui);
+    } else {
+        preview::render(frame, left, model, ui);
+    }
     if model.policy.land.mode.is_on() {
         let [queue, land, alerts] = Layout::vertical([
             Constraint::Percentage(35),

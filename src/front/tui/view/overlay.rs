@@ -25,6 +25,15 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
             };
             super::log::render(frame, body, ui, view)
         }
+        // Like the log: everything but the header, for reading.
+        Dialog::Diff(view) => {
+            let body = Rect {
+                y: area.y + 1,
+                height: area.height.saturating_sub(1),
+                ..area
+            };
+            super::diff::render(frame, body, ui, view)
+        }
         Dialog::ConfirmKill(w) => {
             let task = model.workers.get(w).and_then(|x| x.task.clone());
             let what = match &task {
