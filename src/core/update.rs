@@ -94,6 +94,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
                 .and_then(|w| w.branch.replace(info));
             super::repair::branch_seen(model, worker, before, now, &mut out);
             lifecycle::check_finished(model, worker, now, &mut out);
+            model.refresh_land_figures(worker);
         }
         Observation::Verified {
             worker,

@@ -2,6 +2,7 @@
 //! reducer, and the real binary in tmux.
 
 mod e2e;
+mod e2e_land;
 mod e2e_log;
 mod e2e_queue;
 mod event_log;

@@ -162,16 +162,7 @@ impl super::Model {
         if !self.policy.land.mode.is_on() {
             return;
         }
-        let figures = self.tasks.get(task).and_then(|t| {
-            let w = self.workers.get(&t.worker?)?;
-            let b = w.branch.as_ref().filter(|b| b.branch == t.branch())?;
-            Some(LandFigures {
-                commits: b.ahead,
-                files: b.files,
-                added: b.added,
-                removed: b.removed,
-            })
-        });
+        let figures = self.land_figures(task);
         let Some(t) = self.tasks.get_mut(task) else {
             return;
         };
@@ -185,5 +176,41 @@ impl super::Model {
         if figures.is_some() {
             rec.figures = figures;
         }
+    }
+
+    /// A worker's branch was looked at again: a finished task of that branch still to land
+    /// takes its figures (its last commits may be seen only after it was done).
+    pub fn refresh_land_figures(&mut self, worker: super::WorkerId) {
+        let Some(seen) = self.workers.get(&worker).and_then(|w| w.branch.as_ref()) else {
+            return;
+        };
+        let Some(task) = self
+            .tasks
+            .values()
+            .find(|t| t.worker == Some(worker) && t.land.is_some() && t.branch() == seen.branch)
+            .map(|t| t.def.id.clone())
+        else {
+            return;
+        };
+        let figures = self.land_figures(&task);
+        let rec = self.tasks.get_mut(&task).and_then(|t| t.land.as_mut());
+        if let (Some(rec), Some(f)) = (rec, figures)
+            && !matches!(rec.state, Landing::Landed { .. })
+        {
+            rec.figures = Some(f);
+        }
+    }
+
+    /// The figures of `task`'s branch as its worker last saw it.
+    fn land_figures(&self, task: &str) -> Option<LandFigures> {
+        let t = self.tasks.get(task)?;
+        let w = self.workers.get(&t.worker?)?;
+        let b = w.branch.as_ref().filter(|b| b.branch == t.branch())?;
+        Some(LandFigures {
+            commits: b.ahead,
+            files: b.files,
+            added: b.added,
+            removed: b.removed,
+        })
     }
 }

@@ -358,3 +358,22 @@ fn the_operator_rejects_a_task_before_it_lands_and_its_agent_gets_the_note() {
             .any(|c| matches!(c, Command::Record(e) if e.detail.contains("not applied")))
     );
 }
+
+#[test]
+fn a_finished_branchs_figures_are_kept_on_its_landing_and_follow_later_looks_until_landed() {
+    use crate::core::model::LandFigures;
+    let mut m = landing_model(1);
+    m.policy.land.mode = LandMode::Pr;
+    load(&mut m, vec![def("a", &[], None)], 0);
+    boot(&mut m, 1);
+    finish(&mut m, 1, "a", 2);
+    let figures = |m: &Model| m.tasks["a"].land.as_ref().and_then(|l| l.figures);
+    let one = LandFigures {
+        commits: 1,
+        ..LandFigures::default()
+    };
+    assert_eq!(figures(&m), Some(one));
+    // A commit seen only after it was done: the landing's figures follow.
+    commits(&mut m, 1, "a", 2, 10);
+    assert_eq!(figures(&m).map(|f| f.commits), Some(2));
+}
