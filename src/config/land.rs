@@ -69,5 +69,6 @@ pub(super) fn resolve(
         remote: remote.value,
         forge: forge.value,
         diff_tool: None,
+        batch: 1,
     })
 }

@@ -53,12 +53,15 @@ pub(super) const BUDGET_KEYS: &[(&str, u64, u64)] =
     &[("max_tokens", 0, 1 << 50), ("max_task_tokens", 0, 1 << 50)];
 
 pub(super) const MAX_WORKERS: u64 = 256;
+/// Tasks merged together at most (`land_batch`).
+pub(super) const MAX_LAND_BATCH: u64 = 64;
 
 #[derive(Debug, Default)]
 pub(super) struct ProjectLayer {
     pub strings: BTreeMap<&'static str, Sourced<String>>,
     pub workers: Option<Sourced<u64>>,
     pub keep_branches: Option<Sourced<bool>>,
+    pub land_batch: Option<Sourced<u64>>,
     pub timing: BTreeMap<&'static str, Sourced<u64>>,
     pub budget: BTreeMap<&'static str, Sourced<u64>>,
     pub agents: BTreeMap<String, ProfileLayer>,
@@ -77,6 +80,7 @@ impl ProjectLayer {
             "agents",
             "keys",
             "keep_branches",
+            "land_batch",
         ]);
         root.check_keys(&allowed)?;
 
@@ -103,6 +107,13 @@ impl ProjectLayer {
         if let Some(node) = root.get("keep_branches") {
             let value = node.boolean()?;
             layer.keep_branches = Some(Sourced {
+                value,
+                at: node.loc(),
+            });
+        }
+        if let Some(node) = root.get("land_batch") {
+            let value = node.u64_in(1, MAX_LAND_BATCH)?;
+            layer.land_batch = Some(Sourced {
                 value,
                 at: node.loc(),
             });
@@ -164,6 +175,7 @@ impl ProjectLayer {
         self.strings.extend(over.strings);
         self.workers = over.workers.or(self.workers);
         self.keep_branches = over.keep_branches.or(self.keep_branches);
+        self.land_batch = over.land_batch.or(self.land_batch);
         self.timing.extend(over.timing);
         self.budget.extend(over.budget);
         self.keys.extend(over.keys);

@@ -130,6 +130,8 @@ pub struct Land {
     /// The program the Landing panel pipes a diff into when `$PAGER` is not set (`diff_tool`,
     /// e.g. "delta"); none: the dashboard's own view.
     pub diff_tool: Option<String>,
+    /// Ready tasks merged together and verified once (`land_batch`, default 1).
+    pub batch: usize,
 }
 
 /// Absolute, lexically normalised paths.

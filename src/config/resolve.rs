@@ -215,6 +215,7 @@ pub(super) fn resolve(
 
     let mut land = land;
     land.diff_tool = take_diff_tool(&mut layer.strings);
+    land.batch = layer.land_batch.take().map_or(1, |b| b.value as usize);
     land.keep_branches = layer.keep_branches.take().is_some_and(|k| k.value);
     let keys = super::keys::resolve_keys(&layer.keys);
     Ok(ProjectConfig {

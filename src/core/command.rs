@@ -64,6 +64,9 @@ pub enum Command {
         verify: Vec<String>,
         message: String,
         landed: Vec<(TaskId, String, String)>,
+        /// A batch: these branches (with their merge messages) merged on top, in order, before
+        /// the one verify.
+        also: Vec<(String, String)>,
     },
     /// Move `into` from `from` to `to` (compare-and-swap). Reports `TargetMoved`.
     MoveTarget {

@@ -5,15 +5,14 @@
 use super::command::{Command, EventKind};
 use super::land_return::{send_back, send_back_as};
 pub use super::land_state::landed_branches;
-use super::land_state::{set, state_of, wait};
+use super::land_state::{land_command, ready_to_land, set, state_of, wait};
 use super::model::{LandMode, Landing, Model, TaskState};
 use super::observation::{MergeOutcome, MoveOutcome};
 
 const CONFLICT_TEMPLATE: &str = include_str!("../../prompts/land_conflict.md");
 const VERIFY_TEMPLATE: &str = include_str!("../../prompts/land_verify.md");
 
-/// A landing that could not go on is tried again this long after.
-pub const RETRY_MS: u64 = 5_000;
+pub use super::land_state::RETRY_MS;
 
 /// The task that lands next, if none is landing now: done, queued (or waiting and due again),
 /// every need landed; the earliest done first.
@@ -22,26 +21,7 @@ pub fn next_to_land(model: &Model, now: u64) -> Option<String> {
     if landing.clone().any(|l| l.state.in_flight()) {
         return None;
     }
-    model
-        .tasks
-        .values()
-        .filter(|t| t.state == TaskState::Done)
-        .filter(|t| {
-            t.land.as_ref().is_some_and(|l| match &l.state {
-                Landing::Queued => true,
-                Landing::Waiting { since, .. } => l.asked || now >= since + RETRY_MS,
-                _ => false,
-            })
-        })
-        .filter(|t| t.def.needs.iter().all(|n| model.landed(n)))
-        .min_by_key(|t| {
-            let (asked, at) = t
-                .land
-                .as_ref()
-                .map_or((false, 0), |l| (l.asked, l.queued_at));
-            (!asked, at, t.def.id.clone())
-        })
-        .map(|t| t.def.id.clone())
+    ready_to_land(model, now).into_iter().next()
 }
 
 /// Starts the next landing, if one is due.
@@ -56,6 +36,10 @@ pub(super) fn start_next(model: &mut Model, now: u64, out: &mut Vec<Command>) {
     if mode == LandMode::Pr {
         return super::land_pr::open(model, &id, out);
     }
+    let batch = super::land_batch::next_batch(model, &id, now);
+    if batch.len() > 1 {
+        return super::land_batch::start(model, batch, out);
+    }
     if let Some(rec) = model.tasks.get_mut(&id).and_then(|t| t.land.as_mut()) {
         rec.state = Landing::Merging;
         rec.asked = false;
@@ -69,34 +53,6 @@ pub(super) fn start_next(model: &mut Model, now: u64, out: &mut Vec<Command>) {
     out.push(land_command(model, &id));
 }
 
-fn land_command(model: &Model, id: &str) -> Command {
-    let policy = &model.policy.land;
-    let t = &model.tasks[id];
-    let verify: Vec<String> = [t.def.verify.clone(), policy.verify.clone()]
-        .into_iter()
-        .flatten()
-        .collect();
-    let landed = model
-        .tasks
-        .values()
-        .filter_map(|o| match o.land.as_ref().map(|l| &l.state) {
-            Some(Landing::Landed { commit, from, .. }) => {
-                Some((o.def.id.clone(), from.clone(), commit.clone()))
-            }
-            _ => None,
-        })
-        .collect();
-    Command::Land {
-        task: id.to_string(),
-        branch: t.branch(),
-        into: policy.into.clone(),
-        mode: policy.mode,
-        verify,
-        message: format!("czar: land {id}: {}\n", t.def.title),
-        landed,
-    }
-}
-
 pub(super) fn merged(
     model: &mut Model,
     task: &str,
@@ -106,6 +62,9 @@ pub(super) fn merged(
 ) {
     if state_of(model, task) != Some(Landing::Merging) {
         return;
+    }
+    if let Some(members) = super::land_batch::members(model, task) {
+        return super::land_batch::merged(model, &members, outcome, now, out);
     }
     match outcome {
         MergeOutcome::Clean { from, to } => {
@@ -190,6 +149,9 @@ pub(super) fn moved(
     let Some(Landing::Moving { from, to }) = state_of(model, task) else {
         return;
     };
+    if let Some(members) = super::land_batch::members(model, task) {
+        return super::land_batch::moved(model, &members, (from, to), outcome, now, out);
+    }
     match outcome {
         MoveOutcome::Moved => {
             set(
@@ -294,7 +256,19 @@ pub(super) fn reject(model: &mut Model, task: &str, note: &str, now: u64, out: &
 pub(super) fn resume(model: &mut Model, out: &mut Vec<Command>) {
     let ids: Vec<String> = model.tasks.keys().cloned().collect();
     for id in ids {
+        let lead = model
+            .tasks
+            .get(&id)
+            .and_then(|t| t.land.as_ref())
+            .and_then(|l| l.lead.clone());
+        // A batch is redone once, from its lead.
+        if lead.as_ref().is_some_and(|l| *l != id) {
+            continue;
+        }
         match state_of(model, &id) {
+            Some(Landing::Merging) if lead.is_some() => {
+                out.push(super::land_batch::command(model, &id))
+            }
             Some(Landing::Merging) => out.push(land_command(model, &id)),
             Some(Landing::Moving { from, to }) => out.push(Command::MoveTarget {
                 task: id.clone(),

@@ -11,6 +11,8 @@ mod detail;
 pub mod explain;
 mod healing;
 pub mod land;
+mod land_batch;
+pub use land_batch::half as land_batch_half;
 mod land_pr;
 mod land_return;
 mod land_state;

@@ -165,6 +165,7 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
             verify,
             message,
             landed,
+            also,
         } => {
             let job = super::landing::LandJob {
                 task,
@@ -174,6 +175,7 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
                 verify,
                 message,
                 landed,
+                also,
             };
             tokio::spawn(super::landing::land(ctx, job));
         }

@@ -16,6 +16,8 @@ pub(super) struct LandJob {
     pub verify: Vec<String>,
     pub message: String,
     pub landed: Vec<(TaskId, String, String)>,
+    /// A batch: more branches merged on top, in order (with their messages).
+    pub also: Vec<(String, String)>,
 }
 
 /// Merges, then verifies the merged result where it was made; reports `LandMerged`.
@@ -35,10 +37,23 @@ async fn merge_and_verify(ctx: &Arc<Ctx>, job: &LandJob) -> MergeOutcome {
     let repo = Arc::clone(&ctx.repo);
     let (into, branch, message) = (job.into.clone(), job.branch.clone(), job.message.clone());
     let landed = job.landed.clone();
+    let also = job.also.clone();
     let dir = wt.clone();
     let merged = tokio::task::spawn_blocking(move || {
-        let merged = repo.land_merge(&dir, &into, &branch, style, &message)?;
-        let first = if merged.conflicts.is_empty() {
+        let mut merged = repo.land_merge(&dir, &into, &branch, style, &message)?;
+        // A batch: each further branch onto the result so far; the first conflict ends it.
+        for (more, message) in &also {
+            let Some(so_far) = merged.to.clone() else {
+                break;
+            };
+            let next = repo.land_merge(&dir, &so_far, more, style, message)?;
+            merged = crate::adapters::git::Merged {
+                from: merged.from,
+                ..next
+            };
+        }
+        let first = if merged.conflicts.is_empty() || !also.is_empty() {
+            // A batch's conflict is split until its culprit lands alone, which says then.
             Vec::new()
         } else {
             repo.landed_touching(&branch, &merged.conflicts, &landed)

@@ -124,6 +124,7 @@ impl Setup {
                     keep_branches: cfg.land.keep_branches,
                     max_attempts: t.max_land_attempts,
                     pr_poll_ms: t.pr_poll.as_millis() as u64,
+                    batch: cfg.land.batch,
                 },
                 accounts: cfg
                     .profiles

@@ -62,6 +62,10 @@ pub struct LandPolicy {
     /// With pull requests: how often an open one is looked at.
     #[serde(default)]
     pub pr_poll_ms: u64,
+    /// Up to this many ready tasks are merged together and verified once (`land_batch`; 0 or
+    /// 1: one at a time).
+    #[serde(default)]
+    pub batch: usize,
 }
 
 /// Where a finished task's landing stands. Stored with the task: each step is in the store
@@ -143,6 +147,15 @@ pub struct LandRecord {
     /// landed): for the Landing panel.
     #[serde(default)]
     pub figures: Option<LandFigures>,
+    /// Landing in a batch led by this task (the lead's own record names itself): the batch is
+    /// merged, verified and moved as one, and a restart redoes it from the lead.
+    #[serde(default)]
+    pub lead: Option<super::TaskId>,
+    /// A batch it was in failed: it lands in batches of at most this many until it lands or
+    /// goes back to its agent (0: no limit but `land_batch`). Halved at each failure, so the
+    /// culprit ends up alone.
+    #[serde(default)]
+    pub cap: usize,
 }
 
 /// A finished branch's size: commits ahead of the base, files, lines added and removed.
@@ -172,6 +185,9 @@ impl super::Model {
         });
         rec.state = Landing::Queued;
         rec.followup = None;
+        // Reworked: whatever batch it failed in no longer says anything about it.
+        rec.lead = None;
+        rec.cap = 0;
         // A later look wins; none (the worker moved on) keeps the last one.
         if figures.is_some() {
             rec.figures = figures;

@@ -7,6 +7,7 @@ mod classify;
 mod delivery;
 mod finish;
 mod land;
+mod land_batch;
 mod limits;
 mod operator;
 mod repair;
