@@ -217,6 +217,9 @@ pub struct DemoArgs {
     /// Chance (0 to 1) that a simulated agent misbehaves on a task.
     #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
     pub chaos: f64,
+    /// Ready tasks landed together (`land_batch` in the sandbox's czar.toml).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub land_batch: u32,
 }
 
 #[derive(Debug, Args)]

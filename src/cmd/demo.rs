@@ -52,12 +52,13 @@ fn plan(count: u32) -> Vec<DemoTask> {
 const LAND_VERIFY: &str = "! grep -rqsE \"^(<<<<<<<|=======|>>>>>>>)\" src";
 
 /// The demo's tasks take seconds, so its patience is measured in seconds too.
-fn config_text(workers: u32, socket: &str, chaos: f64) -> String {
+fn config_text(args: &DemoArgs, socket: &str) -> String {
+    let (workers, chaos, batch) = (args.workers, args.chaos, args.land_batch);
     let mut text = format!(
         "# czar demo sandbox: simulated agents on a private tmux socket\n\
          project = \"demo\"\nworkers = {workers}\nagent = \"sim\"\n\
          worktrees_dir = \"../worktrees\"\ntmux_socket = \"{socket}\"\n\
-         land = \"merge\"\nland_verify = '{LAND_VERIFY}'\n\n\
+         land = \"merge\"\nland_verify = '{LAND_VERIFY}'\nland_batch = {batch}\n\n\
          [timing]\npoll_ms = 250\nsettle_ms = 200\nidle_grace_secs = 4\nstuck_secs = 20\n\
          max_task_secs = 15\nmax_attempts = 6\nsubmit_confirm_secs = 2\nmax_land_attempts = 6\n"
     );
@@ -105,10 +106,7 @@ fn create(root: &Path, args: &DemoArgs, socket: &str) -> anyhow::Result<(PathBuf
         "# demo\n\nA sandbox for czar's simulated agents.\n",
     )?;
     std::fs::write(repo_dir.join(".gitignore"), ".czar/\n")?;
-    std::fs::write(
-        repo_dir.join("czar.toml"),
-        config_text(args.workers, socket, args.chaos),
-    )?;
+    std::fs::write(repo_dir.join("czar.toml"), config_text(args, socket))?;
     let tasks = plan(args.tasks);
     for t in &tasks {
         std::fs::write(tasks_dir.join(format!("{}.md", t.id)), &t.text)?;

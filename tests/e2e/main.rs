@@ -16,6 +16,7 @@ mod hostile;
 mod init;
 mod kills;
 mod landing;
+mod landing_batch;
 mod lock;
 mod orphans;
 mod pr;
