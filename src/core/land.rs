@@ -21,7 +21,21 @@ pub fn next_to_land(model: &Model, now: u64) -> Option<String> {
     if landing.clone().any(|l| l.state.in_flight()) {
         return None;
     }
-    ready_to_land(model, now).into_iter().next()
+    let ready = ready_to_land(model, now);
+    super::predict::next_landing(model, &ready, last_landed(model).as_deref())
+}
+
+/// The task that landed most recently.
+fn last_landed(model: &Model) -> Option<String> {
+    model
+        .tasks
+        .values()
+        .filter_map(|t| match t.land.as_ref().map(|l| &l.state) {
+            Some(Landing::Landed { at, .. }) => Some((*at, t.def.id.clone())),
+            _ => None,
+        })
+        .max()
+        .map(|(_, id)| id)
 }
 
 /// Starts the next landing, if one is due.

@@ -29,7 +29,12 @@ pub(super) fn next_batch(model: &Model, first: &str, now: u64) -> Vec<TaskId> {
         if batch.len() >= size {
             break;
         }
-        if id == first {
+        // Two predicted to conflict would only split the batch: the later one waits.
+        if id == first
+            || batch
+                .iter()
+                .any(|m| super::predict::predicted(model, m, &id).is_some())
+        {
             continue;
         }
         let s = size.min(cap(&id));

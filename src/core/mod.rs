@@ -24,6 +24,7 @@ pub mod observation;
 pub mod operator;
 mod outcome;
 mod park;
+pub mod predict;
 pub mod prompt;
 pub mod queue;
 mod repair;

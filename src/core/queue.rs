@@ -95,6 +95,10 @@ pub fn plan_assignments(model: &Model) -> Vec<(WorkerId, TaskId)> {
         let Some(task) = model.tasks.get(&task_id) else {
             continue;
         };
+        // Predicted to conflict with active work: the rest of the queue goes first.
+        if super::predict::hold_of(model, &task_id).is_some() {
+            continue;
+        }
         let fits = |w: &WorkerId| {
             task.def
                 .agent

@@ -159,6 +159,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
     super::budget::review(model, now, &mut out);
     super::outcome::fail_doomed(model, now, &mut out);
     super::survey::release_held(model, now, &mut out);
+    super::predict::review(model, &mut out);
     if !model.stopping {
         workers::ensure_workers(model, now, &mut out);
         super::park::review(model, now, &mut out);

@@ -184,3 +184,19 @@ fn a_restart_redoes_a_batch_once_from_its_lead() {
         assert!(matches!(state(&m, id), Landing::Landed { .. }));
     }
 }
+
+#[test]
+fn two_tasks_predicted_to_conflict_are_not_merged_in_one_batch() {
+    let mut m = queued(&["a", "b", "c"], 4);
+    m.survey.conflicts.push(crate::core::model::Conflict {
+        left: "czar/b".into(),
+        right: "czar/a".into(),
+        files: vec!["src/db.rs".into()],
+    });
+    let out = update(&mut m, Observation::Tick, 10);
+    assert_eq!(started(&out), Some(("a".into(), branches(&["c"]))));
+    merged(&mut m, "a", clean("c1"), 11);
+    let out = moved(&mut m, "a", 12);
+    // b after them, alone: the real merge checks what was only predicted.
+    assert_eq!(started(&out), Some(("b".into(), vec![])));
+}

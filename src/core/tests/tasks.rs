@@ -157,3 +157,31 @@ fn an_unknown_task_is_refused_in_words() {
         vec!["release nope", "refused: there is no such task"]
     );
 }
+
+#[test]
+fn with_hold_a_task_predicted_to_conflict_with_active_work_waits_and_the_next_goes() {
+    let mut m = model(2);
+    m.policy.hold_overlaps = true;
+    load(&mut m, vec![def("a", &[], None)], 0);
+    boot(&mut m, 1);
+    let holder = m.tasks["a"].worker.unwrap();
+    start_work(&mut m, holder, "a", 2);
+    m.survey.conflicts.push(crate::core::model::Conflict {
+        left: "czar/a".into(),
+        right: "czar/b".into(),
+        files: vec!["x.txt".into()],
+    });
+    // b comes first in the queue, but would conflict with a: c goes to the free worker.
+    let defs = vec![
+        def("a", &[], None),
+        def("b", &[], None),
+        def("c", &[], None),
+    ];
+    load(&mut m, defs, 3);
+    assert!(m.tasks["c"].worker.is_some(), "{:?}", m.tasks["c"]);
+    assert_eq!(m.tasks["b"].state, TaskState::Pending);
+    assert_eq!(
+        m.tasks["b"].reason.as_deref(),
+        Some("held: predicted to conflict with `a` (active) in x.txt")
+    );
+}
