@@ -83,7 +83,11 @@ impl Forge {
 
     fn existing(&self, branch: &str) -> Option<String> {
         if self.cli == "glab" {
-            return None;
+            // A rework pushed again finds its merge request still open: `mr create` would fail.
+            let args = ["mr", "view", branch, "--output", "json"];
+            let out = run(&self.root, "glab", &args, None).ok()?;
+            let v: serde_json::Value = serde_json::from_str(&out).ok()?;
+            return (v["state"] == "opened").then(|| v["web_url"].as_str().map(str::to_string))?;
         }
         let out = run(
             &self.root,

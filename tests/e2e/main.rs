@@ -20,6 +20,7 @@ mod landing_batch;
 mod lock;
 mod orphans;
 mod pr;
+mod pr_glab;
 mod private;
 mod refused;
 mod repair;
