@@ -11,6 +11,7 @@ mod init;
 mod keys;
 mod land;
 mod layer;
+pub mod meter;
 mod paths;
 mod patterns;
 mod profile;

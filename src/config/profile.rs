@@ -39,6 +39,8 @@ pub struct AgentProfile {
     pub resend: Option<String>,
     /// Logins or keys its workers are spread over (none: the environment as it is).
     pub accounts: Vec<super::accounts::Account>,
+    /// Where its agent reports tokens, their prices, its context window and compaction.
+    pub meter: super::meter::ProfileMeter,
 }
 
 impl AgentProfile {
@@ -86,6 +88,11 @@ const PROFILE_KEYS: &[&str] = &[
     "accounts",
     "auto_answer",
     "patterns",
+    "usage",
+    "prices",
+    "context_window",
+    "compact",
+    "compact_at",
 ];
 const LIST_KEYS: &[&str] = &[
     "busy",
@@ -122,6 +129,7 @@ pub(super) struct ProfileLayer {
     pub lists: BTreeMap<&'static str, PatternList>,
     pub region_lines: Option<Sourced<u64>>,
     pub waiting_lines: Option<Sourced<u64>>,
+    pub meter: super::meter::MeterLayer,
 }
 
 impl ProfileLayer {
@@ -222,6 +230,7 @@ impl ProfileLayer {
         if let Some(node) = view.get("patterns") {
             layer.read_patterns(&node.table()?)?;
         }
+        layer.meter = super::meter::MeterLayer::read(view)?;
         Ok(layer)
     }
 
@@ -284,6 +293,7 @@ impl ProfileLayer {
         self.lists.extend(over.lists);
         self.region_lines = over.region_lines.or(self.region_lines);
         self.waiting_lines = over.waiting_lines.or(self.waiting_lines);
+        self.meter = self.meter.merge(over.meter);
         self
     }
 
@@ -331,6 +341,7 @@ impl ProfileLayer {
             ready_settle_ms: self.ready_settle_ms.unwrap_or(0),
             resend: self.resend,
             accounts: self.accounts.unwrap_or_default(),
+            meter: self.meter.resolve(),
         })
     }
 }

@@ -36,7 +36,7 @@ fn agent_env(setup: &Setup, worker: WorkerId, profile: &Profile) -> Vec<(OsStrin
 
 /// The profile with the account's environment over its own: each value read now, from the
 /// variable or file the account names. An error names where, never a value.
-fn with_account(profile: &Profile, account: Option<&str>) -> Result<Profile, String> {
+pub(super) fn with_account(profile: &Profile, account: Option<&str>) -> Result<Profile, String> {
     let mut out = profile.clone();
     let Some(name) = account else {
         return Ok(out);
@@ -189,6 +189,7 @@ mod tests {
             settle: Duration::ZERO,
             rules: Default::default(),
             accounts: Vec::new(),
+            usage: None,
         };
         // The shipped defaults, with this test's folders and its one profile.
         let cfg = crate::config::load_with(state_dir, None, Some("main")).unwrap();

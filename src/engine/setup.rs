@@ -24,6 +24,8 @@ pub struct Profile {
     pub rules: ScreenRules,
     /// Its accounts: each names where its env values are read (never the values).
     pub accounts: Vec<crate::config::Account>,
+    /// Where its agent reports the tokens it used (see `meter`).
+    pub usage: Option<crate::core::reports::Source>,
 }
 
 /// The env's names only (a `Setup` printed for debugging must not carry keys).
@@ -137,6 +139,7 @@ impl Setup {
                     })
                     .collect(),
                 budget: cfg.budget,
+                meters: cfg.meters(),
                 limits: LimitPolicy {
                     waiting_ms: t.waiting_limit.as_millis() as u64,
                     on_waiting: cfg.on_waiting,
@@ -204,5 +207,6 @@ fn profile(cfg: &ProjectConfig, p: &AgentProfile, exe: &str) -> Profile {
         settle: cfg.settle_for(p),
         rules: p.rules(),
         accounts: p.accounts.clone(),
+        usage: p.meter.usage,
     }
 }

@@ -10,6 +10,7 @@ mod land;
 mod limits;
 mod operator;
 mod repair;
+mod spend;
 mod storms;
 mod tasks;
 
