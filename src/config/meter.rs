@@ -153,15 +153,3 @@ pub(super) fn micros(node: &Node, max: f64) -> Result<u64, ConfigError> {
     }
     Ok((dollars * 1e6).round() as u64)
 }
-
-impl super::ProjectConfig {
-    /// Each profile's prices, window and compaction, for the core (profiles that set none are
-    /// left out).
-    pub fn meters(&self) -> std::collections::BTreeMap<String, Meter> {
-        self.profiles
-            .iter()
-            .filter(|(_, p)| p.meter.meter != Meter::default())
-            .map(|(n, p)| (n.clone(), p.meter.meter.clone()))
-            .collect()
-    }
-}

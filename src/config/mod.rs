@@ -104,6 +104,13 @@ impl ProjectConfig {
         self.profiles.get(name)
     }
 
+    /// Each profile's prices, window and compaction, for the core.
+    pub fn meters(&self) -> BTreeMap<String, crate::core::model::Meter> {
+        let each = self.profiles.iter();
+        each.map(|(n, p)| (n.clone(), p.meter.meter.clone()))
+            .collect()
+    }
+
     /// The profile named by `agent` (always present in a config returned by [`load`]).
     pub fn default_profile(&self) -> Option<&AgentProfile> {
         self.profiles.get(&self.agent)

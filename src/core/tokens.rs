@@ -49,7 +49,7 @@ pub fn dollars(micros: u64) -> Option<f64> {
 }
 
 /// The share of its context window its agent's last turn filled (None: no window or no report).
-pub fn context_share(model: &Model, w: &super::Worker) -> Option<f64> {
+pub fn context_share(model: &Model, w: &super::model::Worker) -> Option<f64> {
     let window = model.policy.meters.get(&w.profile)?.context_window;
     let used = w.vitals.tokens.context?;
     (window > 0).then(|| used as f64 / window as f64)
@@ -62,7 +62,7 @@ pub fn metered(
     id: WorkerId,
     session: String,
     report: super::reports::Report,
-    out: &mut Vec<super::Command>,
+    out: &mut Vec<super::command::Command>,
 ) {
     credit(model, id, session, report.totals);
     if let (Some(w), Some(n)) = (model.workers.get_mut(&id), report.context) {

@@ -10,5 +10,6 @@ mod hostile;
 mod keys;
 mod queue_keys;
 mod snapshots;
+mod spend;
 #[path = "../support/mod.rs"]
 mod support;
