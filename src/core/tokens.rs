@@ -62,13 +62,14 @@ pub fn metered(
     id: WorkerId,
     session: String,
     report: super::reports::Report,
+    now: u64,
     out: &mut Vec<super::command::Command>,
 ) {
     credit(model, id, session, report.totals);
     if let (Some(w), Some(n)) = (model.workers.get_mut(&id), report.context) {
         w.vitals.tokens.context = Some(n);
     }
-    super::compact::check(model, id, out);
+    super::compact::check(model, id, now, out);
 }
 
 #[cfg(test)]

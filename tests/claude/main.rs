@@ -6,6 +6,7 @@ mod capture;
 mod capture_limits;
 mod capture_turns;
 mod client;
+mod compact;
 mod fake_api;
 mod fleet;
 mod kill;

@@ -153,3 +153,32 @@ fn a_near_full_context_is_compacted_once_while_idle_and_never_while_busy_or_atta
     let out = update(&mut m, metered(1, "/s", tokens(9900, 10), Some(9900)), 3);
     assert!(typed(&out).is_empty(), "{out:?}");
 }
+
+#[test]
+fn a_full_worker_is_told_to_compact_before_it_is_handed_the_next_task() {
+    let mut m = model(1);
+    priced(&mut m, 10_000, Some("/compact"));
+    boot(&mut m, 1);
+    update(&mut m, seen(1, AgentState::Busy, Input::Empty, 2), 2);
+    // Its report comes while it is busy: not told yet.
+    let out = update(&mut m, metered(1, "/s", tokens(9000, 10), Some(9000)), 2);
+    assert!(typed(&out).is_empty(), "{out:?}");
+    load(&mut m, vec![def("a", &[], None)], 3);
+    // At its prompt it is told first, and takes no task meanwhile...
+    let out = idle(&mut m, 1, 4);
+    assert!(prepares(&out).is_empty(), "{out:?}");
+    let out = update(&mut m, Observation::Tick, 5);
+    assert_eq!(typed(&out), ["/compact"]);
+    assert!(prepares(&out).is_empty(), "{out:?}");
+    // ...until its client is at work on it (a moment later), and back at its prompt.
+    update(
+        &mut m,
+        seen(1, AgentState::Busy, Input::Empty, 1_000),
+        1_000,
+    );
+    let out = update(&mut m, Observation::Tick, 4_000);
+    assert!(prepares(&out).is_empty(), "busy compacting: {out:?}");
+    let out = idle(&mut m, 1, 5_000);
+    assert_eq!(prepares(&out), [(1, "a".to_string())]);
+    assert!(typed(&out).is_empty(), "told once: {out:?}");
+}
