@@ -2,6 +2,7 @@
 //! its API. They skip loudly where the client is not installed (`.ci/install-claude`).
 
 mod accounts;
+mod accounts_dir;
 mod capture;
 mod capture_limits;
 mod capture_turns;

@@ -97,3 +97,30 @@ fn token_key_mistakes_name_file_line_and_key() {
     error_at("[budget]\nmax_cost = -2\n", 2, "budget.max_cost");
     error_at("[budget]\nmax_cost = \"2\"\n", 2, "budget.max_cost");
 }
+
+#[test]
+fn an_account_may_be_a_folder_for_the_variable_its_profile_names() {
+    let (_dir, root) = repo();
+    let text = "[[agents.claude.accounts]]\nname = \"work\"\ndir = \"~/.claude-work\"\n";
+    let cfg = load(&root, text).unwrap();
+    let p = &cfg.profiles["claude"];
+    assert_eq!(p.account_dir_env.as_deref(), Some("CLAUDE_CONFIG_DIR"));
+    assert_eq!(
+        p.accounts[0].dir_in(Some(std::path::Path::new("/home/u"))),
+        Some(std::path::PathBuf::from("/home/u/.claude-work"))
+    );
+    assert_eq!(
+        cfg.profiles["codex"].account_dir_env.as_deref(),
+        Some("CODEX_HOME")
+    );
+    // A profile that does not say where a folder goes cannot use one.
+    let (_dir, root) = repo();
+    let text = "[agents.mine]\ncommand = [\"mine\"]\n[[agents.mine.accounts]]\nname = \"a\"\ndir = \"/x\"\n";
+    let msg = load(&root, text).unwrap_err().to_string();
+    assert!(msg.contains("account_dir_env"), "{msg}");
+    error_at(
+        "[agents.claude]\naccount_dir_env = \"NOT VALID\"\n",
+        2,
+        "agents.claude.account_dir_env",
+    );
+}
