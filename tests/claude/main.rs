@@ -3,6 +3,7 @@
 
 mod accounts;
 mod accounts_dir;
+mod budget;
 mod capture;
 mod capture_limits;
 mod capture_turns;
