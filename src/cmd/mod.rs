@@ -9,6 +9,7 @@ pub mod land;
 pub mod land_stats;
 pub mod project;
 pub mod sim;
+pub mod spend;
 pub mod stats;
 pub mod task_edit;
 pub mod tasks;

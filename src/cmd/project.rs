@@ -101,6 +101,7 @@ pub fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
             .entry(def.id.clone())
             .or_insert_with(|| crate::core::Task::new(def, 0));
     }
+    model.policy.meters = cfg.meters();
     let snap = status::snapshot(&model, &store.claims()?);
     if json {
         println!("{}", serde_json::to_string_pretty(&snap)?);
@@ -126,24 +127,34 @@ pub fn stats(dir: &Path, json: bool) -> anyhow::Result<()> {
     let mut model = Model::new(&cfg.project, &cfg.base, Default::default());
     model.tasks = tasks;
     model.workers = workers;
+    model.policy.meters = cfg.meters();
     for (_, worker, signal) in store.pending_signals()? {
         if let crate::core::observation::Signal::Usage { session, totals } = signal {
             crate::core::tokens::credit(&mut model, worker, session, totals);
         }
     }
-    // And what each agent's transcript holds now: a turn can end after its last hook read it.
-    let sessions: Vec<(u32, String)> = model
+    // And what each agent's session file holds now: a turn can end after its last report.
+    let sessions: Vec<(u32, String, String)> = model
         .workers
         .values()
-        .filter_map(|w| Some((w.id, w.vitals.tokens.usage_seen.as_ref()?.0.clone())))
+        .filter_map(|w| {
+            let session = w.vitals.tokens.usage_seen.as_ref()?.0.clone();
+            Some((w.id, w.profile.clone(), session))
+        })
         .collect();
-    for (worker, session) in sessions {
-        if let Ok(text) = std::fs::read_to_string(&session) {
-            let totals = crate::core::tokens::claude_transcript_usage(&text);
-            crate::core::tokens::credit(&mut model, worker, session, totals);
+    for (worker, profile, session) in sessions {
+        let source = cfg
+            .profiles
+            .get(&profile)
+            .and_then(|p| p.meter.usage)
+            .unwrap_or(crate::core::reports::Source::Claude);
+        let path = std::path::Path::new(&session);
+        if let Some(report) = crate::engine::session_report(source, path) {
+            crate::core::tokens::credit(&mut model, worker, session, report.totals);
         }
     }
-    let s = crate::cmd::stats::compute(&model.tasks, &model.workers, &events);
+    let mut s = crate::cmd::stats::compute(&model.tasks, &model.workers, &events);
+    s.spend = crate::cmd::spend::compute(&model, &s.tokens);
     if json {
         println!("{}", serde_json::to_string_pretty(&s)?);
     } else {

@@ -20,6 +20,8 @@ pub struct TaskStats {
     pub verify_failures: u32,
     /// Tokens its agents reported (Claude Code: from its transcript).
     pub tokens: Usage,
+    /// What they cost, in dollars (None: no prices and none reported).
+    pub cost: Option<f64>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -43,6 +45,9 @@ pub struct RunStats {
     /// Tokens of every task together.
     pub tokens: Usage,
     pub per_task: Vec<TaskStats>,
+    /// The run's cost and each worker's tokens, cost and context (see `spend`).
+    #[serde(flatten)]
+    pub spend: super::spend::Spend,
 }
 
 /// How often agents were started and how those starts went.
@@ -148,6 +153,7 @@ pub fn compute(
                 interventions: count("operator", id),
                 verify_failures: t.verify_failures,
                 tokens: t.usage,
+                cost: crate::core::tokens::dollars(t.usage.cost_micros),
             }
         })
         .collect();
@@ -180,6 +186,7 @@ pub fn compute(
             .iter()
             .fold(Usage::default(), |a, t| a.plus(&t.tokens)),
         per_task,
+        spend: Default::default(),
     }
 }
 
@@ -235,6 +242,7 @@ pub fn table(s: &RunStats) -> String {
             n.throttled
         )
     };
+    out.push_str(&super::spend::table(&s.spend));
     if let Some(l) = &s.landing {
         out.push_str(&super::land_stats::line(l));
     }
@@ -254,12 +262,12 @@ pub fn table(s: &RunStats) -> String {
         "ANSWERS",
         "OPERATOR",
         "VERIFY✗",
-        "TOKENS (in/out/cache read/cache write)"
+        "TOKENS (in/out/cache read/cache write) COST"
     ));
     let fmt = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.1}s"));
     for t in &s.per_task {
         out.push_str(&format!(
-            "{:<24} {:<9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}  {}\n",
+            "{:<24} {:<9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}  {} {}\n",
             crate::visible::one_line(&t.id),
             t.state,
             t.attempts,
@@ -269,7 +277,8 @@ pub fn table(s: &RunStats) -> String {
             t.auto_answers,
             t.interventions,
             t.verify_failures,
-            tokens(&t.tokens)
+            tokens(&t.tokens),
+            super::spend::cost(t.cost)
         ));
     }
     out

@@ -10,6 +10,10 @@
 //! name = "work"
 //! env = { CLAUDE_CONFIG_DIR = "env:CLAUDE_WORK_DIR" }
 //! ```
+//!
+//! Or an account is a directory the client keeps its login in (`dir = "~/.claude-work"`): it
+//! goes into the variable the profile's `account_dir_env` names (Claude's `CLAUDE_CONFIG_DIR`,
+//! Codex's `CODEX_HOME`).
 
 use super::error::{ConfigError, ConfigErrorKind};
 use super::reader::Node;
@@ -27,6 +31,19 @@ pub struct Account {
     pub name: String,
     /// Variable name → where its value comes from.
     pub env: Vec<(String, ValueRef)>,
+    /// Its client's own folder (`~/` for the home folder), for the profile's `account_dir_env`.
+    pub dir: Option<PathBuf>,
+}
+
+impl Account {
+    /// Its folder, with `~/` made the home folder.
+    pub fn dir_in(&self, home: Option<&std::path::Path>) -> Option<PathBuf> {
+        let dir = self.dir.as_ref()?;
+        Some(match (dir.strip_prefix("~"), home) {
+            (Ok(rest), Some(home)) => home.join(rest),
+            _ => dir.clone(),
+        })
+    }
 }
 
 impl ValueRef {
@@ -48,7 +65,7 @@ impl ValueRef {
     }
 }
 
-const ACCOUNT_KEYS: &[&str] = &["name", "env"];
+const ACCOUNT_KEYS: &[&str] = &["name", "env", "dir"];
 
 /// Reads the array of account tables at `node`.
 pub(super) fn read_accounts(node: &Node) -> Result<Vec<Account>, ConfigError> {
@@ -98,7 +115,18 @@ pub(super) fn read_accounts(node: &Node) -> Result<Vec<Account>, ConfigError> {
                 env.push((var, parsed));
             }
         }
-        out.push(Account { name, env });
+        let mut dir = None;
+        if let Some(node) = table.get("dir") {
+            let text = node.string()?;
+            if text.trim().is_empty() || text.contains('\0') {
+                return Err(node.error(ConfigErrorKind::Invalid {
+                    value: text,
+                    reason: "the folder its client keeps its login in".into(),
+                }));
+            }
+            dir = Some(PathBuf::from(text));
+        }
+        out.push(Account { name, env, dir });
     }
     Ok(out)
 }

@@ -51,6 +51,9 @@ pub(super) const TIMING_KEYS: &[(&str, u64, u64)] = &[
 /// `[budget]` keys (tokens; 0: no limit) with their allowed ranges.
 pub(super) const BUDGET_KEYS: &[(&str, u64, u64)] =
     &[("max_tokens", 0, 1 << 50), ("max_task_tokens", 0, 1 << 50)];
+/// `[budget]` keys in dollars (0: no limit), kept as millionths, with their largest value.
+pub(super) const BUDGET_COST_KEYS: &[(&str, f64)] =
+    &[("max_cost", 1_000_000.0), ("max_task_cost", 1_000_000.0)];
 
 pub(super) const MAX_WORKERS: u64 = 256;
 /// Tasks merged together at most (`land_batch`).
@@ -137,8 +140,16 @@ impl ProjectLayer {
         }
         if let Some(node) = root.get("budget") {
             let budget = node.table()?;
-            let names: Vec<&str> = BUDGET_KEYS.iter().map(|t| t.0).collect();
+            let mut names: Vec<&str> = BUDGET_KEYS.iter().map(|t| t.0).collect();
+            names.extend(BUDGET_COST_KEYS.iter().map(|t| t.0));
             budget.check_keys(&names)?;
+            for &(key, max) in BUDGET_COST_KEYS {
+                if let Some(node) = budget.get(key) {
+                    let value = super::meter::micros(&node, max)?;
+                    let at = node.loc();
+                    layer.budget.insert(key, Sourced { value, at });
+                }
+            }
             for &(key, min, max) in BUDGET_KEYS {
                 if let Some(node) = budget.get(key) {
                     let value = node.u64_in(min, max)?;

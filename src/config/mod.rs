@@ -11,6 +11,7 @@ mod init;
 mod keys;
 mod land;
 mod layer;
+pub mod meter;
 mod paths;
 mod patterns;
 mod profile;
@@ -101,6 +102,13 @@ pub struct ProjectConfig {
 impl ProjectConfig {
     pub fn profile(&self, name: &str) -> Option<&AgentProfile> {
         self.profiles.get(name)
+    }
+
+    /// Each profile's prices, window and compaction, for the core.
+    pub fn meters(&self) -> BTreeMap<String, crate::core::model::Meter> {
+        let each = self.profiles.iter();
+        each.map(|(n, p)| (n.clone(), p.meter.meter.clone()))
+            .collect()
     }
 
     /// The profile named by `agent` (always present in a config returned by [`load`]).

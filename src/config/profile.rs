@@ -39,6 +39,10 @@ pub struct AgentProfile {
     pub resend: Option<String>,
     /// Logins or keys its workers are spread over (none: the environment as it is).
     pub accounts: Vec<super::accounts::Account>,
+    /// The variable an account's `dir` goes into (Claude's `CLAUDE_CONFIG_DIR`).
+    pub account_dir_env: Option<String>,
+    /// Where its agent reports tokens, their prices, its context window and compaction.
+    pub meter: super::meter::ProfileMeter,
 }
 
 impl AgentProfile {
@@ -84,8 +88,14 @@ const PROFILE_KEYS: &[&str] = &[
     "ready_settle_ms",
     "resend",
     "accounts",
+    "account_dir_env",
     "auto_answer",
     "patterns",
+    "usage",
+    "prices",
+    "context_window",
+    "compact",
+    "compact_at",
 ];
 const LIST_KEYS: &[&str] = &[
     "busy",
@@ -118,10 +128,12 @@ pub(super) struct ProfileLayer {
     pub ready_settle_ms: Option<u64>,
     pub resend: Option<String>,
     pub accounts: Option<Vec<super::accounts::Account>>,
+    pub account_dir_env: Option<Sourced<String>>,
     pub auto_answer: Option<Sourced<Vec<AnswerRule>>>,
     pub lists: BTreeMap<&'static str, PatternList>,
     pub region_lines: Option<Sourced<u64>>,
     pub waiting_lines: Option<Sourced<u64>>,
+    pub meter: super::meter::MeterLayer,
 }
 
 impl ProfileLayer {
@@ -213,6 +225,19 @@ impl ProfileLayer {
         if let Some(node) = view.get("accounts") {
             layer.accounts = Some(super::accounts::read_accounts(&node)?);
         }
+        if let Some(node) = view.get("account_dir_env") {
+            let value = node.string()?;
+            let plain = value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && value.chars().next().is_some_and(|c| !c.is_ascii_digit());
+            if !plain {
+                return Err(node.error(ConfigErrorKind::Invalid {
+                    value,
+                    reason: "an environment variable's name".into(),
+                }));
+            }
+            let at = node.loc();
+            layer.account_dir_env = Some(Sourced { value, at });
+        }
         if let Some(node) = view.get("auto_answer") {
             layer.auto_answer = Some(Sourced {
                 value: read_rules(&node)?,
@@ -222,6 +247,7 @@ impl ProfileLayer {
         if let Some(node) = view.get("patterns") {
             layer.read_patterns(&node.table()?)?;
         }
+        layer.meter = super::meter::MeterLayer::read(view)?;
         Ok(layer)
     }
 
@@ -280,10 +306,12 @@ impl ProfileLayer {
         self.ready_settle_ms = over.ready_settle_ms.or(self.ready_settle_ms);
         self.resend = over.resend.or(self.resend);
         self.accounts = over.accounts.or(self.accounts);
+        self.account_dir_env = over.account_dir_env.or(self.account_dir_env);
         self.auto_answer = over.auto_answer.or(self.auto_answer);
         self.lists.extend(over.lists);
         self.region_lines = over.region_lines.or(self.region_lines);
         self.waiting_lines = over.waiting_lines.or(self.waiting_lines);
+        self.meter = self.meter.merge(over.meter);
         self
     }
 
@@ -318,6 +346,22 @@ impl ProfileLayer {
                 .map_or(DEFAULT_REGION_LINES, |r| r.value as usize),
             waiting_lines: self.waiting_lines.map_or(0, |r| r.value as usize),
         };
+        let accounts = self.accounts.unwrap_or_default();
+        if self.account_dir_env.is_none()
+            && let Some(a) = accounts.iter().find(|a| a.dir.is_some())
+        {
+            let at = self.at.clone().unwrap_or_else(|| Location {
+                file: "<built-in>".into(),
+                key: String::new(),
+                line: None,
+            });
+            let what = format!(
+                "account {:?} of agent profile {name:?} names a `dir`, but the profile sets no \
+                 `account_dir_env` (the variable it goes into, e.g. \"CLAUDE_CONFIG_DIR\")",
+                a.name
+            );
+            return Err(ConfigError::new(at, ConfigErrorKind::Missing { what }));
+        }
         Ok(AgentProfile {
             name: name.to_string(),
             command: command.value,
@@ -330,7 +374,9 @@ impl ProfileLayer {
             preamble: self.preamble.unwrap_or(true),
             ready_settle_ms: self.ready_settle_ms.unwrap_or(0),
             resend: self.resend,
-            accounts: self.accounts.unwrap_or_default(),
+            accounts,
+            account_dir_env: self.account_dir_env.map(|a| a.value),
+            meter: self.meter.resolve(),
         })
     }
 }

@@ -198,6 +198,8 @@ pub(super) fn resolve(
     let budget = crate::core::model::Budget {
         max_tokens: tokens("max_tokens")?,
         max_task_tokens: tokens("max_task_tokens")?,
+        max_cost_micros: tokens("max_cost")?,
+        max_task_cost_micros: tokens("max_task_cost")?,
     };
 
     let mut profiles = BTreeMap::new();

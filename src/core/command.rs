@@ -162,6 +162,8 @@ pub enum EventKind {
     Attached,
     /// A token budget was reached.
     Budget,
+    /// An agent was told to compact its near-full context.
+    Compact,
 }
 
 impl EventKind {
@@ -207,6 +209,7 @@ impl EventKind {
             EventKind::RateLimit => "rate_limit",
             EventKind::Attached => "attached",
             EventKind::Budget => "budget",
+            EventKind::Compact => "compact",
         }
     }
 }

@@ -40,6 +40,12 @@ pub enum Observation {
         delivery: u64,
         result: Result<(), String>,
     },
+    /// What a worker's agent reported using, read from its session's file (`session`).
+    Metered {
+        worker: WorkerId,
+        session: String,
+        report: super::reports::Report,
+    },
     /// The worker's worktree folder is gone (removed under the czar).
     WorktreeMissing {
         worker: WorkerId,

@@ -3,41 +3,11 @@
 //! messages carrying `usage`). Pure: the text comes in, the sums go out.
 
 use super::model::{Model, Usage, WorkerId};
-use serde_json::Value;
-use std::collections::BTreeMap;
 
-/// The usage a Claude Code transcript records, summed over its assistant messages. A message is
-/// written once per content block with the same usage, so each message id counts once (its
-/// last line wins). Lines that are not JSON, or carry no usage, are skipped.
+/// The usage a Claude Code transcript records, summed over its assistant messages (see
+/// `reports::claude_transcript`).
 pub fn claude_transcript_usage(text: &str) -> Usage {
-    let mut by_message: BTreeMap<String, Usage> = BTreeMap::new();
-    for (n, line) in text.lines().enumerate() {
-        let Ok(v) = serde_json::from_str::<Value>(line) else {
-            continue;
-        };
-        if v["type"] != "assistant" {
-            continue;
-        }
-        let msg = &v["message"];
-        let u = &msg["usage"];
-        if !u.is_object() {
-            continue;
-        }
-        let n64 = |k: &str| u[k].as_u64().unwrap_or(0);
-        let id = msg["id"]
-            .as_str()
-            .map_or_else(|| format!("line-{n}"), str::to_string);
-        by_message.insert(
-            id,
-            Usage {
-                input: n64("input_tokens"),
-                output: n64("output_tokens"),
-                cache_read: n64("cache_read_input_tokens"),
-                cache_write: n64("cache_creation_input_tokens"),
-            },
-        );
-    }
-    by_message.values().fold(Usage::default(), |a, u| a.plus(u))
+    super::reports::claude_transcript(text).totals
 }
 
 /// What the agent's session used since its last report goes to the worker and to the task
@@ -46,10 +16,20 @@ pub fn credit(model: &mut Model, id: WorkerId, session: String, totals: Usage) {
     let Some(w) = model.workers.get_mut(&id) else {
         return;
     };
-    let grew = match &w.vitals.tokens.usage_seen {
+    let mut grew = match &w.vitals.tokens.usage_seen {
         Some((s, before)) if *s == session => totals.since(before),
         _ => totals,
     };
+    // What the agent did not price itself is priced by its profile, when that has prices.
+    if grew.cost_micros == 0
+        && let Some(prices) = model
+            .policy
+            .meters
+            .get(&w.profile)
+            .and_then(|m| m.prices.as_ref())
+    {
+        grew.cost_micros = prices.cost_micros(&grew);
+    }
     w.vitals.tokens.usage_seen = Some((session, totals));
     w.vitals.tokens.usage = w.vitals.tokens.usage.plus(&grew);
     if let Some(t) = w
@@ -61,6 +41,35 @@ pub fn credit(model: &mut Model, id: WorkerId, session: String, totals: Usage) {
     {
         t.usage = t.usage.plus(&grew);
     }
+}
+
+/// Millionths of a dollar as dollars; None for none (no prices, nothing reported).
+pub fn dollars(micros: u64) -> Option<f64> {
+    (micros > 0).then(|| micros as f64 / 1e6)
+}
+
+/// The share of its context window its agent's last turn filled (None: no window or no report).
+pub fn context_share(model: &Model, w: &super::model::Worker) -> Option<f64> {
+    let window = model.policy.meters.get(&w.profile)?.context_window;
+    let used = w.vitals.tokens.context?;
+    (window > 0).then(|| used as f64 / window as f64)
+}
+
+/// A report read from the agent's session file: its tokens are credited, and its last turn's
+/// input is what its context holds now.
+pub fn metered(
+    model: &mut Model,
+    id: WorkerId,
+    session: String,
+    report: super::reports::Report,
+    now: u64,
+    out: &mut Vec<super::command::Command>,
+) {
+    credit(model, id, session, report.totals);
+    if let (Some(w), Some(n)) = (model.workers.get_mut(&id), report.context) {
+        w.vitals.tokens.context = Some(n);
+    }
+    super::compact::check(model, id, now, out);
 }
 
 #[cfg(test)]
@@ -84,7 +93,8 @@ mod tests {
                 input: 30,
                 output: 10,
                 cache_read: 2,
-                cache_write: 1
+                cache_write: 1,
+                ..Usage::default()
             }
         );
         assert_eq!(u.total(), 43);

@@ -106,6 +106,11 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
             self::signal(model, worker, signal, now, &mut out)
         }
         Observation::Intent(intent) => super::operator::intent(model, intent, now, &mut out),
+        Observation::Metered {
+            worker,
+            session,
+            report,
+        } => super::tokens::metered(model, worker, session, report, now, &mut out),
         Observation::Surveyed(s) => super::survey::surveyed(model, s, &mut out),
         Observation::Resumed => resumed(model, now, &mut out),
         Observation::LandMerged { task, outcome } => {
@@ -149,6 +154,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
                 lifecycle::check_finished(model, id, now, &mut out);
                 super::healing::check_stuck(model, id, now, &mut out);
                 super::limits::tick(model, id, now, &mut out);
+                super::compact::check(model, id, now, &mut out);
                 screen_after_hook(model, id, now, &mut out);
                 // A dialog on a screen that has not changed since is still up: its screen is not
                 // read again (nothing printed), so time alone decides when to answer.

@@ -61,7 +61,7 @@ fn tail(log: &Path, from: u64, lines: usize) -> std::io::Result<Vec<String>> {
 
 /// The text without terminal escape sequences (colours, cursor moves, titles) and other
 /// control characters but line ends.
-fn plain(bytes: &[u8]) -> String {
+pub(super) fn plain(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();

@@ -36,7 +36,7 @@ fn agent_env(setup: &Setup, worker: WorkerId, profile: &Profile) -> Vec<(OsStrin
 
 /// The profile with the account's environment over its own: each value read now, from the
 /// variable or file the account names. An error names where, never a value.
-fn with_account(profile: &Profile, account: Option<&str>) -> Result<Profile, String> {
+pub(super) fn with_account(profile: &Profile, account: Option<&str>) -> Result<Profile, String> {
     let mut out = profile.clone();
     let Some(name) = account else {
         return Ok(out);
@@ -47,6 +47,10 @@ fn with_account(profile: &Profile, account: Option<&str>) -> Result<Profile, Str
         .find(|a| a.name == name)
         .ok_or_else(|| format!("the {} profile has no account {name:?}", profile.name))?;
     let home = std::env::var_os("HOME").map(PathBuf::from);
+    if let (Some(dir), Some(var)) = (acc.dir_in(home.as_deref()), &profile.account_dir_env) {
+        out.env.retain(|(k, _)| k != var);
+        out.env.push((var.clone(), dir.display().to_string()));
+    }
     for (var, source) in &acc.env {
         let value = source
             .read(home.as_deref())
@@ -189,6 +193,8 @@ mod tests {
             settle: Duration::ZERO,
             rules: Default::default(),
             accounts: Vec::new(),
+            account_dir_env: None,
+            usage: None,
         };
         // The shipped defaults, with this test's folders and its one profile.
         let cfg = crate::config::load_with(state_dir, None, Some("main")).unwrap();

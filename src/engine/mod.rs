@@ -9,6 +9,7 @@ mod fault;
 mod handle;
 mod landing;
 mod launch;
+mod meter;
 mod monitor;
 pub mod ports;
 pub mod preflight;
@@ -25,6 +26,7 @@ mod worktrees;
 
 pub use handle::Handle;
 pub use launch::profile_env;
+pub use meter::session_report;
 pub use setup::{Paths, Profile, Setup, Timing};
 
 use crate::adapters::git::GitError;
@@ -92,6 +94,8 @@ pub(crate) struct Ctx {
     pub branches: branches::SentFor,
     /// Where each output log ended at its worker's latest start (see `exits`).
     pub log_marks: exits::Marks,
+    /// What the token meter read last (see `meter`).
+    pub meter: meter::Meter,
 }
 
 impl Ctx {
@@ -177,6 +181,7 @@ impl Engine {
             survey: Default::default(),
             branches: Default::default(),
             log_marks: Default::default(),
+            meter: Default::default(),
         });
         Ok(Engine {
             ctx,

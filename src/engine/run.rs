@@ -192,6 +192,7 @@ impl Engine {
         if !gone.is_empty() {
             self.step_all(gone, &[])?;
         }
+        super::meter::round(&self.ctx, &self.model, now);
         self.step(Observation::Tick, &[])?;
         let claims = self.state.claims().unwrap_or_default();
         status::write(&self.ctx.setup, &self.model, &claims, &mut self.last_status);

@@ -24,6 +24,10 @@ pub struct Profile {
     pub rules: ScreenRules,
     /// Its accounts: each names where its env values are read (never the values).
     pub accounts: Vec<crate::config::Account>,
+    /// The variable an account's `dir` goes into.
+    pub account_dir_env: Option<String>,
+    /// Where its agent reports the tokens it used (see `meter`).
+    pub usage: Option<crate::core::reports::Source>,
 }
 
 /// The env's names only (a `Setup` printed for debugging must not carry keys).
@@ -138,6 +142,7 @@ impl Setup {
                     })
                     .collect(),
                 budget: cfg.budget,
+                meters: cfg.meters(),
                 limits: LimitPolicy {
                     waiting_ms: t.waiting_limit.as_millis() as u64,
                     on_waiting: cfg.on_waiting,
@@ -205,5 +210,7 @@ fn profile(cfg: &ProjectConfig, p: &AgentProfile, exe: &str) -> Profile {
         settle: cfg.settle_for(p),
         rules: p.rules(),
         accounts: p.accounts.clone(),
+        account_dir_env: p.account_dir_env.clone(),
+        usage: p.meter.usage,
     }
 }

@@ -26,6 +26,31 @@ pub struct WorkerRow {
     pub attached: bool,
     /// Files its work touches so far, committed or not.
     pub files: Vec<String>,
+    /// Tokens and cost its agents reported, and how full its context is.
+    #[serde(flatten)]
+    pub spend: WorkerSpend,
+}
+
+/// A worker's tokens (all its tasks together), their cost in dollars (when priced or reported)
+/// and its agent's context: the last turn's input, and that as a share of the window.
+#[derive(Debug, Serialize, PartialEq, Default)]
+pub struct WorkerSpend {
+    pub tokens: crate::core::model::Usage,
+    pub cost: Option<f64>,
+    pub context: Option<u64>,
+    pub context_share: Option<f64>,
+}
+
+impl WorkerSpend {
+    pub fn of(model: &Model, w: &crate::core::Worker) -> WorkerSpend {
+        use crate::core::tokens::{context_share, dollars};
+        WorkerSpend {
+            tokens: w.vitals.tokens.usage,
+            cost: dollars(w.vitals.tokens.usage.cost_micros),
+            context: w.vitals.tokens.context,
+            context_share: context_share(model, w),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -40,6 +65,8 @@ pub struct TaskRow {
     pub reason: Option<String>,
     /// Tokens its agents reported using on it.
     pub tokens: crate::core::model::Usage,
+    /// What they cost, in dollars (None: no prices and none reported).
+    pub cost: Option<f64>,
     /// Its landing on the target, once done with landing on: `state` (queued, merging, moving,
     /// landed, waiting, conflict, verify_failed), the landed `commit`, the conflicting `files`,
     /// why it `waits`, and how many follow-ups it took.
@@ -89,6 +116,9 @@ pub struct Status {
     pub claims: Vec<crate::adapters::claims::Claim>,
     /// Task files that do not load, each with why: their tasks do not run until fixed.
     pub task_file_errors: Vec<String>,
+    /// Tokens of every task together, and their cost in dollars.
+    pub tokens: crate::core::model::Usage,
+    pub cost: Option<f64>,
 }
 
 pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Status {
@@ -131,6 +161,7 @@ pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Sta
                     .get(&w.id)
                     .map(|f| f.iter().cloned().collect())
                     .unwrap_or_default(),
+                spend: WorkerSpend::of(model, w),
             }
         })
         .collect();
@@ -148,6 +179,7 @@ pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Sta
             reason: t.reason.clone(),
             landing: landing_row(t),
             tokens: t.usage,
+            cost: crate::core::tokens::dollars(t.usage.cost_micros),
         })
         .collect();
     tasks.sort_by_key(|t| {
@@ -157,7 +189,15 @@ pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Sta
             t.id.clone(),
         )
     });
+    let tokens = model
+        .tasks
+        .values()
+        .fold(crate::core::model::Usage::default(), |a, t| {
+            a.plus(&t.usage)
+        });
     Status {
+        tokens,
+        cost: crate::core::tokens::dollars(tokens.cost_micros),
         claims,
         task_file_errors: model.task_file_errors.values().cloned().collect(),
         project: model.project.clone(),

@@ -117,6 +117,7 @@ fn print_event(at: f64, e: &Event) {
             | EventKind::Waiting
             | EventKind::RateLimit
             | EventKind::Budget
+            | EventKind::Compact
     );
     if !shown {
         return;

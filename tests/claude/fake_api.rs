@@ -40,6 +40,8 @@ pub enum Reply {
         message: String,
         retry_after: Option<u64>,
     },
+    /// `reply`, reporting `input` input tokens instead of [`USAGE`]'s (a near-full context).
+    Sized { input: u64, reply: Box<Reply> },
 }
 
 impl Reply {
@@ -336,6 +338,7 @@ fn describe(r: &Reply) -> String {
         Reply::Text(t) | Reply::SlowText { text: t, .. } => format!("text {:?}", short(t)),
         Reply::Tool { name, input, .. } => format!("tool {name} {}", short(&input.to_string())),
         Reply::Status { code, .. } => format!("status {code}"),
+        Reply::Sized { input, reply } => format!("{} (input {input})", describe(reply)),
     }
 }
 

@@ -2,10 +2,13 @@
 //! its API. They skip loudly where the client is not installed (`.ci/install-claude`).
 
 mod accounts;
+mod accounts_dir;
+mod budget;
 mod capture;
 mod capture_limits;
 mod capture_turns;
 mod client;
+mod compact;
 mod fake_api;
 mod fleet;
 mod kill;

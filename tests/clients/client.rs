@@ -27,6 +27,15 @@ impl Client {
         }
     }
 
+    /// The API it talks to the stand-in on.
+    pub fn wire(self) -> crate::standin::Wire {
+        match self {
+            Client::Codex => crate::standin::Wire::Responses,
+            Client::Gemini => crate::standin::Wire::Gemini,
+            Client::Aider => crate::standin::Wire::Chat,
+        }
+    }
+
     fn label(self) -> &'static str {
         match self {
             Client::Codex => "Codex CLI",
@@ -106,6 +115,9 @@ impl Client {
                 "--analytics-disable",
                 "--no-show-model-warnings",
                 "--no-gitignore",
+                // Streamed, Aider prints its own estimate of the tokens; whole answers carry
+                // the API's usage, which it prints (and the czar reads) instead.
+                "--no-stream",
             ],
         };
         a.iter().map(|s| s.to_string()).collect()

@@ -13,6 +13,7 @@ pub struct Fleet {
     _repo: TempRepo,
     pub root: PathBuf,
     /// The clients' private HOME.
+    #[allow(dead_code)]
     pub home: PathBuf,
 }
 
@@ -40,10 +41,15 @@ impl Fleet {
             .map(|(k, v)| format!("{k} = {v:?}"))
             .collect();
         let name = client.name();
+        // Aider prices its own answers (and that is what counts for it).
+        let prices = match client {
+            Client::Aider => "",
+            _ => "prices = { input = 1.0, output = 10.0 }\n",
+        };
         let config = format!(
             "project = \"real\"\nworkers = 1\nagent = \"{name}\"\nworktrees_dir = \"../wt\"\n\
              tmux_socket = \"{socket}\"\n\n[timing]\npoll_ms = 200\nsettle_ms = 300\nready_timeout_secs = 90\n\n\
-             [agents.{name}]\ncommand = {command:?}\nenv = {{ {} }}\n",
+             [agents.{name}]\ncommand = {command:?}\nenv = {{ {} }}\n{prices}",
             env.join(", ")
         );
         std::fs::write(root.join("czar.toml"), config).unwrap();

@@ -14,7 +14,7 @@
 
 use crate::client::Client;
 use crate::fleet::Fleet;
-use crate::standin::{Reply, StandIn, Turn, USAGE, Wire};
+use crate::standin::{Reply, StandIn, Turn, Wire, usage};
 use crate::support::events::{dump, in_order};
 use crate::support::{CZAR, git, run_within, text};
 use czar::adapters::store::EventRow;
@@ -105,11 +105,18 @@ fn drive(client: Client) {
     let steps = Mutex::new(HashMap::new());
     let prompts = std::sync::Arc::new(Mutex::new(Vec::new()));
     let seen = prompts.clone();
+    // Aider asks the model for each commit's message and prints no tokens for it.
+    let unreported = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let commit_messages = unreported.clone();
     let api = StandIn::start(move |t: &Turn| {
         if let Ok(mut p) = seen.lock() {
             p.push(t.prompt.clone());
         }
-        agent(&steps, t)
+        let reply = agent(&steps, t);
+        if t.wire == Wire::Chat && t.prompt.contains("diff --git") && !reply.is_status() {
+            commit_messages.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        reply
     });
     let fleet = Fleet::new(
         client,
@@ -175,53 +182,100 @@ fn drive(client: Client) {
         .events(100_000)
         .unwrap();
     check_order(client, &events);
-    check_usage_records(client, &fleet.home);
+    let unreported = unreported.load(std::sync::atomic::Ordering::SeqCst);
+    check_tokens(client, &root, &api, unreported);
 }
 
-/// Where each client records the tokens it was told it used: the stand-in's numbers, exactly,
-/// for Codex (session rollouts) and Gemini CLI (chat files); a future token reader starts here.
-/// Aider only prints its own estimate ("Tokens: 2.6k sent, 6 received."), not the API's usage.
-fn check_usage_records(client: Client, home: &std::path::Path) {
-    let (dir, needles) = match client {
-        Client::Codex => (
-            home.join(".codex/sessions"),
-            vec![
-                "\"type\":\"token_count\"".to_string(),
-                format!("\"input_tokens\":{}", USAGE.0),
-                format!("\"output_tokens\":{}", USAGE.1),
-            ],
-        ),
-        Client::Gemini => (
-            home.join(".gemini/tmp"),
-            vec![format!(
-                "\"tokens\":{{\"input\":{},\"output\":{}",
-                USAGE.0, USAGE.1
-            )],
-        ),
-        Client::Aider => return,
-    };
-    let mut files = Vec::new();
-    let mut stack = vec![dir.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "jsonl" || x == "json") {
-                files.push(p);
+/// `czar stats --json` shows each task's tokens as the client recorded them (Codex: its
+/// session rollout; Gemini CLI: its chat file; Aider: its "Tokens:" lines): every answer of the
+/// stand-in reports the same usage, so each task's figures are a whole number of answers, and
+/// all tasks together are every main-conversation answer that was not refused. Codex and Gemini
+/// are priced by the test's profile (1 and 10 dollars per million); Aider prices its own.
+/// `unreported`: answers the client shows no tokens for (Aider's commit messages).
+fn check_tokens(client: Client, root: &std::path::Path, api: &StandIn, unreported: usize) {
+    let (input, output) = usage(client.wire());
+    let start = std::time::Instant::now();
+    loop {
+        let out = std::process::Command::new(CZAR)
+            .args(["stats", "--json"])
+            .current_dir(root)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let refused = api
+            .log()
+            .iter()
+            .filter(|l| l.contains("-> status 429"))
+            .count();
+        let answered = api.turns() - refused - unreported;
+        let mut answers = 0;
+        for t in stats["per_task"].as_array().unwrap() {
+            let tok = &t["tokens"];
+            let n = |k: &str| tok[k].as_u64().unwrap_or(0);
+            let k = n("output") / output;
+            assert_eq!((n("input"), n("output")), (k * input, k * output), "{t}");
+            answers += k as usize;
+            let cost = t["cost"].as_f64().unwrap_or(0.0);
+            match client {
+                Client::Aider => assert!(k == 0 || cost > 0.0, "Aider's own cost: {t}"),
+                _ => {
+                    let want = k as f64 * (input as f64 + 10.0 * output as f64) / 1e6;
+                    assert!((cost - want).abs() < 1e-6, "cost {cost}, want {want}: {t}");
+                }
             }
         }
+        if answers == answered {
+            assert_eq!(
+                stats["tokens"]["output"].as_u64(),
+                Some(answers as u64 * output)
+            );
+            let w = &stats["per_worker"][0];
+            assert!(w["tokens"]["output"].as_u64() >= Some(output), "{w}");
+            assert!(w["context"].as_u64() >= Some(input.min(1000)), "{w}");
+            check_status_tokens(root, &stats, output);
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "{answers} answers counted of {answered}: {stats}\n{}",
+            api.log().join("\n")
+        );
+        std::thread::sleep(Duration::from_millis(300));
     }
-    let found = files.iter().any(|f| {
-        let text = std::fs::read_to_string(f).unwrap_or_default();
-        needles.iter().all(|n| text.contains(n.as_str()))
-    });
-    assert!(
-        found,
-        "no usage record {needles:?} under {} ({} files)",
-        dir.display(),
-        files.len()
-    );
+}
+
+/// `czar status --json` shows each task's tokens as the czar took them: at most what `czar
+/// stats` counts (which adds what came after the run), a whole number of answers; and the
+/// worker's context share, when its profile sets a window.
+fn check_status_tokens(root: &std::path::Path, stats: &serde_json::Value, output: u64) {
+    let out = std::process::Command::new(CZAR)
+        .args(["status", "--json"])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut shown_all = 0;
+    for t in status["tasks"].as_array().unwrap() {
+        let id = t["id"].as_str().unwrap();
+        let shown = t["tokens"]["output"].as_u64().unwrap_or(0);
+        let counted = stats["per_task"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .and_then(|s| s["tokens"]["output"].as_u64())
+            .unwrap_or(0);
+        assert!(
+            shown <= counted && shown % output == 0,
+            "{id}: {shown} of {counted}"
+        );
+        shown_all += shown;
+    }
+    assert!(shown_all >= output, "the czar took no report: {status}");
+    let w = &status["workers"][0];
+    assert!(w["context"].as_u64().is_some(), "{w}");
 }
 
 fn seq_of(events: &[EventRow], task: Option<&str>, kind: &str, words: &[&str]) -> Option<i64> {

@@ -21,6 +21,17 @@ use std::time::Duration;
 
 /// Input and output tokens every answer reports.
 pub const USAGE: (u64, u64) = (1234, 56);
+/// ...but on the Chat Completions API (Aider), under 1000: Aider prints larger figures
+/// rounded ("1.2k sent").
+pub const CHAT_USAGE: (u64, u64) = (789, 56);
+
+/// The usage every answer on `wire` reports.
+pub fn usage(wire: Wire) -> (u64, u64) {
+    match wire {
+        Wire::Chat => CHAT_USAGE,
+        _ => USAGE,
+    }
+}
 
 /// Which API a request came in on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +79,11 @@ pub enum Reply {
 }
 
 impl Reply {
+    /// An error status, which reports no usage.
+    pub fn is_status(&self) -> bool {
+        matches!(self, Reply::Status { .. })
+    }
+
     pub fn text(t: &str) -> Reply {
         Reply::Text(t.to_string())
     }

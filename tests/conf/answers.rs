@@ -249,6 +249,6 @@ fn token_budgets_are_numbers_in_their_own_table() {
         (cfg.budget.max_tokens, cfg.budget.max_task_tokens),
         (2_000_000, 300_000)
     );
-    let msg = error_at("[budget]\nmax_cost = 3\n", 2, "budget.max_cost");
+    let msg = error_at("[budget]\nmax_dollars = 3\n", 2, "budget.max_dollars");
     assert!(msg.contains("unknown"), "{msg}");
 }

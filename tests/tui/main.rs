@@ -12,5 +12,6 @@ mod keys;
 mod landing;
 mod queue_keys;
 mod snapshots;
+mod spend;
 #[path = "../support/mod.rs"]
 mod support;

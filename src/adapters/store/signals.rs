@@ -106,6 +106,7 @@ impl Store {
                                     output,
                                     cache_read,
                                     cache_write,
+                                    ..Default::default()
                                 },
                             }
                         }

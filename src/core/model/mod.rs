@@ -12,8 +12,8 @@ pub use delivery::{Delivery, Step};
 pub use health::{ProfileHealth, Unavailable};
 pub use land::{LandFigures, LandMode, LandPolicy, LandRecord, Landing};
 pub use policy::{
-    AgentDelivery, Attached, Budget, DeliveryPolicy, LimitPolicy, Nudge, OnWaiting, Policy,
-    SpawnPolicy,
+    AgentDelivery, Attached, Budget, DeliveryPolicy, LimitPolicy, Meter, Nudge, OnWaiting, Policy,
+    Prices, SpawnPolicy,
 };
 pub use survey::{Conflict, Overlap, Survey};
 pub use usage::{AccountLimit, Usage};

@@ -43,13 +43,54 @@ pub struct Policy {
     pub accounts: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub budget: Budget,
+    /// Profile → its prices, context window and compaction (profiles that set none are absent).
+    #[serde(default)]
+    pub meters: BTreeMap<String, Meter>,
 }
 
-/// Tokens the run and each task may use (0: no limit).
+/// Tokens and cost the run and each task may use (0: no limit). Costs in millionths of a
+/// dollar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Budget {
     pub max_tokens: u64,
     pub max_task_tokens: u64,
+    #[serde(default)]
+    pub max_cost_micros: u64,
+    #[serde(default)]
+    pub max_task_cost_micros: u64,
+}
+
+/// A profile's token figures: what its tokens cost, how many its context holds, and how its
+/// agent is told to compact it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Meter {
+    pub prices: Option<Prices>,
+    /// Tokens its model's context holds (0: not known, no share and no compaction).
+    pub context_window: u64,
+    /// What is typed to make the agent compact its context (None: it is never asked to).
+    pub compact: Option<String>,
+    /// The share of the window, in thousandths, at which it is asked to.
+    pub compact_at_permille: u32,
+}
+
+/// Millionths of a dollar per million tokens (3.0 dollars per million is 3_000_000).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Prices {
+    pub input: u64,
+    pub output: u64,
+    pub cached_input: u64,
+    pub cache_write: u64,
+}
+
+impl Prices {
+    /// What these tokens cost, in millionths of a dollar.
+    pub fn cost_micros(&self, u: &super::Usage) -> u64 {
+        let sum = u.input as u128 * self.input as u128
+            + u.output as u128 * self.output as u128
+            + u.cache_read as u128 * self.cached_input as u128
+            + u.cache_write as u128 * self.cache_write as u128;
+        u64::try_from(sum / 1_000_000).unwrap_or(u64::MAX)
+    }
 }
 
 /// How long a question may wait, and what then; how long a rate limit is waited out.
@@ -222,6 +263,7 @@ impl Default for Policy {
             attached: Attached::Wait,
             accounts: BTreeMap::new(),
             budget: Budget::default(),
+            meters: BTreeMap::new(),
         }
     }
 }

@@ -11,6 +11,14 @@ pub struct Usage {
     pub output: u64,
     pub cache_read: u64,
     pub cache_write: u64,
+    /// What it cost, in millionths of a dollar: as the agent reported it (Aider), or from the
+    /// profile's prices (see `tokens::credit`). Not part of `total`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cost_micros: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Usage {
@@ -20,6 +28,7 @@ impl Usage {
             output: self.output + o.output,
             cache_read: self.cache_read + o.cache_read,
             cache_write: self.cache_write + o.cache_write,
+            cost_micros: self.cost_micros + o.cost_micros,
         }
     }
 
@@ -28,7 +37,8 @@ impl Usage {
         let grew = self.input >= before.input
             && self.output >= before.output
             && self.cache_read >= before.cache_read
-            && self.cache_write >= before.cache_write;
+            && self.cache_write >= before.cache_write
+            && self.cost_micros >= before.cost_micros;
         if !grew {
             return self;
         }
@@ -37,6 +47,7 @@ impl Usage {
             output: self.output - before.output,
             cache_read: self.cache_read - before.cache_read,
             cache_write: self.cache_write - before.cache_write,
+            cost_micros: self.cost_micros - before.cost_micros,
         }
     }
 

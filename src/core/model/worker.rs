@@ -151,6 +151,12 @@ pub struct Tokens {
     /// and the next task is assigned before its text reaches the agent.
     #[serde(default)]
     pub usage_task: Option<TaskId>,
+    /// The input of its agent's last turn: what its context holds now (None: not reported).
+    #[serde(default)]
+    pub context: Option<u64>,
+    /// Its agent was told to compact its context, and no report since showed it below the mark.
+    #[serde(default)]
+    pub compact_asked: bool,
 }
 
 /// The words behind a worker's latest screen, for alerts and limits.

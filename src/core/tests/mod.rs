@@ -11,6 +11,7 @@ mod land_batch;
 mod limits;
 mod operator;
 mod repair;
+mod spend;
 mod storms;
 mod tasks;
 

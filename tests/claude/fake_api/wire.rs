@@ -18,6 +18,10 @@ pub(super) fn answer(
     stream: bool,
     stop: &AtomicBool,
 ) -> bool {
+    let (reply, input_tokens) = match reply {
+        Reply::Sized { input, reply } => (reply.as_ref(), *input),
+        other => (other, USAGE.0),
+    };
     if let Reply::Status {
         code,
         kind,
@@ -39,7 +43,7 @@ pub(super) fn answer(
         Reply::Tool { text, name, input } => {
             (text.clone(), Some((name.clone(), input.clone())), None)
         }
-        Reply::Status { .. } => unreachable!("handled above"),
+        Reply::Status { .. } | Reply::Sized { .. } => unreachable!("handled above"),
     };
     // Each message its own id: the client's transcript, and what czar reads from it, tell
     // messages apart by it.
@@ -68,7 +72,7 @@ pub(super) fn answer(
         let frame = format!("event: {name}\ndata: {data}\n\n");
         write_chunk(out, &frame)
     };
-    let usage = json!({"input_tokens": USAGE.0, "output_tokens": 1, "cache_creation_input_tokens": USAGE.3, "cache_read_input_tokens": USAGE.2});
+    let usage = json!({"input_tokens": input_tokens, "output_tokens": 1, "cache_creation_input_tokens": USAGE.3, "cache_read_input_tokens": USAGE.2});
     let mut ok = ev(
         "message_start",
         json!({"type": "message_start", "message": {"id": id, "type": "message",

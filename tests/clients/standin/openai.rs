@@ -140,8 +140,9 @@ pub(super) fn answer_chat(out: &mut TcpStream, body: &Value, reply: &Reply) -> b
         Reply::Shell { text, command, .. } => format!("{text}\n\n```bash\n{command}\n```\n"),
     };
     let model = body["model"].as_str().unwrap_or("gpt-4o").to_string();
-    let usage = json!({"prompt_tokens": USAGE.0, "completion_tokens": USAGE.1,
-        "total_tokens": USAGE.0 + USAGE.1});
+    let (input, output) = super::usage(Wire::Chat);
+    let usage = json!({"prompt_tokens": input, "completion_tokens": output,
+        "total_tokens": input + output});
     let id = format!("chatcmpl-{:x}", rand_id());
     if body["stream"] != true {
         let v = json!({"id": id, "object": "chat.completion", "created": 1, "model": model,

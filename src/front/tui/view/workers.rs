@@ -28,15 +28,33 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
     if wide {
         head.push("branch");
     }
-    head.extend(["ahd", "files ±", "act", "last output"]);
+    head.extend(["ahd", "files ±", "act"]);
+    // Tokens, cost and context only once an agent reported some: a fleet whose agents report
+    // none keeps the room for its output.
+    let metered = model
+        .workers
+        .values()
+        .any(|w| w.vitals.tokens.usage.total() > 0 || w.vitals.tokens.context.is_some());
+    if metered {
+        head.push("tok $ ctx");
+    }
+    head.push("last output");
     let header = Row::new(head.into_iter().map(Cell::from))
         .style(paint(ui, Style::default().add_modifier(Modifier::BOLD)).fg_opt(ui, Color::Gray));
     let shown_rows: Vec<Shown> = shown.iter().map(|w| Shown::of(w)).collect();
-    let (task_w, branch_w) = name_widths(area.width, wide, &shown_rows);
+    let spend_room = if metered { SPEND_W + 1 } else { 0 };
+    let (task_w, branch_w) =
+        name_widths(area.width - spend_room.min(area.width), wide, &shown_rows);
     let body: Vec<Row> = shown
         .iter()
         .zip(&shown_rows)
-        .map(|(w, s)| row(w, s, ui, (task_w, branch_w), attached_mark(model, w)))
+        .map(|(w, s)| {
+            let mut r = row(w, s, ui, (task_w, branch_w), attached_mark(model, w));
+            if metered {
+                r.insert(r.len() - 1, Cell::from(spend(model, w)));
+            }
+            Row::new(r)
+        })
         .collect();
     let files_w = if wide { 14 } else { 9 };
     let mut widths = vec![
@@ -52,8 +70,11 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
         Constraint::Length(3),
         Constraint::Length(files_w),
         Constraint::Length(4),
-        Constraint::Min(8),
     ]);
+    if metered {
+        widths.push(Constraint::Length(SPEND_W));
+    }
+    widths.push(Constraint::Min(8));
     let table = Table::new(body, widths)
         .header(header)
         .block(panel(ui, title, Some(Panel::Workers)))
@@ -188,13 +209,34 @@ fn attached_mark(model: &Model, w: &Worker) -> Option<&'static str> {
     })
 }
 
+/// "12k $0.04 45%": the tokens its agents used, their cost (when priced) and how full its
+/// context is (when its profile knows the window); "-" for what is not known.
+fn spend(model: &Model, w: &Worker) -> String {
+    let t = &w.vitals.tokens;
+    let n = t.usage.total();
+    let tokens = match n {
+        0 => "-".to_string(),
+        1..1_000 => n.to_string(),
+        1_000..1_000_000 => format!("{}k", n / 1_000),
+        _ => format!("{:.1}M", n as f64 / 1e6),
+    };
+    let cost = crate::core::tokens::dollars(t.usage.cost_micros)
+        .map_or("-".to_string(), |d| format!("${d:.2}"));
+    let share = crate::core::tokens::context_share(model, w)
+        .map_or("-".to_string(), |s| format!("{:.0}%", s * 100.0));
+    format!("{tokens} {cost} {share}")
+}
+
+/// Room for `spend`: "999k $99.99 100%".
+const SPEND_W: u16 = 16;
+
 fn row<'a>(
     w: &Worker,
     shown: &Shown,
     ui: &UiState,
     (task_w, branch_w): (u16, u16),
     mark: Option<&'static str>,
-) -> Row<'a> {
+) -> Vec<Cell<'a>> {
     let wide = branch_w > 0;
     let (symbol, color) = state_look(w);
     let since = ago(ui.now.saturating_sub(w.since));
@@ -251,5 +293,5 @@ fn row<'a>(
             Span::styled(one_line(&last).into_owned(), fg(ui, Color::Gray)),
         ])),
     ]);
-    Row::new(cells)
+    cells
 }
