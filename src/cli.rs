@@ -53,10 +53,11 @@ pub enum Cmd {
         paths: Vec<PathBuf>,
     },
     /// What the czar believes about a worker and why: recorded state and reason, the agent
-    /// process, and a fresh reading of its screen with the signals behind it.
+    /// process, and a fresh reading of its screen with the signals behind it. Given a task: its
+    /// state, the profiles it accepts, and those its routing passed over with why.
     Explain {
-        /// The worker's id (as in `<project>-worker-<id>`).
-        worker: u32,
+        /// A worker's id (as in `<project>-worker-<id>`), or a task's id.
+        target: String,
         /// Print JSON for scripts.
         #[arg(long)]
         json: bool,
@@ -170,9 +171,16 @@ pub struct TaskAddArgs {
     /// A task id that must be done first (repeatable).
     #[arg(long = "needs", value_name = "ID")]
     pub needs: Vec<String>,
-    /// Only a worker running this agent profile may take it.
-    #[arg(long)]
-    pub agent: Option<String>,
+    /// Only workers of these agent profiles may take it, the first available first
+    /// (`--agent codex,claude`).
+    #[arg(long, value_name = "PROFILES", value_delimiter = ',')]
+    pub agent: Vec<String>,
+    /// Only profiles declaring all these tags may take it (`--tags rust,big-context`).
+    #[arg(long, value_name = "TAGS", value_delimiter = ',')]
+    pub tags: Vec<String>,
+    /// The plan it belongs to (default: $CZAR_PLAN, which a planner worker has).
+    #[arg(long, value_name = "ID", env = "CZAR_PLAN")]
+    pub plan: Option<String>,
     /// A command, run in the worktree, that must pass for the task to count as done.
     #[arg(long)]
     pub verify: Option<String>,

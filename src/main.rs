@@ -39,9 +39,13 @@ async fn dispatch(cli: Cli, dir: PathBuf) -> anyhow::Result<i32> {
         Some(Cmd::Status { json }) => czar::cmd::project::status(&dir, json).map(|()| 0),
         Some(Cmd::Stats { json }) => czar::cmd::project::stats(&dir, json).map(|()| 0),
         Some(Cmd::Claim { paths }) => czar::cmd::worker::claim(&dir, &paths),
-        Some(Cmd::Explain { worker, json }) => czar::cmd::explain::run(&dir, worker, json)
-            .await
-            .map(|()| 0),
+        Some(Cmd::Explain { target, json }) => {
+            match czar::cmd::explain_task::worker_id(&dir, &target) {
+                Some(worker) => czar::cmd::explain::run(&dir, worker, json).await,
+                None => czar::cmd::explain_task::run(&dir, &target, json),
+            }
+            .map(|()| 0)
+        }
         Some(Cmd::Hook { event }) => czar::cmd::worker::hook(&dir, &event),
         Some(Cmd::Done) => czar::cmd::worker::done(&dir).map(|()| 0),
         Some(Cmd::Land { task }) => czar::cmd::land::run(&dir, task.as_deref()),

@@ -5,6 +5,7 @@ pub mod classify;
 pub mod demo;
 pub mod doctor;
 pub mod explain;
+pub mod explain_task;
 pub mod land;
 pub mod land_stats;
 pub mod project;

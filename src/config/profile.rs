@@ -39,6 +39,9 @@ pub struct AgentProfile {
     pub resend: Option<String>,
     /// Logins or keys its workers are spread over (none: the environment as it is).
     pub accounts: Vec<super::accounts::Account>,
+    /// What it is good for (`tags = ["rust"]`): a task that requires tags goes to a profile
+    /// declaring all of them.
+    pub tags: Vec<String>,
 }
 
 impl AgentProfile {
@@ -86,6 +89,7 @@ const PROFILE_KEYS: &[&str] = &[
     "accounts",
     "auto_answer",
     "patterns",
+    "tags",
 ];
 const LIST_KEYS: &[&str] = &[
     "busy",
@@ -122,6 +126,7 @@ pub(super) struct ProfileLayer {
     pub lists: BTreeMap<&'static str, PatternList>,
     pub region_lines: Option<Sourced<u64>>,
     pub waiting_lines: Option<Sourced<u64>>,
+    pub tags: Option<Vec<String>>,
 }
 
 impl ProfileLayer {
@@ -222,6 +227,9 @@ impl ProfileLayer {
         if let Some(node) = view.get("patterns") {
             layer.read_patterns(&node.table()?)?;
         }
+        if let Some(node) = view.get("tags") {
+            layer.tags = Some(read_tags(&node)?);
+        }
         Ok(layer)
     }
 
@@ -284,6 +292,7 @@ impl ProfileLayer {
         self.lists.extend(over.lists);
         self.region_lines = over.region_lines.or(self.region_lines);
         self.waiting_lines = over.waiting_lines.or(self.waiting_lines);
+        self.tags = over.tags.or(self.tags);
         self
     }
 
@@ -331,8 +340,26 @@ impl ProfileLayer {
             ready_settle_ms: self.ready_settle_ms.unwrap_or(0),
             resend: self.resend,
             accounts: self.accounts.unwrap_or_default(),
+            tags: self.tags.unwrap_or_default(),
         })
     }
+}
+
+/// A profile's tags: plain words a task's `tags` can name.
+fn read_tags(node: &super::reader::Node) -> Result<Vec<String>, ConfigError> {
+    let mut tags = Vec::new();
+    for item in node.array()? {
+        let tag = item.string()?;
+        let plain = tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if tag.is_empty() || !plain {
+            let reason = "a tag is one word of letters, digits, `-`, `_` or `.`".to_string();
+            return Err(item.error(ConfigErrorKind::Invalid { value: tag, reason }));
+        }
+        tags.push(tag);
+    }
+    Ok(tags)
 }
 
 /// A key an older profile format used: say where its meaning went instead of "unknown key".

@@ -159,6 +159,10 @@ pub enum EventKind {
     Attached,
     /// A token budget was reached.
     Budget,
+    /// A task went to a profile after others it accepts were passed over (each with why).
+    Routed,
+    /// A plan was made (`czar plan`), or one's tasks are all done.
+    Plan,
 }
 
 impl EventKind {
@@ -204,6 +208,8 @@ impl EventKind {
             EventKind::RateLimit => "rate_limit",
             EventKind::Attached => "attached",
             EventKind::Budget => "budget",
+            EventKind::Routed => "routed",
+            EventKind::Plan => "plan",
         }
     }
 }

@@ -25,6 +25,7 @@ mod park;
 pub mod prompt;
 pub mod queue;
 mod repair;
+pub mod route;
 mod sighting;
 pub mod spawn;
 pub mod survey;

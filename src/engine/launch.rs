@@ -189,6 +189,7 @@ mod tests {
             settle: Duration::ZERO,
             rules: Default::default(),
             accounts: Vec::new(),
+            tags: Vec::new(),
         };
         // The shipped defaults, with this test's folders and its one profile.
         let cfg = crate::config::load_with(state_dir, None, Some("main")).unwrap();

@@ -24,6 +24,14 @@ pub struct Profile {
     pub rules: ScreenRules,
     /// Its accounts: each names where its env values are read (never the values).
     pub accounts: Vec<crate::config::Account>,
+    /// What it declares it is good for (routing).
+    pub tags: Vec<String>,
+}
+
+impl crate::tasks::Tagged for Profile {
+    fn tags(&self) -> &[String] {
+        &self.tags
+    }
 }
 
 /// The env's names only (a `Setup` printed for debugging must not carry keys).
@@ -137,6 +145,11 @@ impl Setup {
                     })
                     .collect(),
                 budget: cfg.budget,
+                tags: cfg
+                    .profiles
+                    .iter()
+                    .map(|(n, p)| (n.clone(), p.tags.clone()))
+                    .collect(),
                 limits: LimitPolicy {
                     waiting_ms: t.waiting_limit.as_millis() as u64,
                     on_waiting: cfg.on_waiting,
@@ -204,5 +217,6 @@ fn profile(cfg: &ProjectConfig, p: &AgentProfile, exe: &str) -> Profile {
         settle: cfg.settle_for(p),
         rules: p.rules(),
         accounts: p.accounts.clone(),
+        tags: p.tags.clone(),
     }
 }

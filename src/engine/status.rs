@@ -45,6 +45,18 @@ pub struct TaskRow {
     /// why it `waits`, and how many follow-ups it took.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub landing: Option<LandingRow>,
+    /// How it is routed: the profiles it accepts, the tags it requires, and those its last
+    /// assignment passed over, with why.
+    pub route: RouteRow,
+    /// The plan it belongs to (`czar plan`).
+    pub plan: Option<String>,
+}
+
+#[derive(Debug, Serialize, PartialEq, Default)]
+pub struct RouteRow {
+    pub agent: Vec<String>,
+    pub tags: Vec<String>,
+    pub skipped: Vec<String>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -148,6 +160,12 @@ pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Sta
             reason: t.reason.clone(),
             landing: landing_row(t),
             tokens: t.usage,
+            route: RouteRow {
+                agent: t.def.agent.clone(),
+                tags: t.def.tags.clone(),
+                skipped: t.skipped.clone(),
+            },
+            plan: t.def.plan.clone(),
         })
         .collect();
     tasks.sort_by_key(|t| {

@@ -22,6 +22,7 @@ mod pr;
 mod private;
 mod refused;
 mod repair;
+mod routing;
 mod secrets;
 mod storms;
 #[path = "../support/mod.rs"]

@@ -43,6 +43,9 @@ pub struct Policy {
     pub accounts: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub budget: Budget,
+    /// Every profile → the tags it declares (routing: a task's `tags` pick profiles).
+    #[serde(default)]
+    pub tags: BTreeMap<String, Vec<String>>,
 }
 
 /// Tokens the run and each task may use (0: no limit).
@@ -222,6 +225,7 @@ impl Default for Policy {
             attached: Attached::Wait,
             accounts: BTreeMap::new(),
             budget: Budget::default(),
+            tags: BTreeMap::new(),
         }
     }
 }

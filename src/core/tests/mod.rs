@@ -10,6 +10,7 @@ mod land;
 mod limits;
 mod operator;
 mod repair;
+mod route;
 mod storms;
 mod tasks;
 
