@@ -17,6 +17,10 @@ pub struct Cli {
     #[arg(long, requires = "auto")]
     pub watch: bool,
 
+    /// With --auto: first make a plan of this goal (as `czar plan` does), then run it to the end.
+    #[arg(long, requires = "auto", value_name = "GOAL")]
+    pub plan: Option<String>,
+
     /// The repository to work in (default: the current directory).
     #[arg(short = 'C', long = "dir", global = true, value_name = "DIR")]
     pub dir: Option<PathBuf>,
@@ -32,6 +36,9 @@ pub enum Cmd {
     /// Manage the task queue.
     #[command(subcommand)]
     Task(TaskCmd),
+    /// Give a goal to a planner worker: it reads the repository and splits the goal into tasks
+    /// (`czar task add`, each with needs and verify) that carry the plan's id, then stops.
+    Plan(PlanArgs),
     /// Show workers and tasks.
     Status {
         /// Print JSON for scripts.
@@ -190,6 +197,18 @@ pub struct TaskAddArgs {
     /// Read the task text from this file instead of standard input.
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// What the plan should achieve.
+    pub goal: String,
+    /// The agent profile the planner runs on (default: the project's agent).
+    #[arg(long, value_name = "PROFILE")]
+    pub agent: Option<String>,
+    /// Then run headless (as `czar --auto`) until the plan and its tasks are over.
+    #[arg(long)]
+    pub auto: bool,
 }
 
 #[derive(Debug, Args)]

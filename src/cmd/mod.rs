@@ -8,6 +8,7 @@ pub mod explain;
 pub mod explain_task;
 pub mod land;
 pub mod land_stats;
+pub mod plan;
 pub mod project;
 pub mod sim;
 pub mod stats;

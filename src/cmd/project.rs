@@ -92,8 +92,12 @@ pub fn task_add(dir: &Path, args: &TaskAddArgs) -> anyhow::Result<()> {
         needs: args.needs.clone(),
         agent: args.agent.clone(),
         tags: args.tags.clone(),
-        // An empty $CZAR_PLAN is no plan.
-        plan: args.plan.clone().filter(|p| !p.is_empty()),
+        // An empty $CZAR_PLAN is no plan; run by a planner, the plan it is splitting.
+        plan: args
+            .plan
+            .clone()
+            .filter(|p| !p.is_empty())
+            .or_else(crate::cmd::plan::of_this_planner),
         planner: false,
         verify: args.verify.clone(),
         no_changes: false,
@@ -122,7 +126,14 @@ pub fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
             .entry(def.id.clone())
             .or_insert_with(|| crate::core::Task::new(def, 0));
     }
-    let snap = status::snapshot(&model, &store.claims()?);
+    let mut snap = status::snapshot(&model, &store.claims()?);
+    let plans = store.plans()?;
+    for row in &mut snap.plans {
+        row.goal = plans
+            .iter()
+            .find(|p| p.id == row.progress.id)
+            .map(|p| p.goal.clone());
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&snap)?);
     } else {

@@ -22,6 +22,7 @@ pub mod observation;
 pub mod operator;
 mod outcome;
 mod park;
+pub mod plan;
 pub mod prompt;
 pub mod queue;
 mod repair;

@@ -74,7 +74,7 @@ impl InFlight {
 }
 
 pub(crate) struct Monitor {
-    last_task_scan: Option<u64>,
+    pub(super) last_task_scan: Option<u64>,
     last_defs: Vec<TaskDef>,
     reported: BTreeSet<String>,
     /// The task files that did not load at the last scan, file → why.

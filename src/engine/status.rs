@@ -101,6 +101,17 @@ pub struct Status {
     pub claims: Vec<crate::adapters::claims::Claim>,
     /// Task files that do not load, each with why: their tasks do not run until fixed.
     pub task_file_errors: Vec<String>,
+    /// Each plan (`czar plan`): its planner's state and how many of the tasks it added are
+    /// done and landed.
+    pub plans: Vec<PlanRow>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct PlanRow {
+    #[serde(flatten)]
+    pub progress: crate::core::plan::Progress,
+    /// The goal as given (from the store; `czar status` fills it in).
+    pub goal: Option<String>,
 }
 
 pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Status {
@@ -175,8 +186,16 @@ pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Sta
             t.id.clone(),
         )
     });
+    let plans = crate::core::plan::progress(model)
+        .into_iter()
+        .map(|progress| PlanRow {
+            progress,
+            goal: None,
+        })
+        .collect();
     Status {
         claims,
+        plans,
         task_file_errors: model.task_file_errors.values().cloned().collect(),
         project: model.project.clone(),
         base: model.base.clone(),
@@ -237,6 +256,13 @@ pub fn markdown(s: &Status) -> String {
             out.push_str(&format!("- {}\n", one_line(e)));
         }
     }
+    if !s.plans.is_empty() {
+        out.push_str("\n## Plans\n\n");
+        for p in &s.plans {
+            let goal = p.goal.as_deref().unwrap_or(&p.progress.title);
+            out.push_str(&format!("- {}\n", plan_line(&p.progress, goal)));
+        }
+    }
     out.push_str(
         "\n## Tasks\n\n| task | state | worker | needs | title |\n|---|---|---|---|---|\n",
     );
@@ -255,6 +281,25 @@ pub fn markdown(s: &Status) -> String {
         ));
     }
     out
+}
+
+/// One plan's progress on a line: `p1 (planner done): 3 added, 2 done, 1 landed / 3: goal`.
+pub fn plan_line(p: &crate::core::plan::Progress, goal: &str) -> String {
+    format!(
+        "{} (planner {}): {} added, {} done, {} landed / {}{}: {}",
+        one_line(&p.id),
+        p.planner.unwrap_or("unknown"),
+        p.added,
+        p.done,
+        p.landed,
+        p.added,
+        if p.failed > 0 {
+            format!(", {} failed", p.failed)
+        } else {
+            String::new()
+        },
+        one_line(goal)
+    )
 }
 
 /// What the czar has asked of tmux since it started (`.czar/monitor.json`), rewritten when it

@@ -18,6 +18,7 @@ mod kills;
 mod landing;
 mod lock;
 mod orphans;
+mod plan;
 mod pr;
 mod private;
 mod refused;
