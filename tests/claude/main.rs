@@ -9,6 +9,7 @@ mod client;
 mod fake_api;
 mod fleet;
 mod kill;
+mod plan;
 mod real;
 #[path = "../support/mod.rs"]
 mod support;
