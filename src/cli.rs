@@ -39,7 +39,7 @@ pub enum Cmd {
     /// Give a goal to a planner worker: it reads the repository and splits the goal into tasks
     /// (`czar task add`, each with needs and verify) that carry the plan's id, then stops.
     Plan(PlanArgs),
-    /// Show workers and tasks.
+    /// Show workers, tasks and plans.
     Status {
         /// Print JSON for scripts.
         #[arg(long)]
@@ -185,7 +185,7 @@ pub struct TaskAddArgs {
     /// Only profiles declaring all these tags may take it (`--tags rust,big-context`).
     #[arg(long, value_name = "TAGS", value_delimiter = ',')]
     pub tags: Vec<String>,
-    /// The plan it belongs to (default: $CZAR_PLAN, which a planner worker has).
+    /// The plan it belongs to (default: $CZAR_PLAN; run by a planner's worker, its plan).
     #[arg(long, value_name = "ID", env = "CZAR_PLAN")]
     pub plan: Option<String>,
     /// A command, run in the worktree, that must pass for the task to count as done.
