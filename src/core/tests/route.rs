@@ -181,3 +181,43 @@ fn a_task_runs_on_its_second_profile_when_the_first_cannot_start() {
         "{said:?}"
     );
 }
+
+/// Worker 1 (sim) works on `a`, which accepts `agent`; workers 2 (codex) and 3 (claude) are
+/// idle. Worker 1's agent then shows a rate limit.
+fn limited_on_sim(agent: &[&str]) -> Model {
+    use crate::core::model::Input;
+    use crate::core::observation::{Observation, Seen};
+    let mut m = fleet_of(&[("sim", &[]), ("codex", &[]), ("claude", &[])]);
+    let mut t = crate::core::model::Task::new(routed(agent, &[]), 0);
+    t.def.id = "a".into();
+    t.state = TaskState::Working;
+    t.worker = Some(1);
+    m.tasks.insert("a".into(), t);
+    let w = m.workers.get_mut(&1).unwrap();
+    w.task = Some("a".into());
+    w.agent = AgentState::Busy;
+    let limited = Observation::AgentSeen {
+        worker: 1,
+        seen: Seen {
+            state: AgentState::RateLimited,
+            reason: "rate limit: resets in 3600s".into(),
+            input: Input::Empty,
+            ..Seen::default()
+        },
+    };
+    crate::core::update(&mut m, limited, 5);
+    m
+}
+
+#[test]
+fn a_rate_limited_task_moves_only_to_another_profile_it_accepts() {
+    let m = limited_on_sim(&["sim", "claude"]);
+    assert_eq!(m.tasks["a"].worker, Some(3), "claude, not codex");
+    assert_eq!(m.workers[&1].task, None);
+    let m = limited_on_sim(&["sim"]);
+    assert_eq!(
+        m.tasks["a"].worker,
+        Some(1),
+        "it accepts no other profile: it waits"
+    );
+}
