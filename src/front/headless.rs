@@ -117,6 +117,8 @@ fn print_event(at: f64, e: &Event) {
             | EventKind::Waiting
             | EventKind::RateLimit
             | EventKind::Budget
+            | EventKind::Routed
+            | EventKind::Plan
     );
     if !shown {
         return;

@@ -31,6 +31,10 @@ fn a_planner_queues_three_tasks_that_carry_its_plan_and_get_done() {
     assert!(planner.contains("kind = \"plan\""), "{planner}");
     assert!(planner.contains("no_changes = true"), "{planner}");
     assert!(planner.contains("You are the planner of plan `split-the-widget-work`"));
+    assert!(
+        printed.contains(": plan split-the-widget-work: its planner is queued"),
+        "{printed}"
+    );
     let status = p.status_json();
     let tasks = status["tasks"].as_array().unwrap();
     let find = |id: &str| tasks.iter().find(|t| t["id"] == id).cloned().unwrap();
