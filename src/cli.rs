@@ -17,6 +17,10 @@ pub struct Cli {
     #[arg(long, requires = "auto")]
     pub watch: bool,
 
+    /// With --auto: first make a plan of this goal (as `czar plan` does), then run it to the end.
+    #[arg(long, requires = "auto", value_name = "GOAL")]
+    pub plan: Option<String>,
+
     /// The repository to work in (default: the current directory).
     #[arg(short = 'C', long = "dir", global = true, value_name = "DIR")]
     pub dir: Option<PathBuf>,
@@ -32,7 +36,10 @@ pub enum Cmd {
     /// Manage the task queue.
     #[command(subcommand)]
     Task(TaskCmd),
-    /// Show workers and tasks.
+    /// Give a goal to a planner worker: it reads the repository and splits the goal into tasks
+    /// (`czar task add`, each with needs and verify) that carry the plan's id, then stops.
+    Plan(PlanArgs),
+    /// Show workers, tasks and plans.
     Status {
         /// Print JSON for scripts.
         #[arg(long)]
@@ -53,10 +60,11 @@ pub enum Cmd {
         paths: Vec<PathBuf>,
     },
     /// What the czar believes about a worker and why: recorded state and reason, the agent
-    /// process, and a fresh reading of its screen with the signals behind it.
+    /// process, and a fresh reading of its screen with the signals behind it. Given a task: its
+    /// state, the profiles it accepts, and those its routing passed over with why.
     Explain {
-        /// The worker's id (as in `<project>-worker-<id>`).
-        worker: u32,
+        /// A worker's id (as in `<project>-worker-<id>`), or a task's id.
+        target: String,
         /// Print JSON for scripts.
         #[arg(long)]
         json: bool,
@@ -170,9 +178,16 @@ pub struct TaskAddArgs {
     /// A task id that must be done first (repeatable).
     #[arg(long = "needs", value_name = "ID")]
     pub needs: Vec<String>,
-    /// Only a worker running this agent profile may take it.
-    #[arg(long)]
-    pub agent: Option<String>,
+    /// Only workers of these agent profiles may take it, the first available first
+    /// (`--agent codex,claude`).
+    #[arg(long, value_name = "PROFILES", value_delimiter = ',')]
+    pub agent: Vec<String>,
+    /// Only profiles declaring all these tags may take it (`--tags rust,big-context`).
+    #[arg(long, value_name = "TAGS", value_delimiter = ',')]
+    pub tags: Vec<String>,
+    /// The plan it belongs to (default: $CZAR_PLAN; run by a planner's worker, its plan).
+    #[arg(long, value_name = "ID", env = "CZAR_PLAN")]
+    pub plan: Option<String>,
     /// A command, run in the worktree, that must pass for the task to count as done.
     #[arg(long)]
     pub verify: Option<String>,
@@ -182,6 +197,18 @@ pub struct TaskAddArgs {
     /// Read the task text from this file instead of standard input.
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// What the plan should achieve.
+    pub goal: String,
+    /// The agent profile the planner runs on (default: the project's agent).
+    #[arg(long, value_name = "PROFILE")]
+    pub agent: Option<String>,
+    /// Then run headless (as `czar --auto`) until the plan and its tasks are over.
+    #[arg(long)]
+    pub auto: bool,
 }
 
 #[derive(Debug, Args)]

@@ -39,9 +39,13 @@ async fn dispatch(cli: Cli, dir: PathBuf) -> anyhow::Result<i32> {
         Some(Cmd::Status { json }) => czar::cmd::project::status(&dir, json).map(|()| 0),
         Some(Cmd::Stats { json }) => czar::cmd::project::stats(&dir, json).map(|()| 0),
         Some(Cmd::Claim { paths }) => czar::cmd::worker::claim(&dir, &paths),
-        Some(Cmd::Explain { worker, json }) => czar::cmd::explain::run(&dir, worker, json)
-            .await
-            .map(|()| 0),
+        Some(Cmd::Explain { target, json }) => {
+            match czar::cmd::explain_task::worker_id(&dir, &target) {
+                Some(worker) => czar::cmd::explain::run(&dir, worker, json).await,
+                None => czar::cmd::explain_task::run(&dir, &target, json),
+            }
+            .map(|()| 0)
+        }
         Some(Cmd::Hook { event }) => czar::cmd::worker::hook(&dir, &event),
         Some(Cmd::Done) => czar::cmd::worker::done(&dir).map(|()| 0),
         Some(Cmd::Land { task }) => czar::cmd::land::run(&dir, task.as_deref()),
@@ -53,24 +57,37 @@ async fn dispatch(cli: Cli, dir: PathBuf) -> anyhow::Result<i32> {
         Some(Cmd::Classify(args)) => czar::cmd::classify::run(&dir, &args).map(|()| 0),
         Some(Cmd::Demo(args)) => czar::cmd::demo::run(&args, cli.dir.as_deref()).await,
         Some(Cmd::SimAgent(_) | Cmd::PaneLog(_)) => Ok(0),
-        None => {
-            let cfg = czar::project::load(&dir)?;
-            let mode = if cli.auto {
-                czar::adapters::lock::Mode::Auto
-            } else {
-                czar::adapters::lock::Mode::Dashboard
-            };
-            // Held until the engine is done.
-            let _lock = czar::project::own_state(&cfg.paths.state_dir, mode)?;
-            let setup = czar::engine::Setup::from_config(&cfg)?;
-            if cli.auto {
-                Ok(czar::front::headless::run(setup, cli.watch)
-                    .await?
-                    .exit_code())
-            } else {
-                czar::front::tui::run(&cfg, setup).await
+        Some(Cmd::Plan(args)) => {
+            czar::cmd::plan::make(&dir, &args.goal, args.agent.as_deref())?;
+            if !args.auto {
+                return Ok(0);
             }
+            run_fleet(&dir, true, false).await
         }
+        None => {
+            if let Some(goal) = &cli.plan {
+                czar::cmd::plan::make(&dir, goal, None)?;
+            }
+            run_fleet(&dir, cli.auto, cli.watch).await
+        }
+    }
+}
+
+/// The dashboard, or with `auto` the headless run.
+async fn run_fleet(dir: &std::path::Path, auto: bool, watch: bool) -> anyhow::Result<i32> {
+    let cfg = czar::project::load(dir)?;
+    let mode = if auto {
+        czar::adapters::lock::Mode::Auto
+    } else {
+        czar::adapters::lock::Mode::Dashboard
+    };
+    // Held until the engine is done.
+    let _lock = czar::project::own_state(&cfg.paths.state_dir, mode)?;
+    let setup = czar::engine::Setup::from_config(&cfg)?;
+    if auto {
+        Ok(czar::front::headless::run(setup, watch).await?.exit_code())
+    } else {
+        czar::front::tui::run(&cfg, setup).await
     }
 }
 

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 mod inbox;
+mod plans;
 mod read_only;
 mod signals;
 
@@ -63,6 +64,7 @@ CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INT
 CREATE TABLE IF NOT EXISTS inbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,
   worker INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, taken INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS plans (id TEXT PRIMARY KEY, goal TEXT NOT NULL, created INTEGER NOT NULL);
 ";
 
 impl Store {

@@ -38,14 +38,31 @@ pub fn init(dir: &Path) -> anyhow::Result<()> {
 /// profile; anything refused exits 2 and writes nothing.
 pub fn task_add(dir: &Path, args: &TaskAddArgs) -> anyhow::Result<()> {
     let cfg = project::load(dir)?;
-    let agents: Vec<&str> = cfg.profiles.keys().map(String::as_str).collect();
-    if let Some(agent) = args.agent.as_deref().filter(|a| !agents.contains(a)) {
+    let names = tasks::known_names(&cfg.profiles);
+    let agents: Vec<&str> = names.iter().map(String::as_str).collect();
+    if let Some(agent) = args.agent.iter().find(|a| !cfg.profiles.contains_key(*a)) {
         return Err(UsageError(format!(
             "--agent {agent:?}: no agent profile named so (known profiles: {}; add one as \
              [agents.<name>] in czar.toml)",
-            agents.join(", ")
+            tasks::profile_names(&agents)
         ))
         .into());
+    }
+    if let Some(tag) = args
+        .tags
+        .iter()
+        .find(|t| !cfg.profiles.values().any(|p| p.tags.contains(t)))
+    {
+        return Err(UsageError(format!(
+            "--tags {tag:?}: no agent profile declares this tag (add it to `tags` in \
+             [agents.<name>] in czar.toml)"
+        ))
+        .into());
+    }
+    if let Some(plan) = args.plan.as_deref().filter(|p| !p.is_empty())
+        && let Err(why) = tasks::validate_id(plan)
+    {
+        return Err(UsageError(format!("--plan {plan:?}: not a plan id: {why}")).into());
     }
     let (source, bytes) = match &args.file {
         Some(f) => (
@@ -74,6 +91,14 @@ pub fn task_add(dir: &Path, args: &TaskAddArgs) -> anyhow::Result<()> {
         priority: args.priority,
         needs: args.needs.clone(),
         agent: args.agent.clone(),
+        tags: args.tags.clone(),
+        // An empty $CZAR_PLAN is no plan; run by a planner, the plan it is splitting.
+        plan: args
+            .plan
+            .clone()
+            .filter(|p| !p.is_empty())
+            .or_else(crate::cmd::plan::of_this_planner),
+        planner: false,
         verify: args.verify.clone(),
         no_changes: false,
         body,
@@ -92,7 +117,7 @@ pub fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
     model.tasks = tasks;
     model.workers = workers;
     // Tasks queued in files that no czar has read yet are part of the queue too.
-    let agents: Vec<&String> = cfg.profiles.keys().collect();
+    let agents = crate::tasks::known_names(&cfg.profiles);
     let set = tasks::load_dir(&cfg.paths.tasks_dir, &agents);
     model.task_file_errors = set.errors_by_file();
     for def in set.tasks {
@@ -102,7 +127,14 @@ pub fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
             .or_insert_with(|| crate::core::Task::new(def, 0));
     }
     model.policy.meters = cfg.meters();
-    let snap = status::snapshot(&model, &store.claims()?);
+    let mut snap = status::snapshot(&model, &store.claims()?);
+    let plans = store.plans()?;
+    for row in &mut snap.plans {
+        row.goal = plans
+            .iter()
+            .find(|p| p.id == row.progress.id)
+            .map(|p| p.goal.clone());
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&snap)?);
     } else {
@@ -116,7 +148,7 @@ pub fn stats(dir: &Path, json: bool) -> anyhow::Result<()> {
     let store = Store::open(&cfg.paths.state_dir)?;
     let (mut tasks, workers) = store.load()?;
     // Tasks queued in files no czar has read yet count too, as `czar status` lists them.
-    let agents: Vec<&String> = cfg.profiles.keys().collect();
+    let agents = crate::tasks::known_names(&cfg.profiles);
     for def in tasks::load_dir(&cfg.paths.tasks_dir, &agents).tasks {
         tasks
             .entry(def.id.clone())

@@ -43,6 +43,9 @@ pub struct AgentProfile {
     pub account_dir_env: Option<String>,
     /// Where its agent reports tokens, their prices, its context window and compaction.
     pub meter: super::meter::ProfileMeter,
+    /// What it is good for (`tags = ["rust"]`): a task that requires tags goes to a profile
+    /// declaring all of them.
+    pub tags: Vec<String>,
 }
 
 impl AgentProfile {
@@ -96,6 +99,7 @@ const PROFILE_KEYS: &[&str] = &[
     "context_window",
     "compact",
     "compact_at",
+    "tags",
 ];
 const LIST_KEYS: &[&str] = &[
     "busy",
@@ -134,6 +138,7 @@ pub(super) struct ProfileLayer {
     pub region_lines: Option<Sourced<u64>>,
     pub waiting_lines: Option<Sourced<u64>>,
     pub meter: super::meter::MeterLayer,
+    pub tags: Option<Vec<String>>,
 }
 
 impl ProfileLayer {
@@ -248,6 +253,9 @@ impl ProfileLayer {
             layer.read_patterns(&node.table()?)?;
         }
         layer.meter = super::meter::MeterLayer::read(view)?;
+        if let Some(node) = view.get("tags") {
+            layer.tags = Some(read_tags(&node)?);
+        }
         Ok(layer)
     }
 
@@ -312,6 +320,7 @@ impl ProfileLayer {
         self.region_lines = over.region_lines.or(self.region_lines);
         self.waiting_lines = over.waiting_lines.or(self.waiting_lines);
         self.meter = self.meter.merge(over.meter);
+        self.tags = over.tags.or(self.tags);
         self
     }
 
@@ -377,8 +386,26 @@ impl ProfileLayer {
             accounts,
             account_dir_env: self.account_dir_env.map(|a| a.value),
             meter: self.meter.resolve(),
+            tags: self.tags.unwrap_or_default(),
         })
     }
+}
+
+/// A profile's tags: plain words a task's `tags` can name.
+fn read_tags(node: &super::reader::Node) -> Result<Vec<String>, ConfigError> {
+    let mut tags = Vec::new();
+    for item in node.array()? {
+        let tag = item.string()?;
+        let plain = tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if tag.is_empty() || !plain {
+            let reason = "a tag is one word of letters, digits, `-`, `_` or `.`".to_string();
+            return Err(item.error(ConfigErrorKind::Invalid { value: tag, reason }));
+        }
+        tags.push(tag);
+    }
+    Ok(tags)
 }
 
 /// A key an older profile format used: say where its meaning went instead of "unknown key".

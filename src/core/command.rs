@@ -164,6 +164,10 @@ pub enum EventKind {
     Budget,
     /// An agent was told to compact its near-full context.
     Compact,
+    /// A task went to a profile after others it accepts were passed over (each with why).
+    Routed,
+    /// A plan was made (`czar plan`), or one's tasks are all done.
+    Plan,
 }
 
 impl EventKind {
@@ -210,6 +214,8 @@ impl EventKind {
             EventKind::Attached => "attached",
             EventKind::Budget => "budget",
             EventKind::Compact => "compact",
+            EventKind::Routed => "routed",
+            EventKind::Plan => "plan",
         }
     }
 }

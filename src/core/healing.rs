@@ -79,22 +79,23 @@ pub(super) fn check_stuck(model: &mut Model, id: WorkerId, now: u64, out: &mut V
 }
 
 /// A rate-limited agent waits out its reset time by itself; the czar leaves it alone. But if its
-/// task names no agent profile and a worker with another profile is idle, the task moves there
+/// task accepts another profile (see `route`) with a worker idle, the task moves there
 /// (its work so far goes along on the branch) instead of waiting.
 pub(super) fn rate_limited(model: &mut Model, id: WorkerId, out: &mut Vec<Command>) {
     let Some(w) = model.workers.get(&id) else {
         return;
     };
     let Some(task) = w.task.clone() else { return };
-    let movable = model.tasks.get(&task).is_some_and(|t| {
-        t.state == TaskState::Working && t.def.agent.is_none() && t.held_by.is_none()
-    });
-    let other_profile_idle = super::queue::idle_workers(model).iter().any(|o| {
-        model
-            .workers
-            .get(o)
-            .is_some_and(|ow| ow.profile != w.profile)
-    });
+    let movable = model
+        .tasks
+        .get(&task)
+        .is_some_and(|t| t.state == TaskState::Working && t.held_by.is_none());
+    let free = super::queue::idle_workers(model);
+    // Another profile the task accepts has a free worker (see `route`).
+    let other_profile_idle = model
+        .tasks
+        .get(&task)
+        .is_some_and(|t| super::route::elsewhere(model, &t.def, &w.profile, &free));
     if !(movable && other_profile_idle) || model.hands_off(id) {
         return;
     }

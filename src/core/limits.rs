@@ -115,14 +115,25 @@ fn fail_over(model: &mut Model, id: WorkerId, account: &str, detail: &str, out: 
         .tasks
         .get(&task)
         .is_some_and(|t| t.state == TaskState::Working && t.held_by.is_none());
-    if !others || !movable {
+    let free = super::queue::idle_workers(model);
+    // Or another profile the task accepts can take it now (its routing list).
+    let elsewhere = model
+        .tasks
+        .get(&task)
+        .is_some_and(|t| super::route::elsewhere(model, &t.def, &profile, &free));
+    if !(others || elsewhere) || !movable {
         return;
     }
     if let Some(w) = model.workers.get_mut(&id) {
         w.let_go();
     }
     let why = format!(
-        "account {account} hit a rate limit its client gave up on ({detail}); moved to another account of {profile}"
+        "account {account} hit a rate limit its client gave up on ({detail}); moved to {}",
+        if others {
+            format!("another account of {profile}")
+        } else {
+            "another profile it accepts".to_string()
+        }
     );
     out.push(Command::record(
         Some(id),

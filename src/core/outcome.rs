@@ -8,7 +8,23 @@ use super::queue;
 
 /// Gives every idle worker the best ready task it may take.
 pub(super) fn assign(model: &mut Model, out: &mut Vec<Command>) {
-    for (worker, task) in queue::plan_assignments(model) {
+    for (worker, task, skipped) in queue::plan_assignments(model) {
+        if !skipped.is_empty() {
+            let profile = model.workers.get(&worker).map(|w| w.profile.clone());
+            out.push(Command::record(
+                Some(worker),
+                Some(&task),
+                EventKind::Routed,
+                format!(
+                    "to {}; passed over {}",
+                    profile.unwrap_or_default(),
+                    skipped.join("; ")
+                ),
+            ));
+        }
+        if let Some(t) = model.tasks.get_mut(&task) {
+            t.skipped = skipped;
+        }
         assign_one(model, worker, &task, out);
     }
 }

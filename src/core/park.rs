@@ -90,18 +90,24 @@ pub(super) fn revive(model: &mut Model, out: &mut Vec<Command>) {
 
 /// Why no agent can run `t`, if none can.
 fn blocked(model: &Model, t: &Task) -> Option<String> {
-    match &t.def.agent {
-        Some(p) => {
-            let mut theirs = model.workers.values().filter(|w| &w.profile == p);
-            let any_runs = theirs.clone().any(|w| runs(model, w));
-            // None left at all: one is added for the task while the profile is available.
-            let addable = !theirs.any(|w| !w.retired) && model.profile_available(p);
-            (!any_runs && !addable).then(|| why(model, p))
-        }
+    let list = super::route::candidates(model, &t.def);
+    if list.is_empty() {
         // Any worker may take it, of whatever profile.
-        None => (!model.workers.values().any(|w| runs(model, w)))
-            .then(|| why(model, &model.policy.default_profile)),
+        return (!model.workers.values().any(|w| runs(model, w)))
+            .then(|| why(model, &model.policy.default_profile));
     }
+    let can = |p: &String| {
+        let mut theirs = model.workers.values().filter(|w| &w.profile == p);
+        let any_runs = theirs.clone().any(|w| runs(model, w));
+        // None left at all: one is added for the task while the profile is available.
+        let addable = !theirs.any(|w| !w.retired) && model.profile_available(p);
+        any_runs || addable
+    };
+    if list.iter().any(can) {
+        return None;
+    }
+    let whys: Vec<String> = list.iter().map(|p| why(model, p)).collect();
+    Some(whys.join("; "))
 }
 
 /// The worker can take tasks now or later: its agent is up, or it will be (re)started.

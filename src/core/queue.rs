@@ -85,9 +85,10 @@ pub fn idle_workers(model: &Model) -> Vec<WorkerId> {
         .collect()
 }
 
-/// Pairs ready tasks with idle workers. A task that names an agent profile only goes to a worker
-/// running that profile.
-pub fn plan_assignments(model: &Model) -> Vec<(WorkerId, TaskId)> {
+/// Pairs ready tasks with idle workers, each with the profiles its route passed over. A task
+/// goes only to a worker of a profile it accepts: the first of its profiles that is available
+/// and has a free worker (see `route`).
+pub fn plan_assignments(model: &Model) -> Vec<(WorkerId, TaskId, Vec<String>)> {
     let mut free = idle_workers(model);
     let mut plan = Vec::new();
     for task_id in ready_tasks(model) {
@@ -101,14 +102,10 @@ pub fn plan_assignments(model: &Model) -> Vec<(WorkerId, TaskId)> {
         if super::predict::hold_of(model, &task_id).is_some() {
             continue;
         }
-        let fits = |w: &WorkerId| {
-            task.def
-                .agent
-                .as_ref()
-                .is_none_or(|p| model.workers.get(w).is_some_and(|wk| &wk.profile == p))
-        };
-        if let Some(pos) = free.iter().position(fits) {
-            plan.push((free.remove(pos), task_id));
+        let route = super::route::choose(model, &task.def, &free);
+        if let Some(w) = route.worker {
+            free.retain(|f| *f != w);
+            plan.push((w, task_id, route.skipped));
         }
     }
     plan
@@ -207,10 +204,10 @@ mod tests {
             &[("x", 9, &[]), ("y", 0, &[])],
             &[(1, "sim"), (2, "claude")],
         );
-        m.tasks.get_mut("x").unwrap().def.agent = Some("claude".into());
+        m.tasks.get_mut("x").unwrap().def.agent = vec!["claude".into()];
         assert_eq!(
             plan_assignments(&m),
-            vec![(2, "x".to_string()), (1, "y".to_string())]
+            vec![(2, "x".to_string(), vec![]), (1, "y".to_string(), vec![])]
         );
     }
 

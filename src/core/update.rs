@@ -195,6 +195,10 @@ fn tasks_loaded(model: &mut Model, defs: Vec<TaskDef>, now: u64, out: &mut Vec<C
                     EventKind::TaskAdded,
                     def.title.clone(),
                 ));
+                if let (true, Some(plan)) = (def.planner, &def.plan) {
+                    let said = format!("{plan}: its planner is queued");
+                    out.push(Command::record(None, Some(&def.id), EventKind::Plan, said));
+                }
                 model.tasks.insert(def.id.clone(), Task::new(def, now));
             }
         }

@@ -297,13 +297,7 @@ pub(super) fn ensure_workers(model: &mut Model, now: u64, out: &mut Vec<Command>
 fn start_missing_profiles(model: &mut Model, now: u64, out: &mut Vec<Command>) {
     let wanted: std::collections::BTreeSet<String> = super::queue::ready_tasks(model)
         .iter()
-        .filter_map(|t| model.tasks.get(t)?.def.agent.clone())
-        .filter(|p| {
-            !model
-                .workers
-                .values()
-                .any(|w| &w.profile == p && !w.retired)
-        })
+        .filter_map(|t| super::route::profile_to_start(model, &model.tasks.get(t)?.def))
         .collect();
     for profile in wanted {
         if spawn::gate(model, &profile, now, out) != Gate::Go {

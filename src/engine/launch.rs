@@ -195,6 +195,7 @@ mod tests {
             accounts: Vec::new(),
             account_dir_env: None,
             usage: None,
+            tags: Vec::new(),
         };
         // The shipped defaults, with this test's folders and its one profile.
         let cfg = crate::config::load_with(state_dir, None, Some("main")).unwrap();

@@ -74,7 +74,7 @@ impl InFlight {
 }
 
 pub(crate) struct Monitor {
-    last_task_scan: Option<u64>,
+    pub(super) last_task_scan: Option<u64>,
     last_defs: Vec<TaskDef>,
     reported: BTreeSet<String>,
     /// The task files that did not load at the last scan, file → why.
@@ -137,7 +137,7 @@ impl Monitor {
             return Vec::new();
         }
         self.last_task_scan = Some(now);
-        let agents: Vec<&String> = setup.profiles.keys().collect();
+        let agents = crate::tasks::known_names(&setup.profiles);
         let set = tasks::load_dir(&setup.paths.tasks_dir, &agents);
         let mut out = Vec::new();
         let errors = set.errors_by_file();

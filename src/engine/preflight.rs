@@ -145,12 +145,15 @@ pub fn check_profile(setup: &Setup, name: &str, used_by: &UsedBy) -> Result<Path
 /// The profiles this run will start: the default one, and those named by the task files.
 pub fn profiles_in_use(setup: &Setup) -> Vec<(String, UsedBy)> {
     let mut used = vec![(setup.policy.default_profile.clone(), UsedBy::Default)];
-    let agents: Vec<&String> = setup.profiles.keys().collect();
+    let agents = crate::tasks::known_names(&setup.profiles);
     let set = crate::tasks::load_dir(&setup.paths.tasks_dir, &agents);
     for t in &set.tasks {
-        let Some(agent) = t.agent.clone() else {
+        // A task that accepts several profiles needs only one of them: routing passes over
+        // the others (see `core::route`), so none of them is required here.
+        let [agent] = t.agent.as_slice() else {
             continue;
         };
+        let agent = agent.clone();
         let root = &setup.paths.repo_root;
         let path = set.file_of(&t.id).unwrap_or(std::path::Path::new(&t.id));
         let file = path

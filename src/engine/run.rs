@@ -55,7 +55,7 @@ impl Engine {
                 }
                 _ = tick.tick() => {
                     self.poll().await?;
-                    if until(&self.model) {
+                    if until(&self.model) && self.nothing_new()? {
                         return Ok(());
                     }
                 }
@@ -161,6 +161,18 @@ impl Engine {
             signals.push(Observation::Signal { worker, signal });
         }
         self.step_all(signals, &seqs)
+    }
+
+    /// The task files, read once more before the run ends: one written just before (a
+    /// planner's last `czar task add`, then its `czar done`) is work, not the end of it.
+    fn nothing_new(&mut self) -> Result<bool, EngineError> {
+        self.monitor.last_task_scan = None;
+        let scanned = self.monitor.scan_tasks(&self.ctx.setup, self.ctx.now());
+        if scanned.is_empty() {
+            return Ok(true);
+        }
+        self.step_all(scanned, &[])?;
+        Ok(false)
     }
 
     async fn poll(&mut self) -> Result<(), EngineError> {

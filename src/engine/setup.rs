@@ -28,6 +28,14 @@ pub struct Profile {
     pub account_dir_env: Option<String>,
     /// Where its agent reports the tokens it used (see `meter`).
     pub usage: Option<crate::core::reports::Source>,
+    /// What it declares it is good for (routing).
+    pub tags: Vec<String>,
+}
+
+impl crate::tasks::Tagged for Profile {
+    fn tags(&self) -> &[String] {
+        &self.tags
+    }
 }
 
 /// The env's names only (a `Setup` printed for debugging must not carry keys).
@@ -143,6 +151,11 @@ impl Setup {
                     .collect(),
                 budget: cfg.budget,
                 meters: cfg.meters(),
+                tags: cfg
+                    .profiles
+                    .iter()
+                    .map(|(n, p)| (n.clone(), p.tags.clone()))
+                    .collect(),
                 limits: LimitPolicy {
                     waiting_ms: t.waiting_limit.as_millis() as u64,
                     on_waiting: cfg.on_waiting,
@@ -212,5 +225,6 @@ fn profile(cfg: &ProjectConfig, p: &AgentProfile, exe: &str) -> Profile {
         accounts: p.accounts.clone(),
         account_dir_env: p.account_dir_env.clone(),
         usage: p.meter.usage,
+        tags: p.tags.clone(),
     }
 }

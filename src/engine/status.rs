@@ -72,6 +72,18 @@ pub struct TaskRow {
     /// why it `waits`, and how many follow-ups it took.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub landing: Option<LandingRow>,
+    /// How it is routed: the profiles it accepts, the tags it requires, and those its last
+    /// assignment passed over, with why.
+    pub route: RouteRow,
+    /// The plan it belongs to (`czar plan`).
+    pub plan: Option<String>,
+}
+
+#[derive(Debug, Serialize, PartialEq, Default)]
+pub struct RouteRow {
+    pub agent: Vec<String>,
+    pub tags: Vec<String>,
+    pub skipped: Vec<String>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -119,6 +131,17 @@ pub struct Status {
     /// Tokens of every task together, and their cost in dollars.
     pub tokens: crate::core::model::Usage,
     pub cost: Option<f64>,
+    /// Each plan (`czar plan`): its planner's state and how many of the tasks it added are
+    /// done and landed.
+    pub plans: Vec<PlanRow>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct PlanRow {
+    #[serde(flatten)]
+    pub progress: crate::core::plan::Progress,
+    /// The goal as given (from the store; `czar status` fills it in).
+    pub goal: Option<String>,
 }
 
 pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Status {
@@ -180,6 +203,12 @@ pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Sta
             landing: landing_row(t),
             tokens: t.usage,
             cost: crate::core::tokens::dollars(t.usage.cost_micros),
+            route: RouteRow {
+                agent: t.def.agent.clone(),
+                tags: t.def.tags.clone(),
+                skipped: t.skipped.clone(),
+            },
+            plan: t.def.plan.clone(),
         })
         .collect();
     tasks.sort_by_key(|t| {
@@ -195,10 +224,18 @@ pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Sta
         .fold(crate::core::model::Usage::default(), |a, t| {
             a.plus(&t.usage)
         });
+    let plans = crate::core::plan::progress(model)
+        .into_iter()
+        .map(|progress| PlanRow {
+            progress,
+            goal: None,
+        })
+        .collect();
     Status {
         tokens,
         cost: crate::core::tokens::dollars(tokens.cost_micros),
         claims,
+        plans,
         task_file_errors: model.task_file_errors.values().cloned().collect(),
         project: model.project.clone(),
         base: model.base.clone(),
@@ -259,6 +296,13 @@ pub fn markdown(s: &Status) -> String {
             out.push_str(&format!("- {}\n", one_line(e)));
         }
     }
+    if !s.plans.is_empty() {
+        out.push_str("\n## Plans\n\n");
+        for p in &s.plans {
+            let goal = p.goal.as_deref().unwrap_or(&p.progress.title);
+            out.push_str(&format!("- {}\n", plan_line(&p.progress, goal)));
+        }
+    }
     out.push_str(
         "\n## Tasks\n\n| task | state | worker | needs | title |\n|---|---|---|---|---|\n",
     );
@@ -277,6 +321,25 @@ pub fn markdown(s: &Status) -> String {
         ));
     }
     out
+}
+
+/// One plan's progress on a line: `p1 (planner done): 3 added, 2 done, 1 landed / 3: goal`.
+pub fn plan_line(p: &crate::core::plan::Progress, goal: &str) -> String {
+    format!(
+        "{} (planner {}): {} added, {} done, {} landed / {}{}: {}",
+        one_line(&p.id),
+        p.planner.unwrap_or("unknown"),
+        p.added,
+        p.done,
+        p.landed,
+        p.added,
+        if p.failed > 0 {
+            format!(", {} failed", p.failed)
+        } else {
+            String::new()
+        },
+        one_line(goal)
+    )
 }
 
 /// What the czar has asked of tmux since it started (`.czar/monitor.json`), rewritten when it

@@ -118,6 +118,8 @@ fn print_event(at: f64, e: &Event) {
             | EventKind::RateLimit
             | EventKind::Budget
             | EventKind::Compact
+            | EventKind::Routed
+            | EventKind::Plan
     );
     if !shown {
         return;

@@ -29,6 +29,9 @@ pub struct Plan {
     /// A branch the text asks to bring in (`git merge <ref>` in backticks): merged before the
     /// work, conflicts resolved by keeping both sides.
     pub merge: Option<String>,
+    /// Shell commands the text tells it to run (`sim-run: <command>` lines), in order, before
+    /// the work: as an agent told "run this" would.
+    pub runs: Vec<String>,
 }
 
 impl Default for Plan {
@@ -45,6 +48,7 @@ impl Default for Plan {
             ask: None,
             problems: Vec::new(),
             merge: None,
+            runs: Vec::new(),
         }
     }
 }
@@ -65,8 +69,17 @@ pub fn parse_plan(text: &str) -> Plan {
         }
     }
     plan.merge = merge_asked(text);
+    plan.runs = lines(text)
+        .filter_map(|l| l.trim().strip_prefix(RUN))
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+        .collect();
     plan
 }
+
+/// A line starting so gives a shell command to run.
+const RUN: &str = "sim-run:";
 
 /// The ref of the first `` `git merge <ref>` `` the text asks for, as a person reading the
 /// instructions would run it.
@@ -190,6 +203,15 @@ mod tests {
                 "invalid sim directive: commits=x",
             ]
         );
+    }
+
+    #[test]
+    fn run_lines_give_commands_in_order() {
+        let p = parse_plan(
+            "Plan it\n  sim-run: echo a | czar task add --title A\nsim-run:\nsim-run: true\n",
+        );
+        assert_eq!(p.runs, vec!["echo a | czar task add --title A", "true"]);
+        assert!(p.problems.is_empty());
     }
 
     #[test]

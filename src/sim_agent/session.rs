@@ -303,7 +303,8 @@ impl<W: Write> Session<W> {
         let Some(busy) = self.busy.take() else {
             return Ok(());
         };
-        let mut lines = work::perform(&self.cwd, &busy.plan, &busy.title);
+        let mut lines = work::run_commands(&self.cwd, &busy.plan.runs);
+        lines.extend(work::perform(&self.cwd, &busy.plan, &busy.title));
         if busy.plan.run_done
             && let Some(argv) = self.opts.done_command.as_ref()
         {

@@ -101,6 +101,40 @@ pub fn perform(cwd: &Path, plan: &Plan, title: &str) -> Vec<Line> {
     out
 }
 
+/// Runs the commands the task told it to run, each with `sh -c` in the worktree, with the
+/// folder of this program first on PATH (the sim is the czar's own executable: `czar ...`
+/// there is the czar that runs it). Output is captured; each command's status is one line.
+pub fn run_commands(cwd: &Path, commands: &[String]) -> Vec<Line> {
+    let exe_dir = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf));
+    let path = match (exe_dir, std::env::var_os("PATH")) {
+        (Some(dir), Some(p)) => {
+            std::env::join_paths(std::iter::once(dir).chain(std::env::split_paths(&p))).ok()
+        }
+        (Some(dir), None) => Some(dir.into_os_string()),
+        (None, p) => p,
+    };
+    let mut out = Vec::new();
+    for cmd in commands {
+        let mut c = Command::new("sh");
+        c.arg("-c").arg(cmd).current_dir(cwd).stdin(Stdio::null());
+        if let Some(p) = &path {
+            c.env("PATH", p);
+        }
+        out.push(match c.output() {
+            Ok(o) if o.status.success() => Line::Tool(format!("Ran: {cmd}")),
+            Ok(o) => {
+                let stderr = String::from_utf8_lossy(&o.stderr);
+                let first = stderr.lines().next().unwrap_or("");
+                Line::Tool(format!("Failed ({}): {cmd}: {first}", o.status))
+            }
+            Err(e) => Line::Tool(format!("Could not run {cmd}: {e}")),
+        });
+    }
+    out
+}
+
 /// Runs the done command (no shell) in the worktree; its output is captured so
 /// it cannot scribble over the screen.
 pub fn run_done_command(cwd: &Path, argv: &[String]) -> Line {

@@ -4,6 +4,7 @@
 mod edit;
 mod graph;
 mod parse;
+mod route_keys;
 mod text;
 mod write;
 
@@ -26,7 +27,48 @@ pub const KNOWN_KEYS: &[&str] = &[
     "agent",
     "verify",
     "no_changes",
+    "tags",
+    "plan",
+    "kind",
 ];
+
+/// In the list of names a task may use (profiles), a tag some profile declares is `#tag`.
+pub const TAG: char = '#';
+
+/// An agent profile as routing sees it: the tags it declares.
+pub trait Tagged {
+    fn tags(&self) -> &[String];
+}
+
+impl Tagged for crate::config::AgentProfile {
+    fn tags(&self) -> &[String] {
+        &self.tags
+    }
+}
+
+/// The names a task may use: every profile's, and `#tag` for every tag one declares.
+pub fn known_names<P: Tagged>(profiles: &std::collections::BTreeMap<String, P>) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut tags = Vec::new();
+    for (name, p) in profiles {
+        names.push(name.clone());
+        tags.extend(p.tags().iter().map(|t| format!("{TAG}{t}")));
+    }
+    tags.sort();
+    tags.dedup();
+    names.extend(tags);
+    names
+}
+
+/// The profile names among `known` (without the tags), for error messages.
+pub fn profile_names(known: &[&str]) -> String {
+    let names: Vec<&str> = known
+        .iter()
+        .copied()
+        .filter(|n| !n.starts_with(TAG))
+        .collect();
+    names.join(", ")
+}
 
 /// A task file problem, displayed as `tasks/foo.md:3: what`.
 #[derive(Debug)]
@@ -95,6 +137,10 @@ pub enum TaskErrorKind {
     PasteEnd,
     #[error("agent: no agent profile named {name:?} (known profiles: {known})")]
     UnknownAgent { name: String, known: String },
+    #[error(
+        "{key}: no agent profile declares the tag {tag:?} (add it to `tags` in [agents.<name>])"
+    )]
+    UnknownTag { key: String, tag: String },
     #[error("{0}; a symlinked task file must point to a regular file")]
     BadLink(String),
     #[error("front matter opened with `+++` is never closed by a `+++` line")]

@@ -166,16 +166,26 @@ pub(super) fn parse_entry(file: &Path, text: &str, agents: &[&str]) -> Result<En
             return Err(front.error(item.span().start, kind));
         }
     }
-    let agent = front.optional_text(table.get("agent"), "agent")?;
-    if let (Some(name), Some(v)) = (&agent, table.get("agent"))
-        && !agents.contains(&name.as_str())
-    {
-        let kind = TaskErrorKind::UnknownAgent {
-            name: name.clone(),
-            known: agents.join(", "),
-        };
-        return Err(front.error(v.span().start, kind));
-    }
+    let agent = front.agents(table.get("agent"), agents)?;
+    let tags = front.tags(table.get("tags"), agents)?;
+    let plan = match table.get("plan") {
+        Some(v) => Some(front.id(v, "plan")?),
+        None => None,
+    };
+    let planner = match table.get("kind") {
+        Some(v) => match front.string(v, "kind")?.as_str() {
+            "plan" => true,
+            "task" => false,
+            _ => {
+                let kind = TaskErrorKind::Invalid {
+                    key: "kind".into(),
+                    reason: "expected \"task\" or \"plan\"",
+                };
+                return Err(front.error(v.span().start, kind));
+            }
+        },
+        None => false,
+    };
     let verify = front.optional_text(table.get("verify"), "verify")?;
     let no_changes = match table.get("no_changes") {
         Some(v) => match v.get_ref() {
@@ -192,6 +202,9 @@ pub(super) fn parse_entry(file: &Path, text: &str, agents: &[&str]) -> Result<En
         priority,
         needs,
         agent,
+        tags,
+        plan,
+        planner,
         verify,
         no_changes,
         body: body.to_string(),
@@ -213,7 +226,7 @@ fn title_from_body(body: &str) -> Option<String> {
 }
 
 /// The front matter text and where it sits in the file, for line numbers.
-struct Front<'a> {
+pub(super) struct Front<'a> {
     file: &'a Path,
     text: &'a str,
     first_line: usize,
@@ -229,11 +242,16 @@ impl Front<'_> {
                 .count()
     }
 
-    fn error(&self, offset: usize, kind: TaskErrorKind) -> TaskError {
+    pub(super) fn error(&self, offset: usize, kind: TaskErrorKind) -> TaskError {
         TaskError::new(self.file, Some(self.line_of(offset)), kind)
     }
 
-    fn wrong_type(&self, v: &Spanned<DeValue>, key: &str, expected: &'static str) -> TaskError {
+    pub(super) fn wrong_type(
+        &self,
+        v: &Spanned<DeValue>,
+        key: &str,
+        expected: &'static str,
+    ) -> TaskError {
         let found = crate::config::toml_kind_of(v.get_ref());
         let key = key.to_string();
         self.error(
@@ -246,7 +264,7 @@ impl Front<'_> {
         )
     }
 
-    fn string(&self, v: &Spanned<DeValue>, key: &str) -> Result<String, TaskError> {
+    pub(super) fn string(&self, v: &Spanned<DeValue>, key: &str) -> Result<String, TaskError> {
         match v.get_ref() {
             DeValue::String(s) => Ok(s.to_string()),
             _ => Err(self.wrong_type(v, key, "a string")),

@@ -67,8 +67,25 @@ pub fn render_task(id: &str, new: &TaskDef) -> String {
     let _ = writeln!(out, "priority = {}", new.priority);
     let needs: Vec<String> = new.needs.iter().map(|n| quote(n)).collect();
     let _ = writeln!(out, "needs = [{}]", needs.join(", "));
-    if let Some(agent) = &new.agent {
-        let _ = writeln!(out, "agent = {}", quote(agent));
+    match new.agent.as_slice() {
+        [] => {}
+        [one] => {
+            let _ = writeln!(out, "agent = {}", quote(one));
+        }
+        many => {
+            let names: Vec<String> = many.iter().map(|a| quote(a)).collect();
+            let _ = writeln!(out, "agent = [{}]", names.join(", "));
+        }
+    }
+    if !new.tags.is_empty() {
+        let tags: Vec<String> = new.tags.iter().map(|t| quote(t)).collect();
+        let _ = writeln!(out, "tags = [{}]", tags.join(", "));
+    }
+    if let Some(plan) = &new.plan {
+        let _ = writeln!(out, "plan = {}", quote(plan));
+    }
+    if new.planner {
+        out.push_str("kind = \"plan\"\n");
     }
     if let Some(verify) = &new.verify {
         let _ = writeln!(out, "verify = {}", quote(verify));
@@ -93,17 +110,28 @@ fn check(new: &TaskDef, dir: &Path, agents: &[&str]) -> Result<(), TaskError> {
     if title.is_empty() || title.contains(['\n', '\r']) {
         return Err(invalid("title", "must be one non-empty line"));
     }
-    for (key, value) in [("agent", &new.agent), ("verify", &new.verify)] {
-        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
-            return Err(invalid(key, "must not be empty"));
-        }
+    if new.verify.as_deref().is_some_and(|v| v.trim().is_empty()) {
+        return Err(invalid("verify", "must not be empty"));
     }
-    if let Some(name) = new.agent.as_deref().filter(|a| !agents.contains(a)) {
+    if let Some(name) = new
+        .agent
+        .iter()
+        .find(|a| !agents.contains(&a.as_str()) || a.starts_with(super::TAG))
+    {
         let kind = TaskErrorKind::UnknownAgent {
             name: name.to_string(),
-            known: agents.join(", "),
+            known: super::profile_names(agents),
         };
         return Err(TaskError::new(dir, None, kind));
+    }
+    for (i, tag) in new.tags.iter().enumerate() {
+        if !agents.contains(&format!("{}{tag}", super::TAG).as_str()) {
+            let kind = TaskErrorKind::UnknownTag {
+                key: format!("tags[{i}]"),
+                tag: tag.clone(),
+            };
+            return Err(TaskError::new(dir, None, kind));
+        }
     }
     check_body(Path::new("<task text>"), &new.body, 1)?;
     for (i, need) in new.needs.iter().enumerate() {

@@ -12,6 +12,7 @@ mod compact;
 mod fake_api;
 mod fleet;
 mod kill;
+mod plan;
 mod real;
 #[path = "../support/mod.rs"]
 mod support;

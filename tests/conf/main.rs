@@ -5,5 +5,6 @@ mod config;
 mod folders;
 mod meter;
 mod profiles;
+mod routing;
 mod task_text;
 mod tasks;

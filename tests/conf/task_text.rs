@@ -78,7 +78,7 @@ fn an_agent_that_names_no_profile_is_refused_on_its_line() {
         "+++\nagent = \"codex\"\n+++\nx\n",
         AGENTS,
     );
-    assert_eq!(t.unwrap().agent.as_deref(), Some("codex"));
+    assert_eq!(t.unwrap().agent, ["codex"]);
 }
 
 #[test]
@@ -150,7 +150,7 @@ fn a_new_task_gets_the_same_checks_and_nothing_is_written() {
         (new("a\n\x1b[201~b\n"), "<task text>:2: "),
         (
             TaskDef {
-                agent: Some("claud".into()),
+                agent: vec!["claud".into()],
                 ..new("x\n")
             },
             "no agent profile named \"claud\" (known profiles: claude, codex, sim)",

@@ -37,7 +37,7 @@ fn front_matter_sets_every_field() {
     assert_eq!(t.title, "Fix it");
     assert_eq!(t.priority, -3);
     assert_eq!(t.needs, ["a", "b"]);
-    assert_eq!(t.agent.as_deref(), Some("codex"));
+    assert_eq!(t.agent, ["codex"]);
     assert_eq!(t.verify.as_deref(), Some("cargo test"));
     assert_eq!(t.body, "# Heading\nbody\n");
 }
@@ -50,7 +50,7 @@ fn defaults_without_front_matter() {
         (t.id.as_str(), t.title.as_str(), t.priority),
         ("readme", "Add a README", 0)
     );
-    assert!(t.needs.is_empty() && t.agent.is_none() && t.verify.is_none());
+    assert!(t.needs.is_empty() && t.agent.is_empty() && t.verify.is_none());
     assert_eq!(t.body, text);
     let t = tasks::parse_task(Path::new("tasks/plain.md"), "  do it\n", AGENTS).unwrap();
     assert_eq!((t.title.as_str(), t.body.as_str()), ("do it", "  do it\n"));
@@ -279,7 +279,7 @@ fn write_task_round_trips_awkward_text() {
         title: "Fix \"the\" café bug \\ now".into(),
         priority: 7,
         needs: vec![],
-        agent: Some("sim".into()),
+        agent: vec!["sim".into()],
         verify: Some("sh -c 'test -f \"x y\"'".into()),
         body: body.into(),
         ..TaskDef::default()
@@ -406,6 +406,6 @@ fn the_example_task_from_init_parses() {
         t.title,
         "Add a short \"Getting started\" section to the README"
     );
-    assert!(t.needs.is_empty() && t.agent.is_none() && t.verify.is_none());
+    assert!(t.needs.is_empty() && t.agent.is_empty() && t.verify.is_none());
     assert!(t.body.starts_with("# Add a short"));
 }

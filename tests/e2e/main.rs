@@ -19,11 +19,13 @@ mod landing;
 mod landing_batch;
 mod lock;
 mod orphans;
+mod plan;
 mod pr;
 mod pr_glab;
 mod private;
 mod refused;
 mod repair;
+mod routing;
 mod secrets;
 mod storms;
 #[path = "../support/mod.rs"]

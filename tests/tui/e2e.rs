@@ -278,8 +278,10 @@ fn the_operator_runs_the_demo_fleet_from_the_dashboard() {
     room.keys(&["t"]);
     room.wait_screen("the new-task form", long, |s| s.contains("New task"));
     room.type_text("Form task");
-    // Title, priority, needs, verify: Enter moves on; the text takes lines; C-s saves.
+    // Title, priority, needs, verify, agents: Enter moves on; the text takes lines; C-s saves.
     room.keys(&["Enter", "Enter", "Enter", "Enter"]);
+    room.type_text("sim");
+    room.keys(&["Enter"]);
     room.type_text("Written from the dashboard.");
     room.keys(&["Enter"]);
     room.type_text("Second line.");
@@ -292,6 +294,7 @@ fn the_operator_runs_the_demo_fleet_from_the_dashboard() {
         text.ends_with("Written from the dashboard.\nSecond line.\n"),
         "{text}"
     );
+    assert!(text.contains("\nagent = \"sim\"\n"), "{text}");
 
     // A smaller terminal: the next frame fits it (short header, footer on one line).
     room.tmux(&["resize-window", "-t", "dash", "-x", "80", "-y", "24"]);

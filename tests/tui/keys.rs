@@ -187,6 +187,10 @@ fn the_inline_form_writes_a_task_and_checks_the_priority() {
         on_key(&mut ui, &model, KeySpec::plain(Key::Char(c)));
     }
     on_key(&mut ui, &model, k("Enter"));
+    for c in "codex, claude".chars() {
+        on_key(&mut ui, &model, KeySpec::plain(Key::Char(c)));
+    }
+    on_key(&mut ui, &model, k("Enter"));
     // The text takes several lines: Enter starts the next one.
     for key in ["a", "Enter", "b"] {
         assert!(on_key(&mut ui, &model, k(key)).is_empty());

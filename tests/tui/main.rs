@@ -10,6 +10,7 @@ mod fixture;
 mod hostile;
 mod keys;
 mod landing;
+mod plans;
 mod queue_keys;
 mod snapshots;
 mod spend;

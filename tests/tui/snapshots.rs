@@ -85,8 +85,9 @@ fn add_task_form() {
         priority: "-l7x".into(),
         needs: "login-form".into(),
         verify: "cargo test login".into(),
+        agents: "codex, claude".into(),
         text: "Send the user back where they were.\nKeep the query string.".into(),
-        field: 4,
+        field: 5,
     });
     ui.flash = "priority \"-l7x\" is not a whole number".into();
     snap("add_task", &fixture::model(), &ui);

@@ -4,6 +4,7 @@ mod delivery;
 mod health;
 mod land;
 mod policy;
+mod route;
 mod survey;
 mod usage;
 mod worker;
@@ -15,6 +16,7 @@ pub use policy::{
     AgentDelivery, Attached, Budget, DeliveryPolicy, LimitPolicy, Meter, Nudge, OnWaiting, Policy,
     Prices, SpawnPolicy,
 };
+pub use route::Plan;
 pub use survey::{Conflict, Overlap, Survey};
 pub use usage::{AccountLimit, Usage};
 pub use worker::{HeldInput, HookSaid, Input, Said, Screen, Tokens, Vitals, Worker};
@@ -159,8 +161,21 @@ pub struct TaskDef {
     pub priority: i64,
     /// Ids of tasks that must be done first.
     pub needs: Vec<TaskId>,
-    /// Agent profile name; `None` means the project's default.
-    pub agent: Option<String>,
+    /// Agent profiles that may run it, in the order they are tried (`agent = "codex"` or
+    /// `agent = ["codex", "claude"]`); empty: any. Stored as a list; a stored single name (or
+    /// none) from before still reads.
+    #[serde(default, deserialize_with = "route::one_or_many")]
+    pub agent: Vec<String>,
+    /// Tags each profile that runs it must declare (`tags = ["rust"]`).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// The plan it belongs to (`czar plan`): added by that plan's planner, or by hand with
+    /// `--plan`.
+    #[serde(default)]
+    pub plan: Option<String>,
+    /// A planner's task (`kind = "plan"`): it splits its plan's goal into tasks.
+    #[serde(default)]
+    pub planner: bool,
     /// Command that must succeed in the worktree for the task to count as done.
     pub verify: Option<String>,
     /// The task legitimately changes nothing (front matter `no_changes = true`): it may be done
@@ -225,6 +240,9 @@ pub struct Task {
     /// Tokens its agents reported using on it, over all its attempts.
     #[serde(default)]
     pub usage: Usage,
+    /// The profiles its last assignment passed over, and why (see `route`).
+    #[serde(default)]
+    pub skipped: Vec<String>,
 }
 
 impl Task {

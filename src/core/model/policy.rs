@@ -46,6 +46,9 @@ pub struct Policy {
     /// Profile → its prices, context window and compaction (profiles that set none are absent).
     #[serde(default)]
     pub meters: BTreeMap<String, Meter>,
+    /// Every profile → the tags it declares (routing: a task's `tags` pick profiles).
+    #[serde(default)]
+    pub tags: BTreeMap<String, Vec<String>>,
 }
 
 /// Tokens and cost the run and each task may use (0: no limit). Costs in millionths of a
@@ -264,6 +267,7 @@ impl Default for Policy {
             accounts: BTreeMap::new(),
             budget: Budget::default(),
             meters: BTreeMap::new(),
+            tags: BTreeMap::new(),
         }
     }
 }

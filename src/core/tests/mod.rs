@@ -12,6 +12,7 @@ mod limits;
 mod operator;
 mod repair;
 mod spend;
+mod route;
 mod storms;
 mod tasks;
 

@@ -366,7 +366,7 @@ fn a_task_for_a_profile_nobody_runs_gets_a_worker_of_that_profile() {
     let mut m = running(1, &[]);
     let def = TaskDef {
         id: "c".into(),
-        agent: Some("codex".into()),
+        agent: vec!["codex".into()],
         ..TaskDef::default()
     };
     let out = update(&mut m, Observation::TasksLoaded(vec![def]), 3);

@@ -10,7 +10,7 @@ use crate::core::update;
 
 /// What the simulated fleet does with a start.
 #[derive(Clone, Copy, PartialEq)]
-enum Agent {
+pub(super) enum Agent {
     /// Shows its prompt at once.
     Good,
     /// Exits at once with status 127.
@@ -21,18 +21,18 @@ enum Agent {
     CrashesAfter(u64),
 }
 
-struct Fleet {
-    kind: fn(&str) -> Agent,
+pub(super) struct Fleet {
+    pub(super) kind: fn(&str) -> Agent,
     /// Worker → when its agent dies (ms), for the agents that will.
     dies_at: Vec<(u32, u64)>,
     vanished: Vec<u32>,
-    commands: Vec<Command>,
+    pub(super) commands: Vec<Command>,
     /// (profile, when) of every start asked for.
     started: Vec<(String, u64)>,
 }
 
 impl Fleet {
-    fn new(kind: fn(&str) -> Agent) -> Fleet {
+    pub(super) fn new(kind: fn(&str) -> Agent) -> Fleet {
         Fleet {
             kind,
             dies_at: Vec::new(),
@@ -43,7 +43,7 @@ impl Fleet {
     }
 
     /// Ticks every 200 ms and lists the sessions every 2 s, from `from` to `to` (ms).
-    fn run(&mut self, m: &mut Model, from: u64, to: u64) {
+    pub(super) fn run(&mut self, m: &mut Model, from: u64, to: u64) {
         let mut now = from;
         while now < to {
             let out = update(m, Observation::Tick, now);
@@ -82,7 +82,7 @@ impl Fleet {
             .collect()
     }
 
-    fn react(&mut self, m: &mut Model, out: Vec<Command>, now: u64) {
+    pub(super) fn react(&mut self, m: &mut Model, out: Vec<Command>, now: u64) {
         for c in out {
             if let Command::StartWorker { worker, profile } = &c {
                 let worker = *worker;
@@ -115,11 +115,11 @@ impl Fleet {
         }
     }
 
-    fn starts(&self, profile: &str) -> usize {
+    pub(super) fn starts(&self, profile: &str) -> usize {
         self.started.iter().filter(|(p, _)| p == profile).count()
     }
 
-    fn events(&self, kind: EventKind) -> Vec<String> {
+    pub(super) fn events(&self, kind: EventKind) -> Vec<String> {
         self.commands
             .iter()
             .filter_map(|c| match c {
@@ -241,7 +241,7 @@ fn a_broken_profile_added_mid_run_is_closed_while_the_good_fleet_works_on() {
     fleet.react(&mut m, out, 0);
     fleet.run(&mut m, 0, 2_000);
     let mut broken = def("needs-broken", &[], None);
-    broken.agent = Some("broken".into());
+    broken.agent = vec!["broken".into()];
     let out = load(&mut m, vec![def("good", &[], None), broken], 2_000);
     fleet.react(&mut m, out, 2_000);
     fleet.run(&mut m, 2_000, 62_000);

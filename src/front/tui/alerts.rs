@@ -96,7 +96,9 @@ pub fn alerts(model: &Model, events: &[EventRow]) -> Vec<Alert> {
             // The core records `czar done` as a report too; the `done` event says it better.
             "report" if e.detail == "worker said done" => continue,
             "done" | "operator" | "report" | "verify_failed" | "requeued" | "auto_answer"
-            | "profile_available" | "worker_added" | "task_file_fixed" => Level::Info,
+            | "profile_available" | "worker_added" | "task_file_fixed" | "routed" | "plan" => {
+                Level::Info
+            }
             _ => continue,
         };
         let who = e.worker.map_or(String::new(), |w| format!("w{w} "));

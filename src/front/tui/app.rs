@@ -106,14 +106,14 @@ pub async fn run(
                             Effect::EditTask => {
                                 drop(keys);
                                 let p = &setup.paths;
-                                let agents: Vec<&str> = setup.profiles.keys().map(String::as_str).collect();
+                                let names = crate::tasks::known_names(&setup.profiles); let agents: Vec<&str> = names.iter().map(String::as_str).collect();
                                 ui.flash = outside::edit_task(term, &p.tasks_dir, &p.state_dir, &agents).await;
                                 keys = EventStream::new();
                             }
                             Effect::EditTaskFile(task) => {
                                 drop(keys);
                                 let p = &setup.paths;
-                                let agents: Vec<&str> = setup.profiles.keys().map(String::as_str).collect();
+                                let names = crate::tasks::known_names(&setup.profiles); let agents: Vec<&str> = names.iter().map(String::as_str).collect();
                                 ui.flash = outside::edit_existing(term, &p.tasks_dir, &p.state_dir, &agents, &task).await;
                                 keys = EventStream::new();
                             }
@@ -129,7 +129,7 @@ pub async fn run(
                                 }
                             }
                             Effect::WriteTask(new) => {
-                                let agents: Vec<&str> = setup.profiles.keys().map(String::as_str).collect();
+                                let names = crate::tasks::known_names(&setup.profiles); let agents: Vec<&str> = names.iter().map(String::as_str).collect();
                                 ui.flash = outside::write_task(&setup.paths.tasks_dir, &new, &agents);
                             }
                         }

@@ -164,6 +164,7 @@ fn add_task_key(
                 1 => &mut form.priority,
                 2 => &mut form.needs,
                 3 => &mut form.verify,
+                4 => &mut form.agents,
                 _ => &mut form.text,
             };
             edit(field, key);
@@ -189,18 +190,21 @@ fn save_form(ui: &mut UiState, mut form: TaskForm, out: &mut Vec<Effect>) -> Dia
     } else {
         form.text.trim_end().to_string()
     };
-    let needs = form
-        .needs
-        .split([',', ' '])
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(str::to_string)
-        .collect();
+    let words = |s: &str| -> Vec<String> {
+        s.split([',', ' '])
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let needs = words(&form.needs);
+    let agent = words(&form.agents);
     let verify = Some(form.verify.trim().to_string()).filter(|v| !v.is_empty());
     out.push(Effect::WriteTask(TaskDef {
         title: form.title.trim().to_string(),
         priority,
         needs,
+        agent,
         verify,
         body: format!("{body}\n"),
         ..TaskDef::default()

@@ -244,13 +244,13 @@ pub async fn edit_existing(
 
 /// Writes the task's new priority into its file (a pending task takes its file's priority
 /// whenever the task files are read again).
-pub fn set_priority<V>(
+pub fn set_priority<V: crate::tasks::Tagged>(
     tasks_dir: &Path,
     profiles: &std::collections::BTreeMap<String, V>,
     id: &str,
     priority: i64,
 ) -> Result<(), String> {
-    let agents: Vec<&str> = profiles.keys().map(String::as_str).collect();
+    let agents = tasks::known_names(profiles);
     let set = tasks::load_dir(tasks_dir, &agents);
     let Some(file) = set.file_of(id) else {
         return Ok(());
@@ -326,7 +326,7 @@ mod tests {
         };
         assert_eq!(write_task(dir.path(), &new, &["sim"]), "added fix-login");
         let claud = TaskDef {
-            agent: Some("claud".into()),
+            agent: vec!["claud".into()],
             ..new.clone()
         };
         let refused = write_task(dir.path(), &claud, &["sim"]);

@@ -48,15 +48,17 @@ pub struct TaskForm {
     /// Task ids, separated by commas or spaces.
     pub needs: String,
     pub verify: String,
+    /// Agent profiles that may take it, in order, separated by commas or spaces (empty: any).
+    pub agents: String,
     /// Several lines: Enter starts a new one here.
     pub text: String,
-    /// 0 title, 1 priority, 2 needs, 3 verify, 4 text.
+    /// 0 title, 1 priority, 2 needs, 3 verify, 4 agents, 5 text.
     pub field: usize,
 }
 
 impl TaskForm {
-    pub const FIELDS: usize = 5;
-    pub const TEXT: usize = 4;
+    pub const FIELDS: usize = 6;
+    pub const TEXT: usize = 5;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

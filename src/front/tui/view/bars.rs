@@ -120,6 +120,7 @@ fn header_line(model: &Model, ui: &UiState, short: bool) -> Line<'static> {
         format!("queue {}", parts.join(" "))
     };
     spans.push(Span::raw(format!(" │ {queue} │ ")));
+    spans.extend(plans(model, short));
     let alerts = rows::alert_count(model);
     let style = if alerts > 0 {
         paint(
@@ -144,6 +145,28 @@ fn header_line(model: &Model, ui: &UiState, short: bool) -> Line<'static> {
         spans.push(Span::styled(" │ stopping", fg(ui, Color::Red)));
     }
     Line::from(spans)
+}
+
+/// Each plan still under way (`czar plan`): its id, then of the tasks its planner added, how
+/// many are done and landed, or that it is still planning.
+fn plans(model: &Model, short: bool) -> Vec<Span<'static>> {
+    let mut out = Vec::new();
+    for p in crate::core::plan::progress(model)
+        .iter()
+        .filter(|p| !p.over())
+    {
+        let planning = p.planner != Some(crate::core::model::TaskState::Done.as_str());
+        let text = match (short, planning) {
+            (true, _) => format!("{} {}/{}", p.id, p.done, p.added),
+            (false, true) => format!("plan {}: planning, {} added", p.id, p.added),
+            (false, false) => format!(
+                "plan {}: {}/{} done, {} landed",
+                p.id, p.done, p.added, p.landed
+            ),
+        };
+        out.push(Span::raw(format!("{} │ ", crate::visible::one_line(&text))));
+    }
+    out
 }
 
 pub fn footer(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {

@@ -242,6 +242,7 @@ fn add_task(frame: &mut Frame, area: Rect, ui: &UiState, form: &TaskForm) {
         priority,
         field(2, "needs", &form.needs),
         field(3, "verify", &form.verify),
+        field(4, "agents", &form.agents),
     ];
     // The text, line by line; the last lines when it is longer than the box.
     let text: Vec<&str> = form.text.split('\n').collect();

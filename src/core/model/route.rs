@@ -1,0 +1,43 @@
+//! What routing and planning keep in the model: a plan, and reading a task's accepted
+//! profiles from what older stores held.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// A goal given to a planner worker (`czar plan`), which splits it into tasks that carry its id.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Plan {
+    pub id: String,
+    pub goal: String,
+    /// Milliseconds since the Unix epoch.
+    pub created: u64,
+}
+
+/// `agent` as stored: a list now; before routing, one name or none.
+pub(super) fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Agent {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Option::<Agent>::deserialize(d)? {
+        None => Vec::new(),
+        Some(Agent::One(name)) => vec![name],
+        Some(Agent::Many(names)) => names,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::TaskDef;
+
+    #[test]
+    fn a_stored_single_agent_or_none_still_reads() {
+        let one: TaskDef = serde_json::from_str(r#"{"id":"a","title":"a","priority":0,"needs":[],"agent":"codex","verify":null,"body":"x"}"#).unwrap();
+        assert_eq!(one.agent, vec!["codex".to_string()]);
+        let none: TaskDef = serde_json::from_str(r#"{"id":"a","title":"a","priority":0,"needs":[],"agent":null,"verify":null,"body":"x"}"#).unwrap();
+        assert!(none.agent.is_empty());
+        let many: TaskDef = serde_json::from_str(r#"{"id":"a","title":"a","priority":0,"needs":[],"agent":["b","c"],"verify":null,"body":"x"}"#).unwrap();
+        assert_eq!(many.agent, vec!["b".to_string(), "c".to_string()]);
+    }
+}

@@ -1,0 +1,131 @@
+//! Routing: which agent profiles a task accepts, in its order, and which of them can take it
+//! now. A task names profiles (`agent = ["codex", "claude"]`), requires tags the profiles
+//! declare (`tags = ["rust"]`), both, or neither (any profile). Of the profiles it accepts, the
+//! first that is available gets it; each one passed over is recorded with why.
+
+use super::model::{Model, TaskDef, WorkerId};
+
+/// The profiles `def` accepts, in the order they are tried. Empty: the task accepts any
+/// profile (it names none and requires no tag).
+pub fn candidates(model: &Model, def: &TaskDef) -> Vec<String> {
+    if def.agent.is_empty() && def.tags.is_empty() {
+        return Vec::new();
+    }
+    let named: Vec<String> = if def.agent.is_empty() {
+        // Tags only: the project's default profile first, then the others by name.
+        let default = &model.policy.default_profile;
+        let mut all: Vec<String> = model.policy.tags.keys().cloned().collect();
+        all.sort_by_key(|p| (p != default, p.clone()));
+        all
+    } else {
+        def.agent.clone()
+    };
+    named
+        .into_iter()
+        .filter(|p| has_tags(model, def, p))
+        .collect()
+}
+
+/// A worker of `profile` may take `def`.
+pub fn accepts(model: &Model, def: &TaskDef, profile: &str) -> bool {
+    (def.agent.is_empty() || def.agent.iter().any(|a| a == profile))
+        && has_tags(model, def, profile)
+}
+
+fn has_tags(model: &Model, def: &TaskDef, profile: &str) -> bool {
+    let declared = model.policy.tags.get(profile);
+    def.tags
+        .iter()
+        .all(|t| declared.is_some_and(|d| d.contains(t)))
+}
+
+/// Why `profile` cannot take new work now, if it cannot: its agents fail to start (breaker
+/// open), or every account it has is under a rate limit or out of quota.
+pub fn unavailable(model: &Model, profile: &str) -> Option<String> {
+    if let Some(u) = model
+        .profiles
+        .get(profile)
+        .and_then(|h| h.unavailable.as_ref())
+    {
+        return Some(format!("profile unavailable: {}", u.cause));
+    }
+    let held = |account: &str| model.limits.get(account).is_some_and(|l| l.holding);
+    let all_held = match model.policy.accounts.get(profile) {
+        Some(names) if !names.is_empty() => names.iter().all(|n| held(&format!("{profile}/{n}"))),
+        _ => held(profile),
+    };
+    all_held.then(|| "every account rate-limited or out of quota".to_string())
+}
+
+/// The outcome of routing one task over the free workers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Route {
+    /// The worker that takes it, if any.
+    pub worker: Option<WorkerId>,
+    /// Each accepted profile passed over before it, as "profile: why".
+    pub skipped: Vec<String>,
+}
+
+/// Of `free` workers, the one that takes `def`: a worker of the first accepted profile that is
+/// available and has one free. A task that accepts any profile takes the first free worker.
+pub fn choose(model: &Model, def: &TaskDef, free: &[WorkerId]) -> Route {
+    let profile_of = |w: &WorkerId| model.workers.get(w).map(|wk| wk.profile.as_str());
+    let list = candidates(model, def);
+    if list.is_empty() {
+        return Route {
+            worker: free.first().copied(),
+            skipped: Vec::new(),
+        };
+    }
+    let mut skipped = Vec::new();
+    for p in &list {
+        if let Some(why) = unavailable(model, p) {
+            skipped.push(format!("{p}: {why}"));
+            continue;
+        }
+        match free.iter().find(|w| profile_of(w) == Some(p.as_str())) {
+            Some(w) => {
+                return Route {
+                    worker: Some(*w),
+                    skipped,
+                };
+            }
+            None => skipped.push(format!("{p}: no free worker")),
+        }
+    }
+    Route {
+        worker: None,
+        skipped,
+    }
+}
+
+/// The profile a worker should be started for, for a task whose accepted profiles have no
+/// worker at all: the first of them that is available.
+pub fn profile_to_start(model: &Model, def: &TaskDef) -> Option<String> {
+    let list = candidates(model, def);
+    let has_worker = |p: &str| model.workers.values().any(|w| w.profile == p && !w.retired);
+    // A profile whose workers cannot take work now (breaker open, accounts limited) does not
+    // count: the task would wait on it for ever.
+    if list.is_empty()
+        || list
+            .iter()
+            .any(|p| has_worker(p) && unavailable(model, p).is_none())
+    {
+        return None;
+    }
+    list.into_iter().find(|p| unavailable(model, p).is_none())
+}
+
+/// Of the `free` workers, one of another profile than `profile` that the task accepts and that
+/// could take it now: a task stuck on a limited profile may move there.
+pub fn elsewhere(model: &Model, def: &TaskDef, profile: &str, free: &[WorkerId]) -> bool {
+    let list = candidates(model, def);
+    free.iter().any(|w| {
+        model.workers.get(w).is_some_and(|wk| {
+            wk.profile != profile
+                && (list.is_empty() || list.contains(&wk.profile))
+                && accepts(model, def, &wk.profile)
+                && unavailable(model, &wk.profile).is_none()
+        })
+    })
+}

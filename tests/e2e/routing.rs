@@ -1,0 +1,67 @@
+//! Routing end to end: a task that accepts two profiles, the first of which cannot start (its
+//! program is missing), runs on the second; the skip and its reason are recorded in the event
+//! log, `czar status --json` and `czar explain <task>`.
+
+use crate::common::Project;
+use crate::support::text;
+use std::time::Duration;
+
+#[test]
+fn a_task_runs_on_its_second_profile_when_the_first_has_no_binary() {
+    // The default profile's program is missing behind a wrapper (as with a launcher script), so
+    // the check before the run passes and only starting it fails.
+    let extra =
+        "\n[agents.broken]\ncommand = [\"sh\", \"-c\", \"exec /nonexistent/czar-agent-xyz\"]\n";
+    let p = Project::new(1, extra);
+    let cfg = p.root.join("czar.toml");
+    let toml = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, toml.replace("agent = \"sim\"", "agent = \"broken\"")).unwrap();
+    p.task(
+        "either",
+        "title = \"Either\"\nagent = [\"broken\", \"sim\"]",
+        "sim: duration=0.2 touch=out/either.txt\n",
+    );
+    let out = p.run_auto(Duration::from_secs(120));
+    let printed = text(&out);
+    let status = p.status_json();
+    let t = status["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "either")
+        .cloned()
+        .unwrap();
+    assert_eq!(t["state"], "done", "{printed}");
+    assert_eq!(t["route"]["agent"], serde_json::json!(["broken", "sim"]));
+    let skipped = t["route"]["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    let why = skipped[0].as_str().unwrap();
+    assert!(why.starts_with("broken: profile unavailable:"), "{why}");
+    let worker = t["worker"].as_u64().unwrap();
+    let w = status["workers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["id"] == worker)
+        .cloned()
+        .unwrap();
+    assert_eq!(w["profile"], "sim");
+    let events = p.events();
+    let routed: Vec<&str> = events
+        .iter()
+        .filter(|e| e.kind == "routed" && e.task.as_deref() == Some("either"))
+        .map(|e| e.detail.as_str())
+        .collect();
+    assert_eq!(routed.len(), 1, "{routed:?}");
+    assert!(
+        routed[0].starts_with("to sim; passed over broken: profile unavailable"),
+        "{routed:?}"
+    );
+    assert!(events.iter().any(|e| e.kind == "profile_unavailable"));
+    let explained = p.czar(&["explain", "either"]).output().unwrap();
+    let said = String::from_utf8_lossy(&explained.stdout);
+    assert!(explained.status.success(), "{}", text(&explained));
+    assert!(said.contains("task either: done"), "{said}");
+    assert!(said.contains("accepts, in order: broken, sim"), "{said}");
+    assert!(said.contains("  broken: profile unavailable:"), "{said}");
+}
