@@ -8,6 +8,7 @@ mod event_log;
 mod fixture;
 mod hostile;
 mod keys;
+mod pictures;
 mod queue_keys;
 mod snapshots;
 #[path = "../support/mod.rs"]

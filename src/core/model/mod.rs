@@ -2,6 +2,7 @@
 
 mod delivery;
 mod health;
+pub mod history;
 mod land;
 mod policy;
 mod survey;
@@ -10,6 +11,7 @@ mod worker;
 
 pub use delivery::{Delivery, Step};
 pub use health::{ProfileHealth, Unavailable};
+pub use history::{History, Mark};
 pub use land::{LandMode, LandPolicy, LandRecord, Landing};
 pub use policy::{
     AgentDelivery, Attached, Budget, DeliveryPolicy, LimitPolicy, Nudge, OnWaiting, Policy,
@@ -290,6 +292,9 @@ pub struct Model {
     pub limits: BTreeMap<String, AccountLimit>,
     /// Budgets already announced as reached: "" for the run's, else the task's id (not stored).
     pub budget_alerted: std::collections::BTreeSet<String>,
+    /// The last minutes of each worker's states and of the fleet's activity, for the
+    /// dashboard's pictures (not stored: see `history`).
+    pub history: History,
 }
 
 impl Model {

@@ -24,7 +24,12 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
         )
     };
     let wide = area.width >= 120;
-    let mut head = vec!["id", "agent", "state", "task"];
+    let strip_w = super::timeline::strip_width(area.width);
+    let mut head = vec!["id", "agent", "state"];
+    if strip_w > 0 {
+        head.push("last 5 min");
+    }
+    head.push("task");
     if wide {
         head.push("branch");
     }
@@ -32,19 +37,34 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
     let header = Row::new(head.into_iter().map(Cell::from))
         .style(paint(ui, Style::default().add_modifier(Modifier::BOLD)).fg_opt(ui, Color::Gray));
     let shown_rows: Vec<Shown> = shown.iter().map(|w| Shown::of(w)).collect();
-    let (task_w, branch_w) = name_widths(area.width, wide, &shown_rows);
+    let spare = area
+        .width
+        .saturating_sub(if strip_w > 0 { strip_w + 1 } else { 0 });
+    let (task_w, branch_w) = name_widths(spare, wide, &shown_rows);
     let body: Vec<Row> = shown
         .iter()
         .zip(&shown_rows)
-        .map(|(w, s)| row(w, s, ui, (task_w, branch_w), attached_mark(model, w)))
+        .map(|(w, s)| {
+            let mut r = row(w, s, ui, (task_w, branch_w), attached_mark(model, w));
+            if strip_w > 0 {
+                r.insert(
+                    3,
+                    Cell::from(super::timeline::strip(model, w.id, ui, strip_w)),
+                );
+            }
+            Row::new(r)
+        })
         .collect();
     let files_w = if wide { 14 } else { 9 };
     let mut widths = vec![
         Constraint::Length(3),
         Constraint::Length(6),
         Constraint::Length(14),
-        Constraint::Length(task_w),
     ];
+    if strip_w > 0 {
+        widths.push(Constraint::Length(strip_w));
+    }
+    widths.push(Constraint::Length(task_w));
     if wide {
         widths.push(Constraint::Length(branch_w));
     }
@@ -194,7 +214,7 @@ fn row<'a>(
     ui: &UiState,
     (task_w, branch_w): (u16, u16),
     mark: Option<&'static str>,
-) -> Row<'a> {
+) -> Vec<Cell<'a>> {
     let wide = branch_w > 0;
     let (symbol, color) = state_look(w);
     let since = ago(ui.now.saturating_sub(w.since));
@@ -251,5 +271,5 @@ fn row<'a>(
             Span::styled(one_line(&last).into_owned(), fg(ui, Color::Gray)),
         ])),
     ]);
-    Row::new(cells)
+    cells
 }
