@@ -62,6 +62,7 @@ pub(super) struct ProjectLayer {
     pub budget: BTreeMap<&'static str, Sourced<u64>>,
     pub agents: BTreeMap<String, ProfileLayer>,
     pub keys: super::keys::KeysLayer,
+    pub notify: super::notify::NotifyLayer,
 }
 
 impl ProjectLayer {
@@ -76,6 +77,7 @@ impl ProjectLayer {
             "agents",
             "keys",
             "keep_branches",
+            "notify",
         ]);
         root.check_keys(&allowed)?;
 
@@ -140,6 +142,9 @@ impl ProjectLayer {
                 }
             }
         }
+        if let Some(node) = root.get("notify") {
+            layer.notify = super::notify::NotifyLayer::read(&node.table()?)?;
+        }
         if let Some(node) = root.get("keys") {
             layer.keys = super::keys::read_keys(&node.table()?)?;
         }
@@ -166,6 +171,7 @@ impl ProjectLayer {
         self.timing.extend(over.timing);
         self.budget.extend(over.budget);
         self.keys.extend(over.keys);
+        self.notify = self.notify.merge(over.notify);
         for (name, profile) in over.agents {
             let merged = match self.agents.remove(&name) {
                 Some(base) => base.merge(profile),

@@ -11,6 +11,7 @@ mod init;
 mod keys;
 mod land;
 mod layer;
+mod notify;
 mod paths;
 mod patterns;
 mod profile;
@@ -28,6 +29,7 @@ pub use accounts::{Account, ValueRef};
 pub use error::{ConfigError, ConfigErrorKind, Location};
 pub use init::{ignore_state_dir, init};
 pub use keys::{ACTIONS, Key, KeySpec, key_label, parse_key, resolve_keys};
+pub use notify::{Notify, TerminalNotice};
 pub use patterns::{DEFAULT_REGION_LINES, Hit, Pattern, PatternKind, PatternList, Patterns};
 pub use profile::{AgentProfile, CZAR_PLACEHOLDER};
 pub(crate) use reader::kind_of as toml_kind_of;
@@ -96,6 +98,8 @@ pub struct ProjectConfig {
     pub profiles: BTreeMap<String, AgentProfile>,
     /// Dashboard action name → its keys: the defaults with `[keys]` applied.
     pub keys: BTreeMap<String, Vec<KeySpec>>,
+    /// What the operator is told of outside the dashboard, and how (`[notify]`).
+    pub notify: Notify,
 }
 
 impl ProjectConfig {

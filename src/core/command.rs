@@ -87,6 +87,8 @@ pub enum Command {
     DeleteBranches { branches: Vec<String> },
     /// Keep a record of something that happened, with the reason.
     Record(Event),
+    /// Tell the operator outside the dashboard: run the `[notify]` command.
+    Notify(super::notify::Notice),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,6 +161,8 @@ pub enum EventKind {
     Attached,
     /// A token budget was reached.
     Budget,
+    /// The operator was notified (`[notify]`; the dashboard rings the terminal too).
+    Notified,
 }
 
 impl EventKind {
@@ -204,6 +208,7 @@ impl EventKind {
             EventKind::RateLimit => "rate_limit",
             EventKind::Attached => "attached",
             EventKind::Budget => "budget",
+            EventKind::Notified => "notified",
         }
     }
 }

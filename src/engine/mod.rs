@@ -10,6 +10,7 @@ mod handle;
 mod landing;
 mod launch;
 mod monitor;
+mod notify;
 pub mod ports;
 pub mod preflight;
 mod reading;
@@ -87,6 +88,8 @@ pub(crate) struct Ctx {
     pub branches: branches::SentFor,
     /// Where each output log ended at its worker's latest start (see `exits`).
     pub log_marks: exits::Marks,
+    /// `[notify]` commands still running (see `notify`).
+    pub notifying: notify::InFlight,
 }
 
 impl Ctx {
@@ -172,6 +175,7 @@ impl Engine {
             survey: Default::default(),
             branches: Default::default(),
             log_marks: Default::default(),
+            notifying: Default::default(),
         });
         Ok(Engine {
             ctx,

@@ -17,6 +17,7 @@ mod init;
 mod kills;
 mod landing;
 mod lock;
+mod notify;
 mod orphans;
 mod pr;
 mod private;

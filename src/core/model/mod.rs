@@ -295,6 +295,8 @@ pub struct Model {
     /// The last minutes of each worker's states and of the fleet's activity, for the
     /// dashboard's pictures (not stored: see `history`).
     pub history: History,
+    /// What was announced to the operator already (see `notify`; not stored).
+    pub notified: crate::core::notify::Notified,
 }
 
 impl Model {

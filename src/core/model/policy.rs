@@ -43,6 +43,9 @@ pub struct Policy {
     pub accounts: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub budget: Budget,
+    /// What the operator is told of outside the dashboard (`[notify] on`).
+    #[serde(default)]
+    pub notify: Vec<crate::core::notify::NoticeKind>,
 }
 
 /// Tokens the run and each task may use (0: no limit).
@@ -222,6 +225,7 @@ impl Default for Policy {
             attached: Attached::Wait,
             accounts: BTreeMap::new(),
             budget: Budget::default(),
+            notify: Vec::new(),
         }
     }
 }

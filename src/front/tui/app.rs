@@ -40,6 +40,7 @@ pub async fn run(
     let mut reading = false;
     let mut last_read = Instant::now() - BRANCH_EVERY;
     let mut engine_alive = true;
+    let mut bell = super::ring::Ring::new(setup.notify.terminal, &handle.events());
     loop {
         let model = handle.model();
         ui.clamp(&model);
@@ -55,6 +56,7 @@ pub async fn run(
             last_read = Instant::now();
         }
         term.draw(|f| view::render(f, &model, ui))?;
+        bell.ring(term.backend_mut(), &events);
 
         tokio::select! {
             ev = keys.next() => match ev {

@@ -11,6 +11,7 @@ pub mod keymap;
 mod log_keys;
 mod outside;
 mod queue_keys;
+mod ring;
 pub mod rows;
 pub mod state;
 mod terminal;
