@@ -5,7 +5,7 @@
 use super::error::{ConfigError, ConfigErrorKind, invalid};
 use super::profile::Sourced;
 use super::reader::TableView;
-use crate::core::notify::{ALL_NOTICES, NoticeKind};
+use crate::core::model::{ALL_NOTICES, NoticeKind};
 use std::time::Duration;
 
 const KEYS: &[&str] = &["on", "command", "timeout_secs", "terminal"];

@@ -88,7 +88,7 @@ pub enum Command {
     /// Keep a record of something that happened, with the reason.
     Record(Event),
     /// Tell the operator outside the dashboard: run the `[notify]` command.
-    Notify(super::notify::Notice),
+    Notify(super::model::Notice),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

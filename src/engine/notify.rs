@@ -4,7 +4,7 @@
 
 use super::Ctx;
 use super::ports::NotifyCall;
-use crate::core::notify::Notice;
+use crate::core::model::Notice;
 use std::sync::{Arc, Mutex};
 use tokio::task::JoinHandle;
 
@@ -80,7 +80,7 @@ pub(super) async fn finish(ctx: &Arc<Ctx>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::notify::NoticeKind;
+    use crate::core::model::NoticeKind;
     use crate::engine::ports::Processes;
     use std::time::Duration;
 

@@ -4,6 +4,7 @@ mod delivery;
 mod health;
 pub mod history;
 mod land;
+mod notice;
 mod policy;
 mod survey;
 mod usage;
@@ -13,6 +14,7 @@ pub use delivery::{Delivery, Step};
 pub use health::{ProfileHealth, Unavailable};
 pub use history::{History, Mark};
 pub use land::{LandMode, LandPolicy, LandRecord, Landing};
+pub use notice::{ALL_NOTICES, Notice, NoticeKind, Notified};
 pub use policy::{
     AgentDelivery, Attached, Budget, DeliveryPolicy, LimitPolicy, Nudge, OnWaiting, Policy,
     SpawnPolicy,
@@ -296,7 +298,7 @@ pub struct Model {
     /// dashboard's pictures (not stored: see `history`).
     pub history: History,
     /// What was announced to the operator already (see `notify`; not stored).
-    pub notified: crate::core::notify::Notified,
+    pub notified: Notified,
 }
 
 impl Model {

@@ -45,7 +45,7 @@ pub struct Policy {
     pub budget: Budget,
     /// What the operator is told of outside the dashboard (`[notify] on`).
     #[serde(default)]
-    pub notify: Vec<crate::core::notify::NoticeKind>,
+    pub notify: Vec<super::NoticeKind>,
 }
 
 /// Tokens the run and each task may use (0: no limit).
