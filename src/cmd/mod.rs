@@ -10,6 +10,7 @@ pub mod land_stats;
 pub mod project;
 pub mod sim;
 pub mod stats;
+pub mod stats_html;
 pub mod task_edit;
 pub mod tasks;
 pub mod worker;

@@ -24,6 +24,7 @@ mod private;
 mod refused;
 mod repair;
 mod secrets;
+mod stats_html;
 mod storms;
 #[path = "../support/mod.rs"]
 mod support;
