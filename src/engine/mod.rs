@@ -66,6 +66,11 @@ pub(crate) enum Msg {
         ansi: bool,
         reply: oneshot::Sender<Result<String, String>>,
     },
+    /// A front end asks for the event log as stored: the latest `limit` events, oldest first.
+    History {
+        limit: usize,
+        reply: oneshot::Sender<Result<Vec<EventRow>, String>>,
+    },
     /// A front end asks for a task branch's figures.
     Branch {
         task: String,

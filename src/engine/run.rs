@@ -113,6 +113,9 @@ impl Engine {
                 reply,
             } => handle::screen(&self.ctx, &self.model, worker, ansi, reply),
             Msg::Branch { task, reply } => handle::branch(&self.ctx, task, reply),
+            Msg::History { limit, reply } => {
+                let _ = reply.send(self.state.events(limit).map_err(|e| e.to_string()));
+            }
         }
         Ok(())
     }

@@ -234,7 +234,7 @@ pub fn landing_model() -> Model {
 fn landing_panel() {
     let mut ui = fixture::ui(true);
     ui.panel = Panel::Landing;
-    ui.landing_sel = 1;
+    ui.places.landing = 1;
     snap("landing", &landing_model(), &ui);
 }
 

@@ -45,7 +45,7 @@ pub fn on_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Vec<Effect> {
         Action::Reject | Action::OpenPr => {
             let rows = rows::landing(model);
             let Some(t) = rows
-                .get(ui.landing_sel)
+                .get(ui.places.landing)
                 .filter(|_| ui.panel == Panel::Landing)
             else {
                 ui.flash = "select a task in the Landing panel first (Tab)".into();
@@ -72,7 +72,7 @@ pub fn on_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Vec<Effect> {
         }
         Action::LandNow => {
             let rows = rows::landing(model);
-            match rows.get(ui.landing_sel) {
+            match rows.get(ui.places.landing) {
                 Some(t) if ui.panel == Panel::Landing => {
                     ui.flash = format!("asked to land {} now", t.def.id);
                     vec![Effect::Send(Intent::LandNow {
@@ -207,8 +207,8 @@ fn move_selection(ui: &mut UiState, model: &Model, up: bool) {
         }
         Panel::Landing => {
             let n = rows::landing(model).len();
-            ui.landing_sel = step(ui.landing_sel, n.saturating_sub(1));
+            ui.places.landing = step(ui.places.landing, n.saturating_sub(1));
         }
-        Panel::Alerts => ui.alert_scroll = step(ui.alert_scroll, usize::MAX / 2),
+        Panel::Alerts => ui.places.alerts = step(ui.places.alerts, usize::MAX / 2),
     }
 }

@@ -8,6 +8,7 @@ mod dialog_keys;
 mod effect;
 pub mod input;
 pub mod keymap;
+mod log_filter;
 mod log_keys;
 mod outside;
 mod queue_keys;
