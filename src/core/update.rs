@@ -171,7 +171,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
         super::land_pr::poll(model, now, &mut out);
     }
     super::notify::review(model, &mut out);
-    model.history.note(model.workers.iter(), now);
+    model.history.note(&model.workers, now);
     out
 }
 

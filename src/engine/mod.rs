@@ -289,6 +289,21 @@ impl Engine {
                 self.saved.workers.insert(w.id, w.clone());
             }
         }
+        // Rows the operator removed (see `Intent::Forget`): the step's Operator event is
+        // stored above, the record goes now.
+        let forgotten: Vec<WorkerId> = self
+            .saved
+            .workers
+            .keys()
+            .filter(|id| !self.model.workers.contains_key(id))
+            .copied()
+            .collect();
+        if !forgotten.is_empty() {
+            self.state.forget_workers(&forgotten)?;
+            for id in &forgotten {
+                self.saved.workers.remove(id);
+            }
+        }
         self.recorded(&events, now);
         for c in commands {
             if let Some(tap) = self.on_command.as_mut() {

@@ -101,6 +101,8 @@ pub trait Repo: Send + Sync {
 pub trait State: Send {
     fn load(&self) -> Result<Saved, StoreError>;
     fn commit_step(&mut self, step: &Step<'_>) -> Result<(), StoreError>;
+    /// Deletes these workers' records: the operator removed their dead rows.
+    fn forget_workers(&mut self, ids: &[crate::core::model::WorkerId]) -> Result<(), StoreError>;
     /// Signals not yet taken, oldest first, with their sequence numbers.
     fn pending_signals(&self) -> Result<Vec<(i64, WorkerId, Signal)>, StoreError>;
     fn claims(&self) -> Result<Vec<Claim>, StoreError>;

@@ -228,6 +228,10 @@ impl State for Store {
         Store::commit_step(self, step)
     }
 
+    fn forget_workers(&mut self, ids: &[WorkerId]) -> Result<(), StoreError> {
+        Store::forget_workers(self, ids)
+    }
+
     fn pending_signals(&self) -> Result<Vec<(i64, WorkerId, Signal)>, StoreError> {
         Store::pending_signals(self)
     }

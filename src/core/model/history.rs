@@ -33,15 +33,9 @@ pub struct History {
 impl History {
     /// Takes note of every worker's state now; called after each step. A state is kept from
     /// when the worker entered it (`since`), not from when it was noted.
-    pub fn note<'a>(
-        &mut self,
-        workers: impl Iterator<Item = (&'a WorkerId, &'a Worker)>,
-        now: u64,
-    ) {
+    pub fn note(&mut self, workers: &BTreeMap<WorkerId, Worker>, now: u64) {
         let mut busy = 0u16;
-        let mut seen = Vec::new();
         for (id, w) in workers {
-            seen.push(*id);
             if w.agent == AgentState::Busy && w.live {
                 busy = busy.saturating_add(1);
             }
@@ -66,7 +60,7 @@ impl History {
             }
         }
         // A worker forgotten is forgotten here too.
-        self.states.retain(|id, _| seen.contains(id));
+        self.states.retain(|id, _| workers.contains_key(id));
         let slice = now / SLICE_MS;
         match self.busy.back_mut() {
             Some((s, n)) if *s == slice => *n = (*n).max(busy),
@@ -119,12 +113,12 @@ mod tests {
         let mut h = History::default();
         let mut ws = BTreeMap::new();
         ws.insert(1, worker(AgentState::Busy, 1_000));
-        h.note(ws.iter(), 5_000);
-        h.note(ws.iter(), 6_000);
+        h.note(&ws, 5_000);
+        h.note(&ws, 6_000);
         assert_eq!(h.states[&1].len(), 1);
         assert_eq!(h.states[&1][0].at, 1_000);
         ws.insert(1, worker(AgentState::Waiting, 7_000));
-        h.note(ws.iter(), 7_500);
+        h.note(&ws, 7_500);
         assert_eq!(
             h.state_at(1, 6_999).map(|m| m.state),
             Some(AgentState::Busy)
@@ -141,11 +135,11 @@ mod tests {
                 AgentState::Busy
             };
             ws.insert(1, worker(st, 10_000 + i));
-            h.note(ws.iter(), 10_000 + i);
+            h.note(&ws, 10_000 + i);
         }
         assert_eq!(h.states[&1].len(), STATES_KEPT);
         ws.clear();
-        h.note(ws.iter(), 20_000);
+        h.note(&ws, 20_000);
         assert!(h.states.is_empty(), "a forgotten worker leaves the history");
     }
 
@@ -155,13 +149,13 @@ mod tests {
         let mut ws = BTreeMap::new();
         ws.insert(1, worker(AgentState::Busy, 0));
         ws.insert(2, worker(AgentState::Busy, 0));
-        h.note(ws.iter(), SLICE_MS);
+        h.note(&ws, SLICE_MS);
         ws.insert(2, worker(AgentState::Idle, SLICE_MS + 1));
-        h.note(ws.iter(), SLICE_MS + 2);
-        h.note(ws.iter(), 3 * SLICE_MS);
+        h.note(&ws, SLICE_MS + 2);
+        h.note(&ws, 3 * SLICE_MS);
         assert_eq!(h.busy_slices(3 * SLICE_MS, 4), vec![0, 2, 0, 1]);
         for i in 0..(SLICES_KEPT as u64 + 10) {
-            h.note(ws.iter(), (4 + i) * SLICE_MS);
+            h.note(&ws, (4 + i) * SLICE_MS);
         }
         assert_eq!(h.busy.len(), SLICES_KEPT);
     }

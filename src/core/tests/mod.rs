@@ -6,6 +6,7 @@ mod attached;
 mod classify;
 mod delivery;
 mod finish;
+mod forget;
 mod land;
 mod limits;
 mod operator;

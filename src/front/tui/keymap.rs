@@ -30,13 +30,14 @@ pub enum Action {
     LandNow,
     Reject,
     OpenPr,
+    Forget,
     EventLog,
     Help,
     Quit,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 27] = [
         Action::Up,
         Action::Down,
         Action::NextPanel,
@@ -60,6 +61,7 @@ impl Action {
         Action::LandNow,
         Action::Reject,
         Action::OpenPr,
+        Action::Forget,
         Action::EventLog,
         Action::Help,
         Action::Quit,

@@ -55,8 +55,17 @@ pub fn strip(model: &Model, id: WorkerId, ui: &UiState, width: u16) -> Line<'sta
     let mut spans: Vec<Span<'static>> = Vec::new();
     let mut run = String::new();
     let mut run_color = Color::Reset;
+    // One pass over the marks (oldest first) as the cells' times grow: a frame draws a strip
+    // for every row.
+    let marks = model.history.states.get(&id);
+    let mut marks = marks.into_iter().flatten().peekable();
+    let mut current = None;
     for i in 1..=n {
-        let (c, color) = look(model.history.state_at(id, start + i * step));
+        let t = start + i * step;
+        while let Some(m) = marks.next_if(|m| m.at <= t) {
+            current = Some(*m);
+        }
+        let (c, color) = look(current);
         if color != run_color && !run.is_empty() {
             spans.push(Span::styled(std::mem::take(&mut run), fg(ui, run_color)));
         }
@@ -103,7 +112,7 @@ mod tests {
                 ..Worker::default()
             };
             ws.insert(1, w);
-            m.history.note(ws.iter(), at);
+            m.history.note(&ws, at);
         }
         m.workers = ws;
         m
