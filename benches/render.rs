@@ -1,6 +1,7 @@
 //! Frame time of the dashboard: 100 workers and a 40-line coloured preview, drawn with ratatui's
 //! TestBackend, next to a baseline measured in the same run (an empty fleet on the same
-//! terminal size). Run with `cargo bench --bench render`.
+//! terminal size). The workers have 5 minutes of history, so from 120 columns every row draws
+//! its timeline strip and the sparkline shows. Run with `cargo bench --bench render`.
 
 use ansi_to_tui::IntoText;
 use czar::core::model::{AgentState, BranchInfo, Model, Policy, Task, TaskDef, TaskState, Worker};
@@ -59,6 +60,22 @@ fn fleet(workers: u32) -> Model {
             },
         );
     }
+    // The last minutes, as the timeline strips and the sparkline read them: a state change
+    // every 15 s for each worker (the history keeps at most 48 a worker).
+    for i in 1..=workers {
+        let marks = (0..48u64)
+            .map(|k| czar::core::model::Mark {
+                at: NOW - (48 - k) * 15_000,
+                state: states[(i as usize + k as usize) % states.len()],
+                live: true,
+            })
+            .collect();
+        m.history.states.insert(i, marks);
+    }
+    let slice = NOW / czar::core::model::history::SLICE_MS;
+    m.history.busy = (0..120u64)
+        .map(|k| (slice - 119 + k, (k % 40) as u16))
+        .collect();
     for i in 0..40 {
         let id = format!("queued-{i:02}");
         let t = Task::new(
@@ -110,11 +127,12 @@ fn measure(model: &Model, ui: &UiState, w: u16, h: u16) -> Vec<Duration> {
     times
 }
 
-fn stats(mut t: Vec<Duration>) -> (f64, f64) {
+fn stats(mut t: Vec<Duration>) -> (f64, f64, f64) {
     t.sort();
     let mean = t.iter().map(Duration::as_secs_f64).sum::<f64>() / t.len() as f64;
     let p95 = t[(t.len() * 95 / 100).min(t.len() - 1)].as_secs_f64();
-    (mean * 1e3, p95 * 1e3)
+    let max = t.last().map_or(0.0, Duration::as_secs_f64);
+    (mean * 1e3, p95 * 1e3, max * 1e3)
 }
 
 fn main() {
@@ -127,25 +145,25 @@ fn main() {
     empty_ui.now = NOW;
     println!("dashboard frame, {FRAMES} frames each (TestBackend, ms per frame)");
     println!(
-        "{:<34} {:>8} {:>8} {:>14}",
-        "case", "mean", "p95", "mean/baseline"
+        "{:<34} {:>8} {:>8} {:>8} {:>14}",
+        "case", "mean", "p95", "max", "mean/baseline"
     );
     for (w, h) in [(80, 24), (160, 48), (250, 70)] {
-        let (bm, bp) = stats(measure(&empty, &empty_ui, w, h));
-        let (m, p) = stats(measure(&big, &ui, w, h));
+        let (bm, bp, bx) = stats(measure(&empty, &empty_ui, w, h));
+        let (m, p, x) = stats(measure(&big, &ui, w, h));
         println!(
-            "{:<34} {bm:>8.3} {bp:>8.3} {:>14}",
+            "{:<34} {bm:>8.3} {bp:>8.3} {bx:>8.3} {:>14}",
             format!("baseline: empty fleet {w}x{h}"),
             "1.0"
         );
         println!(
-            "{:<34} {m:>8.3} {p:>8.3} {:>14.1}",
+            "{:<34} {m:>8.3} {p:>8.3} {x:>8.3} {:>14.1}",
             format!("100 workers + 40-line preview {w}x{h}"),
             m / bm
         );
         let budget = 5.0;
-        if p > budget {
-            println!("  over the {budget} ms budget at p95");
+        if x > budget {
+            println!("  a frame over the {budget} ms budget");
         }
     }
 }

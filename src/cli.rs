@@ -51,6 +51,9 @@ pub enum Cmd {
         /// Print JSON for scripts.
         #[arg(long)]
         json: bool,
+        /// Also write the run as one self-contained HTML page (timeline, throughput, figures).
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
     /// Declare files this worker is about to change (run by an agent inside its worktree); refused,
     /// naming the holder, when another worker holds one of them.

@@ -37,7 +37,9 @@ async fn dispatch(cli: Cli, dir: PathBuf) -> anyhow::Result<i32> {
         }
         Some(Cmd::Task(cmd)) => czar::cmd::task(&dir, cmd),
         Some(Cmd::Status { json }) => czar::cmd::project::status(&dir, json).map(|()| 0),
-        Some(Cmd::Stats { json }) => czar::cmd::project::stats(&dir, json).map(|()| 0),
+        Some(Cmd::Stats { json, html }) => {
+            czar::cmd::project::stats(&dir, json, html.as_deref()).map(|()| 0)
+        }
         Some(Cmd::Claim { paths }) => czar::cmd::worker::claim(&dir, &paths),
         Some(Cmd::Explain { target, json }) => {
             match czar::cmd::explain_task::worker_id(&dir, &target) {

@@ -33,9 +33,18 @@ pub struct Finished {
 /// SIGTERM and, after [`GRACE`], SIGKILL; what the command leaves running in its group after it
 /// exits is ended the same way.
 pub async fn run(cmd: Command, timeout: Duration) -> io::Result<Finished> {
+    run_with_input(cmd, None, timeout).await
+}
+
+/// [`run`], with `input` written to the command's stdin (then closed) when given.
+pub async fn run_with_input(
+    cmd: Command,
+    input: Option<Vec<u8>>,
+    timeout: Duration,
+) -> io::Result<Finished> {
     let cancel = Arc::new(AtomicBool::new(false));
     let _cancel_on_drop = CancelOnDrop(Arc::clone(&cancel));
-    tokio::task::spawn_blocking(move || run_blocking(cmd, timeout, &cancel))
+    tokio::task::spawn_blocking(move || run_blocking(cmd, input, timeout, &cancel))
         .await
         .map_err(io::Error::other)?
 }
@@ -48,14 +57,32 @@ impl Drop for CancelOnDrop {
     }
 }
 
-fn run_blocking(mut cmd: Command, timeout: Duration, cancel: &AtomicBool) -> io::Result<Finished> {
+fn run_blocking(
+    mut cmd: Command,
+    input: Option<Vec<u8>>,
+    timeout: Duration,
+    cancel: &AtomicBool,
+) -> io::Result<Finished> {
     use std::os::unix::process::CommandExt;
+    let stdin = if input.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    };
     let mut child = cmd
         .process_group(0)
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()?;
+    if let (Some(bytes), Some(mut pipe)) = (input, child.stdin.take()) {
+        // On a thread of its own: a command that never reads must not stall the timeout. A
+        // command that exits without reading all of it is no error.
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = pipe.write_all(&bytes);
+        });
+    }
     let stdout = Collector::start(child.stdout.take());
     let stderr = Collector::start(child.stderr.take());
     let pid = Pid::from_child(&child);

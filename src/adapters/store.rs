@@ -152,6 +152,16 @@ impl Store {
         rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sql(e))
     }
 
+    /// Deletes these workers' records.
+    pub fn forget_workers(&mut self, ids: &[u32]) -> Result<(), StoreError> {
+        for id in ids {
+            self.conn
+                .execute("DELETE FROM workers WHERE id = ?1", params![id])
+                .map_err(|e| self.sql(e))?;
+        }
+        Ok(())
+    }
+
     /// Writes the changed records, the new events and the inbox rows now handled, all in one
     /// transaction: after a crash the store holds either all of a step or none of it.
     pub fn commit_step(&mut self, step: &Step<'_>) -> Result<(), StoreError> {
@@ -301,5 +311,33 @@ mod tests {
         assert_eq!(tasks.get("a"), Some(&t));
         assert_eq!(workers.get(&2), Some(&w));
         assert!(store.pending_signals().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_forgotten_worker_is_gone_from_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let (w1, w2) = (
+            Worker {
+                id: 1,
+                ..Worker::default()
+            },
+            Worker {
+                id: 2,
+                ..Worker::default()
+            },
+        );
+        let step = Step {
+            now: 1,
+            tasks: &[],
+            workers: &[&w1, &w2],
+            events: &[],
+            inbox_taken: &[],
+        };
+        store.commit_step(&step).unwrap();
+        store.forget_workers(&[1]).unwrap();
+        drop(store);
+        let (_, workers) = Store::open(dir.path()).unwrap().load().unwrap();
+        assert_eq!(workers.keys().copied().collect::<Vec<_>>(), vec![2]);
     }
 }

@@ -13,6 +13,7 @@ pub mod project;
 pub mod sim;
 pub mod spend;
 pub mod stats;
+pub mod stats_html;
 pub mod task_edit;
 pub mod tasks;
 pub mod worker;

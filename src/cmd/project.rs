@@ -143,7 +143,7 @@ pub fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn stats(dir: &Path, json: bool) -> anyhow::Result<()> {
+pub fn stats(dir: &Path, json: bool, html: Option<&Path>) -> anyhow::Result<()> {
     let cfg = project::load(dir)?;
     let store = Store::open(&cfg.paths.state_dir)?;
     let (mut tasks, workers) = store.load()?;
@@ -187,6 +187,12 @@ pub fn stats(dir: &Path, json: bool) -> anyhow::Result<()> {
     }
     let mut s = crate::cmd::stats::compute(&model.tasks, &model.workers, &events);
     s.spend = crate::cmd::spend::compute(&model, &s.tokens);
+    if let Some(file) = html {
+        let page = crate::cmd::stats_html::page(&cfg.project, &s, &events);
+        std::fs::write(file, page)
+            .map_err(|e| anyhow::anyhow!("writing {}: {e}", file.display()))?;
+        eprintln!("czar: wrote {}", file.display());
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&s)?);
     } else {

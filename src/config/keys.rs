@@ -194,6 +194,7 @@ pub const ACTIONS: &[(&str, &[&str], &str)] = &[
         "Landing panel: send it back to its agent, with a note",
     ),
     ("open_pr", &["o"], "Landing panel: open its pull request"),
+    ("forget", &["D"], "remove the selected dead worker's row"),
     (
         "diff",
         &["v"],

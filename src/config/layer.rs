@@ -69,6 +69,7 @@ pub(super) struct ProjectLayer {
     pub budget: BTreeMap<&'static str, Sourced<u64>>,
     pub agents: BTreeMap<String, ProfileLayer>,
     pub keys: super::keys::KeysLayer,
+    pub notify: super::notify::NotifyLayer,
 }
 
 impl ProjectLayer {
@@ -84,6 +85,7 @@ impl ProjectLayer {
             "keys",
             "keep_branches",
             "land_batch",
+            "notify",
         ]);
         root.check_keys(&allowed)?;
 
@@ -163,6 +165,9 @@ impl ProjectLayer {
                 }
             }
         }
+        if let Some(node) = root.get("notify") {
+            layer.notify = super::notify::NotifyLayer::read(&node.table()?)?;
+        }
         if let Some(node) = root.get("keys") {
             layer.keys = super::keys::read_keys(&node.table()?)?;
         }
@@ -190,6 +195,7 @@ impl ProjectLayer {
         self.timing.extend(over.timing);
         self.budget.extend(over.budget);
         self.keys.extend(over.keys);
+        self.notify = self.notify.merge(over.notify);
         for (name, profile) in over.agents {
             let merged = match self.agents.remove(&name) {
                 Some(base) => base.merge(profile),

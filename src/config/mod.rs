@@ -12,6 +12,7 @@ mod keys;
 mod land;
 mod layer;
 pub mod meter;
+mod notify;
 mod paths;
 mod patterns;
 mod profile;
@@ -29,6 +30,7 @@ pub use accounts::{Account, ValueRef};
 pub use error::{ConfigError, ConfigErrorKind, Location};
 pub use init::{ignore_state_dir, init};
 pub use keys::{ACTIONS, Key, KeySpec, key_label, parse_key, resolve_keys};
+pub use notify::{Notify, TerminalNotice};
 pub use patterns::{DEFAULT_REGION_LINES, Hit, Pattern, PatternKind, PatternList, Patterns};
 pub use profile::{AgentProfile, CZAR_PLACEHOLDER};
 pub(crate) use reader::kind_of as toml_kind_of;
@@ -97,6 +99,8 @@ pub struct ProjectConfig {
     pub profiles: BTreeMap<String, AgentProfile>,
     /// Dashboard action name → its keys: the defaults with `[keys]` applied.
     pub keys: BTreeMap<String, Vec<KeySpec>>,
+    /// What the operator is told of outside the dashboard, and how (`[notify]`).
+    pub notify: Notify,
 }
 
 impl ProjectConfig {

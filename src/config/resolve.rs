@@ -202,6 +202,7 @@ pub(super) fn resolve(
         max_task_cost_micros: tokens("max_task_cost")?,
     };
 
+    let notify = std::mem::take(&mut layer.notify).resolve(built_in)?;
     let mut profiles = BTreeMap::new();
     for (name, profile) in layer.agents {
         profiles.insert(name.clone(), profile.resolve(&name)?);
@@ -221,6 +222,7 @@ pub(super) fn resolve(
     land.keep_branches = layer.keep_branches.take().is_some_and(|k| k.value);
     let keys = super::keys::resolve_keys(&layer.keys);
     Ok(ProjectConfig {
+        notify,
         keys,
         project,
         base,

@@ -90,6 +90,8 @@ pub enum Command {
     DeleteBranches { branches: Vec<String> },
     /// Keep a record of something that happened, with the reason.
     Record(Event),
+    /// Tell the operator outside the dashboard: run the `[notify]` command.
+    Notify(super::model::Notice),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,6 +170,8 @@ pub enum EventKind {
     Routed,
     /// A plan was made (`czar plan`), or one's tasks are all done.
     Plan,
+    /// The operator was notified (`[notify]`; the dashboard rings the terminal too).
+    Notified,
 }
 
 impl EventKind {
@@ -216,6 +220,7 @@ impl EventKind {
             EventKind::Compact => "compact",
             EventKind::Routed => "routed",
             EventKind::Plan => "plan",
+            EventKind::Notified => "notified",
         }
     }
 }

@@ -21,6 +21,7 @@ mod lifecycle;
 pub mod limits;
 pub mod menu;
 pub mod model;
+pub mod notify;
 pub mod observation;
 pub mod operator;
 mod outcome;

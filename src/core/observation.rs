@@ -196,6 +196,11 @@ pub enum Intent {
     },
     /// Start one more worker.
     AddWorker,
+    /// Remove a dead worker's row (killed, retired or crashed, holding no task): the czar
+    /// forgets it, in the store too.
+    Forget {
+        worker: WorkerId,
+    },
     /// Give this pending task to the worker; its current task goes back to the queue.
     Reassign {
         worker: WorkerId,

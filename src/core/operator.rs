@@ -9,6 +9,7 @@ use super::queue;
 pub fn intent(model: &mut Model, intent: Intent, now: u64, out: &mut Vec<Command>) {
     let worker = match &intent {
         Intent::Kill { worker }
+        | Intent::Forget { worker }
         | Intent::Reassign { worker, .. }
         | Intent::Type { worker, .. }
         | Intent::Answer { worker, .. } => Some(*worker),
@@ -38,6 +39,7 @@ pub fn intent(model: &mut Model, intent: Intent, now: u64, out: &mut Vec<Command
         Intent::SetAutoAssign(on) => model.policy.auto_assign = on,
         Intent::AddWorker => model.policy.workers += 1,
         Intent::Kill { worker } => kill(model, worker, out),
+        Intent::Forget { worker } => forget(model, worker, out),
         Intent::Reassign { worker, task } => reassign(model, worker, &task, out),
         Intent::Type { worker, text } => {
             super::attached::operator_input(model, worker, HeldInput::Text(text), out)
@@ -54,6 +56,7 @@ fn describe(intent: &Intent) -> String {
         Intent::Stop => "stop".into(),
         Intent::SetAutoAssign(on) => format!("auto-assign {}", if *on { "on" } else { "off" }),
         Intent::AddWorker => "start a new worker".into(),
+        Intent::Forget { worker } => format!("remove worker {worker}'s row"),
         Intent::Kill { worker } => format!("kill worker {worker}"),
         Intent::Reassign { worker, task } => format!("give {task} to worker {worker}"),
         // The text may be anything the operator typed; the event keeps only its size.
@@ -87,6 +90,27 @@ fn kill(model: &mut Model, id: WorkerId, out: &mut Vec<Command>) {
     if let Some(task) = w.let_go() {
         super::outcome::give_back(model, &task, "its worker was killed by the operator", out);
     }
+}
+
+/// A dead row goes: the worker is forgotten (its branch and worktree stay, as after a kill). A
+/// worker that runs, is being started or holds a task is not dead. A slot among the `workers`
+/// configured is then filled by a fresh worker, as for a worker never started.
+fn forget(model: &mut Model, id: WorkerId, out: &mut Vec<Command>) {
+    let dead = model
+        .workers
+        .get(&id)
+        .is_some_and(|w| !w.live && !w.starting && w.task.is_none());
+    if !dead {
+        out.push(Command::record(
+            Some(id),
+            None,
+            EventKind::Operator,
+            "remove refused: the worker is running, starting or holds a task (kill it first)",
+        ));
+        return;
+    }
+    model.workers.remove(&id);
+    model.held_input.remove(&id);
 }
 
 fn reassign(model: &mut Model, id: WorkerId, task: &str, out: &mut Vec<Command>) {

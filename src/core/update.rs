@@ -178,6 +178,8 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
         super::land::start_next(model, now, &mut out);
         super::land_pr::poll(model, now, &mut out);
     }
+    super::notify::review(model, &mut out);
+    model.history.note(&model.workers, now);
     out
 }
 

@@ -25,6 +25,7 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
     let ctx = Arc::clone(ctx);
     match cmd {
         Command::Record(_) => {}
+        Command::Notify(notice) => super::notify::send(&ctx, notice),
         Command::StartWorker { worker, profile } => {
             let account = model
                 .workers

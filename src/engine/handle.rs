@@ -78,6 +78,12 @@ impl Handle {
         self.ask(msg, answer).await
     }
 
+    /// The event log as stored, its latest `limit` events, oldest first.
+    pub async fn history(&self, limit: usize) -> Result<Vec<EventRow>, String> {
+        let (reply, answer) = oneshot::channel();
+        self.ask(Msg::History { limit, reply }, answer).await
+    }
+
     async fn ask<T>(
         &self,
         msg: Msg,

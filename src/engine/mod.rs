@@ -11,6 +11,7 @@ mod landing;
 mod launch;
 mod meter;
 mod monitor;
+mod notify;
 pub mod ports;
 pub mod preflight;
 mod reading;
@@ -67,6 +68,11 @@ pub(crate) enum Msg {
         ansi: bool,
         reply: oneshot::Sender<Result<String, String>>,
     },
+    /// A front end asks for the event log as stored: the latest `limit` events, oldest first.
+    History {
+        limit: usize,
+        reply: oneshot::Sender<Result<Vec<EventRow>, String>>,
+    },
     /// A front end asks for a task branch's figures.
     Branch {
         task: String,
@@ -96,6 +102,8 @@ pub(crate) struct Ctx {
     pub log_marks: exits::Marks,
     /// What the token meter read last (see `meter`).
     pub meter: meter::Meter,
+    /// `[notify]` commands still running (see `notify`).
+    pub notifying: notify::InFlight,
 }
 
 impl Ctx {
@@ -182,6 +190,7 @@ impl Engine {
             branches: Default::default(),
             log_marks: Default::default(),
             meter: Default::default(),
+            notifying: Default::default(),
         });
         Ok(Engine {
             ctx,
@@ -288,6 +297,21 @@ impl Engine {
             }
             for w in workers {
                 self.saved.workers.insert(w.id, w.clone());
+            }
+        }
+        // Rows the operator removed (see `Intent::Forget`): the step's Operator event is
+        // stored above, the record goes now.
+        let forgotten: Vec<WorkerId> = self
+            .saved
+            .workers
+            .keys()
+            .filter(|id| !self.model.workers.contains_key(id))
+            .copied()
+            .collect();
+        if !forgotten.is_empty() {
+            self.state.forget_workers(&forgotten)?;
+            for id in &forgotten {
+                self.saved.workers.remove(id);
             }
         }
         self.recorded(&events, now);

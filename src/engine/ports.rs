@@ -103,6 +103,8 @@ pub trait Repo: Send + Sync {
 pub trait State: Send {
     fn load(&self) -> Result<Saved, StoreError>;
     fn commit_step(&mut self, step: &Step<'_>) -> Result<(), StoreError>;
+    /// Deletes these workers' records: the operator removed their dead rows.
+    fn forget_workers(&mut self, ids: &[crate::core::model::WorkerId]) -> Result<(), StoreError>;
     /// Signals not yet taken, oldest first, with their sequence numbers.
     fn pending_signals(&self) -> Result<Vec<(i64, WorkerId, Signal)>, StoreError>;
     fn claims(&self) -> Result<Vec<Claim>, StoreError>;
@@ -128,6 +130,18 @@ pub type Ran = (bool, String);
 pub trait Processes: Send + Sync {
     /// `command` through `sh -c` in `cwd`, its whole process group ended after `timeout`.
     fn run(&self, command: String, cwd: PathBuf, timeout: Duration) -> BoxFuture<'_, Ran>;
+    /// The program `argv[0]` with its arguments (no shell), `env` added to its environment and
+    /// `input` on its stdin; its whole process group ended after `timeout`.
+    fn notify(&self, call: NotifyCall) -> BoxFuture<'_, Ran>;
+}
+
+/// One run of the `[notify]` command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotifyCall {
+    pub argv: Vec<String>,
+    pub env: Vec<(String, String)>,
+    pub input: Vec<u8>,
+    pub timeout: Duration,
 }
 
 /// The time, in milliseconds since the Unix epoch: the core is handed it with every step.

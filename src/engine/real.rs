@@ -232,6 +232,10 @@ impl State for Store {
         Store::commit_step(self, step)
     }
 
+    fn forget_workers(&mut self, ids: &[WorkerId]) -> Result<(), StoreError> {
+        Store::forget_workers(self, ids)
+    }
+
     fn pending_signals(&self) -> Result<Vec<(i64, WorkerId, Signal)>, StoreError> {
         Store::pending_signals(self)
     }
@@ -259,9 +263,35 @@ impl State for Store {
 /// Commands through `sh -c`, each in a process group of its own that is ended whole when it
 /// times out or the czar stops (see `adapters::group`): `sh` alone would leave `make test` and
 /// its children running.
-struct Shell;
+pub(super) struct Shell;
 
 impl Processes for Shell {
+    fn notify(&self, call: super::ports::NotifyCall) -> BoxFuture<'_, Ran> {
+        Box::pin(async move {
+            let Some((program, args)) = call.argv.split_first() else {
+                return (false, "no command".to_string());
+            };
+            let mut cmd = std::process::Command::new(program);
+            cmd.args(args).envs(call.env.iter().map(|(k, v)| (k, v)));
+            match crate::adapters::group::run_with_input(cmd, Some(call.input), call.timeout).await
+            {
+                Ok(out) => {
+                    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+                    text.push_str(&String::from_utf8_lossy(&out.stderr));
+                    match out.status {
+                        Some(status) if status.success() => (true, text),
+                        Some(status) => (false, format!("`{program}` {status}\n{text}")),
+                        None => (
+                            false,
+                            format!("`{program}` did not finish within {:?}", call.timeout),
+                        ),
+                    }
+                }
+                Err(e) => (false, format!("could not run `{program}`: {e}")),
+            }
+        })
+    }
+
     fn run(&self, command: String, cwd: PathBuf, timeout: Duration) -> BoxFuture<'_, Ran> {
         Box::pin(async move {
             let mut cmd = std::process::Command::new("sh");

@@ -11,8 +11,15 @@ use std::sync::Arc;
 const MAX_TAKEN: usize = 256;
 
 impl Engine {
-    /// Runs until `until` says the work is over, or Ctrl-C. Worker sessions outlive it.
-    pub async fn run(&mut self, mut until: impl FnMut(&Model) -> bool) -> Result<(), EngineError> {
+    /// Runs until `until` says the work is over, or Ctrl-C. Worker sessions outlive it; the
+    /// notifications under way (the run's end among them) are given their time to finish.
+    pub async fn run(&mut self, until: impl FnMut(&Model) -> bool) -> Result<(), EngineError> {
+        let result = self.run_loop(until).await;
+        super::notify::finish(&self.ctx).await;
+        result
+    }
+
+    async fn run_loop(&mut self, mut until: impl FnMut(&Model) -> bool) -> Result<(), EngineError> {
         if std::mem::take(&mut self.resuming) {
             self.step(Observation::Resumed, &[])?;
         }
@@ -107,6 +114,9 @@ impl Engine {
             } => handle::screen(&self.ctx, &self.model, worker, ansi, reply),
             Msg::Branch { task, reply } => handle::branch(&self.ctx, task, reply),
             Msg::Diff { task, reply } => handle::diff(&self.ctx, &self.model, task, reply),
+            Msg::History { limit, reply } => {
+                let _ = reply.send(self.state.events(limit).map_err(|e| e.to_string()));
+            }
         }
         Ok(())
     }

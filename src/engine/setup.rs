@@ -71,6 +71,8 @@ pub struct Setup {
     /// With `land = "pr"`: the remote task branches are pushed to, and the forge's CLI.
     pub land_remote: String,
     pub forge: String,
+    /// `[notify]`: the command run for each announced event, its timeout, the terminal's way.
+    pub notify: crate::config::Notify,
 }
 
 impl Setup {
@@ -156,6 +158,14 @@ impl Setup {
                     .iter()
                     .map(|(n, p)| (n.clone(), p.tags.clone()))
                     .collect(),
+                // Nothing to tell through: no event is announced (nor recorded as announced).
+                notify: if cfg.notify.command.is_empty()
+                    && cfg.notify.terminal == crate::config::TerminalNotice::Off
+                {
+                    Vec::new()
+                } else {
+                    cfg.notify.on.clone()
+                },
                 limits: LimitPolicy {
                     waiting_ms: t.waiting_limit.as_millis() as u64,
                     on_waiting: cfg.on_waiting,
@@ -167,6 +177,7 @@ impl Setup {
             pane_size: (160, 48),
             czar_exe: exe_path.to_str().map(str::to_string),
             land_remote: cfg.land.remote.clone(),
+            notify: cfg.notify.clone(),
             forge: cfg.land.forge.clone(),
         })
     }

@@ -35,6 +35,10 @@ pub async fn run(mut setup: Setup, watch: bool) -> anyhow::Result<Outcome> {
     if !watch {
         setup.policy.spawn.probe_after_ms = None;
     }
+    // No terminal to ring here: without a command there is nobody to tell.
+    if setup.notify.command.is_empty() {
+        setup.policy.notify.clear();
+    }
     let (log, _guard) = crate::front::logging::init(&setup.paths.state_dir)?;
     println!(
         "czar: project {} on {}, {} workers; log: {}",

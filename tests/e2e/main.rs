@@ -18,6 +18,7 @@ mod kills;
 mod landing;
 mod landing_batch;
 mod lock;
+mod notify;
 mod orphans;
 mod plan;
 mod pr;
@@ -27,6 +28,7 @@ mod refused;
 mod repair;
 mod routing;
 mod secrets;
+mod stats_html;
 mod storms;
 #[path = "../support/mod.rs"]
 mod support;

@@ -81,3 +81,44 @@ fn event_log_expanded_snapshots() {
         insta::assert_snapshot!(format!("event_log_{w}x{h}"), term.backend());
     }
 }
+
+#[test]
+fn the_filter_takes_worker_task_and_kind_words_and_the_log_reads_the_whole_store() {
+    let mut ui = with_answer();
+    open(&mut ui, &["L", "/"]);
+    for c in "w:3 t:schema k:done".chars() {
+        let key = if c == ' ' {
+            "Space".to_string()
+        } else {
+            c.to_string()
+        };
+        open(&mut ui, &[&key]);
+    }
+    open(&mut ui, &["Enter"]);
+    let s = draw(&fixture::model(), &ui, 120, 30).backend().to_string();
+    assert!(s.contains("Event log 1/1") && s.contains("schema"), "{s}");
+    // The history from the store arrives: 300 older events, then the engine's latest after it.
+    let Dialog::EventLog(view) = &mut ui.dialog else {
+        panic!("the log closed");
+    };
+    view.filter.clear();
+    let older: Vec<EventRow> = (1..=300)
+        .map(|i| EventRow {
+            seq: i - 300,
+            at: fixture::NOW - 900_000,
+            worker: Some(1),
+            task: None,
+            kind: "report".into(),
+            detail: format!("old report {i}"),
+        })
+        .collect();
+    view.history = Some(std::sync::Arc::new(older));
+    let s = draw(&fixture::model(), &ui, 120, 30).backend().to_string();
+    assert!(s.contains("Event log 1/307"), "{s}");
+    open(&mut ui, &["End"]);
+    let s = draw(&fixture::model(), &ui, 120, 30).backend().to_string();
+    assert!(
+        s.contains("Event log 307/307") && s.contains("old report 1"),
+        "scrolls to the oldest: {s}"
+    );
+}

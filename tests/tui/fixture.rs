@@ -123,7 +123,59 @@ pub fn model() -> Model {
     for w in [w1, w2, w3, w4] {
         m.workers.insert(w.id, w);
     }
+    with_history(&mut m);
     m
+}
+
+/// The last minutes of the fleet above: the states each worker went through (seconds before
+/// NOW) and how many were busy in each 10 s slice, as the engine would have noted them.
+pub fn with_history(m: &mut Model) {
+    use AgentState::*;
+    use czar::core::model::Mark;
+    // Each worker's latest state began at its `since` above.
+    type Story<'a> = [(u32, &'a [(u64, AgentState, bool)]); 4];
+    let story: Story = [
+        (
+            1,
+            &[
+                (290, Starting, true),
+                (270, Busy, true),
+                (150, Idle, true),
+                (12, Busy, true),
+            ],
+        ),
+        (
+            2,
+            &[
+                (240, Busy, true),
+                (180, Stuck, true),
+                (160, Busy, true),
+                (95, Waiting, true),
+            ],
+        ),
+        (3, &[(420, Busy, true), (300, Idle, true)]),
+        (4, &[(4000, Crashed, false)]),
+    ];
+    for (id, marks) in story {
+        let marks = marks
+            .iter()
+            .map(|&(ago, state, live)| Mark {
+                at: NOW - ago * 1000,
+                state,
+                live,
+            })
+            .collect();
+        m.history.states.insert(id, marks);
+    }
+    let slice = NOW / czar::core::model::history::SLICE_MS;
+    m.history.busy = (0..60u64)
+        .map(|i| {
+            (
+                slice - 59 + i,
+                [0u16, 1, 2, 3, 3, 2, 1, 2, 2, 1][(i % 10) as usize],
+            )
+        })
+        .collect();
 }
 
 pub fn events() -> Vec<EventRow> {

@@ -30,6 +30,19 @@ fn kill_asks_first_and_sends_the_intent_only_on_yes() {
 }
 
 #[test]
+fn d_removes_a_dead_row_and_refuses_a_running_worker() {
+    let model = fixture::model();
+    let mut ui = fixture::ui(true);
+    // Worker 1 runs: nothing is sent, and the note says how.
+    assert!(on_key(&mut ui, &model, k("D")).is_empty());
+    assert!(ui.flash.contains("kill it first"), "{}", ui.flash);
+    // Worker 4 crashed and holds no task: its row goes.
+    ui.selected = 3;
+    let out = on_key(&mut ui, &model, k("D"));
+    assert_eq!(out, vec![Effect::Send(Intent::Forget { worker: 4 })]);
+}
+
+#[test]
 fn reassign_offers_only_ready_tasks_and_sends_the_pick() {
     let model = fixture::model();
     let mut ui = fixture::ui(true);

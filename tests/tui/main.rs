@@ -11,6 +11,7 @@ mod hostile;
 mod keys;
 mod landing;
 mod plans;
+mod pictures;
 mod queue_keys;
 mod snapshots;
 mod spend;

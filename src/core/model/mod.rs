@@ -2,7 +2,9 @@
 
 mod delivery;
 mod health;
+pub mod history;
 mod land;
+mod notice;
 mod policy;
 mod route;
 mod survey;
@@ -11,7 +13,9 @@ mod worker;
 
 pub use delivery::{Delivery, Step};
 pub use health::{ProfileHealth, Unavailable};
+pub use history::{History, Mark};
 pub use land::{LandFigures, LandMode, LandPolicy, LandRecord, Landing};
+pub use notice::{ALL_NOTICES, Notice, NoticeKind, Notified};
 pub use policy::{
     AgentDelivery, Attached, Budget, DeliveryPolicy, LimitPolicy, Meter, Nudge, OnWaiting, Policy,
     Prices, SpawnPolicy,
@@ -308,6 +312,11 @@ pub struct Model {
     pub limits: BTreeMap<String, AccountLimit>,
     /// Budgets already announced as reached: "" for the run's, else the task's id (not stored).
     pub budget_alerted: std::collections::BTreeSet<String>,
+    /// The last minutes of each worker's states and of the fleet's activity, for the
+    /// dashboard's pictures (not stored: see `history`).
+    pub history: History,
+    /// What was announced to the operator already (see `notify`; not stored).
+    pub notified: Notified,
 }
 
 impl Model {

@@ -49,6 +49,9 @@ pub struct Policy {
     /// Every profile → the tags it declares (routing: a task's `tags` pick profiles).
     #[serde(default)]
     pub tags: BTreeMap<String, Vec<String>>,
+    /// What the operator is told of outside the dashboard (`[notify] on`).
+    #[serde(default)]
+    pub notify: Vec<super::NoticeKind>,
 }
 
 /// Tokens and cost the run and each task may use (0: no limit). Costs in millionths of a
@@ -268,6 +271,7 @@ impl Default for Policy {
             budget: Budget::default(),
             meters: BTreeMap::new(),
             tags: BTreeMap::new(),
+            notify: Vec::new(),
         }
     }
 }

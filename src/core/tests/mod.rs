@@ -6,6 +6,7 @@ mod attached;
 mod classify;
 mod delivery;
 mod finish;
+mod forget;
 mod land;
 mod land_batch;
 mod limits;

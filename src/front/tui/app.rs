@@ -21,7 +21,11 @@ use tokio::sync::mpsc;
 enum Read {
     Screen(WorkerId, Text<'static>),
     Branch(WorkerId, Result<BranchStats, String>),
+    History(Result<Vec<crate::adapters::store::EventRow>, String>),
 }
+
+/// Events the event log reads from the store when it opens.
+const HISTORY_SHOWN: usize = 10_000;
 
 const SCREEN_EVERY: Duration = Duration::from_millis(400);
 const BRANCH_EVERY: Duration = Duration::from_secs(2);
@@ -42,6 +46,9 @@ pub async fn run(
     let mut reading = false;
     let mut last_read = Instant::now() - BRANCH_EVERY;
     let mut engine_alive = true;
+    let mut bell = super::ring::Ring::new(setup.notify.terminal, &handle.events());
+    // The open event log's history was asked for.
+    let mut history = false;
     loop {
         let model = handle.model();
         ui.clamp(&model);
@@ -56,7 +63,9 @@ pub async fn run(
             reading = read_preview(&model, ui, handle, &tx);
             last_read = Instant::now();
         }
+        history = read_history(ui, handle, &tx, history);
         term.draw(|f| view::render(f, &model, ui))?;
+        bell.ring(term.backend_mut(), &events);
 
         tokio::select! {
             ev = keys.next() => match ev {
@@ -146,15 +155,43 @@ pub async fn run(
                 }
             }
             Some(read) = rx.recv() => {
-                reading = false;
+                // The preview's reads go one at a time; the log's history is apart.
+                reading &= matches!(read, Read::History(_));
                 match read {
                     Read::Screen(w, text) => ui.screen = Some(Screen { worker: w, text }),
                     Read::Branch(w, stats) => ui.branch = Some((w, stats)),
+                    Read::History(Ok(rows)) => {
+                        if let super::state::Dialog::EventLog(view) = &mut ui.dialog {
+                            view.history = Some(std::sync::Arc::new(rows));
+                        }
+                    }
+                    Read::History(Err(e)) => ui.flash = format!("reading the event log: {e}"),
                 }
             }
             _ = tick.tick() => {}
         }
     }
+}
+
+/// Asks the engine for the stored event log once the log opens (again each time it opens);
+/// returns whether it was asked for the log open now.
+fn read_history(
+    ui: &UiState,
+    handle: &Handle,
+    tx: &mpsc::UnboundedSender<Read>,
+    asked: bool,
+) -> bool {
+    let super::state::Dialog::EventLog(view) = &ui.dialog else {
+        return false;
+    };
+    if asked || view.history.is_some() {
+        return true;
+    }
+    let (tx, handle) = (tx.clone(), handle.clone());
+    tokio::spawn(async move {
+        let _ = tx.send(Read::History(handle.history(HISTORY_SHOWN).await));
+    });
+    true
 }
 
 /// Asks the engine for the selected worker's screen or branch, in the background; false when

@@ -61,6 +61,17 @@ pub fn on_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Vec<Effect> {
             ui.flash = format!("auto-assign {}", if on { "on" } else { "off" });
             vec![Effect::Send(Intent::SetAutoAssign(on))]
         }
+        Action::Forget => match worker.and_then(|w| model.workers.get(&w)) {
+            Some(w) if !w.live && !w.starting && w.task.is_none() => {
+                ui.flash = format!("removed worker {}'s row", w.id);
+                vec![Effect::Send(Intent::Forget { worker: w.id })]
+            }
+            Some(w) => {
+                ui.flash = format!("worker {} is not dead: kill it first (k)", w.id);
+                Vec::new()
+            }
+            None => need_worker(ui),
+        },
         Action::NewWorker => {
             ui.flash = "starting a new worker".into();
             vec![Effect::Send(Intent::AddWorker)]
@@ -167,8 +178,8 @@ fn move_selection(ui: &mut UiState, model: &Model, up: bool) {
         }
         Panel::Landing => {
             let n = rows::landing(model).len();
-            ui.landing_sel = step(ui.landing_sel, n.saturating_sub(1));
+            ui.places.landing = step(ui.places.landing, n.saturating_sub(1));
         }
-        Panel::Alerts => ui.alert_scroll = step(ui.alert_scroll, usize::MAX / 2),
+        Panel::Alerts => ui.places.alerts = step(ui.places.alerts, usize::MAX / 2),
     }
 }

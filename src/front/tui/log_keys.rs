@@ -1,5 +1,6 @@
 //! The event log's keys: move, page, expand, filter, close. Pure, like the rest of the input.
 
+use super::log_filter::log_events;
 use super::rows::log_rows;
 use super::state::LogView;
 use crate::adapters::store::EventRow;
@@ -26,7 +27,7 @@ pub fn on_log_key(view: &mut LogView, events: &[EventRow], key: &KeySpec) -> boo
         view.expanded = false;
         return false;
     }
-    let n = log_rows(events, &view.filter).len();
+    let n = log_rows(log_events(events, view), &view.filter).len();
     let last = n.saturating_sub(1);
     let to = match key.key {
         Key::Esc | Key::Char('q') | Key::Char('L') => return true,

@@ -1,7 +1,6 @@
 //! What the views show, derived from a model snapshot: the visible workers, the queue in its
 //! groups, and the alerts. Pure functions, so views and keys agree on what row N is.
 
-use crate::adapters::store::EventRow;
 use crate::core::model::{AgentState, Model, Task, TaskState, Worker};
 
 /// The workers shown, in id order, after the filter.
@@ -137,30 +136,7 @@ pub fn ready_tasks(model: &Model) -> Vec<String> {
 
 pub use super::alerts::{Alert, Level, alert_count, alerts, branch_task, question};
 
-/// The event log's events, newest first, those with every word of `filter` (in `w<id>`, the
-/// task, the kind in plain words, or the text).
-pub fn log_rows<'e>(events: &'e [EventRow], filter: &str) -> Vec<&'e EventRow> {
-    let words: Vec<String> = filter.split_whitespace().map(str::to_lowercase).collect();
-    events
-        .iter()
-        .rev()
-        .filter(|e| {
-            if words.is_empty() {
-                return true;
-            }
-            let hay = format!(
-                "{} {} {} {} {}",
-                e.worker.map_or(String::new(), |w| format!("w{w}")),
-                e.task.as_deref().unwrap_or(""),
-                e.kind,
-                kind_words(&e.kind),
-                e.detail
-            )
-            .to_lowercase();
-            words.iter().all(|w| hay.contains(w.as_str()))
-        })
-        .collect()
-}
+pub use super::log_filter::log_rows;
 
 /// An event kind in plain words.
 pub fn kind_words(kind: &str) -> String {
@@ -220,6 +196,7 @@ pub fn landing(model: &Model) -> Vec<&crate::core::model::Task> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::adapters::store::EventRow;
     use crate::core::model::TaskDef;
 
     fn task(id: &str, state: TaskState, needs: &[&str], prio: i64) -> Task {

@@ -111,6 +111,18 @@ pub struct LogView {
     pub filter: String,
     /// Keys go to the filter.
     pub typing: bool,
+    /// The whole log read from the store when the log opened (oldest first); until it comes,
+    /// and for what came after it, the engine's latest events.
+    pub history: Option<std::sync::Arc<Vec<EventRow>>>,
+}
+
+/// Where the operator is in the side panels that are lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Places {
+    /// First line shown of the alerts panel.
+    pub alerts: usize,
+    /// The row selected in the Landing panel.
+    pub landing: usize,
 }
 
 /// The selected worker's screen, as last captured (ANSI already turned into styled text).
@@ -130,10 +142,8 @@ pub struct UiState {
     /// ...and the task there, which the selection follows when the task moves in the list (held,
     /// cancelled, reprioritised), so the next key acts on the same task.
     pub queue_task: Option<String>,
-    /// First line shown of the alerts panel.
-    pub alert_scroll: usize,
-    /// The row selected in the Landing panel.
-    pub landing_sel: usize,
+    /// Where the operator is in the alerts and Landing panels.
+    pub places: Places,
     pub preview: PreviewMode,
     pub dialog: Dialog,
     pub filter: String,
@@ -155,8 +165,7 @@ impl UiState {
             selected: 0,
             queue_selected: 0,
             queue_task: None,
-            alert_scroll: 0,
-            landing_sel: 0,
+            places: Places::default(),
             preview: PreviewMode::Screen,
             dialog: Dialog::None,
             filter: String::new(),

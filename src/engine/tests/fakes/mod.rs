@@ -55,6 +55,8 @@ pub struct World {
     /// Pull requests opened (branch, into, title), and what the next looks at them say.
     pub prs_opened: Vec<(String, String, String)>,
     pub pr_answers: VecDeque<crate::core::observation::PrStatus>,
+    /// Every `[notify]` command run.
+    pub notified: Vec<crate::engine::ports::NotifyCall>,
     outputs: Option<Arc<Outputs>>,
     commits: u64,
 }
@@ -268,6 +270,11 @@ impl Panes for Fakes {
 }
 
 impl Processes for Fakes {
+    fn notify(&self, call: crate::engine::ports::NotifyCall) -> BoxFuture<'_, Ran> {
+        self.world().notified.push(call);
+        ready((true, String::new()))
+    }
+
     fn run(&self, _command: String, _cwd: PathBuf, _timeout: Duration) -> BoxFuture<'_, Ran> {
         let ran = self.world().verify.pop_front();
         ready(ran.unwrap_or((true, "ok".into())))

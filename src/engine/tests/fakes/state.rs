@@ -38,6 +38,14 @@ impl State for MemState {
         Ok(self.get().saved.clone())
     }
 
+    fn forget_workers(&mut self, ids: &[crate::core::model::WorkerId]) -> Result<(), StoreError> {
+        let mut s = self.get();
+        for id in ids {
+            s.saved.1.remove(id);
+        }
+        Ok(())
+    }
+
     fn commit_step(&mut self, step: &Step<'_>) -> Result<(), StoreError> {
         let mut s = self.get();
         for t in step.tasks {

@@ -43,7 +43,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
         } else {
             String::new()
         };
-        let selected = ui.panel == Panel::Landing && i == ui.landing_sel;
+        let selected = ui.panel == Panel::Landing && i == ui.places.landing;
         let mark = if selected { "▶ " } else { "  " };
         let mut id_style = Style::default();
         if selected {
@@ -64,7 +64,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
         lines.push(Line::raw("  nothing finished yet"));
     }
     let inner = area.height.saturating_sub(2) as usize;
-    let scroll = ui.landing_sel.saturating_sub(inner.saturating_sub(1));
+    let scroll = ui.places.landing.saturating_sub(inner.saturating_sub(1));
     let block = panel(ui, title, Some(Panel::Landing));
     let p = Paragraph::new(lines)
         .block(block)

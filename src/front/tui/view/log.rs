@@ -2,6 +2,7 @@
 //! filterable, the selected one expanded to all its lines on Enter.
 
 use super::{fg, paint};
+use crate::front::tui::log_filter::log_events;
 use crate::front::tui::rows::{clock, kind_words, log_rows};
 use crate::front::tui::state::{LogView, UiState};
 use crate::visible::one_line;
@@ -12,7 +13,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 pub fn render(frame: &mut Frame, area: Rect, ui: &UiState, view: &LogView) {
-    let rows = log_rows(&ui.events, &view.filter);
+    let rows = log_rows(log_events(&ui.events, view), &view.filter);
     let selected = view.selected.min(rows.len().saturating_sub(1));
     let mut lines: Vec<Line> = Vec::new();
     let mut at = 0;
@@ -76,7 +77,7 @@ pub fn render(frame: &mut Frame, area: Rect, ui: &UiState, view: &LogView) {
         format!("filter \"{}\" ", view.filter)
     };
     let title = format!(
-        " Event log {}/{} {filter}· ↑↓ move · Enter expand · / filter · Esc close ",
+        " Event log {}/{} {filter}· ↑↓ · Enter expand · / filter (w:2 t:id k:kind) · Esc close ",
         if rows.is_empty() { 0 } else { selected + 1 },
         rows.len()
     );

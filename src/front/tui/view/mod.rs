@@ -9,6 +9,7 @@ mod log;
 mod overlay;
 mod preview;
 mod side;
+pub mod timeline;
 mod workers;
 
 use super::state::{Panel, UiState};
@@ -48,6 +49,15 @@ pub fn render(frame: &mut Frame, model: &Model, ui: &UiState) {
     } else {
         preview::render(frame, left, model, ui);
     }
+    // The activity sparkline where there is room for it beside the rows' timeline strips.
+    let right = if timeline::strip_width(area.width) > 0 && right.height >= 14 {
+        let [spark, rest] =
+            Layout::vertical([Constraint::Length(4), Constraint::Min(0)]).areas(right);
+        timeline::activity(frame, spark, model, ui);
+        rest
+    } else {
+        right
+    };
     if model.policy.land.mode.is_on() {
         let [queue, land, alerts] = Layout::vertical([
             Constraint::Percentage(35),

@@ -151,7 +151,7 @@ pub fn alerts(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
             .collect()
     };
     let inner = area.height.saturating_sub(2) as usize;
-    let scroll = ui.alert_scroll.min(lines.len().saturating_sub(inner));
+    let scroll = ui.places.alerts.min(lines.len().saturating_sub(inner));
     let block = panel(ui, " Alerts & events ".into(), Some(Panel::Alerts));
     let p = Paragraph::new(lines)
         .block(block)

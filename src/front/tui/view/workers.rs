@@ -24,7 +24,12 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
         )
     };
     let wide = area.width >= 120;
-    let mut head = vec!["id", "agent", "state", "task"];
+    let strip_w = super::timeline::strip_width(area.width);
+    let mut head = vec!["id", "agent", "state"];
+    if strip_w > 0 {
+        head.push("last 5 min");
+    }
+    head.push("task");
     if wide {
         head.push("branch");
     }
@@ -43,8 +48,9 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
         .style(paint(ui, Style::default().add_modifier(Modifier::BOLD)).fg_opt(ui, Color::Gray));
     let shown_rows: Vec<Shown> = shown.iter().map(|w| Shown::of(w)).collect();
     let spend_room = if metered { SPEND_W + 1 } else { 0 };
-    let (task_w, branch_w) =
-        name_widths(area.width - spend_room.min(area.width), wide, &shown_rows);
+    let strip_room = if strip_w > 0 { strip_w + 1 } else { 0 };
+    let spare = area.width.saturating_sub(spend_room + strip_room);
+    let (task_w, branch_w) = name_widths(spare, wide, &shown_rows);
     let body: Vec<Row> = shown
         .iter()
         .zip(&shown_rows)
@@ -52,6 +58,12 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
             let mut r = row(w, s, ui, (task_w, branch_w), attached_mark(model, w));
             if metered {
                 r.insert(r.len() - 1, Cell::from(spend(model, w)));
+            }
+            if strip_w > 0 {
+                r.insert(
+                    3,
+                    Cell::from(super::timeline::strip(model, w.id, ui, strip_w)),
+                );
             }
             Row::new(r)
         })
@@ -61,8 +73,11 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
         Constraint::Length(3),
         Constraint::Length(6),
         Constraint::Length(14),
-        Constraint::Length(task_w),
     ];
+    if strip_w > 0 {
+        widths.push(Constraint::Length(strip_w));
+    }
+    widths.push(Constraint::Length(task_w));
     if wide {
         widths.push(Constraint::Length(branch_w));
     }
