@@ -2,5 +2,8 @@
 //! `ssh host czar node --dir DIR`), owns that host's tmux server, output logs, clone and
 //! worktrees under DIR, and speaks the line protocol of `proto` on its standard input and output.
 
+mod git;
+pub mod layout;
 pub mod proto;
+pub mod server;
 pub mod wire;

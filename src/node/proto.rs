@@ -273,6 +273,13 @@ pub fn decode<T: for<'de> Deserialize<'de>>(line: &[u8]) -> Result<T, ProtoError
     serde_json::from_slice(line).map_err(|e| ProtoError::Malformed(e.to_string()))
 }
 
+/// The id of a request this build could not read (an op from a newer czar), so the node can
+/// still answer it with an error instead of leaving the czar waiting.
+pub fn request_id(line: &[u8]) -> Option<u64> {
+    let v: serde_json::Value = serde_json::from_slice(line).ok()?;
+    v.get("req")?.get("id")?.as_u64()
+}
+
 #[cfg(test)]
 #[path = "proto_tests.rs"]
 mod tests;

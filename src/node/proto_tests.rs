@@ -201,3 +201,12 @@ fn a_spawn_debug_print_shows_no_environment_value() {
         "{shown}"
     );
 }
+
+#[test]
+fn an_unknown_request_still_has_its_id_read() {
+    let line = b"{\"req\":{\"id\":42,\"op\":{\"teleport\":{}}}}";
+    assert!(decode::<ToNode>(line).is_err());
+    assert_eq!(request_id(line), Some(42));
+    assert_eq!(request_id(b"garbage"), None);
+    assert_eq!(request_id(b"{\"hello\":{}}"), None);
+}

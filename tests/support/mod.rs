@@ -6,6 +6,7 @@
 
 pub mod events;
 pub mod http;
+pub mod node;
 pub mod pane;
 
 use std::ffi::OsStr;
