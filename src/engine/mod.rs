@@ -14,6 +14,7 @@ pub mod ports;
 pub mod preflight;
 mod reading;
 mod real;
+pub mod remote;
 mod run;
 mod schedule;
 pub mod setup;

@@ -4,6 +4,7 @@
 
 mod git;
 pub mod layout;
+pub mod link;
 pub mod proto;
 pub mod server;
 pub mod wire;

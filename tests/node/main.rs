@@ -5,4 +5,5 @@
 mod support;
 
 mod pipes;
+mod remote_panes;
 mod ssh;

@@ -199,6 +199,15 @@ fn listening(child: &mut Child, port: u16) -> bool {
 impl Drop for Sshd {
     fn drop(&mut self) {
         // Nothing here may panic: a panic while unwinding from a failed test aborts the run.
+        // The node's tmux server outlives its connections on purpose: ended here.
+        let _ = Command::new("tmux")
+            .arg("-S")
+            .arg(self.node_dir.join("tmux.sock"))
+            .arg("kill-server")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
         self.stop();
     }
 }
