@@ -62,6 +62,7 @@ pub(super) struct ProjectLayer {
     pub budget: BTreeMap<&'static str, Sourced<u64>>,
     pub agents: BTreeMap<String, ProfileLayer>,
     pub keys: super::keys::KeysLayer,
+    pub hosts: Vec<super::hosts::HostLayer>,
 }
 
 impl ProjectLayer {
@@ -76,6 +77,7 @@ impl ProjectLayer {
             "agents",
             "keys",
             "keep_branches",
+            "hosts",
         ]);
         root.check_keys(&allowed)?;
 
@@ -143,6 +145,9 @@ impl ProjectLayer {
         if let Some(node) = root.get("keys") {
             layer.keys = super::keys::read_keys(&node.table()?)?;
         }
+        if let Some(node) = root.get("hosts") {
+            layer.hosts = super::hosts::read_hosts(&node.table()?)?;
+        }
         if let Some(node) = root.get("agents") {
             for (name, profile) in node.table()?.entries() {
                 if !valid_profile_name(&name) {
@@ -166,6 +171,7 @@ impl ProjectLayer {
         self.timing.extend(over.timing);
         self.budget.extend(over.budget);
         self.keys.extend(over.keys);
+        self.hosts.extend(over.hosts);
         for (name, profile) in over.agents {
             let merged = match self.agents.remove(&name) {
                 Some(base) => base.merge(profile),

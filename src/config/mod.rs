@@ -7,6 +7,7 @@ mod accounts;
 mod answer;
 mod error;
 pub mod hooks;
+pub mod hosts;
 mod init;
 mod keys;
 mod land;
@@ -96,6 +97,8 @@ pub struct ProjectConfig {
     pub profiles: BTreeMap<String, AgentProfile>,
     /// Dashboard action name → its keys: the defaults with `[keys]` applied.
     pub keys: BTreeMap<String, Vec<KeySpec>>,
+    /// `[hosts.<name>]`: machines whose workers run over SSH (see `hosts`).
+    pub hosts: Vec<hosts::Host>,
 }
 
 impl ProjectConfig {

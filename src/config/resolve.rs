@@ -216,7 +216,9 @@ pub(super) fn resolve(
     let mut land = land;
     land.keep_branches = layer.keep_branches.take().is_some_and(|k| k.value);
     let keys = super::keys::resolve_keys(&layer.keys);
+    let hosts = super::hosts::resolve_hosts(std::mem::take(&mut layer.hosts), &profiles)?;
     Ok(ProjectConfig {
+        hosts,
         keys,
         project,
         base,

@@ -3,6 +3,7 @@
 mod answers;
 mod config;
 mod folders;
+mod hosts;
 mod profiles;
 mod task_text;
 mod tasks;
