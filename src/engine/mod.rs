@@ -3,6 +3,7 @@
 //! reaches the world only through its ports (`ports`), opened once.
 
 mod branches;
+pub mod dispatch;
 mod exec;
 mod exits;
 mod fault;

@@ -2,6 +2,7 @@
 //! request on the host's one connection; the node pushes which panes printed, so a quiet host
 //! costs nothing on the wire.
 
+use super::dispatch::worker_of;
 use super::ports::{Guard, Panes};
 use crate::adapters::output_watch::Outputs;
 use crate::adapters::tmux::{PaneInfo, PaneScreen, SessionSpec, SubmitKey, TmuxCounts, TmuxError};
@@ -68,11 +69,6 @@ fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
-}
-
-/// The worker a session is (`<project>-worker-<id>`), for its output events.
-fn worker_of(session: &str) -> Option<u32> {
-    session.rsplit_once("-worker-")?.1.parse().ok()
 }
 
 fn pane_info(p: Pane) -> PaneInfo {

@@ -3,6 +3,7 @@
 //! real in `tests/`; here it is the loop's part: the right commands, in order, and none twice.
 
 mod fakes;
+mod hosts;
 mod scenarios;
 
 use super::{Engine, EngineError, Handle, Setup};
