@@ -3,6 +3,7 @@
 //! worktrees under DIR, and speaks the line protocol of `proto` on its standard input and output.
 
 mod git;
+pub mod git_remote;
 pub mod layout;
 pub mod link;
 pub mod proto;

@@ -149,11 +149,12 @@ async fn handle(node: &Node, op: Op) -> Result<Answer, String> {
     match op {
         Op::Spawn(spawn) => done(start(node, spawn).await),
         Op::Kill { session } => done(t.kill_session(&session).await),
-        Op::Exists { session } => t
-            .has_session(&session)
-            .await
-            .map(Answer::Bool)
-            .map_err(|e| e.to_string()),
+        Op::Exists { session } => match t.has_session(&session).await {
+            Ok(b) => Ok(Answer::Bool(b)),
+            // A server whose last session just went is on its way out: it has none.
+            Err(e) if e.to_string().contains("no current target") => Ok(Answer::Bool(false)),
+            Err(e) => Err(e.to_string()),
+        },
         Op::List => t
             .list_panes()
             .await

@@ -129,3 +129,52 @@ fn a_node_over_real_ssh_shakes_hands_runs_a_worker_and_trades_branches_by_git() 
         host.log()
     );
 }
+
+#[test]
+fn the_czar_trades_branches_with_a_node_through_git_remote() {
+    use czar::node::git_remote::GitRemote;
+    let Some(host) = sshd::start_or_skip("git remote", "czar-test-c") else {
+        return;
+    };
+    let repo = support::czar_repo();
+    let remote = format!("{} node --dir {}", support::CZAR, host.node_dir.display());
+    let mut node = support::node::start(host.ssh(&remote), Hello::ours())
+        .unwrap_or_else(|(_, got)| panic!("no hello over ssh: {got:?}\n{}", host.log()));
+    let git = GitRemote::new(
+        &host.alias,
+        node.hello.repo.as_deref().unwrap(),
+        Some(&host.ssh_config),
+    )
+    .unwrap();
+    git.push(&repo.root, &["main".into()])
+        .unwrap_or_else(|e| panic!("{e}\n{}", host.log()));
+    node.ask(Op::Worktree {
+        name: "worker-7".into(),
+        branch: "czar/t7".into(),
+        base: "main".into(),
+    })
+    .unwrap();
+    let wt = host.node_dir.join("worktrees/worker-7");
+    std::fs::write(wt.join("made-there.txt"), "remote\n").unwrap();
+    support::git(&wt, &["add", "made-there.txt"]);
+    support::git(&wt, &["commit", "-q", "-m", "made on the host"]);
+    git.fetch(&repo.root, &["czar/t7".into()]).unwrap();
+    let shown = support::git(&repo.root, &["show", "czar/t7:made-there.txt"]);
+    assert_eq!(shown, "remote\n");
+    // The base moves here; pushed again, the node starts new work from it.
+    support::git(
+        &repo.root,
+        &["commit", "-q", "--allow-empty", "-m", "base moved"],
+    );
+    git.push(&repo.root, &["main".into()]).unwrap();
+    let main = support::git(&repo.root, &["rev-parse", "main"])
+        .trim()
+        .to_string();
+    assert_eq!(
+        node.ask(Op::Tip {
+            branch: "main".into()
+        }),
+        Ok(Answer::Tip(Some(main)))
+    );
+    assert!(git.fetch(&repo.root, &["../x".into()]).is_err());
+}
