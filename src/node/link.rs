@@ -6,7 +6,7 @@ use super::proto::{self, Answer, Event, FromNode, Hello, Op, Outcome, ToNode};
 use super::wire;
 use std::collections::HashMap;
 use std::process::Stdio;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncWriteExt, BufReader};
@@ -50,6 +50,8 @@ pub struct Link {
     /// The node's hello: its folder and clone.
     pub hello: Hello,
     child: Mutex<Child>,
+    /// Set once the node's output ended: no reply will come to anything asked after.
+    closed: Arc<AtomicBool>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -93,13 +95,19 @@ impl Link {
         let (out, rx) = mpsc::unbounded_channel();
         tokio::spawn(write_lines(stdin, rx));
         let pending: Pending = Arc::default();
-        tokio::spawn(read_lines(input, Arc::clone(&pending), on_event));
+        let closed = Arc::new(AtomicBool::new(false));
+        let ended = Ended {
+            pending: Arc::clone(&pending),
+            closed: Arc::clone(&closed),
+        };
+        tokio::spawn(read_lines(input, ended, on_event));
         Ok(Link {
             out,
             pending,
             next_id: AtomicU64::new(1),
             hello,
             child: Mutex::new(child),
+            closed,
         })
     }
 
@@ -108,10 +116,13 @@ impl Link {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         lock(&self.pending).insert(id, tx);
-        if self
-            .out
-            .send(proto::encode(&ToNode::Req { id, op }))
-            .is_err()
+        // Checked after the insertion: either the reader's end sees this asker, or this sees
+        // that the reader ended.
+        if self.closed.load(Ordering::SeqCst)
+            || self
+                .out
+                .send(proto::encode(&ToNode::Req { id, op }))
+                .is_err()
         {
             lock(&self.pending).remove(&id);
             return Err(LinkError::Closed);
@@ -129,7 +140,12 @@ impl Link {
 
     /// Whether the connection still stands (its process runs).
     pub fn alive(&self) -> bool {
-        matches!(lock(&self.child).try_wait(), Ok(None))
+        !self.closed.load(Ordering::SeqCst) && matches!(lock(&self.child).try_wait(), Ok(None))
+    }
+
+    /// The process carrying the connection (the local `ssh`).
+    pub fn pid(&self) -> Option<u32> {
+        lock(&self.child).id()
     }
 
     /// Ends the connection (the node's sessions keep running there).
@@ -151,11 +167,18 @@ async fn write_lines(
 
 /// Replies to their askers, events to `on_event`, until the node's output ends; then every
 /// asker still waiting learns the connection closed.
+/// What the reader leaves behind when the node's output ends.
+struct Ended {
+    pending: Pending,
+    closed: Arc<AtomicBool>,
+}
+
 async fn read_lines(
     mut input: BufReader<tokio::process::ChildStdout>,
-    pending: Pending,
+    ended: Ended,
     on_event: OnEvent,
 ) {
+    let pending = ended.pending;
     let mut buf = Vec::new();
     while let Ok(true) = wire::read_line(&mut input, &mut buf).await {
         match proto::decode::<FromNode>(&buf) {
@@ -169,6 +192,7 @@ async fn read_lines(
             Err(e) => tracing::warn!("node: {e}"),
         }
     }
+    ended.closed.store(true, Ordering::SeqCst);
     lock(&pending).clear();
 }
 

@@ -4,6 +4,7 @@
 
 mod git;
 pub mod git_remote;
+pub mod host_link;
 pub mod layout;
 pub mod link;
 pub mod proto;

@@ -5,5 +5,6 @@
 mod support;
 
 mod pipes;
+mod reconnect;
 mod remote_panes;
 mod ssh;
