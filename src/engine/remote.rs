@@ -6,7 +6,7 @@ use super::dispatch::worker_of;
 use super::ports::{Guard, Panes};
 use crate::adapters::output_watch::Outputs;
 use crate::adapters::tmux::{PaneInfo, PaneScreen, SessionSpec, SubmitKey, TmuxCounts, TmuxError};
-use crate::node::link::{Link, LinkError};
+use crate::node::link::{Asker, LinkError};
 use crate::node::proto::{Answer, Event, Op, Pane, Spawn, Submit};
 use futures::future::BoxFuture;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,7 +15,7 @@ use std::sync::{Arc, OnceLock};
 /// A host's panes. Output events reach the `Outputs` given to `watch_outputs` through `sink`,
 /// which the link's event callback fills (see [`RemotePanes::on_event`]).
 pub struct RemotePanes {
-    link: Arc<Link>,
+    link: Arc<dyn Asker>,
     sink: Arc<OnceLock<Arc<Outputs>>>,
     requests: AtomicU64,
 }
@@ -33,7 +33,8 @@ impl RemotePanes {
         (sink, on)
     }
 
-    pub fn new(link: Arc<Link>, sink: Arc<OnceLock<Arc<Outputs>>>) -> RemotePanes {
+    /// Over `link`: one `Link`, or a `HostLink` that reconnects.
+    pub fn new(link: Arc<dyn Asker>, sink: Arc<OnceLock<Arc<Outputs>>>) -> RemotePanes {
         RemotePanes {
             link,
             sink,
@@ -43,7 +44,7 @@ impl RemotePanes {
 
     async fn ask(&self, op: Op) -> Result<Answer, TmuxError> {
         self.requests.fetch_add(1, Ordering::Relaxed);
-        self.link.ask(op).await.map_err(|e| match e {
+        self.link.ask_op(op).await.map_err(|e| match e {
             LinkError::Remote(stderr) => TmuxError::Failed {
                 subcommand: "on the node".into(),
                 status: None,

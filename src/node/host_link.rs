@@ -165,6 +165,12 @@ impl HostLink {
     }
 }
 
+impl super::link::Asker for HostLink {
+    fn ask_op(&self, op: Op) -> futures::future::BoxFuture<'_, Result<Answer, LinkError>> {
+        Box::pin(self.ask(op))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

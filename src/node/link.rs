@@ -196,6 +196,17 @@ async fn read_lines(
     lock(&pending).clear();
 }
 
+/// What sends requests to a node: one connection, or a host's connection that comes back.
+pub trait Asker: Send + Sync {
+    fn ask_op(&self, op: Op) -> futures::future::BoxFuture<'_, Result<Answer, LinkError>>;
+}
+
+impl Asker for Link {
+    fn ask_op(&self, op: Op) -> futures::future::BoxFuture<'_, Result<Answer, LinkError>> {
+        Box::pin(self.ask(op))
+    }
+}
+
 /// `user@host[:port]` (or an ssh config alias) as `ssh` arguments: `["-p", port, dest]`.
 pub fn ssh_target(spec: &str) -> Result<Vec<String>, String> {
     let spec = spec.strip_prefix("ssh://").unwrap_or(spec);

@@ -47,7 +47,8 @@ async fn the_panes_port_drives_a_remote_host_over_one_ssh_connection() {
     .await
     .unwrap();
 
-    let panes = RemotePanes::new(Arc::clone(&link), sink);
+    let asker: Arc<dyn czar::node::link::Asker> = link.clone();
+    let panes = RemotePanes::new(asker, sink);
     let outputs = Arc::new(Outputs::default());
     let _guard = panes.watch_outputs(Arc::clone(&outputs)).expect("watched");
     let session = "proj-worker-4".to_string();
