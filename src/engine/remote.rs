@@ -6,11 +6,14 @@ use super::dispatch::worker_of;
 use super::ports::{Guard, Panes};
 use crate::adapters::output_watch::Outputs;
 use crate::adapters::tmux::{PaneInfo, PaneScreen, SessionSpec, SubmitKey, TmuxCounts, TmuxError};
-use crate::node::link::{Asker, LinkError};
+use crate::node::link::{Asker, LinkError, OnEvent};
 use crate::node::proto::{Answer, Event, Op, Pane, Spawn, Submit};
 use futures::future::BoxFuture;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// The czar's inbox, shared with the links' event callbacks.
+pub type Inbox = Arc<Mutex<crate::adapters::store::Store>>;
 
 /// A host's panes. Output events reach the `Outputs` given to `watch_outputs` through `sink`,
 /// which the link's event callback fills (see [`RemotePanes::on_event`]).
@@ -21,14 +24,26 @@ pub struct RemotePanes {
 }
 
 impl RemotePanes {
-    /// The callback to open the host's link with, and the panes that will use that link.
-    pub fn on_event() -> (Arc<OnceLock<Arc<Outputs>>>, crate::node::link::OnEvent) {
+    /// The callback to open the host's link with, and the panes that will use that link:
+    /// output marks the outputs the engine watches, signals go to `inbox` (the czar's own,
+    /// where a local `czar done` writes too).
+    pub fn on_event(inbox: Option<Inbox>) -> (Arc<OnceLock<Arc<Outputs>>>, OnEvent) {
         let sink: Arc<OnceLock<Arc<Outputs>>> = Arc::default();
         let s = Arc::clone(&sink);
-        let on = Arc::new(move |e: Event| {
-            if let (Event::Output { worker }, Some(outputs)) = (e, s.get()) {
-                outputs.mark(worker, now_ms());
+        let on = Arc::new(move |e: Event| match e {
+            Event::Output { worker } => {
+                if let Some(outputs) = s.get() {
+                    outputs.mark(worker, now_ms());
+                }
             }
+            Event::Signal { worker, kind, text } => {
+                let Some(inbox) = &inbox else { return };
+                let store = inbox.lock().unwrap_or_else(|p| p.into_inner());
+                if let Err(e) = store.push_row(worker, &kind, &text, now_ms()) {
+                    tracing::warn!(worker, "a host's signal could not be stored: {e}");
+                }
+            }
+            Event::Exited { .. } | Event::Tip { .. } => {}
         });
         (sink, on)
     }

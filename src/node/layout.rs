@@ -6,6 +6,7 @@
 //! DIR/worktrees/NAME  a worker's worktree
 //! DIR/logs/           the agents' output logs (czar pane-log), watched for output events
 //! DIR/env/            agents' environment files, 0600, deleted by pane-log once read
+//! DIR/state/          the inbox the agents signal to (czar done), forwarded to the czar
 //! DIR/tmux.sock       the node's own tmux server
 //! ```
 
@@ -28,7 +29,12 @@ impl Layout {
         crate::adapters::private::dir(dir)?;
         let dir = dir.canonicalize()?;
         let layout = Layout { dir };
-        for d in [layout.worktrees(), layout.logs(), layout.env()] {
+        for d in [
+            layout.worktrees(),
+            layout.logs(),
+            layout.env(),
+            layout.state(),
+        ] {
             crate::adapters::private::dir(&d)?;
         }
         Ok(layout)
@@ -48,6 +54,11 @@ impl Layout {
 
     pub fn env(&self) -> PathBuf {
         self.dir.join("env")
+    }
+
+    /// The inbox its agents' `czar done` and `czar report` write to (forwarded to the czar).
+    pub fn state(&self) -> PathBuf {
+        self.dir.join("state")
     }
 
     pub fn socket(&self) -> PathBuf {

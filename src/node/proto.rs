@@ -233,6 +233,13 @@ pub enum Event {
     },
     /// A branch in the node's clone moved to `tip` (`None`: deleted).
     Tip { branch: String, tip: Option<String> },
+    /// A worker there signalled (`czar done`, `czar report`, a hook): its inbox row as written,
+    /// for the czar's own inbox.
+    Signal {
+        worker: u32,
+        kind: String,
+        text: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -110,6 +110,11 @@ fn replies_and_events_survive_a_line() {
             branch: "czar/t".into(),
             tip: Some("abc".into()),
         }),
+        FromNode::Event(Event::Signal {
+            worker: 3,
+            kind: "done".into(),
+            text: "czar/t".into(),
+        }),
     ];
     for msg in msgs {
         assert_eq!(round_trip(&msg), msg);

@@ -71,9 +71,12 @@ pub async fn serve(dir: &std::path::Path) -> anyhow::Result<i32> {
     let _watch = output_watch::watch(names, Arc::clone(&outputs))
         .map_err(|e| eprintln!("czar node: not watching output logs: {e}"))
         .ok();
+    let inbox = crate::adapters::store::Store::open(&node.layout.state())
+        .map_err(|e| anyhow::anyhow!("opening the node's inbox: {e}"))?;
     let pushers = [
         tokio::spawn(push_outputs(outputs, tx.clone())),
         tokio::spawn(push_changes(Arc::clone(&node), tx.clone())),
+        tokio::spawn(push_signals(inbox, tx.clone())),
     ];
     loop {
         match wire::read_line(&mut input, &mut buf).await {
@@ -216,6 +219,8 @@ async fn start(node: &Node, s: Spawn) -> Result<(), TmuxError> {
         .collect();
     vars.extend(s.env.iter().map(|(k, v)| (k.into(), v.into())));
     vars.push(("CZAR_WORKER".into(), s.worker.to_string().into()));
+    // `czar done` there writes to the node's inbox, which the node forwards.
+    vars.push(("CZAR_STATE_DIR".into(), node.layout.state().into()));
     let file = crate::pane_log::env::write_file(&node.layout.env(), s.worker, &vars)
         .map_err(|e| TmuxError::Invalid(format!("writing the agent's environment: {e}")))?;
     let log = node.layout.logs().join(Paths::log_name(s.worker));
@@ -270,6 +275,32 @@ async fn push_outputs(outputs: Arc<Outputs>, tx: UnboundedSender<String>) {
             }
         }
         tokio::time::sleep(OUTPUT_COALESCE).await;
+    }
+}
+
+/// How often the node looks in its inbox for its agents' signals.
+const SIGNALS_EVERY: Duration = Duration::from_millis(200);
+
+/// The agents' signals, each sent once to the czar and then taken from the node's inbox.
+async fn push_signals(inbox: crate::adapters::store::Store, tx: UnboundedSender<String>) {
+    loop {
+        tokio::time::sleep(SIGNALS_EVERY).await;
+        let rows = match inbox.pending_rows() {
+            Ok(rows) => rows,
+            Err(e) => {
+                eprintln!("czar node: reading its inbox: {e}");
+                continue;
+            }
+        };
+        for (seq, worker, kind, text) in rows {
+            let event = FromNode::Event(Event::Signal { worker, kind, text });
+            if tx.send(proto::encode(&event)).is_err() {
+                return;
+            }
+            if let Err(e) = inbox.take_row(seq) {
+                eprintln!("czar node: taking signal {seq}: {e}");
+            }
+        }
     }
 }
 

@@ -20,7 +20,11 @@ async fn the_panes_port_drives_a_remote_host_over_one_ssh_connection() {
     };
     let repo = support::czar_repo();
     let remote = format!("{} node --dir {}", support::CZAR, host.node_dir.display());
-    let (sink, on_event) = RemotePanes::on_event();
+    let state = tempfile::tempdir().unwrap();
+    let inbox = Arc::new(std::sync::Mutex::new(
+        czar::adapters::store::Store::open(state.path()).unwrap(),
+    ));
+    let (sink, on_event) = RemotePanes::on_event(Some(Arc::clone(&inbox)));
     let link = Link::open(tokio::process::Command::from(host.ssh(&remote)), on_event)
         .await
         .unwrap_or_else(|e| panic!("link: {e}\n{}", host.log()));
@@ -60,7 +64,10 @@ async fn the_panes_port_drives_a_remote_host_over_one_ssh_connection() {
             command: vec![
                 "sh".into(),
                 "-c".into(),
-                "printf %s \"$CZAR_WORKER:$AGENT_KEY\" > env.out; echo READY; exec cat".into(),
+                format!(
+                    "printf %s \"$CZAR_WORKER:$AGENT_KEY\" > env.out; {} done; echo READY; exec cat",
+                    support::CZAR
+                ),
             ],
             env: vec![("AGENT_KEY".into(), "k-123".into())],
             width: 100,
@@ -104,6 +111,25 @@ async fn the_panes_port_drives_a_remote_host_over_one_ssh_connection() {
     assert_eq!(
         std::fs::read_to_string(wt.join("env.out")).unwrap(),
         "4:k-123"
+    );
+    // Its `czar done` ran on the host and reached this czar's inbox.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let signals = loop {
+        let s = inbox.lock().unwrap().pending_signals().unwrap();
+        if !s.is_empty() || Instant::now() > deadline {
+            break s;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let done = czar::core::observation::Signal::Done {
+        branch: Some("czar/t4".into()),
+    };
+    assert_eq!(
+        signals
+            .iter()
+            .map(|(_, w, s)| (*w, s.clone()))
+            .collect::<Vec<_>>(),
+        [(4, done)]
     );
     let ansi = panes.capture(target.clone(), true).await.unwrap();
     assert!(ansi.contains("READY"), "{ansi}");
