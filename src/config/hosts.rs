@@ -11,8 +11,10 @@
 //! ```
 
 use super::error::{ConfigError, ConfigErrorKind, Location};
-use super::layer::MAX_WORKERS;
 use super::reader::{Node, TableView};
+
+/// The most workers one host may have (as `workers` for this machine).
+const MAX_WORKERS: u64 = 256;
 
 const KEYS: &[&str] = &["ssh", "workers", "dir", "agents", "labels", "czar"];
 

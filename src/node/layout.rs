@@ -72,6 +72,20 @@ impl Layout {
     }
 }
 
+/// The file name of worker `worker`'s output log (as on the czar's machine).
+pub fn log_name(worker: u32) -> String {
+    format!("worker-{worker}.log")
+}
+
+/// The worker whose output log this file name is.
+pub fn worker_of_log(name: &std::ffi::OsStr) -> Option<u32> {
+    name.to_str()?
+        .strip_prefix("worker-")?
+        .strip_suffix(".log")?
+        .parse()
+        .ok()
+}
+
 /// A single path component of letters, digits, `-`, `_` and `.`, not starting with `.` or `-`:
 /// no `..`, no `/`, nothing a program could read as an option.
 pub fn plain(what: &'static str, name: &str) -> Result<(), LayoutError> {
@@ -137,5 +151,7 @@ mod tests {
         for good in ["main", "czar/task-1", "release/1.2"] {
             assert_eq!(branch(good), Ok(()), "{good:?}");
         }
+        assert_eq!(worker_of_log(std::ffi::OsStr::new(&log_name(12))), Some(12));
+        assert_eq!(worker_of_log(std::ffi::OsStr::new("worker-x.log")), None);
     }
 }

@@ -13,7 +13,6 @@ use super::proto::{
 use super::{git, wire};
 use crate::adapters::output_watch::{self, Outputs};
 use crate::adapters::tmux::{PaneInfo, SessionSpec, Socket, SubmitKey, Tmux, TmuxError};
-use crate::config::Paths;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::sync::Arc;
@@ -64,8 +63,8 @@ pub async fn serve(dir: &std::path::Path) -> anyhow::Result<i32> {
     let outputs = Arc::new(Outputs::default());
     let names = output_watch::LogNames {
         dir: &node.layout.logs(),
-        worker_of: Paths::worker_of_log,
-        file_of: Paths::log_name,
+        worker_of: layout::worker_of_log,
+        file_of: layout::log_name,
     };
     // Without it the czar hears of output only from exits; it says so in its log.
     let _watch = output_watch::watch(names, Arc::clone(&outputs))
@@ -223,7 +222,7 @@ async fn start(node: &Node, s: Spawn) -> Result<(), TmuxError> {
     vars.push(("CZAR_STATE_DIR".into(), node.layout.state().into()));
     let file = crate::pane_log::env::write_file(&node.layout.env(), s.worker, &vars)
         .map_err(|e| TmuxError::Invalid(format!("writing the agent's environment: {e}")))?;
-    let log = node.layout.logs().join(Paths::log_name(s.worker));
+    let log = node.layout.logs().join(layout::log_name(s.worker));
     let command = crate::pane_log::wrap_agent(
         &node.czar,
         log.to_str(),
