@@ -106,6 +106,10 @@ pub enum Cmd {
     Classify(ClassifyArgs),
     /// Run the czar on a sandbox repository with simulated agents.
     Demo(DemoArgs),
+    /// Serve a czar on this host (started by the czar as `ssh HOST czar node --dir DIR`): keeps
+    /// its tmux server, clone, worktrees and output logs under --dir and speaks the node
+    /// protocol on standard input and output. Refuses every path outside --dir.
+    Node,
     /// The simulated coding agent (used by the demo and the tests).
     #[command(hide = true)]
     SimAgent(SimArgs),

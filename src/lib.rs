@@ -9,6 +9,7 @@ pub mod config;
 pub mod core;
 pub mod engine;
 pub mod front;
+pub mod node;
 pub mod pane_log;
 pub mod project;
 pub mod sim_agent;

@@ -58,6 +58,17 @@ async fn dispatch(cli: Cli, dir: PathBuf) -> anyhow::Result<i32> {
         Some(Cmd::Doctor { json }) => czar::cmd::doctor::run(&dir, json).await,
         Some(Cmd::Classify(args)) => czar::cmd::classify::run(&dir, &args).map(|()| 0),
         Some(Cmd::Demo(args)) => czar::cmd::demo::run(&args, cli.dir.as_deref()).await,
+        Some(Cmd::Node) => {
+            let Some(dir) = cli.dir else {
+                anyhow::bail!("czar node needs --dir DIR: the folder it keeps everything in");
+            };
+            let dir = if dir.is_absolute() {
+                dir
+            } else {
+                std::env::current_dir()?.join(dir)
+            };
+            czar::node::server::serve(&dir).await
+        }
         Some(Cmd::SimAgent(_) | Cmd::PaneLog(_)) => Ok(0),
         Some(Cmd::Plan(args)) => {
             czar::cmd::plan::make(&dir, &args.goal, args.agent.as_deref())?;

@@ -70,6 +70,7 @@ pub(super) struct ProjectLayer {
     pub agents: BTreeMap<String, ProfileLayer>,
     pub keys: super::keys::KeysLayer,
     pub notify: super::notify::NotifyLayer,
+    pub hosts: Vec<super::hosts::HostLayer>,
 }
 
 impl ProjectLayer {
@@ -86,6 +87,7 @@ impl ProjectLayer {
             "keep_branches",
             "land_batch",
             "notify",
+            "hosts",
         ]);
         root.check_keys(&allowed)?;
 
@@ -171,6 +173,9 @@ impl ProjectLayer {
         if let Some(node) = root.get("keys") {
             layer.keys = super::keys::read_keys(&node.table()?)?;
         }
+        if let Some(node) = root.get("hosts") {
+            layer.hosts = super::hosts::read_hosts(&node.table()?)?;
+        }
         if let Some(node) = root.get("agents") {
             for (name, profile) in node.table()?.entries() {
                 if !valid_profile_name(&name) {
@@ -196,6 +201,7 @@ impl ProjectLayer {
         self.budget.extend(over.budget);
         self.keys.extend(over.keys);
         self.notify = self.notify.merge(over.notify);
+        self.hosts.extend(over.hosts);
         for (name, profile) in over.agents {
             let merged = match self.agents.remove(&name) {
                 Some(base) => base.merge(profile),

@@ -7,6 +7,7 @@ mod accounts;
 mod answer;
 mod error;
 pub mod hooks;
+pub mod hosts;
 mod init;
 mod keys;
 mod land;
@@ -101,6 +102,8 @@ pub struct ProjectConfig {
     pub keys: BTreeMap<String, Vec<KeySpec>>,
     /// What the operator is told of outside the dashboard, and how (`[notify]`).
     pub notify: Notify,
+    /// `[hosts.<name>]`: machines whose workers run over SSH (see `hosts`).
+    pub hosts: Vec<hosts::Host>,
 }
 
 impl ProjectConfig {

@@ -221,8 +221,10 @@ pub(super) fn resolve(
     land.batch = layer.land_batch.take().map_or(1, |b| b.value as usize);
     land.keep_branches = layer.keep_branches.take().is_some_and(|k| k.value);
     let keys = super::keys::resolve_keys(&layer.keys);
+    let hosts = super::hosts::resolve_hosts(std::mem::take(&mut layer.hosts), &profiles)?;
     Ok(ProjectConfig {
         notify,
+        hosts,
         keys,
         project,
         base,

@@ -3,6 +3,7 @@
 //! reaches the world only through its ports (`ports`), opened once.
 
 mod branches;
+pub mod dispatch;
 mod exec;
 mod exits;
 mod fault;
@@ -16,6 +17,7 @@ pub mod ports;
 pub mod preflight;
 mod reading;
 mod real;
+pub mod remote;
 mod run;
 mod schedule;
 pub mod setup;

@@ -4,6 +4,7 @@ mod answers;
 mod config;
 mod folders;
 mod meter;
+mod hosts;
 mod profiles;
 mod routing;
 mod task_text;

@@ -6,7 +6,9 @@
 
 pub mod events;
 pub mod http;
+pub mod node;
 pub mod pane;
+pub mod sshd;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};

@@ -108,6 +108,18 @@ impl Outputs {
         *o
     }
 
+    /// The panes with unread output (for a node, which tells its czar of each).
+    pub fn unread(&self) -> Vec<u32> {
+        let mut ids: Vec<u32> = self
+            .panes()
+            .iter()
+            .filter(|(_, o)| o.unread_since.is_some())
+            .map(|(id, _)| *id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
     /// Resolves when some pane has new unread output.
     pub async fn changed(&self) {
         self.wake.notified().await;

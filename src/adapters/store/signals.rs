@@ -42,6 +42,18 @@ impl Store {
                 ("usage", hook.as_str())
             }
         };
+        self.push_row(worker, kind, text, now)
+    }
+
+    /// One inbox row as written (`kind`, `text`): `push_signal`'s, or one a host's node read
+    /// from its own inbox and forwarded. Rings the bell.
+    pub fn push_row(
+        &self,
+        worker: WorkerId,
+        kind: &str,
+        text: &str,
+        now: u64,
+    ) -> Result<(), StoreError> {
         self.conn
             .execute(
                 "INSERT INTO inbox (at, worker, kind, text) VALUES (?1, ?2, ?3, ?4)",
@@ -52,6 +64,26 @@ impl Store {
             crate::adapters::bell::Bell::in_dir(dir).ring();
         }
         Ok(())
+    }
+
+    /// The rows not yet taken, as written, oldest first: what a node forwards to its czar.
+    pub fn pending_rows(&self) -> Result<Vec<(i64, WorkerId, String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT seq, worker, kind, text FROM inbox WHERE taken = 0 ORDER BY seq")
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// Marks row `seq` taken (forwarded).
+    pub fn take_row(&self, seq: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute("UPDATE inbox SET taken = 1 WHERE seq = ?1", params![seq])
+            .map(drop)
+            .map_err(|e| self.sql(e))
     }
 
     /// Signals not yet handled, oldest first, with their sequence numbers.

@@ -4,6 +4,7 @@
 
 mod fakes;
 mod routing;
+mod hosts;
 mod scenarios;
 
 use super::{Engine, EngineError, Handle, Setup};

@@ -1,0 +1,163 @@
+//! `[hosts.<name>]`: machines beyond this one whose workers the czar runs over SSH.
+//!
+//! ```toml
+//! [hosts.gpu-box]
+//! ssh = "me@gpu-box:2222"   # user@host[:port], or a name from your ssh config
+//! workers = 4
+//! dir = "/srv/czar-node"    # where the node keeps its clone, worktrees and logs
+//! agents = ["claude"]       # the profiles available there (default: the project's agent)
+//! labels = ["gpu"]          # what tasks there may require
+//! czar = "czar"             # the czar program on that host (default: czar on its PATH)
+//! ```
+
+use super::error::{ConfigError, ConfigErrorKind, Location};
+use super::reader::{Node, TableView};
+
+/// The most workers one host may have (as `workers` for this machine).
+const MAX_WORKERS: u64 = 256;
+
+const KEYS: &[&str] = &["ssh", "workers", "dir", "agents", "labels", "czar"];
+
+/// One host as resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Host {
+    pub name: String,
+    /// As written: `user@host[:port]` or an ssh config name (see `node::link::ssh_target`).
+    pub ssh: String,
+    pub workers: usize,
+    /// The node's folder there (absolute, or relative to that login's home).
+    pub dir: String,
+    /// Agent profiles available there; empty means the project's `agent`.
+    pub agents: Vec<String>,
+    pub labels: Vec<String>,
+    pub czar: String,
+}
+
+/// A host as read, with where its agents were written (checked against the profiles later).
+#[derive(Debug, Clone)]
+pub(super) struct HostLayer {
+    pub host: Host,
+    pub agents_at: Vec<Location>,
+}
+
+fn invalid(node: &Node, value: String, reason: &str) -> ConfigError {
+    node.error(ConfigErrorKind::Invalid {
+        value,
+        reason: reason.to_string(),
+    })
+}
+
+fn strings(node: &Node, what: &str) -> Result<Vec<(String, Location)>, ConfigError> {
+    let mut out = Vec::new();
+    for item in node.array()? {
+        let s = item.string()?;
+        let ok = !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !ok {
+            return Err(invalid(
+                &item,
+                s,
+                &format!("{what} use letters, digits, -, _ and ."),
+            ));
+        }
+        out.push((s, item.loc()));
+    }
+    Ok(out)
+}
+
+/// Reads the `[hosts]` table: every host, each checked key by key.
+pub(super) fn read_hosts(view: &TableView) -> Result<Vec<HostLayer>, ConfigError> {
+    let mut out = Vec::new();
+    for (name, node) in view.entries() {
+        let ok = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
+        if !ok {
+            return Err(invalid(
+                &node,
+                name,
+                "host names use letters, digits, - and _",
+            ));
+        }
+        let table = node.table()?;
+        table.check_keys(KEYS)?;
+        let missing = |key: &str| {
+            ConfigError::new(
+                table.loc(),
+                ConfigErrorKind::Missing {
+                    what: format!("hosts.{name} needs `{key}`"),
+                },
+            )
+        };
+        let ssh_node = table.get("ssh").ok_or_else(|| missing("ssh"))?;
+        let ssh = ssh_node.string()?;
+        if let Err(reason) = crate::node::link::ssh_target(&ssh) {
+            return Err(invalid(&ssh_node, ssh, &reason));
+        }
+        let dir_node = table.get("dir").ok_or_else(|| missing("dir"))?;
+        let dir = dir_node.string()?;
+        if dir.is_empty() || dir.contains(['\n', '\0']) {
+            return Err(invalid(&dir_node, dir, "a folder path on that host"));
+        }
+        let workers = match table.get("workers") {
+            Some(n) => n.u64_in(0, MAX_WORKERS)? as usize,
+            None => 1,
+        };
+        let (agents, agents_at) = match table.get("agents") {
+            Some(n) => strings(&n, "profile names")?.into_iter().unzip(),
+            None => (Vec::new(), Vec::new()),
+        };
+        let labels = match table.get("labels") {
+            Some(n) => strings(&n, "labels")?.into_iter().map(|l| l.0).collect(),
+            None => Vec::new(),
+        };
+        let czar = match table.get("czar") {
+            Some(n) => {
+                let s = n.string()?;
+                if s.is_empty() || s.contains(['\n', '\0']) {
+                    return Err(invalid(&n, s, "the czar program's path on that host"));
+                }
+                s
+            }
+            None => "czar".to_string(),
+        };
+        out.push(HostLayer {
+            host: Host {
+                name,
+                ssh,
+                workers,
+                dir,
+                agents,
+                labels,
+                czar,
+            },
+            agents_at,
+        });
+    }
+    Ok(out)
+}
+
+/// The hosts, each agent it names a known profile.
+pub(super) fn resolve_hosts(
+    hosts: Vec<HostLayer>,
+    profiles: &std::collections::BTreeMap<String, crate::config::AgentProfile>,
+) -> Result<Vec<Host>, ConfigError> {
+    let mut out = Vec::new();
+    for h in hosts {
+        for (agent, at) in h.host.agents.iter().zip(&h.agents_at) {
+            if !profiles.contains_key(agent) {
+                let known = profiles.keys().cloned().collect::<Vec<_>>().join(", ");
+                let kind = ConfigErrorKind::UnknownAgent {
+                    name: agent.clone(),
+                    known,
+                };
+                return Err(ConfigError::new(at.clone(), kind));
+            }
+        }
+        out.push(h.host);
+    }
+    Ok(out)
+}
