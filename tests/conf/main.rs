@@ -3,8 +3,8 @@
 mod answers;
 mod config;
 mod folders;
-mod meter;
 mod hosts;
+mod meter;
 mod profiles;
 mod routing;
 mod task_text;

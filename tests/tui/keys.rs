@@ -312,7 +312,7 @@ fn the_diff_key_asks_for_the_selected_tasks_diff_and_its_view_closes() {
     assert!(on_key(&mut ui, &model, k("v")).is_empty());
     assert!(ui.flash.contains("Landing panel"), "{}", ui.flash);
     ui.panel = Panel::Landing;
-    ui.landing_sel = 1;
+    ui.places.landing = 1;
     let id = czar::front::tui::rows::landing(&model)[1].def.id.clone();
     assert_eq!(on_key(&mut ui, &model, k("v")), vec![Effect::ShowDiff(id)]);
     // The built-in view takes the keys while open: q closes it, nothing else happens.

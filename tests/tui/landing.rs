@@ -78,7 +78,7 @@ fn landing_panel() {
     let model = landing_model();
     let mut ui = fixture::ui(true);
     ui.panel = Panel::Landing;
-    ui.landing_sel = 1;
+    ui.places.landing = 1;
     let order: Vec<&str> = czar::front::tui::rows::landing(&model)
         .iter()
         .map(|t| t.def.id.as_str())
@@ -102,7 +102,7 @@ fn landing_panel() {
     );
     snap_all("landing", &model, &ui);
     // The PR row selected: its URL and checks in full.
-    ui.landing_sel = 2;
+    ui.places.landing = 2;
     let s = draw(&model, &ui, 160, 48).backend().to_string();
     assert!(
         s.contains("checks   passing or running (looked 30s ago)"),

@@ -12,8 +12,8 @@ mod land_batch;
 mod limits;
 mod operator;
 mod repair;
-mod spend;
 mod route;
+mod spend;
 mod storms;
 mod tasks;
 

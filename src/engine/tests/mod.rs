@@ -3,8 +3,8 @@
 //! real in `tests/`; here it is the loop's part: the right commands, in order, and none twice.
 
 mod fakes;
-mod routing;
 mod hosts;
+mod routing;
 mod scenarios;
 
 use super::{Engine, EngineError, Handle, Setup};

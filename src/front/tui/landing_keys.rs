@@ -12,7 +12,7 @@ use crate::core::observation::Intent;
 pub(super) fn on_landing_key(ui: &mut UiState, model: &Model, action: Action) -> Vec<Effect> {
     let rows = rows::landing(model);
     let Some(t) = rows
-        .get(ui.landing_sel)
+        .get(ui.places.landing)
         .filter(|_| ui.panel == Panel::Landing)
     else {
         ui.flash = "select a task in the Landing panel first (Tab)".into();

@@ -16,7 +16,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
     let tasks = rows::landing(model);
-    let Some(t) = tasks.get(ui.landing_sel) else {
+    let Some(t) = tasks.get(ui.places.landing) else {
         let block = panel(ui, " Landing ".into(), None);
         let p = Paragraph::new("Nothing finished yet.").block(block);
         frame.render_widget(p, area);
