@@ -103,3 +103,34 @@ fn task_add_takes_a_profile_list_and_tags_and_refuses_unknown_ones() {
     );
     assert!(!p.root.join("tasks/t2.md").exists() && !p.root.join("tasks/t3.md").exists());
 }
+
+#[test]
+fn a_missing_program_of_a_profile_only_accepted_besides_others_does_not_stop_the_run() {
+    let extra = "\n[agents.ghost]\ncommand = [\"no-such-ghost-agent\"]\n";
+    let p = Project::new(1, extra);
+    p.task(
+        "either",
+        "title = \"Either\"\nagent = [\"ghost\", \"sim\"]",
+        "sim: duration=0.2\n",
+    );
+    let doctor = p.czar(&["doctor"]).output().unwrap();
+    let said = String::from_utf8_lossy(&doctor.stdout);
+    let line = said
+        .lines()
+        .find(|l| l.contains("profile.ghost"))
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(line.starts_with("warning"), "{line}");
+    assert!(
+        line.contains("accepted, with other profiles, by tasks/either.md"),
+        "{line}"
+    );
+    let out = p.run_auto(Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let status = p.status_json();
+    let t = &status["tasks"][0];
+    assert_eq!(t["state"], "done", "{t}");
+    assert_eq!(
+        t["route"]["skipped"],
+        serde_json::json!(["ghost: no free worker"])
+    );
+}
