@@ -94,6 +94,8 @@ fn install_hint(program: &str) -> Option<&'static str> {
 pub enum UsedBy {
     Default,
     Tasks(Vec<String>),
+    /// Only tasks that accept other profiles too: they run elsewhere without it.
+    Alternative(Vec<String>),
     Nobody,
 }
 
@@ -134,6 +136,7 @@ pub fn check_profile(setup: &Setup, name: &str, used_by: &UsedBy) -> Result<Path
     let other = match used_by {
         UsedBy::Default => "or pick another agent with `agent = ...`".to_string(),
         UsedBy::Tasks(files) => format!("or change `agent` in {}", files.join(", ")),
+        UsedBy::Alternative(files) => format!("or drop it from `agent` in {}", files.join(", ")),
         UsedBy::Nobody => "or ignore this while nothing uses it".into(),
     };
     Err(Problem {
@@ -148,12 +151,6 @@ pub fn profiles_in_use(setup: &Setup) -> Vec<(String, UsedBy)> {
     let agents = crate::tasks::known_names(&setup.profiles);
     let set = crate::tasks::load_dir(&setup.paths.tasks_dir, &agents);
     for t in &set.tasks {
-        // A task that accepts several profiles needs only one of them: routing passes over
-        // the others (see `core::route`), so none of them is required here.
-        let [agent] = t.agent.as_slice() else {
-            continue;
-        };
-        let agent = agent.clone();
         let root = &setup.paths.repo_root;
         let path = set.file_of(&t.id).unwrap_or(std::path::Path::new(&t.id));
         let file = path
@@ -161,10 +158,18 @@ pub fn profiles_in_use(setup: &Setup) -> Vec<(String, UsedBy)> {
             .unwrap_or(path)
             .display()
             .to_string();
-        match used.iter_mut().find(|(p, _)| *p == agent) {
-            Some((_, UsedBy::Tasks(files))) => files.push(file),
-            Some((_, UsedBy::Default | UsedBy::Nobody)) => {}
-            None => used.push((agent, UsedBy::Tasks(vec![file]))),
+        // A task that accepts several profiles needs only one of them: routing passes over
+        // the others (see `core::route`), so none of them is required.
+        let one = t.agent.len() == 1;
+        for agent in &t.agent {
+            match used.iter_mut().find(|(p, _)| p == agent) {
+                Some((_, UsedBy::Tasks(files))) => files.push(file.clone()),
+                Some((_, UsedBy::Alternative(files))) if !one => files.push(file.clone()),
+                Some((_, by @ UsedBy::Alternative(_))) => *by = UsedBy::Tasks(vec![file.clone()]),
+                Some((_, UsedBy::Default | UsedBy::Nobody)) => {}
+                None if one => used.push((agent.clone(), UsedBy::Tasks(vec![file.clone()]))),
+                None => used.push((agent.clone(), UsedBy::Alternative(vec![file.clone()]))),
+            }
         }
     }
     used
@@ -231,6 +236,8 @@ fn is_socket(p: &Path) -> bool {
 pub async fn check(setup: &Setup) -> Result<(), UsageError> {
     let mut problems: Vec<Problem> = profiles_in_use(setup)
         .iter()
+        // A profile only some tasks accept besides others is not needed to run them.
+        .filter(|(_, used_by)| !matches!(used_by, UsedBy::Alternative(_)))
         .filter_map(|(name, used_by)| check_profile(setup, name, used_by).err())
         .collect();
     if let Err(p) = probe_socket(&setup.socket).await {

@@ -65,3 +65,72 @@ fn a_task_runs_on_its_second_profile_when_the_first_has_no_binary() {
     assert!(said.contains("accepts, in order: broken, sim"), "{said}");
     assert!(said.contains("  broken: profile unavailable:"), "{said}");
 }
+
+#[test]
+fn task_add_takes_a_profile_list_and_tags_and_refuses_unknown_ones() {
+    let extra = "\n[agents.sim]\ntags = [\"rust\"]\n";
+    let p = Project::new(1, extra);
+    let add = |args: &[&str]| {
+        let mut all = vec!["task", "add", "--title", "T"];
+        all.extend_from_slice(args);
+        let mut c = p.czar(&all);
+        c.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"do it\n").unwrap();
+        drop(child.stdin.take());
+        child.wait_with_output().unwrap()
+    };
+    let out = add(&["--id", "t1", "--agent", "claude,sim", "--tags", "rust"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let file = std::fs::read_to_string(p.root.join("tasks/t1.md")).unwrap();
+    assert!(file.contains("agent = [\"claude\", \"sim\"]\n"), "{file}");
+    assert!(file.contains("tags = [\"rust\"]\n"), "{file}");
+    let out = add(&["--id", "t2", "--tags", "gpu"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--tags \"gpu\": no agent profile declares"),
+        "{}",
+        text(&out)
+    );
+    let out = add(&["--id", "t3", "--agent", "sim,claud"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--agent \"claud\": no agent profile"),
+        "{}",
+        text(&out)
+    );
+    assert!(!p.root.join("tasks/t2.md").exists() && !p.root.join("tasks/t3.md").exists());
+}
+
+#[test]
+fn a_missing_program_of_a_profile_only_accepted_besides_others_does_not_stop_the_run() {
+    let extra = "\n[agents.ghost]\ncommand = [\"no-such-ghost-agent\"]\n";
+    let p = Project::new(1, extra);
+    p.task(
+        "either",
+        "title = \"Either\"\nagent = [\"ghost\", \"sim\"]",
+        "sim: duration=0.2\n",
+    );
+    let doctor = p.czar(&["doctor"]).output().unwrap();
+    let said = String::from_utf8_lossy(&doctor.stdout);
+    let line = said
+        .lines()
+        .find(|l| l.contains("profile.ghost"))
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(line.starts_with("warning"), "{line}");
+    assert!(
+        line.contains("accepted, with other profiles, by tasks/either.md"),
+        "{line}"
+    );
+    let out = p.run_auto(Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let status = p.status_json();
+    let t = &status["tasks"][0];
+    assert_eq!(t["state"], "done", "{t}");
+    assert_eq!(
+        t["route"]["skipped"],
+        serde_json::json!(["ghost: no free worker"])
+    );
+}

@@ -26,7 +26,7 @@ pub async fn check_all(setup: &Setup) -> Vec<Check> {
 async fn check(setup: &Setup, profile: &Profile, used_by: UsedBy) -> Check {
     let name = format!("profile.{}", profile.name);
     let role = role(&used_by);
-    let missing = if used_by == UsedBy::Nobody {
+    let missing = if matches!(used_by, UsedBy::Nobody | UsedBy::Alternative(_)) {
         Status::Warning
     } else {
         Status::Problem
@@ -91,6 +91,10 @@ fn role(used_by: &UsedBy) -> String {
     match used_by {
         UsedBy::Default => "the default agent".into(),
         UsedBy::Tasks(files) => format!("named by {}", files.join(", ")),
+        UsedBy::Alternative(files) => format!(
+            "accepted, with other profiles, by {} (they run on another without it)",
+            files.join(", ")
+        ),
         UsedBy::Nobody => "not used (not the default agent, no task names it)".into(),
     }
 }
