@@ -6,6 +6,7 @@ use super::dispatch::worker_of;
 use super::ports::{Guard, Panes};
 use crate::adapters::output_watch::Outputs;
 use crate::adapters::tmux::{PaneInfo, PaneScreen, SessionSpec, SubmitKey, TmuxCounts, TmuxError};
+use crate::node::git_remote::Follower;
 use crate::node::link::{Asker, LinkError, OnEvent};
 use crate::node::proto::{Answer, Event, Op, Pane, Spawn, Submit};
 use futures::future::BoxFuture;
@@ -27,7 +28,11 @@ impl RemotePanes {
     /// The callback to open the host's link with, and the panes that will use that link:
     /// output marks the outputs the engine watches, signals go to `inbox` (the czar's own,
     /// where a local `czar done` writes too).
-    pub fn on_event(inbox: Option<Inbox>) -> (Arc<OnceLock<Arc<Outputs>>>, OnEvent) {
+    /// Task branches that move there are fetched here through `follow`.
+    pub fn on_event(
+        inbox: Option<Inbox>,
+        follow: Option<Arc<Follower>>,
+    ) -> (Arc<OnceLock<Arc<Outputs>>>, OnEvent) {
         let sink: Arc<OnceLock<Arc<Outputs>>> = Arc::default();
         let s = Arc::clone(&sink);
         let on = Arc::new(move |e: Event| match e {
@@ -43,7 +48,12 @@ impl RemotePanes {
                     tracing::warn!(worker, "a host's signal could not be stored: {e}");
                 }
             }
-            Event::Exited { .. } | Event::Tip { .. } => {}
+            Event::Tip { branch, tip } => {
+                if let Some(f) = &follow {
+                    f.moved(branch, tip);
+                }
+            }
+            Event::Exited { .. } => {}
         });
         (sink, on)
     }
