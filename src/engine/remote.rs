@@ -235,6 +235,37 @@ impl Panes for RemotePanes {
     }
 }
 
+/// A host's verifies: the `Processes` port run in the worker's worktree there (`cwd`'s last
+/// component names it, as for `start`).
+pub struct RemoteProcesses {
+    pub link: Arc<dyn Asker>,
+}
+
+impl super::ports::Processes for RemoteProcesses {
+    fn run(
+        &self,
+        command: String,
+        cwd: std::path::PathBuf,
+        timeout: std::time::Duration,
+    ) -> BoxFuture<'_, super::ports::Ran> {
+        Box::pin(async move {
+            let Some(worktree) = cwd.file_name().and_then(|n| n.to_str()) else {
+                return (false, format!("{} names no worktree", cwd.display()));
+            };
+            let op = Op::Run {
+                worktree: worktree.to_string(),
+                command,
+                timeout_secs: timeout.as_secs().max(1),
+            };
+            match self.link.ask_op(op).await {
+                Ok(Answer::Ran { passed, output }) => (passed, output),
+                Ok(other) => (false, format!("the node answered {other:?}")),
+                Err(e) => (false, format!("the host could not run it: {e}")),
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -61,7 +61,7 @@ async fn the_panes_port_drives_a_remote_host_over_one_ssh_connection() {
     .unwrap();
 
     let asker: Arc<dyn czar::node::link::Asker> = link.clone();
-    let panes = RemotePanes::new(asker, sink);
+    let panes = RemotePanes::new(Arc::clone(&asker), sink);
     let outputs = Arc::new(Outputs::default());
     let _guard = panes.watch_outputs(Arc::clone(&outputs)).expect("watched");
     let session = "proj-worker-4".to_string();
@@ -160,6 +160,16 @@ async fn the_panes_port_drives_a_remote_host_over_one_ssh_connection() {
         here, node_tip,
         "the task branch fetched into the czar's repository"
     );
+    // Its verify runs there, in its worktree.
+    let verify = czar::engine::remote::RemoteProcesses { link: asker };
+    let ran = czar::engine::ports::Processes::run(
+        &verify,
+        "git log -1 --format=%s".into(),
+        PathBuf::from("/czar/side/worktrees/worker-4"),
+        Duration::from_secs(60),
+    )
+    .await;
+    assert_eq!(ran, (true, "work\n".to_string()));
     let ansi = panes.capture(target.clone(), true).await.unwrap();
     assert!(ansi.contains("READY"), "{ansi}");
     panes.key(target.clone(), "C-d".into()).await.unwrap();
