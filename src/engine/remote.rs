@@ -6,6 +6,7 @@ use super::dispatch::worker_of;
 use super::ports::{Guard, Panes};
 use crate::adapters::output_watch::Outputs;
 use crate::adapters::tmux::{PaneInfo, PaneScreen, SessionSpec, SubmitKey, TmuxCounts, TmuxError};
+use crate::node::git_remote::Follower;
 use crate::node::link::{Asker, LinkError, OnEvent};
 use crate::node::proto::{Answer, Event, Op, Pane, Spawn, Submit};
 use futures::future::BoxFuture;
@@ -27,7 +28,11 @@ impl RemotePanes {
     /// The callback to open the host's link with, and the panes that will use that link:
     /// output marks the outputs the engine watches, signals go to `inbox` (the czar's own,
     /// where a local `czar done` writes too).
-    pub fn on_event(inbox: Option<Inbox>) -> (Arc<OnceLock<Arc<Outputs>>>, OnEvent) {
+    /// Task branches that move there are fetched here through `follow`.
+    pub fn on_event(
+        inbox: Option<Inbox>,
+        follow: Option<Arc<Follower>>,
+    ) -> (Arc<OnceLock<Arc<Outputs>>>, OnEvent) {
         let sink: Arc<OnceLock<Arc<Outputs>>> = Arc::default();
         let s = Arc::clone(&sink);
         let on = Arc::new(move |e: Event| match e {
@@ -43,7 +48,12 @@ impl RemotePanes {
                     tracing::warn!(worker, "a host's signal could not be stored: {e}");
                 }
             }
-            Event::Exited { .. } | Event::Tip { .. } => {}
+            Event::Tip { branch, tip } => {
+                if let Some(f) = &follow {
+                    f.moved(branch, tip);
+                }
+            }
+            Event::Exited { .. } => {}
         });
         (sink, on)
     }
@@ -222,6 +232,37 @@ impl Panes for RemotePanes {
         // The node watches; its events mark `outputs` from now on.
         self.sink.set(outputs).ok()?;
         Some(Box::new(()))
+    }
+}
+
+/// A host's verifies: the `Processes` port run in the worker's worktree there (`cwd`'s last
+/// component names it, as for `start`).
+pub struct RemoteProcesses {
+    pub link: Arc<dyn Asker>,
+}
+
+impl super::ports::Processes for RemoteProcesses {
+    fn run(
+        &self,
+        command: String,
+        cwd: std::path::PathBuf,
+        timeout: std::time::Duration,
+    ) -> BoxFuture<'_, super::ports::Ran> {
+        Box::pin(async move {
+            let Some(worktree) = cwd.file_name().and_then(|n| n.to_str()) else {
+                return (false, format!("{} names no worktree", cwd.display()));
+            };
+            let op = Op::Run {
+                worktree: worktree.to_string(),
+                command,
+                timeout_secs: timeout.as_secs().max(1),
+            };
+            match self.link.ask_op(op).await {
+                Ok(Answer::Ran { passed, output }) => (passed, output),
+                Ok(other) => (false, format!("the node answered {other:?}")),
+                Err(e) => (false, format!("the host could not run it: {e}")),
+            }
+        })
     }
 }
 

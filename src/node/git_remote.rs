@@ -79,6 +79,49 @@ impl GitRemote {
     }
 }
 
+/// Fetches a host's task branches into the czar's repository as they move there (from the
+/// node's tip events), one fetch at a time. A branch deleted there stays here: commits a host
+/// pushed are kept whatever becomes of the host.
+pub struct Follower {
+    /// Known once the node said hello (where its clone is).
+    pub remote: std::sync::OnceLock<GitRemote>,
+    root: std::path::PathBuf,
+    /// Only branches under this prefix travel (`czar/`): the task branches.
+    prefix: String,
+    one_at_a_time: std::sync::Mutex<()>,
+}
+
+impl Follower {
+    pub fn new(root: std::path::PathBuf, prefix: &str) -> Follower {
+        Follower {
+            remote: std::sync::OnceLock::new(),
+            root,
+            prefix: prefix.to_string(),
+            one_at_a_time: std::sync::Mutex::new(()),
+        }
+    }
+
+    /// Branch `branch` moved to `tip` on the host: fetched here, off the async threads.
+    pub fn moved(self: &std::sync::Arc<Self>, branch: String, tip: Option<String>) {
+        if tip.is_none() || !branch.starts_with(&self.prefix) || self.remote.get().is_none() {
+            return;
+        }
+        let me = std::sync::Arc::clone(self);
+        let fetch = move || {
+            let _one = me.one_at_a_time.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(remote) = me.remote.get()
+                && let Err(e) = remote.fetch(&me.root, std::slice::from_ref(&branch))
+            {
+                tracing::warn!("fetching {branch} from its host: {e}");
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => drop(rt.spawn_blocking(fetch)),
+            Err(_) => fetch(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

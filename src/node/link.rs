@@ -246,6 +246,29 @@ pub fn ssh_command(target: &[String], remote_czar: &str, dir: &str) -> Command {
     cmd
 }
 
+/// The operator in a remote worker's pane: `ssh -t HOST tmux -S DIR/tmux.sock attach-session
+/// -t =SESSION`, run in the operator's terminal; detaching (the prefix key, then `d`) ends ssh
+/// and gives the terminal back. `config` is `CZAR_SSH_CONFIG` when set.
+pub fn attach_command(
+    config: Option<&std::path::Path>,
+    target: &[String],
+    dir: &str,
+    session: &str,
+) -> std::process::Command {
+    let mut cmd = std::process::Command::new("ssh");
+    if let Some(config) = config {
+        cmd.arg("-F").arg(config);
+    }
+    cmd.arg("-t").args(target);
+    let socket = format!("{}/tmux.sock", dir.trim_end_matches('/'));
+    cmd.arg(format!(
+        "tmux -S {} attach-session -t {}",
+        shell_quote(&socket),
+        shell_quote(&format!("={session}"))
+    ));
+    cmd
+}
+
 /// One word for a POSIX shell, whatever it holds.
 pub fn shell_quote(word: &str) -> String {
     format!("'{}'", word.replace('\'', "'\\''"))
@@ -287,6 +310,32 @@ mod tests {
             .collect();
         assert_eq!(args.last().unwrap(), "'czar' node --dir '/srv/x y'");
         assert!(args.contains(&"BatchMode=yes".to_string()));
+    }
+
+    #[test]
+    fn attaching_names_the_nodes_own_tmux_server_and_the_exact_session() {
+        let cmd = attach_command(
+            Some(std::path::Path::new("/c")),
+            &["-p".into(), "22".into(), "me@h".into()],
+            "/srv/n/",
+            "p-worker-1",
+        );
+        let args: Vec<_> = cmd
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            args,
+            [
+                "-F",
+                "/c",
+                "-t",
+                "-p",
+                "22",
+                "me@h",
+                "tmux -S '/srv/n/tmux.sock' attach-session -t '=p-worker-1'"
+            ]
+        );
     }
 
     #[tokio::test]

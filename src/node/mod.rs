@@ -8,5 +8,6 @@ pub mod host_link;
 pub mod layout;
 pub mod link;
 pub mod proto;
+mod run;
 pub mod server;
 pub mod wire;

@@ -180,6 +180,13 @@ pub enum Op {
     Tip {
         branch: String,
     },
+    /// A task's verify: `command` through `sh -c` in worktree `worktree`, its whole process
+    /// group ended after `timeout_secs`.
+    Run {
+        worktree: String,
+        command: String,
+        timeout_secs: u64,
+    },
 }
 
 /// A pane on the node (the adapter's `PaneInfo`, as data).
@@ -218,6 +225,11 @@ pub enum Answer {
     Text(String),
     /// A commit id, or none.
     Tip(Option<String>),
+    /// Whether a command passed, and what it printed.
+    Ran {
+        passed: bool,
+        output: String,
+    },
 }
 
 /// What a node tells the czar without being asked.
@@ -250,7 +262,7 @@ pub enum ProtoError {
     Malformed(String),
     #[error(
         "protocol mismatch: this czar {ours_czar} speaks node protocol {ours}, the other side \
-         (czar {theirs_czar}) speaks {theirs}; install the same czar on both (czar node install)"
+         (czar {theirs_czar}) speaks {theirs}; install the same czar version on both machines"
     )]
     Version {
         ours: u32,

@@ -64,6 +64,11 @@ fn every_request_survives_a_line() {
         Op::Tip {
             branch: "czar/t1".into(),
         },
+        Op::Run {
+            worktree: "worker-1".into(),
+            command: "cargo test; echo $HOME".into(),
+            timeout_secs: 600,
+        },
     ];
     for (id, op) in ops.into_iter().enumerate() {
         let msg = ToNode::Req { id: id as u64, op };

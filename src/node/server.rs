@@ -198,6 +198,16 @@ async fn handle(node: &Node, op: Op) -> Result<Answer, String> {
             .await
             .map(|()| Answer::Done),
         Op::Tip { branch } => git::tip(&node.layout, &branch).await.map(Answer::Tip),
+        Op::Run {
+            worktree,
+            command,
+            timeout_secs,
+        } => {
+            let cwd = node.layout.worktree(&worktree).map_err(|e| e.to_string())?;
+            let (passed, output) =
+                super::run::verify(&command, &cwd, Duration::from_secs(timeout_secs)).await;
+            Ok(Answer::Ran { passed, output })
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod attach;
 mod pipes;
 mod reconnect;
 mod remote_panes;

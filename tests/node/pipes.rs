@@ -321,3 +321,54 @@ fn a_nodes_sessions_outlive_its_czar_and_a_broken_line_costs_nothing() {
     });
     assert!(got.is_err(), "{got:?}");
 }
+
+#[test]
+fn a_verify_runs_in_its_worktree_on_the_node_and_is_ended_at_its_limit() {
+    let (repo, mut node, _dir) = node_and_repo();
+    node.ask(Op::Sync {
+        url: repo.root.display().to_string(),
+        branches: vec!["main".into()],
+    })
+    .unwrap();
+    node.ask(Op::Worktree {
+        name: "worker-3".into(),
+        branch: "czar/v".into(),
+        base: "main".into(),
+    })
+    .unwrap();
+    let run = |node: &mut NodeClient, worktree: &str, command: &str, secs: u64| {
+        node.ask(Op::Run {
+            worktree: worktree.into(),
+            command: command.into(),
+            timeout_secs: secs,
+        })
+    };
+    assert_eq!(
+        run(&mut node, "worker-3", "cat README.md", 30),
+        Ok(Answer::Ran {
+            passed: true,
+            output: "test\n".into()
+        })
+    );
+    match run(&mut node, "worker-3", "echo broken >&2; exit 3", 30) {
+        Ok(Answer::Ran { passed, output }) => {
+            assert!(!passed);
+            assert_eq!(output, "broken\n");
+        }
+        other => panic!("{other:?}"),
+    }
+    let started = std::time::Instant::now();
+    match run(&mut node, "worker-3", "sleep 30 & sleep 30", 1) {
+        Ok(Answer::Ran { passed, output }) => {
+            assert!(!passed);
+            assert!(output.contains("did not finish"), "{output}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "ended at its limit"
+    );
+    let refused = run(&mut node, "../..", "true", 30);
+    assert!(refused.is_err_and(|e| e.contains("refused")));
+}

@@ -24,12 +24,21 @@ async fn the_panes_port_drives_a_remote_host_over_one_ssh_connection() {
     let inbox = Arc::new(std::sync::Mutex::new(
         czar::adapters::store::Store::open(state.path()).unwrap(),
     ));
-    let (sink, on_event) = RemotePanes::on_event(Some(Arc::clone(&inbox)));
+    let follow = Arc::new(czar::node::git_remote::Follower::new(
+        repo.root.clone(),
+        "czar/",
+    ));
+    let (sink, on_event) =
+        RemotePanes::on_event(Some(Arc::clone(&inbox)), Some(Arc::clone(&follow)));
     let link = Link::open(tokio::process::Command::from(host.ssh(&remote)), on_event)
         .await
         .unwrap_or_else(|e| panic!("link: {e}\n{}", host.log()));
     let link = Arc::new(link);
     let remote_repo = link.hello.repo.clone().unwrap();
+    let git_remote =
+        czar::node::git_remote::GitRemote::new(&host.alias, &remote_repo, Some(&host.ssh_config))
+            .unwrap();
+    let _ = follow.remote.set(git_remote);
     let mut push = Command::new("git");
     push.arg("-C").arg(&repo.root).args([
         "push",
@@ -52,7 +61,7 @@ async fn the_panes_port_drives_a_remote_host_over_one_ssh_connection() {
     .unwrap();
 
     let asker: Arc<dyn czar::node::link::Asker> = link.clone();
-    let panes = RemotePanes::new(asker, sink);
+    let panes = RemotePanes::new(Arc::clone(&asker), sink);
     let outputs = Arc::new(Outputs::default());
     let _guard = panes.watch_outputs(Arc::clone(&outputs)).expect("watched");
     let session = "proj-worker-4".to_string();
@@ -65,7 +74,9 @@ async fn the_panes_port_drives_a_remote_host_over_one_ssh_connection() {
                 "sh".into(),
                 "-c".into(),
                 format!(
-                    "printf %s \"$CZAR_WORKER:$AGENT_KEY\" > env.out; {} done; echo READY; exec cat",
+                    "printf %s \"$CZAR_WORKER:$AGENT_KEY\" > env.out; \
+                     git -c user.name=a -c user.email=a@a commit -q --allow-empty -m work; \
+                     {} done; echo READY; exec cat",
                     support::CZAR
                 ),
             ],
@@ -131,6 +142,34 @@ async fn the_panes_port_drives_a_remote_host_over_one_ssh_connection() {
             .collect::<Vec<_>>(),
         [(4, done)]
     );
+    // Its commit came back by itself: the node told the tip, the czar fetched the branch.
+    let node_tip = support::git(
+        &host.node_dir.join("worktrees/worker-4"),
+        &["rev-parse", "HEAD"],
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let here = loop {
+        let out = support::git_output(&repo.root, &["rev-parse", "--verify", "-q", "czar/t4"]);
+        let here = String::from_utf8_lossy(&out.stdout).into_owned();
+        if here == node_tip || Instant::now() > deadline {
+            break here;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        here, node_tip,
+        "the task branch fetched into the czar's repository"
+    );
+    // Its verify runs there, in its worktree.
+    let verify = czar::engine::remote::RemoteProcesses { link: asker };
+    let ran = czar::engine::ports::Processes::run(
+        &verify,
+        "git log -1 --format=%s".into(),
+        PathBuf::from("/czar/side/worktrees/worker-4"),
+        Duration::from_secs(60),
+    )
+    .await;
+    assert_eq!(ran, (true, "work\n".to_string()));
     let ansi = panes.capture(target.clone(), true).await.unwrap();
     assert!(ansi.contains("READY"), "{ansi}");
     panes.key(target.clone(), "C-d".into()).await.unwrap();
