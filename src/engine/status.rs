@@ -94,6 +94,10 @@ pub struct LandingRow {
     pub waits: Option<String>,
     pub returns: u32,
     pub conflicts: u32,
+    /// Its pull request's URL while one is open.
+    pub url: Option<String>,
+    /// Its branch's commits, files and lines added and removed, as last seen.
+    pub size: Option<crate::core::model::LandFigures>,
 }
 
 fn landing_row(t: &crate::core::model::Task) -> Option<LandingRow> {
@@ -115,6 +119,11 @@ fn landing_row(t: &crate::core::model::Task) -> Option<LandingRow> {
         },
         returns: l.returns,
         conflicts: l.conflicts,
+        url: match &l.state {
+            Landing::PrOpen { url, .. } => Some(url.clone()),
+            _ => None,
+        },
+        size: l.figures,
     })
 }
 

@@ -139,4 +139,8 @@ fn a_pull_request_is_opened_sent_back_on_a_failing_check_and_landed_when_merged(
     let status = p.status_json();
     let task = &status["tasks"][0];
     assert_eq!(task["landing"]["state"], "landed", "{task}");
+    assert!(
+        task["landing"]["url"].is_null(),
+        "no open PR once merged: {task}"
+    );
 }

@@ -158,5 +158,11 @@ fn a_merge_request_is_opened_sent_back_on_a_failing_pipeline_and_landed_when_mer
         "no follow-up with the pipeline among {texts:#?}"
     );
     let status = p.status_json();
-    assert_eq!(status["tasks"][0]["landing"]["state"], "landed");
+    let landing = &status["tasks"][0]["landing"];
+    assert_eq!(landing["state"], "landed");
+    // The branch's size as last seen: its first commit and the rework's at least.
+    assert!(
+        landing["size"]["commits"].as_u64().unwrap_or(0) >= 1,
+        "{landing}"
+    );
 }

@@ -215,7 +215,23 @@ fn commit_all(wt: &Repository, message: &str) -> Result<String, git2::Error> {
     let parent = wt.head().and_then(|h| h.peel_to_commit()).ok();
     let parents: Vec<&Commit<'_>> = parent.iter().collect();
     let sig = signature_for(wt)?;
-    let oid = wt.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)?;
+    // Moving HEAD's branch races a landed branch's deletion as a creation does (the folder of
+    // its lock file gone: ENOENT as "Locked"): tried again, a few times, as `create_branch` is.
+    let mut tries = 0;
+    let oid = loop {
+        match wt.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents) {
+            Ok(oid) => break oid,
+            Err(e)
+                if tries < 5
+                    && e.code() == git2::ErrorCode::Locked
+                    && e.class() == git2::ErrorClass::Os =>
+            {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => return Err(e),
+        }
+    };
     Ok(short_id(wt, oid))
 }
 
