@@ -264,6 +264,12 @@ impl super::ports::Processes for RemoteProcesses {
             }
         })
     }
+
+    fn notify(&self, _call: super::ports::NotifyCall) -> BoxFuture<'_, super::ports::Ran> {
+        // The operator's `[notify]` command belongs to the czar's machine: whatever joins a
+        // host's processes with this machine's sends it there, never to a host.
+        Box::pin(async { (false, "notifications run on the czar's machine".to_string()) })
+    }
 }
 
 #[cfg(test)]
