@@ -140,6 +140,9 @@ fn main() {
     ui.now = NOW;
     ui.screen = Some(preview(40));
     let big = fleet(100);
+    // What the timeline strips and the sparkline cost: the same fleet without its history.
+    let mut no_history = big.clone();
+    no_history.history = Default::default();
     let empty = Model::new("bench", "main", Policy::default());
     let mut empty_ui = UiState::new(Keymap::defaults(), true);
     empty_ui.now = NOW;
@@ -151,6 +154,7 @@ fn main() {
     for (w, h) in [(80, 24), (160, 48), (250, 70)] {
         let (bm, bp, bx) = stats(measure(&empty, &empty_ui, w, h));
         let (m, p, x) = stats(measure(&big, &ui, w, h));
+        let (nm, np, nx) = stats(measure(&no_history, &ui, w, h));
         println!(
             "{:<34} {bm:>8.3} {bp:>8.3} {bx:>8.3} {:>14}",
             format!("baseline: empty fleet {w}x{h}"),
@@ -160,6 +164,11 @@ fn main() {
             "{:<34} {m:>8.3} {p:>8.3} {x:>8.3} {:>14.1}",
             format!("100 workers + 40-line preview {w}x{h}"),
             m / bm
+        );
+        println!(
+            "{:<34} {nm:>8.3} {np:>8.3} {nx:>8.3} {:>14.1}",
+            format!("  the same, no history {w}x{h}"),
+            nm / bm
         );
         let budget = 5.0;
         if x > budget {
