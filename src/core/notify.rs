@@ -5,8 +5,7 @@
 //! the dashboard rings the terminal.
 
 use super::command::{Command, EventKind};
-use super::model::{Model, Notice, NoticeKind, TaskId, TaskState, WorkerId};
-use std::collections::BTreeSet;
+use super::model::{Model, Notice, NoticeKind, TaskState};
 
 /// Looks at the model after a step and says what is new, once.
 pub fn review(model: &mut Model, out: &mut Vec<Command>) {
@@ -27,26 +26,30 @@ pub fn review(model: &mut Model, out: &mut Vec<Command>) {
         };
         notices.push((kind, Some(w.id), w.task.clone(), detail));
     }
-    let ids: BTreeSet<WorkerId> = model.workers.keys().copied().collect();
-    model.notified.workers.retain(|id, _| ids.contains(id));
+    let workers = &model.workers;
+    model
+        .notified
+        .workers
+        .retain(|id, _| workers.contains_key(id));
     for t in model
         .tasks
         .values()
         .filter(|t| t.state == TaskState::Failed)
     {
-        if model.notified.failed.insert(t.def.id.clone()) && primed {
-            let why = t.reason.clone().unwrap_or_else(|| "failed".into());
-            notices.push((NoticeKind::Failed, t.worker, Some(t.def.id.clone()), why));
+        if !model.notified.failed.contains(&t.def.id) {
+            model.notified.failed.insert(t.def.id.clone());
+            if primed {
+                let why = t.reason.clone().unwrap_or_else(|| "failed".into());
+                notices.push((NoticeKind::Failed, t.worker, Some(t.def.id.clone()), why));
+            }
         }
     }
     // A retried task may fail again, and be announced again.
-    let failed: BTreeSet<TaskId> = model
-        .tasks
-        .values()
-        .filter(|t| t.state == TaskState::Failed)
-        .map(|t| t.def.id.clone())
-        .collect();
-    model.notified.failed = failed;
+    let tasks = &model.tasks;
+    model
+        .notified
+        .failed
+        .retain(|id| tasks.get(id).is_some_and(|t| t.state == TaskState::Failed));
     let finished = !model.tasks.is_empty() && model.drained();
     if finished && !model.notified.finished && primed {
         let done = model
@@ -84,7 +87,7 @@ pub fn review(model: &mut Model, out: &mut Vec<Command>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::model::{ALL_NOTICES, AgentState, Policy, Task, TaskDef, Worker};
+    use crate::core::model::{ALL_NOTICES, AgentState, Policy, Task, TaskDef, Worker, WorkerId};
 
     fn model() -> Model {
         let policy = Policy {

@@ -68,3 +68,36 @@ fn strip_cells_are_coloured_by_state_and_plain_without_colour() {
         }
     }
 }
+
+/// Strips are drawn only near the selection (the rows that can be on screen): with the table
+/// scrolled to its last row, every row shown still has its strip.
+#[test]
+fn every_row_on_screen_has_its_strip_when_the_table_scrolls() {
+    use czar::core::model::{AgentState, Mark, Worker};
+    let mut m = model();
+    for id in 5..=60u32 {
+        m.workers.insert(
+            id,
+            Worker {
+                id,
+                live: true,
+                agent: AgentState::Busy,
+                since: fixture::NOW - 200_000,
+                ..Worker::default()
+            },
+        );
+        let mark = Mark {
+            at: fixture::NOW - 200_000,
+            state: AgentState::Busy,
+            live: true,
+        };
+        m.history.states.insert(id, [mark].into_iter().collect());
+    }
+    let mut ui = fixture::ui(true);
+    ui.selected = 59;
+    let s = draw(&m, &ui, 160, 48).backend().to_string();
+    let rows: Vec<&str> = s.lines().filter(|l| l.contains("● busy")).collect();
+    assert!(rows.len() > 10, "{s}");
+    assert!(rows.iter().all(|l| l.contains("███")), "{s}");
+    assert!(s.contains("▶60"), "the selected row is on screen: {s}");
+}

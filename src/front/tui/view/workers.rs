@@ -51,19 +51,27 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
     let strip_room = if strip_w > 0 { strip_w + 1 } else { 0 };
     let spare = area.width.saturating_sub(spend_room + strip_room);
     let (task_w, branch_w) = name_widths(spare, wide, &shown_rows);
+    // Strips only for the rows that can be on screen: the table scrolls just enough to show the
+    // selected row, so no row further than a table's height from it is drawn.
+    let rows_h = usize::from(area.height.saturating_sub(3)).max(1);
+    let sel = ui.selected.min(shown.len().saturating_sub(1));
+    let near = sel.saturating_sub(rows_h)..=sel + rows_h;
     let body: Vec<Row> = shown
         .iter()
         .zip(&shown_rows)
-        .map(|(w, s)| {
+        .enumerate()
+        .map(|(i, (w, s))| {
             let mut r = row(w, s, ui, (task_w, branch_w), attached_mark(model, w));
             if metered {
                 r.insert(r.len() - 1, Cell::from(spend(model, w)));
             }
-            if strip_w > 0 {
+            if strip_w > 0 && near.contains(&i) {
                 r.insert(
                     3,
                     Cell::from(super::timeline::strip(model, w.id, ui, strip_w)),
                 );
+            } else if strip_w > 0 {
+                r.insert(3, Cell::from(""));
             }
             Row::new(r)
         })
