@@ -39,6 +39,21 @@ pub fn compute(model: &Model, run: &Usage) -> Spend {
     }
 }
 
+/// "1234 (1000/200/30/4)", or "-" when none were reported.
+pub fn tokens(u: &Usage) -> String {
+    if u.total() == 0 {
+        return "-".to_string();
+    }
+    format!(
+        "{} ({}/{}/{}/{})",
+        u.total(),
+        u.input,
+        u.output,
+        u.cache_read,
+        u.cache_write
+    )
+}
+
 /// "$0.0123", or "-" for none.
 pub fn cost(dollars: Option<f64>) -> String {
     dollars.map_or("-".to_string(), |d| format!("${d:.4}"))

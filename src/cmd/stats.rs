@@ -190,21 +190,6 @@ pub fn compute(
     }
 }
 
-/// "1234 (1000/200/30/4)", or "-" when none were reported.
-fn tokens(u: &Usage) -> String {
-    if u.total() == 0 {
-        return "-".to_string();
-    }
-    format!(
-        "{} ({}/{}/{}/{})",
-        u.total(),
-        u.input,
-        u.output,
-        u.cache_read,
-        u.cache_write
-    )
-}
-
 /// "3 of 12 changed files ..." -> 0.25
 fn duplication_share(detail: &str) -> Option<f64> {
     let mut words = detail.split_whitespace();
@@ -228,7 +213,7 @@ pub fn table(s: &RunStats) -> String {
             .map_or("-".to_string(), |a| format!("{:.0}%", a * 100.0)),
         s.duplication
             .map_or("-".to_string(), |d| format!("{:.0}%", d * 100.0)),
-        tokens(&s.tokens)
+        super::spend::tokens(&s.tokens)
     );
     let churn_line = |n: &ChurnCounts| {
         format!(
@@ -277,7 +262,7 @@ pub fn table(s: &RunStats) -> String {
             t.auto_answers,
             t.interventions,
             t.verify_failures,
-            tokens(&t.tokens),
+            super::spend::tokens(&t.tokens),
             super::spend::cost(t.cost)
         ));
     }

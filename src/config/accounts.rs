@@ -130,3 +130,29 @@ pub(super) fn read_accounts(node: &Node) -> Result<Vec<Account>, ConfigError> {
     }
     Ok(out)
 }
+
+/// An account that names a `dir` needs its profile to say which variable it goes into.
+pub(super) fn check_dirs(
+    accounts: &[Account],
+    dir_env: Option<&str>,
+    profile: &str,
+    at: Option<super::error::Location>,
+) -> Result<(), ConfigError> {
+    let Some(a) = accounts.iter().find(|a| a.dir.is_some()) else {
+        return Ok(());
+    };
+    if dir_env.is_some() {
+        return Ok(());
+    }
+    let at = at.unwrap_or_else(|| super::error::Location {
+        file: "<built-in>".into(),
+        key: String::new(),
+        line: None,
+    });
+    let what = format!(
+        "account {:?} of agent profile {profile:?} names a `dir`, but the profile sets no \
+         `account_dir_env` (the variable it goes into, e.g. \"CLAUDE_CONFIG_DIR\")",
+        a.name
+    );
+    Err(ConfigError::new(at, ConfigErrorKind::Missing { what }))
+}

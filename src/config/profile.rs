@@ -356,21 +356,8 @@ impl ProfileLayer {
             waiting_lines: self.waiting_lines.map_or(0, |r| r.value as usize),
         };
         let accounts = self.accounts.unwrap_or_default();
-        if self.account_dir_env.is_none()
-            && let Some(a) = accounts.iter().find(|a| a.dir.is_some())
-        {
-            let at = self.at.clone().unwrap_or_else(|| Location {
-                file: "<built-in>".into(),
-                key: String::new(),
-                line: None,
-            });
-            let what = format!(
-                "account {:?} of agent profile {name:?} names a `dir`, but the profile sets no \
-                 `account_dir_env` (the variable it goes into, e.g. \"CLAUDE_CONFIG_DIR\")",
-                a.name
-            );
-            return Err(ConfigError::new(at, ConfigErrorKind::Missing { what }));
-        }
+        let dir_env = self.account_dir_env.map(|a| a.value);
+        super::accounts::check_dirs(&accounts, dir_env.as_deref(), name, self.at)?;
         Ok(AgentProfile {
             name: name.to_string(),
             command: command.value,
@@ -384,7 +371,7 @@ impl ProfileLayer {
             ready_settle_ms: self.ready_settle_ms.unwrap_or(0),
             resend: self.resend,
             accounts,
-            account_dir_env: self.account_dir_env.map(|a| a.value),
+            account_dir_env: dir_env,
             meter: self.meter.resolve(),
             tags: self.tags.unwrap_or_default(),
         })

@@ -6,6 +6,7 @@ mod capture;
 mod client;
 mod fleet;
 mod real;
+mod recover;
 mod standin;
 #[path = "../support/mod.rs"]
 mod support;

@@ -41,7 +41,7 @@ fn task_id(prompt: &str) -> Option<String> {
 /// Codex's workspace-write sandbox keeps a worktree's git folder read-only, so there the model
 /// asks to run `git add` and `git commit` outside it, and the shipped codex profile allows
 /// exactly those. Gemini's user settings allow git. Aider commits its own edits.
-fn agent(steps: &Mutex<HashMap<String, usize>>, t: &Turn) -> Reply {
+pub(crate) fn agent(steps: &Mutex<HashMap<String, usize>>, t: &Turn) -> Reply {
     let Some(id) = task_id(&t.prompt) else {
         return Reply::text("I have no task yet.");
     };

@@ -6,6 +6,7 @@
 
 mod answers;
 mod cli;
+mod gave_up;
 mod limits;
 #[path = "../support/mod.rs"]
 mod support;
