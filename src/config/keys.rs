@@ -194,12 +194,12 @@ pub const ACTIONS: &[(&str, &[&str], &str)] = &[
         "Landing panel: send it back to its agent, with a note",
     ),
     ("open_pr", &["o"], "Landing panel: open its pull request"),
-    ("forget", &["D"], "remove the selected dead worker's row"),
     (
         "diff",
         &["v"],
         "Landing panel: its diff ($PAGER, diff_tool, else built in)",
     ),
+    ("forget", &["D"], "remove the selected dead worker's row"),
     (
         "event_log",
         &["L"],
