@@ -58,7 +58,8 @@ pub fn run(dir: &Path, id: &str, json: bool) -> anyhow::Result<()> {
             "tags": task.def.tags,
             "plan": task.def.plan,
             "tried_in_order": order,
-            "skipped": task.skipped,
+            "skipped": task.route.skipped,
+            "waiting": task.route.waiting,
             "routed": routed.iter().map(|(at, d)| json!({"at": at, "detail": d})).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -82,13 +83,16 @@ pub fn run(dir: &Path, id: &str, json: bool) -> anyhow::Result<()> {
     if !task.def.tags.is_empty() {
         println!("requires tags: {}", one_line(&task.def.tags.join(", ")));
     }
-    if task.skipped.is_empty() {
+    if task.route.skipped.is_empty() {
         println!("passed over: none");
     } else {
         println!("passed over:");
-        for s in &task.skipped {
+        for s in &task.route.skipped {
             println!("  {}", one_line(s));
         }
+    }
+    if let Some(w) = &task.route.waiting {
+        println!("waiting: {}", one_line(w));
     }
     for (_, detail) in &routed {
         println!("routed: {}", one_line(detail));

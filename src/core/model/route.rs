@@ -12,6 +12,18 @@ pub struct Plan {
     pub created: u64,
 }
 
+/// What routing last said about a task.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RouteNote {
+    /// The profiles its last assignment passed over, and why ("profile: why").
+    #[serde(default)]
+    pub skipped: Vec<String>,
+    /// Ready but not assigned because every profile it accepts was passed over: why, one
+    /// "profile: why" per profile. Cleared when it is assigned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<String>,
+}
+
 /// `agent` as stored: a list now; before routing, one name or none.
 pub(super) fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]

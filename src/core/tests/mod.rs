@@ -9,6 +9,7 @@ mod finish;
 mod land;
 mod limits;
 mod operator;
+mod plan;
 mod repair;
 mod route;
 mod storms;
