@@ -52,4 +52,16 @@ mod tests {
         let many: TaskDef = serde_json::from_str(r#"{"id":"a","title":"a","priority":0,"needs":[],"agent":["b","c"],"verify":null,"body":"x"}"#).unwrap();
         assert_eq!(many.agent, vec!["b".to_string(), "c".to_string()]);
     }
+
+    #[test]
+    fn a_stored_tasks_skipped_key_reads_into_its_route_note_and_is_written_back_there() {
+        let mut t = super::super::Task::new(super::super::TaskDef::default(), 0);
+        t.route.skipped = vec!["codex: no free worker".into()];
+        let json = serde_json::to_value(&t).unwrap();
+        assert_eq!(json["skipped"][0], "codex: no free worker", "{json}");
+        assert!(json.get("route").is_none(), "{json}");
+        let back: super::super::Task = serde_json::from_value(json).unwrap();
+        assert_eq!(back.route.skipped, t.route.skipped);
+        assert_eq!(back.route.waiting, None);
+    }
 }
