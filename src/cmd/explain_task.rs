@@ -74,8 +74,10 @@ pub fn run(dir: &Path, id: &str, json: bool) -> anyhow::Result<()> {
     if let Some(r) = &task.reason {
         println!("reason: {}", one_line(r));
     }
-    let accepts = if order.is_empty() {
+    let accepts = if crate::core::route::any(&task.def) {
         "any profile".to_string()
+    } else if order.is_empty() {
+        "none (no profile it names declares every tag it requires)".to_string()
     } else {
         one_line(&order.join(", ")).into_owned()
     };

@@ -265,3 +265,19 @@ fn a_task_every_accepted_profile_passes_over_says_why_it_waits_once_per_reason()
         ["to claude; passed over codex: profile unavailable: exited with status 127"]
     );
 }
+
+#[test]
+fn a_task_whose_named_profiles_lack_its_tags_goes_to_no_worker() {
+    // Only claude declares rust; the task names codex alone. It must not fall back to "any".
+    let m = fleet_of(&[("codex", &[]), ("claude", &["rust"]), ("sim", &[])]);
+    let def = routed(&["codex"], &["rust"]);
+    assert!(candidates(&m, &def).is_empty());
+    let r = choose(&m, &def, &[1, 2, 3]);
+    assert_eq!(r.worker, None, "{r:?}");
+    assert_eq!(
+        r.skipped,
+        ["no profile it names declares every tag it requires"]
+    );
+    // A task with neither key still takes any free worker.
+    assert_eq!(choose(&m, &routed(&[], &[]), &[3]).worker, Some(3));
+}
