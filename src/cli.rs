@@ -64,7 +64,8 @@ pub enum Cmd {
     },
     /// What the czar believes about a worker and why: recorded state and reason, the agent
     /// process, and a fresh reading of its screen with the signals behind it. Given a task: its
-    /// state, the profiles it accepts, and those its routing passed over with why.
+    /// state, the profiles it accepts, those its routing passed over with why, and why it waits
+    /// when every one was.
     Explain {
         /// A worker's id (as in `<project>-worker-<id>`), or a task's id.
         target: String,

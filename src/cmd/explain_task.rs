@@ -58,7 +58,8 @@ pub fn run(dir: &Path, id: &str, json: bool) -> anyhow::Result<()> {
             "tags": task.def.tags,
             "plan": task.def.plan,
             "tried_in_order": order,
-            "skipped": task.skipped,
+            "skipped": task.route.skipped,
+            "waiting": task.route.waiting,
             "routed": routed.iter().map(|(at, d)| json!({"at": at, "detail": d})).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -73,8 +74,10 @@ pub fn run(dir: &Path, id: &str, json: bool) -> anyhow::Result<()> {
     if let Some(r) = &task.reason {
         println!("reason: {}", one_line(r));
     }
-    let accepts = if order.is_empty() {
+    let accepts = if crate::core::route::any(&task.def) {
         "any profile".to_string()
+    } else if order.is_empty() {
+        "none (no profile it names declares every tag it requires)".to_string()
     } else {
         one_line(&order.join(", ")).into_owned()
     };
@@ -82,13 +85,16 @@ pub fn run(dir: &Path, id: &str, json: bool) -> anyhow::Result<()> {
     if !task.def.tags.is_empty() {
         println!("requires tags: {}", one_line(&task.def.tags.join(", ")));
     }
-    if task.skipped.is_empty() {
+    if task.route.skipped.is_empty() {
         println!("passed over: none");
     } else {
         println!("passed over:");
-        for s in &task.skipped {
+        for s in &task.route.skipped {
             println!("  {}", one_line(s));
         }
+    }
+    if let Some(w) = &task.route.waiting {
+        println!("waiting: {}", one_line(w));
     }
     for (_, detail) in &routed {
         println!("routed: {}", one_line(detail));

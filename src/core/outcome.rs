@@ -8,7 +8,9 @@ use super::queue;
 
 /// Gives every idle worker the best ready task it may take.
 pub(super) fn assign(model: &mut Model, out: &mut Vec<Command>) {
-    for (worker, task, skipped) in queue::plan_assignments(model) {
+    let (assignments, waiting) = queue::routes(model);
+    note_waiting(model, waiting, out);
+    for (worker, task, skipped) in assignments {
         if !skipped.is_empty() {
             let profile = model.workers.get(&worker).map(|w| w.profile.clone());
             out.push(Command::record(
@@ -23,7 +25,8 @@ pub(super) fn assign(model: &mut Model, out: &mut Vec<Command>) {
             ));
         }
         if let Some(t) = model.tasks.get_mut(&task) {
-            t.skipped = skipped;
+            t.route.skipped = skipped;
+            t.route.waiting = None;
         }
         assign_one(model, worker, &task, out);
     }
@@ -166,5 +169,28 @@ pub(super) fn fail_doomed(model: &mut Model, now: u64, out: &mut Vec<Command>) {
 pub(super) fn release(model: &mut Model, worker: WorkerId) {
     if let Some(w) = model.workers.get_mut(&worker) {
         w.let_go();
+    }
+}
+
+/// A ready task that every profile it accepts passed over keeps why on it (status, explain),
+/// and one `routed` event is recorded each time that reason changes, not on every tick.
+fn note_waiting(model: &mut Model, waiting: queue::Waiting, out: &mut Vec<Command>) {
+    // A task no longer waiting on routing (assigned, held, removed from the queue) says so.
+    for (id, t) in model.tasks.iter_mut() {
+        if t.route.waiting.is_some() && !waiting.iter().any(|(w, _)| w == id) {
+            t.route.waiting = None;
+        }
+    }
+    for (task, skipped) in waiting {
+        let why = skipped.join("; ");
+        let Some(t) = model.tasks.get_mut(&task) else {
+            continue;
+        };
+        if t.route.waiting.as_deref() == Some(why.as_str()) {
+            continue;
+        }
+        let said = format!("waits; passed over {why}");
+        t.route.waiting = Some(why);
+        out.push(Command::record(None, Some(&task), EventKind::Routed, said));
     }
 }

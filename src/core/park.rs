@@ -91,7 +91,7 @@ pub(super) fn revive(model: &mut Model, out: &mut Vec<Command>) {
 /// Why no agent can run `t`, if none can.
 fn blocked(model: &Model, t: &Task) -> Option<String> {
     let list = super::route::candidates(model, &t.def);
-    if list.is_empty() {
+    if super::route::any(&t.def) {
         // Any worker may take it, of whatever profile.
         return (!model.workers.values().any(|w| runs(model, w)))
             .then(|| why(model, &model.policy.default_profile));
@@ -103,6 +103,9 @@ fn blocked(model: &Model, t: &Task) -> Option<String> {
         let addable = !theirs.any(|w| !w.retired) && model.profile_available(p);
         any_runs || addable
     };
+    if list.is_empty() {
+        return Some("no profile it names declares every tag it requires".to_string());
+    }
     if list.iter().any(can) {
         return None;
     }

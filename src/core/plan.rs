@@ -1,8 +1,10 @@
 //! Plans (`czar plan`): a goal a planner worker splits into tasks, each carrying the plan's id.
 //! Here is how far each plan has got, from the tasks alone.
 
+use super::command::{Command, EventKind};
 use super::model::{Model, TaskState};
 use serde::Serialize;
+use std::collections::BTreeSet;
 
 /// How far one plan has got: its planner's state, and of the tasks it added, how many are
 /// done and landed.
@@ -25,6 +27,45 @@ impl Progress {
     /// The planner finished and every task it added is over.
     pub fn over(&self) -> bool {
         self.planner == Some(TaskState::Done.as_str()) && self.done + self.failed == self.added
+    }
+}
+
+impl Progress {
+    /// Nothing more will happen to it: its planner is over (done or failed) and every task it
+    /// added failed or is on the target (landed, or done with landing off).
+    pub fn finished(&self) -> bool {
+        let planner_over = self.planner == Some(TaskState::Done.as_str())
+            || self.planner == Some(TaskState::Failed.as_str());
+        planner_over && self.landed + self.failed == self.added
+    }
+}
+
+/// The plans finished now, by id (see `Progress::finished`).
+pub fn finished(model: &Model) -> BTreeSet<String> {
+    progress(model)
+        .into_iter()
+        .filter(Progress::finished)
+        .map(|p| p.id)
+        .collect()
+}
+
+/// One `plan` event for each plan that finished during this update (it was not finished in
+/// `before`): a plan restored finished from the store is not announced again.
+pub fn announce(model: &Model, before: &BTreeSet<String>, out: &mut Vec<Command>) {
+    for p in progress(model) {
+        if !p.finished() || before.contains(&p.id) {
+            continue;
+        }
+        let planner = if p.planner == Some(TaskState::Failed.as_str()) {
+            "; its planner failed"
+        } else {
+            ""
+        };
+        let said = format!(
+            "{}: finished: {} of {} task(s) landed, {} failed{planner}",
+            p.id, p.landed, p.added, p.failed
+        );
+        out.push(Command::record(None, None, EventKind::Plan, said));
     }
 }
 

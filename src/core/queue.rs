@@ -4,10 +4,10 @@ use super::model::{Model, Task, TaskId, TaskState, WorkerId};
 use std::cmp::Reverse;
 use std::collections::HashMap;
 
-/// Pending tasks whose needs are all done, best first: priority (high first); among equals,
-/// the one with the longest chain of tasks waiting on it (so the critical path starts early and
-/// the run does not end with one worker going down a chain while the others sit idle); then
-/// the order they were queued in, then id so the choice is stable.
+/// Pending tasks whose needs are all done, best first: a plan's planner, then priority (high
+/// first); among equals, the one with the longest chain of tasks waiting on it (so the critical
+/// path starts early and the run does not end with one worker going down a chain while the
+/// others sit idle); then the order they were queued in, then id so the choice is stable.
 pub fn ready_tasks(model: &Model) -> Vec<TaskId> {
     let chains = chain_lengths(model);
     let mut ready: Vec<&Task> = model
@@ -18,6 +18,8 @@ pub fn ready_tasks(model: &Model) -> Vec<TaskId> {
     ready.sort_by_key(|t| {
         let chain = chains.get(&t.def.id).copied().unwrap_or(1);
         (
+            // A plan's planner first: the tasks it makes exist only once it has run.
+            !t.def.planner,
             Reverse(t.def.priority),
             Reverse(chain),
             t.times.queued,
@@ -89,8 +91,18 @@ pub fn idle_workers(model: &Model) -> Vec<WorkerId> {
 /// goes only to a worker of a profile it accepts: the first of its profiles that is available
 /// and has a free worker (see `route`).
 pub fn plan_assignments(model: &Model) -> Vec<(WorkerId, TaskId, Vec<String>)> {
+    routes(model).0
+}
+
+/// Why each ready task that routing left unassigned waits: the profiles it accepts, each passed
+/// over with why. Tasks that accept any profile are not listed (they wait for a free worker).
+pub type Waiting = Vec<(TaskId, Vec<String>)>;
+
+/// The assignments (see `plan_assignments`) and the routed tasks left waiting.
+pub fn routes(model: &Model) -> (Vec<(WorkerId, TaskId, Vec<String>)>, Waiting) {
     let mut free = idle_workers(model);
     let mut plan = Vec::new();
+    let mut waiting = Vec::new();
     for task_id in ready_tasks(model) {
         if free.is_empty() {
             break;
@@ -103,12 +115,16 @@ pub fn plan_assignments(model: &Model) -> Vec<(WorkerId, TaskId, Vec<String>)> {
             continue;
         }
         let route = super::route::choose(model, &task.def, &free);
-        if let Some(w) = route.worker {
-            free.retain(|f| *f != w);
-            plan.push((w, task_id, route.skipped));
+        match route.worker {
+            Some(w) => {
+                free.retain(|f| *f != w);
+                plan.push((w, task_id, route.skipped));
+            }
+            None if !route.skipped.is_empty() => waiting.push((task_id, route.skipped)),
+            None => {}
         }
     }
-    plan
+    (plan, waiting)
 }
 
 /// Pending tasks that can never start because something they need failed (directly or through

@@ -5,10 +5,15 @@
 
 use super::model::{Model, TaskDef, WorkerId};
 
-/// The profiles `def` accepts, in the order they are tried. Empty: the task accepts any
-/// profile (it names none and requires no tag).
+/// The task names no profile and requires no tag: any profile may run it.
+pub fn any(def: &TaskDef) -> bool {
+    def.agent.is_empty() && def.tags.is_empty()
+}
+
+/// The profiles `def` accepts, in the order they are tried. Empty with `any(def)`: any profile;
+/// else none does (say, its tags are declared by none of the profiles it names), and it waits.
 pub fn candidates(model: &Model, def: &TaskDef) -> Vec<String> {
-    if def.agent.is_empty() && def.tags.is_empty() {
+    if any(def) {
         return Vec::new();
     }
     let named: Vec<String> = if def.agent.is_empty() {
@@ -71,10 +76,16 @@ pub struct Route {
 pub fn choose(model: &Model, def: &TaskDef, free: &[WorkerId]) -> Route {
     let profile_of = |w: &WorkerId| model.workers.get(w).map(|wk| wk.profile.as_str());
     let list = candidates(model, def);
-    if list.is_empty() {
+    if any(def) {
         return Route {
             worker: free.first().copied(),
             skipped: Vec::new(),
+        };
+    }
+    if list.is_empty() {
+        return Route {
+            worker: None,
+            skipped: vec!["no profile it names declares every tag it requires".to_string()],
         };
     }
     let mut skipped = Vec::new();
@@ -106,7 +117,7 @@ pub fn profile_to_start(model: &Model, def: &TaskDef) -> Option<String> {
     let has_worker = |p: &str| model.workers.values().any(|w| w.profile == p && !w.retired);
     // A profile whose workers cannot take work now (breaker open, accounts limited) does not
     // count: the task would wait on it for ever.
-    if list.is_empty()
+    if any(def)
         || list
             .iter()
             .any(|p| has_worker(p) && unavailable(model, p).is_none())
@@ -123,7 +134,7 @@ pub fn elsewhere(model: &Model, def: &TaskDef, profile: &str, free: &[WorkerId])
     free.iter().any(|w| {
         model.workers.get(w).is_some_and(|wk| {
             wk.profile != profile
-                && (list.is_empty() || list.contains(&wk.profile))
+                && (any(def) || list.contains(&wk.profile))
                 && accepts(model, def, &wk.profile)
                 && unavailable(model, &wk.profile).is_none()
         })

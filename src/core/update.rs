@@ -10,6 +10,7 @@ use super::workers;
 
 pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
     let mut out = Vec::new();
+    let plans_before = super::plan::finished(model);
     match obs {
         Observation::TasksLoaded(defs) => tasks_loaded(model, defs, now, &mut out),
         Observation::TaskFileErrors(errors) => {
@@ -178,6 +179,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
         super::land::start_next(model, now, &mut out);
         super::land_pr::poll(model, now, &mut out);
     }
+    super::plan::announce(model, &plans_before, &mut out);
     super::notify::review(model, &mut out);
     model.history.note(&model.workers, now);
     out

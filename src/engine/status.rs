@@ -84,6 +84,8 @@ pub struct RouteRow {
     pub agent: Vec<String>,
     pub tags: Vec<String>,
     pub skipped: Vec<String>,
+    /// Why it waits though ready: every profile it accepts was passed over.
+    pub waiting: Option<String>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -215,7 +217,8 @@ pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Sta
             route: RouteRow {
                 agent: t.def.agent.clone(),
                 tags: t.def.tags.clone(),
-                skipped: t.skipped.clone(),
+                skipped: t.route.skipped.clone(),
+                waiting: t.route.waiting.clone(),
             },
             plan: t.def.plan.clone(),
         })

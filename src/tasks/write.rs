@@ -124,6 +124,13 @@ fn check(new: &TaskDef, dir: &Path, agents: &[&str]) -> Result<(), TaskError> {
         };
         return Err(TaskError::new(dir, None, kind));
     }
+    // The reader refuses a list naming a profile twice: a file written so would not load.
+    if let Some(i) = (1..new.agent.len()).find(|i| new.agent[..*i].contains(&new.agent[*i])) {
+        return Err(invalid(
+            &format!("agent[{i}]"),
+            "repeats a profile listed before it",
+        ));
+    }
     for (i, tag) in new.tags.iter().enumerate() {
         if !agents.contains(&format!("{}{tag}", super::TAG).as_str()) {
             let kind = TaskErrorKind::UnknownTag {
@@ -292,6 +299,24 @@ mod tests {
         assert_eq!(slug("修复"), "task");
         let long = slug(&"ab ".repeat(40));
         assert!(long.len() <= 60 && !long.ends_with('-'), "{long}");
+    }
+
+    #[test]
+    fn a_profile_listed_twice_is_refused_and_nothing_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let def = TaskDef {
+            title: "Twice".into(),
+            agent: vec!["sim".into(), "claude".into(), "sim".into()],
+            body: "Do it.\n".into(),
+            ..TaskDef::default()
+        };
+        let err = write_task(dir.path(), &def, &["sim", "claude"]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("agent[2]: repeats a profile listed before it"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]

@@ -83,6 +83,9 @@ fn a_real_claude_planner_queues_three_tasks_of_its_plan_that_then_get_done() {
         out.status,
         text(&out)
     );
+    let printed = text(&out);
+    let finished = "plan write-the-three-out-files: finished: 3 of 3 task(s) landed, 0 failed";
+    assert_eq!(printed.matches(finished).count(), 1, "{printed}");
     let status = std::process::Command::new(CZAR)
         .args(["status", "--json"])
         .current_dir(&root)

@@ -35,6 +35,9 @@ fn a_planner_queues_three_tasks_that_carry_its_plan_and_get_done() {
         printed.contains(": plan split-the-widget-work: its planner is queued"),
         "{printed}"
     );
+    // The plan's end is announced once, by --auto too.
+    let finished = ": plan split-the-widget-work: finished: 3 of 3 task(s) landed, 0 failed";
+    assert_eq!(printed.matches(finished).count(), 1, "{printed}");
     let status = p.status_json();
     let tasks = status["tasks"].as_array().unwrap();
     let find = |id: &str| tasks.iter().find(|t| t["id"] == id).cloned().unwrap();

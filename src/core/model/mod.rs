@@ -20,7 +20,7 @@ pub use policy::{
     AgentDelivery, Attached, Budget, DeliveryPolicy, LimitPolicy, Meter, Nudge, OnWaiting, Policy,
     Prices, SpawnPolicy,
 };
-pub use route::Plan;
+pub use route::{Plan, RouteNote};
 pub use survey::{Conflict, Overlap, Survey};
 pub use usage::{AccountLimit, Usage};
 pub use worker::{HeldInput, HookSaid, Input, Said, Screen, Tokens, Vitals, Worker};
@@ -244,9 +244,10 @@ pub struct Task {
     /// Tokens its agents reported using on it, over all its attempts.
     #[serde(default)]
     pub usage: Usage,
-    /// The profiles its last assignment passed over, and why (see `route`).
-    #[serde(default)]
-    pub skipped: Vec<String>,
+    /// How routing went for it: the profiles passed over, or why it waits (see `route`).
+    /// Flattened: a store written before keeps its `skipped` key where it was.
+    #[serde(default, flatten)]
+    pub route: RouteNote,
 }
 
 impl Task {

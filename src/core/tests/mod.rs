@@ -11,6 +11,7 @@ mod land;
 mod land_batch;
 mod limits;
 mod operator;
+mod plan;
 mod repair;
 mod route;
 mod spend;

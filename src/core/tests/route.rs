@@ -168,11 +168,11 @@ fn a_task_runs_on_its_second_profile_when_the_first_cannot_start() {
     assert_eq!(t.state, TaskState::Assigned);
     let w = t.worker.unwrap();
     assert_eq!(m.workers[&w].profile, "sim");
-    assert_eq!(t.skipped.len(), 1, "{:?}", t.skipped);
+    assert_eq!(t.route.skipped.len(), 1, "{:?}", t.route.skipped);
     assert!(
-        t.skipped[0].starts_with("broken: profile unavailable"),
+        t.route.skipped[0].starts_with("broken: profile unavailable"),
         "{:?}",
-        t.skipped
+        t.route.skipped
     );
     let said = fleet.events(EventKind::Routed);
     assert_eq!(said.len(), 1, "{said:?}");
@@ -220,4 +220,64 @@ fn a_rate_limited_task_moves_only_to_another_profile_it_accepts() {
         Some(1),
         "it accepts no other profile: it waits"
     );
+}
+
+/// The `routed` events in `out`.
+fn routed_events(out: &[crate::core::command::Command]) -> Vec<String> {
+    out.iter()
+        .filter_map(|c| match c {
+            crate::core::command::Command::Record(e) if e.kind == EventKind::Routed => {
+                Some(e.detail.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_task_every_accepted_profile_passes_over_says_why_it_waits_once_per_reason() {
+    use crate::core::observation::Observation;
+    use crate::core::update;
+    // codex's breaker is open; claude's only worker is busy on another task.
+    let mut m = fleet_of(&[("codex", &[]), ("claude", &[])]);
+    break_profile(&mut m, "codex");
+    m.workers.get_mut(&2).unwrap().agent = AgentState::Busy;
+    m.workers.get_mut(&2).unwrap().task = Some("other".into());
+    let out = load(&mut m, vec![routed(&["codex", "claude"], &[])], 0);
+    let why = "codex: profile unavailable: exited with status 127; claude: no free worker";
+    assert_eq!(m.tasks["t"].state, TaskState::Pending);
+    assert_eq!(m.tasks["t"].route.waiting.as_deref(), Some(why));
+    assert_eq!(routed_events(&out), [format!("waits; passed over {why}")]);
+    // The same reason on the next ticks: no new event.
+    for now in [1_000, 2_000] {
+        let out = update(&mut m, Observation::Tick, now);
+        assert!(routed_events(&out).is_empty(), "{out:?}");
+    }
+    // claude's worker comes free: the task goes there, and no longer waits.
+    let w = m.workers.get_mut(&2).unwrap();
+    w.agent = AgentState::Idle;
+    w.task = None;
+    let out = update(&mut m, Observation::Tick, 3_000);
+    assert_eq!(m.tasks["t"].worker, Some(2));
+    assert_eq!(m.tasks["t"].route.waiting, None);
+    assert_eq!(
+        routed_events(&out),
+        ["to claude; passed over codex: profile unavailable: exited with status 127"]
+    );
+}
+
+#[test]
+fn a_task_whose_named_profiles_lack_its_tags_goes_to_no_worker() {
+    // Only claude declares rust; the task names codex alone. It must not fall back to "any".
+    let m = fleet_of(&[("codex", &[]), ("claude", &["rust"]), ("sim", &[])]);
+    let def = routed(&["codex"], &["rust"]);
+    assert!(candidates(&m, &def).is_empty());
+    let r = choose(&m, &def, &[1, 2, 3]);
+    assert_eq!(r.worker, None, "{r:?}");
+    assert_eq!(
+        r.skipped,
+        ["no profile it names declares every tag it requires"]
+    );
+    // A task with neither key still takes any free worker.
+    assert_eq!(choose(&m, &routed(&[], &[]), &[3]).worker, Some(3));
 }
