@@ -8,9 +8,11 @@ mod exec;
 mod exits;
 mod fault;
 mod handle;
+mod hosts;
 mod landing;
 mod launch;
 mod monitor;
+mod on_host;
 pub mod ports;
 pub mod preflight;
 mod reading;
@@ -89,6 +91,8 @@ pub(crate) struct Ctx {
     pub branches: branches::SentFor,
     /// Where each output log ended at its worker's latest start (see `exits`).
     pub log_marks: exits::Marks,
+    /// `[hosts]`: where workers beyond this machine run (`None`: all here).
+    pub hosts: Option<hosts::Fleet>,
 }
 
 impl Ctx {
@@ -135,6 +139,8 @@ pub enum EngineError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Git(#[from] GitError),
+    #[error("hosts: {0}")]
+    Hosts(String),
 }
 
 impl Engine {
@@ -149,12 +155,28 @@ impl Engine {
     /// Opens the real ports and takes over whatever a previous czar left: its model and its
     /// sessions.
     pub fn open(setup: Setup) -> Result<Engine, EngineError> {
-        let ports = real::open(&setup)?;
-        Engine::with_ports(setup, ports)
+        let mut ports = real::open(&setup)?;
+        let fleet = match hosts::open(&setup, Arc::clone(&ports.panes)) {
+            Ok(Some((panes, fleet))) => {
+                ports.panes = panes;
+                Some(fleet)
+            }
+            Ok(None) => None,
+            Err(e) => return Err(EngineError::Hosts(e)),
+        };
+        Engine::on_ports(setup, ports, fleet)
     }
 
     /// The engine on the given ports (the real ones, or the tests' own).
     pub fn with_ports(setup: Setup, ports: Ports) -> Result<Engine, EngineError> {
+        Engine::on_ports(setup, ports, None)
+    }
+
+    fn on_ports(
+        setup: Setup,
+        ports: Ports,
+        hosts: Option<hosts::Fleet>,
+    ) -> Result<Engine, EngineError> {
         let (tasks, workers) = ports.state.load()?;
         let mut model = Model::new(&setup.project, &setup.base, setup.policy.clone());
         let resumed = !tasks.is_empty() || !workers.is_empty();
@@ -174,6 +196,7 @@ impl Engine {
             survey: Default::default(),
             branches: Default::default(),
             log_marks: Default::default(),
+            hosts,
         });
         Ok(Engine {
             ctx,

@@ -59,6 +59,8 @@ pub struct Setup {
     /// With `land = "pr"`: the remote task branches are pushed to, and the forge's CLI.
     pub land_remote: String,
     pub forge: String,
+    /// `[hosts.<name>]`: workers beyond this machine's, numbered after them in this order.
+    pub hosts: Vec<crate::config::hosts::Host>,
 }
 
 impl Setup {
@@ -101,7 +103,8 @@ impl Setup {
             profiles,
             timing: cfg.timing.clone(),
             policy: Policy {
-                workers: cfg.workers as u32,
+                // This machine's workers first, then each host's (see `engine::hosts`).
+                workers: (cfg.workers + cfg.hosts.iter().map(|h| h.workers).sum::<usize>()) as u32,
                 default_profile: cfg.agent.clone(),
                 max_verify_attempts: t.max_verify_attempts,
                 idle_grace_ms: t.idle_grace.as_millis() as u64,
@@ -149,6 +152,7 @@ impl Setup {
             czar_exe: exe_path.to_str().map(str::to_string),
             land_remote: cfg.land.remote.clone(),
             forge: cfg.land.forge.clone(),
+            hosts: cfg.hosts.clone(),
         })
     }
 }

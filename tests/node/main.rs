@@ -5,6 +5,7 @@
 mod support;
 
 mod attach;
+mod fleet;
 mod pipes;
 mod reconnect;
 mod remote_panes;
