@@ -243,19 +243,19 @@ async fn paste(
     branch: &str,
     text: &str,
 ) -> Result<(), PasteRefused> {
-    if on_host(ctx, worker).is_some() {
-        // The node put its worktree on the branch when the task was prepared there.
-        return ctx
-            .panes
-            .paste(target.to_string(), text.as_bytes().to_vec())
+    let on = match on_host(ctx, worker) {
+        Some(host) => host
+            .branch_at(&super::on_host::worktree_name(worker))
             .await
-            .map_err(|e| PasteRefused::Failed(e.to_string()));
-    }
-    let wt = ctx.setup.paths.worktree(worker);
-    let repo = Arc::clone(&ctx.repo);
-    let on = tokio::task::spawn_blocking(move || wt.is_dir().then(|| repo.branch_at(&wt)))
-        .await
-        .map_err(|e| PasteRefused::Failed(format!("worktree check failed: {e}")))?;
+            .map_err(|e| PasteRefused::Failed(format!("worktree check failed: {e}")))?,
+        None => {
+            let wt = ctx.setup.paths.worktree(worker);
+            let repo = Arc::clone(&ctx.repo);
+            tokio::task::spawn_blocking(move || wt.is_dir().then(|| repo.branch_at(&wt)))
+                .await
+                .map_err(|e| PasteRefused::Failed(format!("worktree check failed: {e}")))?
+        }
+    };
     match on {
         None => return Err(PasteRefused::NoWorktree),
         Some(on) if on.as_deref() != Some(branch) => return Err(PasteRefused::WrongBranch { on }),

@@ -148,6 +148,17 @@ impl Host {
         }
     }
 
+    /// Whether the worker's worktree there is present, and the branch it has checked out.
+    pub async fn branch_at(&self, name: &str) -> Result<Option<Option<String>>, String> {
+        let op = Op::BranchAt {
+            worktree: name.to_string(),
+        };
+        match self.link.ask(op).await.map_err(|e| e.to_string())? {
+            Answer::At { present, branch } => Ok(present.then_some(branch)),
+            other => Err(format!("the node answered {other:?}")),
+        }
+    }
+
     pub fn processes(&self) -> RemoteProcesses {
         RemoteProcesses {
             link: self.link.clone() as Arc<dyn Asker>,

@@ -11,7 +11,7 @@ use crate::core::observation::Prepared;
 
 /// The worktree's name on the node: the last component of its local path, as `RemotePanes` and
 /// `RemoteProcesses` read it.
-fn worktree_name(worker: WorkerId) -> String {
+pub(super) fn worktree_name(worker: WorkerId) -> String {
     format!("worker-{worker}")
 }
 
