@@ -21,6 +21,8 @@ pub(crate) struct Host {
     pub name: String,
     ssh: String,
     pub link: Arc<HostLink>,
+    /// The czar program there (`czar` on its PATH unless configured).
+    pub czar: String,
     follower: Arc<Follower>,
     /// Its workers: `first..first + count`.
     first: WorkerId,
@@ -65,6 +67,7 @@ pub(crate) fn open(setup: &Setup, local: Arc<dyn Panes>) -> Result<Option<Opened
             name: h.name.clone(),
             ssh: h.ssh.clone(),
             link,
+            czar: h.czar.clone(),
             follower,
             first,
             count: h.workers as u32,

@@ -41,12 +41,24 @@ pub(super) async fn start_worker(
     let spec = SessionSpec {
         name: session,
         cwd: ctx.setup.paths.worktree(worker),
-        command: profile.command.clone(),
+        command: host_command(&profile.command, ctx.setup.czar_exe.as_deref(), &host.czar),
         env,
         width: ctx.setup.pane_size.0,
         height: ctx.setup.pane_size.1,
     };
     ctx.panes.start(spec).await.map_err(|e| e.to_string())
+}
+
+/// The profile's command as the host runs it: this czar's own path (what `{czar}` became here)
+/// is the host's czar program there.
+fn host_command(command: &[String], here: Option<&str>, there: &str) -> Vec<String> {
+    command
+        .iter()
+        .map(|w| match here {
+            Some(h) if w == h => there.to_string(),
+            _ => w.clone(),
+        })
+        .collect()
 }
 
 /// The task's branch in the node's clone, its worktree there on it, and the branch fetched
@@ -103,4 +115,20 @@ pub(super) async fn verify(
         );
     }
     (passed, output)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn this_czars_path_becomes_the_hosts_czar_program() {
+        let cmd = ["/home/me/bin/czar".to_string(), "sim-agent".to_string()];
+        let got = super::host_command(&cmd, Some("/home/me/bin/czar"), "czar");
+        assert_eq!(got, ["czar", "sim-agent"]);
+        let other = ["claude".to_string(), "--x".to_string()];
+        assert_eq!(
+            super::host_command(&other, Some("/bin/czar"), "czar"),
+            other
+        );
+        assert_eq!(super::host_command(&cmd, None, "czar"), cmd);
+    }
 }
