@@ -221,6 +221,11 @@ pub struct DemoArgs {
     /// Chance (0 to 1) that a simulated agent misbehaves on a task.
     #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
     pub chaos: f64,
+    /// Also `--workers` simulated workers on this host, over your ssh (repeatable); czar must be
+    /// on its PATH. Its node keeps the folder named by a path after the address
+    /// (`ssh://me@box:22/srv/czar-demo`), else a new `czar-demo-…` in that login's home.
+    #[arg(long = "host", value_name = "ssh://USER@HOST:PORT[/DIR]")]
+    pub hosts: Vec<String>,
 }
 
 #[derive(Debug, Args)]
