@@ -101,7 +101,8 @@ pub fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
             .entry(def.id.clone())
             .or_insert_with(|| crate::core::Task::new(def, 0));
     }
-    let snap = status::snapshot(&model, &store.claims()?);
+    let mut snap = status::snapshot(&model, &store.claims()?);
+    status::with_hosts(&mut snap, cfg.workers, &cfg.hosts);
     if json {
         println!("{}", serde_json::to_string_pretty(&snap)?);
     } else {

@@ -26,6 +26,9 @@ pub struct WorkerRow {
     pub attached: bool,
     /// Files its work touches so far, committed or not.
     pub files: Vec<String>,
+    /// The `[hosts.<name>]` it runs on; absent: this machine.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -91,6 +94,13 @@ pub struct Status {
     pub task_file_errors: Vec<String>,
 }
 
+/// Names each worker's host (see `config::hosts::host_of`), `local` being this machine's count.
+pub fn with_hosts(s: &mut Status, local: usize, hosts: &[crate::config::hosts::Host]) {
+    for w in &mut s.workers {
+        w.host = crate::config::hosts::host_of(local, hosts, w.id).map(|h| h.name.clone());
+    }
+}
+
 pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Status {
     let claims = claims
         .iter()
@@ -131,6 +141,7 @@ pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Sta
                     .get(&w.id)
                     .map(|f| f.iter().cloned().collect())
                     .unwrap_or_default(),
+                host: None,
             }
         })
         .collect();
@@ -179,9 +190,13 @@ pub fn markdown(s: &Status) -> String {
         "| worker | state | task | branch | commits | files |\n|---|---|---|---|---|---|\n",
     );
     for w in &s.workers {
+        let id = match &w.host {
+            Some(h) => format!("{} @{}", w.id, one_line(h)),
+            None => w.id.to_string(),
+        };
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} (+{} −{}) |\n",
-            w.id,
+            id,
             if w.attached {
                 format!("{} (attached)", w.state)
             } else {
@@ -265,7 +280,10 @@ pub fn write(
     claims: &[crate::adapters::claims::Claim],
     last: &mut String,
 ) {
-    let s = snapshot(model, claims);
+    let mut s = snapshot(model, claims);
+    let on_hosts: usize = setup.hosts.iter().map(|h| h.workers).sum();
+    let local = (setup.policy.workers as usize).saturating_sub(on_hosts);
+    with_hosts(&mut s, local, &setup.hosts);
     let Ok(json) = serde_json::to_string_pretty(&s) else {
         return;
     };

@@ -133,5 +133,27 @@ fn tasks_spread_over_this_machine_and_two_hosts_are_all_done_fetched_and_landed(
             );
         }
     }
+    // `czar status` names each worker's host.
+    let status = Command::new(support::CZAR)
+        .args(["status", "--json"])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", text(&status));
+    let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let hosts: BTreeMap<u64, Option<String>> = json["workers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["id"].as_u64().unwrap(),
+                w["host"].as_str().map(String::from),
+            )
+        })
+        .collect();
+    let want: BTreeMap<u64, Option<String>> =
+        [(1, None), (2, Some("a".into())), (3, Some("b".into()))].into();
+    assert_eq!(hosts, want);
     drop(tmux);
 }
