@@ -255,6 +255,11 @@ pub struct DemoArgs {
     /// Ready tasks landed together (`land_batch` in the sandbox's czar.toml).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub land_batch: u32,
+    /// Also `--workers` simulated workers on this host, over your ssh (repeatable); czar must be
+    /// on its PATH. Its node keeps the folder named by a path after the address
+    /// (`ssh://me@box:22/srv/czar-demo`), else a new `czar-demo-…` in that login's home.
+    #[arg(long = "host", value_name = "ssh://USER@HOST:PORT[/DIR]")]
+    pub hosts: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -54,6 +54,7 @@ const LAND_VERIFY: &str = "! grep -rqsE \"^(<<<<<<<|=======|>>>>>>>)\" src";
 /// The demo's tasks take seconds, so its patience is measured in seconds too.
 fn config_text(args: &DemoArgs, socket: &str) -> String {
     let (workers, chaos, batch) = (args.workers, args.chaos, args.land_batch);
+    let hosts = &args.hosts;
     let mut text = format!(
         "# czar demo sandbox: simulated agents on a private tmux socket\n\
          project = \"demo\"\nworkers = {workers}\nagent = \"sim\"\n\
@@ -62,6 +63,29 @@ fn config_text(args: &DemoArgs, socket: &str) -> String {
          [timing]\npoll_ms = 250\nsettle_ms = 200\nidle_grace_secs = 4\nstuck_secs = 20\n\
          max_task_secs = 15\nmax_attempts = 6\nsubmit_confirm_secs = 2\nmax_land_attempts = 6\n"
     );
+    // Each host's node folder, under that login's home, named for this demo.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    for (i, h) in hosts.iter().enumerate() {
+        let h = h
+            .strip_prefix("ssh://")
+            .unwrap_or(h)
+            .replace(['"', '\\'], "");
+        // A path after the address names the node's folder; without one it is made in the
+        // login's home.
+        let (ssh, dir) = match h.split_once('/') {
+            Some((ssh, path)) if !path.is_empty() => (ssh.to_string(), format!("/{path}")),
+            _ => (
+                h.trim_end_matches('/').to_string(),
+                format!("czar-demo-{}-{nanos}", std::process::id()),
+            ),
+        };
+        text.push_str(&format!(
+            "\n[hosts.host{}]\nssh = \"{ssh}\"\nworkers = {workers}\ndir = \"{dir}\"\n",
+            i + 1
+        ));
+    }
     if chaos > 0.0 {
         text.push_str(&format!(
             "\n[agents.sim]\ncommand = [\"{{czar}}\", \"sim-agent\", \"--chaos\", \"{chaos}\"]\n"
@@ -161,7 +185,8 @@ pub async fn run(args: &DemoArgs, dir: Option<&Path>) -> anyhow::Result<i32> {
         let _ = Tmux::new(Socket::Name(socket.clone())).kill_server().await;
     }
     let outcome = outcome?;
-    let ideal = total / f64::from(args.workers);
+    let all_workers = args.workers * (1 + args.hosts.len() as u32);
+    let ideal = total / f64::from(all_workers);
     println!(
         "czar demo: {} done, {} failed in {:.1}s; ideal (sum of task durations / workers) {:.1}s; czar CPU {:.2}s",
         outcome.done,

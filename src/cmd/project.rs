@@ -128,6 +128,7 @@ pub fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
     }
     model.policy.meters = cfg.meters();
     let mut snap = status::snapshot(&model, &store.claims()?);
+    status::with_hosts(&mut snap, cfg.workers, &cfg.hosts);
     let plans = store.plans()?;
     for row in &mut snap.plans {
         row.goal = plans

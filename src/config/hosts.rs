@@ -40,6 +40,20 @@ pub(super) struct HostLayer {
     pub agents_at: Vec<Location>,
 }
 
+/// The host worker `worker` runs on: this machine's `local` workers come first (1..=local),
+/// then each host's in the order configured. `None`: this machine.
+pub fn host_of(local: usize, hosts: &[Host], worker: u32) -> Option<&Host> {
+    let mut first = local as u64 + 1;
+    for h in hosts {
+        let end = first + h.workers as u64;
+        if (first..end).contains(&u64::from(worker)) {
+            return Some(h);
+        }
+        first = end;
+    }
+    None
+}
+
 fn invalid(node: &Node, value: String, reason: &str) -> ConfigError {
     node.error(ConfigErrorKind::Invalid {
         value,
@@ -160,4 +174,30 @@ pub(super) fn resolve_hosts(
         out.push(h.host);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod placement_tests {
+    use super::{Host, host_of};
+
+    fn host(name: &str, workers: usize) -> Host {
+        Host {
+            name: name.into(),
+            ssh: name.into(),
+            workers,
+            dir: "/n".into(),
+            agents: Vec::new(),
+            labels: Vec::new(),
+            czar: "czar".into(),
+        }
+    }
+
+    #[test]
+    fn workers_are_this_machines_first_then_each_hosts_in_order() {
+        let hosts = [host("a", 2), host("b", 1)];
+        let on = |w| host_of(2, &hosts, w).map(|h| h.name.as_str());
+        assert_eq!([on(1), on(2)], [None, None]);
+        assert_eq!([on(3), on(4), on(5)], [Some("a"), Some("a"), Some("b")]);
+        assert_eq!(on(6), None);
+    }
 }

@@ -21,6 +21,11 @@ pub(super) fn pane_of(model: &Model, worker: WorkerId) -> (String, String) {
     (format!("={}:", model.session_name(worker)), profile)
 }
 
+/// The host `worker` runs on; `None`: this machine.
+fn on_host(ctx: &Ctx, worker: WorkerId) -> Option<&super::hosts::Host> {
+    ctx.hosts.as_ref()?.host_of(worker)
+}
+
 pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
     let ctx = Arc::clone(ctx);
     match cmd {
@@ -56,6 +61,21 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
             branch,
             from,
         } => {
+            if on_host(&ctx, worker).is_some() {
+                tokio::spawn(async move {
+                    let Some(host) = on_host(&ctx, worker) else {
+                        return;
+                    };
+                    let result =
+                        super::on_host::prepare_branch(&ctx, host, worker, &branch, &from).await;
+                    ctx.send(Observation::BranchPrepared {
+                        worker,
+                        task,
+                        result,
+                    });
+                });
+                return;
+            }
             tokio::task::spawn_blocking(move || {
                 // Without its folder the worker itself is broken, not the task.
                 if !ctx.setup.paths.worktree(worker).is_dir() {
@@ -135,7 +155,10 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
             command,
         } => {
             tokio::spawn(async move {
-                let (passed, output) = run_verify(&ctx, worker, &command).await;
+                let (passed, output) = match on_host(&ctx, worker) {
+                    Some(host) => super::on_host::verify(&ctx, host, worker, &task, &command).await,
+                    None => run_verify(&ctx, worker, &command).await,
+                };
                 ctx.send(Observation::Verified {
                     worker,
                     task,
@@ -223,11 +246,19 @@ async fn paste(
     branch: &str,
     text: &str,
 ) -> Result<(), PasteRefused> {
-    let wt = ctx.setup.paths.worktree(worker);
-    let repo = Arc::clone(&ctx.repo);
-    let on = tokio::task::spawn_blocking(move || wt.is_dir().then(|| repo.branch_at(&wt)))
-        .await
-        .map_err(|e| PasteRefused::Failed(format!("worktree check failed: {e}")))?;
+    let on = match on_host(ctx, worker) {
+        Some(host) => host
+            .branch_at(&super::on_host::worktree_name(worker))
+            .await
+            .map_err(|e| PasteRefused::Failed(format!("worktree check failed: {e}")))?,
+        None => {
+            let wt = ctx.setup.paths.worktree(worker);
+            let repo = Arc::clone(&ctx.repo);
+            tokio::task::spawn_blocking(move || wt.is_dir().then(|| repo.branch_at(&wt)))
+                .await
+                .map_err(|e| PasteRefused::Failed(format!("worktree check failed: {e}")))?
+        }
+    };
     match on {
         None => return Err(PasteRefused::NoWorktree),
         Some(on) if on.as_deref() != Some(branch) => return Err(PasteRefused::WrongBranch { on }),

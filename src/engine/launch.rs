@@ -129,6 +129,9 @@ pub(super) async fn start_worker(
         .ok_or_else(|| format!("unknown agent profile {profile_name:?}"))?;
     let with_account = with_account(profile, account)?;
     let profile = &with_account;
+    if let Some(host) = ctx.hosts.as_ref().and_then(|f| f.host_of(worker)) {
+        return super::on_host::start_worker(ctx, host, worker, profile).await;
+    }
     let wt = setup.paths.worktree(worker);
     let (repo, base, wt2) = (Arc::clone(&ctx.repo), setup.base.clone(), wt.clone());
     let saved = tokio::task::spawn_blocking(move || {

@@ -8,11 +8,13 @@ mod exec;
 mod exits;
 mod fault;
 mod handle;
+mod hosts;
 mod landing;
 mod launch;
 mod meter;
 mod monitor;
 mod notify;
+mod on_host;
 pub mod ports;
 pub mod preflight;
 mod reading;
@@ -106,6 +108,8 @@ pub(crate) struct Ctx {
     pub meter: meter::Meter,
     /// `[notify]` commands still running (see `notify`).
     pub notifying: notify::InFlight,
+    /// `[hosts]`: where workers beyond this machine run (`None`: all here).
+    pub hosts: Option<hosts::Fleet>,
 }
 
 impl Ctx {
@@ -152,6 +156,8 @@ pub enum EngineError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Git(#[from] GitError),
+    #[error("hosts: {0}")]
+    Hosts(String),
 }
 
 impl Engine {
@@ -166,12 +172,28 @@ impl Engine {
     /// Opens the real ports and takes over whatever a previous czar left: its model and its
     /// sessions.
     pub fn open(setup: Setup) -> Result<Engine, EngineError> {
-        let ports = real::open(&setup)?;
-        Engine::with_ports(setup, ports)
+        let mut ports = real::open(&setup)?;
+        let fleet = match hosts::open(&setup, Arc::clone(&ports.panes)) {
+            Ok(Some((panes, fleet))) => {
+                ports.panes = panes;
+                Some(fleet)
+            }
+            Ok(None) => None,
+            Err(e) => return Err(EngineError::Hosts(e)),
+        };
+        Engine::on_ports(setup, ports, fleet)
     }
 
     /// The engine on the given ports (the real ones, or the tests' own).
     pub fn with_ports(setup: Setup, ports: Ports) -> Result<Engine, EngineError> {
+        Engine::on_ports(setup, ports, None)
+    }
+
+    fn on_ports(
+        setup: Setup,
+        ports: Ports,
+        hosts: Option<hosts::Fleet>,
+    ) -> Result<Engine, EngineError> {
         let (tasks, workers) = ports.state.load()?;
         let mut model = Model::new(&setup.project, &setup.base, setup.policy.clone());
         let resumed = !tasks.is_empty() || !workers.is_empty();
@@ -193,6 +215,7 @@ impl Engine {
             log_marks: Default::default(),
             meter: Default::default(),
             notifying: Default::default(),
+            hosts,
         });
         Ok(Engine {
             ctx,

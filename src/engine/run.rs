@@ -208,6 +208,13 @@ impl Engine {
             .workers
             .values()
             .filter(|w| w.live && !w.starting && !w.retired)
+            .filter(|w| {
+                self.ctx
+                    .hosts
+                    .as_ref()
+                    .and_then(|f| f.host_of(w.id))
+                    .is_none()
+            })
             .filter(|w| !self.ctx.setup.paths.worktree(w.id).is_dir())
             .map(|w| Observation::WorktreeMissing { worker: w.id })
             .collect();

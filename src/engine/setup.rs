@@ -73,6 +73,8 @@ pub struct Setup {
     pub forge: String,
     /// `[notify]`: the command run for each announced event, its timeout, the terminal's way.
     pub notify: crate::config::Notify,
+    /// `[hosts.<name>]`: workers beyond this machine's, numbered after them in this order.
+    pub hosts: Vec<crate::config::hosts::Host>,
 }
 
 impl Setup {
@@ -115,7 +117,8 @@ impl Setup {
             profiles,
             timing: cfg.timing.clone(),
             policy: Policy {
-                workers: cfg.workers as u32,
+                // This machine's workers first, then each host's (see `engine::hosts`).
+                workers: (cfg.workers + cfg.hosts.iter().map(|h| h.workers).sum::<usize>()) as u32,
                 default_profile: cfg.agent.clone(),
                 max_verify_attempts: t.max_verify_attempts,
                 idle_grace_ms: t.idle_grace.as_millis() as u64,
@@ -179,6 +182,7 @@ impl Setup {
             land_remote: cfg.land.remote.clone(),
             notify: cfg.notify.clone(),
             forge: cfg.land.forge.clone(),
+            hosts: cfg.hosts.clone(),
         })
     }
 }

@@ -26,6 +26,9 @@ pub struct WorkerRow {
     pub attached: bool,
     /// Files its work touches so far, committed or not.
     pub files: Vec<String>,
+    /// The `[hosts.<name>]` it runs on; absent: this machine.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
     /// Tokens and cost its agents reported, and how full its context is.
     #[serde(flatten)]
     pub spend: WorkerSpend,
@@ -155,6 +158,13 @@ pub struct PlanRow {
     pub goal: Option<String>,
 }
 
+/// Names each worker's host (see `config::hosts::host_of`), `local` being this machine's count.
+pub fn with_hosts(s: &mut Status, local: usize, hosts: &[crate::config::hosts::Host]) {
+    for w in &mut s.workers {
+        w.host = crate::config::hosts::host_of(local, hosts, w.id).map(|h| h.name.clone());
+    }
+}
+
 pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Status {
     let claims = claims
         .iter()
@@ -196,6 +206,7 @@ pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Sta
                     .map(|f| f.iter().cloned().collect())
                     .unwrap_or_default(),
                 spend: WorkerSpend::of(model, w),
+                host: None,
             }
         })
         .collect();
@@ -268,9 +279,13 @@ pub fn markdown(s: &Status) -> String {
         "| worker | state | task | branch | commits | files |\n|---|---|---|---|---|---|\n",
     );
     for w in &s.workers {
+        let id = match &w.host {
+            Some(h) => format!("{} @{}", w.id, one_line(h)),
+            None => w.id.to_string(),
+        };
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} (+{} −{}) |\n",
-            w.id,
+            id,
             if w.attached {
                 format!("{} (attached)", w.state)
             } else {
@@ -380,7 +395,10 @@ pub fn write(
     claims: &[crate::adapters::claims::Claim],
     last: &mut String,
 ) {
-    let s = snapshot(model, claims);
+    let mut s = snapshot(model, claims);
+    let on_hosts: usize = setup.hosts.iter().map(|h| h.workers).sum();
+    let local = (setup.policy.workers as usize).saturating_sub(on_hosts);
+    with_hosts(&mut s, local, &setup.hosts);
     let Ok(json) = serde_json::to_string_pretty(&s) else {
         return;
     };

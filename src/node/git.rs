@@ -66,6 +66,22 @@ pub async fn tip(layout: &Layout, branch: &str) -> Result<Option<String>, String
     }
 }
 
+/// Whether worktree `name` is there, and the branch it has checked out (none: detached).
+pub async fn branch_at(layout: &Layout, name: &str) -> Result<super::proto::Answer, String> {
+    let wt = layout.worktree(name).map_err(|e| e.to_string())?;
+    if !wt.join(".git").exists() {
+        return Ok(super::proto::Answer::At {
+            present: false,
+            branch: None,
+        });
+    }
+    let head = git(&wt, &["symbolic-ref", "--quiet", "--short", "HEAD"]).await;
+    Ok(super::proto::Answer::At {
+        present: true,
+        branch: head.ok().map(|b| b.trim().to_string()),
+    })
+}
+
 /// Every branch and its tip, for the events of branches that moved.
 pub async fn tips(layout: &Layout) -> Result<Vec<(String, String)>, String> {
     let out = git(

@@ -55,6 +55,7 @@ pub fn idempotent(op: &Op) -> bool {
             | Op::Read { .. }
             | Op::Capture { .. }
             | Op::Tip { .. }
+            | Op::BranchAt { .. }
             | Op::Kill { .. }
             | Op::Sync { .. }
             | Op::Worktree { .. }

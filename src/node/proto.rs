@@ -180,6 +180,11 @@ pub enum Op {
     Tip {
         branch: String,
     },
+    /// The branch worktree `worktree` has checked out (before a paste: the agent must work
+    /// on its task's branch).
+    BranchAt {
+        worktree: String,
+    },
     /// A task's verify: `command` through `sh -c` in worktree `worktree`, its whole process
     /// group ended after `timeout_secs`.
     Run {
@@ -225,6 +230,11 @@ pub enum Answer {
     Text(String),
     /// A commit id, or none.
     Tip(Option<String>),
+    /// A worktree: whether it is there, and the branch it has checked out (none: detached).
+    At {
+        present: bool,
+        branch: Option<String>,
+    },
     /// Whether a command passed, and what it printed.
     Ran {
         passed: bool,

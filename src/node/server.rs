@@ -198,6 +198,7 @@ async fn handle(node: &Node, op: Op) -> Result<Answer, String> {
             .await
             .map(|()| Answer::Done),
         Op::Tip { branch } => git::tip(&node.layout, &branch).await.map(Answer::Tip),
+        Op::BranchAt { worktree } => git::branch_at(&node.layout, &worktree).await,
         Op::Run {
             worktree,
             command,

@@ -5,6 +5,8 @@
 mod support;
 
 mod attach;
+mod demo_host;
+mod fleet;
 mod pipes;
 mod reconnect;
 mod remote_panes;

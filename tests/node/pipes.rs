@@ -85,6 +85,25 @@ fn a_worker_on_a_node_gets_its_branch_its_secret_env_a_paste_and_pushes_events()
         wt.join("README.md").is_file(),
         "the worktree has main's files"
     );
+    // What the czar checks before a paste: the worktree there and the branch it is on.
+    assert_eq!(
+        node.ask(Op::BranchAt {
+            worktree: "worker-1".into()
+        }),
+        Ok(Answer::At {
+            present: true,
+            branch: Some("czar/t1".into())
+        })
+    );
+    assert_eq!(
+        node.ask(Op::BranchAt {
+            worktree: "worker-9".into()
+        }),
+        Ok(Answer::At {
+            present: false,
+            branch: None
+        })
+    );
 
     // The agent: writes its secret to a file, then echoes what it is given.
     let secret = "s3cret-value-$(touch /tmp/pwned)";
@@ -238,6 +257,13 @@ fn a_node_refuses_every_path_outside_its_folder() {
             "{name}: {got:?}"
         );
     }
+    let got = node.ask(Op::BranchAt {
+        worktree: "../..".into(),
+    });
+    assert!(
+        got.as_ref().is_err_and(|e| e.contains("refused")),
+        "{got:?}"
+    );
     let got = node.ask(Op::Spawn(Spawn {
         worker: 2,
         session: "s".into(),

@@ -1,0 +1,170 @@
+//! The engine's side of `[hosts.<name>]`: one link per host (the user's ssh, reconnecting), the
+//! workers placed there, and what a worker there needs that a local one gets from this machine:
+//! its worktree and branch on the node's clone, its verify run there, its branch fetched back.
+//! Workers are numbered this machine's first, then each host's in the order configured; the
+//! core only ever sees worker ids, and `Dispatch` routes their panes by id.
+
+use super::dispatch::Dispatch;
+use super::ports::Panes;
+use super::remote::{Inbox, RemotePanes, RemoteProcesses};
+use super::setup::Setup;
+use crate::core::model::WorkerId;
+use crate::node::git_remote::{Follower, GitRemote};
+use crate::node::host_link::HostLink;
+use crate::node::link::{Asker, ssh_command, ssh_target};
+use crate::node::proto::{Answer, Op};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// One host as the engine drives it.
+pub(crate) struct Host {
+    pub name: String,
+    ssh: String,
+    pub link: Arc<HostLink>,
+    /// The czar program there (`czar` on its PATH unless configured).
+    pub czar: String,
+    follower: Arc<Follower>,
+    /// Its workers: `first..first + count`.
+    first: WorkerId,
+    count: u32,
+}
+
+/// Every host.
+pub(crate) struct Fleet {
+    pub hosts: Vec<Host>,
+}
+
+/// The panes of every machine, and the hosts behind them.
+pub(crate) type Opened = (Arc<dyn Panes>, Fleet);
+
+/// This machine's panes and the hosts' as one `Panes`, and the fleet behind it. `None` without
+/// `[hosts]`: nothing changes then.
+pub(crate) fn open(setup: &Setup, local: Arc<dyn Panes>) -> Result<Option<Opened>, String> {
+    if setup.hosts.is_empty() {
+        return Ok(None);
+    }
+    let inbox: Inbox = Arc::new(std::sync::Mutex::new(
+        crate::adapters::store::Store::open(setup.state_dir()).map_err(|e| e.to_string())?,
+    ));
+    let on_hosts: usize = setup.hosts.iter().map(|h| h.workers).sum();
+    let mut first = setup.policy.workers.saturating_sub(on_hosts as u32) + 1;
+    let root = setup.paths.repo_root.clone();
+    let mut hosts = Vec::new();
+    let mut panes: Vec<Arc<dyn Panes>> = Vec::new();
+    for h in &setup.hosts {
+        let target = ssh_target(&h.ssh).map_err(|e| format!("host {}: {e}", h.name))?;
+        let follower = Arc::new(Follower::new(root.clone(), "czar/"));
+        let (sink, on_event) =
+            RemotePanes::on_event(Some(Arc::clone(&inbox)), Some(Arc::clone(&follower)));
+        let (czar, dir) = (h.czar.clone(), h.dir.clone());
+        let connect = Box::new(move || ssh_command(&target, &czar, &dir));
+        let link = Arc::new(HostLink::new(connect, on_event));
+        panes.push(Arc::new(RemotePanes::new(
+            link.clone() as Arc<dyn Asker>,
+            sink,
+        )));
+        hosts.push(Host {
+            name: h.name.clone(),
+            ssh: h.ssh.clone(),
+            link,
+            czar: h.czar.clone(),
+            follower,
+            first,
+            count: h.workers as u32,
+        });
+        first += h.workers as u32;
+    }
+    let dispatch = Dispatch::new(local, panes);
+    for (i, h) in hosts.iter().enumerate() {
+        for w in h.first..h.first + h.count {
+            dispatch.place(w, Some(i));
+        }
+    }
+    Ok(Some((Arc::new(dispatch), Fleet { hosts })))
+}
+
+impl Fleet {
+    /// The host worker `worker` runs on; `None`: this machine.
+    pub fn host_of(&self, worker: WorkerId) -> Option<&Host> {
+        self.hosts
+            .iter()
+            .find(|h| (h.first..h.first + h.count).contains(&worker))
+    }
+}
+
+impl Host {
+    /// Git to the node's clone, known from its hello (the first call connects).
+    async fn git(&self) -> Result<GitRemote, String> {
+        if let Some(r) = self.follower.remote.get() {
+            return Ok(r.clone());
+        }
+        let link = self.link.link().await.map_err(|e| e.to_string())?;
+        let repo = link
+            .hello
+            .repo
+            .clone()
+            .ok_or("the node did not say where its clone is")?;
+        let config = std::env::var_os("CZAR_SSH_CONFIG").map(PathBuf::from);
+        let remote = GitRemote::new(&self.ssh, &repo, config.as_deref())?;
+        let _ = self.follower.remote.set(remote.clone());
+        Ok(remote)
+    }
+
+    /// Sends `branches` of the czar's repository to the node's clone.
+    pub async fn push(&self, root: PathBuf, branches: Vec<String>) -> Result<(), String> {
+        let remote = self.git().await?;
+        tokio::task::spawn_blocking(move || remote.push(&root, &branches))
+            .await
+            .map_err(|e| format!("push task failed: {e}"))?
+    }
+
+    /// Brings `branch` back from the node's clone, as it is there now.
+    pub async fn fetch(&self, root: PathBuf, branch: String) -> Result<(), String> {
+        let remote = self.git().await?;
+        tokio::task::spawn_blocking(move || remote.fetch(&root, &[branch]))
+            .await
+            .map_err(|e| format!("fetch task failed: {e}"))?
+    }
+
+    /// Puts the node's worktree `name` on `branch`, made from `base` if new.
+    pub async fn worktree(&self, name: &str, branch: &str, base: &str) -> Result<(), String> {
+        let op = Op::Worktree {
+            name: name.to_string(),
+            branch: branch.to_string(),
+            base: base.to_string(),
+        };
+        self.link
+            .ask(op)
+            .await
+            .map(drop)
+            .map_err(|e| format!("on {}: {e}", self.name))
+    }
+
+    /// A branch's tip in the node's clone.
+    pub async fn tip(&self, branch: &str) -> Result<Option<String>, String> {
+        let op = Op::Tip {
+            branch: branch.to_string(),
+        };
+        match self.link.ask(op).await.map_err(|e| e.to_string())? {
+            Answer::Tip(t) => Ok(t),
+            other => Err(format!("the node answered {other:?}")),
+        }
+    }
+
+    /// Whether the worker's worktree there is present, and the branch it has checked out.
+    pub async fn branch_at(&self, name: &str) -> Result<Option<Option<String>>, String> {
+        let op = Op::BranchAt {
+            worktree: name.to_string(),
+        };
+        match self.link.ask(op).await.map_err(|e| e.to_string())? {
+            Answer::At { present, branch } => Ok(present.then_some(branch)),
+            other => Err(format!("the node answered {other:?}")),
+        }
+    }
+
+    pub fn processes(&self) -> RemoteProcesses {
+        RemoteProcesses {
+            link: self.link.clone() as Arc<dyn Asker>,
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! A worker on a host, the engine's commands for it: its agent started through the node (which
+//! wraps it in its own pane-log), its task branch prepared in the node's clone, its verify run
+//! there, and its branch fetched back before the core hears the verdict, so that tracking,
+//! overlap and landing read it from the czar's repository as for a local worker.
+
+use super::hosts::Host;
+use super::{Ctx, Profile};
+use crate::adapters::tmux::SessionSpec;
+use crate::core::model::WorkerId;
+use crate::core::observation::Prepared;
+
+/// The worktree's name on the node: the last component of its local path, as `RemotePanes` and
+/// `RemoteProcesses` read it.
+pub(super) fn worktree_name(worker: WorkerId) -> String {
+    format!("worker-{worker}")
+}
+
+/// The base pushed to the node's clone, the worker's worktree there (on its own idle branch),
+/// and its agent started in it. Only the profile's own environment and the worker's identity
+/// travel (inside the request): this machine's environment is not the host's.
+pub(super) async fn start_worker(
+    ctx: &Ctx,
+    host: &Host,
+    worker: WorkerId,
+    profile: &Profile,
+) -> Result<(), String> {
+    let base = ctx.setup.base.clone();
+    let root = ctx.setup.paths.repo_root.clone();
+    host.push(root, vec![base.clone()]).await?;
+    let name = worktree_name(worker);
+    host.worktree(&name, &name, &base).await?;
+    let session = crate::core::model::session_name(&ctx.setup.project, worker);
+    if ctx.panes.exists(session.clone()).await.unwrap_or(false) {
+        ctx.panes
+            .kill(session.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let mut env = profile.env.clone();
+    env.push(("CZAR_WORKER".into(), worker.to_string()));
+    let spec = SessionSpec {
+        name: session,
+        cwd: ctx.setup.paths.worktree(worker),
+        command: host_command(&profile.command, ctx.setup.czar_exe.as_deref(), &host.czar),
+        env,
+        width: ctx.setup.pane_size.0,
+        height: ctx.setup.pane_size.1,
+    };
+    ctx.panes.start(spec).await.map_err(|e| e.to_string())
+}
+
+/// The profile's command as the host runs it: this czar's own path (what `{czar}` became here)
+/// is the host's czar program there.
+fn host_command(command: &[String], here: Option<&str>, there: &str) -> Vec<String> {
+    command
+        .iter()
+        .map(|w| match here {
+            Some(h) if w == h => there.to_string(),
+            _ => w.clone(),
+        })
+        .collect()
+}
+
+/// The task's branch in the node's clone, its worktree there on it, and the branch fetched
+/// back: the figures as the task begins come from the czar's repository.
+pub(super) async fn prepare_branch(
+    ctx: &Ctx,
+    host: &Host,
+    worker: WorkerId,
+    branch: &str,
+    from: &str,
+) -> Result<Prepared, String> {
+    let root = ctx.setup.paths.repo_root.clone();
+    let mut send = vec![from.to_string()];
+    // Work done on it elsewhere (another worker, another host) goes along.
+    if ctx.repo.branch_tip(branch).is_some() {
+        send.push(branch.to_string());
+    }
+    host.push(root.clone(), send).await?;
+    host.worktree(&worktree_name(worker), branch, from).await?;
+    host.fetch(root, branch.to_string()).await?;
+    let stats = ctx
+        .repo
+        .branch_stats(&ctx.setup.base, branch)
+        .map_err(|e| e.to_string())?;
+    let tip = host
+        .tip(branch)
+        .await?
+        .ok_or_else(|| format!("{branch} has no tip on {} after the switch", host.name))?;
+    Ok(Prepared {
+        ahead: stats.ahead,
+        tip,
+    })
+}
+
+/// The verify in the worker's worktree on the host; the task's branch fetched back first, so
+/// what lands here is what passed there.
+pub(super) async fn verify(
+    ctx: &Ctx,
+    host: &Host,
+    worker: WorkerId,
+    task: &str,
+    command: &str,
+) -> (bool, String) {
+    use super::ports::Processes;
+    let wt = ctx.setup.paths.worktree(worker);
+    let timeout = ctx.setup.timing.verify_timeout;
+    let (passed, output) = host.processes().run(command.to_string(), wt, timeout).await;
+    let root = ctx.setup.paths.repo_root.clone();
+    let branch = crate::core::model::branch_for(task);
+    if let Err(e) = host.fetch(root, branch.clone()).await {
+        return (
+            false,
+            format!("{branch} could not be fetched from {}: {e}", host.name),
+        );
+    }
+    (passed, output)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn this_czars_path_becomes_the_hosts_czar_program() {
+        let cmd = ["/home/me/bin/czar".to_string(), "sim-agent".to_string()];
+        let got = super::host_command(&cmd, Some("/home/me/bin/czar"), "czar");
+        assert_eq!(got, ["czar", "sim-agent"]);
+        let other = ["claude".to_string(), "--x".to_string()];
+        assert_eq!(
+            super::host_command(&other, Some("/bin/czar"), "czar"),
+            other
+        );
+        assert_eq!(super::host_command(&cmd, None, "czar"), cmd);
+    }
+}
