@@ -88,6 +88,14 @@ pub enum Command {
     CheckPr { task: TaskId, url: String },
     /// Delete these landed branches (those checked out somewhere stay, for `czar gc`).
     DeleteBranches { branches: Vec<String> },
+    /// Read the diff of `branch` against `into` for the worker reviewing `task`. Reports
+    /// `ReviewDiff`.
+    AskReview {
+        worker: WorkerId,
+        task: TaskId,
+        branch: String,
+        into: String,
+    },
     /// Keep a record of something that happened, with the reason.
     Record(Event),
 }
@@ -162,12 +170,15 @@ pub enum EventKind {
     Attached,
     /// A token budget was reached.
     Budget,
+    /// The review gate: handed to a reviewer, approved or rejected.
+    Review,
 }
 
 impl EventKind {
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::TaskAdded => "task_added",
+            EventKind::Review => "review",
             EventKind::Assigned => "assigned",
             EventKind::Delivered => "delivered",
             EventKind::DeliveryFailed => "delivery_failed",

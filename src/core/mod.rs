@@ -28,6 +28,7 @@ pub mod predict;
 pub mod prompt;
 pub mod queue;
 mod repair;
+pub mod review;
 mod sighting;
 pub mod spawn;
 pub mod survey;

@@ -179,6 +179,18 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
             };
             tokio::spawn(super::landing::land(ctx, job));
         }
+        Command::AskReview {
+            worker,
+            task,
+            branch,
+            into,
+        } => {
+            let repo = Arc::clone(&ctx.repo);
+            tokio::task::spawn_blocking(move || {
+                let diff = repo.diff_text(&into, &branch).map_err(|e| e.to_string());
+                ctx.send(Observation::ReviewDiff { worker, task, diff });
+            });
+        }
         Command::MoveTarget {
             task,
             into,

@@ -4,5 +4,6 @@ mod answers;
 mod config;
 mod folders;
 mod profiles;
+mod review;
 mod task_text;
 mod tasks;

@@ -10,7 +10,7 @@ mod worker;
 
 pub use delivery::{Delivery, Step};
 pub use health::{ProfileHealth, Unavailable};
-pub use land::{LandFigures, LandMode, LandPolicy, LandRecord, Landing};
+pub use land::{LandFigures, LandMode, LandPolicy, LandRecord, Landing, ReviewRecord};
 pub use policy::{
     AgentDelivery, Attached, Budget, DeliveryPolicy, LimitPolicy, Nudge, OnWaiting, Policy,
     SpawnPolicy,

@@ -11,6 +11,7 @@ mod land_batch;
 mod limits;
 mod operator;
 mod repair;
+mod review;
 mod storms;
 mod tasks;
 
