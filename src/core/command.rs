@@ -96,6 +96,8 @@ pub enum Command {
         branch: String,
         into: String,
     },
+    /// Paste a text (a review to do) into the worker's agent and submit it.
+    SendText { worker: WorkerId, text: String },
     /// Keep a record of something that happened, with the reason.
     Record(Event),
 }

@@ -112,7 +112,7 @@ pub(super) fn diff_read(
         }
     };
     let text = review_text(model, task, &diff);
-    out.push(Command::TypeText { worker, text });
+    out.push(Command::SendText { worker, text });
 }
 
 /// The text a reviewer gets: the task (quoted, so its lines read as the task's, not as

@@ -147,6 +147,10 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
             let (target, profile) = pane_of(model, worker);
             tokio::spawn(async move { type_line(&ctx, &target, &profile, &text).await });
         }
+        Command::SendText { worker, text } => {
+            let (target, profile) = pane_of(model, worker);
+            tokio::spawn(async move { paste_line(&ctx, &target, &profile, text).await });
+        }
         Command::AutoAnswer { worker, keys } => {
             execute(&ctx, model, Command::PressKeys { worker, keys });
         }
@@ -272,6 +276,23 @@ async fn type_line(ctx: &Ctx, session: &str, profile: &str, text: &str) {
     };
     if let Err(e) = sent.await {
         tracing::warn!("typing into {session}: {e}");
+    }
+}
+
+/// A text pasted (bracketed, so its lines stay one message), then submitted after the settle.
+async fn paste_line(ctx: &Ctx, session: &str, profile: &str, text: String) {
+    let Some(p) = ctx.setup.profile(profile) else {
+        return;
+    };
+    let sent = async {
+        ctx.panes
+            .paste(session.to_string(), text.into_bytes())
+            .await?;
+        tokio::time::sleep(p.settle).await;
+        ctx.panes.submit(session.to_string(), p.submit).await
+    };
+    if let Err(e) = sent.await {
+        tracing::warn!("pasting into {session}: {e}");
     }
 }
 

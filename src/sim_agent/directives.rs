@@ -29,6 +29,8 @@ pub struct Plan {
     /// A branch the text asks to bring in (`git merge <ref>` in backticks): merged before the
     /// work, conflicts resolved by keeping both sides.
     pub merge: Option<String>,
+    /// A line the text told it to run (`run_line`): run instead of any work or `czar done`.
+    pub run: Option<String>,
 }
 
 impl Default for Plan {
@@ -45,6 +47,7 @@ impl Default for Plan {
             ask: None,
             problems: Vec::new(),
             merge: None,
+            run: None,
         }
     }
 }
@@ -60,6 +63,10 @@ fn directive_body(line: &str) -> Option<&str> {
 pub fn parse_plan(text: &str) -> Plan {
     let mut plan = Plan::default();
     for body in lines(text).filter_map(directive_body) {
+        // A whole line to run, read by `run_line`.
+        if body.trim_start().starts_with("run=") {
+            continue;
+        }
         for word in body.split_whitespace() {
             apply(&mut plan, word);
         }

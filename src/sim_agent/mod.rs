@@ -9,6 +9,7 @@ mod input;
 mod options;
 mod prompt;
 mod record;
+mod run_line;
 pub mod screen;
 mod session;
 mod term;

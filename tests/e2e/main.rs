@@ -24,6 +24,7 @@ mod pr_glab;
 mod private;
 mod refused;
 mod repair;
+mod review;
 mod secrets;
 mod storms;
 #[path = "../support/mod.rs"]

@@ -75,7 +75,7 @@ fn a_done_task_goes_to_a_reviewer_of_the_profile_not_the_queue() {
     };
     let out = update(&mut m, obs, 10);
     let typed = out.iter().find_map(|c| match c {
-        Command::TypeText { worker: 2, text } => Some(text.clone()),
+        Command::SendText { worker: 2, text } => Some(text.clone()),
         _ => None,
     });
     let typed = typed.expect("the review text typed to worker 2");
