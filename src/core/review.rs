@@ -22,19 +22,9 @@ pub enum Verdict {
     Reject(String),
 }
 
-/// The task `worker` is reviewing now, if any.
+/// The task `worker` is reviewing now, if any (kept on the model, which `queue` reads too).
 pub fn reviewing(model: &Model, worker: WorkerId) -> Option<String> {
-    model
-        .tasks
-        .values()
-        .find(|t| {
-            t.state == TaskState::Done
-                && matches!(
-                    t.land.as_ref().map(|l| &l.state),
-                    Some(Landing::Reviewing { reviewer: Some(r) }) if *r == worker
-                )
-        })
-        .map(|t| t.def.id.clone())
+    model.reviewing(worker)
 }
 
 /// Hands each task waiting for a review to an idle worker of the review profile that is not

@@ -146,3 +146,42 @@ fn decode_review(text: &str) -> Signal {
     };
     Signal::Review { task, verdict }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn review_verdicts_cross_the_inbox_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let sent = [
+            Signal::Review {
+                task: None,
+                verdict: Verdict::Approve,
+            },
+            Signal::Review {
+                task: Some("t-1".into()),
+                verdict: Verdict::Reject("two lines:\nadd a test".into()),
+            },
+            Signal::Review {
+                task: None,
+                verdict: Verdict::Reject(String::new()),
+            },
+        ];
+        for s in &sent {
+            store.push_signal(3, s, 1).unwrap();
+        }
+        let got: Vec<Signal> = store
+            .pending_signals()
+            .unwrap()
+            .into_iter()
+            .map(|(_, w, s)| {
+                assert_eq!(w, 3);
+                s
+            })
+            .collect();
+        assert_eq!(got, sent);
+        assert!(matches!(decode_review("maybe\n"), Signal::Report(_)));
+    }
+}

@@ -225,6 +225,21 @@ impl super::Model {
         }
     }
 
+    /// The task `worker` is reviewing now for the review gate, if any: such a worker takes no
+    /// other work.
+    pub fn reviewing(&self, worker: super::WorkerId) -> Option<String> {
+        self.tasks
+            .values()
+            .find(|t| {
+                t.state == super::TaskState::Done
+                    && matches!(
+                        t.land.as_ref().map(|l| &l.state),
+                        Some(Landing::Reviewing { reviewer: Some(r) }) if *r == worker
+                    )
+            })
+            .map(|t| t.def.id.clone())
+    }
+
     /// A worker's branch was looked at again: a finished task of that branch still to land
     /// takes its figures (its last commits may be seen only after it was done).
     pub fn refresh_land_figures(&mut self, worker: super::WorkerId) {
