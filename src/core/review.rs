@@ -29,10 +29,11 @@ pub fn reviewing(model: &Model, worker: WorkerId) -> Option<String> {
 
 /// Hands each task waiting for a review to an idle worker of the review profile that is not
 /// its author; the engine fetches the diff (`Command::AskReview`) and the text follows.
-pub(super) fn hand_out(model: &mut Model, out: &mut Vec<Command>) {
+pub(super) fn hand_out(model: &mut Model, now: u64, out: &mut Vec<Command>) {
     let Some(profile) = model.policy.land.review.clone() else {
         return;
     };
+    take_back_lost(model, now, out);
     let waiting: Vec<(String, Option<WorkerId>)> = model
         .tasks
         .values()
@@ -40,7 +41,7 @@ pub(super) fn hand_out(model: &mut Model, out: &mut Vec<Command>) {
         .filter(|t| {
             matches!(
                 t.land.as_ref().map(|l| &l.state),
-                Some(Landing::Reviewing { reviewer: None })
+                Some(Landing::Reviewing { reviewer: None, .. })
             )
         })
         .map(|t| (t.def.id.clone(), t.worker))
@@ -58,6 +59,7 @@ pub(super) fn hand_out(model: &mut Model, out: &mut Vec<Command>) {
             &task,
             Landing::Reviewing {
                 reviewer: Some(reviewer),
+                since: now,
             },
         );
         let t = &model.tasks[&task];
@@ -76,6 +78,49 @@ pub(super) fn hand_out(model: &mut Model, out: &mut Vec<Command>) {
     }
 }
 
+/// A review whose reviewer is gone (its session lost, retired), or whose agent is back at its
+/// prompt past the idle grace without a verdict (the text lost, or the agent did not answer),
+/// waits for a reviewer again: a review is never lost with a pane.
+fn take_back_lost(model: &mut Model, now: u64, out: &mut Vec<Command>) {
+    let grace = model.policy.idle_grace_ms;
+    let lost: Vec<(String, WorkerId)> = model
+        .tasks
+        .values()
+        .filter(|t| t.state == TaskState::Done)
+        .filter_map(|t| match t.land.as_ref().map(|l| &l.state) {
+            Some(Landing::Reviewing {
+                reviewer: Some(w),
+                since,
+            }) => {
+                let gone = model.workers.get(w).is_none_or(|k| {
+                    !k.live || k.retired || k.agent == super::model::AgentState::Crashed
+                });
+                let silent = model.workers.get(w).is_some_and(|k| {
+                    k.agent.is_ready() && now >= k.since.max(*since).saturating_add(grace)
+                });
+                (gone || silent).then(|| (t.def.id.clone(), *w))
+            }
+            _ => None,
+        })
+        .collect();
+    for (task, worker) in lost {
+        set(
+            model,
+            &task,
+            Landing::Reviewing {
+                reviewer: None,
+                since: now,
+            },
+        );
+        out.push(Command::record(
+            Some(worker),
+            Some(&task),
+            EventKind::Review,
+            format!("no verdict from worker {worker}; the review is handed out again"),
+        ));
+    }
+}
+
 /// The diff of a task under review came: the reviewer gets the review text (or, when the diff
 /// could not be read, the task waits for a reviewer again).
 pub(super) fn diff_read(
@@ -83,6 +128,7 @@ pub(super) fn diff_read(
     worker: WorkerId,
     task: &str,
     diff: Result<String, String>,
+    now: u64,
     out: &mut Vec<Command>,
 ) {
     if reviewing(model, worker).as_deref() != Some(task) {
@@ -91,7 +137,14 @@ pub(super) fn diff_read(
     let diff = match diff {
         Ok(d) => d,
         Err(e) => {
-            set(model, task, Landing::Reviewing { reviewer: None });
+            set(
+                model,
+                task,
+                Landing::Reviewing {
+                    reviewer: None,
+                    since: now,
+                },
+            );
             out.push(Command::record(
                 Some(worker),
                 Some(task),
@@ -258,9 +311,18 @@ fn send_back(
 pub(super) fn resumed(model: &mut Model) {
     for t in model.tasks.values_mut() {
         if let Some(rec) = t.land.as_mut()
-            && matches!(rec.state, Landing::Reviewing { reviewer: Some(_) })
+            && matches!(
+                rec.state,
+                Landing::Reviewing {
+                    reviewer: Some(_),
+                    ..
+                }
+            )
         {
-            rec.state = Landing::Reviewing { reviewer: None };
+            rec.state = Landing::Reviewing {
+                reviewer: None,
+                since: 0,
+            };
         }
     }
 }
@@ -273,8 +335,13 @@ pub fn summary(rec: &super::model::LandRecord, max_rounds: u32) -> Option<String
         &rec.state,
         rec.review.as_ref().and_then(|r| r.verdict.clone()),
     ) {
-        (Landing::Reviewing { reviewer: Some(w) }, _) => format!("reviewing (worker {w})"),
-        (Landing::Reviewing { reviewer: None }, _) => "waiting for a reviewer".to_string(),
+        (
+            Landing::Reviewing {
+                reviewer: Some(w), ..
+            },
+            _,
+        ) => format!("reviewing (worker {w})"),
+        (Landing::Reviewing { reviewer: None, .. }, _) => "waiting for a reviewer".to_string(),
         (_, Some(v)) => v,
         (_, None) => return None,
     };

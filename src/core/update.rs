@@ -136,7 +136,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
             super::land_pr::opened(model, &task, result, now, &mut out)
         }
         Observation::ReviewDiff { worker, task, diff } => {
-            super::review::diff_read(model, worker, &task, diff, &mut out);
+            super::review::diff_read(model, worker, &task, diff, now, &mut out);
         }
         Observation::PrSeen { task, status } => {
             super::land_pr::seen(model, &task, status, now, &mut out)
@@ -167,7 +167,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
         workers::ensure_workers(model, now, &mut out);
         super::park::review(model, now, &mut out);
         // A review waiting goes first: its task is done and only waits for the verdict.
-        super::review::hand_out(model, &mut out);
+        super::review::hand_out(model, now, &mut out);
         if model.policy.auto_assign && !super::budget::run_spent(model) {
             super::outcome::assign(model, &mut out);
         }

@@ -77,8 +77,13 @@ pub struct ReviewRow {
 fn review_row(l: &crate::core::model::LandRecord) -> Option<ReviewRow> {
     use crate::core::model::Landing;
     let (verdict, reviewer) = match (&l.state, l.review.as_ref()) {
-        (Landing::Reviewing { reviewer: Some(w) }, _) => ("reviewing".to_string(), Some(*w)),
-        (Landing::Reviewing { reviewer: None }, _) => ("waiting".to_string(), None),
+        (
+            Landing::Reviewing {
+                reviewer: Some(w), ..
+            },
+            _,
+        ) => ("reviewing".to_string(), Some(*w)),
+        (Landing::Reviewing { reviewer: None, .. }, _) => ("waiting".to_string(), None),
         (_, Some(r)) => (r.verdict.clone()?, None),
         (_, None) => return None,
     };

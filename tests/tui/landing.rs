@@ -164,7 +164,10 @@ fn landing_panel_with_reviews() {
     model.policy.land.review = Some("claude".into());
     model.policy.land.max_review_rounds = 2;
     if let Some(l) = model.tasks.get_mut("schema").and_then(|t| t.land.as_mut()) {
-        l.state = Landing::Reviewing { reviewer: Some(2) };
+        l.state = Landing::Reviewing {
+            reviewer: Some(2),
+            since: 1_000,
+        };
         l.review = Some(ReviewRecord {
             rejections: 1,
             verdict: Some("rejected".into()),

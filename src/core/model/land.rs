@@ -108,7 +108,12 @@ pub enum Landing {
     PrOpen { url: String, checked: u64 },
     /// Verified and done, waiting for the reviewer's verdict before it may land: handed to
     /// `reviewer` (none yet: waiting for an idle worker of the review profile).
-    Reviewing { reviewer: Option<super::WorkerId> },
+    Reviewing {
+        reviewer: Option<super::WorkerId>,
+        /// When it was handed to `reviewer` (or began to wait for one).
+        #[serde(default)]
+        since: u64,
+    },
     /// The reviewer rejected it: back with its author.
     Rejected,
 }
@@ -212,7 +217,10 @@ impl super::Model {
         });
         // With a review gate the reviewer goes first (see `core::review`).
         rec.state = match &self.policy.land.review {
-            Some(_) => Landing::Reviewing { reviewer: None },
+            Some(_) => Landing::Reviewing {
+                reviewer: None,
+                since: now,
+            },
             None => Landing::Queued,
         };
         rec.followup = None;
@@ -234,7 +242,7 @@ impl super::Model {
                 t.state == super::TaskState::Done
                     && matches!(
                         t.land.as_ref().map(|l| &l.state),
-                        Some(Landing::Reviewing { reviewer: Some(r) }) if *r == worker
+                        Some(Landing::Reviewing { reviewer: Some(r), .. }) if *r == worker
                     )
             })
             .map(|t| t.def.id.clone())

@@ -64,7 +64,13 @@ fn a_done_task_goes_to_a_reviewer_of_the_profile_not_the_queue() {
         "{out:?}"
     );
     assert_eq!(asks(&out), vec![(2, "a".to_string())]);
-    assert_eq!(state(&m, "a"), Landing::Reviewing { reviewer: Some(2) });
+    assert!(matches!(
+        state(&m, "a"),
+        Landing::Reviewing {
+            reviewer: Some(2),
+            ..
+        }
+    ));
     // The reviewer is busy: no task is handed to it meanwhile.
     assert!(!crate::core::queue::idle_workers(&m).contains(&2));
     // The diff comes: the reviewer gets the text with the task and the diff.
@@ -101,7 +107,10 @@ fn the_author_is_never_its_own_reviewer() {
     }
     let out = done_by_worker_1(&mut m, 2);
     assert!(asks(&out).is_empty(), "{out:?}");
-    assert_eq!(state(&m, "a"), Landing::Reviewing { reviewer: None });
+    assert!(matches!(
+        state(&m, "a"),
+        Landing::Reviewing { reviewer: None, .. }
+    ));
 }
 
 #[test]
@@ -167,7 +176,13 @@ fn a_verdict_from_a_worker_not_reviewing_the_task_is_ignored() {
     let mut m = review_model();
     done_by_worker_1(&mut m, 2);
     say(&mut m, 1, Some("a"), Verdict::Approve, 10);
-    assert_eq!(state(&m, "a"), Landing::Reviewing { reviewer: Some(2) });
+    assert!(matches!(
+        state(&m, "a"),
+        Landing::Reviewing {
+            reviewer: Some(2),
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -203,4 +218,35 @@ fn a_long_diff_is_cut_with_a_note() {
     assert!(text.len() < MAX_DIFF_BYTES + 4_000);
     let short = review_text(&m, "a", "+y\n");
     assert!(!short.contains("cut:"));
+}
+
+#[test]
+fn a_reviewer_silent_past_the_grace_or_gone_gives_the_review_back() {
+    let mut m = review_model();
+    m.policy.idle_grace_ms = 1_000;
+    done_by_worker_1(&mut m, 2);
+    // Still within the grace: it stays with worker 2.
+    let out = idle(&mut m, 2, 500);
+    assert!(asks(&out).is_empty());
+    assert!(matches!(
+        state(&m, "a"),
+        Landing::Reviewing {
+            reviewer: Some(2),
+            ..
+        }
+    ));
+    // Back at its prompt past the grace, no verdict: handed out again (to the only reviewer).
+    let out = idle(&mut m, 2, 5_000);
+    assert!(out.iter().any(|c| matches!(c,
+        Command::Record(e) if e.kind == EventKind::Review && e.detail.contains("no verdict"))));
+    assert_eq!(asks(&out), vec![(2, "a".to_string())]);
+    // Its session lost: the review waits for a reviewer again.
+    if let Some(w) = m.workers.get_mut(&2) {
+        w.live = false;
+    }
+    update(&mut m, Observation::Tick, 5_100);
+    assert!(matches!(
+        state(&m, "a"),
+        Landing::Reviewing { reviewer: None, .. }
+    ));
 }

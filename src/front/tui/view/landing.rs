@@ -109,8 +109,12 @@ pub(super) fn state_detail(state: &Landing) -> (Color, String) {
             (Color::Cyan, String::new())
         }
         Landing::Queued => (Color::White, String::new()),
-        Landing::Reviewing { reviewer: Some(w) } => (Color::Cyan, format!("worker {w}")),
-        Landing::Reviewing { reviewer: None } => (Color::Yellow, "waiting for a reviewer".into()),
+        Landing::Reviewing {
+            reviewer: Some(w), ..
+        } => (Color::Cyan, format!("worker {w}")),
+        Landing::Reviewing { reviewer: None, .. } => {
+            (Color::Yellow, "waiting for a reviewer".into())
+        }
         Landing::Rejected => (Color::Red, "back with its agent".into()),
     }
 }
