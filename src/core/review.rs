@@ -34,6 +34,7 @@ pub(super) fn hand_out(model: &mut Model, now: u64, out: &mut Vec<Command>) {
         return;
     };
     take_back_lost(model, now, out);
+    ensure_reviewer(model, &profile, now, out);
     let waiting: Vec<(String, Option<WorkerId>)> = model
         .tasks
         .values()
@@ -76,6 +77,47 @@ pub(super) fn hand_out(model: &mut Model, now: u64, out: &mut Vec<Command>) {
             into: model.policy.land.into.clone(),
         });
     }
+}
+
+/// Reviews wait and no worker runs the review profile (the fleet runs the default one): one
+/// worker of that profile is added, started as any other, so a review never waits for nobody.
+fn ensure_reviewer(model: &mut Model, profile: &str, now: u64, out: &mut Vec<Command>) {
+    let waiting = model.tasks.values().any(|t| {
+        t.state == TaskState::Done
+            && matches!(
+                t.land.as_ref().map(|l| &l.state),
+                Some(Landing::Reviewing { .. })
+            )
+    });
+    let served = model
+        .workers
+        .values()
+        .any(|w| w.profile == profile && !w.retired);
+    if !waiting || served {
+        return;
+    }
+    let id = model
+        .workers
+        .keys()
+        .max()
+        .copied()
+        .unwrap_or(0)
+        .max(model.policy.workers)
+        + 1;
+    let worker = super::model::Worker {
+        id,
+        session: model.session_name(id),
+        profile: profile.to_string(),
+        since: now,
+        ..super::model::Worker::default()
+    };
+    model.workers.insert(id, worker);
+    out.push(Command::record(
+        Some(id),
+        None,
+        EventKind::Review,
+        format!("no worker runs the review profile {profile}; worker {id} added for reviews"),
+    ));
 }
 
 /// A review whose reviewer is gone (its session lost, retired), or whose agent is back at its

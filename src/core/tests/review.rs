@@ -250,3 +250,26 @@ fn a_reviewer_silent_past_the_grace_or_gone_gives_the_review_back() {
         Landing::Reviewing { reviewer: None, .. }
     ));
 }
+
+#[test]
+fn a_review_profile_nobody_runs_gets_a_worker_of_its_own() {
+    let mut m = review_model();
+    // Both workers run the default profile; the review profile is another one.
+    let default = m.workers[&1].profile.clone();
+    if let Some(w) = m.workers.get_mut(&2) {
+        w.profile = default;
+    }
+    done_by_worker_1(&mut m, 2);
+    let added = m.workers.get(&3).expect("a worker added for reviews");
+    assert_eq!(added.profile, "rev");
+    // It is started like any worker.
+    let out = update(&mut m, Observation::Tick, 20);
+    assert!(
+        out.iter().any(|c| matches!(c,
+            Command::StartWorker { worker: 3, profile } if profile == "rev")),
+        "{out:?}"
+    );
+    // Once one runs the profile, no other is added.
+    update(&mut m, Observation::Tick, 30);
+    assert_eq!(m.workers.len(), 3);
+}
