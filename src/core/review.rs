@@ -349,22 +349,18 @@ fn send_back(
     super::land_return::rework(model, task, followup, format!("review: {why}"), out);
 }
 
-/// After a restart: a review handed out may have been lost with the pane; it is handed out again.
-pub(super) fn resumed(model: &mut Model) {
+/// After a restart: a review stays with its reviewer, whose session outlives the czar, so a
+/// verdict given meanwhile (waiting in the inbox) still counts; its clock starts again, and a
+/// reviewer found gone, or silent past the grace, gives it back (`take_back_lost`).
+pub(super) fn resumed(model: &mut Model, now: u64) {
     for t in model.tasks.values_mut() {
         if let Some(rec) = t.land.as_mut()
-            && matches!(
-                rec.state,
-                Landing::Reviewing {
-                    reviewer: Some(_),
-                    ..
-                }
-            )
+            && let Landing::Reviewing {
+                reviewer: Some(_),
+                since,
+            } = &mut rec.state
         {
-            rec.state = Landing::Reviewing {
-                reviewer: None,
-                since: 0,
-            };
+            *since = now;
         }
     }
 }

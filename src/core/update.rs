@@ -268,7 +268,7 @@ fn resumed(model: &mut Model, now: u64, out: &mut Vec<Command>) {
     }
     super::delivery::resume(model, now, out);
     super::land::resume(model, out);
-    super::review::resumed(model);
+    super::review::resumed(model, now);
 }
 
 fn signal(model: &mut Model, id: WorkerId, signal: Signal, now: u64, out: &mut Vec<Command>) {

@@ -186,13 +186,25 @@ fn a_verdict_from_a_worker_not_reviewing_the_task_is_ignored() {
 }
 
 #[test]
-fn a_restart_hands_a_review_in_flight_out_again() {
+fn a_restart_keeps_a_review_with_its_reviewer_and_hands_a_silent_one_out_again() {
     let mut m = review_model();
+    m.policy.idle_grace_ms = 1_000;
     done_by_worker_1(&mut m, 2);
+    let mut again = m.clone();
     update(&mut m, Observation::Resumed, 20);
-    // The workers come back at their prompts; the review is asked for again.
-    idle(&mut m, 1, 21);
-    let out = idle(&mut m, 2, 22);
+    // A verdict given while no czar ran (waiting in the inbox) still counts.
+    idle(&mut m, 2, 21);
+    let out = say(&mut m, 2, None, Verdict::Approve, 22);
+    assert!(
+        out.iter()
+            .any(|c| matches!(c, Command::Land { task, .. } if task == "a"))
+    );
+    // No verdict: back at its prompt past the grace, the review is asked for again.
+    update(&mut again, Observation::Resumed, 20);
+    idle(&mut again, 1, 21);
+    let out = idle(&mut again, 2, 22);
+    assert!(asks(&out).is_empty(), "within the grace it stays: {out:?}");
+    let out = idle(&mut again, 2, 2_000);
     assert_eq!(asks(&out), vec![(2, "a".to_string())]);
 }
 
