@@ -89,3 +89,35 @@ fn a_task_rejected_once_then_approved_lands_and_its_author_got_the_review() {
         "the rejection did not reach the author: {texts:#?}"
     );
 }
+
+/// A czar killed (SIGKILL) while a review is under way: the review state is in the store, the
+/// next czar finds it with its reviewer, the verdict counts, and the task lands once.
+#[test]
+fn a_review_under_way_survives_a_killed_czar_and_the_task_lands() {
+    let p = Project::new(2, "");
+    let config = std::fs::read_to_string(p.root.join("czar.toml")).unwrap();
+    let head = "land = \"merge\"\nreview = \"sim\"\n";
+    std::fs::write(p.root.join("czar.toml"), format!("{head}{config}")).unwrap();
+    let body = format!("sim: duration=0.3 touch=out/a.txt\nsim: run={CZAR} review approve\n");
+    p.task("a", "title = \"Add a\"", &body);
+    let mut child = p.spawn_auto();
+    let start = std::time::Instant::now();
+    loop {
+        let s = p.status_json();
+        let reviewing = s["tasks"][0]["landing"]["review"]["verdict"] == "reviewing";
+        if reviewing {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "{s:#}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let out = crate::support::run_within(&mut p.czar(&["--auto"]), Duration::from_secs(120));
+    let status = p.status_json();
+    let a = &status["tasks"][0];
+    assert_eq!(a["landing"]["state"], "landed", "{a:#}\n{}", text(&out));
+    assert_eq!(a["landing"]["review"]["verdict"], "approved", "{a:#}");
+    let landed = p.events().iter().filter(|e| e.kind == "landed").count();
+    assert_eq!(landed, 1);
+}
