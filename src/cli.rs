@@ -90,6 +90,9 @@ pub enum Cmd {
     Gc,
     /// Mark this worker's task finished (run by an agent inside its worktree).
     Done,
+    /// The review gate's verdict on the task this worker reviews (run by the reviewing agent).
+    #[command(subcommand)]
+    Review(ReviewCmd),
     /// Leave a progress note for the operator (run by an agent inside its worktree).
     Report {
         /// The note.
@@ -293,4 +296,23 @@ fn parse_rate(s: &str) -> Result<f64, String> {
         Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
         _ => Err(format!("{s:?} is not a rate between 0 and 1")),
     }
+}
+
+/// `czar review approve|reject`.
+#[derive(Debug, Subcommand)]
+pub enum ReviewCmd {
+    /// The change may land.
+    Approve {
+        /// The task reviewed (default: the one this worker reviews).
+        #[arg(long)]
+        task: Option<String>,
+    },
+    /// The change goes back to its author with this review.
+    Reject {
+        /// What must change.
+        why: String,
+        /// The task reviewed (default: the one this worker reviews).
+        #[arg(long)]
+        task: Option<String>,
+    },
 }

@@ -52,6 +52,7 @@ async fn dispatch(cli: Cli, dir: PathBuf) -> anyhow::Result<i32> {
         Some(Cmd::Done) => czar::cmd::worker::done(&dir).map(|()| 0),
         Some(Cmd::Land { task }) => czar::cmd::land::run(&dir, task.as_deref()),
         Some(Cmd::Gc) => czar::cmd::land::gc(&dir),
+        Some(Cmd::Review(review)) => czar::cmd::worker::review(&dir, review).map(|()| 0),
         Some(Cmd::Report { note }) => {
             czar::cmd::worker::signal(&dir, Signal::Report(note)).map(|()| 0)
         }

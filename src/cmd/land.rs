@@ -70,12 +70,15 @@ fn show(cfg: &ProjectConfig) -> anyhow::Result<()> {
             Landing::Returned { files, .. } => files.join(", "),
             _ => String::new(),
         };
+        let review = crate::core::review::summary(l, cfg.land.max_review_rounds)
+            .map_or(String::new(), |r| format!(" (review: {r})"));
         println!(
-            "{:<24} {:<8} {:<14} {}",
+            "{:<24} {:<8} {:<14} {}{}",
             one_line(&t.def.id),
             t.state.as_str(),
             l.state.as_str(),
-            one_line(&what)
+            one_line(&what),
+            one_line(&review)
         );
     }
     Ok(())

@@ -195,6 +195,20 @@ pub fn done(dir: &Path) -> anyhow::Result<()> {
     signal(dir, Signal::Done { branch })
 }
 
+/// `czar review approve|reject`, through the inbox as `czar done` goes.
+pub fn review(dir: &Path, cmd: crate::cli::ReviewCmd) -> anyhow::Result<()> {
+    use crate::cli::ReviewCmd;
+    use crate::core::review::Verdict;
+    let (task, verdict) = match cmd {
+        ReviewCmd::Approve { task } => (task, Verdict::Approve),
+        ReviewCmd::Reject { why, .. } if why.trim().is_empty() => {
+            return Err(UsageError("a rejection says what must change".into()).into());
+        }
+        ReviewCmd::Reject { why, task } => (task, Verdict::Reject(why)),
+    };
+    signal(dir, Signal::Review { task, verdict })
+}
+
 pub fn signal(dir: &Path, signal: Signal) -> anyhow::Result<()> {
     let (worker, state_dir) = whoami(dir)?;
     let store = Store::open(&state_dir)
@@ -205,6 +219,7 @@ pub fn signal(dir: &Path, signal: Signal) -> anyhow::Result<()> {
             println!("czar: worker {worker}: task marked done; the czar will check it.")
         }
         Signal::Report(_) => println!("czar: worker {worker}: note recorded."),
+        Signal::Review { .. } => println!("czar: worker {worker}: review verdict recorded."),
         Signal::Hook { .. }
         | Signal::LandNow { .. }
         | Signal::Operator(_)

@@ -4,6 +4,9 @@ use super::error::ConfigError;
 use super::error::invalid;
 use super::profile::Sourced;
 
+/// Rejections before a reviewed task fails, unless `max_review_rounds` says.
+pub(super) const DEFAULT_REVIEW_ROUNDS: u32 = 2;
+
 /// `land`, `into` and `land_verify`, checked where they are written.
 pub(super) fn resolve(
     mode_text: Sourced<String>,
@@ -70,5 +73,34 @@ pub(super) fn resolve(
         forge: forge.value,
         diff_tool: None,
         batch: 1,
+        review: None,
+        max_review_rounds: DEFAULT_REVIEW_ROUNDS,
     })
+}
+
+/// `review`: a profile that exists (empty: no review).
+pub(super) fn review_profile<P>(
+    review: Option<Sourced<String>>,
+    profiles: &std::collections::BTreeMap<String, P>,
+    mode: crate::core::model::LandMode,
+) -> Result<Option<String>, ConfigError> {
+    let Some(review) = review.filter(|r| !r.value.trim().is_empty()) else {
+        return Ok(None);
+    };
+    // The review stands between a done task and its landing: with nothing landing it would
+    // hold tasks for nothing.
+    if !mode.is_on() {
+        let why =
+            "a review gate needs landing on (land = \"merge\", \"squash\", \"rebase\" or \"pr\")";
+        return Err(invalid(&review.at, &review.value, why));
+    }
+    if profiles.contains_key(&review.value) {
+        return Ok(Some(review.value));
+    }
+    let known = profiles.keys().cloned().collect::<Vec<_>>().join(", ");
+    let kind = super::error::ConfigErrorKind::UnknownAgent {
+        name: review.value,
+        known,
+    };
+    Err(ConfigError::new(review.at, kind))
 }

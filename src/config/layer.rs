@@ -25,6 +25,7 @@ pub(super) const STRING_KEYS: &[&str] = &[
     "remote",
     "forge",
     "diff_tool",
+    "review",
 ];
 
 /// `[timing]` keys with their allowed ranges; the defaults live in config/defaults.toml.
@@ -58,6 +59,8 @@ pub(super) const BUDGET_COST_KEYS: &[(&str, f64)] =
 pub(super) const MAX_WORKERS: u64 = 256;
 /// Tasks merged together at most (`land_batch`).
 pub(super) const MAX_LAND_BATCH: u64 = 64;
+/// Rejections by the reviewer at most before a task fails (`max_review_rounds`).
+pub(super) const MAX_REVIEW_ROUNDS: u64 = 20;
 
 #[derive(Debug, Default)]
 pub(super) struct ProjectLayer {
@@ -65,6 +68,7 @@ pub(super) struct ProjectLayer {
     pub workers: Option<Sourced<u64>>,
     pub keep_branches: Option<Sourced<bool>>,
     pub land_batch: Option<Sourced<u64>>,
+    pub max_review_rounds: Option<Sourced<u64>>,
     pub timing: BTreeMap<&'static str, Sourced<u64>>,
     pub budget: BTreeMap<&'static str, Sourced<u64>>,
     pub agents: BTreeMap<String, ProfileLayer>,
@@ -88,6 +92,7 @@ impl ProjectLayer {
             "land_batch",
             "notify",
             "hosts",
+            "max_review_rounds",
         ]);
         root.check_keys(&allowed)?;
 
@@ -121,6 +126,13 @@ impl ProjectLayer {
         if let Some(node) = root.get("land_batch") {
             let value = node.u64_in(1, MAX_LAND_BATCH)?;
             layer.land_batch = Some(Sourced {
+                value,
+                at: node.loc(),
+            });
+        }
+        if let Some(node) = root.get("max_review_rounds") {
+            let value = node.u64_in(1, MAX_REVIEW_ROUNDS)?;
+            layer.max_review_rounds = Some(Sourced {
                 value,
                 at: node.loc(),
             });
@@ -197,6 +209,7 @@ impl ProjectLayer {
         self.workers = over.workers.or(self.workers);
         self.keep_branches = over.keep_branches.or(self.keep_branches);
         self.land_batch = over.land_batch.or(self.land_batch);
+        self.max_review_rounds = over.max_review_rounds.or(self.max_review_rounds);
         self.timing.extend(over.timing);
         self.budget.extend(over.budget);
         self.keys.extend(over.keys);

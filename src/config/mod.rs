@@ -147,6 +147,10 @@ pub struct Land {
     pub diff_tool: Option<String>,
     /// Ready tasks merged together and verified once (`land_batch`, default 1).
     pub batch: usize,
+    /// The agent profile whose workers review a verified task before it lands (`review`).
+    pub review: Option<String>,
+    /// Rejections before the task fails (`max_review_rounds`, default 2).
+    pub max_review_rounds: u32,
 }
 
 /// Absolute, lexically normalised paths.

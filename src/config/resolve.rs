@@ -220,6 +220,11 @@ pub(super) fn resolve(
     land.diff_tool = take_diff_tool(&mut layer.strings);
     land.batch = layer.land_batch.take().map_or(1, |b| b.value as usize);
     land.keep_branches = layer.keep_branches.take().is_some_and(|k| k.value);
+    land.review =
+        super::land::review_profile(layer.strings.remove("review"), &profiles, land.mode)?;
+    if let Some(rounds) = layer.max_review_rounds.take() {
+        land.max_review_rounds = rounds.value as u32;
+    }
     let keys = super::keys::resolve_keys(&layer.keys);
     let hosts = super::hosts::resolve_hosts(std::mem::take(&mut layer.hosts), &profiles)?;
     Ok(ProjectConfig {

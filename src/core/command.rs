@@ -88,6 +88,16 @@ pub enum Command {
     CheckPr { task: TaskId, url: String },
     /// Delete these landed branches (those checked out somewhere stay, for `czar gc`).
     DeleteBranches { branches: Vec<String> },
+    /// Read the diff of `branch` against `into` for the worker reviewing `task`. Reports
+    /// `ReviewDiff`.
+    AskReview {
+        worker: WorkerId,
+        task: TaskId,
+        branch: String,
+        into: String,
+    },
+    /// Paste a text (a review to do) into the worker's agent and submit it.
+    SendText { worker: WorkerId, text: String },
     /// Keep a record of something that happened, with the reason.
     Record(Event),
     /// Tell the operator outside the dashboard: run the `[notify]` command.
@@ -172,12 +182,15 @@ pub enum EventKind {
     Plan,
     /// The operator was notified (`[notify]`; the dashboard rings the terminal too).
     Notified,
+    /// The review gate: handed to a reviewer, approved or rejected.
+    Review,
 }
 
 impl EventKind {
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::TaskAdded => "task_added",
+            EventKind::Review => "review",
             EventKind::Assigned => "assigned",
             EventKind::Delivered => "delivered",
             EventKind::DeliveryFailed => "delivery_failed",

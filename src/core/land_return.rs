@@ -84,9 +84,22 @@ pub(super) fn send_back_as(
     ];
     all.extend_from_slice(values);
     let followup = fill(template, &all);
+    rework(model, task, followup, detail, out);
+}
+
+/// The task goes back to be worked on with `followup` instead of its text: to the worker that
+/// did it when that one is free, else to the next fitting worker.
+pub(super) fn rework(
+    model: &mut Model,
+    task: &str,
+    followup: String,
+    detail: String,
+    out: &mut Vec<Command>,
+) {
     let Some(t) = model.tasks.get_mut(task) else {
         return;
     };
+    let previous = t.worker;
     if let Some(rec) = t.land.as_mut() {
         rec.followup = Some(followup);
     }

@@ -32,6 +32,7 @@ pub mod prompt;
 pub mod queue;
 mod repair;
 pub mod reports;
+pub mod review;
 pub mod route;
 mod sighting;
 pub mod spawn;

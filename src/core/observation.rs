@@ -88,6 +88,12 @@ pub enum Observation {
         task: TaskId,
         status: PrStatus,
     },
+    /// The diff a reviewer is to read (or why it could not be read).
+    ReviewDiff {
+        worker: WorkerId,
+        task: TaskId,
+        diff: Result<String, String>,
+    },
     /// Time passed; lets timeouts fire.
     Tick,
     /// A screen no rule could read (no state): whatever showed before is gone, so nothing is
@@ -177,6 +183,12 @@ pub enum Signal {
     /// The operator's intent from another process (`czar task hold|release|rm|retry`), through
     /// the same inbox, while this czar runs.
     Operator(Intent),
+    /// `czar review approve|reject` from the reviewing worker (`task`: the one it reviews
+    /// unless named).
+    Review {
+        task: Option<TaskId>,
+        verdict: super::review::Verdict,
+    },
     /// The agent's session (its transcript) has used this many tokens so far.
     Usage {
         session: String,

@@ -77,6 +77,8 @@ pub fn idle_workers(model: &Model) -> Vec<WorkerId> {
         .values()
         .filter(|w| w.live && !w.starting && !w.retired && w.task.is_none() && w.agent.is_ready())
         .filter(|w| w.vitals.rest_until.is_none())
+        // Reading another's work for the review gate.
+        .filter(|w| model.reviewing(w.id).is_none())
         // An account under a rate limit takes no new work until it passes.
         .filter(|w| !model.limits.get(&w.account()).is_some_and(|l| l.holding))
         // Someone is in its pane: a task would be typed under their hands.

@@ -141,6 +141,9 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
         Observation::PrOpened { task, result } => {
             super::land_pr::opened(model, &task, result, now, &mut out)
         }
+        Observation::ReviewDiff { worker, task, diff } => {
+            super::review::diff_read(model, worker, &task, diff, now, &mut out);
+        }
         Observation::PrSeen { task, status } => {
             super::land_pr::seen(model, &task, status, now, &mut out)
         }
@@ -170,6 +173,8 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
     if !model.stopping {
         workers::ensure_workers(model, now, &mut out);
         super::park::review(model, now, &mut out);
+        // A review waiting goes first: its task is done and only waits for the verdict.
+        super::review::hand_out(model, now, &mut out);
         if model.policy.auto_assign && !super::budget::run_spent(model) {
             super::outcome::assign(model, &mut out);
         }
@@ -277,6 +282,7 @@ fn resumed(model: &mut Model, now: u64, out: &mut Vec<Command>) {
     }
     super::delivery::resume(model, now, out);
     super::land::resume(model, out);
+    super::review::resumed(model, now);
 }
 
 fn signal(model: &mut Model, id: WorkerId, signal: Signal, now: u64, out: &mut Vec<Command>) {
@@ -290,6 +296,9 @@ fn signal(model: &mut Model, id: WorkerId, signal: Signal, now: u64, out: &mut V
         )),
         Signal::Hook { state, event } => super::workers::hook(model, id, state, &event, now, out),
         Signal::LandNow { task } => super::land::now(model, &task, out),
+        Signal::Review { task, verdict } => {
+            super::review::verdict(model, id, task, verdict, now, out)
+        }
         Signal::Operator(intent) => super::operator::intent(model, intent, now, out),
         Signal::Usage { session, totals } => super::tokens::credit(model, id, session, totals),
         Signal::Done { branch: Some(b) }

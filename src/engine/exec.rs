@@ -171,6 +171,10 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
             let (target, profile) = pane_of(model, worker);
             tokio::spawn(async move { type_line(&ctx, &target, &profile, &text).await });
         }
+        Command::SendText { worker, text } => {
+            let (target, profile) = pane_of(model, worker);
+            tokio::spawn(async move { paste_line(&ctx, &target, &profile, text).await });
+        }
         Command::AutoAnswer { worker, keys } => {
             execute(&ctx, model, Command::PressKeys { worker, keys });
         }
@@ -202,6 +206,18 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
                 also,
             };
             tokio::spawn(super::landing::land(ctx, job));
+        }
+        Command::AskReview {
+            worker,
+            task,
+            branch,
+            into,
+        } => {
+            let repo = Arc::clone(&ctx.repo);
+            tokio::task::spawn_blocking(move || {
+                let diff = repo.diff_text(&into, &branch).map_err(|e| e.to_string());
+                ctx.send(Observation::ReviewDiff { worker, task, diff });
+            });
         }
         Command::MoveTarget {
             task,
@@ -292,6 +308,23 @@ async fn type_line(ctx: &Ctx, session: &str, profile: &str, text: &str) {
     };
     if let Err(e) = sent.await {
         tracing::warn!("typing into {session}: {e}");
+    }
+}
+
+/// A text pasted (bracketed, so its lines stay one message), then submitted after the settle.
+async fn paste_line(ctx: &Ctx, session: &str, profile: &str, text: String) {
+    let Some(p) = ctx.setup.profile(profile) else {
+        return;
+    };
+    let sent = async {
+        ctx.panes
+            .paste(session.to_string(), text.into_bytes())
+            .await?;
+        tokio::time::sleep(p.settle).await;
+        ctx.panes.submit(session.to_string(), p.submit).await
+    };
+    if let Err(e) = sent.await {
+        tracing::warn!("pasting into {session}: {e}");
     }
 }
 

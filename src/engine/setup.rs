@@ -142,6 +142,8 @@ impl Setup {
                     max_attempts: t.max_land_attempts,
                     pr_poll_ms: t.pr_poll.as_millis() as u64,
                     batch: cfg.land.batch,
+                    review: cfg.land.review.clone(),
+                    max_review_rounds: cfg.land.max_review_rounds,
                 },
                 accounts: cfg
                     .profiles

@@ -103,6 +103,41 @@ pub struct LandingRow {
     pub url: Option<String>,
     /// Its branch's commits, files and lines added and removed, as last seen.
     pub size: Option<crate::core::model::LandFigures>,
+    /// The review gate: its verdict and rounds (none: not reviewed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewRow>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct ReviewRow {
+    /// `waiting`, `reviewing`, `approved` or `rejected`.
+    pub verdict: String,
+    pub reviewer: Option<u32>,
+    pub rejections: u32,
+    /// The last review's text (a rejection's why).
+    pub text: Option<String>,
+}
+
+fn review_row(l: &crate::core::model::LandRecord) -> Option<ReviewRow> {
+    use crate::core::model::Landing;
+    let (verdict, reviewer) = match (&l.state, l.review.as_ref()) {
+        (
+            Landing::Reviewing {
+                reviewer: Some(w), ..
+            },
+            _,
+        ) => ("reviewing".to_string(), Some(*w)),
+        (Landing::Reviewing { reviewer: None, .. }, _) => ("waiting".to_string(), None),
+        (_, Some(r)) => (r.verdict.clone()?, None),
+        (_, None) => return None,
+    };
+    let r = l.review.clone().unwrap_or_default();
+    Some(ReviewRow {
+        verdict,
+        reviewer,
+        rejections: r.rejections,
+        text: r.text,
+    })
 }
 
 fn landing_row(t: &crate::core::model::Task) -> Option<LandingRow> {
@@ -129,6 +164,7 @@ fn landing_row(t: &crate::core::model::Task) -> Option<LandingRow> {
             _ => None,
         },
         size: l.figures,
+        review: review_row(l),
     })
 }
 

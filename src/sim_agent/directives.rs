@@ -32,6 +32,8 @@ pub struct Plan {
     /// Shell commands the text tells it to run (`sim-run: <command>` lines), in order, before
     /// the work: as an agent told "run this" would.
     pub runs: Vec<String>,
+    /// A line the text told it to run (`run_line`): run instead of any work or `czar done`.
+    pub run: Option<String>,
 }
 
 impl Default for Plan {
@@ -49,6 +51,7 @@ impl Default for Plan {
             problems: Vec::new(),
             merge: None,
             runs: Vec::new(),
+            run: None,
         }
     }
 }
@@ -64,6 +67,10 @@ fn directive_body(line: &str) -> Option<&str> {
 pub fn parse_plan(text: &str) -> Plan {
     let mut plan = Plan::default();
     for body in lines(text).filter_map(directive_body) {
+        // A whole line to run, read by `run_line`.
+        if body.trim_start().starts_with("run=") {
+            continue;
+        }
         for word in body.split_whitespace() {
             apply(&mut plan, word);
         }

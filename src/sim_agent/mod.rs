@@ -1,7 +1,8 @@
 //! czar's built-in simulated coding agent (`czar sim-agent`): it looks and
 //! behaves enough like a real agent in a tmux pane (ready prompt, busy spinner,
 //! pane title, bracketed paste) for the demo and the tests, and its work is
-//! scripted by `sim: key=value` lines in the task (see `directives`).
+//! scripted by `sim: key=value` lines in the task (see `directives`), and told to run a line
+//! with `sim: run=<line>` (see `run_line`).
 
 pub mod chaos;
 mod directives;
@@ -9,6 +10,7 @@ mod input;
 mod options;
 mod prompt;
 mod record;
+mod run_line;
 pub mod screen;
 mod session;
 mod term;

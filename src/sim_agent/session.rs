@@ -57,6 +57,8 @@ pub struct Session<W: Write> {
     enter_lost: bool,
     /// The last task's plan: a follow-up note without directives is about the same work.
     last_plan: Option<Plan>,
+    /// The lines run so far as told (`sim: run=`), each once.
+    ran: Vec<String>,
 }
 
 impl<W: Write> Session<W> {
@@ -73,6 +75,7 @@ impl<W: Write> Session<W> {
             pending: None,
             enter_lost: false,
             last_plan: None,
+            ran: Vec::new(),
             opts,
             cwd,
             out,
@@ -265,7 +268,15 @@ impl<W: Write> Session<W> {
             plan.touches = last.touches.clone();
         }
         self.last_plan = Some(plan.clone());
-        if let Some(m) = mischief {
+        if let Some(line) = super::run_line::next_line(&text, &self.ran) {
+            // Told to run a line: that is the whole answer, no files written, no done.
+            self.ran.push(line.clone());
+            plan = Plan {
+                duration: plan.duration,
+                run: Some(line),
+                ..Plan::default()
+            };
+        } else if let Some(m) = mischief {
             chaos::apply(m, &mut plan);
         }
         let received = format!(
@@ -303,9 +314,16 @@ impl<W: Write> Session<W> {
         let Some(busy) = self.busy.take() else {
             return Ok(());
         };
-        let mut lines = work::run_commands(&self.cwd, &busy.plan.runs);
-        lines.extend(work::perform(&self.cwd, &busy.plan, &busy.title));
-        if busy.plan.run_done
+        let mut lines = match &busy.plan.run {
+            Some(line) => vec![super::run_line::run(&self.cwd, line)],
+            None => {
+                let mut l = work::run_commands(&self.cwd, &busy.plan.runs);
+                l.extend(work::perform(&self.cwd, &busy.plan, &busy.title));
+                l
+            }
+        };
+        if busy.plan.run.is_none()
+            && busy.plan.run_done
             && let Some(argv) = self.opts.done_command.as_ref()
         {
             lines.push(work::run_done_command(&self.cwd, argv));

@@ -6,6 +6,7 @@ mod folders;
 mod hosts;
 mod meter;
 mod profiles;
+mod review;
 mod routing;
 mod task_text;
 mod tasks;

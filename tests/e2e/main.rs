@@ -26,6 +26,7 @@ mod pr_glab;
 mod private;
 mod refused;
 mod repair;
+mod review;
 mod routing;
 mod secrets;
 mod stats_html;

@@ -153,3 +153,51 @@ fn the_built_in_diff_view() {
     assert_eq!(colour_of("    db.migrate();"), Color::Green);
     snap_all("diff_view", &model, &ui);
 }
+
+/// The review gate in the panel: `schema` waits for its second review (rejected once, now with
+/// worker 2), `setup` landed after it was approved; the verdict and rounds in the rows and in
+/// the selected task's detail.
+#[test]
+fn landing_panel_with_reviews() {
+    use czar::core::model::ReviewRecord;
+    let mut model = landing_model();
+    model.policy.land.review = Some("claude".into());
+    model.policy.land.max_review_rounds = 2;
+    if let Some(l) = model.tasks.get_mut("schema").and_then(|t| t.land.as_mut()) {
+        l.state = Landing::Reviewing {
+            reviewer: Some(2),
+            since: 1_000,
+        };
+        l.review = Some(ReviewRecord {
+            rejections: 1,
+            verdict: Some("rejected".into()),
+            text: Some("the migration is not reversible".into()),
+        });
+    }
+    if let Some(l) = model.tasks.get_mut("setup").and_then(|t| t.land.as_mut()) {
+        l.review = Some(ReviewRecord {
+            rejections: 0,
+            verdict: Some("approved".into()),
+            text: None,
+        });
+    }
+    let mut ui = fixture::ui(true);
+    ui.panel = Panel::Landing;
+    ui.places.landing = 1;
+    let s = draw(&model, &ui, 250, 70).backend().to_string();
+    for row in [
+        "▶ schema czar/schema reviewing ↺1 2c +80−2 verify ✓ review rejected ✗1 worker 2",
+        "setup czar/setup landed 1c +40−2 verify ✓ review approved 4f2a9c1e77",
+    ] {
+        assert!(s.contains(row), "{row}\n{s}");
+    }
+    assert!(
+        s.contains("review   reviewing (worker 2), 1/2 rejections"),
+        "{s}"
+    );
+    assert!(
+        s.contains("said     the migration is not reversible"),
+        "{s}"
+    );
+    snap_all("landing_review", &model, &ui);
+}

@@ -6,6 +6,7 @@ use super::inbox::{decode_task_action, encode_task_action};
 use super::{Store, StoreError};
 use crate::core::model::{AgentState, WorkerId};
 use crate::core::observation::{Intent, Signal};
+use crate::core::review::Verdict;
 use rusqlite::params;
 
 impl Store {
@@ -25,6 +26,10 @@ impl Store {
                 ("hook", hook.as_str())
             }
             Signal::LandNow { task } => ("land", task.as_str()),
+            Signal::Review { task, verdict } => {
+                hook = encode_review(task.as_deref(), verdict);
+                ("review", hook.as_str())
+            }
             Signal::Operator(Intent::Task { task, action }) => {
                 hook = encode_task_action(task, action);
                 ("task", hook.as_str())
@@ -120,6 +125,7 @@ impl Store {
                     }
                 }
                 "land" => Signal::LandNow { task: text },
+                "review" => decode_review(&text),
                 "task" => match decode_task_action(&text) {
                     Some((task, action)) => Signal::Operator(Intent::Task { task, action }),
                     None => Signal::Report(format!("unreadable task intent {text:?}")),
@@ -150,5 +156,65 @@ impl Store {
             out.push((seq, worker, signal));
         }
         Ok(out)
+    }
+}
+
+/// A verdict in the inbox: `approve` or `reject`, the task (empty: the one under review), then
+/// the review's text, one per line (a task id has no newline; the text may).
+fn encode_review(task: Option<&str>, verdict: &Verdict) -> String {
+    match verdict {
+        Verdict::Approve => format!("approve\n{}", task.unwrap_or("")),
+        Verdict::Reject(why) => format!("reject\n{}\n{why}", task.unwrap_or("")),
+    }
+}
+
+fn decode_review(text: &str) -> Signal {
+    let mut parts = text.splitn(3, '\n');
+    let (word, task) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let task = Some(task.to_string()).filter(|t| !t.is_empty());
+    let verdict = match word {
+        "approve" => Verdict::Approve,
+        "reject" => Verdict::Reject(parts.next().unwrap_or("").to_string()),
+        _ => return Signal::Report(format!("unreadable review verdict {text:?}")),
+    };
+    Signal::Review { task, verdict }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn review_verdicts_cross_the_inbox_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let sent = [
+            Signal::Review {
+                task: None,
+                verdict: Verdict::Approve,
+            },
+            Signal::Review {
+                task: Some("t-1".into()),
+                verdict: Verdict::Reject("two lines:\nadd a test".into()),
+            },
+            Signal::Review {
+                task: None,
+                verdict: Verdict::Reject(String::new()),
+            },
+        ];
+        for s in &sent {
+            store.push_signal(3, s, 1).unwrap();
+        }
+        let got: Vec<Signal> = store
+            .pending_signals()
+            .unwrap()
+            .into_iter()
+            .map(|(_, w, s)| {
+                assert_eq!(w, 3);
+                s
+            })
+            .collect();
+        assert_eq!(got, sent);
+        assert!(matches!(decode_review("maybe\n"), Signal::Report(_)));
     }
 }

@@ -66,6 +66,12 @@ pub struct LandPolicy {
     /// 1: one at a time).
     #[serde(default)]
     pub batch: usize,
+    /// The profile whose workers review a verified task before it lands (none: no review).
+    #[serde(default)]
+    pub review: Option<String>,
+    /// Rejections by the reviewer before the task fails.
+    #[serde(default)]
+    pub max_review_rounds: u32,
 }
 
 /// Where a finished task's landing stands. Stored with the task: each step is in the store
@@ -100,6 +106,16 @@ pub enum Landing {
     PrOpening,
     /// Its pull request is open at `url`; last looked at `checked`.
     PrOpen { url: String, checked: u64 },
+    /// Verified and done, waiting for the reviewer's verdict before it may land: handed to
+    /// `reviewer` (none yet: waiting for an idle worker of the review profile).
+    Reviewing {
+        reviewer: Option<super::WorkerId>,
+        /// When it was handed to `reviewer` (or began to wait for one).
+        #[serde(default)]
+        since: u64,
+    },
+    /// The reviewer rejected it: back with its author.
+    Rejected,
 }
 
 impl Landing {
@@ -114,6 +130,8 @@ impl Landing {
             Landing::Returned { .. } => "verify_failed",
             Landing::PrOpening => "pr_opening",
             Landing::PrOpen { .. } => "pr_open",
+            Landing::Reviewing { .. } => "reviewing",
+            Landing::Rejected => "rejected",
         }
     }
 
@@ -156,6 +174,20 @@ pub struct LandRecord {
     /// culprit ends up alone.
     #[serde(default)]
     pub cap: usize,
+    /// The review gate's record (none: not reviewed).
+    #[serde(default)]
+    pub review: Option<ReviewRecord>,
+}
+
+/// What the reviewer said of a task so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ReviewRecord {
+    /// Rejections so far (rounds lost).
+    pub rejections: u32,
+    /// The last verdict: "approved" or "rejected" (none: not reviewed yet).
+    pub verdict: Option<String>,
+    /// The last verdict's text (a rejection's why).
+    pub text: Option<String>,
 }
 
 /// A finished branch's size: commits ahead of the base, files, lines added and removed.
@@ -183,7 +215,14 @@ impl super::Model {
             queued_at: now,
             ..LandRecord::default()
         });
-        rec.state = Landing::Queued;
+        // With a review gate the reviewer goes first (see `core::review`).
+        rec.state = match &self.policy.land.review {
+            Some(_) => Landing::Reviewing {
+                reviewer: None,
+                since: now,
+            },
+            None => Landing::Queued,
+        };
         rec.followup = None;
         // Reworked: whatever batch it failed in no longer says anything about it.
         rec.lead = None;
@@ -192,6 +231,21 @@ impl super::Model {
         if figures.is_some() {
             rec.figures = figures;
         }
+    }
+
+    /// The task `worker` is reviewing now for the review gate, if any: such a worker takes no
+    /// other work.
+    pub fn reviewing(&self, worker: super::WorkerId) -> Option<String> {
+        self.tasks
+            .values()
+            .find(|t| {
+                t.state == super::TaskState::Done
+                    && matches!(
+                        t.land.as_ref().map(|l| &l.state),
+                        Some(Landing::Reviewing { reviewer: Some(r), .. }) if *r == worker
+                    )
+            })
+            .map(|t| t.def.id.clone())
     }
 
     /// A worker's branch was looked at again: a finished task of that branch still to land

@@ -13,6 +13,7 @@ mod limits;
 mod operator;
 mod plan;
 mod repair;
+mod review;
 mod route;
 mod spend;
 mod storms;

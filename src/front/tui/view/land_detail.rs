@@ -56,6 +56,13 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
             Span::styled(state_word(&l.state).to_string(), fg(ui, colour)),
         ]),
     ];
+    let max_rounds = model.policy.land.max_review_rounds;
+    if let Some(review) = crate::core::review::summary(l, max_rounds) {
+        lines.push(field("review", one_line(&review).into_owned()));
+    }
+    if let Some(text) = l.review.as_ref().and_then(|r| r.text.as_ref()) {
+        lines.push(field("said", one_line(text).into_owned()));
+    }
     match &l.state {
         Landing::Landed { commit, .. } => lines.push(field("commit", commit.clone())),
         Landing::Returned { files, .. } if !files.is_empty() => {

@@ -57,6 +57,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
             Span::styled(format!("{}{returns}", state_word(&l.state)), fg(ui, colour)),
             Span::raw(format!(" {} ", figures(t))),
             Span::styled(format!("verify {}", short(vmark)), fg(ui, vcolour)),
+            Span::raw(review_word(l)),
             Span::raw(format!(" {}", one_line(&detail))),
         ]));
     }
@@ -70,6 +71,18 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
         .block(block)
         .scroll((scroll as u16, 0));
     frame.render_widget(p, area);
+}
+
+/// ` review approved ↺1`: the review gate's verdict and rejections (nothing when not reviewed).
+fn review_word(l: &crate::core::model::LandRecord) -> String {
+    let Some(r) = &l.review else {
+        return String::new();
+    };
+    let verdict = r.verdict.as_deref().unwrap_or("pending");
+    match r.rejections {
+        0 => format!(" review {verdict}"),
+        n => format!(" review {verdict} ✗{n}"),
+    }
 }
 
 /// The landing's state as the panel words it.
@@ -96,6 +109,13 @@ pub(super) fn state_detail(state: &Landing) -> (Color, String) {
             (Color::Cyan, String::new())
         }
         Landing::Queued => (Color::White, String::new()),
+        Landing::Reviewing {
+            reviewer: Some(w), ..
+        } => (Color::Cyan, format!("worker {w}")),
+        Landing::Reviewing { reviewer: None, .. } => {
+            (Color::Yellow, "waiting for a reviewer".into())
+        }
+        Landing::Rejected => (Color::Red, "back with its agent".into()),
     }
 }
 
