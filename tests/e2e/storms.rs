@@ -249,7 +249,16 @@ fn a_task_for_a_broken_profile_added_mid_run_is_parked_while_the_good_fleet_fini
     assert_eq!(broken["breaker_openings"], 1, "{stats:#}");
     assert_eq!(broken["early_exits"], 4, "{stats:#}");
     assert_eq!(broken["worker_starts"], 4, "{stats:#}");
-    assert_eq!(stats["churn"]["per_profile"]["sim"]["early_exits"], 0);
+    let early: Vec<_> = p
+        .events()
+        .into_iter()
+        .filter(|e| e.kind == "early_exit")
+        .map(|e| format!("w{:?} {}", e.worker, e.detail))
+        .collect();
+    assert_eq!(
+        stats["churn"]["per_profile"]["sim"]["early_exits"], 0,
+        "{early:#?}"
+    );
     let printed = std::fs::read_to_string(&out_file).unwrap();
     assert!(printed.contains("profile_unavailable"), "{printed}");
 }
