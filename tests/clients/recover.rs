@@ -47,16 +47,16 @@ fn aider_gives_up_on_a_429_and_the_task_finishes_once_the_api_recovers() {
 }
 
 /// Gemini CLI 0.61.0 retries a 429 silently under its spinner for minutes (10 attempts with
-/// backoff by default). Its settings have `general.maxAttempts` ("Max Chat Model Attempts",
-/// 1..10) which would shorten that, but the screen it shows once it gives up that way has not
-/// been recorded, so the profile has no `gave_up` pattern for it: the czar could not see the
-/// give-up. Not run until that screen is in the corpus.
+/// backoff by default). Its settings' `general.maxAttempts` ("Max Chat Model Attempts", 1..10)
+/// shortens that: at 2 it gave up within 40-100 s (14 requests), its spinner gone and its prompt
+/// back (recorded: gemini/rate_limited-gave-up-429-max-attempts-2). Its profile has no
+/// `gave_up` pattern for that screen yet, so the czar cannot see the give-up: not run until then.
 #[test]
 fn gemini_gives_up_on_a_429_and_the_task_finishes_once_the_api_recovers() {
     eprintln!(
         "SKIPPED gemini_gives_up_on_a_429_and_the_task_finishes: Gemini CLI gives up on a 429 only \
-         after minutes and its give-up screen (with general.maxAttempts lowered) is not recorded \
-         yet, so its profile has no gave_up pattern; see tests/clients/recover.rs"
+         after minutes by default; with general.maxAttempts = 2 its give-up screen is recorded, \
+         but its profile has no gave_up pattern for it yet; see tests/clients/recover.rs"
     );
     if std::env::var_os("CZAR_REQUIRE_GEMINI_RECOVER").is_some() {
         panic!("gemini give-up-and-recover test required but not implemented");
