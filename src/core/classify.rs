@@ -68,9 +68,13 @@ pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
     {
         let region = region(rules, screen);
         let turn = current_turn(rules, &region);
-        reading.gave_up = turn
+        // A line, or for a pattern that spans lines (Aider's error line right above its bare
+        // prompt) the turn as one text, lines joined by \n.
+        let joined = turn.join("\n");
+        reading.gave_up = rules
+            .gave_up
             .iter()
-            .any(|l| rules.gave_up.iter().any(|re| re.is_match(l)));
+            .any(|re| turn.iter().any(|l| re.is_match(l)) || re.is_match(&joined));
     }
     if let Some(state) = reading.state {
         let region = region(rules, screen);

@@ -65,7 +65,7 @@ pub(super) fn seen(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Comm
         }
         return;
     }
-    let gave_up = w.agent == AgentState::RateLimited && w.vitals.said.gave_up;
+    let gave_up = gave_up(model, w, now);
     if !gave_up || w.delivery.is_some() || model.limits.get(&account).is_some_and(|l| l.until > now)
     {
         return;
@@ -150,6 +150,15 @@ pub(super) fn tick(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Comm
     resend(model, id, now, out);
     waiting(model, id, now, out);
     never_ready(model, id, now, out);
+    // A first give-up that has only now held long enough (no new screen needs to come for it).
+    // An account already under a limit is left to the readings and the resend above.
+    let fresh = model
+        .workers
+        .get(&id)
+        .is_some_and(|w| !model.limits.contains_key(&w.account()));
+    if fresh {
+        seen(model, id, now, out);
+    }
 }
 
 /// An agent that came up but never showed a screen its profile reads (an unknown start-up
@@ -197,6 +206,13 @@ pub(super) fn expire(model: &mut Model, now: u64) {
     }
 }
 
+/// Rate-limited, and its client's give-up has shown unbroken for the profile's ready settle time:
+/// a client that draws its prompt for a moment between retries (Aider) has not given up.
+fn gave_up(model: &Model, w: &Worker, now: u64) -> bool {
+    let settle = model.policy.delivery.agent(&w.profile).ready_settle_ms;
+    w.agent == AgentState::RateLimited && w.vitals.said.gave_up.is_some_and(|t| now >= t + settle)
+}
+
 fn resend(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>) {
     let Some(w) = model.workers.get(&id) else {
         return;
@@ -209,7 +225,7 @@ fn resend(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>) {
         .as_ref()
         .and_then(|t| model.tasks.get(t))
         .is_some_and(|t| t.state == TaskState::Working);
-    let gave_up = w.agent == AgentState::RateLimited && w.vitals.said.gave_up;
+    let gave_up = gave_up(model, w, now);
     if now < limit.until || !working || !gave_up || w.delivery.is_some() {
         return;
     }
@@ -228,7 +244,7 @@ fn resend(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>) {
     ));
     // Until the agent is seen again, this limit is not the one it gives up on.
     if let Some(w) = model.workers.get_mut(&id) {
-        w.vitals.said.gave_up = false;
+        w.vitals.said.gave_up = None;
     }
     super::delivery::begin(model, id, Some(note), now, out);
 }
@@ -320,30 +336,31 @@ fn question(w: &Worker) -> String {
 }
 
 /// "try again in 5 minutes", "resets in 2h", "retry after 30s": how long, in ms. A clock time
-/// ("resets at 3pm") is left to the backoff: its time zone is the agent's to know.
+/// ("resets at 3pm") is left to the backoff: its time zone is the agent's to know. So is a
+/// client's own retry delay ("retrying in 14s", Aider's "Retrying in 0.5 seconds..."): it says
+/// when the client meant to try again, not when the limit resets, and once the client gave up
+/// it is stale. Fractions count ("1.5 minutes" is 90 s), never read as their whole part.
 pub fn reset_in_ms(detail: &str) -> Option<u64> {
     let lower = detail.to_lowercase();
-    let at = [
-        "try again in ",
-        "resets in ",
-        "reset in ",
-        "retry after ",
-        "retrying in ",
-    ]
-    .iter()
-    .find_map(|k| lower.find(k).map(|i| i + k.len()))?;
+    let at = ["try again in ", "resets in ", "reset in ", "retry after "]
+        .iter()
+        .find_map(|k| lower.find(k).map(|i| i + k.len()))?;
     let rest = &lower[at..];
-    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-    let n: u64 = digits.parse().ok()?;
-    let unit = rest[digits.len()..].trim_start();
+    let number: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    let n: f64 = number.trim_end_matches('.').parse().ok()?;
+    let unit = rest[number.len()..].trim_start();
     let secs = if unit.starts_with('h') {
-        n * 3600
+        n * 3600.0
     } else if unit.starts_with("m") && !unit.starts_with("ms") {
-        n * 60
+        n * 60.0
     } else {
         n
     };
-    Some(secs * 1000)
+    // Whole milliseconds, rounded up: a limit is never waited out early.
+    Some((secs * 1000.0).ceil() as u64)
 }
 
 #[cfg(test)]
@@ -354,7 +371,10 @@ mod tests {
     fn reset_times_are_read_in_their_units() {
         assert_eq!(reset_in_ms("Please try again in 5 minutes."), Some(300_000));
         assert_eq!(reset_in_ms("limit resets in 2h"), Some(7_200_000));
-        assert_eq!(reset_in_ms("retrying in 14s · attempt 6/10"), Some(14_000));
+        assert_eq!(reset_in_ms("try again in 1.5 minutes"), Some(90_000));
+        assert_eq!(reset_in_ms("retry after 0.5s"), Some(500));
+        assert_eq!(reset_in_ms("retrying in 14s · attempt 6/10"), None);
+        assert_eq!(reset_in_ms("Retrying in 0.5 seconds..."), None);
         assert_eq!(reset_in_ms("resets at 3pm"), None);
         assert_eq!(reset_in_ms("API Error: Request rejected (429)"), None);
     }

@@ -39,7 +39,9 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
                 w.vitals.dialog = seen.answerable;
                 w.vitals.dialog_keys = seen.dialog_keys;
                 w.vitals.said.detail = seen.detail;
-                w.vitals.said.gave_up = seen.gave_up;
+                w.vitals.said.gave_up = seen
+                    .gave_up
+                    .then(|| w.vitals.said.gave_up.unwrap_or(seen.taken_at));
                 // At its prompt with the box empty: since when, without a break.
                 w.vitals.said.ready_since = if ready {
                     Some(w.vitals.said.ready_since.unwrap_or(seen.taken_at))

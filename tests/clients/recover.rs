@@ -2,8 +2,8 @@
 //! stand-in refuses every request of the task for a while. Codex retries (the czar reads it
 //! rate_limited), gives up ("■ exceeded retry limit, last status: 429"), the czar holds the
 //! account and, after its backoff, tells the agent to go on; once the API answers again the
-//! task finishes, with no operator. (Aider gives up only after about a minute of doubling
-//! waits, Gemini CLI after minutes: not here yet.)
+//! task finishes, with no operator. Aider the same, after its 90 s of doubling waits; Gemini
+//! CLI gives up only after minutes (see its test: skipped, loudly).
 
 use crate::client::Client;
 use crate::fleet::Fleet;
@@ -32,6 +32,35 @@ fn codex_gives_up_on_a_429_and_the_task_finishes_once_the_api_recovers() {
         Duration::from_secs(20),
         &["git", "mkdir", "echo"],
     );
+}
+
+/// Aider 0.86.2 retries a 429 with doubling waits (0.125 s to 32 s) and gives up after about
+/// 90 s: its error line, its rule and a bare prompt. The API stays down a little longer, so the
+/// czar's first note to go on may be refused too.
+#[test]
+fn aider_gives_up_on_a_429_and_the_task_finishes_once_the_api_recovers() {
+    recover(
+        Client::Aider,
+        Duration::from_secs(100),
+        &["git", "mkdir", "echo"],
+    );
+}
+
+/// Gemini CLI 0.61.0 retries a 429 silently under its spinner for minutes (10 attempts with
+/// backoff by default). Its settings' `general.maxAttempts` ("Max Chat Model Attempts", 1..10)
+/// shortens that: at 2 it gave up within 40-100 s (14 requests), its spinner gone and its prompt
+/// back (recorded: gemini/rate_limited-gave-up-429-max-attempts-2). Its profile has no
+/// `gave_up` pattern for that screen yet, so the czar cannot see the give-up: not run until then.
+#[test]
+fn gemini_gives_up_on_a_429_and_the_task_finishes_once_the_api_recovers() {
+    eprintln!(
+        "SKIPPED gemini_gives_up_on_a_429_and_the_task_finishes: Gemini CLI gives up on a 429 only \
+         after minutes by default; with general.maxAttempts = 2 its give-up screen is recorded, \
+         but its profile has no gave_up pattern for it yet; see tests/clients/recover.rs"
+    );
+    if std::env::var_os("CZAR_REQUIRE_GEMINI_RECOVER").is_some() {
+        panic!("gemini give-up-and-recover test required but not implemented");
+    }
 }
 
 /// `down`: how long the API refuses, from the task's first request.
@@ -89,6 +118,12 @@ fn recover(client: Client, down: Duration, allow: &[&str]) {
         &events,
     );
     assert!(!events.iter().any(|e| e.kind == "operator"), "{all}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == "agent_state" && e.detail.contains("-> rate_limited")),
+        "{all}"
+    );
     let refused = api
         .log()
         .iter()

@@ -32,3 +32,49 @@ fn codex_giving_up_on_a_429_is_seen_and_its_retries_are_not_a_give_up() {
         assert!(!read(name).gave_up, "{name}");
     }
 }
+
+/// Aider 0.86.2 on a persistent 429: litellm's error and Aider's "rate limited you" line, then
+/// "Retrying in N seconds..." while it retries; once it gives up, its rule and a bare prompt.
+/// Only the error line right above the bare prompt is a give-up: neither its retries (which
+/// also end, for a moment, on a prompt-less screen) nor any bare prompt after a normal turn.
+#[test]
+fn aiders_give_up_needs_its_error_line_above_a_bare_prompt() {
+    let rules = config().profile("aider").unwrap().rules();
+    let read = |name: &str| {
+        let fx = fixtures()
+            .into_iter()
+            .find(|f| f.agent == "aider" && f.name == name)
+            .unwrap_or_else(|| panic!("no fixture aider/{name}"));
+        classify(&rules, &fx.screen, &fx.title)
+    };
+    let r = read("rate_limited-gave-up-429");
+    assert_eq!(
+        (r.state, r.gave_up),
+        (Some(AgentState::RateLimited), true),
+        "{r:?}"
+    );
+    for name in [
+        "rate_limited-retrying-429",
+        "rate_limited-retrying-429-later",
+        "rate_limited-retrying-429-backoff",
+        "error-retrying-500",
+        "error-retrying-500-backoff",
+        "idle-after-turn",
+        "idle-fresh-start",
+        "idle-after-command",
+    ] {
+        assert!(!read(name).gave_up, "{name}");
+    }
+    // The error line's prompt replaced by a typed note: not a give-up to send again on.
+    let fx = fixtures()
+        .into_iter()
+        .find(|f| f.agent == "aider" && f.name == "rate_limited-gave-up-429")
+        .unwrap_or_else(|| panic!("no fixture"));
+    let typed = fx.screen.trim_end().trim_end_matches('>').to_string() + "> go on";
+    assert!(!classify(&rules, &typed, "").gave_up);
+    // The retry delay on its screen is not a reset time.
+    assert_eq!(
+        czar::core::limits::reset_in_ms("Retrying in 0.5 seconds..."),
+        None
+    );
+}

@@ -164,8 +164,9 @@ pub struct Tokens {
 pub struct Said {
     /// The question a waiting agent asks, the retry time of a limited one, an error's message.
     pub detail: Option<String>,
-    /// Its client stopped retrying and waits for someone to send again.
-    pub gave_up: bool,
+    /// Since when its client has shown, without a break, that it stopped retrying and waits
+    /// for someone to send again.
+    pub gave_up: Option<u64>,
     /// Since when its screen has shown it at its prompt with an empty box, without a break.
     pub ready_since: Option<u64>,
     /// The question nobody answers that it waits on, and since when (one a rule answers, or
