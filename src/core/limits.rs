@@ -65,7 +65,7 @@ pub(super) fn seen(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Comm
         }
         return;
     }
-    let gave_up = gave_up(model, w, now);
+    let gave_up = gave_up(model, w, now) && new_give_up(model, w);
     if !gave_up || w.delivery.is_some() || model.limits.get(&account).is_some_and(|l| l.until > now)
     {
         return;
@@ -150,15 +150,28 @@ pub(super) fn tick(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Comm
     resend(model, id, now, out);
     waiting(model, id, now, out);
     never_ready(model, id, now, out);
-    // A first give-up that has only now held long enough (no new screen needs to come for it).
-    // An account already under a limit is left to the readings and the resend above.
+    // A give-up that has only now held long enough (no new screen needs to come for it): the
+    // account's first, or one that began after its last limit was over (limits in a row).
     let fresh = model
         .workers
         .get(&id)
-        .is_some_and(|w| !model.limits.contains_key(&w.account()));
+        .is_some_and(|w| new_give_up(model, w));
     if fresh {
         seen(model, id, now, out);
     }
+}
+
+/// The worker's client gave up, and not on the limit its account is (or was) under: there is
+/// none, or the give-up began after that one was over (the agent was told to go on and was
+/// refused again). A give-up from before is the one the resend answers.
+fn new_give_up(model: &Model, w: &Worker) -> bool {
+    let Some(since) = w.vitals.said.gave_up else {
+        return false;
+    };
+    model
+        .limits
+        .get(&w.account())
+        .is_none_or(|l| since > l.until)
 }
 
 /// An agent that came up but never showed a screen its profile reads (an unknown start-up
@@ -225,7 +238,8 @@ fn resend(model: &mut Model, id: WorkerId, now: u64, out: &mut Vec<Command>) {
         .as_ref()
         .and_then(|t| model.tasks.get(t))
         .is_some_and(|t| t.state == TaskState::Working);
-    let gave_up = gave_up(model, w, now);
+    // Only the give-up this limit was for: a later one is a new limit (see `new_give_up`).
+    let gave_up = gave_up(model, w, now) && !new_give_up(model, w);
     if now < limit.until || !working || !gave_up || w.delivery.is_some() {
         return;
     }

@@ -173,6 +173,12 @@ fn a_given_up_rate_limit_holds_the_account_then_the_agent_is_told_to_go_on() {
     );
 }
 
+/// The note to go on was delivered: the agent works on its task again.
+fn took_note(m: &mut Model) {
+    m.workers.get_mut(&1).unwrap().delivery = None;
+    m.tasks.get_mut("a").unwrap().state = TaskState::Working;
+}
+
 #[test]
 fn limits_in_a_row_back_off_longer_and_a_shown_reset_time_wins() {
     let mut m = working(OnWaiting::Remind);
@@ -181,15 +187,16 @@ fn limits_in_a_row_back_off_longer_and_a_shown_reset_time_wins() {
     assert!(events(&out, EventKind::RateLimit)[0].contains("for 1s"));
     // Resent, refused again: twice as long.
     update(&mut m, Observation::Tick, 1_200);
-    m.workers.get_mut(&1).unwrap().delivery = None;
+    took_note(&mut m);
     let out = update(&mut m, gave_up(1, "API Error: 429", 1_300), 1_300);
     assert!(
         events(&out, EventKind::RateLimit)[0].contains("for 2s"),
         "{out:?}"
     );
     // A reset time on screen decides the wait.
-    update(&mut m, Observation::Tick, 3_400);
-    m.workers.get_mut(&1).unwrap().delivery = None;
+    let out = update(&mut m, Observation::Tick, 3_400);
+    assert!(events(&out, EventKind::RateLimit)[0].contains("telling the agent to go on"));
+    took_note(&mut m);
     let out = update(&mut m, gave_up(1, "try again in 2 minutes", 3_500), 3_500);
     assert!(
         events(&out, EventKind::RateLimit)[0].contains("for 120s"),
@@ -360,5 +367,37 @@ fn an_agent_that_never_shows_a_screen_its_profile_reads_is_announced() {
         .len(),
         1,
         "again after each timeout"
+    );
+}
+
+/// A client refused again after the note to go on shows its give-up once more; held for the
+/// settle time, with no new screen after that, it is the next limit in a row (found by the
+/// real Claude client: the second give-up was resent at once, with no longer wait).
+#[test]
+fn a_give_up_after_the_note_is_the_next_limit_even_when_it_settles_on_a_tick() {
+    let mut m = working(OnWaiting::Remind);
+    m.policy.limits.backoff_ms = 1_000;
+    m.policy
+        .delivery
+        .agents
+        .get_mut("sim")
+        .unwrap()
+        .ready_settle_ms = 500;
+    let out = update(&mut m, gave_up(1, "API Error: 429", 100), 100);
+    assert!(events(&out, EventKind::RateLimit).is_empty(), "{out:?}");
+    let out = update(&mut m, Observation::Tick, 700);
+    assert!(
+        events(&out, EventKind::RateLimit)[0].contains("for 1s"),
+        "{out:?}"
+    );
+    let out = update(&mut m, Observation::Tick, 1_800);
+    assert!(events(&out, EventKind::RateLimit)[0].contains("telling the agent to go on"));
+    took_note(&mut m);
+    let out = update(&mut m, gave_up(1, "API Error: 429", 1_900), 1_900);
+    assert!(events(&out, EventKind::RateLimit).is_empty(), "{out:?}");
+    let out = update(&mut m, Observation::Tick, 2_500);
+    assert!(
+        events(&out, EventKind::RateLimit)[0].contains("for 2s"),
+        "{out:?}"
     );
 }
