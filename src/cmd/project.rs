@@ -139,7 +139,7 @@ pub fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
     if json {
         println!("{}", serde_json::to_string_pretty(&snap)?);
     } else {
-        print!("{}", status::markdown(&snap));
+        print!("{}", crate::engine::status_files::markdown(&snap));
     }
     Ok(())
 }

@@ -24,6 +24,7 @@ mod run;
 mod schedule;
 pub mod setup;
 pub mod status;
+pub mod status_files;
 mod survey;
 #[cfg(test)]
 mod tests;

@@ -2,7 +2,7 @@
 //! reading screens and listing sessions, the core's own timers, and the slower poll (task
 //! files, signals, branch figures, the survey, status files).
 
-use super::{Engine, EngineError, Msg, branches, handle, reading, status, survey};
+use super::{Engine, EngineError, Msg, branches, handle, reading, status_files, survey};
 use crate::core::model::Model;
 use crate::core::observation::{Intent, Observation};
 use std::sync::Arc;
@@ -224,8 +224,8 @@ impl Engine {
         super::meter::round(&self.ctx, &self.model, now);
         self.step(Observation::Tick, &[])?;
         let claims = self.state.claims().unwrap_or_default();
-        status::write(&self.ctx.setup, &self.model, &claims, &mut self.last_status);
-        status::write_monitor(
+        status_files::write(&self.ctx.setup, &self.model, &claims, &mut self.last_status);
+        status_files::write_monitor(
             &self.ctx.setup,
             self.ctx.panes.counts(),
             &mut self.last_counts,
