@@ -272,6 +272,32 @@ fn a_stale_index_lock_left_by_a_killed_process_is_removed_and_a_fresh_one_respec
     assert!(!lock.exists());
 }
 
+/// A czar killed while it made a task branch leaves `refs/heads/<branch>.lock` with no branch.
+/// Seen in CI: the restarted czar tried the task on each worker within seconds, every try
+/// refused by that lock, and gave the task up. Nobody else makes a task branch, so the switch
+/// waits such a lock out to a couple of seconds and removes it; a lock on a branch that exists
+/// is somebody's commit in progress and is left for the usual time.
+#[test]
+fn a_lock_left_on_a_branch_not_yet_made_is_cleared_by_the_switch_that_makes_it() {
+    let (repo, g, wt) = setup();
+    std::fs::create_dir_all(repo.root.join(".git/refs/heads/czar")).unwrap();
+    let lock = repo.root.join(".git/refs/heads/czar/new.lock");
+    std::fs::write(&lock, "").unwrap();
+    let out = g.switch_worktree(&wt, "czar/new", "main").unwrap();
+    assert!(out.created);
+    assert_eq!(g.worktree_branch(&wt).unwrap().as_deref(), Some("czar/new"));
+    assert!(!lock.exists());
+    // On an existing branch, a fresh lock is respected.
+    g.switch_worktree(&wt, "czar/other", "main").unwrap();
+    let lock = repo.root.join(".git/refs/heads/czar/new.lock");
+    std::fs::write(&lock, "").unwrap();
+    g.switch_worktree(&wt, "czar/new", "main").unwrap();
+    assert!(
+        lock.exists(),
+        "a fresh lock on an existing branch was removed"
+    );
+}
+
 /// A czar killed inside a switch, after the checkout began and before HEAD moved, leaves the
 /// working tree half on the new branch while HEAD still names the old one. The next switch must
 /// not save that difference as work: committed, it would undo the old task's work on its own

@@ -10,8 +10,18 @@ use std::time::{Duration, SystemTime};
 /// moment of a write.
 pub const STALE: Duration = Duration::from_secs(10);
 
+/// The lock of a branch that does not exist yet is stale sooner: only czar makes its task
+/// branches, one czar per repository, so such a lock is a killed czar's. Waiting the full
+/// [`STALE`] there let a restarted czar spend a task's every attempt on it within seconds.
+pub const STALE_NEW_BRANCH: Duration = Duration::from_secs(2);
+
 /// Removes those of `locks` older than [`STALE`]; returns the ones removed.
 pub(super) fn clear_stale(locks: &[PathBuf]) -> Vec<PathBuf> {
+    clear_older(locks, STALE)
+}
+
+/// Removes those of `locks` older than `stale`; returns the ones removed.
+pub(super) fn clear_older(locks: &[PathBuf], stale: Duration) -> Vec<PathBuf> {
     let now = SystemTime::now();
     locks
         .iter()
@@ -20,13 +30,13 @@ pub(super) fn clear_stale(locks: &[PathBuf]) -> Vec<PathBuf> {
                 .and_then(|m| m.modified())
                 .ok()
                 .and_then(|t| now.duration_since(t).ok());
-            age.is_some_and(|a| a >= STALE) && std::fs::remove_file(lock).is_ok()
+            age.is_some_and(|a| a >= stale) && std::fs::remove_file(lock).is_ok()
         })
         .inspect(|lock| {
             tracing::warn!(
                 "removed {}: a git lock older than {}s, left by a process that died mid-write",
                 lock.display(),
-                STALE.as_secs()
+                stale.as_secs()
             )
         })
         .cloned()

@@ -6,6 +6,7 @@ use git2::{
 };
 
 use super::error::{GitContext, GitError};
+use super::locks;
 use super::signature::signature_for;
 use super::worktree::has_changes;
 use super::{Git, resolve_commit, short_branch, short_id, symbolic_head};
@@ -31,15 +32,29 @@ struct Wip {
 /// A new branch at `base`. Deleting a repository's last loose ref under `refs/heads/czar/`
 /// (a landed branch, say) removes that empty folder, and a creation racing it finds the folder
 /// gone as it opens its lock file (ENOENT, reported as "Locked"): tried again, a few times.
+/// A lock file that is there is a czar's killed mid-creation (nobody else makes task branches):
+/// it is waited out to [`locks::STALE_NEW_BRANCH`] and removed, once.
 fn create_branch<'r>(
     wt: &'r Repository,
+    lock: &Path,
     branch: &str,
     base: &git2::Commit<'_>,
 ) -> Result<git2::Commit<'r>, git2::Error> {
     let mut tries = 0;
+    let mut waited = false;
     loop {
         match wt.branch(branch, base, false) {
             Ok(b) => return b.get().peel_to_commit(),
+            Err(e) if e.code() == git2::ErrorCode::Locked && !waited && lock.exists() => {
+                waited = true;
+                let age = std::fs::metadata(lock)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| SystemTime::now().duration_since(t).ok())
+                    .unwrap_or_default();
+                std::thread::sleep(locks::STALE_NEW_BRANCH.saturating_sub(age));
+                locks::clear_older(&[lock.to_path_buf()], locks::STALE_NEW_BRANCH);
+            }
             Err(e)
                 if tries < 5
                     && e.code() == git2::ErrorCode::Locked
@@ -70,7 +85,12 @@ impl Git {
             });
         }
         let refname = format!("refs/heads/{branch}");
-        super::locks::clear_stale(&[super::locks::of_branch(&self.git_dir, branch)]);
+        let lock = locks::of_branch(&self.git_dir, branch);
+        let stale = match wt.find_reference(&refname) {
+            Ok(_) => locks::STALE,
+            Err(_) => locks::STALE_NEW_BRANCH,
+        };
+        locks::clear_older(std::slice::from_ref(&lock), stale);
         // Everything that can refuse the switch is checked before anything is committed.
         let base_commit = resolve_commit(&wt, base)?;
         if let Some(other) = self.checked_out_elsewhere(&refname, &path)? {
@@ -90,7 +110,7 @@ impl Git {
         let created = existing.is_none();
         let target = match existing {
             Some(b) => b.get().peel_to_commit(),
-            None => create_branch(&wt, branch, &base_commit),
+            None => create_branch(&wt, &lock, branch, &base_commit),
         }
         .doing(&path, || format!("creating branch {branch} from {base}"))?;
         checkout_branch(&wt, &target, &refname)
