@@ -321,14 +321,23 @@ fn check_order(client: Client, events: &[EventRow]) {
     };
     // Gemini CLI draws its prompt a moment before its trust dialog: the czar may assign the
     // task then (starting -> idle), but delivers it only after the dialog was answered.
+    // After the answer the client may show a spinner for a moment (Codex: waiting -> busy ->
+    // idle): what counts is that it is idle after the answer and before the delivery.
     if !first_run.is_empty() {
+        let answered = seq_of(events, None, "auto_answer", &[first_run]);
+        let idle = answered.and_then(|a| {
+            events
+                .iter()
+                .find(|e| e.seq > a && e.kind == "agent_state" && e.detail.contains("-> idle"))
+                .map(|e| e.seq)
+        });
         in_order(
             "start",
             &[
                 seq_of(events, None, "worker_started", &[]),
                 seq_of(events, None, "agent_state", &["-> waiting"]),
-                seq_of(events, None, "auto_answer", &[first_run]),
-                seq_of(events, None, "agent_state", &["waiting -> idle"]),
+                answered,
+                idle,
                 seq_of(events, None, "delivered", &[]),
             ],
             events,
