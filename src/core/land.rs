@@ -4,8 +4,8 @@
 
 use super::command::{Command, EventKind};
 use super::land_return::{send_back, send_back_as};
-pub use super::land_state::landed_branches;
 use super::land_state::{land_command, ready_to_land, set, state_of, wait};
+pub use super::land_state::{landed_branches, only_waits_left};
 use super::model::{LandMode, Landing, Model, TaskState};
 use super::observation::{MergeOutcome, MoveOutcome};
 

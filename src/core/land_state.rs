@@ -3,7 +3,7 @@
 //! requests), which use it and not each other's internals.
 
 use super::command::{Command, EventKind};
-use super::model::{Landing, Model, TaskState};
+use super::model::{Landing, Model, TaskState, Waited};
 
 /// A landing that could not go on is tried again this long after.
 pub const RETRY_MS: u64 = 5_000;
@@ -26,16 +26,63 @@ pub fn landed_branches(model: &Model) -> Vec<String> {
         .collect()
 }
 
-/// A landing's new state, on the task's record.
+/// Why the done tasks that have not landed wait, when that is all that is left: no worker holds
+/// a task, none can start, and every one of them has waited on the same reason (the target
+/// checked out with uncommitted changes, say) for at least `for_ms`, retries and all. `None`
+/// while anything else may still move. A run with nobody watching ends on it, rather than wait
+/// for a person who is not there.
+pub fn only_waits_left(model: &Model, now: u64, for_ms: u64) -> Option<Vec<(String, String)>> {
+    let idle = model.workers.values().all(|w| w.task.is_none())
+        && model
+            .tasks
+            .values()
+            .all(|t| t.state.is_final() || t.state == TaskState::Pending)
+        && super::queue::ready_tasks(model).is_empty();
+    if !idle {
+        return None;
+    }
+    let mut waits = Vec::new();
+    for t in model.tasks.values().filter(|t| model.awaits_landing(t)) {
+        let rec = t.land.as_ref()?;
+        // Not in the middle of a retry: the run ends between two.
+        let waiting = matches!(rec.state, Landing::Waiting { .. });
+        match &rec.waited {
+            Some(w) if waiting && now >= w.since + for_ms => {
+                waits.push((t.def.id.clone(), w.why.clone()))
+            }
+            _ => return None,
+        }
+    }
+    (!waits.is_empty()).then_some(waits)
+}
+
+/// A landing's new state, on the task's record. Its wait is kept while it retries, and goes
+/// with any other state.
 pub(super) fn set(model: &mut Model, task: &str, state: Landing) {
     if let Some(rec) = model.tasks.get_mut(task).and_then(|t| t.land.as_mut()) {
+        if !matches!(
+            state,
+            Landing::Waiting { .. } | Landing::Merging | Landing::Moving { .. }
+        ) {
+            rec.waited = None;
+        }
         rec.state = state;
     }
 }
 
-/// The landing cannot go on now: it waits, and says why once per reason.
+/// The landing cannot go on now: it waits, and says why once per reason (it is tried again
+/// every few seconds, and a dirty checkout stays dirty until someone comes).
 pub(super) fn wait(model: &mut Model, task: &str, why: &str, now: u64, out: &mut Vec<Command>) {
-    let said = matches!(state_of(model, task), Some(Landing::Waiting { why: w, .. }) if w == why);
+    let Some(rec) = model.tasks.get_mut(task).and_then(|t| t.land.as_mut()) else {
+        return;
+    };
+    let said = rec.waited.as_ref().is_some_and(|w| w.why == why);
+    if !said {
+        rec.waited = Some(Waited {
+            why: why.to_string(),
+            since: now,
+        });
+    }
     set(
         model,
         task,
@@ -44,7 +91,6 @@ pub(super) fn wait(model: &mut Model, task: &str, why: &str, now: u64, out: &mut
             since: now,
         },
     );
-    // Said once per reason: a dirty checkout is tried again every few seconds.
     if !said {
         out.push(Command::record(
             None,

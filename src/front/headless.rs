@@ -14,19 +14,26 @@ pub struct Outcome {
     pub wall_secs: f64,
     /// Task files that still did not load at the end: their tasks never ran.
     pub broken_files: Vec<String>,
+    /// Done tasks left waiting to land on what only a person can change (see `LAND_STALL`).
+    pub unlanded: usize,
 }
 
 impl Outcome {
     pub fn exit_code(&self) -> i32 {
         if self.interrupted {
             130
-        } else if self.failed > 0 || !self.broken_files.is_empty() {
+        } else if self.failed > 0 || !self.broken_files.is_empty() || self.unlanded > 0 {
             1
         } else {
             0
         }
     }
 }
+
+/// How long a run with nobody watching goes on once all that is left is landings waiting on
+/// something only a person can change (the target's checkout with uncommitted changes): a wait
+/// git itself causes (a lock, a ref moving) is over within seconds, that one never is.
+const LAND_STALL: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// With `watch`, a drained queue does not end the run: only Ctrl-C does. Without it, a profile
 /// whose agents keep failing to start is never tried again, and the tasks no agent can run
@@ -52,8 +59,16 @@ pub async fn run(mut setup: Setup, watch: bool) -> anyhow::Result<Outcome> {
     engine.on_event(move |e| print_event(start.elapsed().as_secs_f64(), e));
     // `until` is asked after each poll, and the first poll reads the task files: an empty model
     // is never mistaken for a drained queue.
+    let stall_ms = LAND_STALL.as_millis() as u64;
     engine
-        .run(|m| m.stopping || (!watch && m.drained()))
+        .run(|m| {
+            let over = m.stopping || m.drained();
+            if watch {
+                return m.stopping;
+            }
+            over || crate::core::land::only_waits_left(m, crate::engine::now_ms(), stall_ms)
+                .is_some()
+        })
         .await?;
     let wall_secs = start.elapsed().as_secs_f64();
     let model = engine.model();
@@ -63,6 +78,11 @@ pub async fn run(mut setup: Setup, watch: bool) -> anyhow::Result<Outcome> {
     }
     print_summary(&engine);
     print_blocked(engine.setup(), model);
+    let unlanded = if interrupted || model.drained() {
+        0
+    } else {
+        print_unlanded(model, stall_ms)
+    };
     if !interrupted {
         print_still_running(engine.setup(), model);
     }
@@ -91,6 +111,7 @@ pub async fn run(mut setup: Setup, watch: bool) -> anyhow::Result<Outcome> {
         done,
         wall_secs,
         broken_files,
+        unlanded,
     })
 }
 
@@ -250,6 +271,25 @@ fn print_still_running(setup: &Setup, model: &Model) {
 }
 
 /// The agent profiles found unavailable, each with its cause and how to fix it.
+/// The done tasks the run ended without landing, each with why it waits, and what to do; how
+/// many.
+fn print_unlanded(model: &Model, stall_ms: u64) -> usize {
+    let now = crate::engine::now_ms();
+    let Some(waits) = crate::core::land::only_waits_left(model, now, stall_ms) else {
+        return 0;
+    };
+    println!(
+        "czar: {} done task(s) could not land, and nothing else was left to do; their work stays \
+         on their branches:",
+        waits.len()
+    );
+    for (task, why) in &waits {
+        println!("  {}: {}", one_line(task), one_line(why));
+    }
+    println!("czar: once that is fixed, `czar --auto` again (or `czar land <task>`) lands them.");
+    waits.len()
+}
+
 pub fn print_blocked(setup: &Setup, model: &Model) {
     for (name, health) in &model.profiles {
         let Some(u) = &health.unavailable else {

@@ -35,3 +35,4 @@ mod storms;
 mod support;
 mod task_control;
 mod task_input;
+mod unlanded;

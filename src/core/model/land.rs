@@ -74,6 +74,13 @@ pub struct LandPolicy {
     pub max_review_rounds: u32,
 }
 
+/// A landing's wait: its reason, and when it was first met.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waited {
+    pub why: String,
+    pub since: u64,
+}
+
 /// Where a finished task's landing stands. Stored with the task: each step is in the store
 /// before the engine carries it out, so a restart knows what was under way.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -177,6 +184,11 @@ pub struct LandRecord {
     /// The review gate's record (none: not reviewed).
     #[serde(default)]
     pub review: Option<ReviewRecord>,
+    /// Why it waits and since when, kept across its retries (each one is `Merging` or
+    /// `Moving` for a moment): the reason is said once, and a wait that never ends is told
+    /// from one that came back. Not stored: a new czar says it again and counts afresh.
+    #[serde(skip)]
+    pub waited: Option<Waited>,
 }
 
 /// What the reviewer said of a task so far.

@@ -14,7 +14,7 @@ mod worker;
 pub use delivery::{Delivery, Step};
 pub use health::{ProfileHealth, Unavailable};
 pub use history::{History, Mark};
-pub use land::{LandFigures, LandMode, LandPolicy, LandRecord, Landing, ReviewRecord};
+pub use land::{LandFigures, LandMode, LandPolicy, LandRecord, Landing, ReviewRecord, Waited};
 pub use notice::{ALL_NOTICES, Notice, NoticeKind, Notified};
 pub use policy::{
     AgentDelivery, Attached, Budget, DeliveryPolicy, LimitPolicy, Meter, Nudge, OnWaiting, Policy,

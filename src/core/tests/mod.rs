@@ -9,6 +9,7 @@ mod finish;
 mod forget;
 mod land;
 mod land_batch;
+mod land_wait;
 mod limits;
 mod operator;
 mod plan;
