@@ -165,3 +165,52 @@ fn a_dirty_checkout_of_the_target_is_never_touched() {
     assert_eq!(read(&repo.root.join("a.txt")), "a");
     assert_eq!(read(&repo.root.join("notes.txt")), "untracked\n");
 }
+
+/// A czar killed while it brought the operator's checkout of the target along leaves it
+/// half-way: some files at the landed commit, the ref not moved, which reads as uncommitted
+/// changes. The next try finishes it when its note says that move was under way and every
+/// changed file is one side's or the other's; a file anyone edited since stops it, untouched.
+#[test]
+fn a_checkout_left_half_way_by_a_killed_czar_is_finished_and_an_edit_since_is_kept() {
+    let (repo, g) = two_branches();
+    let wt = repo.wt("land");
+    let m = g
+        .land_merge(&wt, "main", "czar/a", MergeStyle::Merge, "land a\n")
+        .unwrap();
+    let to = m.to.unwrap();
+    // What the killed checkout did: the note, then one of the move's two files (shared.txt,
+    // a.txt) written and staged.
+    let note = repo.root.join(".git/czar-bringing");
+    std::fs::write(&note, format!("{} {to}\n", m.from)).unwrap();
+    write(&repo.root.join("shared.txt"), "base\na\n");
+    git(&repo.root, &["add", "shared.txt"]);
+    // An edit since, to a file of the move: neither side's, so nothing is touched.
+    write(&repo.root.join("a.txt"), "mine\n");
+    match g.move_target("main", &m.from, &to).unwrap() {
+        Moved::Blocked(why) => assert!(why.contains("uncommitted changes"), "{why}"),
+        other => panic!("moved over the operator's edit: {other:?}"),
+    }
+    assert_eq!(read(&repo.root.join("a.txt")), "mine\n");
+    assert_eq!(rev(&repo.root, "main"), m.from);
+    // Without it, the half-way checkout is finished and the target moves.
+    std::fs::remove_file(repo.root.join("a.txt")).unwrap();
+    assert_eq!(g.move_target("main", &m.from, &to).unwrap(), Moved::Done);
+    assert_eq!(rev(&repo.root, "main"), to);
+    assert_eq!(read(&repo.root.join("a.txt")), "a");
+    assert_eq!(read(&repo.root.join("shared.txt")), "base\na\n");
+    assert_eq!(git(&repo.root, &["status", "--porcelain"]), "");
+    assert!(!note.exists());
+    // Without a note the same half-way tree is somebody's changes, as before.
+    let (repo, g) = two_branches();
+    let wt = repo.wt("land");
+    let m = g
+        .land_merge(&wt, "main", "czar/a", MergeStyle::Merge, "land a\n")
+        .unwrap();
+    write(&repo.root.join("shared.txt"), "base\na\n");
+    let to = m.to.unwrap();
+    assert!(matches!(
+        g.move_target("main", &m.from, &to).unwrap(),
+        Moved::Blocked(_)
+    ));
+    assert_eq!(read(&repo.root.join("shared.txt")), "base\na\n");
+}
