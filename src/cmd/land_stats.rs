@@ -22,6 +22,11 @@ pub struct LandStats {
     pub verify_failures_after_merge: u32,
     /// Landings per minute, from the first task done to the last landing.
     pub per_minute: Option<f64>,
+    /// The review gate: tasks that had a verdict, those approved at their last, and the
+    /// rejections in all (each one a round back with the author).
+    pub reviewed: usize,
+    pub review_approved: usize,
+    pub review_rejections: u32,
 }
 
 pub fn compute(tasks: &BTreeMap<String, Task>, events: &[EventRow]) -> Option<LandStats> {
@@ -50,6 +55,11 @@ pub fn compute(tasks: &BTreeMap<String, Task>, events: &[EventRow]) -> Option<La
     let first_done = records.iter().map(|(_, l)| l.queued_at).min().unwrap_or(0);
     let span_min = last_landed.saturating_sub(first_done) as f64 / 60_000.0;
     let count = |kind: &str| events.iter().filter(|e| e.kind == kind).count() as u32;
+    let reviews: Vec<&crate::core::model::ReviewRecord> = records
+        .iter()
+        .filter_map(|(_, l)| l.review.as_ref())
+        .filter(|r| r.verdict.is_some())
+        .collect();
     Some(LandStats {
         landed: waits.len(),
         share: (done > 0).then(|| waits.len() as f64 / done as f64),
@@ -59,13 +69,27 @@ pub fn compute(tasks: &BTreeMap<String, Task>, events: &[EventRow]) -> Option<La
         conflicts_resolved: resolved,
         verify_failures_after_merge: count("land_verify_failed"),
         per_minute: (span_min > 0.0).then(|| waits.len() as f64 / span_min),
+        reviewed: reviews.len(),
+        review_approved: reviews
+            .iter()
+            .filter(|r| r.verdict.as_deref() == Some("approved"))
+            .count(),
+        review_rejections: reviews.iter().map(|r| r.rejections).sum(),
     })
 }
 
 pub fn line(s: &LandStats) -> String {
     let secs = |v: Option<f64>| v.map_or("-".into(), |x| format!("{x:.1}s"));
+    let reviews = if s.reviewed == 0 {
+        String::new()
+    } else {
+        format!(
+            "  reviewed {} (approved {}, rejections {})",
+            s.reviewed, s.review_approved, s.review_rejections
+        )
+    };
     format!(
-        "landing: landed {} ({})  done→landed p50 {} max {}  conflicts {} (resolved by agents {})  verify failures after merge {}  throughput {}\n",
+        "landing: landed {} ({})  done→landed p50 {} max {}  conflicts {} (resolved by agents {})  verify failures after merge {}  throughput {}{reviews}\n",
         s.landed,
         s.share
             .map_or("-".into(), |x| format!("{:.0}% of done", x * 100.0)),
@@ -106,6 +130,11 @@ mod tests {
                 },
                 conflicts: 1,
                 queued_at: 1_000,
+                review: (state == 0).then(|| crate::core::model::ReviewRecord {
+                    rejections: 1,
+                    verdict: Some("approved".into()),
+                    text: None,
+                }),
                 ..LandRecord::default()
             });
             if state == 2 {
@@ -133,6 +162,15 @@ mod tests {
         assert_eq!(s.done_to_landed_p50_secs, Some(60.0));
         assert_eq!(s.per_minute, Some(1.0));
         assert!(line(&s).contains("landed 1 (50% of done)"), "{}", line(&s));
+        assert_eq!(
+            (s.reviewed, s.review_approved, s.review_rejections),
+            (1, 1, 1)
+        );
+        assert!(
+            line(&s).contains("reviewed 1 (approved 1, rejections 1)"),
+            "{}",
+            line(&s)
+        );
         assert_eq!(compute(&BTreeMap::new(), &events), None);
     }
 }

@@ -52,6 +52,18 @@ fn a_task_rejected_once_then_approved_lands_and_its_author_got_the_review() {
     let review = &a["landing"]["review"];
     assert_eq!(review["verdict"], "approved", "{a:#}");
     assert_eq!(review["rejections"], 1, "{a:#}");
+    let stats = p.czar(&["stats", "--json"]).output().unwrap();
+    let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+    let land = &stats["landing"];
+    assert_eq!(
+        (
+            &land["reviewed"],
+            &land["review_approved"],
+            &land["review_rejections"]
+        ),
+        (&1.into(), &1.into(), &1.into()),
+        "{stats:#}"
+    );
     assert_eq!(
         git(&p.root, &["ls-tree", "--name-only", "main", "out/a.txt"]).trim(),
         "out/a.txt"
