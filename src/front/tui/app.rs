@@ -55,6 +55,7 @@ pub async fn run(
         ui.now = now_ms();
         let events = handle.events();
         ui.events = events[events.len().saturating_sub(EVENTS_SHOWN)..].to_vec();
+        ui.hosts = handle.hosts();
         let every = match ui.preview {
             PreviewMode::Screen => SCREEN_EVERY,
             PreviewMode::Branch => BRANCH_EVERY,
@@ -106,10 +107,21 @@ pub async fn run(
                                 }
                             }
                             Effect::Attach(w) => {
+                                // A worker on a host is shown by `ssh -t … tmux attach`.
+                                let remote = match handle.attach_argv(w).await {
+                                    Ok(argv) => argv,
+                                    Err(e) => {
+                                        ui.flash = format!("cannot attach to worker {w}: {e}");
+                                        continue;
+                                    }
+                                };
                                 // The key reader must not compete with tmux for the terminal.
                                 drop(keys);
                                 let session = model.session_name(w);
-                                ui.flash = outside::attach(term, &setup.socket, &session).await?;
+                                ui.flash = match remote {
+                                    Some(argv) => outside::attach_remote(term, &argv, &session).await?,
+                                    None => outside::attach(term, &setup.socket, &session).await?,
+                                };
                                 keys = EventStream::new();
                             }
                             Effect::EditTask => {
