@@ -24,14 +24,17 @@ pub fn host_of(hosts: &[HostRow], worker: WorkerId) -> Option<&HostRow> {
     hosts.iter().find(|h| h.workers.contains(&worker))
 }
 
-/// `up`, `reconnecting 12s`, `down since 12:03:04` (UTC, as the event log's times).
-pub fn health_words(h: &HostHealth, now: u64) -> String {
-    match *h {
-        HostHealth::Up => "up".into(),
-        HostHealth::Down { since, .. } if now.saturating_sub(since) < DOWN_AFTER_MS => {
-            format!("reconnecting {}", ago(now.saturating_sub(since)))
+/// `up`, `reconnecting 12s`, `down since 12:03:04` (UTC, as the event log's times); `short`:
+/// `up`, `retry 12s`, `down 12:03`.
+pub fn health_words(h: &HostHealth, now: u64, short: bool) -> String {
+    match (*h, short) {
+        (HostHealth::Up, _) => "up".into(),
+        (HostHealth::Down { since, .. }, _) if now.saturating_sub(since) < DOWN_AFTER_MS => {
+            let word = if short { "retry" } else { "reconnecting" };
+            format!("{word} {}", ago(now.saturating_sub(since)))
         }
-        HostHealth::Down { since, .. } => format!("down since {}", clock(since)),
+        (HostHealth::Down { since, .. }, false) => format!("down since {}", clock(since)),
+        (HostHealth::Down { since, .. }, true) => format!("down {}", &clock(since)[..5]),
     }
 }
 
@@ -61,24 +64,50 @@ fn workers_words(ids: &[WorkerId]) -> String {
     }
 }
 
-/// One line: `hosts  gpu-box up w3-4 │ mac reconnecting 12s w5 │ old down since 12:03:04 w6`.
-pub fn render(frame: &mut Frame, area: Rect, ui: &UiState) {
+/// How much a hosts line says: all of it, then without the workers, then in short words with
+/// names cut to 8 cells, the first that fits the width.
+#[derive(Clone, Copy)]
+enum Detail {
+    Full,
+    NoWorkers,
+    Short,
+}
+
+fn spans<'a>(ui: &UiState, detail: Detail) -> Vec<Span<'a>> {
     let mut spans = vec![Span::styled(" hosts ", fg(ui, Color::Gray))];
     for (i, h) in ui.hosts.iter().enumerate() {
         if i > 0 {
             spans.push(Span::styled(" │", fg(ui, Color::DarkGray)));
         }
-        spans.push(Span::raw(format!(" {} ", one_line(&h.name))));
+        let name = one_line(&h.name);
+        let name = match detail {
+            Detail::Short => super::workers::fit(&name, 8),
+            _ => name.into_owned(),
+        };
+        spans.push(Span::raw(format!(" {name} ")));
         spans.push(Span::styled(
-            health_words(&h.health, ui.now),
+            health_words(&h.health, ui.now, matches!(detail, Detail::Short)),
             fg(ui, health_color(&h.health, ui.now)),
         ));
-        spans.push(Span::styled(
-            format!(" {}", workers_words(&h.workers)),
-            fg(ui, Color::Gray),
-        ));
+        if matches!(detail, Detail::Full) {
+            spans.push(Span::styled(
+                format!(" {}", workers_words(&h.workers)),
+                fg(ui, Color::Gray),
+            ));
+        }
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    spans
+}
+
+/// One line: `hosts  gpu-box up w3-4 │ mac reconnecting 12s w5 │ old down since 12:03:04 w6`,
+/// shorter when the terminal is narrow.
+pub fn render(frame: &mut Frame, area: Rect, ui: &UiState) {
+    let line = [Detail::Full, Detail::NoWorkers, Detail::Short]
+        .into_iter()
+        .map(|d| Line::from(spans(ui, d)))
+        .find(|l| l.width() <= usize::from(area.width))
+        .unwrap_or_else(|| Line::from(spans(ui, Detail::Short)));
+    frame.render_widget(Paragraph::new(line), area);
 }
 
 #[cfg(test)]
@@ -88,18 +117,20 @@ mod tests {
     #[test]
     fn health_reads_up_then_reconnecting_then_down_since() {
         let now = 10 * 3_600_000;
-        assert_eq!(health_words(&HostHealth::Up, now), "up");
+        assert_eq!(health_words(&HostHealth::Up, now, false), "up");
         let recent = HostHealth::Down {
             since: now - 12_000,
             attempts: 3,
         };
-        assert_eq!(health_words(&recent, now), "reconnecting 12s");
+        assert_eq!(health_words(&recent, now, false), "reconnecting 12s");
+        assert_eq!(health_words(&recent, now, true), "retry 12s");
         assert_eq!(health_color(&recent, now), Color::Yellow);
         let long = HostHealth::Down {
             since: now - DOWN_AFTER_MS,
             attempts: 9,
         };
-        assert_eq!(health_words(&long, now), "down since 09:59:00");
+        assert_eq!(health_words(&long, now, false), "down since 09:59:00");
+        assert_eq!(health_words(&long, now, true), "down 09:59");
         assert_eq!(health_color(&long, now), Color::Red);
     }
 
