@@ -1,0 +1,146 @@
+//! Attach from the dashboard to a worker on a host: `czar` (the dashboard) runs in a pane of a
+//! private tmux server (the operator's terminal) with `[hosts.a]` on a real sshd; the attach
+//! key on the host's worker hands the terminal to `ssh -t … tmux attach` and the host's agent
+//! shows; the host's tmux detach key ends ssh and the dashboard is back.
+
+use crate::support::{self, TmuxServer, pane::Pane, sshd};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Polls `ok` every 200 ms until it holds or `limit` passes; the last value either way.
+fn wait<T>(limit: Duration, mut get: impl FnMut() -> T, ok: impl Fn(&T) -> bool) -> (bool, T) {
+    let start = Instant::now();
+    loop {
+        let v = get();
+        if ok(&v) || start.elapsed() > limit {
+            return (ok(&v), v);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The clients attached to `session` on the node's own tmux server (the host is this machine
+/// behind sshd, so its socket is readable here).
+fn clients(node_dir: &Path, session: &str) -> String {
+    let out = Command::new("tmux")
+        .arg("-S")
+        .arg(node_dir.join("tmux.sock"))
+        .args(["list-clients", "-t", &format!("={session}")])
+        .stderr(std::process::Stdio::null())
+        .output();
+    out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_attach_key_on_a_host_s_worker_shows_it_and_the_dashboard_comes_back() {
+    // Dropped last to first: the operator's terminal (and the dashboard in it), then the local
+    // workers' tmux, then the host (its node's tmux server and sshd), even on a failure.
+    let Some(host) = sshd::start_or_skip("dashboard attach to a host", "dash-a") else {
+        return;
+    };
+    let workers = TmuxServer::new("czar-dash-attach-w");
+    let repo = support::czar_repo();
+    let root = repo.root.clone();
+    let toml = format!(
+        "project = \"dash\"\nworkers = 1\nagent = \"sim\"\nworktrees_dir = \"../wt\"\n\
+         tmux_socket = \"{}\"\n\n[timing]\npoll_ms = 200\nsettle_ms = 150\n\n\
+         [hosts.a]\nssh = \"{}\"\ndir = \"{}\"\nworkers = 1\nczar = \"{}\"\n",
+        workers.socket(),
+        host.alias,
+        host.node_dir.display(),
+        support::CZAR
+    );
+    std::fs::write(root.join("czar.toml"), toml).unwrap();
+    let env = [
+        ("CZAR_SSH_CONFIG", host.ssh_config.display().to_string()),
+        ("LANG", "C.UTF-8".into()),
+        ("EDITOR", String::new()),
+    ]
+    .map(|(k, v)| (k.to_string(), v));
+    let operator = Pane::start("czar-dash-attach", &root, &[support::CZAR.into()], &env);
+    let log = || {
+        format!(
+            "czar.log:\n{}\nsshd:\n{}",
+            std::fs::read_to_string(root.join(".czar/logs/czar.log")).unwrap_or_default(),
+            host.log()
+        )
+    };
+
+    // The dashboard shows the host up, and worker 2 placed there.
+    let (ok, screen) = wait(
+        Duration::from_secs(60),
+        || operator.screen(),
+        |s| s.contains(" hosts  a up w2") && s.contains("Workers (2)"),
+    );
+    assert!(ok, "the host in the dashboard:\n{screen}\n{}", log());
+    // Its agent runs on the host: its session is on the node's tmux server.
+    let session = "dash-worker-2";
+    let (ok, _) = wait(
+        Duration::from_secs(60),
+        || {
+            Command::new("tmux")
+                .arg("-S")
+                .arg(host.node_dir.join("tmux.sock"))
+                .args(["has-session", "-t", &format!("={session}")])
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        },
+        |up| *up,
+    );
+    assert!(ok, "worker 2's session on the host\n{}", log());
+    assert!(clients(&host.node_dir, session).is_empty(), "nobody attached yet");
+
+    // Select worker 2 and press the attach key (Enter).
+    operator.keys(&["Down"]);
+    let (ok, screen) = wait(
+        Duration::from_secs(20),
+        || operator.screen(),
+        |s| s.lines().any(|l| l.starts_with("┃▶2 ")),
+    );
+    assert!(ok, "worker 2 selected:\n{screen}");
+    operator.keys(&["Enter"]);
+    // The terminal is ssh's: the host's tmux has a client on that session, and the operator's
+    // terminal shows the agent's screen instead of the dashboard.
+    let (ok, seen) = wait(
+        Duration::from_secs(30),
+        || (clients(&host.node_dir, session), operator.screen()),
+        |(c, s)| !c.is_empty() && !s.contains("Workers (") && s.contains("sim-agent"),
+    );
+    assert!(
+        ok,
+        "attached to the host's worker: clients {:?}\n{}\n{}",
+        seen.0,
+        seen.1,
+        log()
+    );
+    // Detach with the host's tmux keys: ssh ends and the dashboard is back, saying so.
+    operator.keys(&["C-b", "d"]);
+    let (ok, screen) = wait(
+        Duration::from_secs(30),
+        || operator.screen(),
+        |s| s.contains("Workers (2)") && s.contains("back from dash-worker-2"),
+    );
+    assert!(ok, "the dashboard back after the detach:\n{screen}\n{}", log());
+    assert!(
+        clients(&host.node_dir, session).is_empty(),
+        "the host's client is gone"
+    );
+    // The dashboard still works: quitting it ends its process.
+    operator.keys(&["q"]);
+    let (ok, dead) = wait(
+        Duration::from_secs(30),
+        || {
+            operator
+                .tmux(&["display-message", "-p", "-t", "agent", "#{pane_dead}"])
+                .unwrap_or_default()
+        },
+        |d| d.trim() == "1",
+    );
+    assert!(ok, "the dashboard quit ({dead}):\n{}", operator.screen());
+    drop(operator);
+    drop(workers);
+    drop(host);
+}
