@@ -25,7 +25,10 @@ pub struct HostRow {
 pub enum HostHealth {
     Up,
     /// Unreachable since `since` (ms, this machine's clock); `attempts` connections failed.
-    Down { since: u64, attempts: u32 },
+    Down {
+        since: u64,
+        attempts: u32,
+    },
 }
 
 /// The published rows: none without `[hosts]`.
@@ -43,12 +46,14 @@ impl Fleet {
                 let health = match h.link.health() {
                     Health::Up => HostHealth::Up,
                     Health::Down { since, attempts } => {
-                        let kept = before.iter().find(|r| r.name == h.name).and_then(|r| {
-                            match r.health {
-                                HostHealth::Down { since, .. } => Some(since),
-                                HostHealth::Up => None,
-                            }
-                        });
+                        let kept =
+                            before
+                                .iter()
+                                .find(|r| r.name == h.name)
+                                .and_then(|r| match r.health {
+                                    HostHealth::Down { since, .. } => Some(since),
+                                    HostHealth::Up => None,
+                                });
                         let elapsed = since.elapsed().as_millis() as u64;
                         HostHealth::Down {
                             since: kept.unwrap_or(now.saturating_sub(elapsed)),
@@ -94,11 +99,12 @@ impl Fleet {
             .link()
             .await
             .map_err(|e| format!("host {}: {e}", host.name))?;
-        let dir = link
-            .hello
-            .dir
-            .clone()
-            .ok_or_else(|| format!("host {}: the node did not say where its folder is", host.name))?;
+        let dir = link.hello.dir.clone().ok_or_else(|| {
+            format!(
+                "host {}: the node did not say where its folder is",
+                host.name
+            )
+        })?;
         let config = std::env::var_os("CZAR_SSH_CONFIG").map(std::path::PathBuf::from);
         let cmd = crate::node::link::attach_command(config.as_deref(), &target, &dir, session);
         Ok(Some(

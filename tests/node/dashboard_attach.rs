@@ -33,11 +33,35 @@ fn clients(node_dir: &Path, session: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The czar's connections to the host: the ssh clients it started with this test's own ssh
+/// config (a temporary path no other process uses) running `czar node`.
+fn node_links(ssh_config: &Path) -> Vec<i32> {
+    let config = ssh_config.to_string_lossy();
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    procs
+        .flatten()
+        .filter_map(|e| {
+            let pid: i32 = e.file_name().to_str()?.parse().ok()?;
+            let raw = std::fs::read(e.path().join("cmdline")).ok()?;
+            let args: Vec<String> = raw
+                .split(|b| *b == 0)
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            let ours = args.first().is_some_and(|a| a.ends_with("ssh"))
+                && args.iter().any(|a| *a == config)
+                && args.iter().any(|a| a.contains(" node --dir "));
+            ours.then_some(pid)
+        })
+        .collect()
+}
+
 #[test]
 fn the_attach_key_on_a_host_s_worker_shows_it_and_the_dashboard_comes_back() {
     // Dropped last to first: the operator's terminal (and the dashboard in it), then the local
     // workers' tmux, then the host (its node's tmux server and sshd), even on a failure.
-    let Some(host) = sshd::start_or_skip("dashboard attach to a host", "dash-a") else {
+    let Some(mut host) = sshd::start_or_skip("dashboard attach to a host", "dash-a") else {
         return;
     };
     let workers = TmuxServer::new("czar-dash-attach-w");
@@ -60,11 +84,12 @@ fn the_attach_key_on_a_host_s_worker_shows_it_and_the_dashboard_comes_back() {
     ]
     .map(|(k, v)| (k.to_string(), v));
     let operator = Pane::start("czar-dash-attach", &root, &[support::CZAR.into()], &env);
+    let sshd_log = host.root.path().join("etc/sshd.log");
     let log = || {
         format!(
             "czar.log:\n{}\nsshd:\n{}",
             std::fs::read_to_string(root.join(".czar/logs/czar.log")).unwrap_or_default(),
-            host.log()
+            std::fs::read_to_string(&sshd_log).unwrap_or_default()
         )
     };
 
@@ -91,7 +116,10 @@ fn the_attach_key_on_a_host_s_worker_shows_it_and_the_dashboard_comes_back() {
         |up| *up,
     );
     assert!(ok, "worker 2's session on the host\n{}", log());
-    assert!(clients(&host.node_dir, session).is_empty(), "nobody attached yet");
+    assert!(
+        clients(&host.node_dir, session).is_empty(),
+        "nobody attached yet"
+    );
 
     // Select worker 2 and press the attach key (Enter).
     operator.keys(&["Down"]);
@@ -123,11 +151,52 @@ fn the_attach_key_on_a_host_s_worker_shows_it_and_the_dashboard_comes_back() {
         || operator.screen(),
         |s| s.contains("Workers (2)") && s.contains("back from dash-worker-2"),
     );
-    assert!(ok, "the dashboard back after the detach:\n{screen}\n{}", log());
+    assert!(
+        ok,
+        "the dashboard back after the detach:\n{screen}\n{}",
+        log()
+    );
     assert!(
         clients(&host.node_dir, session).is_empty(),
         "the host's client is gone"
     );
+    // The health is the engine's data: status.json carries it too.
+    let status = || -> serde_json::Value {
+        std::fs::read_to_string(root.join(".czar/status.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default()
+    };
+    let (ok, json) = wait(Duration::from_secs(30), status, |j| {
+        j["hosts"] == serde_json::json!([{"name": "a", "health": "up", "workers": [2]}])
+    });
+    assert!(ok, "hosts in status.json: {json:#}");
+    // The host goes away: the dashboard says it is reconnecting, status.json since when.
+    // Stopping sshd leaves the connections it served; the czar's own one is cut too, so its
+    // next request finds the host unreachable.
+    host.stop();
+    let links = node_links(&host.ssh_config);
+    assert!(!links.is_empty(), "the czar's ssh to the host not found");
+    for pid in links {
+        // SAFETY: signalling an ssh client the czar under test started for this test's host.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    let (ok, screen) = wait(
+        Duration::from_secs(60),
+        || operator.screen(),
+        |s| s.contains(" hosts  a reconnecting "),
+    );
+    assert!(
+        ok,
+        "the host down in the dashboard:
+{screen}
+{}",
+        log()
+    );
+    let (ok, json) = wait(Duration::from_secs(30), status, |j| {
+        j["hosts"][0]["health"] == "down" && j["hosts"][0]["since"].as_u64().is_some()
+    });
+    assert!(ok, "the host down in status.json: {json:#}");
     // The dashboard still works: quitting it ends its process.
     operator.keys(&["q"]);
     let (ok, dead) = wait(

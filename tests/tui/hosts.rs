@@ -44,7 +44,10 @@ fn hosts_show_their_health_and_each_worker_its_host() {
         let term = draw(&model, &ui, w, h);
         let s = term.backend().to_string();
         assert!(s.contains("host"), "the HOST column at {w}x{h}: {s}");
-        assert!(s.contains(" hosts  gpu-box up"), "hosts line at {w}x{h}: {s}");
+        assert!(
+            s.contains(" hosts  gpu-box up"),
+            "hosts line at {w}x{h}: {s}"
+        );
         assert!(s.contains("local"), "worker 1 is here at {w}x{h}: {s}");
         insta::assert_snapshot!(format!("hosts_{w}x{h}"), term.backend());
     }
@@ -54,7 +57,10 @@ fn hosts_show_their_health_and_each_worker_its_host() {
         s.contains("mac-mini-upstairs reconnecting 12s w3 │ old down since 11:50:00 w4"),
         "{s}"
     );
-    assert!(s.contains("mac-mi…tairs"), "a long name loses its middle: {s}");
+    assert!(
+        s.contains("mac-mi…tairs"),
+        "a long name loses its middle: {s}"
+    );
     // Narrow: the column keeps 6 cells and names are abbreviated.
     let s = draw(&model, &ui, 80, 24).backend().to_string();
     assert!(s.contains("gpu…ox"), "{s}");

@@ -55,7 +55,9 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
     let spend_room = if metered { SPEND_W + 1 } else { 0 };
     let strip_room = if strip_w > 0 { strip_w + 1 } else { 0 };
     let host_room = if host_w > 0 { host_w + 1 } else { 0 };
-    let spare = area.width.saturating_sub(spend_room + strip_room + host_room);
+    let spare = area
+        .width
+        .saturating_sub(spend_room + strip_room + host_room);
     let (task_w, branch_w) = name_widths(spare, wide, &shown_rows);
     // Strips only for the rows that can be on screen: the table scrolls just enough to show the
     // selected row, so no row further than a table's height from it is drawn.
