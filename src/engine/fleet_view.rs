@@ -116,7 +116,63 @@ impl Fleet {
     }
 }
 
-/// A receiver of no hosts, for an engine without `[hosts]`.
-pub fn none() -> Hosts {
-    watch::Sender::new(Arc::new(Vec::new())).subscribe()
+/// The published rows for a front end; an engine without `[hosts]` publishes none, ever.
+pub(crate) fn subscribe(fleet: Option<&Fleet>) -> Hosts {
+    match fleet {
+        Some(f) => f.published.subscribe(),
+        None => watch::Sender::new(Arc::new(Vec::new())).subscribe(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::hosts::Host;
+    use crate::node::host_link::HostLink;
+    use crate::node::proto::Op;
+
+    fn unreachable() -> Arc<HostLink> {
+        Arc::new(HostLink::new(
+            Box::new(|| {
+                let mut c = tokio::process::Command::new("sh");
+                c.args(["-c", "exit 255"]);
+                c
+            }),
+            Arc::new(|_| {}),
+        ))
+    }
+
+    #[tokio::test]
+    async fn a_host_is_published_up_then_down_since_its_first_failure_and_only_when_it_changes() {
+        let link = unreachable();
+        let fleet = Fleet {
+            hosts: vec![Host::on_link("a", Arc::clone(&link), 3, 2)],
+            published: watch::Sender::new(Arc::new(Vec::new())),
+        };
+        let mut seen = subscribe(Some(&fleet));
+        let rows = fleet.publish(1_000_000);
+        assert_eq!(
+            *rows,
+            [HostRow {
+                name: "a".into(),
+                health: HostHealth::Up,
+                workers: vec![3, 4],
+            }]
+        );
+        assert!(seen.has_changed().unwrap_or(false));
+        seen.mark_unchanged();
+        assert!(link.ask(Op::List).await.is_err());
+        let down = fleet.publish(1_000_000);
+        let HostHealth::Down { since, attempts } = down[0].health else {
+            panic!("down: {down:?}");
+        };
+        assert_eq!(attempts, 1);
+        assert!(since <= 1_000_000 && since > 1_000_000 - 5_000, "{since}");
+        assert!(seen.has_changed().unwrap_or(false));
+        seen.mark_unchanged();
+        // Later, still down: the same row, so nothing is published again.
+        let again = fleet.publish(1_000_700);
+        assert_eq!(again, down);
+        assert!(!seen.has_changed().unwrap_or(true));
+    }
 }

@@ -99,6 +99,20 @@ impl Fleet {
 }
 
 impl Host {
+    /// A host named `name` on `link` with workers `first..first + count` (the engine's tests).
+    #[cfg(test)]
+    pub fn on_link(name: &str, link: Arc<HostLink>, first: WorkerId, count: u32) -> Host {
+        Host {
+            name: name.to_string(),
+            ssh: name.to_string(),
+            link,
+            czar: "czar".into(),
+            follower: Arc::new(Follower::new(PathBuf::from("."), "czar/")),
+            first,
+            count,
+        }
+    }
+
     /// The workers placed here.
     pub fn workers(&self) -> std::ops::Range<WorkerId> {
         self.first..self.first + self.count

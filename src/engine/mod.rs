@@ -257,10 +257,7 @@ impl Engine {
             self.ctx.tx.clone(),
             self.published.subscribe(),
             self.recent.subscribe(),
-            self.ctx
-                .hosts
-                .as_ref()
-                .map_or_else(fleet_view::none, |f| f.published.subscribe()),
+            fleet_view::subscribe(self.ctx.hosts.as_ref()),
         )
     }
 
