@@ -197,6 +197,14 @@ fn the_attach_key_on_a_host_s_worker_shows_it_and_the_dashboard_comes_back() {
         j["hosts"][0]["health"] == "down" && j["hosts"][0]["since"].as_u64().is_some()
     });
     assert!(ok, "the host down in status.json: {json:#}");
+    // Attaching to a worker on a host that is down says why and leaves the dashboard as it is.
+    operator.keys(&["Enter"]);
+    let (ok, screen) = wait(
+        Duration::from_secs(30),
+        || operator.screen(),
+        |s| s.contains("cannot attach to worker 2") && s.contains("Workers (2)"),
+    );
+    assert!(ok, "attach to a down host refused:\n{screen}\n{}", log());
     // The dashboard still works: quitting it ends its process.
     operator.keys(&["q"]);
     let (ok, dead) = wait(

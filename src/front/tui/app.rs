@@ -29,6 +29,9 @@ const HISTORY_SHOWN: usize = 10_000;
 
 const SCREEN_EVERY: Duration = Duration::from_millis(400);
 const BRANCH_EVERY: Duration = Duration::from_secs(2);
+/// How long the attach key waits to learn how to reach a worker on a host (a dead connection is
+/// made again first).
+const ATTACH_WAIT: Duration = Duration::from_secs(15);
 /// Events the alerts panel and the event log keep (the engine publishes its latest 200).
 const EVENTS_SHOWN: usize = 200;
 
@@ -108,7 +111,9 @@ pub async fn run(
                             }
                             Effect::Attach(w) => {
                                 // A worker on a host is shown by `ssh -t … tmux attach`.
-                                let remote = match handle.attach_argv(w).await {
+                                // Bounded: a host being connected to again must not freeze the keys.
+                                let asked = tokio::time::timeout(ATTACH_WAIT, handle.attach_argv(w)).await;
+                                let remote = match asked.unwrap_or_else(|_| Err("its host did not answer in time".into())) {
                                     Ok(argv) => argv,
                                     Err(e) => {
                                         ui.flash = format!("cannot attach to worker {w}: {e}");
