@@ -15,6 +15,7 @@ pub struct Handle {
     tx: mpsc::UnboundedSender<Msg>,
     model: watch::Receiver<Arc<Model>>,
     events: watch::Receiver<Arc<Vec<EventRow>>>,
+    hosts: super::fleet_view::Hosts,
 }
 
 impl Handle {
@@ -22,8 +23,14 @@ impl Handle {
         tx: mpsc::UnboundedSender<Msg>,
         model: watch::Receiver<Arc<Model>>,
         events: watch::Receiver<Arc<Vec<EventRow>>>,
+        hosts: super::fleet_view::Hosts,
     ) -> Handle {
-        Handle { tx, model, events }
+        Handle {
+            tx,
+            model,
+            events,
+            hosts,
+        }
     }
 
     /// Returns false when the engine is gone.
@@ -39,6 +46,19 @@ impl Handle {
     /// The latest events, oldest first.
     pub fn events(&self) -> Arc<Vec<EventRow>> {
         self.events.borrow().clone()
+    }
+
+    /// Each host's health and workers as the engine last published them (none without
+    /// `[hosts]`).
+    pub fn hosts(&self) -> Arc<Vec<super::fleet_view::HostRow>> {
+        self.hosts.borrow().clone()
+    }
+
+    /// How to show worker `worker`'s session in this terminal when it runs on a host: the
+    /// `ssh -t … tmux attach` argv. `None`: it runs here (attach locally).
+    pub async fn attach_argv(&self, worker: WorkerId) -> Result<Option<Vec<String>>, String> {
+        let (reply, answer) = oneshot::channel();
+        self.ask(Msg::Attach { worker, reply }, answer).await
     }
 
     /// Resolves when a newer model is published; Err when the engine is gone.
@@ -111,6 +131,27 @@ pub(super) fn screen(
     tokio::spawn(async move {
         let screen = ctx.panes.capture(target, ansi).await;
         let _ = reply.send(screen.map_err(|e| e.to_string()));
+    });
+}
+
+/// Makes the attach argv for a worker on a host, off the loop (it may have to connect).
+pub(super) fn attach(
+    ctx: &Arc<Ctx>,
+    model: &Model,
+    worker: WorkerId,
+    reply: oneshot::Sender<Result<Option<Vec<String>>, String>>,
+) {
+    if ctx.hosts.is_none() {
+        let _ = reply.send(Ok(None));
+        return;
+    }
+    let session = model.session_name(worker);
+    let ctx = Arc::clone(ctx);
+    tokio::spawn(async move {
+        let Some(fleet) = ctx.hosts.as_ref() else {
+            return;
+        };
+        let _ = reply.send(fleet.attach_argv(worker, &session).await);
     });
 }
 

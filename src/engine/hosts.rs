@@ -19,7 +19,7 @@ use std::sync::Arc;
 /// One host as the engine drives it.
 pub(crate) struct Host {
     pub name: String,
-    ssh: String,
+    pub ssh: String,
     pub link: Arc<HostLink>,
     /// The czar program there (`czar` on its PATH unless configured).
     pub czar: String,
@@ -32,6 +32,8 @@ pub(crate) struct Host {
 /// Every host.
 pub(crate) struct Fleet {
     pub hosts: Vec<Host>,
+    /// Each host's health as last published (see `fleet_view`).
+    pub published: tokio::sync::watch::Sender<Arc<Vec<super::fleet_view::HostRow>>>,
 }
 
 /// The panes of every machine, and the hosts behind them.
@@ -80,7 +82,11 @@ pub(crate) fn open(setup: &Setup, local: Arc<dyn Panes>) -> Result<Option<Opened
             dispatch.place(w, Some(i));
         }
     }
-    Ok(Some((Arc::new(dispatch), Fleet { hosts })))
+    let fleet = Fleet {
+        hosts,
+        published: tokio::sync::watch::Sender::new(Arc::new(Vec::new())),
+    };
+    Ok(Some((Arc::new(dispatch), fleet)))
 }
 
 impl Fleet {
@@ -93,6 +99,25 @@ impl Fleet {
 }
 
 impl Host {
+    /// A host named `name` on `link` with workers `first..first + count` (the engine's tests).
+    #[cfg(test)]
+    pub fn on_link(name: &str, link: Arc<HostLink>, first: WorkerId, count: u32) -> Host {
+        Host {
+            name: name.to_string(),
+            ssh: name.to_string(),
+            link,
+            czar: "czar".into(),
+            follower: Arc::new(Follower::new(PathBuf::from("."), "czar/")),
+            first,
+            count,
+        }
+    }
+
+    /// The workers placed here.
+    pub fn workers(&self) -> std::ops::Range<WorkerId> {
+        self.first..self.first + self.count
+    }
+
     /// Git to the node's clone, known from its hello (the first call connects).
     async fn git(&self) -> Result<GitRemote, String> {
         if let Some(r) = self.follower.remote.get() {

@@ -7,6 +7,7 @@ pub mod dispatch;
 mod exec;
 mod exits;
 mod fault;
+pub mod fleet_view;
 mod handle;
 mod hosts;
 mod landing;
@@ -82,6 +83,11 @@ pub(crate) enum Msg {
     Branch {
         task: String,
         reply: oneshot::Sender<Result<crate::adapters::git::BranchStats, String>>,
+    },
+    /// A front end asks how to attach to a worker: the argv for one on a host, `None` here.
+    Attach {
+        worker: WorkerId,
+        reply: oneshot::Sender<Result<Option<Vec<String>>, String>>,
     },
     /// A front end asks for a finished task's diff (what it brings, or brought, to the target).
     Diff {
@@ -251,6 +257,7 @@ impl Engine {
             self.ctx.tx.clone(),
             self.published.subscribe(),
             self.recent.subscribe(),
+            fleet_view::subscribe(self.ctx.hosts.as_ref()),
         )
     }
 

@@ -113,6 +113,7 @@ impl Engine {
                 reply,
             } => handle::screen(&self.ctx, &self.model, worker, ansi, reply),
             Msg::Branch { task, reply } => handle::branch(&self.ctx, task, reply),
+            Msg::Attach { worker, reply } => handle::attach(&self.ctx, &self.model, worker, reply),
             Msg::Diff { task, reply } => handle::diff(&self.ctx, &self.model, task, reply),
             Msg::History { limit, reply } => {
                 let _ = reply.send(self.state.events(limit).map_err(|e| e.to_string()));
@@ -224,7 +225,15 @@ impl Engine {
         super::meter::round(&self.ctx, &self.model, now);
         self.step(Observation::Tick, &[])?;
         let claims = self.state.claims().unwrap_or_default();
-        status_files::write(&self.ctx.setup, &self.model, &claims, &mut self.last_status);
+        let hosts = self.ctx.hosts.as_ref().map(|f| f.publish(now));
+        let hosts = hosts.as_deref().map_or(&[][..], Vec::as_slice);
+        status_files::write(
+            &self.ctx.setup,
+            &self.model,
+            hosts,
+            &claims,
+            &mut self.last_status,
+        );
         status_files::write_monitor(
             &self.ctx.setup,
             self.ctx.panes.counts(),

@@ -181,6 +181,10 @@ pub struct Status {
     /// Each plan (`czar plan`): its planner's state and how many of the tasks it added are
     /// done and landed.
     pub plans: Vec<PlanRow>,
+    /// Each `[hosts.<name>]`: its health (`up`, or `down` with `since` and `attempts`) and its
+    /// workers, as the running czar last saw it. Absent without hosts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<super::fleet_view::HostRow>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -297,5 +301,6 @@ pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Sta
         base: model.base.clone(),
         workers,
         tasks,
+        hosts: Vec::new(),
     }
 }

@@ -132,6 +132,7 @@ pub fn write_monitor(
 pub fn write(
     setup: &Setup,
     model: &Model,
+    hosts: &[super::fleet_view::HostRow],
     claims: &[crate::adapters::claims::Claim],
     last: &mut String,
 ) {
@@ -139,6 +140,7 @@ pub fn write(
     let on_hosts: usize = setup.hosts.iter().map(|h| h.workers).sum();
     let local = (setup.policy.workers as usize).saturating_sub(on_hosts);
     with_hosts(&mut s, local, &setup.hosts);
+    s.hosts = hosts.to_vec();
     let Ok(json) = serde_json::to_string_pretty(&s) else {
         return;
     };

@@ -5,6 +5,7 @@
 mod support;
 
 mod attach;
+mod dashboard_attach;
 mod demo_host;
 mod fleet;
 mod pipes;

@@ -8,6 +8,7 @@ mod e2e_queue;
 mod event_log;
 mod fixture;
 mod hostile;
+mod hosts;
 mod keys;
 mod landing;
 mod pictures;

@@ -29,6 +29,9 @@ const HISTORY_SHOWN: usize = 10_000;
 
 const SCREEN_EVERY: Duration = Duration::from_millis(400);
 const BRANCH_EVERY: Duration = Duration::from_secs(2);
+/// How long the attach key waits to learn how to reach a worker on a host (a dead connection is
+/// made again first).
+const ATTACH_WAIT: Duration = Duration::from_secs(15);
 /// Events the alerts panel and the event log keep (the engine publishes its latest 200).
 const EVENTS_SHOWN: usize = 200;
 
@@ -55,6 +58,7 @@ pub async fn run(
         ui.now = now_ms();
         let events = handle.events();
         ui.events = events[events.len().saturating_sub(EVENTS_SHOWN)..].to_vec();
+        ui.hosts = handle.hosts();
         let every = match ui.preview {
             PreviewMode::Screen => SCREEN_EVERY,
             PreviewMode::Branch => BRANCH_EVERY,
@@ -106,10 +110,23 @@ pub async fn run(
                                 }
                             }
                             Effect::Attach(w) => {
+                                // A worker on a host is shown by `ssh -t … tmux attach`.
+                                // Bounded: a host being connected to again must not freeze the keys.
+                                let asked = tokio::time::timeout(ATTACH_WAIT, handle.attach_argv(w)).await;
+                                let remote = match asked.unwrap_or_else(|_| Err("its host did not answer in time".into())) {
+                                    Ok(argv) => argv,
+                                    Err(e) => {
+                                        ui.flash = format!("cannot attach to worker {w}: {e}");
+                                        continue;
+                                    }
+                                };
                                 // The key reader must not compete with tmux for the terminal.
                                 drop(keys);
                                 let session = model.session_name(w);
-                                ui.flash = outside::attach(term, &setup.socket, &session).await?;
+                                ui.flash = match remote {
+                                    Some(argv) => outside::attach_remote(term, &argv, &session).await?,
+                                    None => outside::attach(term, &setup.socket, &session).await?,
+                                };
                                 keys = EventStream::new();
                             }
                             Effect::EditTask => {

@@ -90,6 +90,38 @@ pub async fn attach(term: &mut Term, socket: &Socket, session: &str) -> std::io:
     })
 }
 
+/// Shows a worker's session on its host: `argv` is `ssh -t HOST tmux -S … attach-session -t
+/// =SESSION` (see `node::link::attach_command`), run with the terminal lent to it as for a local
+/// attach; the host's tmux detach key (its prefix, then d) ends ssh and brings the dashboard
+/// back. Returns a note for the footer.
+pub async fn attach_remote(
+    term: &mut Term,
+    argv: &[String],
+    session: &str,
+) -> std::io::Result<String> {
+    let Some((program, args)) = argv.split_first() else {
+        return Ok(format!("no command to attach to {session}"));
+    };
+    let status = terminal::lend(term, async || {
+        tokio::process::Command::new(program)
+            .args(args)
+            // ssh's own tmux client on the host; TMUX here means nothing there.
+            .env_remove("TMUX")
+            .status()
+            .await
+    })
+    .await?;
+    Ok(match status {
+        Ok(s) if s.success() => {
+            format!("back from {session} (the host's tmux prefix, then d, next time)")
+        }
+        // 255: ssh itself failed (unreachable host, refused key); otherwise tmux's exit (no
+        // such session there).
+        Ok(s) => format!("ssh attach to {session} ended with {s}"),
+        Err(e) => format!("could not run ssh: {e}"),
+    })
+}
+
 /// The keys that detach the worker's client. Inside another tmux (the dashboard runs in a pane
 /// of a different server) a plain prefix goes to the outer tmux, which with the same prefix
 /// would detach the operator's own client: the prefix is then pressed twice, once for the

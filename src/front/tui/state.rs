@@ -150,6 +150,9 @@ pub struct UiState {
     pub screen: Option<Screen>,
     pub branch: Option<(WorkerId, Result<BranchStats, String>)>,
     pub events: Vec<EventRow>,
+    /// Each `[hosts.<name>]`'s health and workers, as the engine published them (none without
+    /// hosts: the single-machine layout).
+    pub hosts: std::sync::Arc<Vec<crate::engine::fleet_view::HostRow>>,
     pub color: bool,
     pub keys: Keymap,
     /// A one-line note for the operator (what the last key did, or why it did nothing).
@@ -172,6 +175,7 @@ impl UiState {
             screen: None,
             branch: None,
             events: Vec::new(),
+            hosts: Default::default(),
             color,
             keys,
             flash: String::new(),

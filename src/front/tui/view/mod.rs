@@ -3,6 +3,7 @@
 
 mod bars;
 mod diff;
+pub mod hosts;
 mod land_detail;
 mod landing;
 mod log;
@@ -33,9 +34,18 @@ pub fn render(frame: &mut Frame, model: &Model, ui: &UiState) {
     let shown = super::rows::visible_workers(model, &ui.filter).len() as u16;
     let max_table = (body.height * 45 / 100).max(5);
     let table_h = (shown + 3).clamp(5, max_table);
-    let [table, lower] =
-        Layout::vertical([Constraint::Length(table_h), Constraint::Min(0)]).areas(body);
+    // The hosts line only with `[hosts]`: a single machine keeps its layout.
+    let hosts_h = u16::from(!ui.hosts.is_empty());
+    let [table, hosts_line, lower] = Layout::vertical([
+        Constraint::Length(table_h),
+        Constraint::Length(hosts_h),
+        Constraint::Min(0),
+    ])
+    .areas(body);
     workers::render(frame, table, model, ui);
+    if hosts_h > 0 {
+        hosts::render(frame, hosts_line, ui);
+    }
 
     let preview_pct = if lower.width >= 160 { 62 } else { 56 };
     let [left, right] = Layout::horizontal([

@@ -25,7 +25,12 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
     };
     let wide = area.width >= 120;
     let strip_w = super::timeline::strip_width(area.width);
-    let mut head = vec!["id", "agent", "state"];
+    let host_w = host_width(ui, wide);
+    let mut head = vec!["id"];
+    if host_w > 0 {
+        head.push("host");
+    }
+    head.extend(["agent", "state"]);
     if strip_w > 0 {
         head.push("last 5 min");
     }
@@ -49,7 +54,10 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
     let shown_rows: Vec<Shown> = shown.iter().map(|w| Shown::of(w)).collect();
     let spend_room = if metered { SPEND_W + 1 } else { 0 };
     let strip_room = if strip_w > 0 { strip_w + 1 } else { 0 };
-    let spare = area.width.saturating_sub(spend_room + strip_room);
+    let host_room = if host_w > 0 { host_w + 1 } else { 0 };
+    let spare = area
+        .width
+        .saturating_sub(spend_room + strip_room + host_room);
     let (task_w, branch_w) = name_widths(spare, wide, &shown_rows);
     // Strips only for the rows that can be on screen: the table scrolls just enough to show the
     // selected row, so no row further than a table's height from it is drawn.
@@ -65,23 +73,28 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
             if metered {
                 r.insert(r.len() - 1, Cell::from(spend(model, w)));
             }
+            // The strip goes after id, (host,) agent and state.
+            let at = if host_w > 0 { 4 } else { 3 };
             if strip_w > 0 && near.contains(&i) {
                 r.insert(
-                    3,
+                    at,
                     Cell::from(super::timeline::strip(model, w.id, ui, strip_w)),
                 );
             } else if strip_w > 0 {
-                r.insert(3, Cell::from(""));
+                r.insert(at, Cell::from(""));
+            }
+            if host_w > 0 {
+                r.insert(1, host_cell(ui, w.id, host_w));
             }
             Row::new(r)
         })
         .collect();
     let files_w = if wide { 14 } else { 9 };
-    let mut widths = vec![
-        Constraint::Length(3),
-        Constraint::Length(6),
-        Constraint::Length(14),
-    ];
+    let mut widths = vec![Constraint::Length(3)];
+    if host_w > 0 {
+        widths.push(Constraint::Length(host_w));
+    }
+    widths.extend([Constraint::Length(6), Constraint::Length(14)]);
     if strip_w > 0 {
         widths.push(Constraint::Length(strip_w));
     }
@@ -111,6 +124,37 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
         state.select(Some(ui.selected.min(shown.len() - 1)));
     }
     frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// The HOST column's width: none without `[hosts]` (the single-machine table is unchanged); as
+/// wide as the longest host name (or `local`), at most 12, and 6 on a narrow terminal where a
+/// longer name loses its middle (see `fit`).
+fn host_width(ui: &UiState, wide: bool) -> u16 {
+    if ui.hosts.is_empty() {
+        return 0;
+    }
+    let longest = ui
+        .hosts
+        .iter()
+        .map(|h| one_line(&h.name).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(LOCAL.len()) as u16;
+    longest.min(if wide { 12 } else { 6 })
+}
+
+/// What the HOST column says of a worker on this machine.
+const LOCAL: &str = "local";
+
+/// The worker's host, coloured by its health; `local` for this machine.
+fn host_cell<'a>(ui: &UiState, worker: crate::core::model::WorkerId, width: u16) -> Cell<'a> {
+    match super::hosts::host_of(&ui.hosts, worker) {
+        Some(h) => Cell::from(Span::styled(
+            fit(&one_line(&h.name), width as usize),
+            fg(ui, super::hosts::health_color(&h.health, ui.now)),
+        )),
+        None => Cell::from(Span::styled(LOCAL, fg(ui, Color::DarkGray))),
+    }
 }
 
 /// What a row names: the task it holds, or (done) the last one it finished, with its branch.
