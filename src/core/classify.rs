@@ -71,10 +71,17 @@ pub fn classify(rules: &ScreenRules, screen: &str, title: &str) -> Reading {
         // A line, or for a pattern that spans lines (Aider's error line right above its bare
         // prompt) the turn as one text, lines joined by \n.
         let joined = turn.join("\n");
-        reading.gave_up = rules
-            .gave_up
-            .iter()
-            .any(|re| turn.iter().any(|l| re.is_match(l)) || re.is_match(&joined));
+        let gave_up = gave_up_at(&rules.gave_up, turn, &joined);
+        reading.gave_up = gave_up.is_some();
+        // The error the client gave up on, not a retry line of before (Aider's "Retrying in
+        // 32.0 seconds..." above its last error): the lowest rate-limit line down to where the
+        // give-up matched (Claude's give-up is its "Resend" hint under the error), else the
+        // give-up's own first line (Gemini's "✕ [API Error: …", its 429 on a wrapped line).
+        if let Some(at) = gave_up.filter(|_| reading.state == Some(AgentState::RateLimited)) {
+            let limited = |l: &&&str| rules.rate_limited.iter().any(|re| re.is_match(l));
+            let line = turn[..=at].iter().rev().find(limited).unwrap_or(&turn[at]);
+            reading.detail = Some(super::detail::gave_up_detail(line));
+        }
     }
     if let Some(state) = reading.state {
         let region = region(rules, screen);
@@ -294,6 +301,18 @@ pub fn current_turn<'r, 'a>(rules: &ScreenRules, region: &'r [&'a str]) -> &'r [
         Some(i) != input_box && rules.turn_start.iter().any(|re| re.is_match(l))
     });
     start.map_or(region, |i| &region[i + 1..])
+}
+
+/// Where in the turn a `gave_up` pattern matched: the line, or for a match in the turn joined
+/// by \n the line it starts on.
+fn gave_up_at(patterns: &[Regex], turn: &[&str], joined: &str) -> Option<usize> {
+    patterns.iter().find_map(|re| {
+        turn.iter().position(|l| re.is_match(l)).or_else(|| {
+            re.find(joined)
+                .map(|m| joined[..m.start()].matches('\n').count())
+                .filter(|i| *i < turn.len())
+        })
+    })
 }
 
 fn first_match(patterns: &[Regex], region: &[&str], name: &str) -> Option<String> {

@@ -45,6 +45,54 @@ fn full(model: &Model, w: &Worker) -> Option<(bool, String, u64, u64)> {
     Some((used as u128 >= mark, text, used, meter.context_window))
 }
 
+/// The longest a worker that finished a task waits for a reading of its session before it
+/// takes the next: the meter looks every 2 s, and a client that reports nothing (no session
+/// file, an unreadable one) must not hold its worker for ever.
+pub const METER_WAIT_MS: u64 = 6_000;
+
+/// A worker whose profile compacts and whose task just ended takes no new task until its
+/// session has been read after that (or `METER_WAIT_MS` passed): the last turns of the task may
+/// have filled its context, and the reading taken before them said it was not full, so the
+/// next task would go in before the compaction. Run before tasks are handed out.
+pub(super) fn await_meter(model: &mut Model, now: u64) {
+    let meters = &model.policy.meters;
+    for w in model.workers.values_mut() {
+        let compacts = meters
+            .get(&w.profile)
+            .is_some_and(|m| m.compact.is_some() && m.context_window > 0);
+        if !compacts {
+            continue;
+        }
+        let t = &mut w.vitals.tokens;
+        if w.task.is_some() {
+            t.had_task = true;
+            t.meter_wait = None;
+            continue;
+        }
+        if std::mem::take(&mut t.had_task) && w.live && !w.retired {
+            t.meter_wait = Some(now);
+        }
+        if t.meter_wait
+            .is_some_and(|since| now >= since.saturating_add(METER_WAIT_MS))
+        {
+            t.meter_wait = None;
+        }
+    }
+}
+
+/// A reading of the worker's session, read at `read_at`: one from after its task ended ends
+/// its wait (`tokens::metered`, next, tells it to compact when that reading says so).
+pub(super) fn metered_since(model: &mut Model, id: WorkerId, read_at: u64) {
+    if let Some(w) = model.workers.get_mut(&id)
+        && w.vitals
+            .tokens
+            .meter_wait
+            .is_some_and(|since| read_at >= since)
+    {
+        w.vitals.tokens.meter_wait = None;
+    }
+}
+
 /// How long a worker told to compact takes no new task: until its screen shows the client at
 /// work on it (a task pasted before then would land in the command's own menu).
 const REST_MS: u64 = 3_000;

@@ -70,6 +70,14 @@ fn error_line(region: &[&str]) -> Option<String> {
     })
 }
 
+/// A give-up's line as the operator reads it: without the glyphs and brackets in front
+/// ("✕ [API Error: …" reads "API Error: …"; the remains of Aider's spinner go too).
+pub fn gave_up_detail(line: &str) -> String {
+    clean(line)
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .to_string()
+}
+
 fn clean(line: &str) -> String {
     line.trim()
         .trim_matches(|c| c == '│' || c == '┃' || c == '║')

@@ -45,6 +45,9 @@ pub enum Observation {
         worker: WorkerId,
         session: String,
         report: super::reports::Report,
+        /// When the file was read (at the latest): a worker that finished a task waits for a
+        /// reading from after that (see `compact::await_meter`).
+        read_at: u64,
     },
     /// The worker's worktree folder is gone (removed under the czar).
     WorktreeMissing {

@@ -83,8 +83,9 @@ pub fn idle_workers(model: &Model) -> Vec<WorkerId> {
         .filter(|w| !model.limits.get(&w.account()).is_some_and(|l| l.holding))
         // Someone is in its pane: a task would be typed under their hands.
         .filter(|w| !model.hands_off(w.id))
-        // Its context is nearly full: it is told to compact first.
-        .filter(|w| !super::compact::due(model, w))
+        // Its context is nearly full: it is told to compact first; or its last task just
+        // ended and how full its context is has not been read since.
+        .filter(|w| !super::compact::due(model, w) && w.vitals.tokens.meter_wait.is_none())
         .map(|w| w.id)
         .collect()
 }

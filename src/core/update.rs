@@ -113,7 +113,11 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
             worker,
             session,
             report,
-        } => super::tokens::metered(model, worker, session, report, now, &mut out),
+            read_at,
+        } => {
+            super::compact::metered_since(model, worker, read_at);
+            super::tokens::metered(model, worker, session, report, now, &mut out)
+        }
         Observation::Surveyed(s) => super::survey::surveyed(model, s, &mut out),
         Observation::Resumed => resumed(model, now, &mut out),
         Observation::LandMerged { task, outcome } => {
@@ -177,6 +181,8 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
         super::park::review(model, now, &mut out);
         // A review waiting goes first: its task is done and only waits for the verdict.
         super::review::hand_out(model, now, &mut out);
+        // A worker that just finished a task first waits for its context's size (see there).
+        super::compact::await_meter(model, now);
         if model.policy.auto_assign && !super::budget::run_spent(model) {
             super::outcome::assign(model, &mut out);
         }

@@ -42,6 +42,9 @@ struct Job {
     worker: WorkerId,
     source: Source,
     find: Find,
+    /// Its worker waits for a reading (its task just ended): sent even if the file has not
+    /// changed since the last, so the wait ends at once.
+    force: bool,
 }
 
 enum Find {
@@ -72,6 +75,13 @@ pub(super) fn round(ctx: &Arc<Ctx>, model: &Model, now: u64) {
             let profile = ctx.setup.profile(&w.profile)?;
             job(ctx, profile, w.id, w.vitals.tokens.account.as_deref(), w)
         })
+        .map(|mut j| {
+            j.force = model
+                .workers
+                .get(&j.worker)
+                .is_some_and(|w| w.vitals.tokens.meter_wait.is_some());
+            j
+        })
         .collect();
     if jobs.is_empty() {
         return;
@@ -89,10 +99,12 @@ pub(super) fn round(ctx: &Arc<Ctx>, model: &Model, now: u64) {
     tokio::task::spawn_blocking(move || {
         for job in jobs {
             if let Some((session, report)) = read(&ctx.meter.state, &job) {
+                // The round's start: every file is read after it.
                 ctx.send(Observation::Metered {
                     worker: job.worker,
                     session,
                     report,
+                    read_at: now,
                 });
             }
         }
@@ -148,6 +160,7 @@ fn job(
         worker,
         source,
         find,
+        force: false,
     })
 }
 
@@ -166,7 +179,7 @@ fn read(state: &Mutex<Seen>, job: &Job) -> Option<(String, crate::core::reports:
     let stamp = (meta.len(), meta.modified().ok());
     {
         let mut seen = state.lock().ok()?;
-        if seen.stamps.get(&file) == Some(&stamp) {
+        if seen.stamps.get(&file) == Some(&stamp) && !job.force {
             return None;
         }
         seen.stamps.insert(file.clone(), stamp);
@@ -317,6 +330,7 @@ mod tests {
             worker: 2,
             source: Source::Codex,
             find: Find::Codex(home.to_path_buf(), vec!["/w/2".into()]),
+            force: false,
         };
         let (session, report) = read(&state, &job).unwrap();
         assert!(session.ends_with("rollout-b.jsonl"), "{session}");
@@ -324,6 +338,11 @@ mod tests {
         assert!(
             read(&state, &job).is_none(),
             "an unchanged file is not read again"
+        );
+        let forced = Job { force: true, ..job };
+        assert!(
+            read(&state, &forced).is_some(),
+            "unless its worker waits for a reading"
         );
     }
 }

@@ -15,11 +15,10 @@ use std::time::Duration;
 
 const TASKS: [(&str, &str); 2] = [("alpha", ""), ("beta", "needs = [\"alpha\"]")];
 
-// Not run by default: the next task can be handed over before the meter (a transcript read
-// every 2 s) has seen the first task's last turns, and then nothing is compacted between them.
-// It failed that way in one of three fresh-clone CI runs. Run it with `--ignored`.
+// The meter reads the transcript every 2 s: alpha's last turns are read after alpha is done
+// and the agent idle, and beta waits for that reading (core::compact::await_meter). Before,
+// beta could go first and nothing was compacted between them (one in three CI runs).
 #[test]
-#[ignore = "races the token meter's 2 s read: compaction between two tasks is not yet guaranteed"]
 fn a_near_full_context_is_compacted_between_tasks() {
     let Some(bin) = client_or_skip("a_near_full_context_is_compacted_between_tasks") else {
         return;

@@ -13,7 +13,6 @@ pub struct Fleet {
     _repo: TempRepo,
     pub root: PathBuf,
     /// The clients' private HOME.
-    #[allow(dead_code)]
     pub home: PathBuf,
 }
 

@@ -70,11 +70,12 @@ pub enum Reply {
         command: String,
         ask: bool,
     },
-    /// An HTTP error with the API's JSON error body.
+    /// An HTTP error with the API's JSON error body (or `body`, as it is).
     Status {
         code: u16,
         message: String,
         retry_after: Option<u64>,
+        body: Option<serde_json::Value>,
     },
 }
 
@@ -101,6 +102,17 @@ impl Reply {
             code,
             message: message.into(),
             retry_after,
+            body: None,
+        }
+    }
+
+    /// An HTTP error whose body is not the API's own (a proxy's, another API's).
+    pub fn status_body(code: u16, body: serde_json::Value, retry_after: Option<u64>) -> Reply {
+        Reply::Status {
+            code,
+            message: String::new(),
+            retry_after,
+            body: Some(body),
         }
     }
 }

@@ -22,6 +22,11 @@ fn codex_giving_up_on_a_429_is_seen_and_its_retries_are_not_a_give_up() {
         (Some(AgentState::RateLimited), true),
         "{r:?}"
     );
+    let said = r.detail.unwrap_or_default();
+    assert!(
+        said.starts_with("exceeded retry limit, last status: 429"),
+        "{said}"
+    );
     let r = read("rate_limited-retrying-429");
     assert_eq!(
         (r.state, r.gave_up),
@@ -53,6 +58,9 @@ fn aiders_give_up_needs_its_error_line_above_a_bare_prompt() {
         (Some(AgentState::RateLimited), true),
         "{r:?}"
     );
+    // The give-up quotes the error it gave up on, not its last "Retrying in 32.0 seconds...".
+    let said = r.detail.unwrap_or_default();
+    assert!(said.starts_with("litellm.RateLimitError: "), "{said}");
     for name in [
         "rate_limited-retrying-429",
         "rate_limited-retrying-429-later",
@@ -77,4 +85,38 @@ fn aiders_give_up_needs_its_error_line_above_a_bare_prompt() {
         czar::core::limits::reset_in_ms("Retrying in 0.5 seconds..."),
         None
     );
+}
+
+/// Gemini CLI 0.61.0: its "ℹ This request failed." note over the bare prompt (no spinner) is a
+/// give-up (recorded with `general.maxAttempts = 2`); the same note with the spinner going on
+/// under it (default attempts, minutes in) is not, nor are its silent retries or other errors.
+#[test]
+fn geminis_give_up_needs_its_failed_note_with_no_spinner_under_it() {
+    let rules = config().profile("gemini").unwrap().rules();
+    let read = |name: &str| {
+        let fx = fixtures()
+            .into_iter()
+            .find(|f| f.agent == "gemini" && f.name == name)
+            .unwrap_or_else(|| panic!("no fixture gemini/{name}"));
+        classify(&rules, &fx.screen, &fx.title)
+    };
+    let r = read("rate_limited-gave-up-429-max-attempts-2");
+    assert_eq!(
+        (r.state, r.gave_up),
+        (Some(AgentState::RateLimited), true),
+        "{r:?}"
+    );
+    let said = r.detail.unwrap_or_default();
+    assert!(said.starts_with("API Error: {\"error\""), "{said}");
+    for name in [
+        "rate_limited-gave-up-429",
+        "rate_limited-gave-up-429-later",
+        "busy-retrying-429-silently",
+        "error-400",
+        "error-401",
+        "idle-after-errors",
+        "idle-after-turn",
+    ] {
+        assert!(!read(name).gave_up, "{name}");
+    }
 }

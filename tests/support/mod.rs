@@ -237,7 +237,7 @@ pub fn run_with_input(cmd: &mut Command, input: &[u8], limit: Duration) -> Outpu
     wait_output(child, limit)
 }
 
-fn spawn_collecting(cmd: &mut Command) -> Child {
+pub fn spawn_collecting(cmd: &mut Command) -> Child {
     cmd.stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

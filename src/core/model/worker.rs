@@ -157,6 +157,13 @@ pub struct Tokens {
     /// Its agent was told to compact its context, and no report since showed it below the mark.
     #[serde(default)]
     pub compact_asked: bool,
+    /// It held a task at the last step: its end is seen as the step that finds it free.
+    #[serde(skip)]
+    pub had_task: bool,
+    /// Since when it has waited, free, for a reading of its session taken after its last task
+    /// ended (see `compact::await_meter`). Not stored: a restarted czar does not wait.
+    #[serde(skip)]
+    pub meter_wait: Option<u64>,
 }
 
 /// The words behind a worker's latest screen, for alerts and limits.

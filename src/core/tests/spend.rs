@@ -4,14 +4,20 @@
 use super::limits::events;
 use super::*;
 use crate::core::command::EventKind;
+use crate::core::compact::METER_WAIT_MS;
 use crate::core::model::{Meter, Prices, Usage};
 use crate::core::reports::Report;
 
 fn metered(w: u32, session: &str, totals: Usage, context: Option<u64>) -> Observation {
+    read_at(w, session, totals, context, 0)
+}
+
+fn read_at(w: u32, session: &str, totals: Usage, context: Option<u64>, at: u64) -> Observation {
     Observation::Metered {
         worker: w,
         session: session.into(),
         report: Report { totals, context },
+        read_at: at,
     }
 }
 
@@ -181,4 +187,80 @@ fn a_full_worker_is_told_to_compact_before_it_is_handed_the_next_task() {
     let out = idle(&mut m, 1, 5_000);
     assert_eq!(prepares(&out), [(1, "a".to_string())]);
     assert!(typed(&out).is_empty(), "told once: {out:?}");
+}
+
+/// The race seen with the real Claude client: the first task's last turns fill the context,
+/// but the reading of them comes after the agent is back at its prompt. The worker waits for
+/// a reading taken after its task ended (an older one that arrives late does not count), is
+/// told to compact, and only then takes the next task.
+#[test]
+fn a_worker_that_finished_a_task_waits_for_a_fresh_reading_before_the_next() {
+    let mut m = model(1);
+    priced(&mut m, 10_000, Some("/compact"));
+    load(&mut m, vec![def("a", &[], None), def("b", &[], None)], 0);
+    boot(&mut m, 1);
+    let first = m.workers[&1].task.clone().unwrap();
+    let second = if first == "a" { "b" } else { "a" };
+    start_work(&mut m, 1, &first, 2);
+    update(&mut m, read_at(1, "/s", tokens(1000, 10), Some(1000), 3), 3);
+    commits(&mut m, 1, &first, 1, 4);
+    said_done(&mut m, 1, 5);
+    // Back at its prompt: the task is over, and the next waits.
+    let out = idle(&mut m, 1, 10);
+    assert!(m.workers[&1].task.is_none(), "the task is over");
+    assert!(prepares(&out).is_empty(), "{out:?}");
+    // A reading taken before the task ended, arriving now, changes nothing.
+    let out = update(
+        &mut m,
+        read_at(1, "/s", tokens(1000, 10), Some(1000), 4),
+        11,
+    );
+    assert!(prepares(&out).is_empty(), "{out:?}");
+    // The fresh one shows the last turns filled it: compact first, then the next task.
+    let out = update(
+        &mut m,
+        read_at(1, "/s", tokens(10_000, 20), Some(9000), 12),
+        12,
+    );
+    assert_eq!(typed(&out), ["/compact"]);
+    assert!(prepares(&out).is_empty(), "{out:?}");
+    update(&mut m, seen(1, AgentState::Busy, Input::Empty, 13), 13);
+    update(
+        &mut m,
+        read_at(1, "/s", tokens(11_000, 30), Some(500), 14),
+        14,
+    );
+    update(&mut m, Observation::Tick, 4_000);
+    let out = idle(&mut m, 1, 5_000);
+    assert_eq!(prepares(&out), [(1, second.to_string())]);
+}
+
+/// A client that reports nothing after its task holds its worker only for a while.
+#[test]
+fn a_worker_waits_for_a_reading_only_so_long() {
+    let mut m = model(1);
+    priced(&mut m, 10_000, Some("/compact"));
+    load(&mut m, vec![def("a", &[], None), def("b", &[], None)], 0);
+    boot(&mut m, 1);
+    let first = m.workers[&1].task.clone().unwrap();
+    start_work(&mut m, 1, &first, 2);
+    commits(&mut m, 1, &first, 1, 4);
+    said_done(&mut m, 1, 5);
+    let out = idle(&mut m, 1, 10);
+    assert!(prepares(&out).is_empty(), "{out:?}");
+    let out = update(&mut m, Observation::Tick, 10 + METER_WAIT_MS - 1);
+    assert!(prepares(&out).is_empty(), "{out:?}");
+    let out = update(&mut m, Observation::Tick, 10 + METER_WAIT_MS);
+    assert_eq!(prepares(&out).len(), 1, "{out:?}");
+    // A profile that does not compact never waits.
+    let mut m = model(1);
+    priced(&mut m, 10_000, None);
+    load(&mut m, vec![def("a", &[], None), def("b", &[], None)], 0);
+    boot(&mut m, 1);
+    let first = m.workers[&1].task.clone().unwrap();
+    start_work(&mut m, 1, &first, 2);
+    commits(&mut m, 1, &first, 1, 4);
+    said_done(&mut m, 1, 5);
+    let out = idle(&mut m, 1, 10);
+    assert_eq!(prepares(&out).len(), 1, "{out:?}");
 }

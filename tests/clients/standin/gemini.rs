@@ -50,8 +50,15 @@ pub(super) fn answer(out: &mut TcpStream, path: &str, reply: &Reply) -> bool {
     let parts = match reply {
         Reply::Status {
             code,
+            retry_after,
+            body: Some(body),
+            ..
+        } => return write_json(out, *code, body, *retry_after),
+        Reply::Status {
+            code,
             message,
             retry_after,
+            body: None,
         } => {
             let status = match code {
                 429 => "RESOURCE_EXHAUSTED",

@@ -73,8 +73,15 @@ pub(super) fn answer_responses(out: &mut TcpStream, reply: &Reply) -> bool {
     let (text, call) = match reply {
         Reply::Status {
             code,
+            retry_after,
+            body: Some(body),
+            ..
+        } => return write_json(out, *code, body, *retry_after),
+        Reply::Status {
+            code,
             message,
             retry_after,
+            body: None,
         } => return error(out, *code, message, *retry_after),
         Reply::Text(t) | Reply::Slow { text: t, .. } => (t.clone(), None),
         Reply::Shell { text, command, ask } => {
@@ -132,8 +139,15 @@ pub(super) fn answer_chat(out: &mut TcpStream, body: &Value, reply: &Reply) -> b
     let text = match reply {
         Reply::Status {
             code,
+            retry_after,
+            body: Some(body),
+            ..
+        } => return write_json(out, *code, body, *retry_after),
+        Reply::Status {
+            code,
             message,
             retry_after,
+            body: None,
         } => return error(out, *code, message, *retry_after),
         Reply::Text(t) | Reply::Slow { text: t, .. } => t.clone(),
         // Aider offers to run the shell blocks of a reply.
