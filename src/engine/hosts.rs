@@ -8,13 +8,15 @@ use super::dispatch::Dispatch;
 use super::ports::Panes;
 use super::remote::{Inbox, RemotePanes, RemoteProcesses};
 use super::setup::Setup;
-use crate::core::model::WorkerId;
+use crate::core::Observation;
+use crate::core::model::{Model, WorkerId};
 use crate::node::git_remote::{Follower, GitRemote};
-use crate::node::host_link::HostLink;
+use crate::node::host_link::{Health, HostLink};
 use crate::node::link::{Asker, ssh_command, ssh_target};
 use crate::node::proto::{Answer, Op};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// One host as the engine drives it.
 pub(crate) struct Host {
@@ -29,9 +31,10 @@ pub(crate) struct Host {
     count: u32,
 }
 
-/// Every host.
+/// Every host, and the dispatch that knows which of them the latest listing missed.
 pub(crate) struct Fleet {
     pub hosts: Vec<Host>,
+    dispatch: Arc<Dispatch>,
 }
 
 /// The panes of every machine, and the hosts behind them.
@@ -80,10 +83,54 @@ pub(crate) fn open(setup: &Setup, local: Arc<dyn Panes>) -> Result<Option<Opened
             dispatch.place(w, Some(i));
         }
     }
-    Ok(Some((Arc::new(dispatch), Fleet { hosts })))
+    let dispatch = Arc::new(dispatch);
+    let fleet = Fleet {
+        hosts,
+        dispatch: Arc::clone(&dispatch),
+    };
+    Ok(Some((dispatch, fleet)))
 }
 
 impl Fleet {
+    /// Each host's link as the core should know it (`now`: the czar's clock, ms): unreachable
+    /// since its first failed connection, or since now when its latest listing failed over a
+    /// link that still looks up (the node did not answer).
+    pub fn health(&self, now: u64) -> Vec<Observation> {
+        let unlisted = self.dispatch.unlisted();
+        let at = Instant::now();
+        self.hosts
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let down_since = match h.link.health() {
+                    Health::Down { since, .. } => {
+                        Some(now.saturating_sub(at.saturating_duration_since(since).as_millis() as u64))
+                    }
+                    Health::Up => unlisted.contains(&i).then_some(now),
+                };
+                Observation::HostSeen {
+                    host: h.name.clone(),
+                    up: down_since.is_none(),
+                    since: down_since.unwrap_or(now),
+                }
+            })
+            .collect()
+    }
+
+    /// Each host follows only the branches of the tasks its workers hold (see `Follower::hold`).
+    pub fn follow(&self, model: &Model) {
+        for h in &self.hosts {
+            let held = model
+                .workers
+                .values()
+                .filter(|w| w.host.as_deref() == Some(h.name.as_str()))
+                .filter_map(|w| w.task.as_deref())
+                .map(crate::core::model::branch_for)
+                .collect();
+            h.follower.hold(held);
+        }
+    }
+
     /// The host worker `worker` runs on; `None`: this machine.
     pub fn host_of(&self, worker: WorkerId) -> Option<&Host> {
         self.hosts
