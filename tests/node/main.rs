@@ -6,6 +6,7 @@ mod support;
 
 mod attach;
 mod demo_host;
+mod faults;
 mod fleet;
 mod pipes;
 mod reconnect;
