@@ -232,6 +232,11 @@ pub(super) fn worker_started(
                 e.clone(),
             ));
             let profile = w.profile.clone();
+            // Its host did not answer: the agent is not at fault, nor its profile elsewhere.
+            // It starts again once the host is back (see `hosts`).
+            if !model.host_up(id) {
+                return;
+            }
             let cause = format!("its session could not be started: {e}");
             spawn::failed(model, id, &profile, &cause, now, out);
         }

@@ -29,6 +29,8 @@ pub(crate) struct Host {
     /// Its workers: `first..first + count`.
     first: WorkerId,
     count: u32,
+    /// The link's connections when its branches were last caught up with.
+    caught_up: std::sync::atomic::AtomicU64,
 }
 
 /// Every host, and the dispatch that knows which of them the latest listing missed.
@@ -74,6 +76,7 @@ pub(crate) fn open(setup: &Setup, local: Arc<dyn Panes>) -> Result<Option<Opened
             follower,
             first,
             count: h.workers as u32,
+            caught_up: std::sync::atomic::AtomicU64::new(1),
         });
         first += h.workers as u32;
     }
@@ -128,7 +131,19 @@ impl Fleet {
                 .map(crate::core::model::branch_for)
                 .collect();
             h.follower.hold(held);
+            // Reconnected: what its agents committed while the link was down is fetched now.
+            let opened = h.link.connections();
+            let seen = h.caught_up.swap(opened, std::sync::atomic::Ordering::Relaxed);
+            if opened > seen {
+                tracing::info!(host = %h.name, "reconnected: fetching the branches it holds");
+                h.follower.catch_up();
+            }
         }
+    }
+
+    /// The workers placed on `host`.
+    fn workers_of(host: &Host) -> std::ops::Range<WorkerId> {
+        host.first..host.first + host.count
     }
 
     /// The host worker `worker` runs on; `None`: this machine.
@@ -207,6 +222,20 @@ impl Host {
             Answer::At { present, branch } => Ok(present.then_some(branch)),
             other => Err(format!("the node answered {other:?}")),
         }
+    }
+
+    /// Takes `branch` off whichever of this host's worktrees has it checked out (putting that
+    /// one on its own idle branch): the node's clone refuses a push to a checked-out branch,
+    /// and a task given back goes on from the czar's copy of its branch.
+    pub async fn release(&self, branch: &str, base: &str) -> Result<(), String> {
+        for w in Fleet::workers_of(self) {
+            let name = super::on_host::worktree_name(w);
+            if self.branch_at(&name).await?.flatten().as_deref() == Some(branch) {
+                self.worktree(&name, &name, base).await?;
+                tracing::info!(host = %self.name, worker = w, "released {branch} there");
+            }
+        }
+        Ok(())
     }
 
     pub fn processes(&self) -> RemoteProcesses {

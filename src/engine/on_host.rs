@@ -24,6 +24,12 @@ pub(super) async fn start_worker(
     worker: WorkerId,
     profile: &Profile,
 ) -> Result<(), String> {
+    // Through the link first: a host that does not answer shows in its health, which keeps
+    // the failed start from counting against the profile (see `core::workers`).
+    host.link
+        .link()
+        .await
+        .map_err(|e| format!("{} does not answer: {e}", host.name))?;
     let base = ctx.setup.base.clone();
     let root = ctx.setup.paths.repo_root.clone();
     host.push(root, vec![base.clone()]).await?;
@@ -74,6 +80,7 @@ pub(super) async fn prepare_branch(
     let mut send = vec![from.to_string()];
     // Work done on it elsewhere (another worker, another host) goes along.
     if ctx.repo.branch_tip(branch).is_some() {
+        host.release(branch, &ctx.setup.base).await?;
         send.push(branch.to_string());
     }
     host.push(root.clone(), send).await?;

@@ -116,6 +116,15 @@ impl Follower {
         branch.starts_with(&self.prefix) && held.as_ref().is_none_or(|h| h.contains(branch))
     }
 
+    /// The link came back: every held branch is fetched, since moves made while it was down
+    /// were not told (a new node reports only what moves after it started).
+    pub fn catch_up(self: &std::sync::Arc<Self>) {
+        let held = self.held.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        for branch in held.into_iter().flatten() {
+            self.moved(branch, Some(String::new()));
+        }
+    }
+
     /// Branch `branch` moved to `tip` on the host: fetched here, off the async threads.
     pub fn moved(self: &std::sync::Arc<Self>, branch: String, tip: Option<String>) {
         if tip.is_none() || !self.follows(&branch) || self.remote.get().is_none() {
