@@ -19,7 +19,12 @@ pub(super) fn seen(
 ) {
     let was = model.hosts.get(host).copied().unwrap_or_default();
     let record = |kind, detail: String, out: &mut Vec<Command>| {
-        out.push(Command::record(None, None, kind, format!("{host}: {detail}")));
+        out.push(Command::record(
+            None,
+            None,
+            kind,
+            format!("{host}: {detail}"),
+        ));
     };
     match (up, was.state) {
         (true, HostState::Up) | (false, HostState::Reconnecting | HostState::Down) => return,
@@ -101,7 +106,11 @@ fn down(model: &mut Model, host: &str, since: u64, now: u64, out: &mut Vec<Comma
         w.starting = false;
         // Written off, not crashed: no restart is counted, and a listing that still shows its
         // old session (the host back) does not adopt it; it starts afresh once the host is up.
-        w.set_agent(AgentState::Error, &format!("{why}; starts afresh when it is back"), now);
+        w.set_agent(
+            AgentState::Error,
+            &format!("{why}; starts afresh when it is back"),
+            now,
+        );
         if let Some(task) = task {
             super::outcome::give_back(model, &task, &why, out);
             if let Some(t) = model.tasks.get_mut(&task) {

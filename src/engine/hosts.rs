@@ -106,9 +106,9 @@ impl Fleet {
             .enumerate()
             .map(|(i, h)| {
                 let down_since = match h.link.health() {
-                    Health::Down { since, .. } => {
-                        Some(now.saturating_sub(at.saturating_duration_since(since).as_millis() as u64))
-                    }
+                    Health::Down { since, .. } => Some(
+                        now.saturating_sub(at.saturating_duration_since(since).as_millis() as u64),
+                    ),
                     Health::Up => unlisted.contains(&i).then_some(now),
                 };
                 Observation::HostSeen {
@@ -133,7 +133,9 @@ impl Fleet {
             h.follower.hold(held);
             // Reconnected: what its agents committed while the link was down is fetched now.
             let opened = h.link.connections();
-            let seen = h.caught_up.swap(opened, std::sync::atomic::Ordering::Relaxed);
+            let seen = h
+                .caught_up
+                .swap(opened, std::sync::atomic::Ordering::Relaxed);
             if opened > seen {
                 tracing::info!(host = %h.name, "reconnected: fetching the branches it holds");
                 h.follower.catch_up();

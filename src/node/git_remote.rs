@@ -167,7 +167,10 @@ mod tests {
         let f = Follower::new("/r".into(), "czar/");
         assert!(f.follows("czar/t1") && !f.follows("main"));
         f.hold(["czar/t2".to_string()].into());
-        assert!(!f.follows("czar/t1"), "given away: no longer fetched from there");
+        assert!(
+            !f.follows("czar/t1"),
+            "given away: no longer fetched from there"
+        );
         assert!(f.follows("czar/t2"));
     }
 }

@@ -121,7 +121,11 @@ fn cmdline(pid: u32) -> Vec<String> {
 fn descendants(root: u32) -> Vec<u32> {
     let mut parent = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
             continue;
         };
         let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
@@ -332,9 +336,11 @@ fn a_host_stopped_for_good_gives_its_tasks_to_the_others_keeping_its_pushed_comm
     let (repo, config) = project("stop", &tmux, 1, &hosts, &TASKS, 6.0);
     let root = repo.root.clone();
     let mut czar = Czar::start(&root, &config);
-    czar.wait_for("a task delivered on host b", Duration::from_secs(90), |ev| {
-        in_flight_on(ev, &[3], 0)
-    });
+    czar.wait_for(
+        "a task delivered on host b",
+        Duration::from_secs(90),
+        |ev| in_flight_on(ev, &[3], 0),
+    );
     let moved = czar
         .events()
         .iter()
@@ -397,7 +403,11 @@ fn a_host_stopped_for_good_gives_its_tasks_to_the_others_keeping_its_pushed_comm
         czar.logs()
     );
     // Not counted against the task: it was not given up, and b's worker got nothing after.
-    assert!(!events.iter().any(|e| e.kind == "failed"), "{}", dump(&events));
+    assert!(
+        !events.iter().any(|e| e.kind == "failed"),
+        "{}",
+        dump(&events)
+    );
     assert!(
         !events
             .iter()

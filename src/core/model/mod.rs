@@ -2,8 +2,8 @@
 
 mod delivery;
 mod health;
-mod host;
 pub mod history;
+mod host;
 mod land;
 mod notice;
 mod policy;
@@ -14,13 +14,13 @@ mod worker;
 
 pub use delivery::{Delivery, Step};
 pub use health::{ProfileHealth, Unavailable};
-pub use host::{HostHealth, HostState};
 pub use history::{History, Mark};
+pub use host::{HostHealth, HostState};
 pub use land::{LandFigures, LandMode, LandPolicy, LandRecord, Landing, ReviewRecord};
 pub use notice::{ALL_NOTICES, Notice, NoticeKind, Notified};
 pub use policy::{
-    AgentDelivery, Attached, Budget, DeliveryPolicy, HostPlace, LimitPolicy, Meter, Nudge, OnWaiting, Policy,
-    Prices, SpawnPolicy,
+    AgentDelivery, Attached, Budget, DeliveryPolicy, HostPlace, LimitPolicy, Meter, Nudge,
+    OnWaiting, Policy, Prices, SpawnPolicy,
 };
 pub use route::{Plan, RouteNote};
 pub use survey::{Conflict, Overlap, Survey};

@@ -101,14 +101,21 @@ fn past_its_grace_a_hosts_tasks_go_back_uncounted_and_it_gets_nothing_until_back
     let mut m = fleet();
     host_seen(&mut m, false, 1_000, 1_500);
     // A task added while the host reconnects does not go to its idle worker 3.
-    let out = load(&mut m, vec![def("a", &[], None), def("b", &[], None)], 2_000);
+    let out = load(
+        &mut m,
+        vec![def("a", &[], None), def("b", &[], None)],
+        2_000,
+    );
     assert!(prepares(&out).is_empty(), "{out:?}");
     assert_eq!(m.tasks["b"].state, TaskState::Pending);
 
     let out = update(&mut m, Observation::Tick, 1_000 + GRACE);
     assert_eq!(m.hosts["gpu"].state, HostState::Down);
     let t = &m.tasks["a"];
-    assert_eq!((t.state, t.worker, t.attempts), (TaskState::Pending, None, 0));
+    assert_eq!(
+        (t.state, t.worker, t.attempts),
+        (TaskState::Pending, None, 0)
+    );
     assert!(!t.state.is_final());
     let down = events(&out, EventKind::HostDown);
     assert!(
@@ -143,7 +150,10 @@ fn past_its_grace_a_hosts_tasks_go_back_uncounted_and_it_gets_nothing_until_back
     assert_eq!(starts(&out), [2, 3]);
     assert!(prepares(&out).is_empty(), "no work before the fresh start");
     update(&mut m, listing(&[1, 2, 3]), 20_001);
-    assert!(!m.workers[&2].live, "a listing before the start answers adopts nothing");
+    assert!(
+        !m.workers[&2].live,
+        "a listing before the start answers adopts nothing"
+    );
     let started = Observation::WorkerStarted {
         worker: 2,
         result: Ok(()),
