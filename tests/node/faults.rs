@@ -267,7 +267,8 @@ fn in_flight_on(events: &[EventRow], workers: &[u32], after: i64) -> bool {
 
 #[test]
 fn a_hosts_connection_killed_mid_run_is_recovered_and_every_task_is_done_once() {
-    const TASKS: [&str; 6] = ["k1", "k2", "k3", "k4", "k5", "k6"];
+    // Enough that host a is still busy after the first kill, for the second.
+    const TASKS: [&str; 9] = ["k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9"];
     let Some(a) = sshd::start_or_skip("ssh connection killed mid-run", "faults-kill") else {
         return;
     };
