@@ -8,6 +8,7 @@
 //! agents = ["claude"]       # the profiles available there (default: the project's agent)
 //! labels = ["gpu"]          # what tasks there may require
 //! czar = "czar"             # the czar program on that host (default: czar on its PATH)
+//! grace_secs = 120          # unreachable this long: its tasks go back to the queue
 //! ```
 
 use super::error::{ConfigError, ConfigErrorKind, Location};
@@ -16,7 +17,21 @@ use super::reader::{Node, TableView};
 /// The most workers one host may have (as `workers` for this machine).
 const MAX_WORKERS: u64 = 256;
 
-const KEYS: &[&str] = &["ssh", "workers", "dir", "agents", "labels", "czar"];
+const KEYS: &[&str] = &[
+    "ssh",
+    "workers",
+    "dir",
+    "agents",
+    "labels",
+    "czar",
+    "grace_secs",
+];
+
+/// How long a host may be unreachable before its tasks go back to the queue, unless set:
+/// long enough for a laptop lid or a flaky link, short next to an agent's task.
+pub const DEFAULT_GRACE_SECS: u64 = 120;
+/// A day: a longer grace keeps tasks from a dead host as good as forever.
+const MAX_GRACE_SECS: u64 = 86_400;
 
 /// One host as resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +46,8 @@ pub struct Host {
     pub agents: Vec<String>,
     pub labels: Vec<String>,
     pub czar: String,
+    /// Unreachable longer than this (seconds), its tasks go back to the queue.
+    pub grace_secs: u64,
 }
 
 /// A host as read, with where its agents were written (checked against the profiles later).
@@ -138,6 +155,10 @@ pub(super) fn read_hosts(view: &TableView) -> Result<Vec<HostLayer>, ConfigError
             }
             None => "czar".to_string(),
         };
+        let grace_secs = match table.get("grace_secs") {
+            Some(n) => n.u64_in(1, MAX_GRACE_SECS)?,
+            None => DEFAULT_GRACE_SECS,
+        };
         out.push(HostLayer {
             host: Host {
                 name,
@@ -147,6 +168,7 @@ pub(super) fn read_hosts(view: &TableView) -> Result<Vec<HostLayer>, ConfigError
                 agents,
                 labels,
                 czar,
+                grace_secs,
             },
             agents_at,
         });
@@ -189,6 +211,7 @@ mod placement_tests {
             agents: Vec::new(),
             labels: Vec::new(),
             czar: "czar".into(),
+            grace_secs: super::DEFAULT_GRACE_SECS,
         }
     }
 

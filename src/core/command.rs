@@ -184,6 +184,10 @@ pub enum EventKind {
     Notified,
     /// The review gate: handed to a reviewer, approved or rejected.
     Review,
+    /// A host stopped answering; past its grace, its tasks went back to the queue.
+    HostDown,
+    /// A host answers again.
+    HostUp,
 }
 
 impl EventKind {
@@ -191,6 +195,8 @@ impl EventKind {
         match self {
             EventKind::TaskAdded => "task_added",
             EventKind::Review => "review",
+            EventKind::HostDown => "host_down",
+            EventKind::HostUp => "host_up",
             EventKind::Assigned => "assigned",
             EventKind::Delivered => "delivered",
             EventKind::DeliveryFailed => "delivery_failed",

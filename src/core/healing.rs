@@ -21,6 +21,8 @@ pub(super) fn check_stuck(model: &mut Model, id: WorkerId, now: u64, out: &mut V
     if task.state != TaskState::Working
         || task.held_by.is_some()
         || model.hands_off(id)
+        // Its host does not answer: its screen cannot show progress; the grace decides.
+        || !model.host_up(id)
         || !matches!(
             w.agent,
             AgentState::Busy | AgentState::Stuck | AgentState::Error

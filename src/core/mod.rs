@@ -11,6 +11,7 @@ pub mod delivery;
 mod detail;
 pub mod explain;
 mod healing;
+mod hosts;
 pub mod land;
 mod land_batch;
 pub use land_batch::half as land_batch_half;

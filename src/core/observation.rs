@@ -99,6 +99,13 @@ pub enum Observation {
     },
     /// Time passed; lets timeouts fire.
     Tick,
+    /// A host's link, as its connection last went: `up`, or unreachable since `since` (ms,
+    /// its first failed try). Sent every round and with every listing; repeats change nothing.
+    HostSeen {
+        host: String,
+        up: bool,
+        since: u64,
+    },
     /// A screen no rule could read (no state): whatever showed before is gone, so nothing is
     /// typed on the strength of an older reading.
     ScreenUnread {

@@ -77,6 +77,8 @@ pub fn idle_workers(model: &Model) -> Vec<WorkerId> {
         .values()
         .filter(|w| w.live && !w.starting && !w.retired && w.task.is_none() && w.agent.is_ready())
         .filter(|w| w.vitals.rest_until.is_none())
+        // Its host does not answer: nothing goes there until it is back.
+        .filter(|w| model.host_up(w.id))
         // Reading another's work for the review gate.
         .filter(|w| model.reviewing(w.id).is_none())
         // An account under a rate limit takes no new work until it passes.

@@ -153,6 +153,9 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
         Observation::PrSeen { task, status } => {
             super::land_pr::seen(model, &task, status, now, &mut out)
         }
+        Observation::HostSeen { host, up, since } => {
+            super::hosts::seen(model, &host, up, since, now, &mut out)
+        }
         Observation::Tick => {
             super::limits::expire(model, now);
             let ids: Vec<WorkerId> = model.workers.keys().copied().collect();
@@ -172,6 +175,7 @@ pub fn update(model: &mut Model, obs: Observation, now: u64) -> Vec<Command> {
             }
         }
     }
+    super::hosts::past_grace(model, now, &mut out);
     super::budget::review(model, now, &mut out);
     super::outcome::fail_doomed(model, now, &mut out);
     super::survey::release_held(model, now, &mut out);

@@ -10,12 +10,14 @@ pub(super) fn sessions(model: &mut Model, seen: &[SessionSeen], now: u64, out: &
     for s in seen {
         let session = model.session_name(s.worker);
         let profile = model.policy.default_profile.clone();
+        let host = model.placed_on(s.worker);
         // A live session we did not start (a previous czar's) is adopted as it is.
         let w = model.workers.entry(s.worker).or_insert_with(|| Worker {
             id: s.worker,
             session,
             profile,
             since: now,
+            host,
             ..Worker::default()
         });
         // Written off (killed, retired) or being started: a listing taken before tmux caught
@@ -37,6 +39,8 @@ pub(super) fn sessions(model: &mut Model, seen: &[SessionSeen], now: u64, out: &
         .workers
         .values()
         .filter(|w| w.live && !w.starting && !seen.iter().any(|s| s.worker == w.id))
+        // A host that does not answer lists nothing: its sessions are not known to be gone.
+        .filter(|w| model.host_up(w.id))
         .map(|w| w.id)
         .collect();
     for id in gone {
@@ -228,6 +232,11 @@ pub(super) fn worker_started(
                 e.clone(),
             ));
             let profile = w.profile.clone();
+            // Its host did not answer: the agent is not at fault, nor its profile elsewhere.
+            // It starts again once the host is back (see `hosts`).
+            if !model.host_up(id) {
+                return;
+            }
             let cause = format!("its session could not be started: {e}");
             spawn::failed(model, id, &profile, &cause, now, out);
         }
@@ -254,6 +263,7 @@ pub(super) fn ensure_workers(model: &mut Model, now: u64, out: &mut Vec<Command>
         let session = model.session_name(id);
         let profile = model.policy.default_profile.clone();
         let max_restarts = model.policy.max_restarts;
+        let host = model.placed_on(id);
         let w = model.workers.entry(id).or_insert_with(|| Worker {
             id,
             session,
@@ -261,9 +271,18 @@ pub(super) fn ensure_workers(model: &mut Model, now: u64, out: &mut Vec<Command>
             since: now,
             ..Worker::default()
         });
+        // Where it runs is the configuration's, which may have changed since it was stored.
+        w.host = host;
         if w.live || w.starting || w.retired {
             continue;
         }
+        // Its host does not answer: a start there would fail, and count against its profile.
+        if !model.host_up(id) {
+            continue;
+        }
+        let Some(w) = model.workers.get(&id) else {
+            continue;
+        };
         let profile = w.profile.clone();
         if spawn::gate(model, &profile, now, out) != Gate::Go {
             continue;

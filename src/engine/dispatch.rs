@@ -16,6 +16,8 @@ pub struct Dispatch {
     local: Arc<dyn Panes>,
     hosts: Vec<Arc<dyn Panes>>,
     placed: RwLock<HashMap<WorkerId, usize>>,
+    /// The hosts whose latest listing failed.
+    unlisted: std::sync::Mutex<std::collections::BTreeSet<usize>>,
 }
 
 impl Dispatch {
@@ -24,6 +26,7 @@ impl Dispatch {
             local,
             hosts,
             placed: RwLock::default(),
+            unlisted: std::sync::Mutex::default(),
         }
     }
 
@@ -34,6 +37,14 @@ impl Dispatch {
             Some(h) => placed.insert(worker, h),
             None => placed.remove(&worker),
         };
+    }
+
+    /// The hosts (indices) whose latest listing failed: their panes were left out of it.
+    pub fn unlisted(&self) -> std::collections::BTreeSet<usize> {
+        self.unlisted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The host worker `worker` is on; `None`: this machine.
@@ -92,15 +103,26 @@ impl Panes for Dispatch {
         self.for_session(&session.clone()).exists(session)
     }
 
-    /// Every machine's panes. A host that cannot list makes the whole listing fail: read as
-    /// "every pane there is gone", it would have the engine start its workers again.
+    /// Every machine's panes. This machine failing to list fails the listing. A host that
+    /// cannot list is left out and noted (`unlisted`): the engine tells the core that host is
+    /// unreachable before the listing, so its panes are not read as gone while it reconnects,
+    /// and one unreachable host does not blind the czar to every other machine.
     fn list(&self) -> BoxFuture<'_, Result<Vec<PaneInfo>, TmuxError>> {
         Box::pin(async move {
             let lists = futures::future::join_all(self.machines().map(|m| m.list())).await;
             let mut out = Vec::new();
-            for list in lists {
-                out.extend(list?);
+            let mut unlisted = std::collections::BTreeSet::new();
+            for (i, list) in lists.into_iter().enumerate() {
+                match (i, list) {
+                    (_, Ok(panes)) => out.extend(panes),
+                    (0, Err(e)) => return Err(e),
+                    (host, Err(e)) => {
+                        tracing::debug!(host = host - 1, "a host could not list its panes: {e}");
+                        unlisted.insert(host - 1);
+                    }
+                }
             }
+            *self.unlisted.lock().unwrap_or_else(|p| p.into_inner()) = unlisted;
             Ok(out)
         })
     }

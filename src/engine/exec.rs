@@ -41,6 +41,15 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
                 .set(worker, &ctx.setup.paths.output_log(worker));
             tokio::spawn(async move {
                 let result = start_worker(&ctx, worker, &profile, account.as_deref()).await;
+                if result.is_err()
+                    && let Some(fleet) = ctx.hosts.as_ref().filter(|f| f.host_of(worker).is_some())
+                {
+                    // A host that did not answer is known as such before the failed start is:
+                    // the start is then not counted against the profile.
+                    for seen in fleet.health(ctx.now()) {
+                        ctx.send(seen);
+                    }
+                }
                 ctx.send(Observation::WorkerStarted { worker, result });
                 // Its pane is read from the next listing on: have that now.
                 let _ = ctx.tx.send(Msg::ListSoon);

@@ -145,10 +145,7 @@ mod tests {
     #[tokio::test]
     async fn a_host_is_published_up_then_down_since_its_first_failure_and_only_when_it_changes() {
         let link = unreachable();
-        let fleet = Fleet {
-            hosts: vec![Host::on_link("a", Arc::clone(&link), 3, 2)],
-            published: watch::Sender::new(Arc::new(Vec::new())),
-        };
+        let fleet = Fleet::of(vec![Host::on_link("a", Arc::clone(&link), 3, 2)]);
         let mut seen = subscribe(Some(&fleet));
         let rows = fleet.publish(1_000_000);
         assert_eq!(

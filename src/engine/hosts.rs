@@ -8,13 +8,15 @@ use super::dispatch::Dispatch;
 use super::ports::Panes;
 use super::remote::{Inbox, RemotePanes, RemoteProcesses};
 use super::setup::Setup;
-use crate::core::model::WorkerId;
+use crate::core::Observation;
+use crate::core::model::{Model, WorkerId};
 use crate::node::git_remote::{Follower, GitRemote};
-use crate::node::host_link::HostLink;
+use crate::node::host_link::{Health, HostLink};
 use crate::node::link::{Asker, ssh_command, ssh_target};
 use crate::node::proto::{Answer, Op};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// One host as the engine drives it.
 pub(crate) struct Host {
@@ -27,13 +29,16 @@ pub(crate) struct Host {
     /// Its workers: `first..first + count`.
     first: WorkerId,
     count: u32,
+    /// The link's connections when its branches were last caught up with.
+    caught_up: std::sync::atomic::AtomicU64,
 }
 
-/// Every host.
+/// Every host, and the dispatch that knows which of them the latest listing missed.
 pub(crate) struct Fleet {
     pub hosts: Vec<Host>,
     /// Each host's health as last published (see `fleet_view`).
     pub published: tokio::sync::watch::Sender<Arc<Vec<super::fleet_view::HostRow>>>,
+    dispatch: Arc<Dispatch>,
 }
 
 /// The panes of every machine, and the hosts behind them.
@@ -73,6 +78,7 @@ pub(crate) fn open(setup: &Setup, local: Arc<dyn Panes>) -> Result<Option<Opened
             follower,
             first,
             count: h.workers as u32,
+            caught_up: std::sync::atomic::AtomicU64::new(1),
         });
         first += h.workers as u32;
     }
@@ -82,19 +88,93 @@ pub(crate) fn open(setup: &Setup, local: Arc<dyn Panes>) -> Result<Option<Opened
             dispatch.place(w, Some(i));
         }
     }
+    let dispatch = Arc::new(dispatch);
     let fleet = Fleet {
         hosts,
         published: tokio::sync::watch::Sender::new(Arc::new(Vec::new())),
+        dispatch: Arc::clone(&dispatch),
     };
-    Ok(Some((Arc::new(dispatch), fleet)))
+    Ok(Some((dispatch, fleet)))
 }
 
 impl Fleet {
+    /// Each host's link as the core should know it (`now`: the czar's clock, ms): unreachable
+    /// since its first failed connection, or since now when its latest listing failed over a
+    /// link that still looks up (the node did not answer).
+    pub fn health(&self, now: u64) -> Vec<Observation> {
+        let unlisted = self.dispatch.unlisted();
+        let at = Instant::now();
+        self.hosts
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let down_since = match h.link.health() {
+                    Health::Down { since, .. } => Some(
+                        now.saturating_sub(at.saturating_duration_since(since).as_millis() as u64),
+                    ),
+                    Health::Up => unlisted.contains(&i).then_some(now),
+                };
+                Observation::HostSeen {
+                    host: h.name.clone(),
+                    up: down_since.is_none(),
+                    since: down_since.unwrap_or(now),
+                }
+            })
+            .collect()
+    }
+
+    /// Each host follows only the branches of the tasks its workers hold (see `Follower::hold`).
+    pub fn follow(&self, model: &Model) {
+        for h in &self.hosts {
+            let held = model
+                .workers
+                .values()
+                .filter(|w| w.host.as_deref() == Some(h.name.as_str()))
+                .filter_map(|w| w.task.as_deref())
+                .map(crate::core::model::branch_for)
+                .collect();
+            h.follower.hold(held);
+            // Reconnected: what its agents committed while the link was down is fetched now.
+            let opened = h.link.connections();
+            let seen = h
+                .caught_up
+                .swap(opened, std::sync::atomic::Ordering::Relaxed);
+            if opened > seen {
+                tracing::info!(host = %h.name, "reconnected: fetching the branches it holds");
+                h.follower.catch_up();
+            }
+        }
+    }
+
+    /// The workers placed on `host`.
+    fn workers_of(host: &Host) -> std::ops::Range<WorkerId> {
+        host.first..host.first + host.count
+    }
+
     /// The host worker `worker` runs on; `None`: this machine.
     pub fn host_of(&self, worker: WorkerId) -> Option<&Host> {
         self.hosts
             .iter()
             .find(|h| (h.first..h.first + h.count).contains(&worker))
+    }
+}
+
+#[cfg(test)]
+impl Fleet {
+    /// `hosts` with a dispatch that routes every pane call to the first one (the engine's
+    /// tests of what is published about them).
+    pub fn of(hosts: Vec<Host>) -> Fleet {
+        let panes = |h: &Host| -> Arc<dyn Panes> {
+            let (sink, _) = RemotePanes::on_event(None, None);
+            Arc::new(RemotePanes::new(Arc::clone(&h.link) as Arc<dyn Asker>, sink))
+        };
+        let all: Vec<Arc<dyn Panes>> = hosts.iter().map(panes).collect();
+        let local = Arc::clone(&all[0]);
+        Fleet {
+            hosts,
+            published: tokio::sync::watch::Sender::new(Arc::new(Vec::new())),
+            dispatch: Arc::new(Dispatch::new(local, all)),
+        }
     }
 }
 
@@ -110,6 +190,7 @@ impl Host {
             follower: Arc::new(Follower::new(PathBuf::from("."), "czar/")),
             first,
             count,
+            caught_up: std::sync::atomic::AtomicU64::new(1),
         }
     }
 
@@ -185,6 +266,20 @@ impl Host {
             Answer::At { present, branch } => Ok(present.then_some(branch)),
             other => Err(format!("the node answered {other:?}")),
         }
+    }
+
+    /// Takes `branch` off whichever of this host's worktrees has it checked out (putting that
+    /// one on its own idle branch): the node's clone refuses a push to a checked-out branch,
+    /// and a task given back goes on from the czar's copy of its branch.
+    pub async fn release(&self, branch: &str, base: &str) -> Result<(), String> {
+        for w in Fleet::workers_of(self) {
+            let name = super::on_host::worktree_name(w);
+            if self.branch_at(&name).await?.flatten().as_deref() == Some(branch) {
+                self.worktree(&name, &name, base).await?;
+                tracing::info!(host = %self.name, worker = w, "released {branch} there");
+            }
+        }
+        Ok(())
     }
 
     pub fn processes(&self) -> RemoteProcesses {

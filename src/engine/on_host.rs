@@ -24,11 +24,14 @@ pub(super) async fn start_worker(
     worker: WorkerId,
     profile: &Profile,
 ) -> Result<(), String> {
-    let base = ctx.setup.base.clone();
-    let root = ctx.setup.paths.repo_root.clone();
-    host.push(root, vec![base.clone()]).await?;
-    let name = worktree_name(worker);
-    host.worktree(&name, &name, &base).await?;
+    // Through the link first: a host that does not answer shows in its health, which keeps
+    // the failed start from counting against the profile (see `core::workers`).
+    host.link
+        .link()
+        .await
+        .map_err(|e| format!("{} does not answer: {e}", host.name))?;
+    // The old agent goes before its worktree moves: one left from before its host went away
+    // must not go on with a task that is elsewhere now.
     let session = crate::core::model::session_name(&ctx.setup.project, worker);
     if ctx.panes.exists(session.clone()).await.unwrap_or(false) {
         ctx.panes
@@ -36,6 +39,12 @@ pub(super) async fn start_worker(
             .await
             .map_err(|e| e.to_string())?;
     }
+    let name = worktree_name(worker);
+    save_leftovers(ctx, host, worker, &name).await;
+    let base = ctx.setup.base.clone();
+    let root = ctx.setup.paths.repo_root.clone();
+    host.push(root, vec![base.clone()]).await?;
+    host.worktree(&name, &name, &base).await?;
     let mut env = profile.env.clone();
     env.push(("CZAR_WORKER".into(), worker.to_string()));
     let spec = SessionSpec {
@@ -47,6 +56,26 @@ pub(super) async fn start_worker(
         height: ctx.setup.pane_size.1,
     };
     ctx.panes.start(spec).await.map_err(|e| e.to_string())
+}
+
+/// What an earlier agent left uncommitted in the worker's worktree on a task branch, committed
+/// there (as a local worker's leftovers are), so the switch to its idle branch does not carry
+/// it into the next task. That branch is the czar's again when its task next comes here: the
+/// commit stays in the node's clone, out of every task's way.
+async fn save_leftovers(ctx: &Ctx, host: &Host, worker: WorkerId, name: &str) {
+    let on = host.branch_at(name).await.ok().flatten().flatten();
+    if on.as_deref().is_none_or(|b| b == name) {
+        return;
+    }
+    const SAVE: &str = "git add -A && { git diff --cached --quiet || git -c user.name=czar \
+        -c user.email=czar@localhost commit -q --no-verify -m 'czar: left by the previous agent'; }";
+    use super::ports::Processes;
+    let wt = ctx.setup.paths.worktree(worker);
+    let timeout = std::time::Duration::from_secs(60);
+    let (saved, output) = host.processes().run(SAVE.to_string(), wt, timeout).await;
+    if !saved {
+        tracing::warn!(worker, host = %host.name, "saving leftovers on {on:?}: {output}");
+    }
 }
 
 /// The profile's command as the host runs it: this czar's own path (what `{czar}` became here)
@@ -72,9 +101,21 @@ pub(super) async fn prepare_branch(
 ) -> Result<Prepared, String> {
     let root = ctx.setup.paths.repo_root.clone();
     let mut send = vec![from.to_string()];
-    // Work done on it elsewhere (another worker, another host) goes along.
-    if ctx.repo.branch_tip(branch).is_some() {
-        send.push(branch.to_string());
+    // Work done on it elsewhere (another worker, another host) goes along, when the host's
+    // copy is not that already. The node's clone refuses a push to a branch one of its
+    // worktrees has checked out (a task given back, come here again): released there first.
+    if let Some(here) = ctx.repo.branch_tip(branch) {
+        match host.tip(branch).await? {
+            Some(there) if there == here => {}
+            // Commits of it there that have not come here yet: fetched, never pushed over.
+            Some(there) if ctx.repo.commit_of(&there).is_err() => {
+                host.fetch(root.clone(), branch.to_string()).await?;
+            }
+            _ => {
+                host.release(branch, &ctx.setup.base).await?;
+                send.push(branch.to_string());
+            }
+        }
     }
     host.push(root.clone(), send).await?;
     host.worktree(&worktree_name(worker), branch, from).await?;

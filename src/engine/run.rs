@@ -145,6 +145,9 @@ impl Engine {
     ) -> Result<(), EngineError> {
         match panes {
             Ok(panes) => {
+                // A host this listing missed is unreachable before the listing is taken in:
+                // its panes are not there, and must not be read as gone.
+                self.hosts_seen()?;
                 let seen = self.monitor.listed(&self.ctx, panes, self.ctx.now());
                 self.step(Observation::Sessions(seen), &[])
             }
@@ -186,7 +189,22 @@ impl Engine {
         Ok(false)
     }
 
+    /// Each host's link as it is now, to the core; then each host follows only the branches
+    /// its workers still hold.
+    fn hosts_seen(&mut self) -> Result<(), EngineError> {
+        let Some(fleet) = self.ctx.hosts.as_ref() else {
+            return Ok(());
+        };
+        let seen = fleet.health(self.ctx.now());
+        self.step_all(seen, &[])?;
+        if let Some(fleet) = self.ctx.hosts.as_ref() {
+            fleet.follow(&self.model);
+        }
+        Ok(())
+    }
+
     async fn poll(&mut self) -> Result<(), EngineError> {
+        self.hosts_seen()?;
         let now = self.ctx.now();
         let scanned = self.monitor.scan_tasks(&self.ctx.setup, now);
         if !scanned.is_empty() {
@@ -208,14 +226,7 @@ impl Engine {
             .model
             .workers
             .values()
-            .filter(|w| w.live && !w.starting && !w.retired)
-            .filter(|w| {
-                self.ctx
-                    .hosts
-                    .as_ref()
-                    .and_then(|f| f.host_of(w.id))
-                    .is_none()
-            })
+            .filter(|w| w.live && !w.starting && !w.retired && w.host.is_none())
             .filter(|w| !self.ctx.setup.paths.worktree(w.id).is_dir())
             .map(|w| Observation::WorktreeMissing { worker: w.id })
             .collect();

@@ -177,6 +177,15 @@ impl Setup {
                     backoff_ms: t.rate_limit_backoff.as_millis() as u64,
                     ..LimitPolicy::default()
                 },
+                hosts: cfg
+                    .hosts
+                    .iter()
+                    .map(|h| crate::core::model::HostPlace {
+                        name: h.name.clone(),
+                        workers: h.workers as u32,
+                        grace_ms: h.grace_secs.saturating_mul(1000),
+                    })
+                    .collect(),
                 ..Policy::default()
             },
             pane_size: (160, 48),

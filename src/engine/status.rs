@@ -195,9 +195,11 @@ pub struct PlanRow {
     pub goal: Option<String>,
 }
 
-/// Names each worker's host (see `config::hosts::host_of`), `local` being this machine's count.
+/// Names the host of each worker whose stored row says none (a store from before workers knew
+/// their host) from the configuration (see `config::hosts::host_of`), `local` being this
+/// machine's count.
 pub fn with_hosts(s: &mut Status, local: usize, hosts: &[crate::config::hosts::Host]) {
-    for w in &mut s.workers {
+    for w in s.workers.iter_mut().filter(|w| w.host.is_none()) {
         w.host = crate::config::hosts::host_of(local, hosts, w.id).map(|h| h.name.clone());
     }
 }
@@ -243,7 +245,7 @@ pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Sta
                     .map(|f| f.iter().cloned().collect())
                     .unwrap_or_default(),
                 spend: WorkerSpend::of(model, w),
-                host: None,
+                host: w.host.clone(),
             }
         })
         .collect();

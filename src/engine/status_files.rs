@@ -2,7 +2,7 @@
 //! the state folder's `status.json`, `status.md` and `monitor.json`.
 
 use super::setup::Setup;
-use super::status::{Status, snapshot, with_hosts};
+use super::status::{Status, snapshot};
 use crate::core::model::Model;
 use crate::visible::one_line;
 use std::path::Path;
@@ -137,9 +137,6 @@ pub fn write(
     last: &mut String,
 ) {
     let mut s = snapshot(model, claims);
-    let on_hosts: usize = setup.hosts.iter().map(|h| h.workers).sum();
-    let local = (setup.policy.workers as usize).saturating_sub(on_hosts);
-    with_hosts(&mut s, local, &setup.hosts);
     s.hosts = hosts.to_vec();
     let Ok(json) = serde_json::to_string_pretty(&s) else {
         return;

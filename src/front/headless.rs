@@ -145,6 +145,8 @@ fn print_event(at: f64, e: &Event) {
             | EventKind::Compact
             | EventKind::Routed
             | EventKind::Plan
+            | EventKind::HostDown
+            | EventKind::HostUp
     );
     if !shown {
         return;

@@ -89,6 +89,8 @@ pub struct Follower {
     /// Only branches under this prefix travel (`czar/`): the task branches.
     prefix: String,
     one_at_a_time: std::sync::Mutex<()>,
+    /// Only these branches are followed, once set (see `hold`).
+    held: std::sync::Mutex<Option<std::collections::BTreeSet<String>>>,
 }
 
 impl Follower {
@@ -98,12 +100,34 @@ impl Follower {
             root,
             prefix: prefix.to_string(),
             one_at_a_time: std::sync::Mutex::new(()),
+            held: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// From now on only `branches` are followed: the tasks the host's workers hold. A branch
+    /// whose task went elsewhere (the host was down past its grace) is no longer fetched from
+    /// there, so an old agent's commits cannot overwrite the work of the task's new worker.
+    pub fn hold(&self, branches: std::collections::BTreeSet<String>) {
+        *self.held.lock().unwrap_or_else(|p| p.into_inner()) = Some(branches);
+    }
+
+    fn follows(&self, branch: &str) -> bool {
+        let held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        branch.starts_with(&self.prefix) && held.as_ref().is_none_or(|h| h.contains(branch))
+    }
+
+    /// The link came back: every held branch is fetched, since moves made while it was down
+    /// were not told (a new node reports only what moves after it started).
+    pub fn catch_up(self: &std::sync::Arc<Self>) {
+        let held = self.held.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        for branch in held.into_iter().flatten() {
+            self.moved(branch, Some(String::new()));
         }
     }
 
     /// Branch `branch` moved to `tip` on the host: fetched here, off the async threads.
     pub fn moved(self: &std::sync::Arc<Self>, branch: String, tip: Option<String>) {
-        if tip.is_none() || !branch.starts_with(&self.prefix) || self.remote.get().is_none() {
+        if tip.is_none() || !self.follows(&branch) || self.remote.get().is_none() {
             return;
         }
         let me = std::sync::Arc::clone(self);
@@ -136,5 +160,17 @@ mod tests {
         assert_eq!(r.ssh, "ssh -o BatchMode=yes -F '/a b/cfg'");
         assert!(GitRemote::new("box", "relative/repo.git", None).is_err());
         assert!(GitRemote::new("-oProxyCommand=x", "/r", None).is_err());
+    }
+
+    #[test]
+    fn once_held_only_the_held_branches_are_followed() {
+        let f = Follower::new("/r".into(), "czar/");
+        assert!(f.follows("czar/t1") && !f.follows("main"));
+        f.hold(["czar/t2".to_string()].into());
+        assert!(
+            !f.follows("czar/t1"),
+            "given away: no longer fetched from there"
+        );
+        assert!(f.follows("czar/t2"));
     }
 }

@@ -44,6 +44,8 @@ pub struct HostLink {
     on_event: OnEvent,
     conn: tokio::sync::Mutex<Conn>,
     health: Mutex<Health>,
+    /// `Conn::opened`, readable without waiting for the connection's lock.
+    connections: std::sync::atomic::AtomicU64,
 }
 
 /// Whether `op` may be sent again after the connection died under it.
@@ -81,7 +83,14 @@ impl HostLink {
                 opened: 0,
             }),
             health: Mutex::new(Health::Up),
+            connections: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// Connections made so far, without waiting (see `opened`): one more than last seen means
+    /// the link came back, and what the host did meanwhile was not heard.
+    pub fn connections(&self) -> u64 {
+        self.connections.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn health(&self) -> Health {
@@ -107,6 +116,8 @@ impl HostLink {
                 conn.link = Some(Arc::clone(&link));
                 conn.next_try = None;
                 conn.opened += 1;
+                self.connections
+                    .store(conn.opened, std::sync::atomic::Ordering::Relaxed);
                 conn.health = Health::Up;
                 self.set_health(Health::Up);
                 Ok(link)

@@ -12,6 +12,7 @@ workers = 4
 dir = "/srv/czar-node"
 agents = ["claude", "sim"]
 labels = ["gpu", "big-mem"]
+grace_secs = 30
 
 [hosts.mac]
 ssh = "mac"
@@ -27,12 +28,14 @@ czar = "/opt/homebrew/bin/czar"
     assert_eq!(gpu.agents, ["claude", "sim"]);
     assert_eq!(gpu.labels, ["gpu", "big-mem"]);
     assert_eq!(gpu.czar, "czar");
+    assert_eq!(gpu.grace_secs, 30);
     let mac = cfg.hosts.iter().find(|h| h.name == "mac").unwrap();
     assert_eq!(
         (mac.workers, mac.czar.as_str()),
         (1, "/opt/homebrew/bin/czar")
     );
     assert!(mac.agents.is_empty() && mac.labels.is_empty());
+    assert_eq!(mac.grace_secs, 120, "the default grace");
     assert!(load(&root, "").unwrap().hosts.is_empty());
 }
 
@@ -74,6 +77,20 @@ fn host_errors_name_the_file_line_and_key() {
         "hosts.a.labels[0]",
     );
     assert!(msg.contains("labels use"), "{msg}");
+    for bad in ["0", "-5", "86401"] {
+        let msg = error_at(
+            &format!("[hosts.a]\nssh = \"h\"\ndir = \"/d\"\ngrace_secs = {bad}\n"),
+            4,
+            "hosts.a.grace_secs",
+        );
+        assert!(msg.contains("out of range"), "{bad}: {msg}");
+    }
+    let msg = error_at(
+        "[hosts.a]\nssh = \"h\"\ndir = \"/d\"\ngrace_secs = \"2m\"\n",
+        4,
+        "hosts.a.grace_secs",
+    );
+    assert!(msg.contains("integer"), "{msg}");
     let msg = error_at("[hosts.a]\nssh = \"h\"\n", 1, "hosts.a");
     assert!(msg.contains("needs `dir`"), "{msg}");
     let msg = error_at(

@@ -7,6 +7,7 @@ mod support;
 mod attach;
 mod dashboard_attach;
 mod demo_host;
+mod faults;
 mod fleet;
 mod pipes;
 mod reconnect;

@@ -8,6 +8,7 @@ pub mod events;
 pub mod http;
 pub mod node;
 pub mod pane;
+pub mod procs;
 pub mod sshd;
 
 use std::ffi::OsStr;

@@ -3,6 +3,7 @@
 mod delivery;
 mod health;
 pub mod history;
+mod host;
 mod land;
 mod notice;
 mod policy;
@@ -14,11 +15,12 @@ mod worker;
 pub use delivery::{Delivery, Step};
 pub use health::{ProfileHealth, Unavailable};
 pub use history::{History, Mark};
+pub use host::{HostHealth, HostState};
 pub use land::{LandFigures, LandMode, LandPolicy, LandRecord, Landing, ReviewRecord, Waited};
 pub use notice::{ALL_NOTICES, Notice, NoticeKind, Notified};
 pub use policy::{
-    AgentDelivery, Attached, Budget, DeliveryPolicy, LimitPolicy, Meter, Nudge, OnWaiting, Policy,
-    Prices, SpawnPolicy,
+    AgentDelivery, Attached, Budget, DeliveryPolicy, HostPlace, LimitPolicy, Meter, Nudge,
+    OnWaiting, Policy, Prices, SpawnPolicy,
 };
 pub use route::{Plan, RouteNote};
 pub use survey::{Conflict, Overlap, Survey};
@@ -318,6 +320,9 @@ pub struct Model {
     pub history: History,
     /// What was announced to the operator already (see `notify`; not stored).
     pub notified: Notified,
+    /// Each host's health as last observed (see `core::hosts`; not stored: a restarted czar
+    /// connects again and learns it anew).
+    pub hosts: BTreeMap<String, HostHealth>,
 }
 
 impl Model {

@@ -52,6 +52,18 @@ pub struct Policy {
     /// What the operator is told of outside the dashboard (`[notify] on`).
     #[serde(default)]
     pub notify: Vec<super::NoticeKind>,
+    /// The `[hosts]`, in the order configured: their workers come after this machine's.
+    #[serde(default)]
+    pub hosts: Vec<HostPlace>,
+}
+
+/// A host beyond this machine as the core sees it: its name, how many of the workers run
+/// there, and how long it may be unreachable before its tasks go back to the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostPlace {
+    pub name: String,
+    pub workers: u32,
+    pub grace_ms: u64,
 }
 
 /// Tokens and cost the run and each task may use (0: no limit). Costs in millionths of a
@@ -272,6 +284,7 @@ impl Default for Policy {
             meters: BTreeMap::new(),
             tags: BTreeMap::new(),
             notify: Vec::new(),
+            hosts: Vec::new(),
         }
     }
 }

@@ -31,6 +31,9 @@ pub struct Worker {
     /// so a restarted czar knows what may already be in the pane.
     #[serde(default)]
     pub delivery: Option<Delivery>,
+    /// The `[hosts.<name>]` it runs on; `None`: this machine.
+    #[serde(default)]
+    pub host: Option<String>,
 }
 
 impl Worker {

@@ -7,6 +7,7 @@ mod classify;
 mod delivery;
 mod finish;
 mod forget;
+mod hosts;
 mod land;
 mod land_batch;
 mod land_wait;

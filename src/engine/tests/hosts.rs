@@ -149,7 +149,7 @@ fn unreachable_host() -> TmuxError {
 }
 
 #[tokio::test]
-async fn screens_come_back_in_the_order_asked_and_a_host_down_fails_the_listing() {
+async fn screens_come_back_in_the_order_asked_and_a_host_down_is_left_out_of_the_listing() {
     let (here, host) = (Fakes::new(), Fakes::new());
     let spec = |w: u32| crate::adapters::tmux::SessionSpec {
         name: format!("t-worker-{w}"),
@@ -184,8 +184,11 @@ async fn screens_come_back_in_the_order_asked_and_a_host_down_fails_the_listing(
     // All machines up: one listing of every pane.
     let up = Dispatch::new(Arc::new(here.clone()), vec![Arc::new(host.clone())]);
     assert_eq!(up.list().await.unwrap().len(), 3);
-    // A host that is down: no listing, rather than its panes read as gone.
-    assert!(dispatch.list().await.is_err());
+    assert!(up.unlisted().is_empty());
+    // A host that is down: left out of the listing and noted, so the engine can tell the core
+    // before its panes would be read as gone; the other machines are listed.
+    assert_eq!(dispatch.list().await.unwrap().len(), 3);
+    assert_eq!(dispatch.unlisted().into_iter().collect::<Vec<_>>(), [1]);
     dispatch.place(3, Some(1));
     assert!(dispatch.exists("t-worker-3".into()).await.is_err());
     dispatch.place(3, None);
