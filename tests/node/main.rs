@@ -7,6 +7,7 @@ mod support;
 mod attach;
 mod demo_host;
 mod fleet;
+mod install;
 mod pipes;
 mod reconnect;
 mod remote_panes;
