@@ -38,9 +38,9 @@ pub fn node_pid(dir: &Path) -> Option<u32> {
         };
         let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
         let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
-        let is_node = args.windows(3).any(|w| {
-            w[0] == b"node" && w[1] == b"--dir" && w[2] == want.as_bytes()
-        });
+        let is_node = args
+            .windows(3)
+            .any(|w| w[0] == b"node" && w[1] == b"--dir" && w[2] == want.as_bytes());
         if is_node {
             return Some(pid);
         }

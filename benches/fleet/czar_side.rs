@@ -127,11 +127,14 @@ fn open(
     let Answer::Panes(listed) = ask(Op::List) else {
         panic!("{}: list answered something else", host.alias);
     };
-    let socket = PathBuf::from(link.hello.dir.clone().expect("the node names its folder"))
-        .join("tmux.sock");
+    let socket =
+        PathBuf::from(link.hello.dir.clone().expect("the node names its folder")).join("tmux.sock");
     let mut panes = Vec::new();
     for p in listed {
-        let worker = p.session.strip_prefix("fleet-").and_then(|w| w.parse().ok());
+        let worker = p
+            .session
+            .strip_prefix("fleet-")
+            .and_then(|w| w.parse().ok());
         if let Some(worker) = worker.filter(|_| !p.dead) {
             panes.push(Target {
                 worker,
@@ -140,7 +143,12 @@ fn open(
             });
         }
     }
-    assert_eq!(panes.len(), PER_HOST as usize, "{}: panes alive", host.alias);
+    assert_eq!(
+        panes.len(),
+        PER_HOST as usize,
+        "{}: panes alive",
+        host.alias
+    );
     panes.sort_by_key(|t| t.worker);
     let by_worker: HashMap<u32, String> =
         panes.iter().map(|t| (t.worker, t.pane.clone())).collect();
@@ -193,8 +201,19 @@ pub fn run(hosts: &[Sshd; 2], repo: &Path, win: Duration) -> CzarRun {
     let lines = Arc::new([AtomicU64::new(0), AtomicU64::new(0)]);
     let probes: Current = Arc::default();
     let opened = [0, 1].map(|h| {
-        let o = open(&rt, h, &hosts[h], repo, Arc::clone(&lines), Arc::clone(&probes));
-        println!("  {}: {} panes through its node", hosts[h].alias, o.panes.len());
+        let o = open(
+            &rt,
+            h,
+            &hosts[h],
+            repo,
+            Arc::clone(&lines),
+            Arc::clone(&probes),
+        );
+        println!(
+            "  {}: {} panes through its node",
+            hosts[h].alias,
+            o.panes.len()
+        );
         o
     });
     let ssh: Vec<u32> = opened.iter().filter_map(|o| o.link.pid()).collect();
@@ -211,7 +230,10 @@ pub fn run(hosts: &[Sshd; 2], repo: &Path, win: Duration) -> CzarRun {
         .flat_map(|o| o.panes.iter().take(STREAMERS as usize))
         .collect();
     for t in &streamers {
-        keys(t, &["while :; do echo streaming line; sleep 0.1; done", "Enter"]);
+        keys(
+            t,
+            &["while :; do echo streaming line; sleep 0.1; done", "Enter"],
+        );
     }
     std::thread::sleep(Duration::from_secs(2));
     println!("czar: streaming window");
@@ -226,7 +248,9 @@ pub fn run(hosts: &[Sshd; 2], repo: &Path, win: Duration) -> CzarRun {
     drop(rt);
     // The links closed: each node exits, its panes stay for the naive half.
     let deadline = Instant::now() + Duration::from_secs(10);
-    while nodes.iter().any(|p| Path::new(&format!("/proc/{p}")).exists())
+    while nodes
+        .iter()
+        .any(|p| Path::new(&format!("/proc/{p}")).exists())
         && Instant::now() < deadline
     {
         std::thread::sleep(Duration::from_millis(100));

@@ -51,7 +51,10 @@ fn main() {
         sshd::start_or_skip("fleet bench", "czar-bench-h1"),
         sshd::start_or_skip("fleet bench", "czar-bench-h2"),
     ) else {
-        println!("fleet bench: SKIPPED, no sshd ({}); nothing measured", sshd::SSHD);
+        println!(
+            "fleet bench: SKIPPED, no sshd ({}); nothing measured",
+            sshd::SSHD
+        );
         return;
     };
     let hosts = [a, b];

@@ -109,7 +109,9 @@ fn poll(
             .output();
         polls.fetch_add(1, Ordering::Relaxed);
         match out {
-            Ok(o) if o.status.success() => probes.screen(t.worker, &String::from_utf8_lossy(&o.stdout)),
+            Ok(o) if o.status.success() => {
+                probes.screen(t.worker, &String::from_utf8_lossy(&o.stdout))
+            }
             _ => {
                 failed.fetch_add(1, Ordering::Relaxed);
             }

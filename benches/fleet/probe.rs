@@ -108,7 +108,13 @@ fn type_marker(t: &Target, marker: &str) {
     let typed = Command::new("tmux")
         .arg("-S")
         .arg(&t.socket)
-        .args(["send-keys", "-t", &t.pane, &format!("echo {marker}"), "Enter"])
+        .args([
+            "send-keys",
+            "-t",
+            &t.pane,
+            &format!("echo {marker}"),
+            "Enter",
+        ])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -54,7 +54,10 @@ pub fn destination(host: &Host) -> Result<String, InstallError> {
     let (key, value) = if host.czar.contains('/') {
         ("czar", host.czar.clone())
     } else {
-        ("dir", format!("{}/bin/czar", host.dir.trim_end_matches('/')))
+        (
+            "dir",
+            format!("{}/bin/czar", host.dir.trim_end_matches('/')),
+        )
     };
     let bad = |why| InstallError::Path {
         host: host.name.clone(),
@@ -72,7 +75,9 @@ pub fn destination(host: &Host) -> Result<String, InstallError> {
         ));
     }
     if value.starts_with('-') || value.ends_with('/') || value.contains(['\n', '\r', '\0']) {
-        return Err(bad("not a file path (starts with -, ends with /, or has a line break)"));
+        return Err(bad(
+            "not a file path (starts with -, ends with /, or has a line break)",
+        ));
     }
     if value.split('/').any(|part| part == "..") {
         return Err(bad("`..` is refused in the path czar is installed to"));
@@ -91,7 +96,9 @@ fn ssh(host: &Host, remote: &str) -> Result<Command, InstallError> {
     if let Some(config) = std::env::var_os("CZAR_SSH_CONFIG") {
         cmd.arg("-F").arg(config);
     }
-    cmd.args(["-o", "BatchMode=yes", "-T"]).args(target).arg(remote);
+    cmd.args(["-o", "BatchMode=yes", "-T"])
+        .args(target)
+        .arg(remote);
     cmd.kill_on_drop(true);
     Ok(cmd)
 }
@@ -142,8 +149,8 @@ pub async fn install(host: &Host) -> anyhow::Result<Installed> {
     }
     let exe = std::env::current_exe()
         .map_err(|e| anyhow::anyhow!("finding this czar's own binary: {e}"))?;
-    let file = std::fs::File::open(&exe)
-        .map_err(|e| anyhow::anyhow!("reading {}: {e}", exe.display()))?;
+    let file =
+        std::fs::File::open(&exe).map_err(|e| anyhow::anyhow!("reading {}: {e}", exe.display()))?;
     let parent = path.rsplit_once('/').map_or(".", |(p, _)| p);
     let parent = if parent.is_empty() { "/" } else { parent };
     // Written beside its destination, then renamed over it: a running node keeps its old

@@ -62,10 +62,7 @@ fn install_puts_this_binary_on_the_host_once_and_replaces_another_version() {
         said.contains(&format!("box: already at version {version}")),
         "{said}"
     );
-    assert_eq!(
-        std::fs::metadata(&dest).unwrap().modified().unwrap(),
-        mtime
-    );
+    assert_eq!(std::fs::metadata(&dest).unwrap().modified().unwrap(), mtime);
 
     // The node's connection, with the default `czar`, runs the installed one (the login's PATH
     // has no czar of its own).
@@ -84,11 +81,18 @@ fn install_puts_this_binary_on_the_host_once_and_replaces_another_version() {
     std::fs::create_dir_all(pinned.parent().unwrap()).unwrap();
     std::fs::write(&pinned, "#!/bin/sh\necho 'czar 0.0.1-old'\n").unwrap();
     std::fs::set_permissions(&pinned, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let replaced = json(&install(&repo.root, &host.ssh_config, &["pinned", "--json"]));
+    let replaced = json(&install(
+        &repo.root,
+        &host.ssh_config,
+        &["pinned", "--json"],
+    ));
     assert_eq!(replaced["action"], "installed", "{replaced}");
     assert_eq!(replaced["was"], "czar 0.0.1-old");
     assert_eq!(replaced["path"], pinned.display().to_string());
-    assert!(std::fs::read(&pinned).unwrap() == ours, "replaced by this binary");
+    assert!(
+        std::fs::read(&pinned).unwrap() == ours,
+        "replaced by this binary"
+    );
     let leftovers: Vec<_> = std::fs::read_dir(pinned.parent().unwrap())
         .unwrap()
         .flatten()
@@ -118,9 +122,15 @@ fn an_install_path_the_remote_shell_could_misread_is_refused_naming_the_host_and
         czar: czar.into(),
     };
     use czar::node::install::destination;
-    assert_eq!(destination(&host("czar", "/srv/n/")).unwrap(), "/srv/n/bin/czar");
+    assert_eq!(
+        destination(&host("czar", "/srv/n/")).unwrap(),
+        "/srv/n/bin/czar"
+    );
     assert_eq!(destination(&host("czar", "node")).unwrap(), "node/bin/czar");
-    assert_eq!(destination(&host("/opt/c z/czar", "/n")).unwrap(), "/opt/c z/czar");
+    assert_eq!(
+        destination(&host("/opt/c z/czar", "/n")).unwrap(),
+        "/opt/c z/czar"
+    );
     for (czar, dir, key) in [
         ("~/bin/czar", "/n", "czar"),
         ("-o/x", "/n", "czar"),
