@@ -113,7 +113,10 @@ pub enum Cmd {
     /// Serve a czar on this host (started by the czar as `ssh HOST czar node --dir DIR`): keeps
     /// its tmux server, clone, worktrees and output logs under --dir and speaks the node
     /// protocol on standard input and output. Refuses every path outside --dir.
-    Node,
+    Node {
+        #[command(subcommand)]
+        action: Option<NodeCmd>,
+    },
     /// The simulated coding agent (used by the demo and the tests).
     #[command(hide = true)]
     SimAgent(SimArgs),
@@ -121,6 +124,19 @@ pub enum Cmd {
     /// starts each worker's agent this way).
     #[command(hide = true)]
     PaneLog(PaneLogArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NodeCmd {
+    /// Put this czar binary on a host of czar.toml's [hosts] when it is missing there or of
+    /// another version: at the host's `czar` path, or <dir>/bin/czar. Over your own ssh.
+    Install {
+        /// The host's name, as in [hosts.<name>].
+        host: String,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]

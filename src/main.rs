@@ -1,5 +1,5 @@
 use clap::Parser;
-use czar::cli::{Cli, Cmd, TaskCmd};
+use czar::cli::{Cli, Cmd, NodeCmd, TaskCmd};
 use czar::core::observation::Signal;
 use czar::project::UsageError;
 use czar::visible::visible;
@@ -59,7 +59,10 @@ async fn dispatch(cli: Cli, dir: PathBuf) -> anyhow::Result<i32> {
         Some(Cmd::Doctor { json }) => czar::cmd::doctor::run(&dir, json).await,
         Some(Cmd::Classify(args)) => czar::cmd::classify::run(&dir, &args).map(|()| 0),
         Some(Cmd::Demo(args)) => czar::cmd::demo::run(&args, cli.dir.as_deref()).await,
-        Some(Cmd::Node) => {
+        Some(Cmd::Node {
+            action: Some(NodeCmd::Install { host, json }),
+        }) => czar::node::install::run(&dir, &host, json).await,
+        Some(Cmd::Node { action: None }) => {
             let Some(dir) = cli.dir else {
                 anyhow::bail!("czar node needs --dir DIR: the folder it keeps everything in");
             };

@@ -230,7 +230,8 @@ pub fn ssh_target(spec: &str) -> Result<Vec<String>, String> {
 /// The one command that reaches a host: the user's `ssh` (their config, keys, agent,
 /// ProxyJump and ControlMaster honoured; `CZAR_SSH_CONFIG` names another config file), no
 /// password prompt, no terminal, running `czar node --dir DIR` there. `DIR` is quoted for the
-/// remote shell; nothing secret is on this line.
+/// remote shell; nothing secret is on this line. A bare program name (the default `czar`) is
+/// looked up with `DIR/bin` first on the PATH, where `czar node install` puts it.
 pub fn ssh_command(target: &[String], remote_czar: &str, dir: &str) -> Command {
     let mut cmd = Command::new("ssh");
     if let Some(config) = std::env::var_os("CZAR_SSH_CONFIG") {
@@ -238,8 +239,14 @@ pub fn ssh_command(target: &[String], remote_czar: &str, dir: &str) -> Command {
     }
     cmd.args(["-o", "BatchMode=yes", "-o", "ServerAliveInterval=15", "-T"]);
     cmd.args(target);
+    let path = if remote_czar.contains('/') {
+        String::new()
+    } else {
+        let bin = format!("{}/bin", dir.trim_end_matches('/'));
+        format!("export PATH={}:\"$PATH\"; ", shell_quote(&bin))
+    };
     cmd.arg(format!(
-        "{} node --dir {}",
+        "{path}{} node --dir {}",
         shell_quote(remote_czar),
         shell_quote(dir)
     ));
@@ -308,7 +315,13 @@ mod tests {
             .get_args()
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
-        assert_eq!(args.last().unwrap(), "'czar' node --dir '/srv/x y'");
+        assert_eq!(
+            args.last().unwrap(),
+            "export PATH='/srv/x y/bin':\"$PATH\"; 'czar' node --dir '/srv/x y'"
+        );
+        let cmd = ssh_command(&["h".into()], "/opt/czar", "/srv/n");
+        let last = cmd.as_std().get_args().last().unwrap().to_owned();
+        assert_eq!(last, "'/opt/czar' node --dir '/srv/n'");
         assert!(args.contains(&"BatchMode=yes".to_string()));
     }
 

@@ -5,6 +5,7 @@
 mod git;
 pub mod git_remote;
 pub mod host_link;
+pub mod install;
 pub mod layout;
 pub mod link;
 pub mod proto;

@@ -9,6 +9,7 @@ mod dashboard_attach;
 mod demo_host;
 mod faults;
 mod fleet;
+mod install;
 mod pipes;
 mod reconnect;
 mod remote_panes;
