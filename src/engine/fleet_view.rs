@@ -16,6 +16,10 @@ pub struct HostRow {
     pub health: HostHealth,
     /// The workers placed there, in order.
     pub workers: Vec<WorkerId>,
+    /// Its `grace_secs`: down this long, it is called down (the core gives its tasks back
+    /// then), before that reconnecting.
+    #[serde(skip)]
+    pub grace_ms: u64,
 }
 
 /// Whether the host answers. Its link keeps trying a down host (with backoff), so a down host
@@ -65,6 +69,7 @@ impl Fleet {
                     name: h.name.clone(),
                     health,
                     workers: h.workers().collect(),
+                    grace_ms: h.grace_ms,
                 }
             })
             .collect()
@@ -154,6 +159,7 @@ mod tests {
                 name: "a".into(),
                 health: HostHealth::Up,
                 workers: vec![3, 4],
+                grace_ms: 120_000,
             }]
         );
         assert!(seen.has_changed().unwrap_or(false));

@@ -22,6 +22,8 @@ use std::time::Instant;
 pub(crate) struct Host {
     pub name: String,
     pub ssh: String,
+    /// How long it may be unreachable before the core gives its tasks back (`grace_secs`).
+    pub grace_ms: u64,
     pub link: Arc<HostLink>,
     /// The czar program there (`czar` on its PATH unless configured).
     pub czar: String,
@@ -73,6 +75,7 @@ pub(crate) fn open(setup: &Setup, local: Arc<dyn Panes>) -> Result<Option<Opened
         hosts.push(Host {
             name: h.name.clone(),
             ssh: h.ssh.clone(),
+            grace_ms: h.grace_secs.saturating_mul(1000),
             link,
             czar: h.czar.clone(),
             follower,
@@ -166,7 +169,10 @@ impl Fleet {
     pub fn of(hosts: Vec<Host>) -> Fleet {
         let panes = |h: &Host| -> Arc<dyn Panes> {
             let (sink, _) = RemotePanes::on_event(None, None);
-            Arc::new(RemotePanes::new(Arc::clone(&h.link) as Arc<dyn Asker>, sink))
+            Arc::new(RemotePanes::new(
+                Arc::clone(&h.link) as Arc<dyn Asker>,
+                sink,
+            ))
         };
         let all: Vec<Arc<dyn Panes>> = hosts.iter().map(panes).collect();
         let local = Arc::clone(&all[0]);
@@ -185,6 +191,7 @@ impl Host {
         Host {
             name: name.to_string(),
             ssh: name.to_string(),
+            grace_ms: 120_000,
             link,
             czar: "czar".into(),
             follower: Arc::new(Follower::new(PathBuf::from("."), "czar/")),

@@ -120,6 +120,7 @@ fn an_install_path_the_remote_shell_could_misread_is_refused_naming_the_host_and
         agents: Vec::new(),
         labels: Vec::new(),
         czar: czar.into(),
+        grace_secs: 120,
     };
     use czar::node::install::destination;
     assert_eq!(

@@ -15,6 +15,7 @@ fn ui_with_hosts() -> UiState {
             name: "gpu-box".into(),
             health: HostHealth::Up,
             workers: vec![2],
+            grace_ms: 120_000,
         },
         HostRow {
             name: "mac-mini-upstairs".into(),
@@ -23,6 +24,7 @@ fn ui_with_hosts() -> UiState {
                 attempts: 4,
             },
             workers: vec![3],
+            grace_ms: 120_000,
         },
         HostRow {
             name: "old".into(),
@@ -31,6 +33,7 @@ fn ui_with_hosts() -> UiState {
                 attempts: 40,
             },
             workers: vec![4],
+            grace_ms: 120_000,
         },
     ]);
     ui

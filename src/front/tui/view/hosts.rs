@@ -13,10 +13,6 @@ use ratatui::style::Color;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-/// A host down this long is called down rather than reconnecting (its link keeps trying; this
-/// is when the operator should look at it).
-pub const DOWN_AFTER_MS: u64 = 60_000;
-
 /// The host worker `worker` runs on, from the published rows; `None`: this machine. The one
 /// place the view learns a worker's host, so it can read it from the model once the core
 /// carries it.
@@ -26,10 +22,12 @@ pub fn host_of(hosts: &[HostRow], worker: WorkerId) -> Option<&HostRow> {
 
 /// `up`, `reconnecting 12s`, `down since 12:03:04` (UTC, as the event log's times); `short`:
 /// `up`, `retry 12s`, `down 12:03`.
-pub fn health_words(h: &HostHealth, now: u64, short: bool) -> String {
-    match (*h, short) {
+/// Unreachable for less than its grace, a host is reconnecting (the core keeps its tasks there);
+/// past it, down (they went back to the queue).
+pub fn health_words(h: &HostRow, now: u64, short: bool) -> String {
+    match (h.health, short) {
         (HostHealth::Up, _) => "up".into(),
-        (HostHealth::Down { since, .. }, _) if now.saturating_sub(since) < DOWN_AFTER_MS => {
+        (HostHealth::Down { since, .. }, _) if now.saturating_sub(since) < h.grace_ms => {
             let word = if short { "retry" } else { "reconnecting" };
             format!("{word} {}", ago(now.saturating_sub(since)))
         }
@@ -39,12 +37,10 @@ pub fn health_words(h: &HostHealth, now: u64, short: bool) -> String {
 }
 
 /// The colour of a host's health: green up, yellow reconnecting, red down.
-pub fn health_color(h: &HostHealth, now: u64) -> Color {
-    match *h {
+pub fn health_color(h: &HostRow, now: u64) -> Color {
+    match h.health {
         HostHealth::Up => Color::Green,
-        HostHealth::Down { since, .. } if now.saturating_sub(since) < DOWN_AFTER_MS => {
-            Color::Yellow
-        }
+        HostHealth::Down { since, .. } if now.saturating_sub(since) < h.grace_ms => Color::Yellow,
         HostHealth::Down { .. } => Color::Red,
     }
 }
@@ -86,8 +82,8 @@ fn spans<'a>(ui: &UiState, detail: Detail) -> Vec<Span<'a>> {
         };
         spans.push(Span::raw(format!(" {name} ")));
         spans.push(Span::styled(
-            health_words(&h.health, ui.now, matches!(detail, Detail::Short)),
-            fg(ui, health_color(&h.health, ui.now)),
+            health_words(h, ui.now, matches!(detail, Detail::Short)),
+            fg(ui, health_color(h, ui.now)),
         ));
         if matches!(detail, Detail::Full) {
             spans.push(Span::styled(
@@ -117,18 +113,24 @@ mod tests {
     #[test]
     fn health_reads_up_then_reconnecting_then_down_since() {
         let now = 10 * 3_600_000;
-        assert_eq!(health_words(&HostHealth::Up, now, false), "up");
-        let recent = HostHealth::Down {
+        let row = |health| HostRow {
+            name: "a".into(),
+            health,
+            workers: vec![2],
+            grace_ms: 60_000,
+        };
+        assert_eq!(health_words(&row(HostHealth::Up), now, false), "up");
+        let recent = row(HostHealth::Down {
             since: now - 12_000,
             attempts: 3,
-        };
+        });
         assert_eq!(health_words(&recent, now, false), "reconnecting 12s");
         assert_eq!(health_words(&recent, now, true), "retry 12s");
         assert_eq!(health_color(&recent, now), Color::Yellow);
-        let long = HostHealth::Down {
-            since: now - DOWN_AFTER_MS,
+        let long = row(HostHealth::Down {
+            since: now - 60_000,
             attempts: 9,
-        };
+        });
         assert_eq!(health_words(&long, now, false), "down since 09:59:00");
         assert_eq!(health_words(&long, now, true), "down 09:59");
         assert_eq!(health_color(&long, now), Color::Red);
@@ -148,6 +150,7 @@ mod tests {
             name: "a".into(),
             health: HostHealth::Up,
             workers: vec![2, 3],
+            grace_ms: 120_000,
         }];
         assert_eq!(host_of(&rows, 3).map(|h| h.name.as_str()), Some("a"));
         assert!(host_of(&rows, 1).is_none());

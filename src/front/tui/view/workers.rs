@@ -151,7 +151,7 @@ fn host_cell<'a>(ui: &UiState, worker: crate::core::model::WorkerId, width: u16)
     match super::hosts::host_of(&ui.hosts, worker) {
         Some(h) => Cell::from(Span::styled(
             fit(&one_line(&h.name), width as usize),
-            fg(ui, super::hosts::health_color(&h.health, ui.now)),
+            fg(ui, super::hosts::health_color(h, ui.now)),
         )),
         None => Cell::from(Span::styled(LOCAL, fg(ui, Color::DarkGray))),
     }
