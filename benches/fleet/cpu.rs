@@ -3,26 +3,7 @@
 
 use std::path::Path;
 
-/// Linux reports /proc times in USER_HZ, 100 on every architecture it runs on.
-const TICKS: f64 = 100.0;
-
-/// utime + stime (+ cutime + cstime when `children`: the children it has waited for), seconds.
-pub fn proc_cpu(pid: u32, children: bool) -> f64 {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return 0.0;
-    };
-    let Some((_, rest)) = stat.rsplit_once(')') else {
-        return 0.0;
-    };
-    let n = if children { 4 } else { 2 };
-    let ticks: u64 = rest
-        .split_whitespace()
-        .skip(11)
-        .take(n)
-        .map(|w| w.parse::<u64>().unwrap_or(0))
-        .sum();
-    ticks as f64 / TICKS
-}
+pub use crate::shared::proc_cpu;
 
 /// This process with the children it has waited for.
 pub fn own_cpu() -> f64 {

@@ -8,29 +8,7 @@ use std::time::{Duration, Instant};
 
 pub use czar::engine::now_ms;
 
-fn ticks_per_sec() -> f64 {
-    // Linux reports /proc times in USER_HZ, 100 on every architecture it runs on.
-    100.0
-}
-
-/// utime + stime (+ cutime + cstime when `children`), in seconds. The kernel scales these to
-/// the scheduler's exact count, threads that ended included, so they are right to a tick.
-fn proc_cpu(pid: u32, children: bool) -> f64 {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return 0.0;
-    };
-    let Some((_, rest)) = stat.rsplit_once(')') else {
-        return 0.0;
-    };
-    let n = if children { 4 } else { 2 };
-    let ticks: u64 = rest
-        .split_whitespace()
-        .skip(11)
-        .take(n)
-        .map(|w| w.parse::<u64>().unwrap_or(0))
-        .sum();
-    ticks as f64 / ticks_per_sec()
-}
+use crate::shared::proc_cpu;
 
 /// CPU seconds of a process from the scheduler's count in ns, over all its threads: a process
 /// that runs for microseconds at a time would read as whole ticks or none in utime/stime.

@@ -10,6 +10,28 @@ use std::process::{Command, Stdio};
 pub mod support;
 use support::TmuxServer;
 
+/// CPU seconds of process `pid` from /proc: utime + stime (+ cutime + cstime when `children`:
+/// the children it has waited for). The kernel scales these to the scheduler's exact count,
+/// threads that ended included, so they are right to a tick (Linux reports them in USER_HZ,
+/// 100 on every architecture it runs on). 0 when the process is gone.
+#[allow(dead_code)]
+pub fn proc_cpu(pid: u32, children: bool) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return 0.0;
+    };
+    let n = if children { 4 } else { 2 };
+    let ticks: u64 = rest
+        .split_whitespace()
+        .skip(11)
+        .take(n)
+        .map(|w| w.parse::<u64>().unwrap_or(0))
+        .sum();
+    ticks as f64 / 100.0
+}
+
 /// Exits loudly (status 2) when tmux is missing: nothing can be measured without it.
 pub fn require_tmux(bench: &str) {
     if Command::new("tmux").arg("-V").output().is_err() {
