@@ -25,7 +25,7 @@ pub fn run(dir: &Path, id: &str, json: bool) -> anyhow::Result<()> {
     let store = Store::open(&cfg.paths.state_dir)?;
     let (mut tasks, workers) = store.load()?;
     // A task still only in its file is explained too (not yet read by a czar).
-    let names = crate::tasks::known_names(&cfg.profiles);
+    let names = crate::tasks::known_names(&cfg.profiles, &cfg.hosts);
     for def in crate::tasks::load_dir(&cfg.paths.tasks_dir, &names).tasks {
         tasks
             .entry(def.id.clone())
