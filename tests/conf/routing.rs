@@ -7,7 +7,15 @@ use czar::tasks;
 
 /// Profiles, the tags some declare (`#tag`) and the labels some host declares (`@label`), as
 /// `tasks::known_names` lists them.
-const KNOWN: &[&str] = &["claude", "codex", "sim", "#big-context", "#rust", "@gpu", "@mem"];
+const KNOWN: &[&str] = &[
+    "claude",
+    "codex",
+    "sim",
+    "#big-context",
+    "#rust",
+    "@gpu",
+    "@mem",
+];
 
 fn parse(text: &str) -> Result<czar::core::model::TaskDef, String> {
     tasks::parse_task(Path::new("tasks/x.md"), text, KNOWN).map_err(|e| e.to_string())
@@ -110,16 +118,25 @@ fn a_label_no_host_declares_or_of_the_wrong_type_is_refused_with_its_line_and_ke
     );
     // A tag is not a label, nor the other way round.
     let err = parse("+++\nlabels = [\"rust\"]\n+++\nx\n").unwrap_err();
-    assert!(err.contains("labels[0]: no host declares the label \"rust\""), "{err}");
+    assert!(
+        err.contains("labels[0]: no host declares the label \"rust\""),
+        "{err}"
+    );
     let err = parse("+++\ntags = [\"gpu\"]\n+++\nx\n").unwrap_err();
     assert!(err.contains("tags[0]: no agent profile declares"), "{err}");
     let err = parse("+++\n\nlabels = \"gpu\"\n+++\nx\n").unwrap_err();
-    assert!(err.starts_with("tasks/x.md:3: labels: expected a list of labels"), "{err}");
+    assert!(
+        err.starts_with("tasks/x.md:3: labels: expected a list of labels"),
+        "{err}"
+    );
     let err = parse("+++\nlabels = [1]\n+++\nx\n").unwrap_err();
     assert!(err.contains("labels[0]: expected a string"), "{err}");
     // A label is no profile name, and is not listed as one.
     let err = parse("+++\nagent = \"@gpu\"\n+++\nx\n").unwrap_err();
-    assert!(err.contains("(known profiles: claude, codex, sim)"), "{err}");
+    assert!(
+        err.contains("(known profiles: claude, codex, sim)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -138,9 +155,18 @@ fn hosts_labels_are_known_names_and_a_written_task_must_use_them() {
         body: "x\n".into(),
         ..Default::default()
     };
-    let err = tasks::write_task(&tasks_dir, &new, &known).unwrap_err().to_string();
-    assert!(err.contains("labels[0]: no host declares the label \"tpu\""), "{err}");
-    assert_eq!(std::fs::read_dir(&tasks_dir).unwrap().count(), 0, "nothing written");
+    let err = tasks::write_task(&tasks_dir, &new, &known)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("labels[0]: no host declares the label \"tpu\""),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&tasks_dir).unwrap().count(),
+        0,
+        "nothing written"
+    );
     new.labels = vec!["gpu".into()];
     let path = tasks::write_task(&tasks_dir, &new, &known).unwrap();
     let back = tasks::parse_task(&path, &std::fs::read_to_string(&path).unwrap(), &known);

@@ -31,7 +31,10 @@ fn labelled(id: &str, agent: &[&str], labels: &[&str]) -> TaskDef {
 /// all of the default profile `sim`.
 fn fleet() -> Model {
     let mut m = model(3);
-    m.policy.hosts = vec![host("cpu", 1, &[], &[]), host("gpu", 1, &[], &["gpu", "mem"])];
+    m.policy.hosts = vec![
+        host("cpu", 1, &[], &[]),
+        host("gpu", 1, &[], &["gpu", "mem"]),
+    ];
     boot(&mut m, 0);
     m
 }
@@ -78,7 +81,11 @@ fn a_labelled_task_goes_only_to_a_worker_on_a_host_declaring_all_its_labels() {
 fn through_the_queue_a_labelled_task_waits_for_its_host_and_says_why_once() {
     let mut m = fleet();
     update(&mut m, seen(3, AgentState::Busy, Input::Empty, 1), 1);
-    let out = load(&mut m, vec![labelled("g", &[], &["gpu"]), def("u", &[], None)], 2);
+    let out = load(
+        &mut m,
+        vec![labelled("g", &[], &["gpu"]), def("u", &[], None)],
+        2,
+    );
     // The labelled task, routed first, passes over workers 1 and 2 and waits for gpu's; the
     // unlabelled one takes worker 1.
     assert_eq!(prepares(&out), vec![(1, "u".to_string())]);
@@ -150,5 +157,8 @@ fn no_worker_is_added_here_for_a_labelled_task() {
         profile_to_start(&m, &labelled("t", &["codex"], &[])).as_deref(),
         Some("codex")
     );
-    assert_eq!(profile_to_start(&m, &labelled("t", &["codex"], &["gpu"])), None);
+    assert_eq!(
+        profile_to_start(&m, &labelled("t", &["codex"], &["gpu"])),
+        None
+    );
 }
