@@ -162,3 +162,34 @@ fn no_worker_is_added_here_for_a_labelled_task() {
         None
     );
 }
+
+#[test]
+fn a_labelled_task_no_worker_it_accepts_may_take_is_not_left_waiting_for_ever() {
+    // gpu carries sim only: a codex task requiring gpu can never run; one requiring gpu of
+    // any profile waits for gpu's busy worker.
+    let mut m = model(2);
+    m.policy.hosts = vec![host("gpu", 1, &["sim"], &["gpu"])];
+    boot(&mut m, 0);
+    update(&mut m, seen(2, AgentState::Busy, Input::Empty, 1), 1);
+    let defs = vec![
+        labelled("never", &["codex"], &["gpu"]),
+        labelled("later", &[], &["gpu"]),
+    ];
+    load(&mut m, defs, 2);
+    let why = "no worker it accepts runs on a host with its labels (gpu)";
+    // A run that probes agents again parks it, saying why.
+    assert!(m.policy.spawn.probe_after_ms.is_some());
+    let never = &m.tasks["never"];
+    assert_eq!(never.state, TaskState::Pending);
+    assert_eq!(never.unrunnable.as_deref(), Some(why));
+    assert_eq!(m.tasks["later"].unrunnable, None);
+    // A run that must end (`--auto`) fails it instead of waiting for ever.
+    m.policy.spawn.probe_after_ms = None;
+    update(&mut m, Observation::Tick, 3);
+    let never = &m.tasks["never"];
+    assert_eq!(never.state, TaskState::Failed, "{never:?}");
+    let reason = never.reason.as_deref().unwrap_or_default();
+    assert!(reason.contains(why), "{reason}");
+    assert_eq!(m.tasks["later"].state, TaskState::Pending);
+    assert_eq!(m.tasks["later"].worker, None);
+}
