@@ -212,6 +212,9 @@ pub struct TaskAddArgs {
     /// Only profiles declaring all these tags may take it (`--tags rust,big-context`).
     #[arg(long, value_name = "TAGS", value_delimiter = ',')]
     pub tags: Vec<String>,
+    /// Only workers on a host declaring all these labels may take it (`--labels gpu`).
+    #[arg(long, value_name = "LABELS", value_delimiter = ',')]
+    pub labels: Vec<String>,
     /// The plan it belongs to (default: $CZAR_PLAN; run by a planner's worker, its plan).
     #[arg(long, value_name = "ID", env = "CZAR_PLAN")]
     pub plan: Option<String>,

@@ -25,7 +25,7 @@ pub fn run(dir: &Path, id: &str, json: bool) -> anyhow::Result<()> {
     let store = Store::open(&cfg.paths.state_dir)?;
     let (mut tasks, workers) = store.load()?;
     // A task still only in its file is explained too (not yet read by a czar).
-    let names = crate::tasks::known_names(&cfg.profiles);
+    let names = crate::tasks::known_names(&cfg.profiles, &cfg.hosts);
     for def in crate::tasks::load_dir(&cfg.paths.tasks_dir, &names).tasks {
         tasks
             .entry(def.id.clone())
@@ -56,6 +56,7 @@ pub fn run(dir: &Path, id: &str, json: bool) -> anyhow::Result<()> {
             "reason": task.reason,
             "agent": task.def.agent,
             "tags": task.def.tags,
+            "labels": task.def.labels,
             "plan": task.def.plan,
             "tried_in_order": order,
             "skipped": task.route.skipped,
@@ -84,6 +85,10 @@ pub fn run(dir: &Path, id: &str, json: bool) -> anyhow::Result<()> {
     println!("accepts, in order: {accepts}");
     if !task.def.tags.is_empty() {
         println!("requires tags: {}", one_line(&task.def.tags.join(", ")));
+    }
+    if !task.def.labels.is_empty() {
+        let labels = task.def.labels.join(", ");
+        println!("requires host labels: {}", one_line(&labels));
     }
     if task.route.skipped.is_empty() {
         println!("passed over: none");

@@ -15,7 +15,7 @@ const TEMPLATE: &str = include_str!("../../prompts/plan.md");
 /// Makes the plan and queues its planner; returns the plan.
 pub fn make(dir: &Path, goal: &str, agent: Option<&str>) -> anyhow::Result<Plan> {
     let cfg = project::load(dir)?;
-    let names = tasks::known_names(&cfg.profiles);
+    let names = tasks::known_names(&cfg.profiles, &cfg.hosts);
     let known: Vec<&str> = names.iter().map(String::as_str).collect();
     if let Some(a) = agent.filter(|a| !cfg.profiles.contains_key(*a)) {
         return Err(UsageError(format!(

@@ -38,7 +38,7 @@ pub fn init(dir: &Path) -> anyhow::Result<()> {
 /// profile; anything refused exits 2 and writes nothing.
 pub fn task_add(dir: &Path, args: &TaskAddArgs) -> anyhow::Result<()> {
     let cfg = project::load(dir)?;
-    let names = tasks::known_names(&cfg.profiles);
+    let names = tasks::known_names(&cfg.profiles, &cfg.hosts);
     let agents: Vec<&str> = names.iter().map(String::as_str).collect();
     if let Some(agent) = args.agent.iter().find(|a| !cfg.profiles.contains_key(*a)) {
         return Err(UsageError(format!(
@@ -56,6 +56,16 @@ pub fn task_add(dir: &Path, args: &TaskAddArgs) -> anyhow::Result<()> {
         return Err(UsageError(format!(
             "--tags {tag:?}: no agent profile declares this tag (add it to `tags` in \
              [agents.<name>] in czar.toml)"
+        ))
+        .into());
+    }
+    if let Some(label) = args
+        .labels
+        .iter()
+        .find(|l| !cfg.hosts.iter().any(|h| h.labels.contains(l)))
+    {
+        return Err(UsageError(format!(
+            "--labels {label:?}: no host declares this label (add it to `labels` in              [hosts.<name>] in czar.toml)"
         ))
         .into());
     }
@@ -92,6 +102,7 @@ pub fn task_add(dir: &Path, args: &TaskAddArgs) -> anyhow::Result<()> {
         needs: args.needs.clone(),
         agent: args.agent.clone(),
         tags: args.tags.clone(),
+        labels: args.labels.clone(),
         // An empty $CZAR_PLAN is no plan; run by a planner, the plan it is splitting.
         plan: args
             .plan
@@ -117,7 +128,7 @@ pub fn status(dir: &Path, json: bool) -> anyhow::Result<()> {
     model.tasks = tasks;
     model.workers = workers;
     // Tasks queued in files that no czar has read yet are part of the queue too.
-    let agents = crate::tasks::known_names(&cfg.profiles);
+    let agents = crate::tasks::known_names(&cfg.profiles, &cfg.hosts);
     let set = tasks::load_dir(&cfg.paths.tasks_dir, &agents);
     model.task_file_errors = set.errors_by_file();
     for def in set.tasks {
@@ -149,7 +160,7 @@ pub fn stats(dir: &Path, json: bool, html: Option<&Path>) -> anyhow::Result<()> 
     let store = Store::open(&cfg.paths.state_dir)?;
     let (mut tasks, workers) = store.load()?;
     // Tasks queued in files no czar has read yet count too, as `czar status` lists them.
-    let agents = crate::tasks::known_names(&cfg.profiles);
+    let agents = crate::tasks::known_names(&cfg.profiles, &cfg.hosts);
     for def in tasks::load_dir(&cfg.paths.tasks_dir, &agents).tasks {
         tasks
             .entry(def.id.clone())

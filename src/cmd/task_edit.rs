@@ -17,7 +17,7 @@ pub fn edit(dir: &Path, id: &str) -> anyhow::Result<i32> {
         ))
         .into());
     };
-    let agents = crate::tasks::known_names(&q.cfg.profiles);
+    let agents = crate::tasks::known_names(&q.cfg.profiles, &q.cfg.hosts);
     let draft = q.cfg.paths.state_dir.join(format!("edit-{id}.md"));
     // A draft kept from an earlier failed edit is where the operator left off.
     let mut text = match std::fs::read_to_string(&draft) {

@@ -31,7 +31,7 @@ pub(super) fn queue(dir: &Path) -> anyhow::Result<Queue> {
     let mut model = Model::new(&cfg.project, &cfg.base, Default::default());
     model.tasks = tasks;
     model.workers = workers;
-    let agents = crate::tasks::known_names(&cfg.profiles);
+    let agents = crate::tasks::known_names(&cfg.profiles, &cfg.hosts);
     let files = tasks::load_dir(&cfg.paths.tasks_dir, &agents);
     for def in &files.tasks {
         model
@@ -254,7 +254,7 @@ fn set_priority_in_file(q: &Queue, id: &str, p: i64) -> anyhow::Result<()> {
     };
     let text = std::fs::read_to_string(file)
         .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
-    let agents = crate::tasks::known_names(&q.cfg.profiles);
+    let agents = crate::tasks::known_names(&q.cfg.profiles, &q.cfg.hosts);
     let new = tasks::with_priority(&text, p);
     tasks::parse_task(file, &new, &agents).map_err(|e| UsageError(e.to_string()))?;
     std::fs::write(file, new.as_bytes())

@@ -12,7 +12,9 @@ use super::queue;
 pub(super) fn review(model: &mut Model, now: u64, out: &mut Vec<Command>) {
     let troubled = model.profiles.values().any(|h| h.unavailable.is_some())
         || model.workers.values().any(|w| w.retired)
-        || model.tasks.values().any(|t| t.unrunnable.is_some());
+        || model.tasks.values().any(|t| t.unrunnable.is_some())
+        // A task placed by labels may have no worker anywhere that may take it.
+        || model.tasks.values().any(|t| !t.def.labels.is_empty());
     if !troubled {
         return;
     }
@@ -91,16 +93,30 @@ pub(super) fn revive(model: &mut Model, out: &mut Vec<Command>) {
 /// Why no agent can run `t`, if none can.
 fn blocked(model: &Model, t: &Task) -> Option<String> {
     let list = super::route::candidates(model, &t.def);
+    let placed = |w: &Worker| super::route::misplaced(model, &t.def, w.id).is_none();
+    let nowhere = || {
+        let labels = t.def.labels.join(", ");
+        format!("no worker it accepts runs on a host with its labels ({labels})")
+    };
     if super::route::any(&t.def) {
-        // Any worker may take it, of whatever profile.
-        return (!model.workers.values().any(|w| runs(model, w)))
-            .then(|| why(model, &model.policy.default_profile));
+        // Any worker may take it, of whatever profile, where its labels allow.
+        if model.workers.values().any(|w| runs(model, w) && placed(w)) {
+            return None;
+        }
+        let runnable = model.workers.values().any(|w| runs(model, w));
+        return Some(if runnable {
+            nowhere()
+        } else {
+            why(model, &model.policy.default_profile)
+        });
     }
     let can = |p: &String| {
         let mut theirs = model.workers.values().filter(|w| &w.profile == p);
-        let any_runs = theirs.clone().any(|w| runs(model, w));
-        // None left at all: one is added for the task while the profile is available.
-        let addable = !theirs.any(|w| !w.retired) && model.profile_available(p);
+        let any_runs = theirs.clone().any(|w| runs(model, w) && placed(w));
+        // None left at all: one is added for the task while the profile is available (here,
+        // which declares no labels).
+        let addable =
+            t.def.labels.is_empty() && !theirs.any(|w| !w.retired) && model.profile_available(p);
         any_runs || addable
     };
     if list.is_empty() {
@@ -108,6 +124,13 @@ fn blocked(model: &Model, t: &Task) -> Option<String> {
     }
     if list.iter().any(can) {
         return None;
+    }
+    let runnable = |p: &String| {
+        let theirs = model.workers.values().filter(|w| &w.profile == p);
+        theirs.clone().any(|w| runs(model, w)) || model.profile_available(p)
+    };
+    if !t.def.labels.is_empty() && list.iter().any(runnable) {
+        return Some(nowhere());
     }
     let whys: Vec<String> = list.iter().map(|p| why(model, p)).collect();
     Some(whys.join("; "))

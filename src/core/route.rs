@@ -1,7 +1,9 @@
 //! Routing: which agent profiles a task accepts, in its order, and which of them can take it
 //! now. A task names profiles (`agent = ["codex", "claude"]`), requires tags the profiles
 //! declare (`tags = ["rust"]`), both, or neither (any profile). Of the profiles it accepts, the
-//! first that is available gets it; each one passed over is recorded with why.
+//! first that is available gets it; each one passed over is recorded with why. A task's
+//! `labels` send it only to workers on a host declaring them all, and a host's `agents` keep
+//! other profiles' tasks off its workers.
 
 use super::model::{Model, TaskDef, WorkerId};
 
@@ -62,6 +64,26 @@ pub fn unavailable(model: &Model, profile: &str) -> Option<String> {
     all_held.then(|| "every account rate-limited or out of quota".to_string())
 }
 
+/// Why worker `w` cannot take `def` where it runs, if it cannot: its host (this machine has
+/// none) lacks a label the task requires, or does not carry the worker's profile.
+pub fn misplaced(model: &Model, def: &TaskDef, w: WorkerId) -> Option<String> {
+    let wk = model.workers.get(&w)?;
+    let name = wk.host.clone().or_else(|| model.placed_on(w));
+    let host = name
+        .as_ref()
+        .and_then(|n| model.policy.hosts.iter().find(|h| &h.name == n));
+    let labels: &[String] = host.map_or(&[], |h| &h.labels);
+    if let Some(l) = def.labels.iter().find(|l| !labels.contains(l)) {
+        return Some(match &name {
+            Some(n) => format!("host {n} lacks label {l}"),
+            None => format!("this machine lacks label {l}"),
+        });
+    }
+    let host = host?;
+    (!host.agents.is_empty() && !host.agents.contains(&wk.profile))
+        .then(|| format!("profile {} not on host {}", wk.profile, host.name))
+}
+
 /// The outcome of routing one task over the free workers.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Route {
@@ -77,9 +99,19 @@ pub fn choose(model: &Model, def: &TaskDef, free: &[WorkerId]) -> Route {
     let profile_of = |w: &WorkerId| model.workers.get(w).map(|wk| wk.profile.as_str());
     let list = candidates(model, def);
     if any(def) {
+        let fit = free.iter().find(|w| misplaced(model, def, **w).is_none());
+        // None fits where it runs: why, once per distinct reason.
+        let mut skipped = Vec::new();
+        if fit.is_none() {
+            for why in free.iter().filter_map(|w| misplaced(model, def, *w)) {
+                if !skipped.contains(&why) {
+                    skipped.push(why);
+                }
+            }
+        }
         return Route {
-            worker: free.first().copied(),
-            skipped: Vec::new(),
+            worker: fit.copied(),
+            skipped,
         };
     }
     if list.is_empty() {
@@ -94,14 +126,22 @@ pub fn choose(model: &Model, def: &TaskDef, free: &[WorkerId]) -> Route {
             skipped.push(format!("{p}: {why}"));
             continue;
         }
-        match free.iter().find(|w| profile_of(w) == Some(p.as_str())) {
+        let theirs: Vec<WorkerId> = free
+            .iter()
+            .copied()
+            .filter(|w| profile_of(w) == Some(p.as_str()))
+            .collect();
+        match theirs.iter().find(|w| misplaced(model, def, **w).is_none()) {
             Some(w) => {
                 return Route {
                     worker: Some(*w),
                     skipped,
                 };
             }
-            None => skipped.push(format!("{p}: no free worker")),
+            None => match theirs.first().and_then(|w| misplaced(model, def, *w)) {
+                Some(why) => skipped.push(format!("{p}: {why}")),
+                None => skipped.push(format!("{p}: no free worker")),
+            },
         }
     }
     Route {
@@ -117,7 +157,9 @@ pub fn profile_to_start(model: &Model, def: &TaskDef) -> Option<String> {
     let has_worker = |p: &str| model.workers.values().any(|w| w.profile == p && !w.retired);
     // A profile whose workers cannot take work now (breaker open, accounts limited) does not
     // count: the task would wait on it for ever.
+    // An added worker runs on this machine, which declares no labels: it could not take it.
     if any(def)
+        || !def.labels.is_empty()
         || list
             .iter()
             .any(|p| has_worker(p) && unavailable(model, p).is_none())
@@ -136,6 +178,7 @@ pub fn elsewhere(model: &Model, def: &TaskDef, profile: &str, free: &[WorkerId])
             wk.profile != profile
                 && (any(def) || list.contains(&wk.profile))
                 && accepts(model, def, &wk.profile)
+                && misplaced(model, def, *w).is_none()
                 && unavailable(model, &wk.profile).is_none()
         })
     })

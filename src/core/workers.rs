@@ -9,7 +9,7 @@ use super::spawn::{self, Gate};
 pub(super) fn sessions(model: &mut Model, seen: &[SessionSeen], now: u64, out: &mut Vec<Command>) {
     for s in seen {
         let session = model.session_name(s.worker);
-        let profile = model.policy.default_profile.clone();
+        let profile = model.profile_for(s.worker);
         let host = model.placed_on(s.worker);
         // A live session we did not start (a previous czar's) is adopted as it is.
         let w = model.workers.entry(s.worker).or_insert_with(|| Worker {
@@ -261,7 +261,7 @@ pub(super) fn ensure_workers(model: &mut Model, now: u64, out: &mut Vec<Command>
     ids.extend(model.workers.keys().filter(|k| **k > model.policy.workers));
     for id in ids {
         let session = model.session_name(id);
-        let profile = model.policy.default_profile.clone();
+        let profile = model.profile_for(id);
         let max_restarts = model.policy.max_restarts;
         let host = model.placed_on(id);
         let w = model.workers.entry(id).or_insert_with(|| Worker {
@@ -275,6 +275,14 @@ pub(super) fn ensure_workers(model: &mut Model, now: u64, out: &mut Vec<Command>
         w.host = host;
         if w.live || w.starting || w.retired {
             continue;
+        }
+        // A stored profile its host no longer carries (its `agents` changed): start one it does.
+        let allowed = model.profile_for(id);
+        let Some(w) = model.workers.get_mut(&id) else {
+            continue;
+        };
+        if allowed != w.profile && allowed != model.policy.default_profile {
+            w.profile = allowed;
         }
         // Its host does not answer: a start there would fail, and count against its profile.
         if !model.host_up(id) {

@@ -391,7 +391,7 @@ impl Engine {
 /// `Engine::start` calls it for both front ends; the loader checks each task's `agent` against the profiles itself,
 /// with the line. A file that breaks later is the engine's to report (`task_file_error`).
 fn check_tasks(setup: &Setup) -> Result<(), crate::usage::UsageError> {
-    let agents = crate::tasks::known_names(&setup.profiles);
+    let agents = crate::tasks::known_names(&setup.profiles, &setup.hosts);
     let set = crate::tasks::load_dir(&setup.paths.tasks_dir, &agents);
     let lines: Vec<String> = set.errors.iter().map(|e| format!("  {e}")).collect();
     if lines.is_empty() {

@@ -137,7 +137,7 @@ impl Monitor {
             return Vec::new();
         }
         self.last_task_scan = Some(now);
-        let agents = crate::tasks::known_names(&setup.profiles);
+        let agents = crate::tasks::known_names(&setup.profiles, &setup.hosts);
         let set = tasks::load_dir(&setup.paths.tasks_dir, &agents);
         let mut out = Vec::new();
         let errors = set.errors_by_file();

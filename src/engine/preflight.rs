@@ -148,7 +148,7 @@ pub fn check_profile(setup: &Setup, name: &str, used_by: &UsedBy) -> Result<Path
 /// The profiles this run will start: the default one, and those named by the task files.
 pub fn profiles_in_use(setup: &Setup) -> Vec<(String, UsedBy)> {
     let mut used = vec![(setup.policy.default_profile.clone(), UsedBy::Default)];
-    let agents = crate::tasks::known_names(&setup.profiles);
+    let agents = crate::tasks::known_names(&setup.profiles, &setup.hosts);
     let set = crate::tasks::load_dir(&setup.paths.tasks_dir, &agents);
     for t in &set.tasks {
         let root = &setup.paths.repo_root;

@@ -184,6 +184,8 @@ impl Setup {
                         name: h.name.clone(),
                         workers: h.workers as u32,
                         grace_ms: h.grace_secs.saturating_mul(1000),
+                        agents: h.agents.clone(),
+                        labels: h.labels.clone(),
                     })
                     .collect(),
                 ..Policy::default()

@@ -28,12 +28,16 @@ pub const KNOWN_KEYS: &[&str] = &[
     "verify",
     "no_changes",
     "tags",
+    "labels",
     "plan",
     "kind",
 ];
 
 /// In the list of names a task may use (profiles), a tag some profile declares is `#tag`.
 pub const TAG: char = '#';
+
+/// In the same list, a label some host declares is `@label`.
+pub const LABEL: char = '@';
 
 /// An agent profile as routing sees it: the tags it declares.
 pub trait Tagged {
@@ -46,13 +50,20 @@ impl Tagged for crate::config::AgentProfile {
     }
 }
 
-/// The names a task may use: every profile's, and `#tag` for every tag one declares.
-pub fn known_names<P: Tagged>(profiles: &std::collections::BTreeMap<String, P>) -> Vec<String> {
+/// The names a task may use: every profile's, `#tag` for every tag one declares, and `@label`
+/// for every label a host declares.
+pub fn known_names<P: Tagged>(
+    profiles: &std::collections::BTreeMap<String, P>,
+    hosts: &[crate::config::hosts::Host],
+) -> Vec<String> {
     let mut names = Vec::new();
     let mut tags = Vec::new();
     for (name, p) in profiles {
         names.push(name.clone());
         tags.extend(p.tags().iter().map(|t| format!("{TAG}{t}")));
+    }
+    for h in hosts {
+        tags.extend(h.labels.iter().map(|l| format!("{LABEL}{l}")));
     }
     tags.sort();
     tags.dedup();
@@ -65,7 +76,7 @@ pub fn profile_names(known: &[&str]) -> String {
     let names: Vec<&str> = known
         .iter()
         .copied()
-        .filter(|n| !n.starts_with(TAG))
+        .filter(|n| !n.starts_with([TAG, LABEL]))
         .collect();
     names.join(", ")
 }
@@ -141,6 +152,8 @@ pub enum TaskErrorKind {
         "{key}: no agent profile declares the tag {tag:?} (add it to `tags` in [agents.<name>])"
     )]
     UnknownTag { key: String, tag: String },
+    #[error("{key}: no host declares the label {label:?} (add it to `labels` in [hosts.<name>])")]
+    UnknownLabel { key: String, label: String },
     #[error("{0}; a symlinked task file must point to a regular file")]
     BadLink(String),
     #[error("front matter opened with `+++` is never closed by a `+++` line")]

@@ -168,6 +168,7 @@ pub(super) fn parse_entry(file: &Path, text: &str, agents: &[&str]) -> Result<En
     }
     let agent = front.agents(table.get("agent"), agents)?;
     let tags = front.tags(table.get("tags"), agents)?;
+    let labels = front.labels(table.get("labels"), agents)?;
     let plan = match table.get("plan") {
         Some(v) => Some(front.id(v, "plan")?),
         None => None,
@@ -203,6 +204,7 @@ pub(super) fn parse_entry(file: &Path, text: &str, agents: &[&str]) -> Result<En
         needs,
         agent,
         tags,
+        labels,
         plan,
         planner,
         verify,

@@ -1,5 +1,6 @@
 //! The routing keys of a task's front matter: `agent` (one profile or a list, in the order
-//! they are tried) and `tags` (each declared by some profile).
+//! they are tried), `tags` (each declared by some profile) and `labels` (each declared by some
+//! host).
 
 use toml::Spanned;
 use toml::de::DeValue;
@@ -43,7 +44,7 @@ impl Front<'_> {
                 };
                 return Err(self.error(item.span().start, kind));
             }
-            if !known.contains(&name.as_str()) || name.starts_with(super::TAG) {
+            if !known.contains(&name.as_str()) || name.starts_with([super::TAG, super::LABEL]) {
                 let kind = TaskErrorKind::UnknownAgent {
                     name,
                     known: super::profile_names(known),
@@ -87,5 +88,32 @@ impl Front<'_> {
             }
         }
         Ok(tags)
+    }
+
+    /// `labels`: each must be declared by some host (`known` holds them as `@label`).
+    pub(super) fn labels(
+        &self,
+        v: Option<&Spanned<DeValue>>,
+        known: &[&str],
+    ) -> Result<Vec<String>, TaskError> {
+        let Some(v) = v else { return Ok(Vec::new()) };
+        let DeValue::Array(items) = v.get_ref() else {
+            return Err(self.wrong_type(v, "labels", "a list of labels"));
+        };
+        let mut labels = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let label = self.string(item, &format!("labels[{i}]"))?;
+            if !known.contains(&format!("{}{label}", super::LABEL).as_str()) {
+                let kind = TaskErrorKind::UnknownLabel {
+                    key: format!("labels[{i}]"),
+                    label,
+                };
+                return Err(self.error(item.span().start, kind));
+            }
+            if !labels.contains(&label) {
+                labels.push(label);
+            }
+        }
+        Ok(labels)
     }
 }

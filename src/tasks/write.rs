@@ -81,6 +81,10 @@ pub fn render_task(id: &str, new: &TaskDef) -> String {
         let tags: Vec<String> = new.tags.iter().map(|t| quote(t)).collect();
         let _ = writeln!(out, "tags = [{}]", tags.join(", "));
     }
+    if !new.labels.is_empty() {
+        let labels: Vec<String> = new.labels.iter().map(|l| quote(l)).collect();
+        let _ = writeln!(out, "labels = [{}]", labels.join(", "));
+    }
     if let Some(plan) = &new.plan {
         let _ = writeln!(out, "plan = {}", quote(plan));
     }
@@ -136,6 +140,15 @@ fn check(new: &TaskDef, dir: &Path, agents: &[&str]) -> Result<(), TaskError> {
             let kind = TaskErrorKind::UnknownTag {
                 key: format!("tags[{i}]"),
                 tag: tag.clone(),
+            };
+            return Err(TaskError::new(dir, None, kind));
+        }
+    }
+    for (i, label) in new.labels.iter().enumerate() {
+        if !agents.contains(&format!("{}{label}", super::LABEL).as_str()) {
+            let kind = TaskErrorKind::UnknownLabel {
+                key: format!("labels[{i}]"),
+                label: label.clone(),
             };
             return Err(TaskError::new(dir, None, kind));
         }

@@ -67,8 +67,9 @@ fn a_task_runs_on_its_second_profile_when_the_first_has_no_binary() {
 }
 
 #[test]
-fn task_add_takes_a_profile_list_and_tags_and_refuses_unknown_ones() {
-    let extra = "\n[agents.sim]\ntags = [\"rust\"]\n";
+fn task_add_takes_a_profile_list_tags_and_labels_and_refuses_unknown_ones() {
+    // The host is only declared: `task add` starts nothing.
+    let extra = "\n[agents.sim]\ntags = [\"rust\"]\n\n[hosts.box]\nssh = \"box\"\ndir = \"n\"\nlabels = [\"gpu\"]\n";
     let p = Project::new(1, extra);
     let add = |args: &[&str]| {
         let mut all = vec!["task", "add", "--title", "T"];
@@ -82,11 +83,28 @@ fn task_add_takes_a_profile_list_and_tags_and_refuses_unknown_ones() {
         drop(child.stdin.take());
         child.wait_with_output().unwrap()
     };
-    let out = add(&["--id", "t1", "--agent", "claude,sim", "--tags", "rust"]);
+    let out = add(&[
+        "--id",
+        "t1",
+        "--agent",
+        "claude,sim",
+        "--tags",
+        "rust",
+        "--labels",
+        "gpu",
+    ]);
     assert!(out.status.success(), "{}", text(&out));
     let file = std::fs::read_to_string(p.root.join("tasks/t1.md")).unwrap();
     assert!(file.contains("agent = [\"claude\", \"sim\"]\n"), "{file}");
     assert!(file.contains("tags = [\"rust\"]\n"), "{file}");
+    assert!(file.contains("labels = [\"gpu\"]\n"), "{file}");
+    let out = add(&["--id", "t4", "--labels", "gpu,tpu"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--labels \"tpu\": no host declares"),
+        "{}",
+        text(&out)
+    );
     let out = add(&["--id", "t2", "--tags", "gpu"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
@@ -101,7 +119,12 @@ fn task_add_takes_a_profile_list_and_tags_and_refuses_unknown_ones() {
         "{}",
         text(&out)
     );
-    assert!(!p.root.join("tasks/t2.md").exists() && !p.root.join("tasks/t3.md").exists());
+    for refused in ["t2", "t3", "t4"] {
+        assert!(
+            !p.root.join(format!("tasks/{refused}.md")).exists(),
+            "{refused}"
+        );
+    }
 }
 
 #[test]

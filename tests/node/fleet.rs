@@ -1,7 +1,7 @@
 //! A fleet over this machine and two hosts, end to end: `czar --auto` with `[hosts.a]` and
 //! `[hosts.b]` (two real sshd, each with its own HOME and node folder), the simulated agent on
 //! all three machines, every task done, verified on the machine that did it, fetched back and
-//! landed on main here.
+//! landed on main here. Host b declares the label `gpu`: the task requiring it is done there.
 
 use crate::support::{self, TmuxServer, git, sshd, text};
 use czar::adapters::store::Store;
@@ -10,6 +10,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 const TASKS: [&str; 6] = ["t1", "t2", "t3", "t4", "t5", "t6"];
+/// Requires the label `gpu`, which only host b (worker 3) declares.
+const LABELLED: &str = "g1";
 
 #[test]
 fn tasks_spread_over_this_machine_and_two_hosts_are_all_done_fetched_and_landed() {
@@ -27,9 +29,9 @@ fn tasks_spread_over_this_machine_and_two_hosts_are_all_done_fetched_and_landed(
     let both = std::fs::read_to_string(&a.ssh_config).unwrap()
         + &std::fs::read_to_string(&b.ssh_config).unwrap();
     std::fs::write(&config, both).unwrap();
-    let host = |name: &str, h: &sshd::Sshd| {
+    let host = |name: &str, h: &sshd::Sshd, labels: &str| {
         format!(
-            "\n[hosts.{name}]\nssh = \"{}\"\ndir = \"{}\"\nworkers = 1\nczar = \"{}\"\n",
+            "\n[hosts.{name}]\nssh = \"{}\"\ndir = \"{}\"\nworkers = 1\nczar = \"{}\"\nlabels = [{labels}]\n",
             h.alias,
             h.node_dir.display(),
             support::CZAR
@@ -39,13 +41,18 @@ fn tasks_spread_over_this_machine_and_two_hosts_are_all_done_fetched_and_landed(
         "project = \"fleet\"\nworkers = 1\nagent = \"sim\"\nworktrees_dir = \"../wt\"\n\
          tmux_socket = \"{}\"\nland = \"merge\"\n\n[timing]\npoll_ms = 200\nsettle_ms = 150\n{}{}",
         tmux.socket(),
-        host("a", &a),
-        host("b", &b)
+        host("a", &a, ""),
+        host("b", &b, "\"gpu\"")
     );
     std::fs::write(root.join("czar.toml"), toml).unwrap();
-    for id in TASKS {
+    for id in TASKS.into_iter().chain([LABELLED]) {
         let body = format!("Write out/{id}.txt.\n\nsim: duration=0.4 touch=out/{id}.txt\n");
-        let front = format!("title = \"Task {id}\"\nverify = \"test -s out/{id}.txt\"");
+        let mut front = format!("title = \"Task {id}\"\nverify = \"test -s out/{id}.txt\"");
+        if id == LABELLED {
+            // Highest first: it is routed while every worker is free, so only its label keeps
+            // it off worker 1 and host a.
+            front.push_str("\nlabels = [\"gpu\"]\npriority = 9");
+        }
         let text = format!("+++\n{front}\n+++\n{body}");
         std::fs::write(root.join("tasks").join(format!("{id}.md")), text).unwrap();
     }
@@ -88,8 +95,19 @@ fn tasks_spread_over_this_machine_and_two_hosts_are_all_done_fetched_and_landed(
         );
     }
     eprintln!("tasks by worker (1 here, 2 on a, 3 on b): {by_worker:?}");
+    let given: Vec<u32> = by_worker
+        .iter()
+        .filter(|(_, t)| t.iter().any(|t| t == LABELLED))
+        .map(|(w, _)| *w)
+        .collect();
+    assert_eq!(
+        given,
+        [3],
+        "{LABELLED} given only to host b's worker\n{}",
+        logs()
+    );
     let main_files = git(&root, &["ls-tree", "-r", "--name-only", "main"]);
-    for id in TASKS {
+    for id in TASKS.into_iter().chain([LABELLED]) {
         let done: Vec<_> = events
             .iter()
             .filter(|e| e.kind == "done" && e.task.as_deref() == Some(id))

@@ -113,7 +113,7 @@ async fn socket(
 /// The task files load: czar starts nothing while one does not.
 fn tasks(setup: &Setup) -> Check {
     let name = "tasks";
-    let agents = crate::tasks::known_names(&setup.profiles);
+    let agents = crate::tasks::known_names(&setup.profiles, &setup.hosts);
     let dir = &setup.paths.tasks_dir;
     let set = crate::tasks::load_dir(dir, &agents);
     if set.errors.is_empty() {

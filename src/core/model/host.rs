@@ -50,6 +50,21 @@ impl Model {
         None
     }
 
+    /// The profile worker `id` starts as: the project's default, unless its host carries a list
+    /// of `agents` without it; then the first of them (the host could not run it).
+    pub fn profile_for(&self, id: WorkerId) -> String {
+        let default = &self.policy.default_profile;
+        let host = self.placed_on(id);
+        let agents = host
+            .and_then(|n| self.policy.hosts.iter().find(|h| h.name == n))
+            .map(|h| h.agents.as_slice())
+            .unwrap_or_default();
+        match agents.first() {
+            Some(first) if !agents.contains(default) => first.clone(),
+            _ => default.clone(),
+        }
+    }
+
     /// The worker's machine answers: this one always does; a host until observed otherwise.
     pub fn host_up(&self, id: WorkerId) -> bool {
         let host = self.workers.get(&id).and_then(|w| w.host.as_ref());

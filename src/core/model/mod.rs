@@ -175,6 +175,10 @@ pub struct TaskDef {
     /// Tags each profile that runs it must declare (`tags = ["rust"]`).
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Labels each host whose workers run it must declare (`labels = ["gpu"]`); this machine
+    /// declares none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
     /// The plan it belongs to (`czar plan`): added by that plan's planner, or by hand with
     /// `--plan`.
     #[serde(default)]

@@ -58,12 +58,19 @@ pub struct Policy {
 }
 
 /// A host beyond this machine as the core sees it: its name, how many of the workers run
-/// there, and how long it may be unreachable before its tasks go back to the queue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// there, how long it may be unreachable before its tasks go back to the queue, and what
+/// routing places there.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct HostPlace {
     pub name: String,
     pub workers: u32,
     pub grace_ms: u64,
+    /// The profiles its workers may run; empty: any.
+    #[serde(default)]
+    pub agents: Vec<String>,
+    /// What tasks placed there may require (`labels` of a task).
+    #[serde(default)]
+    pub labels: Vec<String>,
 }
 
 /// Tokens and cost the run and each task may use (0: no limit). Costs in millionths of a

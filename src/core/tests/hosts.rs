@@ -18,6 +18,7 @@ fn fleet() -> Model {
         name: "gpu".into(),
         workers: 2,
         grace_ms: GRACE,
+        ..HostPlace::default()
     }];
     boot(&mut m, 0);
     update(&mut m, seen(1, AgentState::Busy, Input::Empty, 1), 1);

@@ -13,6 +13,7 @@ mod land_batch;
 mod land_wait;
 mod limits;
 mod operator;
+mod place;
 mod plan;
 mod repair;
 mod review;

@@ -132,21 +132,21 @@ pub async fn run(
                             Effect::EditTask => {
                                 drop(keys);
                                 let p = &setup.paths;
-                                let names = crate::tasks::known_names(&setup.profiles); let agents: Vec<&str> = names.iter().map(String::as_str).collect();
+                                let names = crate::tasks::known_names(&setup.profiles, &setup.hosts); let agents: Vec<&str> = names.iter().map(String::as_str).collect();
                                 ui.flash = outside::edit_task(term, &p.tasks_dir, &p.state_dir, &agents).await;
                                 keys = EventStream::new();
                             }
                             Effect::EditTaskFile(task) => {
                                 drop(keys);
                                 let p = &setup.paths;
-                                let names = crate::tasks::known_names(&setup.profiles); let agents: Vec<&str> = names.iter().map(String::as_str).collect();
+                                let names = crate::tasks::known_names(&setup.profiles, &setup.hosts); let agents: Vec<&str> = names.iter().map(String::as_str).collect();
                                 ui.flash = outside::edit_existing(term, &p.tasks_dir, &p.state_dir, &agents, &task).await;
                                 keys = EventStream::new();
                             }
                             Effect::Priority { task, priority } => {
                                 // The file too: a reload of the task files gives a pending task
                                 // the priority its file says.
-                                if let Err(e) = outside::set_priority(&setup.paths.tasks_dir, &setup.profiles, &task, priority) {
+                                if let Err(e) = outside::set_priority(&setup.paths.tasks_dir, &setup.profiles, &setup.hosts, &task, priority) {
                                     ui.flash = e;
                                 }
                                 let action = crate::core::observation::TaskAction::Priority(priority);
@@ -155,7 +155,7 @@ pub async fn run(
                                 }
                             }
                             Effect::WriteTask(new) => {
-                                let names = crate::tasks::known_names(&setup.profiles); let agents: Vec<&str> = names.iter().map(String::as_str).collect();
+                                let names = crate::tasks::known_names(&setup.profiles, &setup.hosts); let agents: Vec<&str> = names.iter().map(String::as_str).collect();
                                 ui.flash = outside::write_task(&setup.paths.tasks_dir, &new, &agents);
                             }
                         }

@@ -279,10 +279,11 @@ pub async fn edit_existing(
 pub fn set_priority<V: crate::tasks::Tagged>(
     tasks_dir: &Path,
     profiles: &std::collections::BTreeMap<String, V>,
+    hosts: &[crate::config::hosts::Host],
     id: &str,
     priority: i64,
 ) -> Result<(), String> {
-    let agents = tasks::known_names(profiles);
+    let agents = tasks::known_names(profiles, hosts);
     let set = tasks::load_dir(tasks_dir, &agents);
     let Some(file) = set.file_of(id) else {
         return Ok(());
