@@ -273,7 +273,7 @@ async fn paste(
 ) -> Result<(), PasteRefused> {
     let on = match on_host(ctx, worker) {
         Some(host) => host
-            .branch_at(&super::on_host::worktree_name(worker))
+            .branch_at(&super::hosts::worktree_name(worker))
             .await
             .map_err(|e| PasteRefused::Failed(format!("worktree check failed: {e}")))?,
         None => {

@@ -4,36 +4,10 @@
 
 use super::hosts::Fleet;
 use crate::core::model::WorkerId;
-use serde::Serialize;
 use std::sync::Arc;
 use tokio::sync::watch;
 
-/// One host as published: `status.json`'s `hosts`, the dashboard's hosts line and HOST column.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct HostRow {
-    pub name: String,
-    #[serde(flatten)]
-    pub health: HostHealth,
-    /// The workers placed there, in order.
-    pub workers: Vec<WorkerId>,
-    /// Its `grace_secs`: down this long, it is called down (the core gives its tasks back
-    /// then), before that reconnecting.
-    #[serde(skip)]
-    pub grace_ms: u64,
-}
-
-/// Whether the host answers. Its link keeps trying a down host (with backoff), so a down host
-/// is always being reconnected; how long it has been down says how worried to be.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
-#[serde(tag = "health", rename_all = "snake_case")]
-pub enum HostHealth {
-    Up,
-    /// Unreachable since `since` (ms, this machine's clock); `attempts` connections failed.
-    Down {
-        since: u64,
-        attempts: u32,
-    },
-}
+pub use super::hosts::{HostHealth, HostRow};
 
 /// The published rows: none without `[hosts]`.
 pub type Hosts = watch::Receiver<Arc<Vec<HostRow>>>;

@@ -14,9 +14,37 @@ use crate::node::git_remote::{Follower, GitRemote};
 use crate::node::host_link::{Health, HostLink};
 use crate::node::link::{Asker, ssh_command, ssh_target};
 use crate::node::proto::{Answer, Op};
+use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
+
+/// One host as published: `status.json`'s `hosts`, the dashboard's hosts line and HOST column.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct HostRow {
+    pub name: String,
+    #[serde(flatten)]
+    pub health: HostHealth,
+    /// The workers placed there, in order.
+    pub workers: Vec<WorkerId>,
+    /// Its `grace_secs`: down this long, it is called down (the core gives its tasks back
+    /// then), before that reconnecting.
+    #[serde(skip)]
+    pub grace_ms: u64,
+}
+
+/// Whether the host answers. Its link keeps trying a down host (with backoff), so a down host
+/// is always being reconnected; how long it has been down says how worried to be.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(tag = "health", rename_all = "snake_case")]
+pub enum HostHealth {
+    Up,
+    /// Unreachable since `since` (ms, this machine's clock); `attempts` connections failed.
+    Down {
+        since: u64,
+        attempts: u32,
+    },
+}
 
 /// One host as the engine drives it.
 pub(crate) struct Host {
@@ -39,7 +67,7 @@ pub(crate) struct Host {
 pub(crate) struct Fleet {
     pub hosts: Vec<Host>,
     /// Each host's health as last published (see `fleet_view`).
-    pub published: tokio::sync::watch::Sender<Arc<Vec<super::fleet_view::HostRow>>>,
+    pub published: tokio::sync::watch::Sender<Arc<Vec<HostRow>>>,
     dispatch: Arc<Dispatch>,
 }
 
@@ -162,6 +190,12 @@ impl Fleet {
     }
 }
 
+/// The worktree's name on the node: the last component of its local path, as `RemotePanes` and
+/// `RemoteProcesses` read it.
+pub(super) fn worktree_name(worker: WorkerId) -> String {
+    format!("worker-{worker}")
+}
+
 #[cfg(test)]
 impl Fleet {
     /// `hosts` with a dispatch that routes every pane call to the first one (the engine's
@@ -280,7 +314,7 @@ impl Host {
     /// and a task given back goes on from the czar's copy of its branch.
     pub async fn release(&self, branch: &str, base: &str) -> Result<(), String> {
         for w in Fleet::workers_of(self) {
-            let name = super::on_host::worktree_name(w);
+            let name = worktree_name(w);
             if self.branch_at(&name).await?.flatten().as_deref() == Some(branch) {
                 self.worktree(&name, &name, base).await?;
                 tracing::info!(host = %self.name, worker = w, "released {branch} there");

@@ -3,17 +3,11 @@
 //! there, and its branch fetched back before the core hears the verdict, so that tracking,
 //! overlap and landing read it from the czar's repository as for a local worker.
 
-use super::hosts::Host;
+use super::hosts::{Host, worktree_name};
 use super::{Ctx, Profile};
 use crate::adapters::tmux::SessionSpec;
 use crate::core::model::WorkerId;
 use crate::core::observation::Prepared;
-
-/// The worktree's name on the node: the last component of its local path, as `RemotePanes` and
-/// `RemoteProcesses` read it.
-pub(super) fn worktree_name(worker: WorkerId) -> String {
-    format!("worker-{worker}")
-}
 
 /// The base pushed to the node's clone, the worker's worktree there (on its own idle branch),
 /// and its agent started in it. Only the profile's own environment and the worker's identity

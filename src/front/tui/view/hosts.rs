@@ -77,7 +77,7 @@ fn spans<'a>(ui: &UiState, detail: Detail) -> Vec<Span<'a>> {
         }
         let name = one_line(&h.name);
         let name = match detail {
-            Detail::Short => super::workers::fit(&name, 8),
+            Detail::Short => super::fit(&name, 8),
             _ => name.into_owned(),
         };
         spans.push(Span::raw(format!(" {name} ")));

@@ -1,5 +1,6 @@
 //! The worker table: one row per worker, the selected one highlighted.
 
+use super::fit;
 use super::{fg, paint, panel, state_look};
 use crate::core::model::{AgentState, BranchInfo, Model, Worker};
 use crate::front::tui::rows::{self, ago};
@@ -230,23 +231,6 @@ fn name_widths(width: u16, wide: bool, rows: &[Shown]) -> (u16, u16) {
     extra -= more;
     branch_w += (branch_nat - branch_w).min(extra);
     (task_w, branch_w)
-}
-
-/// `name` in `width` cells; a name too long loses its middle, not its end, so two names that
-/// differ only at the end (`port-module-a`, `port-module-b`) stay told apart.
-pub fn fit(name: &str, width: usize) -> String {
-    let n = name.chars().count();
-    if n <= width {
-        return name.to_string();
-    }
-    if width < 5 {
-        return name.chars().take(width).collect();
-    }
-    let tail = (width - 1) / 2;
-    let head = width - 1 - tail;
-    let start: String = name.chars().take(head).collect();
-    let end: String = name.chars().skip(n - tail).collect();
-    format!("{start}…{end}")
 }
 
 trait FgOpt {
