@@ -69,25 +69,12 @@ impl Front<'_> {
         v: Option<&Spanned<DeValue>>,
         known: &[&str],
     ) -> Result<Vec<String>, TaskError> {
-        let Some(v) = v else { return Ok(Vec::new()) };
-        let DeValue::Array(items) = v.get_ref() else {
-            return Err(self.wrong_type(v, "tags", "a list of tags"));
-        };
-        let mut tags = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            let tag = self.string(item, &format!("tags[{i}]"))?;
-            if !known.contains(&format!("{}{tag}", super::TAG).as_str()) {
-                let kind = TaskErrorKind::UnknownTag {
-                    key: format!("tags[{i}]"),
-                    tag,
-                };
-                return Err(self.error(item.span().start, kind));
-            }
-            if !tags.contains(&tag) {
-                tags.push(tag);
-            }
-        }
-        Ok(tags)
+        self.declared(
+            v,
+            known,
+            ("tags", "a list of tags", super::TAG),
+            |key, tag| TaskErrorKind::UnknownTag { key, tag },
+        )
     }
 
     /// `labels`: each must be declared by some host (`known` holds them as `@label`).
@@ -96,24 +83,37 @@ impl Front<'_> {
         v: Option<&Spanned<DeValue>>,
         known: &[&str],
     ) -> Result<Vec<String>, TaskError> {
+        let what = ("labels", "a list of labels", super::LABEL);
+        self.declared(v, known, what, |key, label| TaskErrorKind::UnknownLabel {
+            key,
+            label,
+        })
+    }
+
+    /// A list of names each declared somewhere (`known` holds them behind `prefix`), without
+    /// repeats; `(key, expected, prefix)`.
+    fn declared(
+        &self,
+        v: Option<&Spanned<DeValue>>,
+        known: &[&str],
+        (key, expected, prefix): (&'static str, &'static str, char),
+        unknown: impl Fn(String, String) -> TaskErrorKind,
+    ) -> Result<Vec<String>, TaskError> {
         let Some(v) = v else { return Ok(Vec::new()) };
         let DeValue::Array(items) = v.get_ref() else {
-            return Err(self.wrong_type(v, "labels", "a list of labels"));
+            return Err(self.wrong_type(v, key, expected));
         };
-        let mut labels = Vec::new();
+        let mut names = Vec::new();
         for (i, item) in items.iter().enumerate() {
-            let label = self.string(item, &format!("labels[{i}]"))?;
-            if !known.contains(&format!("{}{label}", super::LABEL).as_str()) {
-                let kind = TaskErrorKind::UnknownLabel {
-                    key: format!("labels[{i}]"),
-                    label,
-                };
+            let name = self.string(item, &format!("{key}[{i}]"))?;
+            if !known.contains(&format!("{prefix}{name}").as_str()) {
+                let kind = unknown(format!("{key}[{i}]"), name);
                 return Err(self.error(item.span().start, kind));
             }
-            if !labels.contains(&label) {
-                labels.push(label);
+            if !names.contains(&name) {
+                names.push(name);
             }
         }
-        Ok(labels)
+        Ok(names)
     }
 }
