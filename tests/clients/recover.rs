@@ -72,8 +72,9 @@ enum Down {
 }
 
 /// The give-up tests one at a time: each drives a client through minutes of retries against
-/// the clock of its backoff, and two at once on CI's 2 cores (beside the other real clients)
-/// left Aider's give-up unseen by its czar in two fresh-clone runs, though it passes alone.
+/// the clock of its backoff, which CI's 2 cores shared with the other real clients stretch.
+/// (That load once drew Aider's give-up with spinner glyphs in front, which its pattern now
+/// reads: `tests/screens/gave_up.rs`.)
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn recover(client: Client, down: Down, allow: &[&str]) {
