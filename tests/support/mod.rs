@@ -63,6 +63,26 @@ impl TmuxServer {
             .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
+    /// How `target`'s pane ended: its exit status once dead, `None` while it runs. tmux builds
+    /// linked with libutempter can miss a pane's SIGCHLD on a loaded machine (tmux issue #311):
+    /// dead, no status, its process an unreaped zombie. As czar's own listing does, a job's
+    /// exit (`run-shell true`) makes the server reap it.
+    pub fn exit_status(&self, target: &str) -> Option<i32> {
+        let read = || {
+            let format = "#{pane_dead} #{pane_dead_status}";
+            self.run(&["list-panes", "-t", target, "-F", format])
+                .unwrap_or_default()
+                .trim()
+                .to_string()
+        };
+        let mut state = read();
+        if state == "1" {
+            self.run(&["run-shell", "true"]);
+            state = read();
+        }
+        state.strip_prefix("1 ")?.parse().ok()
+    }
+
     /// The names of the server's sessions, a line each; empty when no server runs.
     pub fn sessions(&self) -> String {
         self.run(&["list-sessions", "-F", "#{session_name}"])

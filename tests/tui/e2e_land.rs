@@ -200,7 +200,7 @@ fn the_landing_panels_keys_show_the_diff_open_the_pr_reject_with_a_note_and_land
     keys(&["q"]);
     // The pane stays (remain-on-exit): the dashboard left cleanly.
     wait("a clean exit", long, screen, || {
-        screen().contains("Pane is dead (status 0")
+        term.exit_status("dash") == Some(0)
     });
 }
 
