@@ -12,6 +12,7 @@ pub mod front;
 pub mod node;
 pub mod pane_log;
 pub mod project;
+pub mod shown;
 pub mod sim_agent;
 pub mod tasks;
 pub mod usage;

@@ -83,6 +83,8 @@ pub struct TaskRow {
 pub struct RouteRow {
     pub agent: Vec<String>,
     pub tags: Vec<String>,
+    /// What its worker's host must declare (`labels = [...]`, `[hosts]`).
+    pub labels: Vec<String>,
     pub skipped: Vec<String>,
     /// Why it waits though ready: every profile it accepts was passed over.
     pub waiting: Option<String>,
@@ -267,6 +269,7 @@ pub fn snapshot(model: &Model, claims: &[crate::adapters::claims::Claim]) -> Sta
             route: RouteRow {
                 agent: t.def.agent.clone(),
                 tags: t.def.tags.clone(),
+                labels: t.def.labels.clone(),
                 skipped: t.route.skipped.clone(),
                 waiting: t.route.waiting.clone(),
             },

@@ -1,6 +1,7 @@
 //! The status snapshot written out: as Markdown for terminals, agents and `czar status`, and
 //! the state folder's `status.json`, `status.md` and `monitor.json`.
 
+use super::hosts::HostHealth;
 use super::setup::Setup;
 use super::status::{Status, snapshot};
 use crate::core::model::Model;
@@ -46,6 +47,7 @@ pub fn markdown(s: &Status) -> String {
             one_line(&w.files.join(", "))
         ));
     }
+    hosts(&mut out, s);
     if !s.claims.is_empty() {
         out.push_str("\n## Claims\n\n");
         for c in &s.claims {
@@ -70,24 +72,62 @@ pub fn markdown(s: &Status) -> String {
             out.push_str(&format!("- {}\n", plan_line(&p.progress, goal)));
         }
     }
-    out.push_str(
-        "\n## Tasks\n\n| task | state | worker | needs | title |\n|---|---|---|---|---|\n",
-    );
+    // Labels only matter with hosts: the column shows when some task asks for one.
+    let labelled = s.tasks.iter().any(|t| !t.route.labels.is_empty());
+    out.push_str(if labelled {
+        "\n## Tasks\n\n| task | state | worker | needs | labels | title |\n|---|---|---|---|---|---|\n"
+    } else {
+        "\n## Tasks\n\n| task | state | worker | needs | title |\n|---|---|---|---|---|\n"
+    });
     for t in &s.tasks {
+        let labels = if labelled {
+            format!("{} | ", listed(&t.route.labels))
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {labels}{} |\n",
             one_line(&t.id),
             t.state,
             t.worker.map_or("-".to_string(), |w| w.to_string()),
-            if t.needs.is_empty() {
-                "-".to_string()
-            } else {
-                one_line(&t.needs.join(", ")).into_owned()
-            },
+            listed(&t.needs),
             one_line(&t.title).replace('|', "\\|")
         ));
     }
     out
+}
+
+/// `a, b`, or `-` for none.
+fn listed(names: &[String]) -> String {
+    if names.is_empty() {
+        "-".to_string()
+    } else {
+        one_line(&names.join(", ")).into_owned()
+    }
+}
+
+/// Each `[hosts.<name>]` as the running czar last saw it (none without hosts): up, or
+/// unreachable since when, and its workers.
+fn hosts(out: &mut String, s: &Status) {
+    if s.hosts.is_empty() {
+        return;
+    }
+    out.push_str("\n## Hosts\n\n| host | health | workers |\n|---|---|---|\n");
+    for h in &s.hosts {
+        let health = match h.health {
+            HostHealth::Up => "up".to_string(),
+            HostHealth::Down { since, attempts } => format!(
+                "unreachable since {} UTC ({attempts} failed connections)",
+                crate::shown::clock(since)
+            ),
+        };
+        let workers: Vec<String> = h.workers.iter().map(u32::to_string).collect();
+        out.push_str(&format!(
+            "| {} | {health} | {} |\n",
+            one_line(&h.name),
+            listed(&workers)
+        ));
+    }
 }
 
 /// One plan's progress on a line: `p1 (planner done): 3 added, 2 done, 1 landed / 3: goal`.
@@ -160,4 +200,91 @@ fn write_atomic(path: &Path, text: &str) -> bool {
         tracing::warn!("writing {}: {e}", path.display());
     }
     result.is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::{Policy, Task, TaskDef};
+    use crate::engine::hosts::HostRow;
+
+    fn model_with(tasks: &[(&str, &[&str])]) -> Model {
+        let mut m = Model::new("p", "main", Policy::default());
+        for (id, labels) in tasks {
+            let def = TaskDef {
+                id: id.to_string(),
+                title: format!("do {id} | well"),
+                labels: labels.iter().map(|l| l.to_string()).collect(),
+                ..TaskDef::default()
+            };
+            m.tasks.insert(id.to_string(), Task::new(def, 0));
+        }
+        m
+    }
+
+    #[test]
+    fn hosts_and_the_labels_a_task_asks_for_show_when_there_are_some() {
+        let mut s = snapshot(&model_with(&[("g1", &["gpu", "big"]), ("t2", &[])]), &[]);
+        s.hosts = vec![
+            HostRow {
+                name: "a".into(),
+                health: HostHealth::Up,
+                workers: vec![2],
+                grace_ms: 120_000,
+            },
+            HostRow {
+                name: "b".into(),
+                health: HostHealth::Down {
+                    since: 3_723_000,
+                    attempts: 3,
+                },
+                workers: vec![3, 4],
+                grace_ms: 120_000,
+            },
+        ];
+        let md = markdown(&s);
+        assert!(
+            md.contains("\n## Hosts\n\n| host | health | workers |\n"),
+            "{md}"
+        );
+        assert!(md.contains("| a | up | 2 |\n"), "{md}");
+        assert!(
+            md.contains("| b | unreachable since 01:02:03 UTC (3 failed connections) | 3, 4 |\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| task | state | worker | needs | labels | title |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| g1 | pending | - | - | gpu, big | do g1 \\| well |\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| t2 | pending | - | - | - | do t2 \\| well |\n"),
+            "{md}"
+        );
+        let json = serde_json::to_value(&s).unwrap_or_default();
+        let g1 = json["tasks"]
+            .as_array()
+            .and_then(|t| t.iter().find(|t| t["id"] == "g1"));
+        assert_eq!(
+            g1.map(|t| t["route"]["labels"].clone()),
+            Some(serde_json::json!(["gpu", "big"]))
+        );
+    }
+
+    #[test]
+    fn without_hosts_or_labels_neither_shows() {
+        let md = markdown(&snapshot(&model_with(&[("t1", &[])]), &[]));
+        assert!(!md.contains("## Hosts"), "{md}");
+        assert!(
+            md.contains("| task | state | worker | needs | title |\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| t1 | pending | - | - | do t1 \\| well |\n"),
+            "{md}"
+        );
+    }
 }

@@ -2,6 +2,7 @@
 //! groups, and the alerts. Pure functions, so views and keys agree on what row N is.
 
 use crate::core::model::{AgentState, Model, Task, TaskState, Worker};
+pub use crate::shown::{ago, clock};
 
 /// The workers shown, in id order, after the filter.
 pub fn visible_workers<'m>(model: &'m Model, filter: &str) -> Vec<&'m Worker> {
@@ -151,29 +152,12 @@ pub fn kind_words(kind: &str) -> String {
     }
 }
 
-/// `12:34:56` (UTC) of a time in ms.
-pub fn clock(ms: u64) -> String {
-    let s = (ms / 1000) % 86_400;
-    format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-}
-
 /// `1 commit`, `3 commits`.
 pub fn count(n: usize, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
     } else {
         format!("{n} {word}s")
-    }
-}
-
-/// `42s`, `7m`, `3h`, `2d`.
-pub fn ago(ms: u64) -> String {
-    let s = ms / 1000;
-    match s {
-        0..=59 => format!("{s}s"),
-        60..=3599 => format!("{}m", s / 60),
-        3600..=86_399 => format!("{}h", s / 3600),
-        _ => format!("{}d", s / 86_400),
     }
 }
 
