@@ -227,3 +227,15 @@ pub fn signal(dir: &Path, signal: Signal) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    /// The settings the claude profile is started with call `czar hook` only with events it
+    /// knows.
+    #[test]
+    fn every_event_the_hook_settings_name_is_one_czar_hook_knows() {
+        for event in crate::config::hooks::EVENTS {
+            assert!(super::is_hook_event(event), "{event}");
+        }
+    }
+}

@@ -37,7 +37,7 @@ const MAX_GRACE_SECS: u64 = 86_400;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Host {
     pub name: String,
-    /// As written: `user@host[:port]` or an ssh config name (see `node::link::ssh_target`).
+    /// As written: `user@host[:port]` or an ssh config name (see [`ssh_target`]).
     pub ssh: String,
     pub workers: usize,
     /// The node's folder there (absolute, or relative to that login's home).
@@ -69,6 +69,26 @@ pub fn host_of(local: usize, hosts: &[Host], worker: u32) -> Option<&Host> {
         first = end;
     }
     None
+}
+
+/// `user@host[:port]` (or an ssh config alias) as `ssh` arguments: `["-p", port, dest]`.
+pub fn ssh_target(spec: &str) -> Result<Vec<String>, String> {
+    let spec = spec.strip_prefix("ssh://").unwrap_or(spec);
+    let bad = |why: &str| format!("{spec:?} is not user@host[:port] ({why})");
+    if spec.is_empty() || spec.starts_with('-') || spec.contains(char::is_whitespace) {
+        return Err(bad("empty, an option, or with spaces"));
+    }
+    match spec.rsplit_once(':') {
+        Some((dest, port)) if !dest.contains(':') => {
+            let port: u16 = port.parse().map_err(|_| bad("the port is not a number"))?;
+            if dest.is_empty() || port == 0 {
+                return Err(bad("no host, or port 0"));
+            }
+            Ok(vec!["-p".into(), port.to_string(), dest.to_string()])
+        }
+        Some(_) => Err(bad("more than one ':'")),
+        None => Ok(vec![spec.to_string()]),
+    }
 }
 
 fn invalid(node: &Node, value: String, reason: &str) -> ConfigError {
@@ -125,7 +145,7 @@ pub(super) fn read_hosts(view: &TableView) -> Result<Vec<HostLayer>, ConfigError
         };
         let ssh_node = table.get("ssh").ok_or_else(|| missing("ssh"))?;
         let ssh = ssh_node.string()?;
-        if let Err(reason) = crate::node::link::ssh_target(&ssh) {
+        if let Err(reason) = ssh_target(&ssh) {
             return Err(invalid(&ssh_node, ssh, &reason));
         }
         let dir_node = table.get("dir").ok_or_else(|| missing("dir"))?;
@@ -200,7 +220,28 @@ pub(super) fn resolve_hosts(
 
 #[cfg(test)]
 mod placement_tests {
-    use super::{Host, host_of};
+    use super::{Host, host_of, ssh_target};
+
+    #[test]
+    fn ssh_targets_parse_with_and_without_a_port() {
+        assert_eq!(ssh_target("me@box").unwrap(), ["me@box"]);
+        assert_eq!(
+            ssh_target("ssh://me@127.0.0.1:2222").unwrap(),
+            ["-p", "2222", "me@127.0.0.1"]
+        );
+        assert_eq!(ssh_target("alias").unwrap(), ["alias"]);
+        for bad in [
+            "",
+            "-oProxyCommand=x",
+            "a b",
+            "me@h:x",
+            "me@h:0",
+            ":22",
+            "a:b:c",
+        ] {
+            assert!(ssh_target(bad).is_err(), "{bad:?}");
+        }
+    }
 
     fn host(name: &str, workers: usize) -> Host {
         Host {

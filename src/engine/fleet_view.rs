@@ -71,7 +71,7 @@ impl Fleet {
         let Some(host) = self.host_of(worker) else {
             return Ok(None);
         };
-        let target = crate::node::link::ssh_target(&host.ssh)?;
+        let target = crate::config::hosts::ssh_target(&host.ssh)?;
         // The node's folder as the node resolved it (the config's may be under its home).
         let link = host
             .link

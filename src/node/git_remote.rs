@@ -2,7 +2,8 @@
 //! the base its workers start from, and fetches their task branches back for tracking, overlap,
 //! conflict prediction and landing. No shared file system, and nothing but ssh between them.
 
-use super::link::{shell_quote, ssh_target};
+use super::link::shell_quote;
+use crate::config::hosts::ssh_target;
 use std::path::Path;
 use std::process::{Command, Stdio};
 

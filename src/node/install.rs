@@ -6,8 +6,9 @@
 //! Where it goes: the host's `czar` key when it is a path, else `<dir>/bin/czar` (which the
 //! czar's connection puts first on the node's PATH, see `link::ssh_command`).
 
-use super::link::{shell_quote, ssh_target};
+use super::link::shell_quote;
 use crate::config::hosts::Host;
+use crate::config::hosts::ssh_target;
 use serde::Serialize;
 use std::process::Stdio;
 use tokio::process::Command;

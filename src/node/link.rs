@@ -207,26 +207,6 @@ impl Asker for Link {
     }
 }
 
-/// `user@host[:port]` (or an ssh config alias) as `ssh` arguments: `["-p", port, dest]`.
-pub fn ssh_target(spec: &str) -> Result<Vec<String>, String> {
-    let spec = spec.strip_prefix("ssh://").unwrap_or(spec);
-    let bad = |why: &str| format!("{spec:?} is not user@host[:port] ({why})");
-    if spec.is_empty() || spec.starts_with('-') || spec.contains(char::is_whitespace) {
-        return Err(bad("empty, an option, or with spaces"));
-    }
-    match spec.rsplit_once(':') {
-        Some((dest, port)) if !dest.contains(':') => {
-            let port: u16 = port.parse().map_err(|_| bad("the port is not a number"))?;
-            if dest.is_empty() || port == 0 {
-                return Err(bad("no host, or port 0"));
-            }
-            Ok(vec!["-p".into(), port.to_string(), dest.to_string()])
-        }
-        Some(_) => Err(bad("more than one ':'")),
-        None => Ok(vec![spec.to_string()]),
-    }
-}
-
 /// The one command that reaches a host: the user's `ssh` (their config, keys, agent,
 /// ProxyJump and ControlMaster honoured; `CZAR_SSH_CONFIG` names another config file), no
 /// password prompt, no terminal, running `czar node --dir DIR` there. `DIR` is quoted for the
@@ -284,27 +264,6 @@ pub fn shell_quote(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ssh_targets_parse_with_and_without_a_port() {
-        assert_eq!(ssh_target("me@box").unwrap(), ["me@box"]);
-        assert_eq!(
-            ssh_target("ssh://me@127.0.0.1:2222").unwrap(),
-            ["-p", "2222", "me@127.0.0.1"]
-        );
-        assert_eq!(ssh_target("alias").unwrap(), ["alias"]);
-        for bad in [
-            "",
-            "-oProxyCommand=x",
-            "a b",
-            "me@h:x",
-            "me@h:0",
-            ":22",
-            "a:b:c",
-        ] {
-            assert!(ssh_target(bad).is_err(), "{bad:?}");
-        }
-    }
 
     #[test]
     fn the_remote_command_quotes_its_folder() {
