@@ -16,12 +16,13 @@ pub enum Command {
         branch: String,
         from: String,
     },
-    /// Check that the worktree is on `branch`, then paste `text` into the agent as one
-    /// bracketed paste (not submitted). Reports `Pasted`.
+    /// Check that the worktree is on `branch` (a review, about another worker's branch, names
+    /// none), then paste `text` into the agent as one bracketed paste (not submitted). Reports
+    /// `Pasted`.
     Paste {
         worker: WorkerId,
         delivery: u64,
-        branch: String,
+        branch: Option<String>,
         text: String,
     },
     /// Press the profile's submit key in the worker's pane. Reports `Submitted`.
@@ -96,8 +97,6 @@ pub enum Command {
         branch: String,
         into: String,
     },
-    /// Paste a text (a review to do) into the worker's agent and submit it.
-    SendText { worker: WorkerId, text: String },
     /// Keep a record of something that happened, with the reason.
     Record(Event),
     /// Tell the operator outside the dashboard: run the `[notify]` command.

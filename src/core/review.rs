@@ -137,8 +137,11 @@ fn take_back_lost(model: &mut Model, now: u64, out: &mut Vec<Command>) {
                 let gone = model.workers.get(w).is_none_or(|k| {
                     !k.live || k.retired || k.agent == super::model::AgentState::Crashed
                 });
+                // At its prompt, no text on its way to it, past the grace.
                 let silent = model.workers.get(w).is_some_and(|k| {
-                    k.agent.is_ready() && now >= k.since.max(*since).saturating_add(grace)
+                    k.agent.is_ready()
+                        && k.delivery.is_none()
+                        && now >= k.since.max(*since).saturating_add(grace)
                 });
                 (gone || silent).then(|| (t.def.id.clone(), *w))
             }
@@ -146,20 +149,41 @@ fn take_back_lost(model: &mut Model, now: u64, out: &mut Vec<Command>) {
         })
         .collect();
     for (task, worker) in lost {
-        set(
-            model,
-            &task,
-            Landing::Reviewing {
-                reviewer: None,
-                since: now,
-            },
-        );
+        hand_back(model, worker, &task, now);
         out.push(Command::record(
             Some(worker),
             Some(&task),
             EventKind::Review,
             format!("no verdict from worker {worker}; the review is handed out again"),
         ));
+    }
+}
+
+/// `worker`'s review of `task` waits for a reviewer again, and its text, if still on its way
+/// to that worker's agent, goes no further (a worker that comes back must not get it too).
+pub(crate) fn hand_back(model: &mut Model, worker: WorkerId, task: &str, now: u64) {
+    if let Some(w) = model.workers.get_mut(&worker).filter(|w| {
+        w.delivery
+            .as_ref()
+            .is_some_and(|d| d.review && d.task == task)
+    }) {
+        w.delivery = None;
+    }
+    let by_worker = model.tasks.get(task).is_some_and(|t| {
+        matches!(
+            t.land.as_ref().map(|l| &l.state),
+            Some(Landing::Reviewing { reviewer: Some(r), .. }) if *r == worker
+        )
+    });
+    if by_worker {
+        set(
+            model,
+            task,
+            Landing::Reviewing {
+                reviewer: None,
+                since: now,
+            },
+        );
     }
 }
 
@@ -197,7 +221,7 @@ pub(super) fn diff_read(
         }
     };
     let text = review_text(model, task, &diff);
-    out.push(Command::SendText { worker, text });
+    super::delivery::begin_review(model, worker, task, text, now, out);
 }
 
 /// The text a reviewer gets: the task (quoted, so its lines read as the task's, not as

@@ -106,7 +106,7 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
         } => {
             let (target, _) = pane_of(model, worker);
             tokio::spawn(async move {
-                let result = paste(&ctx, worker, &target, &branch, &text).await;
+                let result = paste(&ctx, worker, &target, branch.as_deref(), &text).await;
                 fault::point("paste");
                 ctx.send(Observation::Pasted {
                     worker,
@@ -179,10 +179,6 @@ pub(crate) fn execute(ctx: &Arc<Ctx>, model: &Model, cmd: Command) {
         Command::TypeText { worker, text } => {
             let (target, profile) = pane_of(model, worker);
             tokio::spawn(async move { type_line(&ctx, &target, &profile, &text).await });
-        }
-        Command::SendText { worker, text } => {
-            let (target, profile) = pane_of(model, worker);
-            tokio::spawn(async move { paste_line(&ctx, &target, &profile, text).await });
         }
         Command::AutoAnswer { worker, keys } => {
             execute(&ctx, model, Command::PressKeys { worker, keys });
@@ -268,26 +264,31 @@ async fn paste(
     ctx: &Ctx,
     worker: WorkerId,
     target: &str,
-    branch: &str,
+    branch: Option<&str>,
     text: &str,
 ) -> Result<(), PasteRefused> {
-    let on = match on_host(ctx, worker) {
-        Some(host) => host
-            .branch_at(&super::hosts::worktree_name(worker))
-            .await
-            .map_err(|e| PasteRefused::Failed(format!("worktree check failed: {e}")))?,
-        None => {
-            let wt = ctx.setup.paths.worktree(worker);
-            let repo = Arc::clone(&ctx.repo);
-            tokio::task::spawn_blocking(move || wt.is_dir().then(|| repo.branch_at(&wt)))
+    // A review is about another worker's branch: wherever this worktree is, it may read it.
+    if let Some(branch) = branch {
+        let on = match on_host(ctx, worker) {
+            Some(host) => host
+                .branch_at(&super::hosts::worktree_name(worker))
                 .await
-                .map_err(|e| PasteRefused::Failed(format!("worktree check failed: {e}")))?
+                .map_err(|e| PasteRefused::Failed(format!("worktree check failed: {e}")))?,
+            None => {
+                let wt = ctx.setup.paths.worktree(worker);
+                let repo = Arc::clone(&ctx.repo);
+                tokio::task::spawn_blocking(move || wt.is_dir().then(|| repo.branch_at(&wt)))
+                    .await
+                    .map_err(|e| PasteRefused::Failed(format!("worktree check failed: {e}")))?
+            }
+        };
+        match on {
+            None => return Err(PasteRefused::NoWorktree),
+            Some(on) if on.as_deref() != Some(branch) => {
+                return Err(PasteRefused::WrongBranch { on });
+            }
+            Some(_) => {}
         }
-    };
-    match on {
-        None => return Err(PasteRefused::NoWorktree),
-        Some(on) if on.as_deref() != Some(branch) => return Err(PasteRefused::WrongBranch { on }),
-        Some(_) => {}
     }
     ctx.panes
         .paste(target.to_string(), text.as_bytes().to_vec())
@@ -317,23 +318,6 @@ async fn type_line(ctx: &Ctx, session: &str, profile: &str, text: &str) {
     };
     if let Err(e) = sent.await {
         tracing::warn!("typing into {session}: {e}");
-    }
-}
-
-/// A text pasted (bracketed, so its lines stay one message), then submitted after the settle.
-async fn paste_line(ctx: &Ctx, session: &str, profile: &str, text: String) {
-    let Some(p) = ctx.setup.profile(profile) else {
-        return;
-    };
-    let sent = async {
-        ctx.panes
-            .paste(session.to_string(), text.into_bytes())
-            .await?;
-        tokio::time::sleep(p.settle).await;
-        ctx.panes.submit(session.to_string(), p.submit).await
-    };
-    if let Err(e) = sent.await {
-        tracing::warn!("pasting into {session}: {e}");
     }
 }
 

@@ -75,6 +75,12 @@ fn a_task_rejected_once_then_approved_lands_and_its_author_got_the_review() {
         .filter(|d| d.starts_with("review") && d.contains("for review"))
         .collect();
     assert_eq!(handed.len(), 2, "{details:#?}");
+    // Each through the journaled delivery, its submit confirmed on the reviewer's screen.
+    let confirmed = details
+        .iter()
+        .filter(|d| d.starts_with("delivered") && d.contains("review submitted; confirmed"))
+        .count();
+    assert_eq!(confirmed, 2, "{details:#?}");
     assert!(
         handed
             .iter()

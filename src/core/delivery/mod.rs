@@ -51,11 +51,46 @@ pub(super) fn begin(
     let Some(task) = w.task.clone() else {
         return;
     };
+    open(w, &task, note, false, now, out);
+    if let Some(t) = model.tasks.get_mut(&task) {
+        t.state = TaskState::Delivering;
+    }
+}
+
+/// Starts handing `text`, the review of `task` (done by another worker), to the reviewer's
+/// agent: the same steps as a task's, so a review reaches it once, its submit confirmed.
+pub(super) fn begin_review(
+    model: &mut Model,
+    worker: WorkerId,
+    task: &str,
+    text: String,
+    now: u64,
+    out: &mut Vec<Command>,
+) {
+    let Some(w) = model.workers.get_mut(&worker) else {
+        return;
+    };
+    // One text at a time in a box.
+    if w.delivery.is_some() || w.task.is_some() {
+        return;
+    }
+    open(w, task, Some(text), true, now, out);
+}
+
+fn open(
+    w: &mut super::model::Worker,
+    task: &str,
+    note: Option<String>,
+    review: bool,
+    now: u64,
+    out: &mut Vec<Command>,
+) {
     w.vitals.deliveries += 1;
     w.delivery = Some(Delivery {
         id: w.vitals.deliveries,
-        task: task.clone(),
+        task: task.to_string(),
         note,
+        review,
         step: Step::Ready,
         began: now,
         since: now,
@@ -63,11 +98,8 @@ pub(super) fn begin(
         typed: None,
         asked: now,
     });
-    if let Some(t) = model.tasks.get_mut(&task) {
-        t.state = TaskState::Delivering;
-    }
     // The screen that made the worker look ready may be old: go by a fresh one.
-    out.push(Command::ReadScreen { worker });
+    out.push(Command::ReadScreen { worker: w.id });
 }
 
 /// Moves the worker's delivery on as far as its latest screen and the time allow.
@@ -292,7 +324,9 @@ fn paste(model: &mut Model, worker: WorkerId, hash: u64, now: u64, out: &mut Vec
     d.since = now;
     d.tries = 0;
     d.typed = Some(hash);
-    let (delivery, branch) = (d.id, super::model::branch_for(&d.task));
+    // A review is about another worker's branch: the reviewer's worktree may be on any.
+    let branch = (!d.review).then(|| super::model::branch_for(&d.task));
+    let delivery = d.id;
     out.push(Command::Paste {
         worker,
         delivery,

@@ -87,6 +87,16 @@ pub(super) fn confirmed(
     } else if w.agent == AgentState::Starting {
         w.set_agent(AgentState::Busy, "delivery confirmed", now);
     }
+    if d.review {
+        // The task is done (another worker's) and stays so; a verdict is awaited from here.
+        out.push(Command::record(
+            Some(worker),
+            Some(&d.task),
+            EventKind::Delivered,
+            format!("review submitted; confirmed: {how}"),
+        ));
+        return;
+    }
     if let Some(t) = model.tasks.get_mut(&d.task) {
         if d.note.is_none() {
             // Handed over, with the last attempt's reason in its text.
@@ -121,6 +131,16 @@ pub(super) fn fail(
     let Some(d) = w.delivery.take() else {
         return;
     };
+    if d.review {
+        // The task is done (another worker's): only the review goes back, to any reviewer.
+        out.push(Command::record(
+            Some(worker),
+            Some(&d.task),
+            EventKind::DeliveryFailed,
+            format!("the review: {why}"),
+        ));
+        return crate::core::review::hand_back(model, worker, &d.task, now);
+    }
     w.let_go();
     out.push(Command::record(
         Some(worker),

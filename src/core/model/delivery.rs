@@ -11,6 +11,10 @@ pub struct Delivery {
     pub task: TaskId,
     /// A note about the task (a failed verify's output, a nudge); `None`: the task itself.
     pub note: Option<String>,
+    /// The note is a review of `task`, done by another worker: a failed delivery hands the
+    /// review out again and leaves the task as it is (it is done, and not this worker's).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub review: bool,
     pub step: Step,
     /// When the delivery began: the agent has `ready_timeout_ms` from here to be ready.
     pub began: u64,

@@ -17,6 +17,7 @@ mod place;
 mod plan;
 mod repair;
 mod review;
+mod review_delivery;
 mod route;
 mod spend;
 mod storms;
@@ -152,7 +153,7 @@ pub(super) fn delivered(m: &mut Model, w: u32, task: &str, now: u64) -> Vec<Comm
         _ => None,
     });
     let (id, branch) = paste.unwrap_or_else(|| panic!("no paste for worker {w}: {out:?}"));
-    assert_eq!(branch, format!("czar/{task}"));
+    assert_eq!(branch, Some(format!("czar/{task}")));
     let pasted = Observation::Pasted {
         worker: w,
         delivery: id,

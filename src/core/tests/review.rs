@@ -2,15 +2,15 @@
 //! its author) instead of the landing queue; approve queues it, reject sends it back to its
 //! author with the review, bounded rounds fail it; a restart hands a review out again.
 
-use super::{boot, commits, def, idle, load, model, prepares, start_work};
+use super::{boot, commits, def, idle, load, model, prepares, seen, start_work};
 use crate::core::command::{Command, EventKind};
-use crate::core::model::{LandMode, Landing, Model, TaskState};
+use crate::core::model::{AgentState, Input, LandMode, Landing, Model, TaskState};
 use crate::core::observation::{Observation, Signal};
 use crate::core::review::{MAX_DIFF_BYTES, Verdict, review_text};
 use crate::core::update;
 
 /// Two workers: 1 of the default profile (the author), 2 of "rev" (the reviewer).
-fn review_model() -> Model {
+pub(super) fn review_model() -> Model {
     let mut m = model(2);
     m.policy.land.mode = LandMode::Merge;
     m.policy.land.into = "main".into();
@@ -21,7 +21,52 @@ fn review_model() -> Model {
     if let Some(w) = m.workers.get_mut(&2) {
         w.profile = "rev".into();
     }
+    let sim = m.policy.delivery.agent(&m.workers[&1].profile);
+    m.policy.delivery.agents.insert("rev".into(), sim);
     m
+}
+
+/// The review's text reaches reviewer `w`'s agent through a delivery's steps: at its prompt
+/// with an empty box, pasted (with no branch to check), Enter, taken. The task stays done.
+pub(super) fn review_delivered(m: &mut Model, w: u32, task: &str, now: u64) -> String {
+    let out = idle(m, w, now);
+    let paste = out.iter().find_map(|c| match c {
+        Command::Paste {
+            worker,
+            delivery,
+            branch,
+            text,
+        } if *worker == w => Some((*delivery, branch.clone(), text.clone())),
+        _ => None,
+    });
+    let (id, branch, text) = paste.unwrap_or_else(|| panic!("no review pasted: {out:?}"));
+    assert_eq!(branch, None);
+    let pasted = Observation::Pasted {
+        worker: w,
+        delivery: id,
+        result: Ok(()),
+    };
+    let out = update(m, pasted, now);
+    let submit = Command::Submit {
+        worker: w,
+        delivery: id,
+    };
+    assert!(out.contains(&submit), "{out:?}");
+    let submitted = Observation::Submitted {
+        worker: w,
+        delivery: id,
+        result: Ok(()),
+    };
+    update(m, submitted, now);
+    let out = update(m, seen(w, AgentState::Busy, Input::Empty, now), now);
+    assert!(
+        out.iter().any(|c| matches!(c,
+            Command::Record(e) if e.kind == EventKind::Delivered && e.detail.starts_with("review submitted"))),
+        "{out:?}"
+    );
+    assert_eq!(m.tasks[task].state, TaskState::Done);
+    assert!(m.workers[&w].delivery.is_none());
+    text
 }
 
 fn asks(out: &[Command]) -> Vec<(u32, String)> {
@@ -46,7 +91,7 @@ fn say(m: &mut Model, worker: u32, task: Option<&str>, verdict: Verdict, now: u6
 }
 
 /// `a` loaded, handed to worker 1 and worked to done; returns the commands of the last step.
-fn done_by_worker_1(m: &mut Model, now: u64) -> Vec<Command> {
+pub(super) fn done_by_worker_1(m: &mut Model, now: u64) -> Vec<Command> {
     let out = load(m, vec![def("a", &[], None)], now);
     assert_eq!(prepares(&out), vec![(1, "a".to_string())]);
     start_work(m, 1, "a", now + 1);
@@ -80,11 +125,8 @@ fn a_done_task_goes_to_a_reviewer_of_the_profile_not_the_queue() {
         diff: Ok("+added line\n".into()),
     };
     let out = update(&mut m, obs, 10);
-    let typed = out.iter().find_map(|c| match c {
-        Command::SendText { worker: 2, text } => Some(text.clone()),
-        _ => None,
-    });
-    let typed = typed.expect("the review text typed to worker 2");
+    assert!(out.contains(&Command::ReadScreen { worker: 2 }), "{out:?}");
+    let typed = review_delivered(&mut m, 2, "a", 10);
     assert!(typed.contains("+added line") && typed.contains("czar review approve"));
     // Approved: it lands.
     let out = say(&mut m, 2, None, Verdict::Approve, 11);
