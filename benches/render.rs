@@ -153,7 +153,7 @@ fn stats(mut t: Vec<Duration>) -> (f64, f64, f64) {
 fn main() {
     let mut ui = UiState::new(Keymap::defaults(), true);
     ui.now = NOW;
-    ui.screen = Some(preview(40));
+    ui.read.screen = Some(preview(40));
     let big = fleet(100);
     // What the timeline strips and the sparkline cost: the same fleet without its history.
     let mut no_history = big.clone();

@@ -227,7 +227,7 @@ pub fn ui(color: bool) -> UiState {
     let mut ui = UiState::new(Keymap::defaults(), color);
     ui.now = NOW;
     ui.events = events();
-    ui.screen = Some(Screen {
+    ui.read.screen = Some(Screen {
         worker: 1,
         text: SCREEN_ANSI.as_bytes().into_text().unwrap(),
     });

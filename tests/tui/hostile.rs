@@ -33,7 +33,7 @@ fn hostile_text_is_drawn_escaped_everywhere() {
     {
         use ansi_to_tui::IntoText;
         let screen = "\x1b[32mok\x1b[0m \u{202e}evil\u{2066}\n";
-        ui.screen = Some(Screen {
+        ui.read.screen = Some(Screen {
             worker: 1,
             text: screen.as_bytes().into_text().unwrap(),
         });

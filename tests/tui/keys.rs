@@ -67,7 +67,10 @@ fn reassign_offers_only_ready_tasks_and_sends_the_pick() {
             Effect::Refresh
         ]
     );
-    assert!(ui.branch.is_none(), "the old branch's figures are dropped");
+    assert!(
+        ui.read.branch.is_none(),
+        "the old branch's figures are dropped"
+    );
 }
 
 #[test]

@@ -70,7 +70,7 @@ fn task_keys_act_on_the_selected_task_of_the_queue_panel() {
     );
     // A held task: h releases it.
     model.tasks.get_mut("json-flag").unwrap().hold = Some("later".into());
-    ui.queue_selected = 1;
+    ui.queue.row = 1;
     assert_eq!(
         on_key(&mut ui, &model, k("h")),
         task("json-flag", TaskAction::Release)
@@ -81,7 +81,7 @@ fn task_keys_act_on_the_selected_task_of_the_queue_panel() {
     for _ in 0..perf - 1 {
         on_key(&mut ui, &model, k("Down"));
     }
-    assert_eq!(ui.queue_selected, perf);
+    assert_eq!(ui.queue.row, perf);
     assert_eq!(
         on_key(&mut ui, &model, k("R")),
         task("perf", TaskAction::Retry)

@@ -29,7 +29,7 @@ fn dashboard_with_screen_preview() {
 fn branch_view() {
     let mut ui = fixture::ui(true);
     ui.preview = PreviewMode::Branch;
-    ui.branch = Some((1, Ok(fixture::branch_stats())));
+    ui.read.branch = Some((1, Ok(fixture::branch_stats())));
     snap("branch_view", &fixture::model(), &ui);
 }
 
@@ -151,7 +151,7 @@ fn queue_model() -> Model {
 fn queue_with_a_selection_and_a_held_task() {
     let mut ui = fixture::ui(true);
     ui.panel = Panel::Queue;
-    ui.queue_selected = 1;
+    ui.queue.row = 1;
     snap_at(&ALL_SIZES, "queue_selected", &queue_model(), &ui);
 }
 

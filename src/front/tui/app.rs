@@ -175,8 +175,8 @@ pub async fn run(
                 // The preview's reads go one at a time; the log's history is apart.
                 reading &= matches!(read, Read::History(_));
                 match read {
-                    Read::Screen(w, text) => ui.screen = Some(Screen { worker: w, text }),
-                    Read::Branch(w, stats) => ui.branch = Some((w, stats)),
+                    Read::Screen(w, text) => ui.read.screen = Some(Screen { worker: w, text }),
+                    Read::Branch(w, stats) => ui.read.branch = Some((w, stats)),
                     Read::History(Ok(rows)) => {
                         if let super::state::Dialog::EventLog(view) = &mut ui.dialog {
                             view.history = Some(std::sync::Arc::new(rows));

@@ -90,7 +90,7 @@ pub(super) fn on_dialog_key(ui: &mut UiState, model: &Model, key: KeySpec) -> Ve
                     ui.flash = format!("gave {task} to worker {worker}");
                     out.push(Effect::Send(Intent::Reassign { worker, task }));
                     // The branch view shows the new task's branch, read afresh.
-                    ui.branch = None;
+                    ui.read.branch = None;
                     out.push(Effect::Refresh);
                 }
                 Dialog::None

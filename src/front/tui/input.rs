@@ -173,8 +173,8 @@ fn move_selection(ui: &mut UiState, model: &Model, up: bool) {
         }
         Panel::Queue => {
             let order = rows::queue(model, &ui.filter).in_order();
-            ui.queue_selected = step(ui.queue_selected, order.len().saturating_sub(1));
-            ui.queue_task = order.get(ui.queue_selected).map(|t| t.def.id.clone());
+            ui.queue.row = step(ui.queue.row, order.len().saturating_sub(1));
+            ui.queue.task = order.get(ui.queue.row).map(|t| t.def.id.clone());
         }
         Panel::Landing => {
             let n = rows::landing(model).len();

@@ -14,12 +14,12 @@ pub fn on_task_key(ui: &mut UiState, model: &Model, action: Action) -> Vec<Effec
         ui.flash = "select a task in the Queue panel first (Tab)".into();
         return Vec::new();
     }
-    let Some(t) = rows::selected_task(model, &ui.filter, ui.queue_selected) else {
+    let Some(t) = rows::selected_task(model, &ui.filter, ui.queue.row) else {
         ui.flash = "no task to act on".into();
         return Vec::new();
     };
     let task = t.def.id.clone();
-    ui.queue_task = Some(task.clone());
+    ui.queue.task = Some(task.clone());
     let send = |action: TaskAction| {
         vec![Effect::Send(Intent::Task {
             task: task.clone(),

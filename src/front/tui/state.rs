@@ -132,23 +132,35 @@ pub struct Screen {
     pub text: Text<'static>,
 }
 
+/// Where the operator is in the Queue panel.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueuePlace {
+    /// Index into its tasks, in their listed order...
+    pub row: usize,
+    /// ...and the task there, which the selection follows when the task moves in the list (held,
+    /// cancelled, reprioritised), so the next key acts on the same task.
+    pub task: Option<String>,
+}
+
+/// What was last read for the preview: the selected worker's screen, or its branch's figures.
+#[derive(Debug, Clone, Default)]
+pub struct Previewed {
+    pub screen: Option<Screen>,
+    pub branch: Option<(WorkerId, Result<BranchStats, String>)>,
+}
+
 #[derive(Debug, Clone)]
 pub struct UiState {
     pub panel: Panel,
     /// Index into the visible workers.
     pub selected: usize,
-    /// Index into the Queue panel's tasks, in their listed order...
-    pub queue_selected: usize,
-    /// ...and the task there, which the selection follows when the task moves in the list (held,
-    /// cancelled, reprioritised), so the next key acts on the same task.
-    pub queue_task: Option<String>,
+    pub queue: QueuePlace,
     /// Where the operator is in the alerts and Landing panels.
     pub places: Places,
     pub preview: PreviewMode,
     pub dialog: Dialog,
     pub filter: String,
-    pub screen: Option<Screen>,
-    pub branch: Option<(WorkerId, Result<BranchStats, String>)>,
+    pub read: Previewed,
     pub events: Vec<EventRow>,
     /// Each `[hosts.<name>]`'s health and workers, as the engine published them (none without
     /// hosts: the single-machine layout).
@@ -166,14 +178,12 @@ impl UiState {
         UiState {
             panel: Panel::Workers,
             selected: 0,
-            queue_selected: 0,
-            queue_task: None,
+            queue: QueuePlace::default(),
             places: Places::default(),
             preview: PreviewMode::Screen,
             dialog: Dialog::None,
             filter: String::new(),
-            screen: None,
-            branch: None,
+            read: Previewed::default(),
             events: Vec::new(),
             hosts: Default::default(),
             color,
@@ -196,13 +206,14 @@ impl UiState {
         self.selected = self.selected.min(n.saturating_sub(1));
         let order = super::rows::queue(model, &self.filter).in_order();
         if let Some(at) = self
-            .queue_task
+            .queue
+            .task
             .as_ref()
             .and_then(|id| order.iter().position(|t| &t.def.id == id))
         {
-            self.queue_selected = at;
+            self.queue.row = at;
         }
-        self.queue_selected = self.queue_selected.min(order.len().saturating_sub(1));
+        self.queue.row = self.queue.row.min(order.len().saturating_sub(1));
     }
 }
 

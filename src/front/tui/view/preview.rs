@@ -28,7 +28,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
             let title = format!(" Screen: worker {id} ({session}) · d branch ");
             let block = panel(ui, title, None);
             let inner_h = area.height.saturating_sub(2) as usize;
-            let (text, lines) = match &ui.screen {
+            let (text, lines) = match &ui.read.screen {
                 Some(s) if s.worker == id => {
                     let used = s
                         .text
@@ -63,7 +63,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
                 branch.as_deref().unwrap_or("(no task)")
             );
             let block = panel(ui, title, None);
-            let text = match (&branch, &ui.branch) {
+            let text = match (&branch, &ui.read.branch) {
                 (None, _) => {
                     Text::from("This worker has had no task yet, so it has no task branch.")
                 }

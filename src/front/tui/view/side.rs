@@ -16,7 +16,7 @@ pub fn queue(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
     let q = rows::queue(model, &ui.filter);
     let order = q.in_order();
     let selected = order
-        .get(ui.queue_selected.min(order.len().saturating_sub(1)))
+        .get(ui.queue.row.min(order.len().saturating_sub(1)))
         .map(|t| t.def.id.clone());
     let focused = ui.panel == Panel::Queue;
     let mut lines: Vec<Line> = Vec::new();
@@ -110,7 +110,7 @@ pub fn queue(frame: &mut Frame, area: Rect, model: &Model, ui: &UiState) {
     let title = if focused && !order.is_empty() {
         format!(
             " Queue {}/{} ",
-            ui.queue_selected.min(order.len() - 1) + 1,
+            ui.queue.row.min(order.len() - 1) + 1,
             order.len()
         )
     } else {
