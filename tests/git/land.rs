@@ -214,3 +214,47 @@ fn a_checkout_left_half_way_by_a_killed_czar_is_finished_and_an_edit_since_is_ke
     ));
     assert_eq!(read(&repo.root.join("shared.txt")), "base\na\n");
 }
+
+/// Killed before it staged anything, the checkout leaves the move's new files written but
+/// untracked: nothing tracked reads as changed, and a safe checkout refuses to overwrite them
+/// (seen in CI as "2 conflicts prevent checkout", for ever). With its note they are finished;
+/// an untracked file of someone else's in the way still stops it, untouched.
+#[test]
+fn a_checkout_killed_before_it_staged_anything_is_finished_too() {
+    let (repo, g) = two_branches();
+    let wt = repo.wt("land");
+    let m = g
+        .land_merge(&wt, "main", "czar/a", MergeStyle::Merge, "land a\n")
+        .unwrap();
+    let to = m.to.unwrap();
+    let note = repo.root.join(".git/czar-bringing");
+    std::fs::write(&note, format!("{} {to}\n", m.from)).unwrap();
+    // Someone's own a.txt in the way: neither side's, so nothing moves.
+    write(&repo.root.join("a.txt"), "mine\n");
+    assert!(matches!(
+        g.move_target("main", &m.from, &to).unwrap(),
+        Moved::Blocked(_)
+    ));
+    assert_eq!(read(&repo.root.join("a.txt")), "mine\n");
+    assert_eq!(rev(&repo.root, "main"), m.from);
+    // What the killed checkout wrote instead: a.txt as landed, not staged.
+    write(&repo.root.join("a.txt"), "a");
+    assert_eq!(g.move_target("main", &m.from, &to).unwrap(), Moved::Done);
+    assert_eq!(rev(&repo.root, "main"), to);
+    assert_eq!(read(&repo.root.join("shared.txt")), "base\na\n");
+    assert_eq!(git(&repo.root, &["status", "--porcelain"]), "");
+    assert!(!note.exists());
+    // Without the note, the same untracked file in the way is someone's: nothing moves.
+    let (repo, g) = two_branches();
+    let wt = repo.wt("land");
+    let m = g
+        .land_merge(&wt, "main", "czar/a", MergeStyle::Merge, "land a\n")
+        .unwrap();
+    let to = m.to.unwrap();
+    write(&repo.root.join("a.txt"), "a");
+    assert!(matches!(
+        g.move_target("main", &m.from, &to).unwrap(),
+        Moved::Blocked(_)
+    ));
+    assert_eq!(rev(&repo.root, "main"), m.from);
+}

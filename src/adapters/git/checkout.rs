@@ -26,9 +26,11 @@ pub(super) fn bring_checkout(path: &Path, from: Oid, to: Oid) -> Result<Option<S
         .doing(path, || "reading the target's commit".into())?;
     let changed = changed_against(&repo, &from_commit)?;
     // Changes a killed czar's checkout made half-way are finished; a file anyone changed
-    // since (neither side's) makes them all theirs, untouched, as any change is.
+    // since (neither side's) makes them all theirs, untouched, as any change is. Killed before
+    // it staged anything, it leaves the move's new files untracked, which no diff of tracked
+    // files shows: the move's own paths are looked at whenever its note is there.
     let mut paths = changed.clone();
-    let resumable = !changed.is_empty() && Bringing::interrupted(&repo, from, to) && {
+    let resumable = Bringing::interrupted(&repo, from, to) && {
         paths.extend(moved_paths(&repo, &from_commit, &to_commit)?);
         paths.sort();
         paths.dedup();
