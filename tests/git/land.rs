@@ -5,6 +5,7 @@
 use crate::common::{TestRepo, commit_file, read, rev, write};
 use crate::support::git;
 use czar::adapters::git::{Git, MergeStyle, Moved};
+use std::path::Path;
 
 /// A repo with `czar/a` and `czar/b` branched from main, each adding its own line to
 /// `shared.txt` (so they conflict) and a file of its own.
@@ -257,4 +258,128 @@ fn a_checkout_killed_before_it_staged_anything_is_finished_too() {
         Moved::Blocked(_)
     ));
     assert_eq!(rev(&repo.root, "main"), m.from);
+}
+
+/// After a restart the landing is merged anew, as a commit of another id: the half-way move
+/// the note names went to the old one. Files at that commit are the czar's own too, and are
+/// brought to the new one.
+#[test]
+fn a_half_way_move_to_a_landing_since_merged_anew_is_finished() {
+    let (repo, g) = two_branches();
+    let wt = repo.wt("land");
+    let before = g
+        .land_merge(&wt, "main", "czar/a", MergeStyle::Squash, "land a\n")
+        .unwrap();
+    let old_to = before.to.unwrap();
+    let again = g
+        .land_merge(&wt, "main", "czar/a", MergeStyle::Squash, "land a, again\n")
+        .unwrap();
+    let to = again.to.unwrap();
+    assert_ne!(old_to, to);
+    let note = repo.root.join(".git/czar-bringing");
+    std::fs::write(&note, format!("{} {old_to}\n", before.from)).unwrap();
+    // What the killed move did: a.txt written, not staged.
+    write(&repo.root.join("a.txt"), "a");
+    assert_eq!(
+        g.move_target("main", &again.from, &to).unwrap(),
+        Moved::Done
+    );
+    assert_eq!(rev(&repo.root, "main"), to);
+    assert_eq!(read(&repo.root.join("shared.txt")), "base\na\n");
+    assert_eq!(git(&repo.root, &["status", "--porcelain"]), "");
+    assert!(!note.exists());
+}
+
+/// After a restart another landing may move the target first: the files the interrupted move
+/// wrote for the first are the czar's own, and go, so they are not left untracked in the way of
+/// that first task's landing later.
+#[test]
+fn a_half_way_move_overtaken_by_another_landing_leaves_nothing_behind() {
+    let (repo, g) = two_branches();
+    let wt = repo.wt("land");
+    let a = g
+        .land_merge(&wt, "main", "czar/a", MergeStyle::Merge, "land a\n")
+        .unwrap();
+    let note = repo.root.join(".git/czar-bringing");
+    std::fs::write(&note, format!("{} {}\n", a.from, a.to.unwrap())).unwrap();
+    // What the killed move to a did: a.txt written, shared.txt written and staged.
+    write(&repo.root.join("a.txt"), "a");
+    write(&repo.root.join("shared.txt"), "base\na\n");
+    git(&repo.root, &["add", "shared.txt"]);
+    let b = g
+        .land_merge(&wt, "main", "czar/b", MergeStyle::Merge, "land b\n")
+        .unwrap();
+    let to = b.to.unwrap();
+    assert_eq!(g.move_target("main", &b.from, &to).unwrap(), Moved::Done);
+    assert_eq!(rev(&repo.root, "main"), to);
+    assert_eq!(read(&repo.root.join("shared.txt")), "base\nb\n");
+    assert_eq!(read(&repo.root.join("b.txt")), "b");
+    assert!(!repo.root.join("a.txt").exists());
+    assert_eq!(git(&repo.root, &["status", "--porcelain"]), "");
+    assert!(!note.exists());
+}
+
+/// Killed after the checkout was brought but before the ref moved: the note stays until the
+/// ref has moved, so when another landing goes first, the first one's files (all written and
+/// staged) are still known for the czar's and make way.
+#[test]
+fn a_checkout_brought_whose_ref_never_moved_makes_way_for_another_landing() {
+    let (repo, g) = two_branches();
+    let wt = repo.wt("land");
+    let a = g
+        .land_merge(&wt, "main", "czar/a", MergeStyle::Merge, "land a\n")
+        .unwrap();
+    let to_a = a.to.unwrap();
+    // The move to a, done up to the ref: a kill here leaves main's checkout at a.
+    git(&repo.root, &["read-tree", "-u", "-m", &a.from, &to_a]);
+    let note = repo.root.join(".git/czar-bringing");
+    std::fs::write(&note, format!("{} {to_a}\n", a.from)).unwrap();
+    assert_eq!(rev(&repo.root, "main"), a.from);
+    let b = g
+        .land_merge(&wt, "main", "czar/b", MergeStyle::Merge, "land b\n")
+        .unwrap();
+    let to = b.to.unwrap();
+    assert_eq!(g.move_target("main", &b.from, &to).unwrap(), Moved::Done);
+    assert_eq!(read(&repo.root.join("shared.txt")), "base\nb\n");
+    assert!(!repo.root.join("a.txt").exists());
+    assert_eq!(git(&repo.root, &["status", "--porcelain"]), "");
+    assert!(!note.exists());
+}
+
+/// A czar killed inside the checkout can leave its `index.lock`: made while the noted move
+/// was under way and older than any write takes, it is removed and the move goes on. One made
+/// at another time may be the operator's (`git commit` holds it while its editor is open) and
+/// is left alone, the landing waiting and saying why.
+#[test]
+fn an_index_lock_left_by_a_killed_move_is_removed_and_no_other() {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    let ago = |secs: u64| SystemTime::now() - Duration::from_secs(secs);
+    let ms = |t: SystemTime| t.duration_since(UNIX_EPOCH).unwrap().as_millis();
+    let lock_made = |root: &Path, at: SystemTime| {
+        let f = std::fs::File::create(root.join(".git/index.lock")).unwrap();
+        f.set_modified(at).unwrap();
+    };
+    let (repo, g) = two_branches();
+    let wt = repo.wt("land");
+    let a = g
+        .land_merge(&wt, "main", "czar/a", MergeStyle::Merge, "land a\n")
+        .unwrap();
+    let to = a.to.unwrap();
+    let note = repo.root.join(".git/czar-bringing");
+    std::fs::write(&note, format!("{} {to} {}\n", a.from, ms(ago(60)))).unwrap();
+    // Made two minutes before the move began: not the move's.
+    lock_made(&repo.root, ago(120));
+    match g.move_target("main", &a.from, &to).unwrap() {
+        Moved::Blocked(why) => assert!(why.contains("locked"), "{why}"),
+        other => panic!("a lock of someone else's was taken away: {other:?}"),
+    }
+    assert!(repo.root.join(".git/index.lock").exists());
+    assert_eq!(rev(&repo.root, "main"), a.from);
+    // Made during the move, 59 s ago: the killed czar's.
+    lock_made(&repo.root, ago(59));
+    assert_eq!(g.move_target("main", &a.from, &to).unwrap(), Moved::Done);
+    assert!(!repo.root.join(".git/index.lock").exists());
+    assert_eq!(read(&repo.root.join("a.txt")), "a");
+    assert_eq!(git(&repo.root, &["status", "--porcelain"]), "");
+    assert!(!note.exists());
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{Commit, MergeOptions, Oid, Repository, Sort, build::CheckoutBuilder};
 
-use super::checkout::bring_checkout;
+use super::checkout::{self, bring_checkout};
 use super::error::{GitContext, GitError};
 use super::signature::signature_for;
 use super::{Git, resolve_commit};
@@ -144,14 +144,21 @@ impl Git {
                 .doing(&self.root, || format!("reading {into}"))?;
             r.target().unwrap_or(Oid::ZERO_SHA1)
         };
+        let tree = self.checkout_of(&refname)?;
+        let brought = || {
+            if let Some(tree) = &tree {
+                checkout::brought(tree);
+            }
+        };
         if now == to_id {
+            brought();
             return Ok(Moved::Done);
         }
         if now != from_id {
             return Ok(Moved::Stale(now.to_string()));
         }
-        if let Some(tree) = self.checkout_of(&refname)?
-            && let Some(why) = bring_checkout(&tree, from_id, to_id)?
+        if let Some(tree) = &tree
+            && let Some(why) = bring_checkout(tree, from_id, to_id)?
         {
             return Ok(Moved::Blocked(format!(
                 "{into} is checked out in {}, {why}; landing waits until that changes",
@@ -167,10 +174,14 @@ impl Git {
             &format!("czar: land {to} on {into}"),
         );
         match swapped {
-            Ok(_) => Ok(Moved::Done),
+            Ok(_) => {
+                brought();
+                Ok(Moved::Done)
+            }
             Err(e) => {
                 let now = repo.refname_to_id(&refname).unwrap_or(Oid::ZERO_SHA1);
                 if now == to_id {
+                    brought();
                     return Ok(Moved::Done);
                 }
                 if now != from_id {

@@ -3,6 +3,7 @@
 //!
 //! Every call is blocking; callers on an async runtime wrap them in `spawn_blocking`.
 
+mod bringing;
 mod checkout;
 mod error;
 mod history;
