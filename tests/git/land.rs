@@ -383,3 +383,25 @@ fn an_index_lock_left_by_a_killed_move_is_removed_and_no_other() {
     assert_eq!(git(&repo.root, &["status", "--porcelain"]), "");
     assert!(!note.exists());
 }
+
+/// A czar killed inside the target's swap leaves `refs/heads/<into>.lock`: once older than any
+/// write takes it is removed and the swap goes through; a fresh one is somebody's write.
+#[test]
+fn a_stale_lock_on_the_targets_ref_is_removed_and_a_fresh_one_respected() {
+    use std::time::{Duration, SystemTime};
+    let (repo, g) = two_branches();
+    let wt = repo.wt("land");
+    let a = g
+        .land_merge(&wt, "main", "czar/a", MergeStyle::Merge, "land a\n")
+        .unwrap();
+    let to = a.to.unwrap();
+    let lock = repo.root.join(".git/refs/heads/main.lock");
+    let file = std::fs::File::create(&lock).unwrap();
+    assert!(g.move_target("main", &a.from, &to).is_err());
+    assert_eq!(rev(&repo.root, "main"), a.from);
+    file.set_modified(SystemTime::now() - Duration::from_secs(30))
+        .unwrap();
+    assert_eq!(g.move_target("main", &a.from, &to).unwrap(), Moved::Done);
+    assert_eq!(rev(&repo.root, "main"), to);
+    assert!(!lock.exists());
+}

@@ -165,6 +165,8 @@ impl Git {
                 tree.display()
             )));
         }
+        // A czar killed inside the swap leaves the ref's lock, which refuses every swap after.
+        super::locks::clear_stale(&[super::locks::of_branch(&self.git_dir, into)]);
         let repo = self.repo();
         let swapped = repo.reference_matching(
             &refname,
