@@ -3,7 +3,7 @@
 //! requests), which use it and not each other's internals.
 
 use super::command::{Command, EventKind};
-use super::model::{Landing, Model, TaskState, Waited};
+use super::model::{Landing, Model, TaskState, Waited, WorkerId};
 
 /// A landing that could not go on is tried again this long after.
 pub const RETRY_MS: u64 = 5_000;
@@ -153,5 +153,33 @@ pub(super) fn land_command(model: &Model, id: &str) -> Command {
         message: format!("czar: land {id}: {}\n", t.def.title),
         landed,
         also: Vec::new(),
+    }
+}
+
+/// `worker`'s review of `task` waits for a reviewer again, and its text, if still on its way
+/// to that worker's agent, goes no further (a worker that comes back must not get it too).
+pub(crate) fn hand_back(model: &mut Model, worker: WorkerId, task: &str, now: u64) {
+    if let Some(w) = model.workers.get_mut(&worker).filter(|w| {
+        w.delivery
+            .as_ref()
+            .is_some_and(|d| d.review && d.task == task)
+    }) {
+        w.delivery = None;
+    }
+    let by_worker = model.tasks.get(task).is_some_and(|t| {
+        matches!(
+            t.land.as_ref().map(|l| &l.state),
+            Some(Landing::Reviewing { reviewer: Some(r), .. }) if *r == worker
+        )
+    });
+    if by_worker {
+        set(
+            model,
+            task,
+            Landing::Reviewing {
+                reviewer: None,
+                since: now,
+            },
+        );
     }
 }

@@ -197,7 +197,7 @@ pub enum Signal {
     /// unless named).
     Review {
         task: Option<TaskId>,
-        verdict: super::review::Verdict,
+        verdict: Verdict,
     },
     /// The agent's session (its transcript) has used this many tokens so far.
     Usage {
@@ -324,4 +324,11 @@ pub enum PrStatus {
     Failing { check: String, log: String },
     /// The forge could not be asked: why.
     Unknown(String),
+}
+
+/// A reviewer's answer (`czar review approve|reject`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Approve,
+    Reject(String),
 }

@@ -15,12 +15,8 @@ const REJECT_TEMPLATE: &str = include_str!("../../prompts/review_reject.md");
 /// The most of a diff handed to a reviewer; the rest is cut, with a note saying so.
 pub const MAX_DIFF_BYTES: usize = 60_000;
 
-/// The reviewer's answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
-    Approve,
-    Reject(String),
-}
+/// The reviewer's answer (it comes as an observation).
+pub use super::observation::Verdict;
 
 /// The task `worker` is reviewing now, if any (kept on the model, which `queue` reads too).
 pub fn reviewing(model: &Model, worker: WorkerId) -> Option<String> {
@@ -149,41 +145,13 @@ fn take_back_lost(model: &mut Model, now: u64, out: &mut Vec<Command>) {
         })
         .collect();
     for (task, worker) in lost {
-        hand_back(model, worker, &task, now);
+        super::land_state::hand_back(model, worker, &task, now);
         out.push(Command::record(
             Some(worker),
             Some(&task),
             EventKind::Review,
             format!("no verdict from worker {worker}; the review is handed out again"),
         ));
-    }
-}
-
-/// `worker`'s review of `task` waits for a reviewer again, and its text, if still on its way
-/// to that worker's agent, goes no further (a worker that comes back must not get it too).
-pub(crate) fn hand_back(model: &mut Model, worker: WorkerId, task: &str, now: u64) {
-    if let Some(w) = model.workers.get_mut(&worker).filter(|w| {
-        w.delivery
-            .as_ref()
-            .is_some_and(|d| d.review && d.task == task)
-    }) {
-        w.delivery = None;
-    }
-    let by_worker = model.tasks.get(task).is_some_and(|t| {
-        matches!(
-            t.land.as_ref().map(|l| &l.state),
-            Some(Landing::Reviewing { reviewer: Some(r), .. }) if *r == worker
-        )
-    });
-    if by_worker {
-        set(
-            model,
-            task,
-            Landing::Reviewing {
-                reviewer: None,
-                since: now,
-            },
-        );
     }
 }
 
@@ -203,14 +171,7 @@ pub(super) fn diff_read(
     let diff = match diff {
         Ok(d) => d,
         Err(e) => {
-            set(
-                model,
-                task,
-                Landing::Reviewing {
-                    reviewer: None,
-                    since: now,
-                },
-            );
+            super::land_state::hand_back(model, worker, task, now);
             out.push(Command::record(
                 Some(worker),
                 Some(task),

@@ -2,6 +2,7 @@
 
 mod common;
 mod land;
+mod land_kills;
 mod patch;
 mod stats_watch;
 #[path = "../support/mod.rs"]

@@ -139,7 +139,7 @@ pub(super) fn fail(
             EventKind::DeliveryFailed,
             format!("the review: {why}"),
         ));
-        return crate::core::review::hand_back(model, worker, &d.task, now);
+        return crate::core::land_state::hand_back(model, worker, &d.task, now);
     }
     w.let_go();
     out.push(Command::record(
