@@ -142,18 +142,30 @@ pub(super) fn load(m: &mut Model, defs: Vec<TaskDef>, now: u64) -> Vec<Command> 
 /// The delivery the worker has begun goes through: its agent at an empty prompt, the text
 /// pasted, Enter pressed, the agent busy. Returns the commands of the last step.
 pub(super) fn delivered(m: &mut Model, w: u32, task: &str, now: u64) -> Vec<Command> {
+    let (branch, _, out) = walk_delivery(m, w, now);
+    assert_eq!(branch, Some(format!("czar/{task}")));
+    out
+}
+
+/// The steps of a delivery the worker has begun, each answered as a willing agent would: at
+/// an empty prompt, pasted, Enter pressed, busy. Returns the branch the paste checks, the text
+/// pasted, and the commands of the last step.
+pub(super) fn walk_delivery(
+    m: &mut Model,
+    w: u32,
+    now: u64,
+) -> (Option<String>, String, Vec<Command>) {
     let out = idle(m, w, now);
     let paste = out.iter().find_map(|c| match c {
         Command::Paste {
             worker,
             delivery,
             branch,
-            ..
-        } if *worker == w => Some((*delivery, branch.clone())),
+            text,
+        } if *worker == w => Some((*delivery, branch.clone(), text.clone())),
         _ => None,
     });
-    let (id, branch) = paste.unwrap_or_else(|| panic!("no paste for worker {w}: {out:?}"));
-    assert_eq!(branch, Some(format!("czar/{task}")));
+    let (id, branch, text) = paste.unwrap_or_else(|| panic!("no paste for worker {w}: {out:?}"));
     let pasted = Observation::Pasted {
         worker: w,
         delivery: id,
@@ -173,7 +185,8 @@ pub(super) fn delivered(m: &mut Model, w: u32, task: &str, now: u64) -> Vec<Comm
         result: Ok(()),
     };
     update(m, submitted, now);
-    update(m, seen(w, AgentState::Busy, Input::Empty, now), now)
+    let out = update(m, seen(w, AgentState::Busy, Input::Empty, now), now);
+    (branch, text, out)
 }
 
 /// The text pasted into worker `w` by its delivery, from a step's commands.

@@ -2,9 +2,9 @@
 //! its author) instead of the landing queue; approve queues it, reject sends it back to its
 //! author with the review, bounded rounds fail it; a restart hands a review out again.
 
-use super::{boot, commits, def, idle, load, model, prepares, seen, start_work};
+use super::{boot, commits, def, idle, load, model, prepares, start_work, walk_delivery};
 use crate::core::command::{Command, EventKind};
-use crate::core::model::{AgentState, Input, LandMode, Landing, Model, TaskState};
+use crate::core::model::{LandMode, Landing, Model, TaskState};
 use crate::core::observation::{Observation, Signal};
 use crate::core::review::{MAX_DIFF_BYTES, Verdict, review_text};
 use crate::core::update;
@@ -29,36 +29,8 @@ pub(super) fn review_model() -> Model {
 /// The review's text reaches reviewer `w`'s agent through a delivery's steps: at its prompt
 /// with an empty box, pasted (with no branch to check), Enter, taken. The task stays done.
 pub(super) fn review_delivered(m: &mut Model, w: u32, task: &str, now: u64) -> String {
-    let out = idle(m, w, now);
-    let paste = out.iter().find_map(|c| match c {
-        Command::Paste {
-            worker,
-            delivery,
-            branch,
-            text,
-        } if *worker == w => Some((*delivery, branch.clone(), text.clone())),
-        _ => None,
-    });
-    let (id, branch, text) = paste.unwrap_or_else(|| panic!("no review pasted: {out:?}"));
+    let (branch, text, out) = walk_delivery(m, w, now);
     assert_eq!(branch, None);
-    let pasted = Observation::Pasted {
-        worker: w,
-        delivery: id,
-        result: Ok(()),
-    };
-    let out = update(m, pasted, now);
-    let submit = Command::Submit {
-        worker: w,
-        delivery: id,
-    };
-    assert!(out.contains(&submit), "{out:?}");
-    let submitted = Observation::Submitted {
-        worker: w,
-        delivery: id,
-        result: Ok(()),
-    };
-    update(m, submitted, now);
-    let out = update(m, seen(w, AgentState::Busy, Input::Empty, now), now);
     assert!(
         out.iter().any(|c| matches!(c,
             Command::Record(e) if e.kind == EventKind::Delivered && e.detail.starts_with("review submitted"))),
